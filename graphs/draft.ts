@@ -1,0 +1,48 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { createModelFromEnv } from "./lib/model-from-env.js";
+import { streamReply } from "./lib/stream-reply.js";
+
+export interface DraftDocument {
+  title: string;
+  content: string;
+  version: number;
+}
+
+export const DRAFT_SYSTEM_PROMPT =
+  "You are a drafting assistant. Write the document the user asks for in Markdown, starting with a '# Title' line.";
+
+const DraftState = Annotation.Root({
+  ...MessagesAnnotation.spec,
+  document: Annotation<DraftDocument | null>({ reducer: (_, next) => next, default: () => null }),
+});
+
+/**
+ * A drafting agent: it writes (or revises) a document from the conversation and emits it as a
+ * `doc` custom event, which clients receive as the native protocol's `doc` event.
+ */
+export function buildDraftGraph(options: { model: BaseChatModel; checkpointer?: BaseCheckpointSaver }) {
+  async function draft(state: typeof DraftState.State, config: RunnableConfig) {
+    const previous = state.document;
+    const context = previous ? [new HumanMessage(`The current draft is:\n\n${previous.content}`)] : [];
+    const reply = await streamReply(options.model, [new SystemMessage(DRAFT_SYSTEM_PROMPT), ...context, ...state.messages], config);
+    const content = typeof reply.content === "string" ? reply.content : reply.text;
+    const document: DraftDocument = { title: titleOf(content), content, version: (previous?.version ?? 0) + 1 };
+    await dispatchCustomEvent("doc", document, config);
+    return { messages: [reply], document };
+  }
+
+  return new StateGraph(DraftState).addNode("draft", draft).addEdge(START, "draft").addEdge("draft", END).compile({ checkpointer: options.checkpointer });
+}
+
+function titleOf(markdown: string): string {
+  const heading = /^#\s+(.+)$/m.exec(markdown);
+  return (heading?.[1] ?? markdown.split("\n")[0] ?? "Untitled").trim().slice(0, 120) || "Untitled";
+}
+
+/** For `langgraph.json` (the LangGraph CLI): built on first use, from the environment. */
+export const graph = async () => buildDraftGraph({ model: await createModelFromEnv() });

@@ -1,0 +1,50 @@
+import { randomUUID } from "node:crypto";
+import express, { type Express } from "express";
+import type pg from "pg";
+import type { Logger } from "pino";
+import { pinoHttp } from "pino-http";
+import type { ApiKeyIdentity } from "./config.js";
+import { ConversationRepository } from "./conversations/conversation-repository.js";
+import { AppError } from "./errors.js";
+import { authenticate } from "./http/authenticate.js";
+import { chatRoutes } from "./http/chat-routes.js";
+import { healthRoutes } from "./http/health-routes.js";
+import { problemHandler } from "./http/problem.js";
+import { threadRoutes } from "./http/thread-routes.js";
+import type { RunManager } from "./runs/run-manager.js";
+
+export interface AppDeps {
+  pool: pg.Pool;
+  runs: RunManager;
+  logger: Logger;
+  apiKeys: Map<string, ApiKeyIdentity>;
+  maxMessageChars: number;
+  heartbeatMs: number;
+}
+
+/** The HTTP application. Everything it uses is passed in; it creates nothing at import time. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const id = (typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"].slice(0, 100)) || randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      redact: ["req.headers.authorization", 'req.headers["x-api-key"]'],
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+    }),
+  );
+  app.use(healthRoutes(deps.pool));
+  app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }));
+  app.use(authenticate(deps.apiKeys));
+  app.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs }));
+  app.use(threadRoutes({ runs: deps.runs, conversations: new ConversationRepository(deps.pool) }));
+  app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));
+  app.use(problemHandler(deps.logger));
+  return app;
+}

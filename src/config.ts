@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+/** One API key's identity: requests made with it act as this tenant and user. */
+export interface ApiKeyIdentity {
+  tenantId: string;
+  userId: string;
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const emptyAsUndefined = (v: unknown) => (v === "" ? undefined : v);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
+
+/** `key:tenant:user` entries separated by commas; tenant and user default to the key's position. */
+const apiKeys = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const keys = new Map<string, ApiKeyIdentity>();
+      if (!raw) return keys;
+      for (const entry of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+        const [key, tenantId, userId, ...rest] = entry.split(":");
+        if (!key || key.length < 8 || rest.length > 0) {
+          ctx.addIssue({ code: "custom", message: `entry "${entry.slice(0, 4)}…" must be key:tenant:user with a key of 8+ characters` });
+          return z.NEVER;
+        }
+        keys.set(key, { tenantId: tenantId || "default", userId: userId || tenantId || "default" });
+      }
+      return keys;
+    }),
+);
+
+const schema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: optionalString,
+  DATABASE_URL: optionalUrl,
+  DATA_DIR: z.string().default(".data"),
+  DB_POOL_MAX: int(2, 500).default(20),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_MODEL: z.string().default("gpt-4o-mini"),
+  OPENAI_MAX_RETRIES: int(0, 10).default(2),
+  DEMO_TOKEN_DELAY_MS: int(0, 10_000).default(20),
+  SYSTEM_PROMPT: z.string().default("You are a helpful assistant. Use the tools when they help."),
+  WINDOW_ROUNDS: int(1, 10_000).default(20),
+  MAX_MESSAGE_CHARS: int(1, 1_000_000).default(32_000),
+  RUN_TIMEOUT_MS: int(1_000, 86_400_000).default(300_000),
+  MODEL_IDLE_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
+  HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  API_KEYS: apiKeys,
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment once; a wrong value names its variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`));
+  }
+  return result.data;
+}
+
+/** The demo model is used when neither a key nor an OpenAI-compatible server is configured. */
+export function usesDemoModel(config: Config): boolean {
+  return !config.OPENAI_API_KEY && !config.OPENAI_BASE_URL;
+}
+
+/** Without API keys the service is for this machine only. */
+export function listenHost(config: Config): string {
+  return config.HOST ?? (config.API_KEYS.size > 0 ? "0.0.0.0" : "127.0.0.1");
+}

@@ -1,0 +1,42 @@
+import type { StoredMessage, ThreadRow } from "./conversation-repository.js";
+import { messageJson, threadJson } from "./thread-json.js";
+
+export const EXPORT_FORMATS = ["json", "markdown", "jsonl"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportFile {
+  contentType: string;
+  filename: string;
+  body: string;
+}
+
+const ROLE_NAMES = { user: "User", assistant: "Assistant", tool: "Tool", system: "System" } as const;
+
+/** A thread's head-branch transcript as a downloadable file. */
+export function exportThread(thread: ThreadRow, messages: StoredMessage[], format: ExportFormat): ExportFile {
+  const base = `thread-${thread.threadId}`;
+  switch (format) {
+    case "json":
+      return { contentType: "application/json", filename: `${base}.json`, body: `${JSON.stringify({ thread: threadJson(thread), messages: messages.map(messageJson) }, null, 2)}\n` };
+    case "jsonl":
+      return { contentType: "application/x-ndjson", filename: `${base}.jsonl`, body: messages.map((m) => `${JSON.stringify(messageJson(m))}\n`).join("") };
+    case "markdown":
+      return { contentType: "text/markdown; charset=utf-8", filename: `${base}.md`, body: toMarkdown(thread, messages) };
+    default: {
+      const never: never = format;
+      throw new Error(`unknown export format ${String(never)}`);
+    }
+  }
+}
+
+function toMarkdown(thread: ThreadRow, messages: StoredMessage[]): string {
+  const lines = [`# ${thread.title ?? "Untitled conversation"}`, "", `Thread \`${thread.threadId}\`, ${thread.createdAt.toISOString()}`, ""];
+  for (const m of messages) {
+    const calls = (m.parts?.tool_calls as { name: string; args: unknown }[] | undefined) ?? [];
+    const heading = m.role === "tool" ? `Tool result${m.name ? ` (${m.name})` : ""}` : ROLE_NAMES[m.role];
+    lines.push(`## ${heading}${m.status === "complete" ? "" : ` (${m.status})`}`, "");
+    if (m.content) lines.push(m.content, "");
+    for (const call of calls) lines.push(`Calls \`${call.name}\` with \`${JSON.stringify(call.args)}\``, "");
+  }
+  return lines.join("\n");
+}

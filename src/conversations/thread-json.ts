@@ -1,0 +1,41 @@
+import type { StoredMessage, ThreadRow } from "./conversation-repository.js";
+
+/** The public JSON shape of a thread (snake_case, like the rest of the API). */
+export function threadJson(t: ThreadRow) {
+  return {
+    thread_id: t.threadId,
+    title: t.title,
+    graph_id: t.graphId,
+    assistant_id: t.assistantId,
+    status: t.status,
+    metadata: t.metadata,
+    message_count: t.messageCount,
+    head_checkpoint_id: t.headCheckpointId,
+    created_at: t.createdAt.toISOString(),
+    updated_at: t.updatedAt.toISOString(),
+  };
+}
+
+/** The public JSON shape of a mirrored message. */
+export function messageJson(m: StoredMessage) {
+  const toolCalls = (m.parts?.tool_calls as unknown[] | undefined) ?? undefined;
+  return {
+    id: m.messageId,
+    role: m.role,
+    content: m.content,
+    ...(toolCalls ? { tool_calls: toolCalls } : {}),
+    ...(m.toolCallId ? { tool_call_id: m.toolCallId } : {}),
+    ...(m.name ? { name: m.name } : {}),
+    metadata: m.metadata,
+    status: m.status,
+    usage: m.totalTokens === null ? null : { input_tokens: m.inputTokens, output_tokens: m.outputTokens, total_tokens: m.totalTokens },
+    model: m.model,
+    latency_ms: m.latencyMs,
+    ttft_ms: m.ttftMs,
+    parent_id: m.parentId,
+    checkpoint_id: m.checkpointId,
+    created_at: m.createdAt.toISOString(),
+  };
+}
+
+export type MessageJson = ReturnType<typeof messageJson>;

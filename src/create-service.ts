@@ -1,0 +1,72 @@
+import type { Express } from "express";
+import type { Logger } from "pino";
+import { buildChatGraph } from "../graphs/chat.js";
+import { buildDraftGraph } from "../graphs/draft.js";
+import { createApp } from "./app.js";
+import { type Config, usesDemoModel } from "./config.js";
+import { openDatabase, type Database } from "./db/open-database.js";
+import { createChatModel } from "./models/create-chat-model.js";
+import { startDemoModel } from "./models/demo-model.js";
+import { GraphRegistry } from "./runs/graph-registry.js";
+import { RunManager } from "./runs/run-manager.js";
+import { acquireWorkerLease } from "./runs/worker-lease.js";
+
+export interface Service {
+  app: Express;
+  runs: RunManager;
+  db: Database;
+  /** The model's name, and whether it is the offline demo model. */
+  model: { name: string; demo: boolean };
+  /** Lets running runs finish within `graceMs`, stops the rest, then releases everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Wires the whole service from its configuration: database, model, graphs, runs, HTTP app. */
+export async function createService(config: Config, logger: Logger): Promise<Service> {
+  const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, logger });
+  const cleanup: (() => Promise<void>)[] = [() => db.close()];
+  try {
+    const demo = usesDemoModel(config) ? await startDemoModel({ tokenDelayMs: config.DEMO_TOKEN_DELAY_MS }) : undefined;
+    if (demo) cleanup.unshift(() => demo.close());
+    const modelName = demo?.model ?? config.OPENAI_MODEL;
+    const model = createChatModel({
+      model: modelName,
+      apiKey: config.OPENAI_API_KEY,
+      baseURL: demo?.baseURL ?? config.OPENAI_BASE_URL,
+      maxRetries: config.OPENAI_MAX_RETRIES,
+    });
+    const { checkpointer } = db;
+    const graphs = new GraphRegistry(
+      {
+        chat: buildChatGraph({ model, checkpointer, systemPrompt: config.SYSTEM_PROMPT, windowRounds: config.WINDOW_ROUNDS }),
+        draft: buildDraftGraph({ model, checkpointer }),
+      },
+      "chat",
+    );
+    const lease = await acquireWorkerLease(db.url, logger);
+    cleanup.unshift(() => lease.release());
+    const runs = new RunManager({
+      pool: db.pool,
+      checkpointer,
+      graphs,
+      workerId: lease.workerId,
+      limits: { runTimeoutMs: config.RUN_TIMEOUT_MS, modelIdleTimeoutMs: config.MODEL_IDLE_TIMEOUT_MS },
+      logger,
+    });
+    await runs.recover();
+    const app = createApp({ pool: db.pool, runs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS, heartbeatMs: config.HEARTBEAT_MS });
+    return {
+      app,
+      runs,
+      db,
+      model: { name: modelName, demo: Boolean(demo) },
+      async close(graceMs = config.SHUTDOWN_GRACE_MS) {
+        await runs.shutdown(graceMs);
+        for (const step of cleanup) await step();
+      },
+    };
+  } catch (err) {
+    for (const step of cleanup) await step().catch(() => {});
+    throw err;
+  }
+}

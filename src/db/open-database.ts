@@ -1,0 +1,56 @@
+import type { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import type pg from "pg";
+import type { Logger } from "pino";
+import { createCheckpointer } from "./create-checkpointer.js";
+import { createPool } from "./create-pool.js";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded-postgres.js";
+import { migrate } from "./migrate.js";
+
+export interface Database {
+  /** Where the pool connects; the embedded server's address when there is one. */
+  url: string;
+  pool: pg.Pool;
+  checkpointer: PostgresSaver;
+  /** Set when the service started its own PostgreSQL. */
+  embedded?: EmbeddedDatabase;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  url?: string;
+  dataDir: string;
+  poolMax: number;
+  logger: Logger;
+}
+
+/** Connects (starting the embedded server when no URL is given), migrates, and sets up the saver. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const { logger } = options;
+  let embedded: EmbeddedDatabase | undefined;
+  let url = options.url;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dataDir: `${options.dataDir}/postgres` });
+    url = embedded.url;
+    logger.info({ port: embedded.port, dataDir: options.dataDir }, "started embedded PostgreSQL (set DATABASE_URL to use your own)");
+  }
+  const pool = createPool(url, { max: options.poolMax, logger });
+  try {
+    const checkpointer = createCheckpointer(pool);
+    const applied = await migrate(pool, () => checkpointer.setup());
+    if (applied.length > 0) logger.info({ applied }, "applied migrations");
+    return {
+      url,
+      pool,
+      checkpointer,
+      embedded,
+      async close() {
+        await pool.end();
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    await pool.end().catch(() => {});
+    await embedded?.stop().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,20 @@
+/** The closed set of failures domain and storage code report; only the HTTP layer maps them to statuses. */
+export type ErrorCode = "invalid_request" | "unauthorized" | "not_found" | "conflict" | "payload_too_large" | "unavailable";
+
+export interface InvalidField {
+  name: string;
+  reason: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { fields?: InvalidField[]; [key: string]: unknown } = {},
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const notFound = (what: string, id: string) => new AppError("not_found", `${what} ${id} was not found.`);

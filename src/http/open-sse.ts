@@ -1,0 +1,66 @@
+import type { Response } from "express";
+import { formatSseComment } from "../streaming/sse-frame.js";
+
+export interface SseStream {
+  /** Writes an already-encoded frame; ignored once the client has gone. */
+  write(frame: string): void;
+  end(): void;
+  readonly closed: boolean;
+  /** Called once if the client goes away before `end()`. */
+  onDisconnect(listener: () => void): void;
+}
+
+/**
+ * Starts an SSE response: the headers proxies and browsers need, Nagle off so each token leaves at
+ * once, and a comment heartbeat whenever nothing was written for `heartbeatMs`.
+ */
+export function openSse(res: Response, options: { heartbeatMs: number; headers?: Record<string, string> }): SseStream {
+  // writeHead, not res.set: Express would append a charset to the event-stream type.
+  res.writeHead(200, {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-cache",
+    Connection: "keep-alive",
+    "X-Accel-Buffering": "no",
+    ...options.headers,
+  });
+  res.flushHeaders();
+  res.socket?.setNoDelay(true);
+
+  let closed = false;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const listeners: (() => void)[] = [];
+  const armHeartbeat = () => {
+    clearTimeout(heartbeat);
+    heartbeat = setTimeout(() => {
+      if (!closed) res.write(formatSseComment("heartbeat"));
+      armHeartbeat();
+    }, options.heartbeatMs);
+  };
+  res.on("close", () => {
+    clearTimeout(heartbeat);
+    if (closed) return;
+    closed = true;
+    for (const listener of listeners) listener();
+  });
+  armHeartbeat();
+
+  return {
+    write(frame) {
+      if (closed) return;
+      res.write(frame);
+      armHeartbeat();
+    },
+    end() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(heartbeat);
+      res.end();
+    },
+    get closed() {
+      return closed;
+    },
+    onDisconnect(listener) {
+      listeners.push(listener);
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import type { Logger } from "pino";
+import { LangGraphEventMapper } from "../streaming/from-langgraph.js";
+import type { RunEvent, RunStatus } from "../streaming/run-event.js";
+import type { AnyGraph } from "./graph-registry.js";
+import { RunChannel } from "./run-channel.js";
+import { RunStopped, stopOutcome, type StopReason } from "./run-stop.js";
+
+export interface RunInput {
+  runId: string;
+  threadId: string;
+  graph: AnyGraph;
+  message: { id: string; content: string; metadata?: Record<string, unknown> };
+  checkpointId?: string;
+  configurable?: Record<string, unknown>;
+}
+
+export interface RunLimits {
+  runTimeoutMs: number;
+  modelIdleTimeoutMs: number;
+}
+
+/** How a run ended, handed to whoever records it (the run manager). */
+export interface RunResult {
+  status: RunStatus;
+  error?: { code: string; message: string; detail?: string };
+  ttftMs: number | null;
+  latencyMs: number;
+}
+
+const MODEL_ERROR = "The model request failed; the reply so far was saved.";
+const INTERNAL_ERROR = "The run failed; the reply so far was saved.";
+
+/**
+ * One run of a graph on a thread: streams LangGraph events out as RunEvents, enforces the total and
+ * model-idle timeouts, and when stopped early saves the reply streamed so far into the checkpoint.
+ * It does not wait for listeners, and it does not know about HTTP.
+ */
+export class ActiveRun {
+  readonly channel = new RunChannel();
+  private readonly controller = new AbortController();
+  private readonly mapper = new LangGraphEventMapper();
+  private readonly started = performance.now();
+  private firstToken: number | null = null;
+  private modelCalls = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly input: RunInput,
+    private readonly limits: RunLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  get runId(): string {
+    return this.input.runId;
+  }
+
+  get usage() {
+    return this.mapper.usage;
+  }
+
+  stop(reason: StopReason): void {
+    if (!this.controller.signal.aborted) this.controller.abort(new RunStopped(reason));
+  }
+
+  emit(event: RunEvent): void {
+    this.channel.emit(event);
+  }
+
+  /** Streams the graph to the end (or until stopped) and returns how it went. Never throws. */
+  async execute(): Promise<RunResult> {
+    const { threadId, graph, message } = this.input;
+    const total = setTimeout(() => this.stop("timeout"), this.limits.runTimeoutMs);
+    const human = new HumanMessage({ id: message.id, content: message.content, additional_kwargs: message.metadata ? { metadata: message.metadata } : {} });
+    const config = {
+      version: "v2" as const,
+      configurable: { ...this.input.configurable, thread_id: threadId, ...(this.input.checkpointId ? { checkpoint_id: this.input.checkpointId } : {}) },
+      signal: this.controller.signal,
+    };
+    try {
+      for await (const event of graph.streamEvents({ messages: [human] }, config)) {
+        this.watchModel(event.event);
+        for (const out of this.mapper.map(event)) {
+          if (out.type === "token" && this.firstToken === null) this.firstToken = performance.now();
+          this.emit(out);
+        }
+      }
+      return this.result("success");
+    } catch (err) {
+      return await this.fail(err);
+    } finally {
+      clearTimeout(total);
+      clearTimeout(this.idleTimer);
+    }
+  }
+
+  // The idle timeout runs only while a model call is in flight: a slow tool is not a silent model.
+  private watchModel(event: string): void {
+    if (event === "on_chat_model_start") this.modelCalls++;
+    else if (event === "on_chat_model_end") this.modelCalls = Math.max(0, this.modelCalls - 1);
+    else if (event !== "on_chat_model_stream") return;
+    clearTimeout(this.idleTimer);
+    if (this.modelCalls > 0) this.idleTimer = setTimeout(() => this.stop("idle_timeout"), this.limits.modelIdleTimeoutMs);
+  }
+
+  private async fail(err: unknown): Promise<RunResult> {
+    const reason = this.controller.signal.reason;
+    if (reason instanceof RunStopped) {
+      const outcome = stopOutcome(reason.reason);
+      await this.savePartial(outcome.messageStatus);
+      return this.result(outcome.status, outcome.error);
+    }
+    const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const inModel = this.modelCalls > 0;
+    this.logger.warn({ err, runId: this.runId }, inModel ? "model call failed" : "run failed");
+    await this.savePartial("error");
+    return this.result("error", { code: inModel ? "model_error" : "internal", message: inModel ? MODEL_ERROR : INTERNAL_ERROR, detail });
+  }
+
+  /**
+   * An aborted or failed model call leaves the streamed reply in no checkpoint. Writing it as the
+   * node's output keeps it, and lets the next turn's model see it.
+   */
+  private async savePartial(status: "partial" | "error"): Promise<void> {
+    const partial = this.mapper.partial();
+    if (!partial) return;
+    const reply = new AIMessage({ id: partial.messageId, content: partial.text, response_metadata: { threadloom_status: status } });
+    try {
+      await this.input.graph.updateState({ configurable: { thread_id: this.input.threadId } }, { messages: [reply] }, partial.node || undefined);
+      this.emit({ type: "message", id: reply.id!, role: "assistant", content: partial.text });
+    } catch (err) {
+      this.logger.error({ err, runId: this.runId }, "could not save the partial reply");
+    }
+  }
+
+  private result(status: RunStatus, error?: RunResult["error"]): RunResult {
+    return {
+      status,
+      error,
+      ttftMs: this.firstToken === null ? null : Math.round(this.firstToken - this.started),
+      latencyMs: Math.round(performance.now() - this.started),
+    };
+  }
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from "node:crypto";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type pg from "pg";
+import type { Logger } from "pino";
+import { ConversationRepository, type Owner, type ThreadRow, type ThreadStatus } from "../conversations/conversation-repository.js";
+import { toMessageRows } from "../conversations/message-row.js";
+import { inTransaction } from "../db/queryable.js";
+import { AppError, notFound } from "../errors.js";
+import type { RunStatus } from "../streaming/run-event.js";
+import { ActiveRun, type RunLimits, type RunResult } from "./active-run.js";
+import type { GraphRegistry } from "./graph-registry.js";
+import { RunRepository } from "./run-repository.js";
+
+export interface ChatRunRequest {
+  owner: Owner;
+  threadId?: string;
+  assistantId?: string;
+  checkpointId?: string;
+  message: { content: string; metadata?: Record<string, unknown> };
+  threadMetadata?: Record<string, unknown>;
+}
+
+export interface RunManagerDeps {
+  pool: pg.Pool;
+  checkpointer: BaseCheckpointSaver;
+  graphs: GraphRegistry;
+  workerId: number;
+  limits: RunLimits;
+  logger: Logger;
+}
+
+const THREAD_STATUS_AFTER: Record<RunStatus, ThreadStatus> = { success: "idle", interrupted: "idle", error: "error", timeout: "error" };
+
+/**
+ * Starts, tracks and finishes runs. A run takes its thread's slot in PostgreSQL (so replicas agree),
+ * streams without waiting for the mirror, and at its end projects the checkpoint state into the
+ * mirror and records its outcome in one transaction.
+ */
+export class RunManager {
+  private readonly active = new Map<string, { run: ActiveRun; done: Promise<void> }>();
+  private readonly conversations: ConversationRepository;
+  private readonly runs: RunRepository;
+  private accepting = true;
+
+  constructor(private readonly deps: RunManagerDeps) {
+    this.conversations = new ConversationRepository(deps.pool);
+    this.runs = new RunRepository(deps.pool);
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** Validates and claims; throws 404/409-kind errors before anything is streamed. Call `start` next. */
+  async createChatRun(request: ChatRunRequest): Promise<ActiveRun> {
+    if (!this.accepting) throw new AppError("unavailable", "The service is shutting down; retry on another instance.");
+    const existing = request.threadId ? await this.findThread(request.threadId, request.owner) : null;
+    const { graphId, assistantId, graph } = this.deps.graphs.resolve(request.assistantId ?? existing?.assistantId);
+    const threadId = existing?.threadId ?? randomUUID();
+    const runId = randomUUID();
+    const claim = () =>
+      inTransaction(this.deps.pool, async (client) => {
+        if (!existing) {
+          await new ConversationRepository(client).createThread({ threadId, owner: request.owner, graphId, assistantId, metadata: request.threadMetadata });
+        }
+        const claimed = await new RunRepository(client).claim({ runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, workerId: this.deps.workerId, metadata: {} });
+        if (claimed.ok) await new ConversationRepository(client).setStatus(threadId, "busy");
+        return claimed;
+      });
+    let claimed = await claim();
+    // The run holding the slot may belong to a process that died: free it, then try once more.
+    if (!claimed.ok && (await this.recover()).includes(threadId)) claimed = await claim();
+    if (!claimed.ok) {
+      throw new AppError("conflict", `Thread ${threadId} already has a run in progress (${claimed.runningRunId}); wait for it to end or cancel it.`, { running_run_id: claimed.runningRunId });
+    }
+    const run = new ActiveRun(
+      { runId, threadId, graph, message: { id: randomUUID(), ...request.message }, checkpointId: request.checkpointId },
+      this.deps.limits,
+      this.deps.logger.child({ runId, threadId }),
+    );
+    this.active.set(runId, { run, done: Promise.resolve() });
+    return run;
+  }
+
+  /** Runs to the end; resolves once the mirror and the run record are written. Never rejects. */
+  start(run: ActiveRun): Promise<void> {
+    const done = this.execute(run).finally(() => this.active.delete(run.runId));
+    this.active.set(run.runId, { run, done });
+    return done;
+  }
+
+  cancel(runId: string): boolean {
+    const entry = this.active.get(runId);
+    entry?.run.stop("cancel");
+    return Boolean(entry);
+  }
+
+  /** The owner's thread with its mirror brought up to date (after a crash, for example). */
+  async findThread(threadId: string, owner: Owner): Promise<ThreadRow> {
+    let thread = await this.conversations.findThread(threadId, owner);
+    if (!thread) throw notFound("Thread", threadId);
+    const stale = thread.status === "busy" ? (await this.recover()).includes(threadId) : (await this.conversations.staleThreads([threadId])).length > 0;
+    if (stale) {
+      if (thread.status !== "busy") await this.project(thread.graphId, threadId, thread.status);
+      thread = (await this.conversations.findThread(threadId, owner))!;
+    }
+    return thread;
+  }
+
+  /** Marks runs of dead processes failed and rebuilds their threads' mirrors; returns those threads. */
+  async recover(): Promise<string[]> {
+    const threadIds = await this.runs.reapOrphaned();
+    for (const threadId of threadIds) {
+      const { rows } = await this.deps.pool.query("SELECT graph_id FROM threads WHERE thread_id = $1", [threadId]);
+      if (rows[0]) await this.project(rows[0].graph_id, threadId, "error");
+      this.deps.logger.warn({ threadId }, "recovered a thread whose run's process had died");
+    }
+    return threadIds;
+  }
+
+  async deleteThread(threadId: string, owner: Owner): Promise<void> {
+    const thread = await this.findThread(threadId, owner);
+    if (thread.status === "busy") throw new AppError("conflict", `Thread ${threadId} has a run in progress; cancel it before deleting the thread.`);
+    await this.deps.checkpointer.deleteThread(threadId);
+    await this.conversations.deleteThread(threadId, owner);
+  }
+
+  /** Stops taking runs, lets running ones finish within the grace period, then stops and saves the rest. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.accepting = false;
+    const all = () => Promise.all([...this.active.values()].map((e) => e.done));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([all(), grace]);
+    clearTimeout(timer);
+    for (const { run } of this.active.values()) run.stop("shutdown");
+    await all();
+  }
+
+  private async execute(run: ActiveRun): Promise<void> {
+    const { threadId, runId } = run.input;
+    run.emit({ type: "start", thread_id: threadId, run_id: runId });
+    const result = await run.execute();
+    let checkpointId: string | null = null;
+    try {
+      checkpointId = await this.finish(run, result);
+    } catch (err) {
+      // The checkpoint holds the run's work and the next read of the thread repairs the mirror,
+      // but the thread's slot must not stay taken.
+      this.deps.logger.error({ err, runId, threadId }, "could not record the end of the run");
+      await this.runs.finish(runId, { status: "error", usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs, error: { code: "internal", message: String(err) } }).catch(() => {});
+    }
+    if (result.error) {
+      run.emit({ type: "error", code: result.error.code, message: result.error.message });
+    } else {
+      run.emit({
+        type: "end", thread_id: threadId, run_id: runId, checkpoint_id: checkpointId, status: result.status,
+        usage: run.usage, latency_ms: result.latencyMs, ttft_ms: result.ttftMs,
+      });
+    }
+  }
+
+  private async finish(run: ActiveRun, result: RunResult): Promise<string | null> {
+    const { threadId, runId, graph } = run.input;
+    const state = await graph.getState({ configurable: { thread_id: threadId } });
+    const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
+    await inTransaction(this.deps.pool, async (client) => {
+      await new ConversationRepository(client).project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, THREAD_STATUS_AFTER[result.status]);
+      await new RunRepository(client).finish(runId, {
+        status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
+        error: result.error ? { code: result.error.code, message: result.error.detail ?? result.error.message } : undefined,
+      });
+    });
+    return checkpointId;
+  }
+
+  private async project(graphId: string, threadId: string, status: ThreadStatus): Promise<void> {
+    const state = await this.deps.graphs.get(graphId).getState({ configurable: { thread_id: threadId } });
+    const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
+    await this.conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, status);
+  }
+}

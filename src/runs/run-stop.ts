@@ -1,0 +1,38 @@
+/** Why a run was stopped before it finished by itself: the reason given to its AbortController. */
+export type StopReason = "cancel" | "timeout" | "idle_timeout" | "shutdown";
+
+export class RunStopped extends Error {
+  constructor(readonly reason: StopReason) {
+    super(`run stopped: ${reason}`);
+    this.name = "RunStopped";
+  }
+}
+
+export interface StopOutcome {
+  status: "interrupted" | "timeout";
+  /** What the reply streamed so far is marked as in the checkpoint and the mirror. */
+  messageStatus: "partial" | "error";
+  /** The error event sent to a listener still connected; a plain cancel sends none. */
+  error?: { code: string; message: string };
+}
+
+export function stopOutcome(reason: StopReason): StopOutcome {
+  switch (reason) {
+    case "cancel":
+      return { status: "interrupted", messageStatus: "partial" };
+    case "shutdown":
+      return {
+        status: "interrupted",
+        messageStatus: "partial",
+        error: { code: "shutdown", message: "The service is shutting down; the reply so far was saved." },
+      };
+    case "timeout":
+      return { status: "timeout", messageStatus: "error", error: { code: "timeout", message: "The run took longer than allowed; the reply so far was saved." } };
+    case "idle_timeout":
+      return { status: "timeout", messageStatus: "error", error: { code: "idle_timeout", message: "The model stopped responding; the reply so far was saved." } };
+    default: {
+      const never: never = reason;
+      throw new Error(`unknown stop reason ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { createCheckpointer } from "../../src/db/create-checkpointer.js";
+import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.js";
+import { migrate } from "../../src/db/migrate.js";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    /** Server URL (any database name) and the migrated template each test file clones. */
+    pgServerUrl: string;
+    pgTemplate: string;
+  }
+}
+
+/** One PostgreSQL per test run: TEST_DATABASE_URL when set, else an embedded server. */
+export default async function setup(project: TestProject) {
+  let stopServer = async () => {};
+  let serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "threadloom-test-pg-"));
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), fast: true });
+    serverUrl = server.url;
+    stopServer = async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+  }
+  const template = `threadloom_tpl_${process.pid}_${Date.now().toString(36)}`;
+  await admin(serverUrl, `CREATE DATABASE ${template}`);
+  const pool = new pg.Pool({ connectionString: withDatabase(serverUrl, template), max: 2 });
+  try {
+    await migrate(pool, () => createCheckpointer(pool).setup());
+  } finally {
+    await pool.end();
+  }
+  project.provide("pgServerUrl", serverUrl);
+  project.provide("pgTemplate", template);
+  return async () => {
+    await admin(serverUrl, `DROP DATABASE IF EXISTS ${template}`);
+    await stopServer();
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function admin(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * A scriptable OpenAI-compatible model for tests and benchmarks: a real HTTP server speaking the same
+ * wire format as the demo model, plus failure modes (HTTP errors, dropped and stalled streams).
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  completionResponse, sendError, sendJson, splitWords, startWireServer, writeStream, type ModelReply,
+} from "../../src/models/openai-wire.js";
+
+export interface MockReply {
+  text?: string;
+  tokens?: string[];
+  toolCalls?: { id?: string; name: string; args: Record<string, unknown> }[];
+  usage?: { prompt_tokens: number; completion_tokens: number };
+  tokenDelayMs?: number;
+  firstTokenDelayMs?: number;
+  /** Answer with this status and an OpenAI error body instead of a completion. */
+  httpStatus?: number;
+  /** After N text tokens, destroy the socket (a mid-stream failure). */
+  failAfterTokens?: number;
+  /** After N text tokens, send nothing more but hold the connection until the client or server ends it. */
+  stallAfterTokens?: number;
+}
+
+export interface MockRequest {
+  body: any;
+  messages: any[];
+  tools: any[];
+  index: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export type MockScript = MockReply | MockReply[] | ((req: MockRequest) => MockReply);
+
+export interface MockOpenAI {
+  baseURL: string;
+  requests: MockRequest[];
+  script(s: MockScript): void;
+  close(): Promise<void>;
+}
+
+export const MOCK_MODEL_NAME = "mock-model";
+
+function pick(script: MockScript, req: MockRequest): MockReply {
+  if (typeof script === "function") return script(req);
+  if (Array.isArray(script)) return script[Math.min(req.index, script.length - 1)] ?? { text: "mock reply" };
+  return script;
+}
+
+function toModelReply(reply: MockReply, index: number): ModelReply {
+  return {
+    tokens: reply.tokens ?? (reply.text !== undefined ? splitWords(reply.text) : []),
+    toolCalls: reply.toolCalls?.map((c, i) => ({ id: c.id ?? `call_mock_${index}_${i}`, name: c.name, args: c.args })),
+    usage: reply.usage,
+  };
+}
+
+export async function startMockOpenAI(initial: MockScript = { text: "mock reply" }): Promise<MockOpenAI> {
+  let current = initial;
+  const requests: MockRequest[] = [];
+  const server = await startWireServer({
+    model: MOCK_MODEL_NAME,
+    onCompletion: async (body, req, res) => {
+      const request: MockRequest = {
+        body, messages: body.messages, tools: body.tools ?? [], index: requests.length, headers: { ...req.headers },
+      };
+      requests.push(request);
+      const reply = pick(current, request);
+      if (reply.httpStatus !== undefined) {
+        return sendError(res, reply.httpStatus, `mock error (HTTP ${reply.httpStatus})`, reply.httpStatus >= 500 ? "server_error" : "invalid_request_error");
+      }
+      const modelReply = toModelReply(reply, request.index);
+      if (!body.stream) return sendJson(res, 200, completionResponse(body, modelReply, MOCK_MODEL_NAME));
+      const stopAfterTokens = reply.failAfterTokens ?? reply.stallAfterTokens;
+      const outcome = await writeStream(res, body, modelReply, MOCK_MODEL_NAME, {
+        tokenDelayMs: reply.tokenDelayMs ?? 0, firstTokenDelayMs: reply.firstTokenDelayMs, stopAfterTokens,
+      });
+      // A stall needs no action: the open response is ended by the client leaving or by close().
+      if (outcome !== "stopped" || reply.failAfterTokens === undefined) return;
+      // Let the tokens reach the client first: an errored body stream drops chunks it had not yet handed out.
+      await new Promise<void>((resolve) => res.write("", () => resolve()));
+      await sleep(10);
+      res.socket?.destroy();
+    },
+  });
+  return {
+    baseURL: server.baseURL,
+    requests,
+    script: (s) => { current = s; },
+    close: server.close,
+  };
+}
