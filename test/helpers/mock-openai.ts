@@ -41,9 +41,10 @@ export interface MockOpenAI {
 
 export const MOCK_MODEL_NAME = "mock-model";
 
-function pick(script: MockScript, req: MockRequest): MockReply {
+// Array scripts count requests from the moment the script was set.
+function pick(script: MockScript, req: MockRequest, since: number): MockReply {
   if (typeof script === "function") return script(req);
-  if (Array.isArray(script)) return script[Math.min(req.index, script.length - 1)] ?? { text: "mock reply" };
+  if (Array.isArray(script)) return script[Math.min(req.index - since, script.length - 1)] ?? { text: "mock reply" };
   return script;
 }
 
@@ -57,6 +58,7 @@ function toModelReply(reply: MockReply, index: number): ModelReply {
 
 export async function startMockOpenAI(initial: MockScript = { text: "mock reply" }): Promise<MockOpenAI> {
   let current = initial;
+  let since = 0;
   const requests: MockRequest[] = [];
   const server = await startWireServer({
     model: MOCK_MODEL_NAME,
@@ -65,7 +67,7 @@ export async function startMockOpenAI(initial: MockScript = { text: "mock reply"
         body, messages: body.messages, tools: body.tools ?? [], index: requests.length, headers: { ...req.headers },
       };
       requests.push(request);
-      const reply = pick(current, request);
+      const reply = pick(current, request, since);
       if (reply.httpStatus !== undefined) {
         return sendError(res, reply.httpStatus, `mock error (HTTP ${reply.httpStatus})`, reply.httpStatus >= 500 ? "server_error" : "invalid_request_error");
       }
@@ -86,7 +88,7 @@ export async function startMockOpenAI(initial: MockScript = { text: "mock reply"
   return {
     baseURL: server.baseURL,
     requests,
-    script: (s) => { current = s; },
+    script: (s) => { current = s; since = requests.length; },
     close: server.close,
   };
 }
