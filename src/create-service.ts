@@ -14,6 +14,7 @@ import { acquireWorkerLease } from "./runs/worker-lease.js";
 export interface Service {
   app: Express;
   runs: RunManager;
+  graphs: GraphRegistry;
   db: Database;
   /** The model's name, and whether it is the offline demo model. */
   model: { name: string; demo: boolean };
@@ -58,6 +59,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     return {
       app,
       runs,
+      graphs,
       db,
       model: { name: modelName, demo: Boolean(demo) },
       async close(graceMs = config.SHUTDOWN_GRACE_MS) {

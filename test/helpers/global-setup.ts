@@ -28,7 +28,7 @@ export default async function setup(project: TestProject) {
       await rm(dir, { recursive: true, force: true });
     };
   }
-  const template = `threadloom_tpl_${process.pid}_${Date.now().toString(36)}`;
+  const template = `threadloom_t_${process.pid}_${Date.now().toString(36)}`;
   await admin(serverUrl, `CREATE DATABASE ${template}`);
   const pool = new pg.Pool({ connectionString: withDatabase(serverUrl, template), max: 2 });
   try {
@@ -39,6 +39,12 @@ export default async function setup(project: TestProject) {
   project.provide("pgServerUrl", serverUrl);
   project.provide("pgTemplate", template);
   return async () => {
+    // Test files drop their databases; a crashed file's are dropped here.
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    const { rows } = await client.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${template}_%`]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+    await client.end();
     await admin(serverUrl, `DROP DATABASE IF EXISTS ${template}`);
     await stopServer();
   };

@@ -9,21 +9,32 @@ export interface TestDatabase {
   name: string;
   /** A pool for the test's own queries; checked for leaked clients when the file ends. */
   pool: pg.Pool;
+  /** Registers another pool to be checked for leaked clients and closed when the file ends. */
+  track(pool: pg.Pool): pg.Pool;
 }
+
+const cleanups: (() => Promise<void>)[] = [];
+
+// Registered once per test file (modules are isolated per file), so databases made inside a test
+// are dropped too.
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
 
 /**
  * A fresh database for this test file, cloned from the migrated template. When the file ends,
- * the test fails if any pool made through `track` still has a client checked out.
+ * the test fails if any tracked pool still has a client checked out.
  */
-export async function createTestDatabase(): Promise<TestDatabase & { track(pool: pg.Pool): pg.Pool }> {
+export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = inject("pgServerUrl");
-  const name = `threadloom_t_${randomBytes(6).toString("hex")}`;
-  await admin(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${inject("pgTemplate")}`);
+  const template = inject("pgTemplate");
+  const name = `${template}_${randomBytes(5).toString("hex")}`;
+  await admin(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = withDatabase(serverUrl, name);
   const tracked: pg.Pool[] = [];
   const track = (p: pg.Pool) => (tracked.push(p), p);
   const pool = track(createPool(url, { max: 5 }));
-  afterAll(async () => {
+  cleanups.push(async () => {
     for (const p of tracked) {
       if (p.ended) continue;
       expect(p.totalCount - p.idleCount, "a pool client was leaked (checked out, never released)").toBe(0);

@@ -1,0 +1,24 @@
+/**
+ * The benchmark's model: the test mock (same wire format as the demo model) in a process of its
+ * own, so its timers and writes never compete with the service's or the load generator's event loop.
+ *
+ *   node --import tsx test/bench/mock-model-server.ts [tokens=32] [delayMs=2]
+ *
+ * Prints one JSON line `{"url": "<baseURL>"}` when ready; stops on SIGTERM or SIGINT.
+ */
+import { startMockOpenAI } from "../helpers/mock-openai.js";
+
+const tokenCount = Number(process.argv[2] ?? 32);
+const tokenDelayMs = Number(process.argv[3] ?? 2);
+// Short words with their trailing space, like a typical English BPE token.
+const tokens = Array.from({ length: tokenCount }, (_, i) => `w${i} `);
+
+const mock = await startMockOpenAI({ tokens, tokenDelayMs });
+process.stdout.write(`${JSON.stringify({ url: mock.baseURL })}\n`);
+
+const stop = async () => {
+  await mock.close();
+  process.exit(0);
+};
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
