@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { RunManager } from "../runs/run-manager.js";
 import { encodeNative } from "../streaming/encoders/native.js";
 import { openSse } from "./open-sse.js";
-import { validate } from "./validate.js";
+import { requireJsonBody, validate } from "./validate.js";
 
 export interface ChatRoutesDeps {
   runs: RunManager;
@@ -24,7 +24,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   const query = z.strictObject(fields);
   const router = Router();
 
-  router.post("/api/chat", async (req, res) => {
+  router.post("/api/chat", requireJsonBody, async (req, res) => {
     await streamChat(req, res, deps, validate(body, req.body));
   });
 

@@ -27,18 +27,28 @@ export function sendProblem(res: Response, code: ErrorCode, detail: string, extr
   res.status(status).type("application/problem+json").json({ type: `about:blank#${code}`, title: TITLE[code], status, detail, ...extra });
 }
 
-/** Body-parser's errors carry a `type`; they are the client's fault and say so. */
-function fromBodyParser(err: { type?: string; message?: string }): AppError | null {
+/**
+ * Errors from Express and body-parser carry a 4xx `status` (and body-parser a `type`); they are the
+ * client's fault and say so. Anything else is ours and stays masked.
+ */
+function fromFramework(err: { type?: string; message?: string; status?: unknown; expose?: unknown }): AppError | null {
   if (err.type === "entity.parse.failed") return new AppError("invalid_request", `The request body is not valid JSON: ${err.message}`, { fields: [{ name: "body", reason: "malformed JSON" }] });
   if (err.type === "entity.too.large") return new AppError("payload_too_large", "The request body is larger than this service accepts.");
   if (err.type === "encoding.unsupported" || err.type === "charset.unsupported") return new AppError("invalid_request", err.message ?? "Unsupported body encoding.");
+  // The router fails to decode a path parameter such as `%E0%A4%A`.
+  if (err instanceof URIError && err.status === 400) {
+    return new AppError("invalid_request", "The request path is not valid percent-encoding.", { fields: [{ name: "path", reason: "malformed percent-encoding" }] });
+  }
+  if (err.expose === true && typeof err.status === "number" && err.status >= 400 && err.status < 500) {
+    return new AppError(err.status === 413 ? "payload_too_large" : "invalid_request", err.message || "The request could not be read.");
+  }
   return null;
 }
 
 /** The one error handler: typed errors become problem+json; anything else is logged and masked. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const known = err instanceof AppError ? err : fromBodyParser(err);
+    const known = err instanceof AppError ? err : fromFramework(err);
     if (res.headersSent) {
       logger.error({ err, reqId: req.id }, "error after the response started");
       res.end();

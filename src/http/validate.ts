@@ -1,3 +1,4 @@
+import type { RequestHandler } from "express";
 import type { z } from "zod";
 import { AppError } from "../errors.js";
 
@@ -12,3 +13,17 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, where: 
   const summary = fields.map((f) => `${f.name}: ${f.reason}`).join("; ");
   throw new AppError("invalid_request", `Invalid ${where}: ${summary}`, { fields });
 }
+
+/**
+ * For routes that take a JSON body: a body sent as another type would be skipped by the JSON parser
+ * and then reported as missing fields, which misleads the client. No body at all is let through.
+ */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (req.is("application/json") === false) {
+    next(new AppError("invalid_request", `The request body must be application/json, not ${req.get("content-type") ?? "untyped"}.`, {
+      fields: [{ name: "content-type", reason: "must be application/json" }],
+    }));
+    return;
+  }
+  next();
+};

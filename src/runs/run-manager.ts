@@ -150,6 +150,7 @@ export class RunManager {
       this.deps.logger.error({ err, runId, threadId }, "could not record the end of the run");
       await this.runs.finish(runId, { status: "error", usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs, error: { code: "internal", message: String(err) } }).catch(() => {});
     }
+    this.deps.logger.info({ runId, threadId, status: result.status, usage: run.usage, latencyMs: result.latencyMs, ttftMs: result.ttftMs, error: result.error?.code }, "run finished");
     if (result.error) {
       run.emit({ type: "error", code: result.error.code, message: result.error.message });
     } else {

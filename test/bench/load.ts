@@ -1,0 +1,135 @@
+/**
+ * The load generator: plain `node:http` with keep-alive (cheaper per request than fetch, and it
+ * exposes the socket so wire bytes can be counted). It parses SSE only as far as the figures
+ * need: the time of the first token marker, the number of markers, and the end of the response.
+ */
+import http from "node:http";
+
+/** What to POST and which byte patterns mark a token and a failed turn in the answer. */
+export interface Target {
+  name: string;
+  url: URL;
+  agent: http.Agent;
+  /** Request body for turn `i`; `threadId` is the one the previous turn of a multi-turn run got. */
+  body(i: number, threadId?: string): string;
+  tokenMarker: string;
+  errorMarker: string;
+}
+
+export interface Sample {
+  ttftMs: number;
+  turnMs: number;
+  /** Response body (SSE) bytes. */
+  bodyBytes: number;
+  /** Everything the client's socket read for this response: status line, headers, chunk framing, body. */
+  wireBytes: number;
+  tokens: number;
+  threadId?: string;
+}
+
+export interface LoadResult {
+  samples: Sample[];
+  wallMs: number;
+}
+
+/** `turns` requests through `concurrency` workers, each starting its next request when one ends. */
+export async function runLoad(target: Target, concurrency: number, turns: number): Promise<LoadResult> {
+  const samples: Sample[] = [];
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < turns) samples.push(await turn(target, next++));
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, turns) }, worker));
+  return { samples, wallMs: performance.now() - started };
+}
+
+/** `threads` conversations of `turnsPerThread` turns each, one after another (concurrency 1). */
+export async function runThreads(target: Target, threads: number, turnsPerThread: number): Promise<Sample[][]> {
+  const byTurn: Sample[][] = Array.from({ length: turnsPerThread }, () => []);
+  for (let t = 0; t < threads; t++) {
+    let threadId: string | undefined;
+    for (let k = 0; k < turnsPerThread; k++) {
+      const sample = await turn(target, t * turnsPerThread + k, threadId);
+      threadId = sample.threadId;
+      byTurn[k].push(sample);
+    }
+  }
+  return byTurn;
+}
+
+export function turn(target: Target, i: number, threadId?: string): Promise<Sample> {
+  const payload = target.body(i, threadId);
+  const { tokenMarker, errorMarker } = target;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let socketStart = 0;
+    const req = http.request(target.url, {
+      method: "POST",
+      agent: target.agent,
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+    });
+    req.on("socket", (socket) => (socketStart = socket.bytesRead));
+    req.on("error", reject);
+    req.on("response", (res) => {
+      let ttft = -1;
+      let tokens = 0;
+      let bodyBytes = 0;
+      let carry = "";
+      let failed = false;
+      res.on("data", (chunk: Buffer) => {
+        bodyBytes += chunk.length;
+        // latin1 decodes without validation; the markers are ASCII, so positions stay right.
+        const text = carry + chunk.toString("latin1");
+        for (let at = text.indexOf(tokenMarker); at >= 0; at = text.indexOf(tokenMarker, at + tokenMarker.length)) {
+          if (ttft < 0) ttft = performance.now() - t0;
+          tokens++;
+        }
+        if (text.includes(errorMarker)) failed = true;
+        carry = text.slice(-(Math.max(tokenMarker.length, errorMarker.length) - 1));
+      });
+      res.on("end", () => {
+        const turnMs = performance.now() - t0;
+        const wireBytes = (res.socket?.bytesRead ?? socketStart) - socketStart;
+        if (res.statusCode !== 200 || failed || tokens === 0) {
+          return reject(new Error(`${target.name}: turn ${i} failed (HTTP ${res.statusCode}, ${tokens} tokens${failed ? ", error event" : ""})`));
+        }
+        const header = res.headers["x-thread-id"];
+        resolve({ ttftMs: ttft, turnMs, bodyBytes, wireBytes, tokens, threadId: typeof header === "string" ? header : undefined });
+      });
+      res.on("error", reject);
+    });
+    req.end(payload);
+  });
+}
+
+/** The raw model stream: OpenAI chat completions with `stream: true`, as ChatOpenAI sends it. */
+export function modelTarget(baseURL: string, connections: number): Target {
+  const body = JSON.stringify({
+    model: "mock-model",
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: "Say something." }],
+  });
+  return {
+    name: "model",
+    url: new URL(`${baseURL}/chat/completions`),
+    agent: new http.Agent({ keepAlive: true, maxSockets: connections }),
+    body: () => body,
+    // Content deltas only: the first chunk carries `{"role":"assistant","content":""}`.
+    tokenMarker: '"delta":{"content":',
+    errorMarker: '"error":',
+  };
+}
+
+/** threadloom's native chat protocol; each turn without a thread id starts a fresh thread. */
+export function serviceTarget(baseURL: string, connections: number): Target {
+  return {
+    name: "service",
+    url: new URL(`${baseURL}/api/chat`),
+    agent: new http.Agent({ keepAlive: true, maxSockets: connections }),
+    body: (i, threadId) => JSON.stringify({ message: `Say something (${i}).`, ...(threadId ? { thread_id: threadId } : {}) }),
+    tokenMarker: "event: token\n",
+    errorMarker: "event: error\n",
+  };
+}

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { chat } from "./helpers/sse-client.js";
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  return port;
+}
+
+/** `npm start` as a newcomer runs it: no DATABASE_URL, no model configured. */
+async function start(dataDir: string, port: number): Promise<{ child: ChildProcess; logs: () => string }> {
+  const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), DEMO_TOKEN_DELAY_MS: "0", LOG_LEVEL: "info" };
+  for (const name of ["DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "API_KEYS", "HOST"]) delete env[name];
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  for (let i = 0; i < 300 && !/threadloom is listening/.test(output); i++) {
+    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, logs: () => output };
+}
+
+describe("npm start on a machine with nothing but Node", () => {
+  let dataDir = "";
+  afterAll(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  // Embedded PostgreSQL on a free port (never 5432), the demo model, a clean SIGTERM, and a second
+  // start that finds the first one's threads again.
+  it("runs on embedded PostgreSQL and the demo model, and keeps its data across restarts", async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "threadloom-main-"));
+    const port = await freePort();
+    const first = await start(dataDir, port);
+    const base = `http://127.0.0.1:${port}`;
+    expect(first.logs()).toMatch(/offline DEMO model/);
+    expect(first.logs()).toMatch(/started embedded PostgreSQL/);
+    expect(first.logs()).not.toMatch(/"port":5432\b/);
+    expect(first.logs()).toMatch(/listening on this machine only/);
+    const res = await chat(base, { message: "hello there" });
+    const threadId = res.headers.get("x-thread-id")!;
+    const reply = res.events.find((e) => e.event === "message" && e.data.role === "assistant")!.data.content;
+    expect(reply).toMatch(/^You said "hello there"\. This is turn 1 of our conversation/);
+    first.child.kill("SIGTERM");
+    const [code] = await once(first.child, "exit");
+    expect(code).toBe(0);
+    expect(first.logs()).toMatch(/"msg":"stopped"/);
+
+    const second = await start(dataDir, port);
+    try {
+      const again = await chat(base, { message: "do you remember me?", thread_id: threadId });
+      const answer = again.events.find((e) => e.event === "message" && e.data.role === "assistant")!.data.content;
+      expect(answer).toMatch(/This is turn 2 of our conversation; earlier you said "hello there"/);
+    } finally {
+      second.child.kill("SIGTERM");
+      await once(second.child, "exit");
+    }
+  }, 60_000);
+});
