@@ -40,8 +40,9 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(healthRoutes(deps.pool));
-  app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }));
+  // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   app.use(authenticate(deps.apiKeys));
+  app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }));
   app.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs }));
   app.use(threadRoutes({ runs: deps.runs, conversations: new ConversationRepository(deps.pool) }));
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));

@@ -92,6 +92,18 @@ describe("bad input", () => {
       expect(body.invalid_params).toEqual([{ name: "content-type", reason: "must be application/json" }]);
     });
 
+    // PostgreSQL cannot store U+0000 in text or jsonb: accepted, it would stream fine and then fail
+    // to be mirrored, leaving the thread busy and empty for good.
+    it.each([
+      ["message", { message: "a\u0000b" }],
+      ["metadata", { message: "hi", metadata: { note: { deep: ["x\u0000"] } } }],
+      ["metadata", { message: "hi", metadata: { "k\u0000": 1 } }],
+      ["checkpoint_id", { message: "hi", checkpoint_id: "1\u0000" }],
+    ])("rejects a NUL character in %s", async (name, input) => {
+      const body = await expectProblem(await post(t.url, JSON.stringify(input)), 400, new RegExp(name));
+      expect(body.invalid_params).toEqual([{ name, reason: "must not contain NUL (U+0000) characters" }]);
+    });
+
     // A JSON value that is not an object names the body itself.
     it("rejects a JSON array body", async () => {
       const body = await expectProblem(await post(t.url, "[1]"), 400, /^Invalid body: body: /);
@@ -108,6 +120,11 @@ describe("bad input", () => {
     it("rejects an unknown query parameter", async () => {
       const body = await expectProblem(await fetch(`${t.url}/chat?message=hi&metadata=x`), 400, /metadata: unknown field/);
       expect(body.invalid_params).toEqual([{ name: "metadata", reason: "unknown field" }]);
+    });
+
+    it("rejects a NUL character in the message", async () => {
+      const body = await expectProblem(await fetch(`${t.url}/chat?message=a%00b`), 400, /message/);
+      expect(body.invalid_params).toEqual([{ name: "message", reason: "must not contain NUL (U+0000) characters" }]);
     });
 
     it("rejects a message given twice", async () => {

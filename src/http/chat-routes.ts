@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { RunManager } from "../runs/run-manager.js";
 import { encodeNative } from "../streaming/encoders/native.js";
 import { openSse } from "./open-sse.js";
-import { requireJsonBody, validate } from "./validate.js";
+import { containsNul, requireJsonBody, validate } from "./validate.js";
 
 export interface ChatRoutesDeps {
   runs: RunManager;
@@ -13,14 +13,15 @@ export interface ChatRoutesDeps {
 
 /** The native chat protocol: `POST /api/chat` (JSON body) and `GET /chat` (EventSource). */
 export function chatRoutes(deps: ChatRoutesDeps): Router {
+  const noNul = <T>(schema: z.ZodType<T>) => schema.refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
   const fields = {
-    message: z.string().trim().min(1, "must not be empty").max(deps.maxMessageChars, `must be at most ${deps.maxMessageChars} characters`),
+    message: noNul(z.string().trim().min(1, "must not be empty").max(deps.maxMessageChars, `must be at most ${deps.maxMessageChars} characters`)),
     thread_id: z.uuid("must be a UUID").optional(),
-    assistant_id: z.string().min(1).max(200).optional(),
-    checkpoint_id: z.string().min(1).max(100).optional(),
+    assistant_id: noNul(z.string().min(1).max(200)).optional(),
+    checkpoint_id: noNul(z.string().min(1).max(100)).optional(),
     on_disconnect: z.enum(["continue", "cancel"]).default("continue"),
   };
-  const body = z.strictObject({ ...fields, metadata: z.record(z.string(), z.unknown()).optional() });
+  const body = z.strictObject({ ...fields, metadata: noNul(z.record(z.string(), z.unknown())).optional() });
   const query = z.strictObject(fields);
   const router = Router();
 

@@ -36,7 +36,7 @@ function fromFramework(err: { type?: string; message?: string; status?: unknown;
   if (err.type === "entity.too.large") return new AppError("payload_too_large", "The request body is larger than this service accepts.");
   if (err.type === "encoding.unsupported" || err.type === "charset.unsupported") return new AppError("invalid_request", err.message ?? "Unsupported body encoding.");
   // The router fails to decode a path parameter such as `%E0%A4%A`.
-  if (err instanceof URIError && err.status === 400) {
+  if (err.status === 400 && err instanceof URIError) {
     return new AppError("invalid_request", "The request path is not valid percent-encoding.", { fields: [{ name: "path", reason: "malformed percent-encoding" }] });
   }
   if (err.expose === true && typeof err.status === "number" && err.status >= 400 && err.status < 500) {

@@ -14,7 +14,7 @@ const threadParams = z.object({ id: z.uuid("must be a UUID") });
 // already valid, so a failed cast here can only come from a forged cursor.
 const CAST_FAILURES = new Set(["22P02", "22007", "22008"]);
 const isCastFailure = (err: unknown) => CAST_FAILURES.has((err as { code?: string } | null)?.code ?? "");
-const MALFORMED_CURSOR = new AppError("invalid_request", "The cursor is not one this service issued.", { fields: [{ name: "cursor", reason: "malformed" }] });
+const malformedCursor = () => new AppError("invalid_request", "The cursor is not one this service issued.", { fields: [{ name: "cursor", reason: "malformed" }] });
 
 /** Listing, reading, exporting and deleting conversations, all read from the mirror. */
 export function threadRoutes(deps: { runs: RunManager; conversations: ConversationRepository }): Router {
@@ -28,7 +28,7 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
   router.get("/api/threads", async (req, res) => {
     const { limit, cursor } = validate(listQuery, req.query, "query");
     const page = await deps.conversations.listThreads(res.locals.owner, { limit, cursor }).catch((err: unknown) => {
-      throw cursor !== undefined && isCastFailure(err) ? MALFORMED_CURSOR : err;
+      throw cursor !== undefined && isCastFailure(err) ? malformedCursor() : err;
     });
     res.json({ threads: page.items.map(threadJson), next_cursor: page.nextCursor });
   });
@@ -45,7 +45,8 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
     const { format } = validate(exportQuery, req.query, "query");
     const thread = await deps.runs.findThread(id, res.locals.owner);
     const file = exportThread(thread, await deps.conversations.headMessages(id), format);
-    res.type(file.contentType).attachment(file.filename).send(file.body);
+    // Quoted always (res.attachment drops the quotes for token-safe names); the name is a UUID and an extension.
+    res.type(file.contentType).set("Content-Disposition", `attachment; filename="${file.filename}"`).send(file.body);
   });
 
   router.delete("/api/threads/:id", async (req, res) => {

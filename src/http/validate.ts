@@ -27,3 +27,16 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+/**
+ * True if any string or key in a JSON value holds U+0000. PostgreSQL stores neither in `text` nor in
+ * `jsonb`, so such input would pass the stream and then fail when the run is written to the mirror.
+ */
+export function containsNul(value: unknown): boolean {
+  let found = false;
+  JSON.stringify(value, (key, v: unknown) => {
+    if (key.includes("\u0000") || (typeof v === "string" && v.includes("\u0000"))) found = true;
+    return v;
+  });
+  return found;
+}

@@ -1,0 +1,95 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { ConfigError, listenHost, loadConfig } from "./config.js";
+
+const KEYS = "sk-team-a-0123456789:acme:alice,sk-team-b-9876543210:globex:bob";
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error("loadConfig accepted the environment");
+}
+
+describe("listenHost", () => {
+  // An unauthenticated service must not be reachable from other machines by default.
+  it("listens on loopback only when no API keys are set", () => {
+    expect(listenHost(loadConfig({}))).toBe("127.0.0.1");
+    expect(listenHost(loadConfig({ API_KEYS: "" }))).toBe("127.0.0.1");
+    expect(listenHost(loadConfig({ API_KEYS: " , " }))).toBe("127.0.0.1");
+  });
+
+  it("listens on all interfaces once API keys are set", () => {
+    expect(listenHost(loadConfig({ API_KEYS: KEYS }))).toBe("0.0.0.0");
+  });
+
+  it("uses HOST when it is given", () => {
+    expect(listenHost(loadConfig({ API_KEYS: KEYS, HOST: "10.0.0.5" }))).toBe("10.0.0.5");
+  });
+});
+
+describe("API_KEYS", () => {
+  it("maps each key to its tenant and user", () => {
+    expect(loadConfig({ API_KEYS: ` ${KEYS} ` }).API_KEYS).toEqual(
+      new Map([
+        ["sk-team-a-0123456789", { tenantId: "acme", userId: "alice" }],
+        ["sk-team-b-9876543210", { tenantId: "globex", userId: "bob" }],
+      ]),
+    );
+  });
+
+  // A key alone gets the default tenant; a key with only a tenant is that tenant's single user.
+  it("fills in a missing tenant and user", () => {
+    expect(loadConfig({ API_KEYS: "solo-key-123,team-key-456:acme" }).API_KEYS).toEqual(
+      new Map([
+        ["solo-key-123", { tenantId: "default", userId: "default" }],
+        ["team-key-456", { tenantId: "acme", userId: "acme" }],
+      ]),
+    );
+  });
+
+  // The message names the variable but never repeats a whole key.
+  it.each([["short"], ["sk-long-enough-key:a:b:c"], ["ok-key-0123:a:b,tinykey:a:b"]])("rejects %j without echoing the key", (value) => {
+    const err = configError({ API_KEYS: value });
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]).toMatch(/^API_KEYS: entry ".{1,4}…" must be key:tenant:user with a key of 8\+ characters$/);
+    expect(err.message).not.toContain(value.split(",").at(-1)!.split(":")[0]);
+  });
+});
+
+describe("config validation", () => {
+  it.each([
+    ["PORT", "abc", /^PORT: .*expected number/],
+    ["PORT", "70000", /^PORT: .*65535/],
+    ["OPENAI_BASE_URL", "not a url", /^OPENAI_BASE_URL: Invalid URL/],
+    ["DATABASE_URL", "postgres at localhost", /^DATABASE_URL: Invalid URL/],
+    ["LOG_LEVEL", "loud", /^LOG_LEVEL: .*"info"/],
+    ["MAX_MESSAGE_CHARS", "0", /^MAX_MESSAGE_CHARS: /],
+  ])("names %s when it is %j", (name, value, issue) => {
+    const err = configError({ [name]: value });
+    expect(err.issues).toEqual([expect.stringMatching(issue)]);
+    expect(err.message).toBe(`Invalid configuration:\n  - ${err.issues[0]}`);
+  });
+
+  it("reports every wrong variable at once", () => {
+    const err = configError({ PORT: "abc", LOG_LEVEL: "loud" });
+    expect(err.issues.map((i) => i.split(":")[0])).toEqual(["PORT", "LOG_LEVEL"]);
+  });
+
+  // Start-up stops before touching the database: exit code 1 and the variable's name on stderr.
+  it("stops the service at start-up with the message", async () => {
+    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+    const run = promisify(execFile)(process.execPath, ["--import", "tsx", main], {
+      env: { PATH: process.env.PATH, PORT: "abc", OPENAI_BASE_URL: "not a url" },
+      timeout: 20_000,
+    });
+    const failure = await run.then(() => null, (err: { code: number; stderr: string }) => err);
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toMatch(/^Invalid configuration:\n {2}- PORT: .*\n {2}- OPENAI_BASE_URL: Invalid URL\n$/);
+  });
+});
