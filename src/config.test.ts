@@ -60,6 +60,12 @@ describe("API_KEYS", () => {
     expect(err.issues[0]).toMatch(/^API_KEYS: entry ".{1,4}…" must be key:tenant:user with a key of 8\+ characters$/);
     expect(err.message).not.toContain(value.split(",").at(-1)!.split(":")[0]);
   });
+
+  // A key listed twice would silently give its requests to the later tenant.
+  it("rejects a key listed twice", () => {
+    const err = configError({ API_KEYS: "same-key-123:acme:alice,same-key-123:globex:bob" });
+    expect(err.issues).toEqual(['API_KEYS: the key "same…" is listed twice']);
+  });
 });
 
 describe("config validation", () => {

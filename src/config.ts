@@ -26,6 +26,10 @@ const apiKeys = z.preprocess(
           ctx.addIssue({ code: "custom", message: `entry "${entry.slice(0, 4)}…" must be key:tenant:user with a key of 8+ characters` });
           return z.NEVER;
         }
+        if (keys.has(key)) {
+          ctx.addIssue({ code: "custom", message: `the key "${key.slice(0, 4)}…" is listed twice` });
+          return z.NEVER;
+        }
         keys.set(key, { tenantId: tenantId || "default", userId: userId || tenantId || "default" });
       }
       return keys;

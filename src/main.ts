@@ -21,7 +21,11 @@ async function main(): Promise<void> {
 
   if (service.model.demo) logger.warn("using the offline DEMO model (deterministic, for trying things out): set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one");
   else logger.info({ model: service.model.name }, "using an OpenAI-compatible model");
-  if (config.API_KEYS.size === 0) logger.warn("no API_KEYS set: listening on this machine only, without authentication");
+  if (config.API_KEYS.size === 0 && !["127.0.0.1", "::1", "localhost"].includes(host)) {
+    logger.warn({ host }, "no API_KEYS set but HOST is not loopback: anyone who can reach this address can use the service");
+  } else if (config.API_KEYS.size === 0) {
+    logger.warn("no API_KEYS set: listening on this machine only, without authentication");
+  }
   logger.info({ url: `http://${host === "0.0.0.0" ? "localhost" : host}:${port}` }, "threadloom is listening");
 
   let stopping = false;

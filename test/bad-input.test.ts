@@ -77,6 +77,17 @@ describe("bad input", () => {
       await expectProblem(await post(t.url, JSON.stringify({ message: "hi", assistant_id: "nope" })), 404, /"nope" was not found. Known graphs: chat, draft/);
     });
 
+    // A checkpoint only means something within its thread.
+    it("rejects a checkpoint_id without a thread_id", async () => {
+      const body = await expectProblem(await post(t.url, JSON.stringify({ message: "hi", checkpoint_id: randomUUID() })), 400, /checkpoint_id needs the thread_id/);
+      expect(body.invalid_params).toEqual([{ name: "checkpoint_id", reason: "requires thread_id" }]);
+    });
+
+    it("answers 404 for a checkpoint_id the thread does not have", async () => {
+      const missing = randomUUID();
+      await expectProblem(await post(t.url, JSON.stringify({ message: "hi", thread_id: threadId, checkpoint_id: missing })), 404, new RegExp(`Checkpoint ${missing} was not found`));
+    });
+
     it("rejects a bad on_disconnect value", async () => {
       const body = await expectProblem(await post(t.url, JSON.stringify({ message: "hi", on_disconnect: "explode" })), 400, /on_disconnect/);
       expect(body.invalid_params).toEqual([{ name: "on_disconnect", reason: expect.stringMatching(/"continue"\|"cancel"/) }]);

@@ -17,7 +17,7 @@ async function freePort(): Promise<number> {
 
 /** `npm start` as a newcomer runs it: no DATABASE_URL, no model configured. */
 async function start(dataDir: string, port: number): Promise<{ child: ChildProcess; logs: () => string }> {
-  const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), DEMO_TOKEN_DELAY_MS: "0", LOG_LEVEL: "info" };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), DEMO_TOKEN_DELAY_MS: "0", LOG_LEVEL: "info" };
   for (const name of ["DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "API_KEYS", "HOST"]) delete env[name];
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

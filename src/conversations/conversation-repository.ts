@@ -54,7 +54,11 @@ export class ConversationRepository {
 
   async listThreads(owner: Owner, options: { limit: number; cursor?: string }): Promise<Page<ThreadRow>> {
     const [at, id] = options.cursor ? decodeCursor(options.cursor) : [null, null];
-    const { rows } = await this.pool.query(sql.LIST_THREADS, [owner.tenantId, owner.userId, at, id, options.limit + 1]);
+    const { rows } = await this.pool.query(sql.LIST_THREADS, [owner.tenantId, owner.userId, at, id, options.limit + 1]).catch((err: { code?: string }) => {
+      // A cursor's shape is checked here, but PostgreSQL judges its values (2026-02-30 has the
+      // shape of a date): a failed cast can only come from a forged cursor.
+      throw at !== null && CAST_FAILURES.has(err.code ?? "") ? malformedCursor() : err;
+    });
     const items = rows.slice(0, options.limit);
     const last = items.at(-1);
     return {
@@ -110,7 +114,13 @@ function decodeCursor(cursor: string): [string, string] {
   } catch {
     // fall through to the error below
   }
-  throw new AppError("invalid_request", "The cursor is not one this service issued.", { fields: [{ name: "cursor", reason: "malformed" }] });
+  throw malformedCursor();
+}
+
+const CAST_FAILURES = new Set(["22P02", "22007", "22008"]);
+
+function malformedCursor(): AppError {
+  return new AppError("invalid_request", "The cursor is not one this service issued.", { fields: [{ name: "cursor", reason: "malformed" }] });
 }
 
 function toThread(r: Record<string, any>): ThreadRow {

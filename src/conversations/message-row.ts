@@ -31,6 +31,15 @@ export function messageText(message: BaseMessage): string {
   return message.content.map((part) => (part.type === "text" && typeof part.text === "string" ? part.text : "")).join("");
 }
 
+// PostgreSQL text cannot hold NUL, and a model's output may contain one: it must not break the mirror.
+const stripNul = (text: string) => (text.includes("\u0000") ? text.replaceAll("\u0000", "") : text);
+
+/** The same for JSON, where NUL appears as an escape (one not itself escaped by a backslash). */
+function stripJsonNul<T>(value: T): T {
+  const json = JSON.stringify(value);
+  return json.includes("\\u0000") ? (JSON.parse(json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1")) as T) : value;
+}
+
 /** Projects checkpoint messages (the head branch, in order) into mirror rows. Pure. */
 export function toMessageRows(messages: BaseMessage[]): MessageRow[] {
   return messages.map((message, position) => {
@@ -44,8 +53,8 @@ export function toMessageRows(messages: BaseMessage[]): MessageRow[] {
     return {
       messageId: requireId(message, position),
       role: ROLES[message.getType()] ?? "system",
-      content: messageText(message),
-      parts: Object.keys(parts).length ? parts : null,
+      content: stripNul(messageText(message)),
+      parts: Object.keys(parts).length ? stripJsonNul(parts) : null,
       toolCallId: "tool_call_id" in message ? String(message.tool_call_id) : null,
       name: message.name ?? null,
       metadata: (message.additional_kwargs?.metadata as Record<string, unknown> | undefined) ?? {},

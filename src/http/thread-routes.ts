@@ -3,18 +3,10 @@ import { z } from "zod";
 import { ConversationRepository } from "../conversations/conversation-repository.js";
 import { EXPORT_FORMATS, exportThread } from "../conversations/export-thread.js";
 import { messageJson, threadJson } from "../conversations/thread-json.js";
-import { AppError } from "../errors.js";
 import type { RunManager } from "../runs/run-manager.js";
 import { validate } from "./validate.js";
 
 const threadParams = z.object({ id: z.uuid("must be a UUID") });
-
-// The repository checks a cursor's shape, but the database is the judge of its values: a date such
-// as 2026-02-30 passes Date.parse, and an id of 36 dashes passes its pattern. Limit and owner are
-// already valid, so a failed cast here can only come from a forged cursor.
-const CAST_FAILURES = new Set(["22P02", "22007", "22008"]);
-const isCastFailure = (err: unknown) => CAST_FAILURES.has((err as { code?: string } | null)?.code ?? "");
-const malformedCursor = () => new AppError("invalid_request", "The cursor is not one this service issued.", { fields: [{ name: "cursor", reason: "malformed" }] });
 
 /** Listing, reading, exporting and deleting conversations, all read from the mirror. */
 export function threadRoutes(deps: { runs: RunManager; conversations: ConversationRepository }): Router {
@@ -27,9 +19,7 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
 
   router.get("/api/threads", async (req, res) => {
     const { limit, cursor } = validate(listQuery, req.query, "query");
-    const page = await deps.conversations.listThreads(res.locals.owner, { limit, cursor }).catch((err: unknown) => {
-      throw cursor !== undefined && isCastFailure(err) ? malformedCursor() : err;
-    });
+    const page = await deps.conversations.listThreads(res.locals.owner, { limit, cursor });
     res.json({ threads: page.items.map(threadJson), next_cursor: page.nextCursor });
   });
 

@@ -55,6 +55,7 @@ export class RunManager {
   async createChatRun(request: ChatRunRequest): Promise<ActiveRun> {
     if (!this.accepting) throw new AppError("unavailable", "The service is shutting down; retry on another instance.");
     const existing = request.threadId ? await this.findThread(request.threadId, request.owner) : null;
+    if (request.checkpointId) await this.requireCheckpoint(request.threadId, request.checkpointId);
     const { graphId, assistantId, graph } = this.deps.graphs.resolve(request.assistantId ?? existing?.assistantId);
     const threadId = existing?.threadId ?? randomUUID();
     const runId = randomUUID();
@@ -67,9 +68,14 @@ export class RunManager {
         if (claimed.ok) await new ConversationRepository(client).setStatus(threadId, "busy");
         return claimed;
       });
-    let claimed = await claim();
+    const claimOrGone = () =>
+      claim().catch((err: { code?: string }) => {
+        // The thread was deleted between our read and the claim (foreign key violation).
+        throw err.code === "23503" ? notFound("Thread", threadId) : err;
+      });
+    let claimed = await claimOrGone();
     // The run holding the slot may belong to a process that died: free it, then try once more.
-    if (!claimed.ok && (await this.recover()).includes(threadId)) claimed = await claim();
+    if (!claimed.ok && (await this.recover()).includes(threadId)) claimed = await claimOrGone();
     if (!claimed.ok) {
       throw new AppError("conflict", `Thread ${threadId} already has a run in progress (${claimed.runningRunId}); wait for it to end or cancel it.`, { running_run_id: claimed.runningRunId });
     }
@@ -118,11 +124,26 @@ export class RunManager {
     return threadIds;
   }
 
+  /**
+   * Deletes the mirror rows first, under a lock on the thread's row that a run's claim would wait
+   * for; once they are gone no run can start on the thread, and its checkpoints go next.
+   */
   async deleteThread(threadId: string, owner: Owner): Promise<void> {
-    const thread = await this.findThread(threadId, owner);
-    if (thread.status === "busy") throw new AppError("conflict", `Thread ${threadId} has a run in progress; cancel it before deleting the thread.`);
+    await this.findThread(threadId, owner);
+    await inTransaction(this.deps.pool, async (client) => {
+      const { rows } = await client.query("SELECT status FROM threads WHERE thread_id = $1 FOR UPDATE", [threadId]);
+      if (rows[0]?.status === "busy") throw new AppError("conflict", `Thread ${threadId} has a run in progress; cancel it before deleting the thread.`);
+      await new ConversationRepository(client).deleteThread(threadId, owner);
+    });
     await this.deps.checkpointer.deleteThread(threadId);
-    await this.conversations.deleteThread(threadId, owner);
+  }
+
+  private async requireCheckpoint(threadId: string | undefined, checkpointId: string): Promise<void> {
+    if (!threadId) {
+      throw new AppError("invalid_request", "checkpoint_id needs the thread_id it belongs to.", { fields: [{ name: "checkpoint_id", reason: "requires thread_id" }] });
+    }
+    const tuple = await this.deps.checkpointer.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "", checkpoint_id: checkpointId } });
+    if (!tuple) throw notFound("Checkpoint", checkpointId);
   }
 
   /** Stops taking runs, lets running ones finish within the grace period, then stops and saves the rest. */
