@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_SYSTEM_PROMPT } from "../graphs/chat.js";
-import { checkpointState, expectMirrorMatchesCheckpoint, runRows } from "./helpers/checkpoint-state.js";
+import { checkpointState, expectMirrorMatchesCheckpoint, runRows, threadloomStatus } from "./helpers/checkpoint-state.js";
 import { openChat, words, type LiveChat } from "./helpers/live-chat.js";
 import { chat } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
@@ -72,7 +73,7 @@ describe("a client that disconnects mid-stream", () => {
     // Saved as the agent node's output: nothing left pending in the checkpoint.
     const state = await checkpointState(t.db.pool, live.threadId);
     expect(state.next).toEqual([]);
-    expect(state.messages[1].response_metadata.threadloom_status).toBe("partial");
+    expect(threadloomStatus(state.messages[1])).toBe("partial");
     expect((await getThread(live.threadId)).status).toBe("idle");
 
     t.mock.script({ text: "Continuing where I left off." });
@@ -92,5 +93,59 @@ describe("a client that disconnects mid-stream", () => {
       ["assistant", "Continuing where I left off.", "complete"],
     ]);
     expect((await getThread(live.threadId)).status).toBe("idle");
+  });
+
+  // Proves "cancel" also holds for a client that leaves before the stream opens (while the run slot
+  // is being claimed): the run is stopped before it calls the model, and the thread stays usable.
+  it("cancels a run whose client left while its slot was being claimed", async () => {
+    t.mock.script({ text: "First answer." });
+    const threadId = (await chat(t.url, { message: "first" })).headers.get("x-thread-id")!;
+    const requestsBefore = t.mock.requests.length;
+    // An uncommitted running run on the thread makes the service's claim wait on its row lock.
+    const blocker = await t.db.pool.connect();
+    await blocker.query("BEGIN");
+    await blocker.query(
+      "INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, status) VALUES ($1, $2, 'default', 'chat', 'chat', 'running')",
+      [randomUUID(), threadId],
+    );
+    t.mock.script({ text: words(30), tokenDelayMs: 40 });
+    const controller = new AbortController();
+    const request = fetch(`${t.url}/api/chat`, {
+      method: "POST", headers: { "content-type": "application/json" }, signal: controller.signal,
+      body: JSON.stringify({ message: "second", thread_id: threadId, on_disconnect: "cancel" }),
+    }).catch((err: Error) => err.name);
+    try {
+      await vi.waitFor(async () => {
+        const { rows } = await t.db.pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        expect(rows[0].n).toBe(1);
+      }, { timeout: 10_000, interval: 20 });
+      controller.abort();
+      expect(await request).toBe("AbortError");
+      // Give the server time to see the socket close before the claim goes through (the case under test).
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      await blocker.query("ROLLBACK");
+      blocker.release();
+    }
+
+    const run = await vi.waitFor(async () => {
+      const runs = await runRows(t.db.pool, threadId);
+      expect(runs).toHaveLength(2);
+      expect(runs[1].status).not.toBe("running");
+      return runs[1];
+    }, { timeout: 15_000, interval: 20 });
+    expect(run.status).toBe("interrupted");
+    expect(t.mock.requests.length).toBe(requestsBefore);
+    const messages = await expectMirrorMatchesCheckpoint(t.db.pool, threadId);
+    // Stopped before its first step, the run left nothing in the checkpoint, so nothing in the mirror.
+    expect(messages.map(summary)).toEqual([["user", "first", "complete"], ["assistant", "First answer.", "complete"]]);
+
+    t.mock.script({ text: "Third answer." });
+    const third = await chat(t.url, { message: "third", thread_id: threadId });
+    expect(third.events.at(-1)!.data).toMatchObject({ type: "end", status: "success" });
+    expect((await expectMirrorMatchesCheckpoint(t.db.pool, threadId)).slice(-2).map(summary)).toEqual([
+      ["user", "third", "complete"], ["assistant", "Third answer.", "complete"],
+    ]);
+    expect((await getThread(threadId)).status).toBe("idle");
   });
 });

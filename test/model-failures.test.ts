@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SYSTEM_PROMPT } from "../graphs/chat.js";
-import { checkpointState, expectMirrorMatchesCheckpoint, runRows } from "./helpers/checkpoint-state.js";
+import { checkpointState, expectMirrorMatchesCheckpoint, runRows, threadloomStatus } from "./helpers/checkpoint-state.js";
 import { words } from "./helpers/live-chat.js";
 import type { MockReply } from "./helpers/mock-openai.js";
 import { chat, type SseResponse } from "./helpers/sse-client.js";
@@ -72,7 +72,7 @@ describe("model errors", () => {
 
     const messages = await expectMirrorMatchesCheckpoint(t.db.pool, threadId);
     expect(messages.map(summary)).toEqual([["user", "greek letters", "complete"], ["assistant", "alpha beta gamma ", "error"]]);
-    expect((await checkpointState(t.db.pool, threadId)).messages[1].response_metadata.threadloom_status).toBe("error");
+    expect(threadloomStatus((await checkpointState(t.db.pool, threadId)).messages[1])).toBe("error");
     const [run] = await runRows(t.db.pool, threadId);
     expect(run.status).toBe("error");
     expect(run.error!.code).toBe("model_error");

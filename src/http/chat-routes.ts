@@ -63,7 +63,7 @@ async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, inp
   };
   sse.onDisconnect(onGone);
   // A client that left while the run was being claimed closed its socket before anyone listened.
-  // if (req.socket.destroyed) onGone();
+  if (req.socket.destroyed) onGone();
   await deps.runs.start(run);
   sse.end();
 }

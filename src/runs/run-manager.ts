@@ -38,6 +38,8 @@ const THREAD_STATUS_AFTER: Record<RunStatus, ThreadStatus> = { success: "idle", 
  */
 export class RunManager {
   private readonly active = new Map<string, { run: ActiveRun; done: Promise<void> }>();
+  /** Runs being validated and claimed: shutdown waits for them, so none slips in after it looked. */
+  private readonly creating = new Set<Promise<ActiveRun>>();
   private readonly conversations: ConversationRepository;
   private readonly runs: RunRepository;
   private accepting = true;
@@ -53,7 +55,17 @@ export class RunManager {
 
   /** Validates and claims; throws 404/409-kind errors before anything is streamed. Call `start` next. */
   async createChatRun(request: ChatRunRequest): Promise<ActiveRun> {
-    if (!this.accepting) throw new AppError("unavailable", "The service is shutting down; retry on another instance.");
+    const creating = this.claimChatRun(request);
+    this.creating.add(creating);
+    try {
+      return await creating;
+    } finally {
+      this.creating.delete(creating);
+    }
+  }
+
+  private async claimChatRun(request: ChatRunRequest): Promise<ActiveRun> {
+    if (!this.accepting) throw shuttingDown();
     const existing = request.threadId ? await this.findThread(request.threadId, request.owner) : null;
     if (request.checkpointId) await this.requireCheckpoint(request.threadId, request.checkpointId);
     const { graphId, assistantId, graph } = this.deps.graphs.resolve(request.assistantId ?? existing?.assistantId);
@@ -65,6 +77,8 @@ export class RunManager {
           await new ConversationRepository(client).createThread({ threadId, owner: request.owner, graphId, assistantId, metadata: request.threadMetadata });
         }
         const claimed = await new RunRepository(client).claim({ runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, workerId: this.deps.workerId, metadata: {} });
+        // Shutdown may have begun while the claim waited for the slot: roll back rather than start a run.
+        if (!this.accepting) throw shuttingDown();
         if (claimed.ok) await new ConversationRepository(client).setStatus(threadId, "busy");
         return claimed;
       });
@@ -149,6 +163,9 @@ export class RunManager {
   /** Stops taking runs, lets running ones finish within the grace period, then stops and saves the rest. */
   async shutdown(graceMs: number): Promise<void> {
     this.accepting = false;
+    // A run claimed meanwhile is registered by now; its caller starts it before the next macrotask.
+    await Promise.allSettled([...this.creating]);
+    await new Promise((resolve) => setImmediate(resolve));
     const all = () => Promise.all([...this.active.values()].map((e) => e.done));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
@@ -202,3 +219,5 @@ export class RunManager {
     await this.conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, status);
   }
 }
+
+const shuttingDown = () => new AppError("unavailable", "The service is shutting down; retry on another instance.");

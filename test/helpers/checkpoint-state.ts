@@ -40,8 +40,13 @@ export async function checkpointMessages(pool: pg.Pool, threadId: string): Promi
     id: m.id ?? "",
     role: ROLES[m.getType()] ?? m.getType(),
     content: typeof m.content === "string" ? m.content : JSON.stringify(m.content),
-    status: (m.response_metadata?.threadloom_status as string | undefined) ?? "complete",
+    status: threadloomStatus(m) ?? "complete",
   }));
+}
+
+/** What the service marked a stopped or failed reply as (`partial`, `error`); undefined on a normal message. */
+export function threadloomStatus(message: BaseMessage): string | undefined {
+  return (message.response_metadata as Record<string, unknown> | undefined)?.threadloom_status as string | undefined;
 }
 
 /** The mirror's head branch straight from the table (not through the API, which repairs a stale mirror). */
