@@ -7,7 +7,8 @@ import { chat, type SseResponse } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
 const summary = (m: { role: string; content: string; status: string }) => [m.role, m.content, m.status];
-const MODEL_ERROR = "The model request failed; the reply so far was saved.";
+const MODEL_ERROR = "The model request failed.";
+const MODEL_ERROR_SAVED = "The model request failed. The reply so far was saved.";
 
 /** Runs one failing turn on a new thread; checks the stream ends with exactly `error` and nothing after. */
 async function failingTurn(t: TestService, reply: MockReply, message: string) {
@@ -66,7 +67,7 @@ describe("model errors", () => {
   // Proves a stream that dies mid-reply: the tokens so far are saved as an `error` message in both stores.
   it("saves the partial reply with status error when the stream breaks mid-reply", async () => {
     const { res, threadId, error } = await failingTurn(t, { text: "alpha beta gamma delta epsilon", failAfterTokens: 3 }, "greek letters");
-    expect(error).toEqual({ type: "error", code: "model_error", message: MODEL_ERROR });
+    expect(error).toEqual({ type: "error", code: "model_error", message: MODEL_ERROR_SAVED });
     expect(res.body).not.toContain("mock");
     expect(res.events.filter((e) => e.event === "token").map((e) => e.data.content)).toEqual(["alpha ", "beta ", "gamma "]);
 

@@ -44,7 +44,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
 
 type ChatInput = { message: string; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
 
-async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
+async function streamChat(_req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
   const run = await deps.runs.createChatRun({
     owner: res.locals.owner,
     threadId: input.thread_id,
@@ -57,13 +57,10 @@ async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, inp
     sse.write(encodeNative(event, seq));
     if (event.type === "end" || event.type === "error") sse.end();
   });
-  const onGone = () => {
+  sse.onDisconnect(() => {
     unsubscribe();
     if (input.on_disconnect === "cancel") deps.runs.cancel(run.runId);
-  };
-  sse.onDisconnect(onGone);
-  // A client that left while the run was being claimed closed its socket before anyone listened.
-  if (req.socket.destroyed) onGone();
+  });
   await deps.runs.start(run);
   sse.end();
 }

@@ -6,7 +6,7 @@ export interface SseStream {
   write(frame: string): void;
   end(): void;
   readonly closed: boolean;
-  /** Called once if the client goes away before `end()`. */
+  /** Called once if the client goes away before `end()`, at once if it already has. */
   onDisconnect(listener: () => void): void;
 }
 
@@ -26,7 +26,10 @@ export function openSse(res: Response, options: { heartbeatMs: number; headers?:
   res.flushHeaders();
   res.socket?.setNoDelay(true);
 
-  let closed = false;
+  // A client can leave before the stream opens (while its run was being claimed): its socket's
+  // close event has then already fired.
+  let gone = res.socket?.destroyed ?? true;
+  let closed = gone;
   let heartbeat: NodeJS.Timeout | undefined;
   const listeners: (() => void)[] = [];
   const armHeartbeat = () => {
@@ -39,10 +42,10 @@ export function openSse(res: Response, options: { heartbeatMs: number; headers?:
   res.on("close", () => {
     clearTimeout(heartbeat);
     if (closed) return;
-    closed = true;
+    closed = gone = true;
     for (const listener of listeners) listener();
   });
-  armHeartbeat();
+  if (!closed) armHeartbeat();
 
   return {
     write(frame) {
@@ -60,7 +63,8 @@ export function openSse(res: Response, options: { heartbeatMs: number; headers?:
       return closed;
     },
     onDisconnect(listener) {
-      listeners.push(listener);
+      if (gone) listener();
+      else listeners.push(listener);
     },
   };
 }

@@ -28,8 +28,9 @@ export interface RunResult {
   latencyMs: number;
 }
 
-const MODEL_ERROR = "The model request failed; the reply so far was saved.";
-const INTERNAL_ERROR = "The run failed; the reply so far was saved.";
+const MODEL_ERROR = "The model request failed.";
+const INTERNAL_ERROR = "The run failed.";
+const SAVED = " The reply so far was saved.";
 
 /**
  * One run of a graph on a thread: streams LangGraph events out as RunEvents, enforces the total and
@@ -113,23 +114,26 @@ export class ActiveRun {
     const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     const inModel = this.modelCalls > 0;
     this.logger.warn({ err, runId: this.runId }, inModel ? "model call failed" : "run failed");
-    await this.savePartial("error");
-    return this.result("error", { code: inModel ? "model_error" : "internal", message: inModel ? MODEL_ERROR : INTERNAL_ERROR, detail });
+    const saved = await this.savePartial("error");
+    const message = (inModel ? MODEL_ERROR : INTERNAL_ERROR) + (saved ? SAVED : "");
+    return this.result("error", { code: inModel ? "model_error" : "internal", message, detail });
   }
 
   /**
    * An aborted or failed model call leaves the streamed reply in no checkpoint. Writing it as the
    * node's output keeps it, and lets the next turn's model see it.
    */
-  private async savePartial(status: "partial" | "error"): Promise<void> {
+  private async savePartial(status: "partial" | "error"): Promise<boolean> {
     const partial = this.mapper.partial();
-    if (!partial) return;
+    if (!partial) return false;
     const reply = new AIMessage({ id: partial.messageId, content: partial.text, response_metadata: { threadloom_status: status } });
     try {
       await this.input.graph.updateState({ configurable: { thread_id: this.input.threadId } }, { messages: [reply] }, partial.node || undefined);
       this.emit({ type: "message", id: reply.id!, role: "assistant", content: partial.text });
+      return true;
     } catch (err) {
       this.logger.error({ err, runId: this.runId }, "could not save the partial reply");
+      return false;
     }
   }
 
