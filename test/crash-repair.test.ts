@@ -1,31 +1,13 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
-import net from "node:net";
 import { HumanMessage } from "@langchain/core/messages";
 import { afterAll, describe, expect, it } from "vitest";
+import { startServiceProcess } from "./helpers/service-process.js";
 import { chat, readSse } from "./helpers/sse-client.js";
 import { startMockOpenAI } from "./helpers/mock-openai.js";
 import { createTestDatabase } from "./helpers/test-database.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
 const LONG_REPLY = Array.from({ length: 200 }, (_, i) => `word${i}`).join(" ");
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  return port;
-}
-
-async function waitFor(url: string, child: ReturnType<typeof spawn>): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered`);
-}
 
 describe("repair after a crash", () => {
   const services: TestService[] = [];
@@ -38,19 +20,14 @@ describe("repair after a crash", () => {
   it("recovers a thread whose service process was killed mid-run", async () => {
     const db = await createTestDatabase();
     const mock = await startMockOpenAI({ text: LONG_REPLY, tokenDelayMs: 20 });
-    const port = await freePort();
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { ...process.env, DATABASE_URL: db.url, OPENAI_BASE_URL: mock.baseURL, OPENAI_API_KEY: "x", OPENAI_MODEL: "mock-model", PORT: String(port), LOG_LEVEL: "silent" },
-      stdio: "ignore",
-    });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(`${base}/healthz`, child);
+    const service = await startServiceProcess({ ...process.env, DATABASE_URL: db.url, OPENAI_BASE_URL: mock.baseURL, OPENAI_API_KEY: "x", OPENAI_MODEL: "mock-model", LOG_LEVEL: "info" });
+    const base = service.url;
     const response = await fetch(`${base}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "tell me a long story" }) });
     const threadId = response.headers.get("x-thread-id")!;
     let tokens = 0;
     await readSse(response, { until: (e) => e.event === "token" && ++tokens === 5 });
-    child.kill("SIGKILL");
-    await once(child, "exit");
+    service.child.kill("SIGKILL");
+    await once(service.child, "exit");
 
     const before = await db.pool.query("SELECT r.status AS run, t.status AS thread FROM runs r JOIN threads t USING (thread_id) WHERE thread_id = $1", [threadId]);
     expect(before.rows).toEqual([{ run: "running", thread: "busy" }]);

@@ -1,33 +1,15 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort, startServiceProcess } from "./helpers/service-process.js";
 import { chat } from "./helpers/sse-client.js";
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  return port;
-}
-
 /** `npm start` as a newcomer runs it: no DATABASE_URL, no model configured. */
-async function start(dataDir: string, port: number): Promise<{ child: ChildProcess; logs: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), DEMO_TOKEN_DELAY_MS: "0", LOG_LEVEL: "info" };
-  for (const name of ["DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "API_KEYS", "HOST"]) delete env[name];
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  for (let i = 0; i < 300 && !/threadloom is listening/.test(output); i++) {
-    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, logs: () => output };
+function start(dataDir: string, port: number) {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, DEMO_TOKEN_DELAY_MS: "0" };
+  for (const name of ["DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "API_KEYS", "HOST", "LOG_LEVEL"]) delete env[name];
+  return startServiceProcess(env, port);
 }
 
 describe("npm start on a machine with nothing but Node", () => {
@@ -51,9 +33,7 @@ describe("npm start on a machine with nothing but Node", () => {
     const threadId = res.headers.get("x-thread-id")!;
     const reply = res.events.find((e) => e.event === "message" && e.data.role === "assistant")!.data.content;
     expect(reply).toMatch(/^You said "hello there"\. This is turn 1 of our conversation/);
-    first.child.kill("SIGTERM");
-    const [code] = await once(first.child, "exit");
-    expect(code).toBe(0);
+    expect(await first.stop()).toBe(0);
     expect(first.logs()).toMatch(/"msg":"stopped"/);
 
     const second = await start(dataDir, port);
@@ -62,8 +42,7 @@ describe("npm start on a machine with nothing but Node", () => {
       const answer = again.events.find((e) => e.event === "message" && e.data.role === "assistant")!.data.content;
       expect(answer).toMatch(/This is turn 2 of our conversation; earlier you said "hello there"/);
     } finally {
-      second.child.kill("SIGTERM");
-      await once(second.child, "exit");
+      await second.stop();
     }
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import type { SseEvent } from "./sse-client.js";
+import { SseReader, type SseEvent } from "./sse-client.js";
 
 /** A `POST /api/chat` stream read step by step, so a test can act while the run is still going. */
 export interface LiveChat {
@@ -22,59 +22,23 @@ export async function openChat(url: string, body: Record<string, unknown>): Prom
   if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
     throw new Error(`expected an event stream, got ${response.status}: ${await response.text()}`);
   }
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const events: SseEvent[] = [];
-  let buffer = "";
-  let done = false;
-
-  // Returns the next event, or null at the end of the stream.
-  const next = async (): Promise<SseEvent | null> => {
-    for (;;) {
-      const end = buffer.indexOf("\n\n");
-      if (end >= 0) {
-        const raw = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = parseFrame(raw);
-        if (event) return (events.push(event), event);
-        continue;
-      }
-      if (done) return null;
-      const chunk = await reader.read();
-      if (chunk.done) done = true;
-      else buffer += chunk.value;
-    }
-  };
+  const reader = new SseReader(response);
+  const { events } = reader;
 
   return {
     status: response.status,
     threadId: response.headers.get("x-thread-id")!,
     events,
     async readUntil(match) {
-      for (let e = await next(); e; e = await next()) if (match(e)) return e;
+      for (let e = await reader.next(); e; e = await reader.next()) if (match(e)) return e;
       throw new Error(`the stream ended without the awaited event; got ${events.map((e) => e.event).join(", ")}`);
     },
     async readToEnd() {
-      while (await next());
+      while (await reader.next());
       return events;
     },
     disconnect: () => controller.abort(),
   };
-}
-
-function parseFrame(frame: string): SseEvent | null {
-  let event = "message";
-  let id: string | undefined;
-  const data: string[] = [];
-  for (const line of frame.split("\n")) {
-    if (line.startsWith(":")) continue;
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-    if (field === "event") event = value;
-    else if (field === "id") id = value;
-    else if (field === "data") data.push(value);
-  }
-  return data.length ? { event, id, data: JSON.parse(data.join("\n")), raw: frame } : null;
 }
 
 /** `count` distinct words ("w1 w2 …"), so a prefix of the reply says how far the stream got. */

@@ -1,9 +1,10 @@
-/** One parsed SSE event as a client sees it, with the raw frame kept for byte-level assertions. */
+import { createParser } from "eventsource-parser";
+
+/** One parsed SSE event as a client sees it; `data` is parsed JSON when it is JSON. */
 export interface SseEvent {
   event: string;
   id: string | undefined;
   data: any;
-  raw: string;
 }
 
 export interface SseResponse {
@@ -12,68 +13,69 @@ export interface SseResponse {
   events: SseEvent[];
   /** Comment lines (heartbeats), in order. */
   comments: string[];
+  /** The raw bytes of the stream, decoded. */
   body: string;
 }
 
-/** Reads a whole SSE response over real HTTP (fetch), parsing frames as the spec says. */
+/** Reads an SSE response event by event, with the same parser as the `eventsource` client. */
+export class SseReader {
+  readonly events: SseEvent[] = [];
+  readonly comments: string[] = [];
+  body = "";
+  private readonly queue: SseEvent[] = [];
+  private readonly reader: ReadableStreamDefaultReader<string>;
+  private readonly parser = createParser({
+    onEvent: (m) => this.queue.push({ event: m.event ?? "message", id: m.id, data: parseJson(m.data) }),
+    onComment: (c) => this.comments.push(c.trim()),
+  });
+
+  constructor(response: Response) {
+    this.reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /** The next event, or null at the end of the stream. */
+  async next(): Promise<SseEvent | null> {
+    while (this.queue.length === 0) {
+      const chunk = await this.reader.read();
+      if (chunk.done) return null;
+      this.body += chunk.value;
+      this.parser.feed(chunk.value);
+    }
+    const event = this.queue.shift()!;
+    this.events.push(event);
+    return event;
+  }
+
+  cancel(): Promise<void> {
+    return this.reader.cancel();
+  }
+}
+
+/** Reads a whole SSE response over real HTTP, or up to the first event that matches `until`. */
 export async function readSse(response: Response, options: { until?: (e: SseEvent) => boolean } = {}): Promise<SseResponse> {
-  const events: SseEvent[] = [];
-  const comments: string[] = [];
-  let body = "";
-  let buffer = "";
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    body += value;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const parsed = parseFrame(frame);
-      if (parsed === null) comments.push(...frame.split("\n").map((l) => l.slice(1).trim()));
-      else {
-        events.push(parsed);
-        if (options.until?.(parsed)) {
-          await reader.cancel();
-          return { status: response.status, headers: response.headers, events, comments, body };
-        }
-      }
+  const reader = new SseReader(response);
+  for (let e = await reader.next(); e; e = await reader.next()) {
+    if (options.until?.(e)) {
+      await reader.cancel();
+      break;
     }
   }
-  return { status: response.status, headers: response.headers, events, comments, body };
+  return { status: response.status, headers: response.headers, events: reader.events, comments: reader.comments, body: reader.body };
 }
 
-function parseFrame(frame: string): SseEvent | null {
-  let event = "message";
-  let id: string | undefined;
-  const data: string[] = [];
-  for (const line of frame.split("\n")) {
-    if (line.startsWith(":")) continue;
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-    if (field === "event") event = value;
-    else if (field === "id") id = value;
-    else if (field === "data") data.push(value);
-  }
-  if (data.length === 0) return null;
-  const text = data.join("\n");
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { event, id, data: parsed, raw: frame };
-}
-
-/** POST /api/chat and read the whole stream. */
+/** POST /api/chat and read the whole stream (or the problem document that answered instead). */
 export async function chat(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<SseResponse> {
   const response = await fetch(`${url}/api/chat`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
   if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
     return { status: response.status, headers: response.headers, events: [], comments: [], body: await response.text() };
   }
   return readSse(response);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
