@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.js";
+import { spawnTs, waitForLine } from "./processes.js";
 
 export interface BenchDatabase {
   url: string;
@@ -21,14 +21,20 @@ export async function openBenchDatabase(tempDir: string): Promise<BenchDatabase>
   const serverUrl = process.env.BENCH_DATABASE_URL;
   if (serverUrl) return freshDatabase(serverUrl);
   const dataDir = path.join(tempDir, "pg");
-  const server = await startEmbeddedPostgres({ dataDir, fast: true });
-  const pid = Number.parseInt(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0], 10);
-  return {
-    url: server.url,
-    description: `embedded PostgreSQL on port ${server.port} (fsync off, temp dir)`,
-    postmasterPid: Number.isInteger(pid) ? pid : null,
-    drop: () => server.stop(),
-  };
+  const child = spawnTs("embedded PostgreSQL", "test/bench/database-server.ts", [dataDir]);
+  try {
+    const { url, port } = await waitForLine(child, (line) => (line.startsWith("{") ? (JSON.parse(line) as { url: string; port: number }) : undefined), 120_000);
+    const pid = Number.parseInt(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0], 10);
+    return {
+      url,
+      description: `embedded PostgreSQL on port ${port} (fsync off, temp dir)`,
+      postmasterPid: Number.isInteger(pid) ? pid : null,
+      drop: () => child.stop(30_000),
+    };
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
 }
 
 async function freshDatabase(serverUrl: string): Promise<BenchDatabase> {

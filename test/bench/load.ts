@@ -4,19 +4,24 @@
  * need: the time of the first token marker, the number of markers, and the end of the response.
  */
 import http from "node:http";
+import type { Socket } from "node:net";
 
 /** What to POST and which byte patterns mark a token and a failed turn in the answer. */
 export interface Target {
   name: string;
-  url: URL;
+  /** Turns go to these in turn (service replicas behind a client-side round robin). */
+  urls: URL[];
   agent: http.Agent;
-  /** Request body for turn `i`; `threadId` is the one the previous turn of a multi-turn run got. */
-  body(i: number, threadId?: string): string;
+  /** Request body for the turn `key` (unique in the run); `threadId` is the one the previous turn of a multi-turn run got. */
+  body(key: number, threadId?: string): string;
   tokenMarker: string;
   errorMarker: string;
 }
 
 export interface Sample {
+  key: number;
+  /** When the request was sent, in epoch ms (comparable with the mock model's ARRIVAL lines). */
+  sentAt: number;
   ttftMs: number;
   turnMs: number;
   /** Response body (SSE) bytes. */
@@ -38,7 +43,10 @@ export async function runLoad(target: Target, concurrency: number, turns: number
   let next = 0;
   const started = performance.now();
   const worker = async () => {
-    while (next < turns) samples.push(await turn(target, next++));
+    while (next < turns) {
+      next++;
+      samples.push(await turn(target));
+    }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, turns) }, worker));
   return { samples, wallMs: performance.now() - started };
@@ -50,7 +58,7 @@ export async function runThreads(target: Target, threads: number, turnsPerThread
   for (let t = 0; t < threads; t++) {
     let threadId: string | undefined;
     for (let k = 0; k < turnsPerThread; k++) {
-      const sample = await turn(target, t * turnsPerThread + k, threadId);
+      const sample = await turn(target, threadId);
       threadId = sample.threadId;
       byTurn[k].push(sample);
     }
@@ -58,19 +66,31 @@ export async function runThreads(target: Target, threads: number, turnsPerThread
   return byTurn;
 }
 
-export function turn(target: Target, i: number, threadId?: string): Promise<Sample> {
-  const payload = target.body(i, threadId);
+let lastKey = 0;
+const TURN_TIMEOUT_MS = 60_000;
+
+export function turn(target: Target, threadId?: string): Promise<Sample> {
+  const key = ++lastKey;
+  const payload = target.body(key, threadId);
   const { tokenMarker, errorMarker } = target;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
+    const sentAt = performance.timeOrigin + t0;
+    let socket: Socket | undefined;
     let socketStart = 0;
-    const req = http.request(target.url, {
+    const req = http.request(target.urls[key % target.urls.length], {
       method: "POST",
       agent: target.agent,
       headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
     });
-    req.on("socket", (socket) => (socketStart = socket.bytesRead));
+    // Keep-alive hands the socket back to the agent before "end", so keep a reference to it.
+    req.on("socket", (s) => {
+      socket = s;
+      socketStart = s.bytesRead;
+    });
     req.on("error", reject);
+    // A stuck turn must fail the benchmark rather than hang it.
+    req.setTimeout(TURN_TIMEOUT_MS, () => req.destroy(new Error(`${target.name}: turn ${key} timed out`)));
     req.on("response", (res) => {
       let ttft = -1;
       let tokens = 0;
@@ -90,12 +110,12 @@ export function turn(target: Target, i: number, threadId?: string): Promise<Samp
       });
       res.on("end", () => {
         const turnMs = performance.now() - t0;
-        const wireBytes = (res.socket?.bytesRead ?? socketStart) - socketStart;
+        const wireBytes = (socket?.bytesRead ?? socketStart) - socketStart;
         if (res.statusCode !== 200 || failed || tokens === 0) {
-          return reject(new Error(`${target.name}: turn ${i} failed (HTTP ${res.statusCode}, ${tokens} tokens${failed ? ", error event" : ""})`));
+          return reject(new Error(`${target.name}: turn ${key} failed (HTTP ${res.statusCode}, ${tokens} tokens${failed ? ", error event" : ""})`));
         }
         const header = res.headers["x-thread-id"];
-        resolve({ ttftMs: ttft, turnMs, bodyBytes, wireBytes, tokens, threadId: typeof header === "string" ? header : undefined });
+        resolve({ key, sentAt, ttftMs: ttft, turnMs, bodyBytes, wireBytes, tokens, threadId: typeof header === "string" ? header : undefined });
       });
       res.on("error", reject);
     });
@@ -113,7 +133,7 @@ export function modelTarget(baseURL: string, connections: number): Target {
   });
   return {
     name: "model",
-    url: new URL(`${baseURL}/chat/completions`),
+    urls: [new URL(`${baseURL}/chat/completions`)],
     agent: new http.Agent({ keepAlive: true, maxSockets: connections }),
     body: () => body,
     // Content deltas only: the first chunk carries `{"role":"assistant","content":""}`.
@@ -123,12 +143,12 @@ export function modelTarget(baseURL: string, connections: number): Target {
 }
 
 /** threadloom's native chat protocol; each turn without a thread id starts a fresh thread. */
-export function serviceTarget(baseURL: string, connections: number): Target {
+export function serviceTarget(baseURLs: string[], connections: number): Target {
   return {
     name: "service",
-    url: new URL(`${baseURL}/api/chat`),
+    urls: baseURLs.map((u) => new URL(`${u}/api/chat`)),
     agent: new http.Agent({ keepAlive: true, maxSockets: connections }),
-    body: (i, threadId) => JSON.stringify({ message: `Say something (${i}).`, ...(threadId ? { thread_id: threadId } : {}) }),
+    body: (key, threadId) => JSON.stringify({ message: `Say something. [${key}]`, ...(threadId ? { thread_id: threadId } : {}) }),
     tokenMarker: "event: token\n",
     errorMarker: "event: error\n",
   };

@@ -5,6 +5,8 @@
  *   node --import tsx test/bench/mock-model-server.ts [tokens=32] [delayMs=2]
  *
  * Prints one JSON line `{"url": "<baseURL>"}` when ready; stops on SIGTERM or SIGINT.
+ * For each request whose last message ends in `[key]`, prints `ARRIVAL <key> <epoch ms>`: the load
+ * generator uses it to split the service's time to first token into before and after the model call.
  */
 import { startMockOpenAI } from "../helpers/mock-openai.js";
 
@@ -13,7 +15,12 @@ const tokenDelayMs = Number(process.argv[3] ?? 2);
 // Short words with their trailing space, like a typical English BPE token.
 const tokens = Array.from({ length: tokenCount }, (_, i) => `w${i} `);
 
-const mock = await startMockOpenAI({ tokens, tokenDelayMs });
+const reply = { tokens, tokenDelayMs };
+const mock = await startMockOpenAI((request) => {
+  const key = /\[(\d+)\]$/.exec(String(request.messages.at(-1)?.content ?? ""))?.[1];
+  if (key) process.stdout.write(`ARRIVAL ${key} ${(performance.timeOrigin + performance.now()).toFixed(3)}\n`);
+  return reply;
+});
 process.stdout.write(`${JSON.stringify({ url: mock.baseURL })}\n`);
 
 const stop = async () => {

@@ -13,8 +13,9 @@ export interface Child {
 }
 
 /** Runs a TypeScript file in `node --import tsx` directly, so `pid` is the process doing the work. */
-export function spawnTs(name: string, script: string, args: string[], options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Child {
-  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", script, ...args], {
+export function spawnTs(name: string, script: string, args: string[], options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; preload?: string } = {}): Child {
+  const preload = options.preload ? ["--import", options.preload] : [];
+  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", ...preload, script, ...args], {
     cwd: process.cwd(),
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -33,6 +34,13 @@ export function spawnTs(name: string, script: string, args: string[], options: {
     tail: () => lines.join("\n"),
     stop: (graceMs = 15_000) => stopProcess(proc, graceMs),
   };
+}
+
+/** Sends `signal` and resolves with the next stdout line starting with `prefix`, parsed as JSON. */
+export function askJson<T>(child: Child, signal: NodeJS.Signals, prefix: string): Promise<T> {
+  const answer = waitForLine(child, (line) => (line.startsWith(prefix) ? (JSON.parse(line.slice(prefix.length)) as T) : undefined), 10_000);
+  child.proc.kill(signal);
+  return answer;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
@@ -144,5 +152,21 @@ export function memoryMiB(pid: number): { rss: number; peak: number } {
     return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
   } catch {
     return { rss: 0, peak: 0 };
+  }
+}
+
+/** Busy CPU time of the whole machine (all cores, everything but idle and iowait), in ms. */
+export function machineCpuMs(): number {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) * TICK_MS;
+}
+
+/** How long a process's main thread was runnable but waiting for a core, in ms (0 without schedstats). */
+export function runQueueWaitMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
+  } catch {
+    return 0;
   }
 }

@@ -11,7 +11,13 @@ export interface Figures {
   bodyBytesPerToken: number;
   wireBytesPerToken: number;
   tokensPerTurn: number;
+  /** Request sent -> the service's model request reached the model (service turns only). */
+  toModelP50: number;
+  toModelP95: number;
 }
+
+/** When each turn's model request reached the mock model, by turn key (epoch ms). */
+export type Arrivals = Map<number, number>;
 
 /** Nearest-rank percentile. */
 export function percentile(values: number[], p: number): number {
@@ -20,9 +26,10 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-export function figures(samples: Sample[], wallMs?: number): Figures {
+export function figures(samples: Sample[], wallMs?: number, arrivals?: Arrivals): Figures {
   const sum = (f: (s: Sample) => number) => samples.reduce((n, s) => n + f(s), 0);
   const tokens = sum((s) => s.tokens);
+  const toModel = arrivals ? samples.filter((s) => arrivals.has(s.key)).map((s) => arrivals.get(s.key)! - s.sentAt) : [];
   return {
     turns: samples.length,
     ttftP50: percentile(samples.map((s) => s.ttftMs), 50),
@@ -33,21 +40,44 @@ export function figures(samples: Sample[], wallMs?: number): Figures {
     bodyBytesPerToken: sum((s) => s.bodyBytes) / tokens,
     wireBytesPerToken: sum((s) => s.wireBytes) / tokens,
     tokensPerTurn: tokens / samples.length,
+    toModelP50: percentile(toModel, 50),
+    toModelP95: percentile(toModel, 95),
   };
 }
 
-export const loadFigures = (r: LoadResult) => figures(r.samples, r.wallMs);
+export const loadFigures = (r: LoadResult, arrivals?: Arrivals) => figures(r.samples, r.wallMs, arrivals);
 
 /** CPU milliseconds per turn of each process during one measured phase, and the service's memory. */
 export interface Resources {
   serviceCpuMsPerTurn: number;
+  /** Time the service's main (JavaScript) thread was ready to run but had no core. */
+  serviceRunQueueMsPerTurn: number;
   postgresCpuMsPerTurn: number | null;
   modelCpuMsPerTurn: number;
   clientCpuMsPerTurn: number;
   /** Share of the machine's cores the service used during the phase. */
   serviceCores: number;
+  /** Cores busy on the whole machine, and those not used by the four processes measured here. */
+  machineCores: number;
+  otherCores: number;
   serviceRssMiB: number;
   servicePeakMiB: number;
+}
+
+/** What test/bench/service-probe.ts reports from inside the service process. */
+export interface ServiceProbe {
+  elu: number;
+  loopDelayP50Ms: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  queries: number;
+  poolConnects: number;
+  poolWaitP50Ms: number;
+  poolWaitP95Ms: number;
+  poolWaitTotalMs: number;
+  poolCheckedOutAvg: number;
+  poolCheckedOutMax: number;
+  timeline: { turns: number; preModelMs: number; preModelSqlMs: number; preModelStatements: number; modelToFirstTokenMs: number };
 }
 
 export interface LevelResult {
@@ -56,10 +86,12 @@ export interface LevelResult {
   service: Figures;
   modelResources: Resources;
   serviceResources: Resources;
+  probe: ServiceProbe;
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "-");
+const signed = (n: number) => (n >= 0 ? `+${f1(n)}` : f1(n));
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -71,31 +103,49 @@ export function latencyTable(levels: LevelResult[]): string {
   const rows: string[][] = [];
   for (const l of levels) {
     for (const [name, f] of [["model (raw)", l.model], ["service", l.service]] as const) {
-      rows.push([`c${l.concurrency}`, name, String(f.turns), f1(f.ttftP50), f1(f.ttftP95), f1(f.turnP50), f1(f.turnP95), f1(f.turnsPerSec), f0(f.bodyBytesPerToken), f0(f.wireBytesPerToken)]);
+      rows.push([`c${l.concurrency}`, name, String(f.turns), f1(f.ttftP50), f1(f.ttftP95), f1(f.toModelP50), f1(f.turnP50), f1(f.turnP95), f1(f.turnsPerSec), f0(f.bodyBytesPerToken), f0(f.wireBytesPerToken)]);
     }
     const { model: m, service: s } = l;
-    rows.push([`c${l.concurrency}`, "added (service - model)", "", `+${f1(s.ttftP50 - m.ttftP50)}`, `+${f1(s.ttftP95 - m.ttftP95)}`, `+${f1(s.turnP50 - m.turnP50)}`, `+${f1(s.turnP95 - m.turnP95)}`, "", "", ""]);
-    rows.push([`c${l.concurrency}`, "ratio (service / model)", "", `x${f1(s.ttftP50 / m.ttftP50)}`, `x${f1(s.ttftP95 / m.ttftP95)}`, `x${f1(s.turnP50 / m.turnP50)}`, `x${f1(s.turnP95 / m.turnP95)}`, `x${(s.turnsPerSec / m.turnsPerSec).toFixed(2)}`, `x${f1(s.bodyBytesPerToken / m.bodyBytesPerToken)}`, `x${f1(s.wireBytesPerToken / m.wireBytesPerToken)}`]);
+    rows.push([`c${l.concurrency}`, "added (service - model)", "", signed(s.ttftP50 - m.ttftP50), signed(s.ttftP95 - m.ttftP95), "", signed(s.turnP50 - m.turnP50), signed(s.turnP95 - m.turnP95), "", "", ""]);
+    rows.push([`c${l.concurrency}`, "ratio (service / model)", "", `x${f1(s.ttftP50 / m.ttftP50)}`, `x${f1(s.ttftP95 / m.ttftP95)}`, "", `x${f1(s.turnP50 / m.turnP50)}`, `x${f1(s.turnP95 / m.turnP95)}`, `x${(s.turnsPerSec / m.turnsPerSec).toFixed(2)}`, `x${f1(s.bodyBytesPerToken / m.bodyBytesPerToken)}`, `x${f1(s.wireBytesPerToken / m.wireBytesPerToken)}`]);
   }
-  return table(["conc", "stream", "turns", "TTFT p50 ms", "TTFT p95 ms", "turn p50 ms", "turn p95 ms", "turns/s", "SSE B/token", "wire B/token"], rows);
+  return table(["conc", "stream", "turns", "TTFT p50 ms", "TTFT p95 ms", "to model p50 ms", "turn p50 ms", "turn p95 ms", "turns/s", "SSE B/token", "wire B/token"], rows);
 }
 
 export function resourceTable(levels: LevelResult[]): string {
   const rows = levels.flatMap((l) =>
     ([["model (raw)", l.modelResources], ["service", l.serviceResources]] as const).map(([name, r]) => [
-      `c${l.concurrency}`, name, f1(r.serviceCpuMsPerTurn), r.postgresCpuMsPerTurn === null ? "n/a" : f1(r.postgresCpuMsPerTurn),
-      f1(r.modelCpuMsPerTurn), f1(r.clientCpuMsPerTurn), r.serviceCores.toFixed(2), f0(r.serviceRssMiB), f0(r.servicePeakMiB),
+      `c${l.concurrency}`, name, f1(r.serviceCpuMsPerTurn), f1(r.serviceRunQueueMsPerTurn), r.postgresCpuMsPerTurn === null ? "n/a" : f1(r.postgresCpuMsPerTurn),
+      f1(r.modelCpuMsPerTurn), f1(r.clientCpuMsPerTurn), r.serviceCores.toFixed(2), r.machineCores.toFixed(2), r.otherCores.toFixed(2), f0(r.serviceRssMiB), f0(r.servicePeakMiB),
     ]),
   );
-  return table(["conc", "phase", "service CPU ms/turn", "postgres CPU ms/turn", "mock model CPU ms/turn", "client CPU ms/turn", "service cores", "service RSS MiB", "peak RSS MiB"], rows);
+  return table(["conc", "phase", "service CPU ms/turn", "service run-queue wait ms/turn", "postgres CPU ms/turn", "mock model CPU ms/turn", "client CPU ms/turn", "service cores", "machine busy cores", "other cores", "service RSS MiB", "peak RSS MiB"], rows);
 }
 
-export function multiTurnTable(byTurn: Sample[][]): string {
+export function internalsTable(levels: LevelResult[]): string {
+  const rows = levels.map(({ concurrency: c, probe: p, service }) => [
+    `c${c}`, "service", p.elu.toFixed(2), f1(p.loopDelayP50Ms), f1(p.loopDelayP99Ms), f1(p.loopDelayMaxMs),
+    f1(p.queries / service.turns), f1(p.poolConnects / service.turns), f1(p.poolWaitP50Ms), f1(p.poolWaitP95Ms), f1(p.poolCheckedOutAvg), String(p.poolCheckedOutMax),
+  ]);
+  return table(["conc", "process", "event-loop utilisation", "loop delay p50 ms", "loop delay p99 ms", "loop delay max ms", "SQL statements/turn", "pool checkouts/turn", "pool wait p50 ms", "pool wait p95 ms", "clients out (mean)", "clients out (max)"], rows);
+}
+
+/** The service's part of the time to first token, for turns that had the service to themselves. */
+export function ttftTable(levels: LevelResult[]): string {
+  const rows = levels.filter((l) => l.probe.timeline.turns > 0).map(({ concurrency: c, probe: { timeline: t }, model, service }) => [
+    `c${c}`, "service", String(t.turns), f1(service.ttftP50), f1(t.preModelMs), f1(t.preModelSqlMs), f0(t.preModelStatements),
+    f1(t.preModelMs - t.preModelSqlMs), f1(t.modelToFirstTokenMs), f1(model.ttftP50),
+  ]);
+  if (rows.length === 0) return "(no turn had the service to itself: this needs a concurrency-1 run)";
+  return table(["conc", "process", "turns", "client TTFT p50", "request -> model request", "of which SQL waits", "SQL statements", "of which JS and I/O", "model request -> 1st token written", "raw model TTFT p50"], rows);
+}
+
+export function multiTurnTable(byTurn: Sample[][], arrivals: Arrivals): string {
   const rows = byTurn.map((samples, k) => {
-    const f = figures(samples);
-    return [`turn ${k + 1}`, "service", String(f.turns), f1(f.ttftP50), f1(f.ttftP95), f1(f.turnP50), f1(f.turnP95), f0(f.bodyBytesPerToken)];
+    const f = figures(samples, undefined, arrivals);
+    return [`turn ${k + 1}`, "service", String(f.turns), f1(f.ttftP50), f1(f.ttftP95), f1(f.toModelP50), f1(f.turnP50), f1(f.turnP95), f0(f.bodyBytesPerToken)];
   });
-  return table(["turn", "stream", "threads", "TTFT p50 ms", "TTFT p95 ms", "turn p50 ms", "turn p95 ms", "SSE B/token"], rows);
+  return table(["turn", "stream", "threads", "TTFT p50 ms", "TTFT p95 ms", "to model p50 ms", "turn p50 ms", "turn p95 ms", "SSE B/token"], rows);
 }
 
 export function targetLines(levels: LevelResult[]): string[] {

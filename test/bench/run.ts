@@ -2,22 +2,26 @@
  * `npm run bench`: threadloom against the raw model stream it wraps, measured in the same run by
  * the same client. It prints figures; it passes or fails nothing (it only crashes on errors).
  *
- * Three processes share the machine: the mock model (32 tokens, 2 ms apart), the service (with
- * PostgreSQL checkpoints), and this load generator. Environment:
+ * Four processes share the machine: PostgreSQL, the mock model (32 tokens, 2 ms apart), the service
+ * (with PostgreSQL checkpoints), and this load generator. Environment:
  *   BENCH_DATABASE_URL  use a fresh database on this server instead of an embedded PostgreSQL
  *   BENCH_LEVELS        concurrency levels (default 1,10,50)
  *   BENCH_SCALE         multiplies the number of turns per level (default 1)
+ *   BENCH_REPLICAS      service processes sharing the database, turns spread round-robin (default 1)
  *   BENCH_CPU_PROF      a directory: run the service with --cpu-prof and write its profile there
  *                       (then: npx tsx test/bench/profile-summary.ts <dir>/*.cpuprofile)
  *   BENCH_JSON          a file to write the results to, as JSON
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
+import readline from "node:readline";
 import path from "node:path";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.js";
-import { runLoad, runThreads, modelTarget, serviceTarget, type LoadResult, type Sample, type Target } from "./load.js";
-import { cpuMs, freePort, memoryMiB, spawnTs, treeCpuMs, waitForHttp, waitForLine, type Child } from "./processes.js";
-import { latencyTable, loadFigures, multiTurnTable, resourceTable, targetLines, type LevelResult, type Resources } from "./report.js";
+import { modelTarget, runLoad, runThreads, serviceTarget, type Sample } from "./load.js";
+import { measure } from "./measure.js";
+import { spawnTs, waitForLine } from "./processes.js";
+import { internalsTable, latencyTable, loadFigures, multiTurnTable, resourceTable, targetLines, ttftTable, type Arrivals, type LevelResult } from "./report.js";
+import { startServices } from "./services.js";
 
 const TOKENS = 32;
 const TOKEN_DELAY_MS = 2;
@@ -28,10 +32,16 @@ const TURNS_PER_THREAD = 5;
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const levels = (process.env.BENCH_LEVELS ?? "1,10,50").split(",").map(Number);
 const maxConcurrency = Math.max(...levels);
+const replicas = Number(process.env.BENCH_REPLICAS ?? 1);
 
 const cleanup: (() => Promise<unknown>)[] = [];
-async function cleanUp(): Promise<void> {
-  while (cleanup.length > 0) await cleanup.pop()!().catch((err) => console.error("cleanup:", err));
+let cleaning: Promise<void> | undefined;
+/** Undoes the set-up in reverse order, once, whether the run ended, failed or was interrupted. */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanup.length > 0) await cleanup.pop()!().catch((err) => console.error("cleanup:", err));
+  })();
+  return cleaning;
 }
 
 async function main(): Promise<void> {
@@ -45,13 +55,20 @@ async function main(): Promise<void> {
   const model = spawnTs("mock model", "test/bench/mock-model-server.ts", [String(TOKENS), String(TOKEN_DELAY_MS)]);
   cleanup.push(() => model.stop());
   const modelURL = await waitForLine(model, (line) => (line.startsWith("{") ? (JSON.parse(line).url as string) : undefined));
+  const arrivals: Arrivals = new Map();
+  readline.createInterface({ input: model.proc.stdout! }).on("line", (line) => {
+    const [tag, key, at] = line.split(" ");
+    if (tag === "ARRIVAL") arrivals.set(Number(key), Number(at));
+  });
 
-  const service = await startService(db, modelURL, tempDir);
-  const serviceURL = service.url;
-  cleanup.push(() => service.child.stop());
+  // Every concurrent run may hold a connection at once, plus the mirror and run bookkeeping.
+  const poolMax = Math.ceil(maxConcurrency / replicas) + 10;
+  const services = await startServices({ db, modelURL, tempDir, replicas, poolMax, profileDir: process.env.BENCH_CPU_PROF });
+  cleanup.push(() => services.stop());
 
   const modelT = modelTarget(modelURL, maxConcurrency);
-  const serviceT = serviceTarget(serviceURL, maxConcurrency);
+  const serviceT = serviceTarget(services.urls, maxConcurrency);
+  const procs = { services, model, db };
   cleanup.push(async () => (modelT.agent.destroy(), serviceT.agent.destroy()));
 
   log(`warm-up: ${WARMUP_TURNS} turns each at c1, then ${WARMUP_TURNS * 2} at c10 (discarded)`);
@@ -64,86 +81,33 @@ async function main(): Promise<void> {
   for (const concurrency of levels) {
     const turns = Math.max(concurrency, Math.round((TURNS[concurrency] ?? concurrency * 20) * scale));
     log(`c${concurrency}: ${turns} turns, model then service`);
-    const m = await measure(modelT, concurrency, turns, service.child, model, db);
-    const s = await measure(serviceT, concurrency, turns, service.child, model, db);
-    results.push({ concurrency, model: loadFigures(m.load), service: loadFigures(s.load), modelResources: m.resources, serviceResources: s.resources });
+    const m = await measure(modelT, concurrency, turns, procs);
+    await services.resetProbes();
+    const s = await measure(serviceT, concurrency, turns, procs);
+    const probe = await services.probe();
+    results.push({ concurrency, model: loadFigures(m.load), service: loadFigures(s.load, arrivals), modelResources: m.resources, serviceResources: s.resources, probe });
   }
 
   log(`multi-turn: ${THREADS} threads x ${TURNS_PER_THREAD} turns, one thread at a time`);
   const byTurn = await runThreads(serviceT, THREADS, TURNS_PER_THREAD);
 
-  const mem = memoryMiB(service.child.pid);
-  print(db, results, byTurn, mem);
+  print(db, results, byTurn, arrivals, services.memoryMiB());
   if (process.env.BENCH_JSON) {
     await writeFile(process.env.BENCH_JSON, JSON.stringify({ levels: results, multiTurn: byTurn }, null, 2));
     log(`wrote ${process.env.BENCH_JSON}`);
   }
 }
 
-async function startService(db: BenchDatabase, modelURL: string, tempDir: string): Promise<{ child: Child; url: string }> {
-  const port = await freePort();
-  const profDir = process.env.BENCH_CPU_PROF;
-  const child = spawnTs("service", "src/main.ts", [], {
-    nodeArgs: profDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profDir)}`] : [],
-    env: {
-      DATABASE_URL: db.url,
-      DATA_DIR: path.join(tempDir, "service-data"),
-      OPENAI_BASE_URL: modelURL,
-      OPENAI_API_KEY: "bench",
-      OPENAI_MODEL: "mock-model",
-      OPENAI_MAX_RETRIES: "0",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      API_KEYS: "",
-      LOG_LEVEL: "warn",
-      // Every concurrent run may hold a connection at once, plus the mirror and run bookkeeping.
-      DB_POOL_MAX: String(maxConcurrency + 10),
-      NODE_ENV: "production",
-    },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(child, `${url}/readyz`);
-  return { child, url };
-}
-
-async function measure(target: Target, concurrency: number, turns: number, service: Child, model: Child, db: BenchDatabase): Promise<{ load: LoadResult; resources: Resources }> {
-  const before = snapshot(service, model, db);
-  const load = await runLoad(target, concurrency, turns);
-  const after = snapshot(service, model, db);
-  const per = (a: number, b: number) => (a - b) / turns;
-  const mem = memoryMiB(service.pid);
-  return {
-    load,
-    resources: {
-      serviceCpuMsPerTurn: per(after.service, before.service),
-      postgresCpuMsPerTurn: after.postgres === null || before.postgres === null ? null : per(after.postgres, before.postgres),
-      modelCpuMsPerTurn: per(after.model, before.model),
-      clientCpuMsPerTurn: per(after.client, before.client),
-      serviceCores: (after.service - before.service) / load.wallMs,
-      serviceRssMiB: mem.rss,
-      servicePeakMiB: mem.peak,
-    },
-  };
-}
-
-function snapshot(service: Child, model: Child, db: BenchDatabase) {
-  const usage = process.cpuUsage();
-  return {
-    service: cpuMs(service.pid),
-    model: cpuMs(model.pid),
-    postgres: db.postmasterPid === null ? null : treeCpuMs(db.postmasterPid),
-    client: (usage.user + usage.system) / 1000,
-  };
-}
-
-function print(db: BenchDatabase, results: LevelResult[], byTurn: Sample[][], mem: { rss: number; peak: number }): void {
+function print(db: BenchDatabase, results: LevelResult[], byTurn: Sample[][], arrivals: Arrivals, mem: { rss: number; peak: number }): void {
   const out = [
     "",
     `## threadloom bench — ${new Date().toISOString()}`,
     "",
     `node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; ${db.description}`,
     `mock model: ${TOKENS} tokens, ${TOKEN_DELAY_MS} ms apart, in its own process; each service turn is POST /api/chat on a new thread`,
-    "TTFT: request sent -> first token frame read; turn: request sent -> response ended (service: after its `end` event)",
+    `service: ${replicas === 1 ? "one process" : `${replicas} replicas (processes) on one database, turns spread round-robin; CPU and memory are their sums`}`,
+    "TTFT: request sent -> first token frame read; to model: request sent -> the service's model request reached the mock;",
+    "turn: request sent -> response ended (service: after its `end` event); wire bytes: all the client socket read (headers, chunking)",
     "",
     "### Latency and throughput",
     "",
@@ -153,26 +117,45 @@ function print(db: BenchDatabase, results: LevelResult[], byTurn: Sample[][], me
     "",
     resourceTable(results),
     "",
+    "### Inside the service during each run (test/bench/service-probe.ts)",
+    "",
+    internalsTable(results),
+    "",
+    "### Time to first token inside the service (medians in ms; turns that ran alone, test/bench/turn-timeline.ts)",
+    "",
+    ttftTable(results),
+    "",
     `### Multi-turn: ${THREADS} threads x ${TURNS_PER_THREAD} turns at concurrency 1 (by turn number in the thread)`,
     "",
-    multiTurnTable(byTurn),
+    multiTurnTable(byTurn, arrivals),
     "",
     `service RSS at the end: ${mem.rss.toFixed(0)} MiB (peak ${mem.peak.toFixed(0)} MiB)`,
     "",
     "### Targets",
     "",
     ...targetLines(results).map((l) => `- ${l}`),
+    ...sharedMachineWarning(results),
     "",
   ];
   process.stdout.write(out.join("\n"));
+}
+
+function sharedMachineWarning(results: LevelResult[]): string[] {
+  const other = Math.max(...results.flatMap((l) => [l.modelResources.otherCores, l.serviceResources.otherCores]));
+  if (other < 0.2) return [];
+  const pgUnmeasured = results.some((l) => l.serviceResources.postgresCpuMsPerTurn === null);
+  const who = pgUnmeasured ? "other processes (PostgreSQL among them, when it runs on this machine)" : "other processes";
+  return [`- note: ${who} used up to ${other.toFixed(2)} cores during a measured run ("other cores" above); if the machine was shared, the figures are pessimistic`];
 }
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
+let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping`);
     void cleanUp().finally(() => process.exit(130));
   });
@@ -182,7 +165,8 @@ try {
   await main();
 } catch (err) {
   process.exitCode = 1;
-  console.error(err);
+  // Requests cut off by an interruption are not worth a stack trace.
+  if (!interrupted) console.error(err);
 } finally {
   await cleanUp();
 }
