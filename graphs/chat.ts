@@ -53,7 +53,16 @@ export function buildChatGraph(options: ChatGraphOptions) {
   // Tool results get their ids here rather than in the reducer, so clients see them as they stream.
   async function runTools(state: typeof MessagesAnnotation.State, config: RunnableConfig) {
     const { messages } = (await toolNode.invoke(state, config)) as { messages: ToolMessage[] };
-    return { messages: messages.map((m) => (m.id ? m : new ToolMessage({ ...m, content: m.content, tool_call_id: m.tool_call_id, id: randomUUID() }))) };
+    return {
+      messages: messages.map((m) =>
+        m.id
+          ? m
+          : new ToolMessage({
+              id: randomUUID(), content: m.content, tool_call_id: m.tool_call_id, name: m.name, status: m.status,
+              artifact: m.artifact, additional_kwargs: m.additional_kwargs, response_metadata: m.response_metadata,
+            }),
+      ),
+    };
   }
 
   return new StateGraph(MessagesAnnotation)

@@ -1,8 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
-import type { RunnableConfig } from "@langchain/core/runnables";
-import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
-import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { BaseCheckpointSaver, LangGraphRunnableConfig } from "@langchain/langgraph";
 import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { createModelFromEnv } from "./lib/model-from-env.js";
 import { streamReply } from "./lib/stream-reply.js";
@@ -23,16 +21,16 @@ const DraftState = Annotation.Root({
 
 /**
  * A drafting agent: it writes (or revises) a document from the conversation and emits it as a
- * `doc` custom event, which clients receive as the native protocol's `doc` event.
+ * `doc` write to the custom stream, which clients receive as the native protocol's `doc` event.
  */
 export function buildDraftGraph(options: { model: BaseChatModel; checkpointer?: BaseCheckpointSaver }) {
-  async function draft(state: typeof DraftState.State, config: RunnableConfig) {
+  async function draft(state: typeof DraftState.State, config: LangGraphRunnableConfig) {
     const previous = state.document;
     const context = previous ? [new HumanMessage(`The current draft is:\n\n${previous.content}`)] : [];
     const reply = await streamReply(options.model, [new SystemMessage(DRAFT_SYSTEM_PROMPT), ...context, ...state.messages], config);
     const content = typeof reply.content === "string" ? reply.content : reply.text;
     const document: DraftDocument = { title: titleOf(content), content, version: (previous?.version ?? 0) + 1 };
-    await dispatchCustomEvent("doc", document, config);
+    config.writer?.({ type: "doc", ...document });
     return { messages: [reply], document };
   }
 

@@ -1,8 +1,9 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import type { Logger } from "pino";
-import { LangGraphEventMapper } from "../streaming/from-langgraph.js";
+import { type CheckpointSeen, LangGraphStreamMapper, STREAM_MODES, type StreamPart } from "../streaming/from-langgraph.js";
 import type { RunEvent, RunStatus } from "../streaming/run-event.js";
 import type { AnyGraph } from "./graph-registry.js";
+import { ModelCallWatcher } from "./model-call-watcher.js";
 import { RunChannel } from "./run-channel.js";
 import { RunStopped, stopOutcome, type StopReason } from "./run-stop.js";
 
@@ -33,18 +34,19 @@ const INTERNAL_ERROR = "The run failed.";
 const SAVED = " The reply so far was saved.";
 
 /**
- * One run of a graph on a thread: streams LangGraph events out as RunEvents, enforces the total and
+ * One run of a graph on a thread: streams the graph's output out as RunEvents, enforces the total and
  * model-idle timeouts, and when stopped early saves the reply streamed so far into the checkpoint.
  * It does not wait for listeners, and it does not know about HTTP.
  */
 export class ActiveRun {
   readonly channel = new RunChannel();
   private readonly controller = new AbortController();
-  private readonly mapper = new LangGraphEventMapper();
+  private readonly mapper = new LangGraphStreamMapper();
   private readonly started = performance.now();
   private firstToken: number | null = null;
-  private modelCalls = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  // The idle timeout runs only while a model call is in flight: a slow tool is not a silent model.
+  private readonly watcher = new ModelCallWatcher((inFlight) => (inFlight ? this.armIdle() : clearTimeout(this.idleTimer)));
 
   constructor(
     readonly input: RunInput,
@@ -73,15 +75,17 @@ export class ActiveRun {
     const { threadId, graph, message } = this.input;
     const total = setTimeout(() => this.stop("timeout"), this.limits.runTimeoutMs);
     const human = new HumanMessage({ id: message.id, content: message.content, additional_kwargs: message.metadata ? { metadata: message.metadata } : {} });
+    this.emit({ type: "message", id: message.id, role: "user", content: message.content });
     const config = {
-      version: "v2" as const,
+      streamMode: [...STREAM_MODES],
       configurable: { ...this.input.configurable, thread_id: threadId, ...(this.input.checkpointId ? { checkpoint_id: this.input.checkpointId } : {}) },
       signal: this.controller.signal,
+      callbacks: [this.watcher],
     };
     try {
-      for await (const event of graph.streamEvents({ messages: [human] }, config)) {
-        this.watchModel(event.event);
-        for (const out of this.mapper.map(event)) {
+      for await (const part of await graph.stream({ messages: [human] }, config)) {
+        if (this.watcher.inFlight) this.armIdle();
+        for (const out of this.mapper.map(part as StreamPart)) {
           if (out.type === "token" && this.firstToken === null) this.firstToken = performance.now();
           this.emit(out);
         }
@@ -95,13 +99,14 @@ export class ActiveRun {
     }
   }
 
-  // The idle timeout runs only while a model call is in flight: a slow tool is not a silent model.
-  private watchModel(event: string): void {
-    if (event === "on_chat_model_start") this.modelCalls++;
-    else if (event === "on_chat_model_end") this.modelCalls = Math.max(0, this.modelCalls - 1);
-    else if (event !== "on_chat_model_stream") return;
+  /** The final checkpoint when the run ended by itself: its id and messages, as the stream saw them. */
+  get finalCheckpoint(): CheckpointSeen | null {
+    return this.mapper.checkpoint;
+  }
+
+  private armIdle(): void {
     clearTimeout(this.idleTimer);
-    if (this.modelCalls > 0) this.idleTimer = setTimeout(() => this.stop("idle_timeout"), this.limits.modelIdleTimeoutMs);
+    this.idleTimer = setTimeout(() => this.stop("idle_timeout"), this.limits.modelIdleTimeoutMs);
   }
 
   private async fail(err: unknown): Promise<RunResult> {
@@ -112,7 +117,7 @@ export class ActiveRun {
       return this.result(outcome.status, outcome.error);
     }
     const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    const inModel = this.modelCalls > 0;
+    const inModel = this.watcher.inFlight || this.watcher.lastCallFailed;
     this.logger.warn({ err, runId: this.runId }, inModel ? "model call failed" : "run failed");
     const saved = await this.savePartial("error");
     const message = (inModel ? MODEL_ERROR : INTERNAL_ERROR) + (saved ? SAVED : "");

@@ -201,10 +201,14 @@ export class RunManager {
 
   private async finish(run: ActiveRun, result: RunResult): Promise<string | null> {
     const { threadId, runId, graph } = run.input;
-    const state = await graph.getState({ configurable: { thread_id: threadId } });
-    const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
+    // A run that ended by itself streamed its final checkpoint; one that was stopped has written
+    // more since (its partial reply), so read that back.
+    const seen = result.status === "success" ? run.finalCheckpoint : null;
+    const state = seen ? null : await graph.getState({ configurable: { thread_id: threadId } });
+    const checkpointId = seen?.checkpointId ?? (state?.config.configurable?.checkpoint_id as string | undefined) ?? null;
+    const messages = seen?.messages ?? state?.values.messages ?? [];
     await inTransaction(this.deps.pool, async (client) => {
-      await new ConversationRepository(client).project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, THREAD_STATUS_AFTER[result.status]);
+      await new ConversationRepository(client).project(threadId, toMessageRows(messages), checkpointId, THREAD_STATUS_AFTER[result.status]);
       await new RunRepository(client).finish(runId, {
         status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
         error: result.error ? { code: result.error.code, message: result.error.detail ?? result.error.message } : undefined,

@@ -1,7 +1,12 @@
 import type { BaseMessage } from "@langchain/core/messages";
-import type { StreamEvent } from "@langchain/core/tracers/log_stream";
 import { messageText } from "../conversations/message-row.js";
-import { addUsage, zeroUsage, type RunEvent, type ToolCallPart, type Usage } from "./run-event.js";
+import { addUsage, zeroUsage, type RunEvent, type Usage } from "./run-event.js";
+
+/** One part of `graph.stream(input, { streamMode: [...STREAM_MODES] })`. */
+export type StreamPart = [mode: string, chunk: unknown];
+
+/** The stream modes the mapper reads. */
+export const STREAM_MODES = ["messages", "updates", "custom", "checkpoints"] as const;
 
 /** The reply being streamed when a run stops early: what gets saved as a partial message. */
 export interface PartialReply {
@@ -10,59 +15,42 @@ export interface PartialReply {
   text: string;
 }
 
+/** The newest checkpoint seen in the stream: its id and its messages. */
+export interface CheckpointSeen {
+  checkpointId: string;
+  messages: BaseMessage[];
+  next: string[];
+}
+
 const ROLES = { human: "user", ai: "assistant", tool: "tool", system: "system" } as const;
 
 /**
- * Maps LangGraph `streamEvents` (v2) events to RunEvents. Stateful only in what the protocol
- * needs: token indexes per message, tool start times, the reply in flight, and usage so far.
+ * Maps LangGraph stream parts to RunEvents: tokens from `messages`, each node's complete messages
+ * (and the tool calls and results they carry) from `updates`, documents from `custom`. Stateful
+ * only in what the protocol needs: token indexes, tool start times, the reply in flight, usage.
  */
-export class LangGraphEventMapper {
+export class LangGraphStreamMapper {
   usage: Usage = zeroUsage();
+  checkpoint: CheckpointSeen | null = null;
   private tokenIndex = new Map<string, number>();
-  private toolStarts = new Map<string, { id: string; started: number }>();
-  private pendingToolCalls: ToolCallPart[] = [];
+  private toolStarts = new Map<string, number>();
   private inFlight: PartialReply | null = null;
 
-  map(event: StreamEvent): RunEvent[] {
-    const meta = event.metadata ?? {};
-    const node = String(meta.langgraph_node ?? "");
-    const data = event.data as Record<string, any>;
-    switch (event.event) {
-      case "on_chat_model_stream": {
-        const text = chunkText(data.chunk);
-        if (!text) return [];
-        const messageId: string = data.chunk.id ?? event.run_id;
-        if (this.inFlight?.messageId !== messageId) this.inFlight = { messageId, node, text: "" };
-        this.inFlight.text += text;
-        const index = this.tokenIndex.get(messageId) ?? 0;
-        this.tokenIndex.set(messageId, index + 1);
-        return [{ type: "token", content: text, index, message_id: messageId, node }];
+  map([mode, chunk]: StreamPart): RunEvent[] {
+    switch (mode) {
+      case "messages":
+        return this.token(chunk as [BaseMessage, Record<string, unknown>]);
+      case "updates":
+        return Object.entries((chunk ?? {}) as Record<string, { messages?: unknown } | null>).flatMap(([node, update]) => this.nodeMessages(node, update?.messages));
+      case "custom": {
+        const custom = chunk as { type?: unknown } | null;
+        return custom && typeof custom === "object" && custom.type === "doc" ? [{ ...(custom as object), type: "doc" }] : [];
       }
-      case "on_chat_model_end":
-        this.inFlight = null;
-        this.usage = addUsage(this.usage, data.output?.usage_metadata);
+      case "checkpoints": {
+        const c = chunk as { config: { configurable?: { checkpoint_id?: string } }; values: { messages?: BaseMessage[] }; next: string[] };
+        this.checkpoint = { checkpointId: c.config.configurable?.checkpoint_id ?? "", messages: c.values.messages ?? [], next: c.next };
         return [];
-      case "on_tool_start": {
-        // The tool call id is not in the event; match it to the model's calls by name, in order.
-        const i = this.pendingToolCalls.findIndex((c) => c.name === event.name);
-        const call = i >= 0 ? this.pendingToolCalls.splice(i, 1)[0] : undefined;
-        const id = call?.id ?? event.run_id;
-        this.toolStarts.set(event.run_id, { id, started: performance.now() });
-        return [{ type: "tool_start", id, name: event.name, input: data.input }];
       }
-      case "on_tool_end":
-      case "on_tool_error": {
-        const start = this.toolStarts.get(event.run_id);
-        this.toolStarts.delete(event.run_id);
-        const base = { type: "tool_end" as const, id: start?.id ?? event.run_id, name: event.name, duration_ms: start ? Math.round(performance.now() - start.started) : 0 };
-        if (event.event === "on_tool_error") return [{ ...base, error: String(data.error?.message ?? data.error) }];
-        const output = data.output;
-        return [{ ...base, output: output && typeof output === "object" && "content" in output ? output.content : output }];
-      }
-      case "on_custom_event":
-        return event.name === "doc" ? [{ ...(data as object), type: "doc" }] : [];
-      case "on_chain_end":
-        return this.isRootNode(event, node) ? this.nodeMessages(data.output, event.run_id) : [];
       default:
         return [];
     }
@@ -73,33 +61,53 @@ export class LangGraphEventMapper {
     return this.inFlight && this.inFlight.text ? this.inFlight : null;
   }
 
-  // A node of the run's own graph (not a subgraph's, not a runnable inside a node).
-  private isRootNode(event: StreamEvent, node: string): boolean {
-    const ns = String(event.metadata?.langgraph_checkpoint_ns ?? "");
-    return event.name === node && !ns.includes("|") && (event.tags ?? []).some((t) => t.startsWith("graph:step:"));
+  private token([message, meta]: [BaseMessage, Record<string, unknown>]): RunEvent[] {
+    // This mode also repeats whole node outputs (tool results); only model chunks are tokens.
+    if (message.getType() !== "ai" || !("tool_call_chunks" in message)) return [];
+    const text = messageText(message);
+    if (!text) return [];
+    const messageId = message.id ?? "";
+    const node = String(meta.langgraph_node ?? "");
+    if (this.inFlight?.messageId !== messageId) this.inFlight = { messageId, node, text: "" };
+    this.inFlight.text += text;
+    const index = this.tokenIndex.get(messageId) ?? 0;
+    this.tokenIndex.set(messageId, index + 1);
+    return [{ type: "token", content: text, index, message_id: messageId, node }];
   }
 
-  private nodeMessages(output: unknown, runId: string): RunEvent[] {
-    const messages = (output as { messages?: BaseMessage[] } | undefined)?.messages;
-    if (!Array.isArray(messages)) return [];
-    return messages.filter((m) => typeof m?.getType === "function").map((m, i) => {
+  private nodeMessages(node: string, update: unknown): RunEvent[] {
+    const list = Array.isArray(update) ? update : update ? [update] : [];
+    return list.filter((m): m is BaseMessage => typeof m?.getType === "function").flatMap((m, i) => {
       const role = ROLES[m.getType() as keyof typeof ROLES] ?? "system";
+      const events: RunEvent[] = [];
       const toolCalls = "tool_calls" in m && Array.isArray(m.tool_calls) && m.tool_calls.length ? m.tool_calls.map(({ id, name, args }) => ({ id: id ?? "", name, args })) : undefined;
-      if (toolCalls) this.pendingToolCalls.push(...toolCalls);
-      return {
-        type: "message" as const,
-        id: m.id ?? `${runId}-${i}`,
+      if (role === "assistant") {
+        if (this.inFlight?.messageId === m.id) this.inFlight = null;
+        this.usage = addUsage(this.usage, (m as { usage_metadata?: Usage }).usage_metadata);
+      }
+      if (role === "tool" && "tool_call_id" in m) events.push(this.toolEnd(m as BaseMessage & { tool_call_id: string; status?: string }));
+      events.push({
+        type: "message",
+        id: m.id ?? `${node}-${i}`,
         role,
         content: messageText(m),
         ...(toolCalls ? { tool_calls: toolCalls } : {}),
         ...("tool_call_id" in m && m.tool_call_id ? { tool_call_id: String(m.tool_call_id) } : {}),
         ...(m.name ? { name: m.name } : {}),
-      };
+      });
+      // The tool node starts on the model's request; its timing runs from here to the result.
+      for (const call of toolCalls ?? []) {
+        this.toolStarts.set(call.id, performance.now());
+        events.push({ type: "tool_start", id: call.id, name: call.name, input: call.args });
+      }
+      return events;
     });
   }
-}
 
-function chunkText(chunk: BaseMessage | undefined): string {
-  if (!chunk) return "";
-  return messageText(chunk);
+  private toolEnd(m: BaseMessage & { tool_call_id: string; status?: string }): RunEvent {
+    const started = this.toolStarts.get(m.tool_call_id);
+    this.toolStarts.delete(m.tool_call_id);
+    const base = { type: "tool_end" as const, id: m.tool_call_id, name: m.name ?? "", duration_ms: started === undefined ? 0 : Math.round(performance.now() - started) };
+    return m.status === "error" ? { ...base, error: messageText(m) } : { ...base, output: messageText(m) };
+  }
 }

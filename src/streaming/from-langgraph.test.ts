@@ -1,0 +1,54 @@
+import { AIMessage, AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { describe, expect, it } from "vitest";
+import { LangGraphStreamMapper } from "./from-langgraph.js";
+
+const meta = { langgraph_node: "agent" };
+
+describe("LangGraphStreamMapper", () => {
+  // Model chunks become numbered tokens; a chunk without text (tool-call deltas, usage) is skipped.
+  it("maps model chunks to tokens and remembers the reply in flight", () => {
+    const m = new LangGraphStreamMapper();
+    expect(m.map(["messages", [new AIMessageChunk({ id: "r1", content: "Hel" }), meta]])).toEqual([
+      { type: "token", content: "Hel", index: 0, message_id: "r1", node: "agent" },
+    ]);
+    expect(m.map(["messages", [new AIMessageChunk({ id: "r1", content: "" }), meta]])).toEqual([]);
+    expect(m.map(["messages", [new AIMessageChunk({ id: "r1", content: "lo" }), meta]])[0]).toMatchObject({ index: 1, content: "lo" });
+    expect(m.partial()).toEqual({ messageId: "r1", node: "agent", text: "Hello" });
+    // The messages mode repeats whole tool results; they are not tokens.
+    expect(m.map(["messages", [new ToolMessage({ id: "t", content: "2", tool_call_id: "c" }), { langgraph_node: "tools" }]])).toEqual([]);
+  });
+
+  // A node's update carries complete messages; tool calls open tool_start, tool results close them.
+  it("maps node updates to messages, tool_start and tool_end, and adds up usage", () => {
+    const m = new LangGraphStreamMapper();
+    const call = new AIMessage({
+      id: "a1", content: "", tool_calls: [{ id: "c1", name: "calculator", args: { expression: "1+1" }, type: "tool_call" }],
+      usage_metadata: { input_tokens: 10, output_tokens: 2, total_tokens: 12 },
+    });
+    expect(m.map(["updates", { agent: { messages: [call] } }])).toEqual([
+      { type: "message", id: "a1", role: "assistant", content: "", tool_calls: [{ id: "c1", name: "calculator", args: { expression: "1+1" } }] },
+      { type: "tool_start", id: "c1", name: "calculator", input: { expression: "1+1" } },
+    ]);
+    const [end, message] = m.map(["updates", { tools: { messages: [new ToolMessage({ id: "t1", content: "2", tool_call_id: "c1", name: "calculator" })] } }]);
+    expect(end).toEqual({ type: "tool_end", id: "c1", name: "calculator", output: "2", duration_ms: expect.any(Number) });
+    expect(message).toEqual({ type: "message", id: "t1", role: "tool", content: "2", tool_call_id: "c1", name: "calculator" });
+    m.map(["updates", { agent: { messages: [new AIMessage({ id: "a2", content: "2", usage_metadata: { input_tokens: 20, output_tokens: 1, total_tokens: 21 } })] } }]);
+    expect(m.usage).toEqual({ input_tokens: 30, output_tokens: 3, total_tokens: 33 });
+  });
+
+  it("reports a failed tool as tool_end with an error", () => {
+    const m = new LangGraphStreamMapper();
+    const [end] = m.map(["updates", { tools: { messages: [new ToolMessage({ id: "t", content: "Error: boom", tool_call_id: "c", name: "x", status: "error" })] } }]);
+    expect(end).toEqual({ type: "tool_end", id: "c", name: "x", error: "Error: boom", duration_ms: 0 });
+  });
+
+  // Only `doc` custom writes are part of the protocol; the last checkpoint is kept for the mirror.
+  it("passes doc writes through and keeps the newest checkpoint", () => {
+    const m = new LangGraphStreamMapper();
+    expect(m.map(["custom", { type: "doc", title: "T", content: "# T", version: 1 }])).toEqual([{ type: "doc", title: "T", content: "# T", version: 1 }]);
+    expect(m.map(["custom", { type: "other" }])).toEqual([]);
+    const messages = [new HumanMessage({ id: "h", content: "hi" })];
+    expect(m.map(["checkpoints", { config: { configurable: { checkpoint_id: "cp1" } }, values: { messages }, next: [] }])).toEqual([]);
+    expect(m.checkpoint).toEqual({ checkpointId: "cp1", messages, next: [] });
+  });
+});
