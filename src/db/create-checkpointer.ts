@@ -1,5 +1,5 @@
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
+import { ThreadloomSaver } from "./threadloom-saver.js";
 
 /** LangGraph's tables live in a schema of their own, created by the saver's `setup()`. */
 export const CHECKPOINT_SCHEMA = "langgraph";
@@ -8,6 +8,6 @@ export const CHECKPOINT_SCHEMA = "langgraph";
  * The saver shares the service's pool. Its `end()` would close that pool, so the service never
  * calls it: the pool's owner closes the pool.
  */
-export function createCheckpointer(pool: pg.Pool): PostgresSaver {
-  return new PostgresSaver(pool, undefined, { schema: CHECKPOINT_SCHEMA });
+export function createCheckpointer(pool: pg.Pool): ThreadloomSaver {
+  return new ThreadloomSaver(pool, CHECKPOINT_SCHEMA);
 }

@@ -1,4 +1,4 @@
-import type { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import type { ThreadloomSaver } from "./threadloom-saver.js";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { createCheckpointer } from "./create-checkpointer.js";
@@ -10,7 +10,7 @@ export interface Database {
   /** Where the pool connects; the embedded server's address when there is one. */
   url: string;
   pool: pg.Pool;
-  checkpointer: PostgresSaver;
+  checkpointer: ThreadloomSaver;
   /** Set when the service started its own PostgreSQL. */
   embedded?: EmbeddedDatabase;
   close(): Promise<void>;
