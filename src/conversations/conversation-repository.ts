@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/queryable.js";
+import type { Usage } from "../streaming/run-event.js";
 import { AppError } from "../errors.js";
 import type { MessageRow } from "./message-row.js";
 import * as sql from "./conversation-sql.js";
@@ -30,6 +31,16 @@ export interface StoredMessage extends MessageRow {
   createdAt: Date;
 }
 
+/** How a run ended, recorded with the projection of what it produced. */
+export interface RunOutcome {
+  runId: string;
+  status: string;
+  usage: Usage;
+  ttftMs: number | null;
+  latencyMs: number;
+  error?: { code: string; message: string };
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -38,13 +49,6 @@ export interface Page<T> {
 /** The conversation mirror: threads and their messages, scoped to an owner. */
 export class ConversationRepository {
   constructor(private readonly pool: Queryable) {}
-
-  async createThread(input: { threadId: string; owner: Owner; graphId: string; assistantId: string; metadata?: Record<string, unknown> }): Promise<ThreadRow> {
-    const { rows } = await this.pool.query(sql.INSERT_THREAD, [
-      input.threadId, input.owner.tenantId, input.owner.userId, input.graphId, input.assistantId, input.metadata ?? {},
-    ]);
-    return toThread(rows[0]);
-  }
 
   /** The owner's thread, or null: another owner's thread is indistinguishable from a missing one. */
   async findThread(threadId: string, owner: Owner): Promise<ThreadRow | null> {
@@ -81,8 +85,11 @@ export class ConversationRepository {
     return (rowCount ?? 0) > 0;
   }
 
-  /** Makes the thread's mirror equal to its head branch: `messages` in order, at `checkpointId`. */
-  async project(threadId: string, messages: MessageRow[], checkpointId: string | null, status: ThreadStatus): Promise<void> {
+  /**
+   * Makes the thread's mirror equal to its head branch: `messages` in order, at `checkpointId`.
+   * With `run`, the same statement records how the run that produced them ended.
+   */
+  async project(threadId: string, messages: MessageRow[], checkpointId: string | null, status: ThreadStatus, run?: RunOutcome): Promise<void> {
     const col = <K extends keyof MessageRow>(k: K) => messages.map((m) => m[k]);
     const json = (k: "parts" | "metadata") => messages.map((m) => (m[k] === null ? null : JSON.stringify(m[k])));
     const title = messages.find((m) => m.role === "user" && m.content.trim())?.content.trim().replace(/\s+/g, " ").slice(0, 80) ?? null;
@@ -90,6 +97,8 @@ export class ConversationRepository {
       threadId, col("messageId"), col("role"), col("content"), json("parts"), col("toolCallId"), col("name"),
       json("metadata"), col("inputTokens"), col("outputTokens"), col("totalTokens"), col("latencyMs"), col("ttftMs"),
       col("model"), col("status"), col("parentId"), col("position"), checkpointId, title, status,
+      run?.runId ?? null, run?.status ?? null, run?.usage.input_tokens ?? 0, run?.usage.output_tokens ?? 0,
+      run?.usage.total_tokens ?? 0, run?.ttftMs ?? null, run?.latencyMs ?? null, run?.error ?? null,
     ]);
   }
 

@@ -5,11 +5,6 @@ import { CHECKPOINT_SCHEMA } from "../db/create-checkpointer.js";
 const THREAD_COLUMNS = `thread_id, tenant_id, user_id, graph_id, assistant_id, title, metadata, status,
   head_checkpoint_id, message_count, created_at, updated_at, updated_at::text AS cursor_at`;
 
-export const INSERT_THREAD = `
-  INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata)
-  VALUES ($1, $2, $3, $4, $5, $6)
-  RETURNING ${THREAD_COLUMNS}`;
-
 export const SELECT_THREAD = `
   SELECT ${THREAD_COLUMNS} FROM threads WHERE thread_id = $1 AND tenant_id = $2 AND user_id = $3`;
 
@@ -34,7 +29,8 @@ export const SELECT_HEAD_MESSAGES = `
 /**
  * Makes the mirror equal to the head branch of the checkpoint state in one statement: upsert the
  * branch's messages, take every other message off the head branch (kept, never deleted), and
- * update the thread's counters. Title comes from the first user message, once.
+ * update the thread's counters (title from the first user message, once), and close the run ($21,
+ * if any) that produced this state: all or nothing.
  */
 export const PROJECT_THREAD = `
   WITH input AS (
@@ -62,6 +58,11 @@ export const PROJECT_THREAD = `
     UPDATE messages SET on_head_branch = false
     WHERE thread_id = $1 AND on_head_branch AND message_id <> ALL($2::text[])
     RETURNING 1
+  ), closed_run AS (
+    UPDATE runs SET status = $22, input_tokens = $23, output_tokens = $24, total_tokens = $25, ttft_ms = $26,
+                    latency_ms = $27, error = $28, ended_at = now()
+    WHERE run_id = $21
+    RETURNING 1
   )
   UPDATE threads SET
     message_count = cardinality($2::text[]),
@@ -70,7 +71,8 @@ export const PROJECT_THREAD = `
     status = $20,
     updated_at = now()
   WHERE thread_id = $1
-  RETURNING (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM off_branch) AS off_branch`;
+  RETURNING (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM off_branch) AS off_branch,
+            (SELECT count(*) FROM closed_run) AS closed_run`;
 
 /** Threads whose mirror is behind their newest checkpoint (the process died before projecting). */
 export const SELECT_STALE_THREAD = `

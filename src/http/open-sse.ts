@@ -1,4 +1,5 @@
 import type { Response } from "express";
+import { IdleTimer } from "../idle-timer.js";
 import { formatSseComment } from "../streaming/sse-frame.js";
 
 export interface SseStream {
@@ -30,33 +31,30 @@ export function openSse(res: Response, options: { heartbeatMs: number; headers?:
   // close event has then already fired.
   let gone = res.socket?.destroyed ?? true;
   let closed = gone;
-  let heartbeat: NodeJS.Timeout | undefined;
   const listeners: (() => void)[] = [];
-  const armHeartbeat = () => {
-    clearTimeout(heartbeat);
-    heartbeat = setTimeout(() => {
-      if (!closed) res.write(formatSseComment("heartbeat"));
-      armHeartbeat();
-    }, options.heartbeatMs);
-  };
+  const heartbeat = new IdleTimer(options.heartbeatMs, () => {
+    if (closed) return;
+    res.write(formatSseComment("heartbeat"));
+    heartbeat.start();
+  });
   res.on("close", () => {
-    clearTimeout(heartbeat);
+    heartbeat.stop();
     if (closed) return;
     closed = gone = true;
     for (const listener of listeners) listener();
   });
-  if (!closed) armHeartbeat();
+  if (!closed) heartbeat.start();
 
   return {
     write(frame) {
       if (closed) return;
       res.write(frame);
-      armHeartbeat();
+      heartbeat.touch();
     },
     end() {
       if (closed) return;
       closed = true;
-      clearTimeout(heartbeat);
+      heartbeat.stop();
       res.end();
     },
     get closed() {

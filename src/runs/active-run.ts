@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { type CheckpointSeen, LangGraphStreamMapper, STREAM_MODES, type StreamPart } from "../streaming/from-langgraph.js";
 import type { RunEvent, RunStatus } from "../streaming/run-event.js";
 import type { AnyGraph } from "./graph-registry.js";
+import { IdleTimer } from "../idle-timer.js";
 import { ModelCallWatcher } from "./model-call-watcher.js";
 import { RunChannel } from "./run-channel.js";
 import { RunStopped, stopOutcome, type StopReason } from "./run-stop.js";
@@ -44,15 +45,17 @@ export class ActiveRun {
   private readonly mapper = new LangGraphStreamMapper();
   private readonly started = performance.now();
   private firstToken: number | null = null;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly idle: IdleTimer;
   // The idle timeout runs only while a model call is in flight: a slow tool is not a silent model.
-  private readonly watcher = new ModelCallWatcher((inFlight) => (inFlight ? this.armIdle() : clearTimeout(this.idleTimer)));
+  private readonly watcher = new ModelCallWatcher((inFlight) => (inFlight ? this.idle.start() : this.idle.stop()));
 
   constructor(
     readonly input: RunInput,
     private readonly limits: RunLimits,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.idle = new IdleTimer(limits.modelIdleTimeoutMs, () => this.stop("idle_timeout"));
+  }
 
   get runId(): string {
     return this.input.runId;
@@ -84,7 +87,7 @@ export class ActiveRun {
     };
     try {
       for await (const part of await graph.stream({ messages: [human] }, config)) {
-        if (this.watcher.inFlight) this.armIdle();
+        this.idle.touch();
         for (const out of this.mapper.map(part as StreamPart)) {
           if (out.type === "token" && this.firstToken === null) this.firstToken = performance.now();
           this.emit(out);
@@ -95,18 +98,13 @@ export class ActiveRun {
       return await this.fail(err);
     } finally {
       clearTimeout(total);
-      clearTimeout(this.idleTimer);
+      this.idle.stop();
     }
   }
 
   /** The final checkpoint when the run ended by itself: its id and messages, as the stream saw them. */
   get finalCheckpoint(): CheckpointSeen | null {
     return this.mapper.checkpoint;
-  }
-
-  private armIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.stop("idle_timeout"), this.limits.modelIdleTimeoutMs);
   }
 
   private async fail(err: unknown): Promise<RunResult> {

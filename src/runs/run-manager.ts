@@ -66,21 +66,16 @@ export class RunManager {
 
   private async claimChatRun(request: ChatRunRequest): Promise<ActiveRun> {
     if (!this.accepting) throw shuttingDown();
-    const existing = request.threadId ? await this.findThread(request.threadId, request.owner) : null;
+    const existing = request.threadId ? await this.conversations.findThread(request.threadId, request.owner) : null;
+    if (request.threadId && !existing) throw notFound("Thread", request.threadId);
     if (request.checkpointId) await this.requireCheckpoint(request.threadId, request.checkpointId);
     const { graphId, assistantId, graph } = this.deps.graphs.resolve(request.assistantId ?? existing?.assistantId);
     const threadId = existing?.threadId ?? randomUUID();
     const runId = randomUUID();
     const claim = () =>
-      inTransaction(this.deps.pool, async (client) => {
-        if (!existing) {
-          await new ConversationRepository(client).createThread({ threadId, owner: request.owner, graphId, assistantId, metadata: request.threadMetadata });
-        }
-        const claimed = await new RunRepository(client).claim({ runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, workerId: this.deps.workerId, metadata: {} });
-        // Shutdown may have begun while the claim waited for the slot: roll back rather than start a run.
-        if (!this.accepting) throw shuttingDown();
-        if (claimed.ok) await new ConversationRepository(client).setStatus(threadId, "busy");
-        return claimed;
+      this.runs.claim({
+        runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, workerId: this.deps.workerId, metadata: {},
+        newThread: existing ? undefined : { userId: request.owner.userId, metadata: request.threadMetadata ?? {} },
       });
     const claimOrGone = () =>
       claim().catch((err: { code?: string }) => {
@@ -90,6 +85,11 @@ export class RunManager {
     let claimed = await claimOrGone();
     // The run holding the slot may belong to a process that died: free it, then try once more.
     if (!claimed.ok && (await this.recover()).includes(threadId)) claimed = await claimOrGone();
+    if (claimed.ok && !this.accepting) {
+      // Shutdown began while the claim waited: give the slot back rather than start on a closing pool.
+      await this.runs.unclaim(runId, threadId, existing?.status ?? null);
+      throw shuttingDown();
+    }
     if (!claimed.ok) {
       throw new AppError("conflict", `Thread ${threadId} already has a run in progress (${claimed.runningRunId}); wait for it to end or cancel it.`, { running_run_id: claimed.runningRunId });
     }
@@ -207,12 +207,9 @@ export class RunManager {
     const state = seen ? null : await graph.getState({ configurable: { thread_id: threadId } });
     const checkpointId = seen?.checkpointId ?? (state?.config.configurable?.checkpoint_id as string | undefined) ?? null;
     const messages = seen?.messages ?? state?.values.messages ?? [];
-    await inTransaction(this.deps.pool, async (client) => {
-      await new ConversationRepository(client).project(threadId, toMessageRows(messages), checkpointId, THREAD_STATUS_AFTER[result.status]);
-      await new RunRepository(client).finish(runId, {
-        status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
-        error: result.error ? { code: result.error.code, message: result.error.detail ?? result.error.message } : undefined,
-      });
+    await this.conversations.project(threadId, toMessageRows(messages), checkpointId, THREAD_STATUS_AFTER[result.status], {
+      runId, status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
+      error: result.error ? { code: result.error.code, message: result.error.detail ?? result.error.message } : undefined,
     });
     return checkpointId;
   }

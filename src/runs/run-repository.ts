@@ -22,6 +22,8 @@ export interface ClaimInput {
   assistantId: string;
   workerId: number;
   metadata: Record<string, unknown>;
+  /** Set when the thread does not exist yet: it is created, busy, with the run. */
+  newThread?: { userId: string; metadata: Record<string, unknown> };
 }
 
 /** The `runs` table: the per-thread run slot and each run's outcome. */
@@ -32,10 +34,15 @@ export class RunRepository {
   async claim(input: ClaimInput): Promise<{ ok: true } | { ok: false; runningRunId: string | null }> {
     const { rows } = await this.db.query(sql.CLAIM_RUN, [
       input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.workerId, input.metadata,
+      input.newThread?.userId ?? null, input.newThread?.metadata ?? {}, Boolean(input.newThread),
     ]);
-    if (rows.length > 0) return { ok: true };
-    const running = await this.db.query(sql.SELECT_RUNNING_RUN, [input.threadId]);
-    return { ok: false, runningRunId: running.rows[0]?.run_id ?? null };
+    return rows[0].run_id ? { ok: true } : { ok: false, runningRunId: rows[0].running_run_id };
+  }
+
+  /** Undoes a claim whose run will not start; `previousStatus` null means the claim created the thread. */
+  async unclaim(runId: string, threadId: string, previousStatus: string | null): Promise<void> {
+    if (previousStatus === null) await this.db.query("DELETE FROM threads WHERE thread_id = $1", [threadId]);
+    else await this.db.query(sql.UNCLAIM_RUN, [runId, threadId, previousStatus]);
   }
 
   async finish(runId: string, outcome: { status: RunRecordStatus; usage: Usage; ttftMs: number | null; latencyMs: number; error?: { code: string; message: string } }): Promise<void> {

@@ -1,13 +1,32 @@
 import { WORKER_LOCK_CLASS } from "./worker-lease.js";
 
-/** Takes the thread's run slot; returns no row when another run holds it. */
+/**
+ * Takes the thread's run slot in one statement, creating the thread first when $10 says it is new.
+ * Returns the new run's id, or null and the id of the run that holds the slot.
+ */
 export const CLAIM_RUN = `
-  INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, status, multitask_strategy, worker_id, metadata, started_at)
-  VALUES ($1, $2, $3, $4, $5, 'running', 'reject', $6, $7, now())
-  ON CONFLICT (thread_id) WHERE status = 'running' DO NOTHING
-  RETURNING run_id`;
+  WITH new_thread AS (
+    INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata, status)
+    SELECT $2, $3, $8, $4, $5, $9, 'busy' WHERE $10::boolean
+    RETURNING thread_id
+  ), run AS (
+    INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, status, multitask_strategy, worker_id, metadata, started_at)
+    VALUES ($1, $2, $3, $4, $5, 'running', 'reject', $6, $7, now())
+    ON CONFLICT (thread_id) WHERE status = 'running' DO NOTHING
+    RETURNING run_id
+  ), busy AS (
+    UPDATE threads SET status = 'busy', updated_at = now()
+    WHERE thread_id = $2 AND NOT $10::boolean AND EXISTS (SELECT 1 FROM run)
+    RETURNING 1
+  )
+  SELECT (SELECT run_id FROM run) AS run_id,
+         (SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'running') AS running_run_id,
+         (SELECT count(*) FROM new_thread) + (SELECT count(*) FROM busy) AS touched`;
 
-export const SELECT_RUNNING_RUN = `SELECT run_id FROM runs WHERE thread_id = $1 AND status = 'running'`;
+/** Gives back a slot taken by a run that will not start: the run goes, the thread is as it was. */
+export const UNCLAIM_RUN = `
+  WITH gone AS (DELETE FROM runs WHERE run_id = $1)
+  UPDATE threads SET status = $3 WHERE thread_id = $2`;
 
 export const FINISH_RUN = `
   UPDATE runs SET status = $2, input_tokens = $3, output_tokens = $4, total_tokens = $5, ttft_ms = $6,
