@@ -1,6 +1,9 @@
+import type { NewTokenIndices } from "@langchain/core/callbacks/base";
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
 import { AIMessage, type AIMessageChunk } from "@langchain/core/messages";
-import type { Runnable, RunnableConfig } from "@langchain/core/runnables";
+import type { ChatGenerationChunk, GenerationChunk, LLMResult } from "@langchain/core/outputs";
+import { mergeConfigs, type Runnable, type RunnableConfig } from "@langchain/core/runnables";
 
 /** What the mirror reads from an assistant message's `response_metadata`. */
 export interface ReplyTiming {
@@ -9,27 +12,45 @@ export interface ReplyTiming {
 }
 
 /**
+ * Times one model call to its first token. Preferring streaming makes `invoke` stream (so tokens
+ * reach the graph's stream) without the web-stream wrapper that `model.stream()` adds per chunk.
+ */
+class ReplyTimer extends BaseCallbackHandler {
+  name = "threadloom-reply-timer";
+  lc_prefer_streaming = true;
+  awaitHandlers = true;
+  readonly started = performance.now();
+  firstToken: number | null = null;
+  /** The generation's info (model name, finish reason), which `invoke`'s streaming path leaves off the message. */
+  info: Record<string, unknown> = {};
+
+  handleLLMNewToken(token: string, _idx: NewTokenIndices, _runId: string, _parent?: string, _tags?: string[], fields?: { chunk?: ChatGenerationChunk | GenerationChunk }): void {
+    if (this.firstToken !== null) return;
+    const message = (fields?.chunk as ChatGenerationChunk | undefined)?.message as AIMessageChunk | undefined;
+    if (token || message?.tool_call_chunks?.length) this.firstToken = performance.now();
+  }
+
+  handleLLMEnd(output: LLMResult): void {
+    this.info = output.generations[0]?.[0]?.generationInfo ?? {};
+  }
+
+  timing(): ReplyTiming {
+    const now = performance.now();
+    return { latency_ms: Math.round(now - this.started), ttft_ms: this.firstToken === null ? null : Math.round(this.firstToken - this.started) };
+  }
+}
+
+/**
  * Streams one model reply and returns it as a whole message carrying its own timing, so the
  * checkpoint holds everything the conversation mirror needs and the mirror can be rebuilt from it.
- * Streaming (rather than invoke) is also what makes `streamEvents` see each token.
  */
 export async function streamReply(
   model: Runnable<BaseLanguageModelInput, AIMessageChunk>,
   input: BaseLanguageModelInput,
   config?: RunnableConfig,
 ): Promise<AIMessage> {
-  const started = performance.now();
-  let firstToken: number | null = null;
-  let reply: AIMessageChunk | undefined;
-  for await (const chunk of await model.stream(input, config)) {
-    if (firstToken === null && (chunk.content || chunk.tool_call_chunks?.length)) firstToken = performance.now();
-    reply = reply ? reply.concat(chunk) : chunk;
-  }
-  if (!reply) throw new Error("the model returned an empty stream");
-  const timing: ReplyTiming = {
-    latency_ms: Math.round(performance.now() - started),
-    ttft_ms: firstToken === null ? null : Math.round(firstToken - started),
-  };
+  const timer = new ReplyTimer();
+  const reply = await model.invoke(input, mergeConfigs(config ?? {}, { callbacks: [timer] }));
   return new AIMessage({
     id: reply.id,
     content: reply.content,
@@ -37,6 +58,6 @@ export async function streamReply(
     invalid_tool_calls: reply.invalid_tool_calls,
     usage_metadata: reply.usage_metadata,
     additional_kwargs: reply.additional_kwargs,
-    response_metadata: { ...reply.response_metadata, timing },
+    response_metadata: { ...timer.info, ...reply.response_metadata, timing: timer.timing() },
   });
 }

@@ -2,12 +2,18 @@
  * The service under test: one or more replicas of `src/main.ts` (each its own process, with the
  * probe preloaded), sharing one database, as the design's stateless replicas do.
  */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { BenchDatabase } from "./bench-database.js";
 import { askJson, freePort, memoryMiB, spawnTs, waitForHttp, type Child } from "./processes.js";
 import type { ServiceProbe } from "./report.js";
 
 const PROBE_PREFIX = "BENCH_PROBE ";
+
+/** The Node flags `npm start` runs the service with (heap tuning), so the bench measures the same. */
+const START_FLAGS: string[] = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).scripts.start as string)
+  .split(/\s+/)
+  .filter((token) => /^--max-/.test(token));
 
 export interface Services {
   children: Child[];
@@ -54,7 +60,7 @@ async function startOne(options: ServicesOptions, index: number): Promise<{ chil
   const port = await freePort();
   const child = spawnTs(`service #${index + 1}`, "src/main.ts", [], {
     preload: "./test/bench/service-probe.ts",
-    nodeArgs: options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(options.profileDir)}`] : [],
+    nodeArgs: [...START_FLAGS, ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(options.profileDir)}`] : [])],
     env: {
       DATABASE_URL: options.db.url,
       DATA_DIR: path.join(options.tempDir, `service-data-${index}`),
