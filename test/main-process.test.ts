@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { freePort, startServiceProcess } from "./helpers/service-process.js";
 import { chat } from "./helpers/sse-client.js";
 
@@ -33,6 +33,14 @@ describe("npm start on a machine with nothing but Node", () => {
     const threadId = res.headers.get("x-thread-id")!;
     const reply = res.events.find((e) => e.event === "message" && e.data.role === "assistant")!.data.content;
     expect(reply).toMatch(/^You said "hello there"\. This is turn 1 of our conversation/);
+    // Structured JSON logs: the run's log line carries the request id the response announced.
+    // (The log line comes over the child's stdout, which can arrive after the HTTP response.)
+    const runLog = await vi.waitFor(() => {
+      const line = first.logs().split("\n").find((l) => l.includes('"msg":"run finished"'));
+      if (!line) throw new Error("no run log yet");
+      return JSON.parse(line);
+    });
+    expect(runLog).toMatchObject({ reqId: res.headers.get("x-request-id"), runId: res.headers.get("x-run-id"), threadId, status: "success" });
     expect(await first.stop()).toBe(0);
     expect(first.logs()).toMatch(/"msg":"stopped"/);
 

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from "express";
+import type {} from "pino-http";
 import { z } from "zod";
 import type { RunManager } from "../runs/run-manager.js";
 import { encodeNative } from "../streaming/encoders/native.js";
@@ -44,13 +45,14 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
 
 type ChatInput = { message: string; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
 
-async function streamChat(_req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
+async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
   const run = await deps.runs.createChatRun({
     owner: res.locals.owner,
     threadId: input.thread_id,
     assistantId: input.assistant_id,
     checkpointId: input.checkpoint_id,
     message: { content: input.message, metadata: input.metadata },
+    requestId: String(req.id),
   });
   const sse = openSse(res, { heartbeatMs: deps.heartbeatMs, headers: { "X-Thread-Id": run.input.threadId, "X-Run-Id": run.runId } });
   const unsubscribe = run.channel.subscribe((event, seq) => {

@@ -26,6 +26,8 @@ export interface RunLimits {
 export interface RunResult {
   status: RunStatus;
   error?: { code: string; message: string; detail?: string };
+  /** The graph paused for a human decision (`interrupt()`): the thread waits to be resumed. */
+  paused: boolean;
   ttftMs: number | null;
   latencyMs: number;
 }
@@ -52,7 +54,7 @@ export class ActiveRun {
   constructor(
     readonly input: RunInput,
     private readonly limits: RunLimits,
-    private readonly logger: Logger,
+    readonly logger: Logger,
   ) {
     this.idle = new IdleTimer(limits.modelIdleTimeoutMs, () => this.stop("idle_timeout"));
   }
@@ -93,7 +95,7 @@ export class ActiveRun {
           this.emit(out);
         }
       }
-      return this.result("success");
+      return this.result(this.mapper.interrupted ? "interrupted" : "success", undefined, this.mapper.interrupted);
     } catch (err) {
       return await this.fail(err);
     } finally {
@@ -140,10 +142,11 @@ export class ActiveRun {
     }
   }
 
-  private result(status: RunStatus, error?: RunResult["error"]): RunResult {
+  private result(status: RunStatus, error?: RunResult["error"], paused = false): RunResult {
     return {
       status,
       error,
+      paused,
       ttftMs: this.firstToken === null ? null : Math.round(this.firstToken - this.started),
       latencyMs: Math.round(performance.now() - this.started),
     };

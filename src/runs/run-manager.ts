@@ -18,6 +18,8 @@ export interface ChatRunRequest {
   checkpointId?: string;
   message: { content: string; metadata?: Record<string, unknown> };
   threadMetadata?: Record<string, unknown>;
+  /** The HTTP request that started the run, so its logs and the run's can be joined. */
+  requestId?: string;
 }
 
 export interface RunManagerDeps {
@@ -96,7 +98,7 @@ export class RunManager {
     const run = new ActiveRun(
       { runId, threadId, graph, message: { id: randomUUID(), ...request.message }, checkpointId: request.checkpointId },
       this.deps.limits,
-      this.deps.logger.child({ runId, threadId }),
+      this.deps.logger.child({ runId, threadId, reqId: request.requestId }),
     );
     this.active.set(runId, { run, done: Promise.resolve() });
     return run;
@@ -188,7 +190,7 @@ export class RunManager {
       this.deps.logger.error({ err, runId, threadId }, "could not record the end of the run");
       await this.runs.finish(runId, { status: "error", usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs, error: { code: "internal", message: String(err) } }).catch(() => {});
     }
-    this.deps.logger.info({ runId, threadId, status: result.status, usage: run.usage, latencyMs: result.latencyMs, ttftMs: result.ttftMs, error: result.error?.code }, "run finished");
+    run.logger.info({ status: result.status, usage: run.usage, latencyMs: result.latencyMs, ttftMs: result.ttftMs, error: result.error?.code }, "run finished");
     if (result.error) {
       run.emit({ type: "error", code: result.error.code, message: result.error.message });
     } else {
@@ -203,11 +205,11 @@ export class RunManager {
     const { threadId, runId, graph } = run.input;
     // A run that ended by itself streamed its final checkpoint; one that was stopped has written
     // more since (its partial reply), so read that back.
-    const seen = result.status === "success" ? run.finalCheckpoint : null;
+    const seen = result.status === "success" || result.paused ? run.finalCheckpoint : null;
     const state = seen ? null : await graph.getState({ configurable: { thread_id: threadId } });
     const checkpointId = seen?.checkpointId ?? (state?.config.configurable?.checkpoint_id as string | undefined) ?? null;
     const messages = seen?.messages ?? state?.values.messages ?? [];
-    await this.conversations.project(threadId, toMessageRows(messages), checkpointId, THREAD_STATUS_AFTER[result.status], {
+    await this.conversations.project(threadId, toMessageRows(messages), checkpointId, result.paused ? "interrupted" : THREAD_STATUS_AFTER[result.status], {
       runId, status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
       error: result.error ? { code: result.error.code, message: result.error.detail ?? result.error.message } : undefined,
     });

@@ -51,4 +51,14 @@ describe("LangGraphStreamMapper", () => {
     expect(m.map(["checkpoints", { config: { configurable: { checkpoint_id: "cp1" } }, values: { messages }, next: [] }])).toEqual([]);
     expect(m.checkpoint).toEqual({ checkpointId: "cp1", messages, next: [] });
   });
+
+  // A graph that pauses for a human (`interrupt()`) reports it; the run ends interrupted.
+  it("maps interrupts and remembers that the run paused", () => {
+    const m = new LangGraphStreamMapper();
+    expect(m.interrupted).toBe(false);
+    expect(m.map(["updates", { __interrupt__: [{ id: "i1", value: { tool: "send_email", args: { to: "a@b.c" } } }] }])).toEqual([
+      { type: "interrupt", id: "i1", value: { tool: "send_email", args: { to: "a@b.c" } } },
+    ]);
+    expect(m.interrupted).toBe(true);
+  });
 });

@@ -32,6 +32,8 @@ const ROLES = { human: "user", ai: "assistant", tool: "tool", system: "system" }
 export class LangGraphStreamMapper {
   usage: Usage = zeroUsage();
   checkpoint: CheckpointSeen | null = null;
+  /** Whether the graph paused for a human (`interrupt()`). */
+  interrupted = false;
   private tokenIndex = new Map<string, number>();
   private toolStarts = new Map<string, number>();
   private inFlight: PartialReply | null = null;
@@ -41,7 +43,9 @@ export class LangGraphStreamMapper {
       case "messages":
         return this.token(chunk as [BaseMessage, Record<string, unknown>]);
       case "updates":
-        return Object.entries((chunk ?? {}) as Record<string, { messages?: unknown } | null>).flatMap(([node, update]) => this.nodeMessages(node, update?.messages));
+        return Object.entries((chunk ?? {}) as Record<string, unknown>).flatMap(([node, update]) =>
+          node === "__interrupt__" ? this.interrupts(update) : this.nodeMessages(node, (update as { messages?: unknown } | null)?.messages),
+        );
       case "custom": {
         const custom = chunk as { type?: unknown } | null;
         return custom && typeof custom === "object" && custom.type === "doc" ? [{ ...(custom as object), type: "doc" }] : [];
@@ -59,6 +63,12 @@ export class LangGraphStreamMapper {
   /** The reply that was streaming when the run stopped, if any. */
   partial(): PartialReply | null {
     return this.inFlight && this.inFlight.text ? this.inFlight : null;
+  }
+
+  private interrupts(update: unknown): RunEvent[] {
+    const list = (Array.isArray(update) ? update : [update]) as { id?: string; value?: unknown }[];
+    this.interrupted ||= list.length > 0;
+    return list.map((i, n) => ({ type: "interrupt" as const, id: i?.id ?? String(n), value: i?.value ?? null }));
   }
 
   private token([message, meta]: [BaseMessage, Record<string, unknown>]): RunEvent[] {
