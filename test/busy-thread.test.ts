@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectMirrorMatchesCheckpoint, runRows } from "./helpers/checkpoint-state.js";
+import { expectMirrorMatchesCheckpoint, runRows, summary } from "./helpers/checkpoint-state.js";
 import { openChat, words } from "./helpers/live-chat.js";
 import { chat } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
@@ -11,7 +11,6 @@ describe("a second run on a busy thread", () => {
   });
   afterAll(() => t.close());
 
-  const summary = (m: { role: string; content: string; status: string }) => [m.role, m.content, m.status];
 
   // Proves the run slot: 409 problem+json naming the running run; the first run is unharmed; the slot frees.
   it("is refused with 409 naming the running run, and the thread takes runs again afterwards", async () => {

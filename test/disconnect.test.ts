@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_SYSTEM_PROMPT } from "../graphs/chat.js";
-import { checkpointState, expectMirrorMatchesCheckpoint, runRows, threadloomStatus } from "./helpers/checkpoint-state.js";
+import { checkpointState, expectMirrorMatchesCheckpoint, runRows, threadloomStatus, summary } from "./helpers/checkpoint-state.js";
 import { openChat, words, type LiveChat } from "./helpers/live-chat.js";
 import { chat } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
@@ -13,7 +13,6 @@ describe("a client that disconnects mid-stream", () => {
   });
   afterAll(() => t.close());
 
-  const summary = (m: { role: string; content: string; status: string }) => [m.role, m.content, m.status];
 
   // The run goes on without a listener; poll its record until it has ended.
   const runEnd = (threadId: string) =>

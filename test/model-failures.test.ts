@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SYSTEM_PROMPT } from "../graphs/chat.js";
-import { checkpointState, expectMirrorMatchesCheckpoint, runRows, threadloomStatus } from "./helpers/checkpoint-state.js";
+import { checkpointState, expectMirrorMatchesCheckpoint, runRows, threadloomStatus, summary } from "./helpers/checkpoint-state.js";
 import { words } from "./helpers/live-chat.js";
 import type { MockReply } from "./helpers/mock-openai.js";
 import { chat, type SseResponse } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
-const summary = (m: { role: string; content: string; status: string }) => [m.role, m.content, m.status];
 const MODEL_ERROR = "The model request failed.";
 const MODEL_ERROR_SAVED = "The model request failed. The reply so far was saved.";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_SYSTEM_PROMPT } from "../graphs/chat.js";
-import { checkpointState, expectMirrorMatchesCheckpoint, runRows } from "./helpers/checkpoint-state.js";
+import { checkpointState, expectMirrorMatchesCheckpoint, runRows, summary } from "./helpers/checkpoint-state.js";
 import { openChat, words } from "./helpers/live-chat.js";
 import { chat } from "./helpers/sse-client.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
@@ -14,7 +14,6 @@ describe("shutdown with a run streaming", () => {
     db = await createTestDatabase();
   });
 
-  const summary = (m: { role: string; content: string; status: string }) => [m.role, m.content, m.status];
 
   // Proves a grace period long enough lets the run end normally: `end` success, whole reply kept.
   it("lets the run finish within a long grace period", async () => {

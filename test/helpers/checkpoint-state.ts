@@ -70,3 +70,6 @@ export async function runRows(pool: pg.Pool, threadId: string): Promise<{ run_id
   const { rows } = await pool.query("SELECT run_id, status, error FROM runs WHERE thread_id = $1 ORDER BY created_at, started_at", [threadId]);
   return rows;
 }
+
+/** A message as `[role, content, status]`, for compact assertions on a transcript. */
+export const summary = (m: { role: string; content: string; status: string }) => [m.role, m.content, m.status];
