@@ -21,6 +21,19 @@ export class ThreadloomSaver extends PostgresSaver {
     this.sql = saverSql(schema);
   }
 
+  /**
+   * Unique, ordered channel versions. The stock saver counts 1, 2, 3…, so two branches grown from one
+   * checkpoint reach the same version and, blobs being written `ON CONFLICT DO NOTHING`, the second
+   * branch reads the first one's values (langgraphjs issue 1812). A random fraction below one makes
+   * each version unique while `floor + 1` keeps the order. The type stays a number, so threads
+   * written with the stock saver's integers go on without mixing numbers and strings, which
+   * LangGraph would compare as text.
+   */
+  getNextVersion(current: number | undefined): number {
+    const base = typeof current === "number" ? Math.floor(current) : 0;
+    return base + 1 + Math.random() * 0.999_999;
+  }
+
   async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     if (config.configurable === undefined) throw new Error(`Missing "configurable" field in "config" param`);
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable;
