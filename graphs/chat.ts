@@ -1,16 +1,19 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { randomUUID } from "node:crypto";
-import { SystemMessage, ToolMessage } from "@langchain/core/messages";
+import { AIMessage, SystemMessage, type ToolCall, ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { ToolNode } from "@langchain/langgraph/prebuilt";
+import { approvalGate } from "./lib/approval-gate.js";
 import { createModelFromEnv } from "./lib/model-from-env.js";
+import { type ModelFactory, ModelVariants } from "./lib/model-variants.js";
 import { selectWindow } from "./lib/select-window.js";
 import { streamReply } from "./lib/stream-reply.js";
+import { needsApproval } from "./lib/tool-approval.js";
 import { createCalculatorTool } from "./tools/calculator.js";
 import { createCurrentTimeTool } from "./tools/current-time.js";
+import { createSendEmailTool, type Outbox } from "./tools/send-email.js";
 
 export interface ChatGraphOptions {
   model: BaseChatModel;
@@ -19,27 +22,37 @@ export interface ChatGraphOptions {
   /** How many rounds (a user message and what follows it) the model is sent. */
   windowRounds?: number;
   tools?: StructuredToolInterface[];
+  /** Builds the model with another model name or temperature, for runs whose `configurable` asks for one. */
+  modelWith?: ModelFactory;
 }
+
+/** The `configurable` keys the chat graph reads: what a stored assistant may set. */
+export const CHAT_SETTINGS = ["system_prompt", "window_rounds", "model", "temperature", "tools"] as const;
 
 export const DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help.";
 
-export function defaultChatTools(): StructuredToolInterface[] {
-  return [createCalculatorTool(), createCurrentTimeTool()];
+/** The chat graph's tools; `send_email` (which needs a human's approval per call) only with an outbox to record into. */
+export function defaultChatTools(deps: { outbox?: Outbox } = {}): StructuredToolInterface[] {
+  return [createCalculatorTool(), createCurrentTimeTool(), ...(deps.outbox ? [createSendEmailTool(deps.outbox)] : [])];
 }
 
 /**
  * The default agent: the model node and a tool node in a loop until the model stops calling
  * tools. State keeps every message; the model sees the system prompt and a sliding window.
- * `configurable.system_prompt` and `configurable.window_rounds` override the defaults per run.
+ * `configurable.system_prompt` and `configurable.window_rounds` override the defaults per run, and
+ * `configurable.model`, `.temperature` and `.tools` (the names of the tools it may call) the model's.
+ * Calls of tools marked as needing approval pause the graph for a human's decision (see approval-gate).
  */
 export function buildChatGraph(options: ChatGraphOptions) {
   const tools = options.tools ?? defaultChatTools();
   if (!options.model.bindTools) throw new Error("the chat graph needs a model that supports tool calling");
-  const model = tools.length > 0 ? options.model.bindTools(tools) : options.model;
+  const variants = new ModelVariants({ model: options.model, tools, modelWith: options.modelWith });
+  const gated = new Set(tools.filter(needsApproval).map((t) => t.name));
 
   async function agent(state: typeof MessagesAnnotation.State, config: RunnableConfig) {
     const prompt = (config.configurable?.system_prompt as string | undefined) ?? options.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
     const rounds = (config.configurable?.window_rounds as number | undefined) ?? options.windowRounds ?? 20;
+    const { model } = variants.forRun(config.configurable);
     const reply = await streamReply(model, [new SystemMessage(prompt), ...selectWindow(state.messages, rounds)], config);
     return { messages: [reply] };
   }
@@ -49,25 +62,26 @@ export function buildChatGraph(options: ChatGraphOptions) {
     return last && "tool_calls" in last && Array.isArray(last.tool_calls) && last.tool_calls.length > 0 ? "tools" : END;
   }
 
-  const toolNode = new ToolNode(tools);
   // Tool results get their ids here rather than in the reducer, so clients see them as they stream.
-  async function runTools(state: typeof MessagesAnnotation.State, config: RunnableConfig) {
-    const { messages } = (await toolNode.invoke(state, config)) as { messages: ToolMessage[] };
-    return {
-      messages: messages.map((m) =>
-        m.id
-          ? m
-          : new ToolMessage({
-              id: randomUUID(), content: m.content, tool_call_id: m.tool_call_id, name: m.name, status: m.status,
-              artifact: m.artifact, additional_kwargs: m.additional_kwargs, response_metadata: m.response_metadata,
-            }),
-      ),
-    };
+  // The gate passes the calls to run (a rejected one left out, an edited one with its new arguments).
+  async function runTools(calls: ToolCall[], state: typeof MessagesAnnotation.State, config: RunnableConfig) {
+    const { toolNode } = variants.forRun(config.configurable);
+    const last = state.messages.at(-1)!;
+    const asked = new AIMessage({ id: last.id, content: last.content, tool_calls: calls });
+    const { messages } = (await toolNode.invoke({ ...state, messages: [...state.messages.slice(0, -1), asked] }, config)) as { messages: ToolMessage[] };
+    return messages.map((m) =>
+      m.id
+        ? m
+        : new ToolMessage({
+            id: randomUUID(), content: m.content, tool_call_id: m.tool_call_id, name: m.name, status: m.status,
+            artifact: m.artifact, additional_kwargs: m.additional_kwargs, response_metadata: m.response_metadata,
+          }),
+    );
   }
 
   return new StateGraph(MessagesAnnotation)
     .addNode("agent", agent)
-    .addNode("tools", runTools)
+    .addNode("tools", approvalGate(gated, runTools))
     .addEdge(START, "agent")
     .addConditionalEdges("agent", next, ["tools", END])
     .addEdge("tools", "agent")

@@ -3,19 +3,30 @@ import express, { type Express } from "express";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
+import { AssistantRepository } from "./assistants/assistant-repository.js";
 import type { ApiKeyIdentity } from "./config.js";
 import { ConversationRepository } from "./conversations/conversation-repository.js";
 import { AppError } from "./errors.js";
+import { assistantRoutes } from "./http/assistant-routes.js";
 import { authenticate } from "./http/authenticate.js";
+import { branchRoutes } from "./http/branch-routes.js";
 import { chatRoutes } from "./http/chat-routes.js";
+import { importRoutes } from "./http/import-routes.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { problemHandler } from "./http/problem.js";
+import { threadManagementRoutes } from "./http/thread-management-routes.js";
 import { threadRoutes } from "./http/thread-routes.js";
+import type { GraphRegistry } from "./runs/graph-registry.js";
 import type { RunManager } from "./runs/run-manager.js";
+import type { ThreadBranches } from "./runs/thread-branches.js";
+import type { ThreadloomSaver } from "./db/threadloom-saver.js";
 
 export interface AppDeps {
   pool: pg.Pool;
   runs: RunManager;
+  branches: ThreadBranches;
+  graphs: GraphRegistry;
+  checkpointer: ThreadloomSaver;
   logger: Logger;
   apiKeys: Map<string, ApiKeyIdentity>;
   maxMessageChars: number;
@@ -42,9 +53,20 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.pool));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   app.use(authenticate(deps.apiKeys));
+  // Before the general JSON parser: an import's body may be larger than a chat request's.
+  app.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer }));
   app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }));
   app.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs }));
+  // Before the thread routes, whose `/api/threads/:id` would take `/api/threads/export` for a bad id.
+  app.use(threadManagementRoutes({ pool: deps.pool, runs: deps.runs, conversations: new ConversationRepository(deps.pool), maxMessageChars: deps.maxMessageChars }));
   app.use(threadRoutes({ runs: deps.runs, conversations: new ConversationRepository(deps.pool) }));
+  app.use(
+    branchRoutes({
+      runs: deps.runs, branches: deps.branches, conversations: new ConversationRepository(deps.pool),
+      maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs,
+    }),
+  );
+  app.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool) }));
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));
   app.use(problemHandler(deps.logger));
   return app;

@@ -1,14 +1,16 @@
 import type { Express } from "express";
 import type { Logger } from "pino";
-import { buildChatGraph } from "../graphs/chat.js";
+import { buildChatGraph, CHAT_SETTINGS, defaultChatTools } from "../graphs/chat.js";
 import { buildDraftGraph } from "../graphs/draft.js";
 import { createApp } from "./app.js";
 import { type Config, usesDemoModel } from "./config.js";
 import { openDatabase, type Database } from "./db/open-database.js";
 import { createChatModel } from "./models/create-chat-model.js";
 import { startDemoModel } from "./models/demo-model.js";
+import { OutboxRepository } from "./outbox/outbox-repository.js";
 import { GraphRegistry } from "./runs/graph-registry.js";
 import { RunManager } from "./runs/run-manager.js";
+import { ThreadBranches } from "./runs/thread-branches.js";
 import { acquireWorkerLease } from "./runs/worker-lease.js";
 
 export interface Service {
@@ -30,19 +32,25 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const demo = usesDemoModel(config) ? await startDemoModel({ tokenDelayMs: config.DEMO_TOKEN_DELAY_MS }) : undefined;
     if (demo) cleanup.unshift(() => demo.close());
     const modelName = demo?.model ?? config.OPENAI_MODEL;
-    const model = createChatModel({
+    const modelOptions = {
       model: modelName,
       apiKey: config.OPENAI_API_KEY,
       baseURL: demo?.baseURL ?? config.OPENAI_BASE_URL,
       maxRetries: config.OPENAI_MAX_RETRIES,
-    });
+    };
+    const model = createChatModel(modelOptions);
+    // A stored assistant may run another model name or temperature on the same server.
+    const modelWith = (settings: { model?: string; temperature?: number }) =>
+      createChatModel({ ...modelOptions, model: settings.model ?? modelName, temperature: settings.temperature });
     const { checkpointer } = db;
+    const chatTools = defaultChatTools({ outbox: new OutboxRepository(db.pool) });
     const graphs = new GraphRegistry(
       {
-        chat: buildChatGraph({ model, checkpointer, systemPrompt: config.SYSTEM_PROMPT, windowRounds: config.WINDOW_ROUNDS }),
+        chat: buildChatGraph({ model, modelWith, tools: chatTools, checkpointer, systemPrompt: config.SYSTEM_PROMPT, windowRounds: config.WINDOW_ROUNDS }),
         draft: buildDraftGraph({ model, checkpointer }),
       },
       "chat",
+      { chat: { settings: CHAT_SETTINGS, tools: chatTools.map((t) => t.name) }, draft: { settings: [], tools: [] } },
     );
     const lease = await acquireWorkerLease(db.url, logger);
     cleanup.unshift(() => lease.release());
@@ -55,7 +63,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       logger,
     });
     await runs.recover();
-    const app = createApp({ pool: db.pool, runs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS, heartbeatMs: config.HEARTBEAT_MS });
+    const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
+    const app = createApp({ branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS, heartbeatMs: config.HEARTBEAT_MS });
     return {
       app,
       runs,

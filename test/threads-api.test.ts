@@ -74,7 +74,11 @@ describe("threads API", () => {
     expect(answer.tool_calls).toBeUndefined();
     expect(answer.ttft_ms).toBeGreaterThanOrEqual(60);
     expect(answer.latency_ms).toBeGreaterThanOrEqual(answer.ttft_ms);
-    for (const m of thread.messages) expect(m.checkpoint_id).toBe(end.checkpoint_id);
+    // Each message is dated to the checkpoint it first appeared in: one per step, the answer's last.
+    const appeared = thread.messages.map((m: { checkpoint_id: string }) => m.checkpoint_id);
+    expect(new Set(appeared).size).toBe(4);
+    expect([...appeared].sort()).toEqual(appeared);
+    expect(appeared.at(-1)).toBe(end.checkpoint_id);
 
     // The title stays that of the first user message; the count follows the transcript.
     t.mock.script({ text: "Sure." });

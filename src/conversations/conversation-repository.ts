@@ -28,7 +28,10 @@ export interface ThreadRow {
 
 export interface StoredMessage extends MessageRow {
   checkpointId: string | null;
+  onHeadBranch: boolean;
   createdAt: Date;
+  /** The messages following the same parent on any branch, this one included (head reads only). */
+  siblings?: { count: number; index: number; ids: string[] };
 }
 
 /** How a run ended, recorded with the projection of what it produced. */
@@ -46,9 +49,50 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** What a thread list can be narrowed to; an absent filter is off. */
+export interface ThreadFilters {
+  status?: ThreadStatus;
+  /** Threads whose metadata contains this object (`@>`). */
+  metadata?: Record<string, unknown>;
+  /** A full-text query in web-search syntax that a head-branch message must match. */
+  q?: string;
+}
+
+/** A listed thread; with a query, its best-matching head-branch message and a snippet of it. */
+export interface ListedThread extends ThreadRow {
+  match: { messageId: string; snippet: string } | null;
+}
+
 /** The conversation mirror: threads and their messages, scoped to an owner. */
 export class ConversationRepository {
   constructor(private readonly pool: Queryable) {}
+
+  async insertImported(input: { threadId: string; owner: Owner; graphId: string; assistantId: string; title: string | null; metadata: Record<string, unknown> }): Promise<ThreadRow> {
+    const { rows } = await this.pool.query(sql.INSERT_IMPORTED_THREAD, [
+      input.threadId, input.owner.tenantId, input.owner.userId, input.graphId, input.assistantId, input.title, input.metadata,
+    ]);
+    return toThread(rows[0]);
+  }
+
+  /**
+   * Adds an import's off-branch messages (mirror only) and sets every listed message's time to the
+   * export's; rows already on the head branch keep their content.
+   */
+  async importMessageRows(threadId: string, rows: (MessageRow & { createdAt: string })[]): Promise<void> {
+    const col = <K extends keyof MessageRow>(k: K) => rows.map((m) => m[k]);
+    const json = (k: "parts" | "metadata") => rows.map((m) => (m[k] === null ? null : JSON.stringify(m[k])));
+    await this.pool.query(sql.IMPORT_MESSAGE_ROWS, [
+      threadId, col("messageId"), col("role"), col("content"), json("parts"), col("toolCallId"), col("name"), json("metadata"),
+      col("inputTokens"), col("outputTokens"), col("totalTokens"), col("latencyMs"), col("ttftMs"), col("model"), col("status"),
+      col("parentId"), col("position"), rows.map((m) => m.createdAt),
+    ]);
+  }
+
+  /** A new thread of the same owner as `fromThreadId`, recording where it was forked from. */
+  async insertFork(fromThreadId: string, newThreadId: string, checkpointId: string): Promise<ThreadRow> {
+    const { rows } = await this.pool.query(sql.INSERT_FORKED_THREAD, [fromThreadId, newThreadId, checkpointId]);
+    return toThread(rows[0]);
+  }
 
   /** The owner's thread, or null: another owner's thread is indistinguishable from a missing one. */
   async findThread(threadId: string, owner: Owner): Promise<ThreadRow | null> {
@@ -56,9 +100,9 @@ export class ConversationRepository {
     return rows[0] ? toThread(rows[0]) : null;
   }
 
-  async listThreads(owner: Owner, options: { limit: number; cursor?: string }): Promise<Page<ThreadRow>> {
+  async listThreads(owner: Owner, options: { limit: number; cursor?: string } & ThreadFilters): Promise<Page<ListedThread>> {
     const [at, id] = options.cursor ? decodeCursor(options.cursor) : [null, null];
-    const { rows } = await this.pool.query(sql.LIST_THREADS, [owner.tenantId, owner.userId, at, id, options.limit + 1]).catch((err: { code?: string }) => {
+    const { rows } = await this.pool.query(sql.LIST_THREADS, [owner.tenantId, owner.userId, at, id, options.limit + 1, ...filterParams(options)]).catch((err: { code?: string }) => {
       // A cursor's shape is checked here, but PostgreSQL judges its values (2026-02-30 has the
       // shape of a date): a failed cast can only come from a forged cursor.
       throw at !== null && CAST_FAILURES.has(err.code ?? "") ? malformedCursor() : err;
@@ -66,13 +110,57 @@ export class ConversationRepository {
     const items = rows.slice(0, options.limit);
     const last = items.at(-1);
     return {
-      items: items.map(toThread),
+      items: items.map((r) => ({ ...toThread(r), match: r.match_message_id ? { messageId: r.match_message_id, snippet: r.match_snippet } : null })),
       nextCursor: rows.length > options.limit && last ? encodeCursor(last.cursor_at, last.thread_id) : null,
     };
   }
 
+  /** How many of the owner's threads pass the filters, over all pages. */
+  async countThreads(owner: Owner, filters: ThreadFilters): Promise<number> {
+    const { rows } = await this.pool.query(sql.COUNT_THREADS, [owner.tenantId, owner.userId, ...filterParams(filters)]);
+    return rows[0].total;
+  }
+
+  /** Every thread of the owner, in creation order, `limit` at a time after `after` (the previous batch's `next`). */
+  async threadBatch(owner: Owner, after: [string, string] | null, limit: number): Promise<{ items: ThreadRow[]; next: [string, string] | null }> {
+    const { rows } = await this.pool.query(sql.SELECT_THREAD_BATCH, [owner.tenantId, owner.userId, after?.[0] ?? null, after?.[1] ?? null, limit]);
+    const last = rows.at(-1);
+    return { items: rows.map(toThread), next: rows.length === limit && last ? [last.created_cursor, last.thread_id] : null };
+  }
+
+  /** Sets the title and merges the metadata (a key set to null is removed); null if the owner has no such thread. */
+  async updateThread(threadId: string, owner: Owner, patch: { title?: string; metadata?: Record<string, unknown> }): Promise<ThreadRow | null> {
+    const { rows } = await this.pool.query(sql.UPDATE_THREAD, [
+      threadId, owner.tenantId, owner.userId, patch.title ?? null, patch.metadata ? JSON.stringify(patch.metadata) : null,
+    ]);
+    return rows[0] ? toThread(rows[0]) : null;
+  }
+
+  /**
+   * Inside a transaction: locks the thread's row, which keeps any run from claiming its slot until
+   * the transaction ends; returns its status and the run already holding the slot, if any.
+   */
+  async lockThread(threadId: string): Promise<{ status: ThreadStatus; runningRunId: string | null } | null> {
+    const { rows } = await this.pool.query(sql.LOCK_THREAD, [threadId]);
+    if (!rows[0]) return null;
+    const running = await this.pool.query(sql.SELECT_RUNNING_RUN, [threadId]);
+    return { status: rows[0].status, runningRunId: running.rows[0]?.run_id ?? null };
+  }
+
+  /** Which of `messageIds` the thread has ever had, on any branch. */
+  async takenMessageIds(threadId: string, messageIds: string[]): Promise<string[]> {
+    const { rows } = await this.pool.query(sql.SELECT_TAKEN_MESSAGE_IDS, [threadId, messageIds]);
+    return rows.map((r) => r.message_id);
+  }
+
   async headMessages(threadId: string): Promise<StoredMessage[]> {
     const { rows } = await this.pool.query(sql.SELECT_HEAD_MESSAGES, [threadId]);
+    return rows.map((r) => ({ ...toMessage(r), siblings: { count: Number(r.sibling_count), index: Number(r.sibling_index), ids: r.sibling_ids } }));
+  }
+
+  /** Every message of every branch (the tree), oldest first. */
+  async allMessages(threadId: string): Promise<StoredMessage[]> {
+    const { rows } = await this.pool.query(sql.SELECT_ALL_MESSAGES, [threadId]);
     return rows.map(toMessage);
   }
 
@@ -89,7 +177,15 @@ export class ConversationRepository {
    * Makes the thread's mirror equal to its head branch: `messages` in order, at `checkpointId`.
    * With `run`, the same statement records how the run that produced them ended.
    */
-  async project(threadId: string, messages: MessageRow[], checkpointId: string | null, status: ThreadStatus, run?: RunOutcome): Promise<void> {
+  async project(
+    threadId: string,
+    messages: MessageRow[],
+    checkpointId: string | null,
+    status: ThreadStatus,
+    run?: RunOutcome,
+    /** Where new messages first appeared; those not listed are dated to `checkpointId`. */
+    firstCheckpoints?: ReadonlyMap<string, string>,
+  ): Promise<void> {
     const col = <K extends keyof MessageRow>(k: K) => messages.map((m) => m[k]);
     const json = (k: "parts" | "metadata") => messages.map((m) => (m[k] === null ? null : JSON.stringify(m[k])));
     const title = messages.find((m) => m.role === "user" && m.content.trim())?.content.trim().replace(/\s+/g, " ").slice(0, 80) ?? null;
@@ -99,6 +195,7 @@ export class ConversationRepository {
       col("model"), col("status"), col("parentId"), col("position"), checkpointId, title, status,
       run?.runId ?? null, run?.status ?? null, run?.usage.input_tokens ?? 0, run?.usage.output_tokens ?? 0,
       run?.usage.total_tokens ?? 0, run?.ttftMs ?? null, run?.latencyMs ?? null, run?.error ?? null,
+      messages.map((m) => firstCheckpoints?.get(m.messageId) ?? null),
     ]);
   }
 
@@ -132,6 +229,8 @@ function malformedCursor(): AppError {
   return new AppError("invalid_request", "The cursor is not one this service issued.", { fields: [{ name: "cursor", reason: "malformed" }] });
 }
 
+const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.q ?? null];
+
 function toThread(r: Record<string, any>): ThreadRow {
   return {
     threadId: r.thread_id, tenantId: r.tenant_id, userId: r.user_id, graphId: r.graph_id, assistantId: r.assistant_id,
@@ -145,6 +244,6 @@ function toMessage(r: Record<string, any>): StoredMessage {
     messageId: r.message_id, role: r.role, content: r.content, parts: r.parts, toolCallId: r.tool_call_id, name: r.name,
     metadata: r.metadata, inputTokens: r.input_tokens, outputTokens: r.output_tokens, totalTokens: r.total_tokens,
     latencyMs: r.latency_ms, ttftMs: r.ttft_ms, model: r.model, status: r.status, parentId: r.parent_id,
-    position: r.position, checkpointId: r.checkpoint_id, createdAt: r.created_at,
+    position: r.position, checkpointId: r.checkpoint_id, onHeadBranch: r.on_head_branch, createdAt: r.created_at,
   };
 }

@@ -5,26 +5,143 @@ import { CHECKPOINT_SCHEMA } from "../db/create-checkpointer.js";
 const THREAD_COLUMNS = `thread_id, tenant_id, user_id, graph_id, assistant_id, title, metadata, status,
   head_checkpoint_id, message_count, created_at, updated_at, updated_at::text AS cursor_at`;
 
+/** A thread recreated from an export: the caller's, with the export's title and metadata. */
+export const INSERT_IMPORTED_THREAD = `
+  INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, title, metadata)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  RETURNING ${THREAD_COLUMNS}`;
+
+/**
+ * Messages of other branches, which live in the mirror only, and the export's times for every
+ * message: order by time is what keeps the tree's and the siblings' order through a round trip.
+ */
+export const IMPORT_MESSAGE_ROWS = `
+  WITH rows AS (
+    SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                         $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::text[], $15::text[],
+                         $16::text[], $17::int[], $18::timestamptz[])
+      AS t(message_id, role, content, parts, tool_call_id, name, metadata, input_tokens, output_tokens,
+           total_tokens, latency_ms, ttft_ms, model, status, parent_id, position, created_at)
+  )
+  INSERT INTO messages (thread_id, message_id, role, content, parts, tool_call_id, name, metadata, input_tokens,
+                        output_tokens, total_tokens, latency_ms, ttft_ms, model, status, parent_id, position,
+                        on_head_branch, created_at)
+  SELECT $1, message_id, role, content, parts::jsonb, tool_call_id, name, metadata::jsonb, input_tokens,
+         output_tokens, total_tokens, latency_ms, ttft_ms, model, status, parent_id, position, false, created_at
+  FROM rows
+  ON CONFLICT (thread_id, message_id) DO UPDATE SET created_at = excluded.created_at`;
+
+/** A thread made from another (a fork): same owner, graph and assistant, marked with its origin. */
+export const INSERT_FORKED_THREAD = `
+  INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, title, metadata)
+  SELECT $2, tenant_id, user_id, graph_id, assistant_id, title, metadata || jsonb_build_object('forked_from', $1::text, 'forked_at_checkpoint', $3::text)
+  FROM threads WHERE thread_id = $1::uuid
+  RETURNING ${THREAD_COLUMNS}`;
+
 export const SELECT_THREAD = `
   SELECT ${THREAD_COLUMNS} FROM threads WHERE thread_id = $1 AND tenant_id = $2 AND user_id = $3`;
 
-// Keyset pagination on (updated_at, thread_id), newest first. The cursor keeps updated_at as
-// text so microseconds survive the round trip through JavaScript.
+/**
+ * The owner's ($1, $2) threads that pass the list filters, whose parameters start at $n: status,
+ * metadata containing a JSON object (`@>`, GIN index), and a full-text query in web-search syntax
+ * that a head-branch message must match (the messages' generated tsvector, GIN index). Null is off.
+ */
+const threadFilters = (n: number) => `tenant_id = $1 AND user_id = $2
+    AND ($${n}::text IS NULL OR status = $${n})
+    AND ($${n + 1}::jsonb IS NULL OR metadata @> $${n + 1}::jsonb)
+    AND ($${n + 2}::text IS NULL OR EXISTS (
+      SELECT 1 FROM messages m
+      WHERE m.thread_id = threads.thread_id AND m.on_head_branch AND m.search @@ websearch_to_tsquery('simple', $${n + 2})))`;
+
+// Plain-text markers: a snippet is message text, and HTML tags would invite rendering it unescaped.
+// ShortWord=0: a fragment may start or end with a short word ("a brown fox" keeps its "a").
+const HEADLINE_OPTIONS = 'StartSel=«, StopSel=», MaxWords=30, MinWords=12, ShortWord=0, MaxFragments=2, FragmentDelimiter=" … "';
+
+// Keyset pagination on (updated_at, thread_id), newest first, also with filters and search (a
+// search is not ranked: ordering stays the keyset's). The cursor keeps updated_at as text so
+// microseconds survive the round trip through JavaScript. With a query ($8), each thread of the
+// page comes with a snippet of its best-ranked matching head-branch message.
 export const LIST_THREADS = `
-  SELECT ${THREAD_COLUMNS} FROM threads
+  SELECT page.*, best.message_id AS match_message_id, best.snippet AS match_snippet
+  FROM (
+    SELECT ${THREAD_COLUMNS} FROM threads
+    WHERE ${threadFilters(6)}
+      AND ($3::timestamptz IS NULL OR (updated_at, thread_id) < ($3::timestamptz, $4::uuid))
+    ORDER BY updated_at DESC, thread_id DESC
+    LIMIT $5
+  ) page
+  LEFT JOIN LATERAL (
+    SELECT m.message_id, ts_headline('simple', m.content, q.query, '${HEADLINE_OPTIONS}') AS snippet
+    FROM messages m, websearch_to_tsquery('simple', $8) AS q(query)
+    WHERE $8::text IS NOT NULL AND m.thread_id = page.thread_id AND m.on_head_branch AND m.search @@ q.query
+    ORDER BY ts_rank(m.search, q.query) DESC, m.position DESC
+    LIMIT 1
+  ) best ON true
+  ORDER BY page.updated_at DESC, page.thread_id DESC`;
+
+/** How many threads pass the list filters, over all pages. */
+export const COUNT_THREADS = `SELECT count(*)::int AS total FROM threads WHERE ${threadFilters(3)}`;
+
+/**
+ * A client's edit: the title replaces ($4, when given); metadata ($5) is merged one level deep,
+ * like a JSON merge patch: the keys sent replace those keys, a key sent as null is removed.
+ */
+export const UPDATE_THREAD = `
+  UPDATE threads SET
+    title = COALESCE($4, title),
+    metadata = CASE WHEN $5::jsonb IS NULL THEN metadata
+                    ELSE (metadata || $5::jsonb) - ARRAY(SELECT key FROM jsonb_each($5::jsonb) WHERE value = 'null'::jsonb) END,
+    updated_at = now()
+  WHERE thread_id = $1 AND tenant_id = $2 AND user_id = $3
+  RETURNING ${THREAD_COLUMNS}`;
+
+/**
+ * Holds the thread's run slot for the rest of the transaction: a run's claim inserts a `runs` row
+ * referencing this row, and that foreign-key check waits for the lock.
+ */
+export const LOCK_THREAD = `SELECT status FROM threads WHERE thread_id = $1 FOR UPDATE`;
+
+// A statement of its own, run after the lock is granted: under READ COMMITTED it then sees a run
+// whose claim committed while we waited (a subquery of the locking statement would not).
+export const SELECT_RUNNING_RUN = `SELECT run_id FROM runs WHERE thread_id = $1 AND status = 'running'`;
+
+/** Which of the given message ids the thread has ever had, on any branch. */
+export const SELECT_TAKEN_MESSAGE_IDS = `SELECT message_id FROM messages WHERE thread_id = $1 AND message_id = ANY($2::text[])`;
+
+// Every thread of the owner in creation order, by keyset on (created_at, thread_id): a thread that
+// changes while an export runs keeps its place, so none is skipped or sent twice.
+export const SELECT_THREAD_BATCH = `
+  SELECT ${THREAD_COLUMNS}, created_at::text AS created_cursor FROM threads
   WHERE tenant_id = $1 AND user_id = $2
-    AND ($3::timestamptz IS NULL OR (updated_at, thread_id) < ($3::timestamptz, $4::uuid))
-  ORDER BY updated_at DESC, thread_id DESC
+    AND ($3::timestamptz IS NULL OR (created_at, thread_id) > ($3::timestamptz, $4::uuid))
+  ORDER BY created_at, thread_id
   LIMIT $5`;
 
 export const SET_THREAD_STATUS = `UPDATE threads SET status = $2, updated_at = now() WHERE thread_id = $1`;
 
 export const DELETE_THREAD = `DELETE FROM threads WHERE thread_id = $1 AND tenant_id = $2 AND user_id = $3`;
 
+const MESSAGE_COLUMNS = `message_id, role, content, parts, tool_call_id, name, metadata, input_tokens, output_tokens,
+  total_tokens, latency_ms, ttft_ms, model, status, parent_id, checkpoint_id, position, on_head_branch, created_at`;
+
+/**
+ * The head branch, each message with its siblings: the messages of any branch that follow the same
+ * parent (an edited user message, a regenerated reply), oldest first.
+ */
 export const SELECT_HEAD_MESSAGES = `
-  SELECT message_id, role, content, parts, tool_call_id, name, metadata, input_tokens, output_tokens,
-         total_tokens, latency_ms, ttft_ms, model, status, parent_id, checkpoint_id, position, created_at
-  FROM messages WHERE thread_id = $1 AND on_head_branch ORDER BY position`;
+  SELECT * FROM (
+    SELECT ${MESSAGE_COLUMNS},
+           count(*) OVER siblings AS sibling_count,
+           row_number() OVER siblings - 1 AS sibling_index,
+           array_agg(message_id) OVER (siblings ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS sibling_ids
+    FROM messages WHERE thread_id = $1
+    WINDOW siblings AS (PARTITION BY parent_id ORDER BY created_at, position, message_id)
+  ) m
+  WHERE on_head_branch ORDER BY position`;
+
+/** Every message of every branch: the tree, in the order the messages were first seen. */
+export const SELECT_ALL_MESSAGES = `
+  SELECT ${MESSAGE_COLUMNS} FROM messages WHERE thread_id = $1 ORDER BY created_at, position, message_id`;
 
 /**
  * Makes the mirror equal to the head branch of the checkpoint state in one statement: upsert the
@@ -36,15 +153,16 @@ export const PROJECT_THREAD = `
   WITH input AS (
     SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                          $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::text[], $15::text[],
-                         $16::text[], $17::int[])
+                         $16::text[], $17::int[], $29::text[])
       AS t(message_id, role, content, parts, tool_call_id, name, metadata, input_tokens, output_tokens,
-           total_tokens, latency_ms, ttft_ms, model, status, parent_id, position)
+           total_tokens, latency_ms, ttft_ms, model, status, parent_id, position, first_checkpoint_id)
   ), upserted AS (
     INSERT INTO messages (thread_id, message_id, role, content, parts, tool_call_id, name, metadata,
                           input_tokens, output_tokens, total_tokens, latency_ms, ttft_ms, model, status,
                           parent_id, position, checkpoint_id, on_head_branch)
     SELECT $1, message_id, role, content, parts::jsonb, tool_call_id, name, metadata::jsonb, input_tokens,
-           output_tokens, total_tokens, latency_ms, ttft_ms, model, status, parent_id, position, $18, true
+           output_tokens, total_tokens, latency_ms, ttft_ms, model, status, parent_id, position,
+           COALESCE(first_checkpoint_id, $18), true
     FROM input
     ON CONFLICT (thread_id, message_id) DO UPDATE SET
       role = excluded.role, content = excluded.content, parts = excluded.parts,

@@ -12,12 +12,19 @@ export interface ExportFile {
 
 const ROLE_NAMES = { user: "User", assistant: "Assistant", tool: "Tool", system: "System" } as const;
 
-/** A thread's head-branch transcript as a downloadable file. */
-export function exportThread(thread: ThreadRow, messages: StoredMessage[], format: ExportFormat): ExportFile {
+/**
+ * A thread as a downloadable file: the head-branch transcript, or with `tree` (JSON only) every
+ * message of every branch, each with its parent and whether it is on the head branch.
+ */
+export function exportThread(thread: ThreadRow, messages: StoredMessage[], format: ExportFormat, tree = false): ExportFile {
   const base = `thread-${thread.threadId}`;
   switch (format) {
-    case "json":
-      return { contentType: "application/json", filename: `${base}.json`, body: `${JSON.stringify({ thread: threadJson(thread), messages: messages.map(messageJson) }, null, 2)}\n` };
+    case "json": {
+      const json = tree
+        ? { thread: threadJson(thread), branches: "all", messages: messages.map((m) => ({ ...messageJson(m), on_head_branch: m.onHeadBranch })) }
+        : { thread: threadJson(thread), messages: messages.map(messageJson) };
+      return { contentType: "application/json", filename: `${base}.json`, body: `${JSON.stringify(json, null, 2)}\n` };
+    }
     case "jsonl":
       return { contentType: "application/x-ndjson", filename: `${base}.jsonl`, body: messages.map((m) => `${JSON.stringify(messageJson(m))}\n`).join("") };
     case "markdown":

@@ -34,6 +34,7 @@ export function messageJson(m: StoredMessage) {
     ttft_ms: m.ttftMs,
     parent_id: m.parentId,
     checkpoint_id: m.checkpointId,
+    ...(m.siblings ? { siblings: m.siblings } : {}),
     created_at: m.createdAt.toISOString(),
   };
 }

@@ -48,6 +48,11 @@ export class ThreadloomSaver extends PostgresSaver {
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id } };
   }
 
+  /** Copies the branch ending at `checkpointId` of one thread into a new, empty thread. */
+  async copyBranch(fromThreadId: string, toThreadId: string, checkpointId: string): Promise<void> {
+    await this.db.query(this.sql.copyBranch, [fromThreadId, toThreadId, checkpointId]);
+  }
+
   async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
     if (writes.length === 0) return;
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable ?? {};

@@ -1,9 +1,10 @@
 import { Router, type Request, type Response } from "express";
 import type {} from "pino-http";
 import { z } from "zod";
+import { type ToolApprovalDecision, toolApprovalDecision } from "../../graphs/lib/tool-approval.js";
+import { AppError } from "../errors.js";
 import type { RunManager } from "../runs/run-manager.js";
-import { encodeNative } from "../streaming/encoders/native.js";
-import { openSse } from "./open-sse.js";
+import { streamRun } from "./stream-run.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
 
 export interface ChatRoutesDeps {
@@ -24,10 +25,26 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   };
   const body = z.strictObject({ ...fields, metadata: noNul(z.record(z.string(), z.unknown())).optional() });
   const query = z.strictObject(fields);
+  // Continues an interrupted thread with a decision instead of a message: nothing else of a turn applies.
+  const resumeBody = z.strictObject({
+    thread_id: z.uuid({ error: (issue) => (issue.input === undefined ? "is required with resume" : "must be a UUID") }),
+    resume: noNul(toolApprovalDecision),
+    on_disconnect: fields.on_disconnect,
+  });
+  const parseBody = (input: unknown): ChatInput => {
+    const has = (key: string) => typeof input === "object" && input !== null && key in input;
+    if (!has("resume")) return validate(body, input);
+    if (has("message")) {
+      throw new AppError("invalid_request", "Invalid body: resume: cannot be sent with message; send message for a new turn, or resume to answer an interrupted thread.", {
+        fields: [{ name: "resume", reason: "cannot be sent with message" }],
+      });
+    }
+    return validate(resumeBody, input);
+  };
   const router = Router();
 
   router.post("/api/chat", requireJsonBody, async (req, res) => {
-    await streamChat(req, res, deps, validate(body, req.body));
+    await streamChat(req, res, deps, parseBody(req.body));
   });
 
   router.get("/chat", async (req, res) => {
@@ -43,7 +60,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   return router;
 }
 
-type ChatInput = { message: string; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
+type ChatInput = { message?: string; resume?: ToolApprovalDecision; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
 
 async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
   const run = await deps.runs.createChatRun({
@@ -51,18 +68,9 @@ async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, inp
     threadId: input.thread_id,
     assistantId: input.assistant_id,
     checkpointId: input.checkpoint_id,
-    message: { content: input.message, metadata: input.metadata },
+    message: input.message === undefined ? undefined : { content: input.message, metadata: input.metadata },
+    resume: input.resume,
     requestId: String(req.id),
   });
-  const sse = openSse(res, { heartbeatMs: deps.heartbeatMs, headers: { "X-Thread-Id": run.input.threadId, "X-Run-Id": run.runId } });
-  const unsubscribe = run.channel.subscribe((event, seq) => {
-    sse.write(encodeNative(event, seq));
-    if (event.type === "end" || event.type === "error") sse.end();
-  });
-  sse.onDisconnect(() => {
-    unsubscribe();
-    if (input.on_disconnect === "cancel") deps.runs.cancel(run.runId);
-  });
-  await deps.runs.start(run);
-  sse.end();
+  await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, onDisconnect: input.on_disconnect });
 }

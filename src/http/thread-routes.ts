@@ -4,6 +4,7 @@ import { ConversationRepository } from "../conversations/conversation-repository
 import { EXPORT_FORMATS, exportThread } from "../conversations/export-thread.js";
 import { messageJson, threadJson } from "../conversations/thread-json.js";
 import type { RunManager } from "../runs/run-manager.js";
+import { threadListQuery } from "./thread-list-query.js";
 import { validate } from "./validate.js";
 
 const threadParams = z.object({ id: z.uuid("must be a UUID") });
@@ -11,16 +12,17 @@ const threadParams = z.object({ id: z.uuid("must be a UUID") });
 /** Listing, reading, exporting and deleting conversations, all read from the mirror. */
 export function threadRoutes(deps: { runs: RunManager; conversations: ConversationRepository }): Router {
   const router = Router();
-  const listQuery = z.strictObject({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().min(1).max(500).optional(),
-  });
-  const exportQuery = z.strictObject({ format: z.enum(EXPORT_FORMATS).default("json") });
+  const exportQuery = z.strictObject({ format: z.enum(EXPORT_FORMATS).default("json"), branches: z.enum(["head", "all"]).default("head") });
 
   router.get("/api/threads", async (req, res) => {
-    const { limit, cursor } = validate(listQuery, req.query, "query");
-    const page = await deps.conversations.listThreads(res.locals.owner, { limit, cursor });
-    res.json({ threads: page.items.map(threadJson), next_cursor: page.nextCursor });
+    const { limit, cursor, ...filters } = validate(threadListQuery, req.query, "query");
+    const [page, total] = await Promise.all([
+      deps.conversations.listThreads(res.locals.owner, { limit, cursor, ...filters }),
+      deps.conversations.countThreads(res.locals.owner, filters),
+    ]);
+    // With a search, each thread says where it matched: a snippet of its best-ranked message, terms in «».
+    const threads = page.items.map((t) => (filters.q ? { ...threadJson(t), snippet: t.match?.snippet ?? null, snippet_message_id: t.match?.messageId ?? null } : threadJson(t)));
+    res.json({ threads, next_cursor: page.nextCursor, total });
   });
 
   router.get("/api/threads/:id", async (req, res) => {
@@ -32,9 +34,12 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
 
   router.get("/api/threads/:id/export", async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
-    const { format } = validate(exportQuery, req.query, "query");
+    const { format, branches } = validate(exportQuery, req.query, "query");
+    // The whole tree is a JSON export; markdown and jsonl are transcripts of the head branch.
+    const tree = branches === "all" && format === "json";
     const thread = await deps.runs.findThread(id, res.locals.owner);
-    const file = exportThread(thread, await deps.conversations.headMessages(id), format);
+    const messages = tree ? await deps.conversations.allMessages(id) : await deps.conversations.headMessages(id);
+    const file = exportThread(thread, messages, format, tree);
     // Quoted always (res.attachment drops the quotes for token-safe names); the name is a UUID and an extension.
     res.type(file.contentType).set("Content-Disposition", `attachment; filename="${file.filename}"`).send(file.body);
   });

@@ -9,6 +9,9 @@ const calculator = tool(async ({ expression }) => expression, {
   name: "calculator", description: "Evaluate arithmetic", schema: z.object({ expression: z.string() }),
 });
 const currentTime = tool(async () => "now", { name: "current_time", description: "Current time", schema: z.object({}) });
+const sendEmail = tool(async () => "sent", {
+  name: "send_email", description: "Send an e-mail", schema: z.object({ to: z.string(), subject: z.string(), body: z.string() }),
+});
 const NOTE = "(I am the offline demo model: set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one.)";
 
 let demo: DemoModel;
@@ -84,6 +87,33 @@ describe("demo model", () => {
       new ToolMessage({ content: "2025-01-01T10:00:00Z", tool_call_id: "t1" }),
     ]);
     expect(time.content).toBe("The current time is 2025-01-01T10:00:00Z.");
+  });
+
+  it("calls send_email when asked to e-mail an address, and only when the tool is offered", async () => {
+    const tools = model.bindTools([calculator, currentTime, sendEmail]);
+    const { final } = await collect(await tools.stream([new HumanMessage("email bob@example.com about lunch at 12:30.")]));
+    expect(final.tool_calls).toEqual([expect.objectContaining({
+      name: "send_email", args: { to: "bob@example.com", subject: "Lunch at 12:30", body: "Hi,\n\nI am writing about lunch at 12:30.\n\nBest regards" },
+    })]);
+    const plain = await tools.invoke([new HumanMessage("Please e-mail carol@example.org")]);
+    expect(plain.tool_calls?.[0].args).toEqual({ to: "carol@example.org", subject: "Hello", body: "Hi,\n\nI wanted to get in touch.\n\nBest regards" });
+    const without = await model.bindTools([calculator]).invoke([new HumanMessage("email bob@example.com about 2+2")]);
+    expect(without.tool_calls?.[0]).toMatchObject({ name: "calculator", args: { expression: "2+2" } });
+    const noAddress = await tools.invoke([new HumanMessage("what is e-mail?")]);
+    expect(noAddress.tool_calls).toEqual([]);
+  });
+
+  it("says what became of the e-mail: sent, sent as edited, or rejected", async () => {
+    const history = (result: string) => [
+      new HumanMessage("email bob@example.com about lunch"),
+      new AIMessage({ content: "", tool_calls: [{ id: "e1", name: "send_email", args: { to: "bob@example.com" } }] }),
+      new ToolMessage({ content: result, tool_call_id: "e1" }),
+    ];
+    const reply = async (result: string) => (await model.bindTools([sendEmail]).invoke(history(result))).content;
+    expect(await reply("E-mail #1 to bob@example.com was sent.")).toBe("Done: E-mail #1 to bob@example.com was sent.");
+    expect(await reply('The user edited the arguments before approving; it ran with {"to":"c@d.e"}. Result: E-mail #2 to c@d.e was sent.'))
+      .toBe("Done, with your changes: E-mail #2 to c@d.e was sent.");
+    expect(await reply("The user rejected this call to send_email, so it did not run.")).toBe("All right, I did not send the e-mail.");
   });
 
   it("drafts a markdown document when the system prompt is about drafting", async () => {

@@ -1,6 +1,6 @@
 /**
  * The offline demo model: a deterministic OpenAI-compatible server so the service works end to end
- * (streaming, tools, memory, drafting) for someone without an API key.
+ * (streaming, tools, approvals, memory, drafting) for someone without an API key.
  */
 import { messageText, splitWords, startWireServer, writeStream, completionResponse, sendJson, type ChatRequest, type ModelReply } from "./openai-wire.js";
 
@@ -12,6 +12,10 @@ const ARITHMETIC = /[(\d][\d\s.()+\-*/^%]*[\d)]/g;
 const HAS_OPERATOR = /[\d)]\s*[-+*/^%]\s*[(\d]/;
 const TIME_WORDS = /\b(time|date|clock|today|day is it)\b/i;
 const DRAFTING = /\b(draft\w*|document\w*)\b/i;
+const EMAIL_WORDS = /\b(e-?mail|mail|write to)\b/i;
+const EMAIL_ADDRESS = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/;
+const REJECTED = /^The user rejected this call/;
+const EDITED = /^The user edited the arguments before approving; .*? Result: /s;
 const NOTE = "(I am the offline demo model: set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one.)";
 
 export async function startDemoModel(options: { tokenDelayMs?: number; port?: number } = {}): Promise<DemoModel> {
@@ -37,6 +41,11 @@ export function demoReply(request: ChatRequest): ModelReply {
   const callId = `call_demo_${messages.length}`;
 
   if (messages[messages.length - 1]?.role === "tool") return text(toolResultSentence(messages));
+  // Before arithmetic and time: "email bob@example.com about the 3pm meeting" is an e-mail.
+  const address = EMAIL_WORDS.test(last) ? EMAIL_ADDRESS.exec(last)?.[0] : undefined;
+  if (address && offered.has("send_email")) {
+    return { tokens: [], toolCalls: [{ id: callId, name: "send_email", args: emailArgs(last, address) }] };
+  }
   const expression = (last.match(ARITHMETIC) ?? []).find((e) => HAS_OPERATOR.test(e));
   if (expression && offered.has("calculator")) {
     return { tokens: [], toolCalls: [{ id: callId, name: "calculator", args: { expression: expression.trim() } }] };
@@ -74,12 +83,23 @@ function toolResultSentence(messages: any[]): string {
       return typeof expression === "string" ? `The calculator says ${expression} = ${result}.` : `The calculator says ${result}.`;
     }
     if (name === "current_time") return `The current time is ${result}.`;
+    if (REJECTED.test(result)) return name === "send_email" ? "All right, I did not send the e-mail." : `All right, I did not run ${name}.`;
+    if (name === "send_email" && EDITED.test(result)) return `Done, with your changes: ${result.replace(EDITED, "")}`;
+    if (name === "send_email") return result.startsWith("Error") ? `I could not send the e-mail. ${result}` : `Done: ${result}`;
     return `The ${name} tool returned: ${result}.`;
   }).join(" ");
 }
 
 function parseArgs(json: unknown): Record<string, unknown> {
   try { return typeof json === "string" ? JSON.parse(json) : {}; } catch { return {}; }
+}
+
+/** "email bob@example.com about lunch" → to bob@example.com, subject "Lunch". */
+function emailArgs(request: string, to: string): { to: string; subject: string; body: string } {
+  const topic = /\babout\s+(.+?)[\s.?!]*$/is.exec(request)?.[1]?.replace(/\s+/g, " ");
+  if (!topic) return { to, subject: "Hello", body: "Hi,\n\nI wanted to get in touch.\n\nBest regards" };
+  const subject = quote(topic.charAt(0).toUpperCase() + topic.slice(1));
+  return { to, subject, body: `Hi,\n\nI am writing about ${quote(topic)}.\n\nBest regards` };
 }
 
 function draftDocument(request: string): string {

@@ -1,4 +1,5 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { Command } from "@langchain/langgraph";
 import type { Logger } from "pino";
 import { type CheckpointSeen, LangGraphStreamMapper, STREAM_MODES, type StreamPart } from "../streaming/from-langgraph.js";
 import type { RunEvent, RunStatus } from "../streaming/run-event.js";
@@ -12,7 +13,10 @@ export interface RunInput {
   runId: string;
   threadId: string;
   graph: AnyGraph;
-  message: { id: string; content: string; metadata?: Record<string, unknown> };
+  /** The user's message; none when the run continues from `checkpointId` as it is (regenerate). */
+  message?: { id: string; content: string; metadata?: Record<string, unknown> };
+  /** The human's answer to the graph's pending `interrupt()`: the run resumes it instead of taking a message. */
+  resume?: unknown;
   checkpointId?: string;
   configurable?: Record<string, unknown>;
 }
@@ -79,8 +83,11 @@ export class ActiveRun {
   async execute(): Promise<RunResult> {
     const { threadId, graph, message } = this.input;
     const total = setTimeout(() => this.stop("timeout"), this.limits.runTimeoutMs);
-    const human = new HumanMessage({ id: message.id, content: message.content, additional_kwargs: message.metadata ? { metadata: message.metadata } : {} });
-    this.emit({ type: "message", id: message.id, role: "user", content: message.content });
+    let input: { messages: HumanMessage[] } | Command | null = this.input.resume !== undefined ? new Command({ resume: this.input.resume }) : null;
+    if (message) {
+      input = { messages: [new HumanMessage({ id: message.id, content: message.content, additional_kwargs: message.metadata ? { metadata: message.metadata } : {} })] };
+      this.emit({ type: "message", id: message.id, role: "user", content: message.content });
+    }
     const config = {
       streamMode: [...STREAM_MODES],
       configurable: { ...this.input.configurable, thread_id: threadId, ...(this.input.checkpointId ? { checkpoint_id: this.input.checkpointId } : {}) },
@@ -88,7 +95,7 @@ export class ActiveRun {
       callbacks: [this.watcher],
     };
     try {
-      for await (const part of await graph.stream({ messages: [human] }, config)) {
+      for await (const part of await graph.stream(input, config)) {
         this.idle.touch();
         for (const out of this.mapper.map(part as StreamPart)) {
           if (out.type === "token" && this.firstToken === null) this.firstToken = performance.now();
@@ -102,6 +109,11 @@ export class ActiveRun {
       clearTimeout(total);
       this.idle.stop();
     }
+  }
+
+  /** Where each message of the run first appeared (messages from before the run keep their own). */
+  get messageCheckpoints(): ReadonlyMap<string, string> {
+    return this.mapper.firstSeen;
   }
 
   /** The final checkpoint when the run ended by itself: its id and messages, as the stream saw them. */

@@ -2,13 +2,16 @@ import { randomUUID } from "node:crypto";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type pg from "pg";
 import type { Logger } from "pino";
+import { AssistantRepository } from "../assistants/assistant-repository.js";
 import { ConversationRepository, type Owner, type ThreadRow, type ThreadStatus } from "../conversations/conversation-repository.js";
 import { toMessageRows } from "../conversations/message-row.js";
+import type { NewMessage } from "../conversations/to-langchain-message.js";
 import { inTransaction } from "../db/queryable.js";
 import { AppError, notFound } from "../errors.js";
 import type { RunStatus } from "../streaming/run-event.js";
 import { ActiveRun, type RunLimits, type RunResult } from "./active-run.js";
-import type { GraphRegistry } from "./graph-registry.js";
+import { appendMessages } from "./append-messages.js";
+import type { GraphRegistry, ResolvedGraph } from "./graph-registry.js";
 import { RunRepository } from "./run-repository.js";
 
 export interface ChatRunRequest {
@@ -16,7 +19,10 @@ export interface ChatRunRequest {
   threadId?: string;
   assistantId?: string;
   checkpointId?: string;
-  message: { content: string; metadata?: Record<string, unknown> };
+  /** The user's message; omitted to continue from `checkpointId` without one (regenerate). */
+  message?: { content: string; metadata?: Record<string, unknown> };
+  /** A decision for the interrupted thread's pending `interrupt()`, given instead of a message. */
+  resume?: unknown;
   threadMetadata?: Record<string, unknown>;
   /** The HTTP request that started the run, so its logs and the run's can be joined. */
   requestId?: string;
@@ -42,13 +48,17 @@ export class RunManager {
   private readonly active = new Map<string, { run: ActiveRun; done: Promise<void> }>();
   /** Runs being validated and claimed: shutdown waits for them, so none slips in after it looked. */
   private readonly creating = new Set<Promise<ActiveRun>>();
+  /** Messages being appended outside a run: shutdown waits for them too, before the pool closes. */
+  private readonly appending = new Set<Promise<string[]>>();
   private readonly conversations: ConversationRepository;
   private readonly runs: RunRepository;
+  private readonly assistants: AssistantRepository;
   private accepting = true;
 
   constructor(private readonly deps: RunManagerDeps) {
     this.conversations = new ConversationRepository(deps.pool);
     this.runs = new RunRepository(deps.pool);
+    this.assistants = new AssistantRepository(deps.pool);
   }
 
   get activeCount(): number {
@@ -70,13 +80,14 @@ export class RunManager {
     if (!this.accepting) throw shuttingDown();
     const existing = request.threadId ? await this.conversations.findThread(request.threadId, request.owner) : null;
     if (request.threadId && !existing) throw notFound("Thread", request.threadId);
+    requireResumeFits(request, existing);
     if (request.checkpointId) await this.requireCheckpoint(request.threadId, request.checkpointId);
-    const { graphId, assistantId, graph } = this.deps.graphs.resolve(request.assistantId ?? existing?.assistantId);
+    const { graphId, assistantId, graph, configurable, assistantVersion } = await this.resolveAssistant(request, existing);
     const threadId = existing?.threadId ?? randomUUID();
     const runId = randomUUID();
     const claim = () =>
       this.runs.claim({
-        runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, workerId: this.deps.workerId, metadata: {},
+        runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, assistantVersion, workerId: this.deps.workerId, metadata: {},
         newThread: existing ? undefined : { userId: request.owner.userId, metadata: request.threadMetadata ?? {} },
       });
     const claimOrGone = () =>
@@ -96,7 +107,11 @@ export class RunManager {
       throw new AppError("conflict", `Thread ${threadId} already has a run in progress (${claimed.runningRunId}); wait for it to end or cancel it.`, { running_run_id: claimed.runningRunId });
     }
     const run = new ActiveRun(
-      { runId, threadId, graph, message: { id: randomUUID(), ...request.message }, checkpointId: request.checkpointId },
+      {
+        runId, threadId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
+        // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
+        configurable: { ...configurable, tenant_id: request.owner.tenantId },
+      },
       this.deps.limits,
       this.deps.logger.child({ runId, threadId, reqId: request.requestId }),
     );
@@ -129,6 +144,21 @@ export class RunManager {
     return thread;
   }
 
+  /**
+   * Appends messages to the owner's thread, checkpoint state and mirror, without running the model;
+   * returns their ids. The thread's run slot is held while they are written (see `appendMessages`).
+   */
+  async appendMessages(threadId: string, owner: Owner, messages: NewMessage[]): Promise<string[]> {
+    if (!this.accepting) throw shuttingDown();
+    const appending = this.findThread(threadId, owner).then((thread) => appendMessages(this.deps.pool, this.deps.graphs.get(thread.graphId), threadId, messages));
+    this.appending.add(appending);
+    try {
+      return await appending;
+    } finally {
+      this.appending.delete(appending);
+    }
+  }
+
   /** Marks runs of dead processes failed and rebuilds their threads' mirrors; returns those threads. */
   async recover(): Promise<string[]> {
     const threadIds = await this.runs.reapOrphaned();
@@ -154,6 +184,20 @@ export class RunManager {
     await this.deps.checkpointer.deleteThread(threadId);
   }
 
+  /**
+   * A graph id runs that graph's defaults; a UUID is one of the tenant's stored assistants, read now,
+   * so a thread created with it runs its latest version. A thread whose assistant was deleted says so
+   * rather than quietly falling back to other settings.
+   */
+  private async resolveAssistant(request: ChatRunRequest, thread: ThreadRow | null): Promise<ResolvedGraph> {
+    const id = request.assistantId ?? thread?.assistantId;
+    if (!id || !UUID.test(id)) return this.deps.graphs.resolve(id);
+    const assistant = await this.assistants.find(request.owner.tenantId, id);
+    if (assistant) return this.deps.graphs.resolveStored(assistant);
+    if (request.assistantId) throw notFound("Assistant", id);
+    throw new AppError("conflict", `Thread ${thread!.threadId} was created with assistant ${id}, which no longer exists; send assistant_id to continue it with another assistant.`, { assistant_id: id });
+  }
+
   private async requireCheckpoint(threadId: string | undefined, checkpointId: string): Promise<void> {
     if (!threadId) {
       throw new AppError("invalid_request", "checkpoint_id needs the thread_id it belongs to.", { fields: [{ name: "checkpoint_id", reason: "requires thread_id" }] });
@@ -166,7 +210,7 @@ export class RunManager {
   async shutdown(graceMs: number): Promise<void> {
     this.accepting = false;
     // A run claimed meanwhile is registered by now; its caller starts it before the next macrotask.
-    await Promise.allSettled([...this.creating]);
+    await Promise.allSettled([...this.creating, ...this.appending]);
     await new Promise((resolve) => setImmediate(resolve));
     const all = () => Promise.all([...this.active.values()].map((e) => e.done));
     let timer: NodeJS.Timeout | undefined;
@@ -212,7 +256,7 @@ export class RunManager {
     await this.conversations.project(threadId, toMessageRows(messages), checkpointId, result.paused ? "interrupted" : THREAD_STATUS_AFTER[result.status], {
       runId, status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
       error: result.error ? { code: result.error.code, message: result.error.detail ?? result.error.message } : undefined,
-    });
+    }, run.messageCheckpoints);
     return checkpointId;
   }
 
@@ -222,5 +266,29 @@ export class RunManager {
     await this.conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, status);
   }
 }
+
+/**
+ * An interrupted thread waits for a decision: a new message at its head would leave the paused tool
+ * call unanswered, so only `resume` continues it (a branch from an earlier checkpoint may still
+ * leave it). And only an interrupted thread has anything to resume.
+ */
+function requireResumeFits(request: ChatRunRequest, thread: ThreadRow | null): void {
+  if (request.resume !== undefined) {
+    if (!thread) throw new AppError("invalid_request", "resume needs the thread_id of the interrupted thread.", { fields: [{ name: "thread_id", reason: "is required with resume" }] });
+    if (thread.status !== "interrupted") {
+      throw new AppError("conflict", `Thread ${thread.threadId} is not waiting for a decision (its status is ${thread.status}): there is nothing to resume.`, { thread_status: thread.status });
+    }
+  } else if (thread?.status === "interrupted" && request.message && (!request.checkpointId || request.checkpointId === thread.headCheckpointId)) {
+    throw new AppError(
+      "conflict",
+      `Thread ${thread.threadId} is interrupted: a tool call waits for your decision before the thread takes another message. ` +
+        `Send {"thread_id": "${thread.threadId}", "resume": {"decision": "approve"}} to run it, "decision": "reject" to refuse it, ` +
+        `or "decision": "edit" with "args" to run it with other arguments.`,
+      { thread_status: thread.status },
+    );
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const shuttingDown = () => new AppError("unavailable", "The service is shutting down; retry on another instance.");

@@ -7,6 +7,8 @@ export type RunRecordStatus = "pending" | "running" | "success" | "error" | "int
 export interface RunRecord {
   runId: string;
   threadId: string;
+  assistantId: string;
+  assistantVersion: number | null;
   status: RunRecordStatus;
   usage: Usage;
   ttftMs: number | null;
@@ -20,6 +22,8 @@ export interface ClaimInput {
   tenantId: string;
   graphId: string;
   assistantId: string;
+  /** The stored assistant's version that answers; null for a graph's defaults. */
+  assistantVersion?: number | null;
   workerId: number;
   metadata: Record<string, unknown>;
   /** Set when the thread does not exist yet: it is created, busy, with the run. */
@@ -34,7 +38,7 @@ export class RunRepository {
   async claim(input: ClaimInput): Promise<{ ok: true } | { ok: false; runningRunId: string | null }> {
     const { rows } = await this.db.query(sql.CLAIM_RUN, [
       input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.workerId, input.metadata,
-      input.newThread?.userId ?? null, input.newThread?.metadata ?? {}, Boolean(input.newThread),
+      input.newThread?.userId ?? null, input.newThread?.metadata ?? {}, Boolean(input.newThread), input.assistantVersion ?? null,
     ]);
     return rows[0].run_id ? { ok: true } : { ok: false, runningRunId: rows[0].running_run_id };
   }
@@ -64,7 +68,7 @@ export class RunRepository {
     const r = rows[0];
     if (!r) return null;
     return {
-      runId: r.run_id, threadId: r.thread_id, status: r.status,
+      runId: r.run_id, threadId: r.thread_id, assistantId: r.assistant_id, assistantVersion: r.assistant_version, status: r.status,
       usage: { input_tokens: r.input_tokens, output_tokens: r.output_tokens, total_tokens: r.total_tokens },
       ttftMs: r.ttft_ms, latencyMs: r.latency_ms, error: r.error,
     };

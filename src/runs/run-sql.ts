@@ -10,8 +10,8 @@ export const CLAIM_RUN = `
     SELECT $2, $3, $8, $4, $5, $9, 'busy' WHERE $10::boolean
     RETURNING thread_id
   ), run AS (
-    INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, status, multitask_strategy, worker_id, metadata, started_at)
-    VALUES ($1, $2, $3, $4, $5, 'running', 'reject', $6, $7, now())
+    INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy, worker_id, metadata, started_at)
+    VALUES ($1, $2, $3, $4, $5, $11, 'running', 'reject', $6, $7, now())
     ON CONFLICT (thread_id) WHERE status = 'running' DO NOTHING
     RETURNING run_id
   ), busy AS (
@@ -45,6 +45,6 @@ export const REAP_ORPHANED_RUNS = `
   RETURNING r.run_id, r.thread_id`;
 
 export const SELECT_RUN = `
-  SELECT run_id, thread_id, tenant_id, graph_id, assistant_id, status, worker_id, input_tokens, output_tokens,
+  SELECT run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, worker_id, input_tokens, output_tokens,
          total_tokens, ttft_ms, latency_ms, error, metadata, created_at, started_at, ended_at
   FROM runs WHERE run_id = $1`;

@@ -32,6 +32,8 @@ const ROLES = { human: "user", ai: "assistant", tool: "tool", system: "system" }
 export class LangGraphStreamMapper {
   usage: Usage = zeroUsage();
   checkpoint: CheckpointSeen | null = null;
+  /** For each message, the first checkpoint of this run that held it: where it appeared. */
+  readonly firstSeen = new Map<string, string>();
   /** Whether the graph paused for a human (`interrupt()`). */
   interrupted = false;
   private tokenIndex = new Map<string, number>();
@@ -53,6 +55,7 @@ export class LangGraphStreamMapper {
       case "checkpoints": {
         const c = chunk as { config: { configurable?: { checkpoint_id?: string } }; values: { messages?: BaseMessage[] }; next: string[] };
         this.checkpoint = { checkpointId: c.config.configurable?.checkpoint_id ?? "", messages: c.values.messages ?? [], next: c.next };
+        for (const m of this.checkpoint.messages) if (m.id && !this.firstSeen.has(m.id)) this.firstSeen.set(m.id, this.checkpoint.checkpointId);
         return [];
       }
       default:

@@ -7,6 +7,8 @@
  *   BENCH_DATABASE_URL  use a fresh database on this server instead of an embedded PostgreSQL
  *   BENCH_LEVELS        concurrency levels (default 1,10,50)
  *   BENCH_SCALE         multiplies the number of turns per level (default 1)
+ *   BENCH_HISTORY_TURNS turns of the long thread whose history and export are measured (default 500; 0 skips)
+ *   BENCH_HISTORY_FULL  1: also read that thread's whole getStateHistory (minutes)
  *   BENCH_REPLICAS      service processes sharing the database, turns spread round-robin (default 1)
  *   BENCH_CPU_PROF      a directory: run the service with --cpu-prof and write its profile there
  *                       (then: npx tsx test/bench/profile-summary.ts <dir>/*.cpuprofile)
@@ -21,6 +23,7 @@ import { modelTarget, runLoad, runThreads, serviceTarget, type Sample } from "./
 import { measure } from "./measure.js";
 import { spawnTs, waitForLine } from "./processes.js";
 import { internalsTable, latencyTable, loadFigures, multiTurnTable, resourceTable, targetLines, ttftTable, type Arrivals, type LevelResult } from "./report.js";
+import { benchHistory, historyTable } from "./history-bench.js";
 import { startServices } from "./services.js";
 
 const TOKENS = 32;
@@ -33,6 +36,8 @@ const scale = Number(process.env.BENCH_SCALE ?? 1);
 const levels = (process.env.BENCH_LEVELS ?? "1,10,50").split(",").map(Number);
 const maxConcurrency = Math.max(...levels);
 const replicas = Number(process.env.BENCH_REPLICAS ?? 1);
+/** Turns of the long thread whose history and export are measured (0 skips that part). */
+const HISTORY_TURNS = Number(process.env.BENCH_HISTORY_TURNS ?? 500);
 
 const cleanup: (() => Promise<unknown>)[] = [];
 let cleaning: Promise<void> | undefined;
@@ -91,7 +96,10 @@ async function main(): Promise<void> {
   log(`multi-turn: ${THREADS} threads x ${TURNS_PER_THREAD} turns, one thread at a time`);
   const byTurn = await runThreads(serviceT, THREADS, TURNS_PER_THREAD);
 
+  const history = HISTORY_TURNS > 0 ? await benchHistory(db.url, HISTORY_TURNS, log, process.env.BENCH_HISTORY_FULL === "1") : undefined;
+
   print(db, results, byTurn, arrivals, services.memoryMiB());
+  if (history) console.log(`\n### History and export of a long thread (in-process service, no-delay mock model)\n\n${historyTable(history)}\n`);
   if (process.env.BENCH_JSON) {
     await writeFile(process.env.BENCH_JSON, JSON.stringify({ levels: results, multiTurn: byTurn }, null, 2));
     log(`wrote ${process.env.BENCH_JSON}`);

@@ -1,0 +1,28 @@
+import type { Assistant, AssistantVersion } from "./assistant-repository.js";
+
+/** The public JSON shape of an assistant (snake_case, like the rest of the API). */
+export function assistantJson(a: Assistant) {
+  return {
+    assistant_id: a.assistantId,
+    graph_id: a.graphId,
+    name: a.name,
+    description: a.description,
+    config: a.config,
+    metadata: a.metadata,
+    version: a.version,
+    created_at: a.createdAt.toISOString(),
+    updated_at: a.updatedAt.toISOString(),
+  };
+}
+
+/** The public JSON shape of one stored version of an assistant. */
+export function assistantVersionJson(v: AssistantVersion) {
+  return {
+    assistant_id: v.assistantId,
+    version: v.version,
+    graph_id: v.graphId,
+    name: v.name,
+    config: v.config,
+    created_at: v.createdAt.toISOString(),
+  };
+}

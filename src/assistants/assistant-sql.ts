@@ -1,0 +1,53 @@
+/** The assistants' SQL, kept apart from the code that calls it. Every query is scoped to a tenant. */
+
+const ASSISTANT_COLUMNS = `assistant_id, tenant_id, graph_id, name, description, config, metadata, version,
+  created_at, updated_at, created_at::text AS cursor_at`;
+
+/** Creates the assistant and its version 1 in one statement. */
+export const INSERT_ASSISTANT = `
+  WITH created AS (
+    INSERT INTO assistants (assistant_id, tenant_id, graph_id, name, description, config, metadata)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    RETURNING ${ASSISTANT_COLUMNS}
+  ), first_version AS (
+    INSERT INTO assistant_versions (assistant_id, version, graph_id, name, config, created_at)
+    SELECT assistant_id, version, graph_id, name, config, created_at FROM created
+  )
+  SELECT * FROM created`;
+
+export const SELECT_ASSISTANT = `
+  SELECT ${ASSISTANT_COLUMNS} FROM assistants WHERE assistant_id = $1 AND tenant_id = $2`;
+
+/** The row an update starts from, locked so that concurrent updates take turns and number versions in order. */
+export const SELECT_ASSISTANT_FOR_UPDATE = `${SELECT_ASSISTANT} FOR UPDATE`;
+
+// Keyset pagination on (created_at, assistant_id), newest first: creation order never changes, so
+// an update during paging neither skips nor repeats an assistant.
+export const LIST_ASSISTANTS = `
+  SELECT ${ASSISTANT_COLUMNS} FROM assistants
+  WHERE tenant_id = $1
+    AND ($2::timestamptz IS NULL OR (created_at, assistant_id) < ($2::timestamptz, $3::uuid))
+  ORDER BY created_at DESC, assistant_id DESC
+  LIMIT $4`;
+
+/** Writes the next version: the row moves to it and the version is kept beside the others. */
+export const UPDATE_ASSISTANT = `
+  WITH updated AS (
+    UPDATE assistants SET name = $3, description = $4, config = $5, metadata = $6, version = version + 1, updated_at = now()
+    WHERE assistant_id = $1 AND tenant_id = $2
+    RETURNING ${ASSISTANT_COLUMNS}
+  ), next_version AS (
+    INSERT INTO assistant_versions (assistant_id, version, graph_id, name, config, created_at)
+    SELECT assistant_id, version, graph_id, name, config, updated_at FROM updated
+  )
+  SELECT * FROM updated`;
+
+// The join keeps another tenant's versions out, as if the assistant did not exist.
+export const LIST_VERSIONS = `
+  SELECT v.assistant_id, v.version, v.graph_id, v.name, v.config, v.created_at
+  FROM assistant_versions v JOIN assistants a USING (assistant_id)
+  WHERE v.assistant_id = $1 AND a.tenant_id = $2 AND ($3::int IS NULL OR v.version < $3)
+  ORDER BY v.version DESC
+  LIMIT $4`;
+
+export const DELETE_ASSISTANT = `DELETE FROM assistants WHERE assistant_id = $1 AND tenant_id = $2`;

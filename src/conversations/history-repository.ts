@@ -1,0 +1,77 @@
+import type { Queryable } from "../db/queryable.js";
+import { malformedCursor } from "../db/keyset-cursor.js";
+import type { Page } from "./conversation-repository.js";
+import * as sql from "./history-sql.js";
+
+type Versions = Record<string, number | string>;
+
+export interface CheckpointSummary {
+  checkpointId: string;
+  parentCheckpointId: string | null;
+  step: number;
+  source: string;
+  createdAt: string;
+  /** Message ids that first appeared in this checkpoint, in order. */
+  addedMessageIds: string[];
+  channelVersions: Versions;
+  versionsSeen: Record<string, Versions>;
+  /** Channels that hold a value at this checkpoint. */
+  available: string[];
+}
+
+export interface MessageCheckpoints {
+  role: string;
+  checkpointId: string | null;
+  /** The checkpoint the thread stood at before this message appeared. */
+  before: string | null;
+}
+
+/** A thread's checkpoints as history: what the saver wrote, read without decoding any state. */
+export class HistoryRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async listCheckpoints(threadId: string, options: { limit: number; cursor?: string }): Promise<Page<CheckpointSummary>> {
+    // A history cursor is the last checkpoint id of the previous page.
+    if (options.cursor !== undefined && !/^[0-9a-f-]{36}$/.test(options.cursor)) throw malformedCursor();
+    const { rows } = await this.db.query(sql.LIST_CHECKPOINTS, [threadId, options.cursor ?? null, options.limit + 1]);
+    const items = rows.slice(0, options.limit).map((r) => ({
+      checkpointId: r.checkpoint_id, parentCheckpointId: r.parent_checkpoint_id, step: r.step, source: r.source,
+      createdAt: r.created_at, addedMessageIds: r.added, channelVersions: r.channel_versions ?? {}, versionsSeen: r.versions_seen ?? {}, available: r.available,
+    }));
+    return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.checkpointId : null };
+  }
+
+  /**
+   * Where a message first appeared and the checkpoint before it. An `input` checkpoint only holds
+   * the coming input, so the checkpoint before a user message is the one before that, if any.
+   */
+  async messageCheckpoints(threadId: string, messageId: string): Promise<MessageCheckpoints | null> {
+    const { rows } = await this.db.query(sql.MESSAGE_CHECKPOINTS, [threadId, messageId]);
+    const r = rows[0];
+    if (!r) return null;
+    const before = r.parent_source === "input" && r.grandparent_checkpoint_id ? r.grandparent_checkpoint_id : r.parent_checkpoint_id;
+    return { role: r.role, checkpointId: r.checkpoint_id, before: before ?? null };
+  }
+
+  /** The newest checkpoint on the branch through `checkpointId`. */
+  async branchTip(threadId: string, checkpointId: string): Promise<string | null> {
+    const { rows } = await this.db.query(sql.BRANCH_TIP, [threadId, checkpointId]);
+    return rows[0]?.tip ?? null;
+  }
+
+  async checkpointExists(threadId: string, checkpointId: string): Promise<boolean> {
+    return (await this.db.query(sql.CHECKPOINT_EXISTS, [threadId, checkpointId])).rows.length > 0;
+  }
+}
+
+/**
+ * Which nodes run next from a checkpoint, by LangGraph's rule for pull tasks: a node runs when one of
+ * its trigger channels holds a value newer than the version the node last saw.
+ */
+export function nextNodes(summary: Pick<CheckpointSummary, "channelVersions" | "versionsSeen" | "available">, triggers: Record<string, string[]>): string[] {
+  const available = new Set(summary.available);
+  const newer = (a: number | string | undefined, b: number | string | undefined) => a !== undefined && (b === undefined || a > b);
+  return Object.entries(triggers)
+    .filter(([node, channels]) => channels.some((chan) => available.has(chan) && newer(summary.channelVersions[chan], summary.versionsSeen[node]?.[chan])))
+    .map(([node]) => node);
+}

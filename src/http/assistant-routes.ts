@@ -1,0 +1,117 @@
+import { Router } from "express";
+import { z } from "zod";
+import {
+  assistantConfigPatchSchema, assistantConfigSchema, type AssistantConfig, checkConfigForGraph, mergePatch,
+} from "../assistants/assistant-config.js";
+import { assistantJson, assistantVersionJson } from "../assistants/assistant-json.js";
+import type { AssistantRepository } from "../assistants/assistant-repository.js";
+import { AppError, notFound } from "../errors.js";
+import type { GraphRegistry } from "../runs/graph-registry.js";
+import { containsNul, requireJsonBody, validate } from "./validate.js";
+
+const noNul = <T>(schema: z.ZodType<T>) => schema.refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
+const name = noNul(z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"));
+const description = noNul(z.string().max(2000, "must be at most 2000 characters")).nullable();
+const metadata = noNul(z.record(z.string(), z.unknown()));
+const params = z.object({ id: z.uuid("must be a UUID") });
+const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(500).optional(),
+});
+
+const createBody = z.strictObject({
+  graph_id: z.string().min(1).max(100),
+  name,
+  description: description.optional(),
+  config: noNul(assistantConfigSchema).default({}),
+  metadata: metadata.default({}),
+});
+
+// config and metadata are JSON merge patches: given keys replace, null removes.
+const patchBody = z.strictObject({
+  graph_id: z.unknown().optional(),
+  name: name.optional(),
+  description: description.optional(),
+  config: noNul(assistantConfigPatchSchema).optional(),
+  metadata: metadata.optional(),
+});
+
+/** Stored assistants, per tenant: a graph and the settings its runs use, versioned on every change. */
+export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: AssistantRepository }): Router {
+  const router = Router();
+
+  function requireFitsGraph(config: AssistantConfig, graphId: string): void {
+    const fields = checkConfigForGraph(config, graphId, deps.graphs.capabilitiesOf(graphId));
+    if (fields.length) throw invalid(fields);
+  }
+
+  router.post("/api/assistants", requireJsonBody, async (req, res) => {
+    const body = validate(createBody, req.body);
+    if (!deps.graphs.has(body.graph_id)) {
+      throw invalid([{ name: "graph_id", reason: `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}` }]);
+    }
+    requireFitsGraph(body.config, body.graph_id);
+    const assistant = await deps.assistants.create(res.locals.owner.tenantId, body.graph_id, {
+      name: body.name, description: body.description ?? null, config: body.config, metadata: body.metadata,
+    });
+    res.status(201).location(`/api/assistants/${assistant.assistantId}`).json(assistantJson(assistant));
+  });
+
+  router.get("/api/assistants", async (req, res) => {
+    const { limit, cursor } = validate(listQuery, req.query, "query");
+    const page = await deps.assistants.list(res.locals.owner.tenantId, { limit, cursor });
+    res.json({ assistants: page.items.map(assistantJson), next_cursor: page.nextCursor });
+  });
+
+  router.get("/api/assistants/:id", async (req, res) => {
+    const { id } = validate(params, req.params, "path");
+    const assistant = await deps.assistants.find(res.locals.owner.tenantId, id);
+    if (!assistant) throw notFound("Assistant", id);
+    res.json(assistantJson(assistant));
+  });
+
+  router.patch("/api/assistants/:id", requireJsonBody, async (req, res) => {
+    const { id } = validate(params, req.params, "path");
+    const body = validate(patchBody, req.body);
+    if (body.graph_id !== undefined) {
+      // A thread's checkpoints hold its graph's state; switching graph under them would break it.
+      throw invalid([{ name: "graph_id", reason: "cannot be changed; create another assistant for another graph" }]);
+    }
+    if (Object.values(body).every((v) => v === undefined)) {
+      throw invalid([{ name: "body", reason: "nothing to update: send name, description, config or metadata" }]);
+    }
+    const updated = await deps.assistants.update(res.locals.owner.tenantId, id, (current) => {
+      const config = mergePatch(current.config, body.config ?? {});
+      requireFitsGraph(config, current.graphId);
+      return {
+        name: body.name ?? current.name,
+        description: body.description === undefined ? current.description : body.description,
+        config,
+        metadata: mergePatch(current.metadata, body.metadata ?? {}),
+      };
+    });
+    if (!updated) throw notFound("Assistant", id);
+    res.json(assistantJson(updated));
+  });
+
+  router.get("/api/assistants/:id/versions", async (req, res) => {
+    const { id } = validate(params, req.params, "path");
+    const { limit, cursor } = validate(listQuery, req.query, "query");
+    const page = await deps.assistants.versions(res.locals.owner.tenantId, id, { limit, cursor });
+    if (!page) throw notFound("Assistant", id);
+    res.json({ versions: page.items.map(assistantVersionJson), next_cursor: page.nextCursor });
+  });
+
+  // Threads created with the assistant are kept; their next turn asks for another assistant (409).
+  router.delete("/api/assistants/:id", async (req, res) => {
+    const { id } = validate(params, req.params, "path");
+    if (!(await deps.assistants.delete(res.locals.owner.tenantId, id))) throw notFound("Assistant", id);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+function invalid(fields: { name: string; reason: string }[]): AppError {
+  return new AppError("invalid_request", `Invalid body: ${fields.map((f) => `${f.name}: ${f.reason}`).join("; ")}`, { fields });
+}

@@ -1,0 +1,88 @@
+import { Router } from "express";
+import { z } from "zod";
+import { threadJson, messageJson } from "../conversations/thread-json.js";
+import type { ConversationRepository } from "../conversations/conversation-repository.js";
+import type { RunManager } from "../runs/run-manager.js";
+import type { ThreadBranches } from "../runs/thread-branches.js";
+import { streamRun } from "./stream-run.js";
+import { containsNul, validate } from "./validate.js";
+
+export interface BranchRoutesDeps {
+  runs: RunManager;
+  branches: ThreadBranches;
+  conversations: ConversationRepository;
+  maxMessageChars: number;
+  heartbeatMs: number;
+}
+
+const threadParams = z.object({ id: z.uuid("must be a UUID") });
+const messageParams = z.object({ id: z.uuid("must be a UUID"), message_id: z.string().min(1).max(200) });
+const checkpointId = z.string().regex(/^[0-9a-f-]{36}$/, "must be a checkpoint id");
+
+/** History, state at any checkpoint, and branching: edit, regenerate, switch head, fork. */
+export function branchRoutes(deps: BranchRoutesDeps): Router {
+  const router = Router();
+  const onDisconnect = z.enum(["continue", "cancel"]).default("continue");
+  const editBody = z.strictObject({
+    content: z.string().trim().min(1, "must not be empty").max(deps.maxMessageChars, `must be at most ${deps.maxMessageChars} characters`).refine((c) => !containsNul(c), "must not contain NUL characters"),
+    on_disconnect: onDisconnect,
+  });
+  const regenerateBody = z.strictObject({ on_disconnect: onDisconnect });
+  const headBody = z.union([z.strictObject({ checkpoint_id: checkpointId }), z.strictObject({ message_id: z.string().min(1).max(200) })], {
+    error: "give either checkpoint_id or message_id",
+  });
+
+  router.get("/api/threads/:id/history", async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const { limit, cursor } = validate(z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(100).optional() }), req.query, "query");
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    res.json(await deps.branches.listHistory(thread, { limit, cursor }));
+  });
+
+  router.get("/api/threads/:id/state", async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const query = validate(z.strictObject({ checkpoint_id: checkpointId.optional() }), req.query, "query");
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    res.json(await deps.branches.state(thread, query.checkpoint_id));
+  });
+
+  // Edit a user message: run from the checkpoint before it with the new text, on a new branch.
+  router.post("/api/threads/:id/messages/:message_id/edit", async (req, res) => {
+    const { id, message_id } = validate(messageParams, req.params, "path");
+    const body = validate(editBody, req.body);
+    await deps.runs.findThread(id, res.locals.owner);
+    const before = await deps.branches.checkpointBefore(id, message_id, "user");
+    const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId: id, checkpointId: before, message: { content: body.content }, requestId: String(req.id) });
+    await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, onDisconnect: body.on_disconnect });
+  });
+
+  // Regenerate an assistant reply: run again from the checkpoint before it, giving it a sibling.
+  router.post("/api/threads/:id/messages/:message_id/regenerate", async (req, res) => {
+    const { id, message_id } = validate(messageParams, req.params, "path");
+    const body = validate(regenerateBody, req.body);
+    await deps.runs.findThread(id, res.locals.owner);
+    const before = await deps.branches.checkpointBefore(id, message_id, "assistant");
+    const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId: id, checkpointId: before, requestId: String(req.id) });
+    await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, onDisconnect: body.on_disconnect });
+  });
+
+  router.post("/api/threads/:id/head", async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const body = validate(headBody, req.body);
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const target = "checkpoint_id" in body ? body.checkpoint_id : await deps.branches.branchOfMessage(id, body.message_id);
+    await deps.branches.switchHead(thread, target);
+    const updated = await deps.runs.findThread(id, res.locals.owner);
+    res.json({ ...threadJson(updated), messages: (await deps.conversations.headMessages(id)).map(messageJson) });
+  });
+
+  router.post("/api/threads/:id/fork", async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const body = validate(z.strictObject({ checkpoint_id: checkpointId.optional() }), req.body);
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const fork = await deps.branches.fork(thread, res.locals.owner, body.checkpoint_id);
+    res.status(201).location(`/api/threads/${fork.threadId}`).json({ ...threadJson(fork), messages: (await deps.conversations.headMessages(fork.threadId)).map(messageJson) });
+  });
+
+  return router;
+}

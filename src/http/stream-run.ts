@@ -1,0 +1,26 @@
+import type { Response } from "express";
+import type { ActiveRun } from "../runs/active-run.js";
+import type { RunManager } from "../runs/run-manager.js";
+import { encodeNative } from "../streaming/encoders/native.js";
+import { openSse } from "./open-sse.js";
+
+export interface StreamRunOptions {
+  heartbeatMs: number;
+  /** What happens to the run when the client goes away mid-stream. */
+  onDisconnect: "continue" | "cancel";
+}
+
+/** Starts a claimed run and streams it to the response in the native protocol until it ends. */
+export async function streamRun(res: Response, runs: RunManager, run: ActiveRun, options: StreamRunOptions): Promise<void> {
+  const sse = openSse(res, { heartbeatMs: options.heartbeatMs, headers: { "X-Thread-Id": run.input.threadId, "X-Run-Id": run.runId } });
+  const unsubscribe = run.channel.subscribe((event, seq) => {
+    sse.write(encodeNative(event, seq));
+    if (event.type === "end" || event.type === "error") sse.end();
+  });
+  sse.onDisconnect(() => {
+    unsubscribe();
+    if (options.onDisconnect === "cancel") runs.cancel(run.runId);
+  });
+  await runs.start(run);
+  sse.end();
+}

@@ -1,0 +1,65 @@
+import type { BaseMessage } from "@langchain/core/messages";
+import type pg from "pg";
+import { ConversationRepository, type ThreadStatus } from "../conversations/conversation-repository.js";
+import { toMessageRows } from "../conversations/message-row.js";
+import { type NewMessage, toLangChainMessage } from "../conversations/to-langchain-message.js";
+import { inTransaction } from "../db/queryable.js";
+import { AppError, type InvalidField, notFound } from "../errors.js";
+import { endingNode } from "./ending-node.js";
+import type { AnyGraph } from "./graph-registry.js";
+
+/**
+ * Writes a client's messages into a thread's checkpoint state and its mirror without running the
+ * model; returns their ids. The thread's row stays locked meanwhile, which is the run slot: a run
+ * that tries to start waits for us (its claim references the row), and we refuse (409) if one is
+ * running. The messages are written as the graph's ending node, so the graph has nothing left to do
+ * (`next` is empty) and the next turn's model sees them like any other message.
+ *
+ * The checkpoint is written outside the transaction (LangGraph owns that connection); if the mirror
+ * write then fails, the thread's mirror is behind its newest checkpoint and the next read repairs it.
+ */
+export async function appendMessages(pool: pg.Pool, graph: AnyGraph, threadId: string, messages: NewMessage[]): Promise<string[]> {
+  const written = messages.map(toLangChainMessage);
+  const ids = written.map((m) => m.id!);
+  requireDistinct(ids);
+  return inTransaction(pool, async (client) => {
+    const conversations = new ConversationRepository(client);
+    const slot = await conversations.lockThread(threadId);
+    if (!slot) throw notFound("Thread", threadId);
+    if (slot.runningRunId) {
+      throw new AppError("conflict", `Thread ${threadId} has a run in progress (${slot.runningRunId}); wait for it to end or cancel it.`, { running_run_id: slot.runningRunId });
+    }
+    if (slot.status === "interrupted") {
+      // Written as the ending node, the messages would silently drop the pending decision.
+      throw new AppError("conflict", `Thread ${threadId} is waiting for a human decision; resume it before adding messages.`);
+    }
+    const taken = await conversations.takenMessageIds(threadId, ids);
+    if (taken.length > 0) {
+      throw new AppError("conflict", `Thread ${threadId} already has messages with the ids ${taken.join(", ")}; ids are never reused, even on other branches.`, { message_ids: taken });
+    }
+    const config = { configurable: { thread_id: threadId } };
+    if (messages.some((m) => m.role === "tool")) requireToolCalls((await graph.getState(config)).values.messages ?? [], messages);
+    await graph.updateState(config, { messages: written }, endingNode(graph));
+    const state = await graph.getState(config);
+    const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
+    await conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, statusAfter(slot.status));
+    return ids;
+  });
+}
+
+// With no run holding the slot, a busy status is left over; nothing is pending once the messages are in.
+const statusAfter = (status: ThreadStatus): ThreadStatus => (status === "busy" ? "idle" : status);
+
+function requireDistinct(ids: string[]): void {
+  const fields: InvalidField[] = ids.flatMap((id, i) => (ids.indexOf(id) < i ? [{ name: `messages.${i}.id`, reason: "is used by an earlier message of the request" }] : []));
+  if (fields.length > 0) throw new AppError("invalid_request", "Each message needs its own id.", { fields });
+}
+
+/** A tool message must answer a tool call the thread made: the model API refuses a transcript otherwise. */
+function requireToolCalls(state: BaseMessage[], messages: NewMessage[]): void {
+  const calls = new Set(state.flatMap((m) => ("tool_calls" in m && Array.isArray(m.tool_calls) ? m.tool_calls.map((c: { id?: string }) => c.id) : [])));
+  const fields: InvalidField[] = messages.flatMap((m, i) =>
+    m.role === "tool" && !calls.has(m.toolCallId) ? [{ name: `messages.${i}.tool_call_id`, reason: "answers no tool call of this thread" }] : [],
+  );
+  if (fields.length > 0) throw new AppError("invalid_request", `A tool message must answer a tool call an assistant message of the thread made: ${fields.map((f) => f.name).join(", ")}.`, { fields });
+}
