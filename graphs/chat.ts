@@ -48,6 +48,11 @@ export function buildChatGraph(options: ChatGraphOptions) {
   if (!options.model.bindTools) throw new Error("the chat graph needs a model that supports tool calling");
   const variants = new ModelVariants({ model: options.model, tools, modelWith: options.modelWith });
   const gated = new Set(tools.filter(needsApproval).map((t) => t.name));
+  // A tool the run has not enabled is answered as unknown by the tool node: nobody is asked about it.
+  const gatedFor = (config: RunnableConfig): ReadonlySet<string> => {
+    const enabled = config.configurable?.tools;
+    return Array.isArray(enabled) ? new Set([...gated].filter((name) => enabled.includes(name))) : gated;
+  };
 
   async function agent(state: typeof MessagesAnnotation.State, config: RunnableConfig) {
     const prompt = (config.configurable?.system_prompt as string | undefined) ?? options.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
@@ -81,7 +86,7 @@ export function buildChatGraph(options: ChatGraphOptions) {
 
   return new StateGraph(MessagesAnnotation)
     .addNode("agent", agent)
-    .addNode("tools", approvalGate(gated, runTools))
+    .addNode("tools", approvalGate(gatedFor, runTools))
     .addEdge(START, "agent")
     .addConditionalEdges("agent", next, ["tools", END])
     .addEdge("tools", "agent")

@@ -133,6 +133,21 @@ describe("human approval of tool calls", () => {
     await expectMirrorMatchesCheckpoint(t.db.pool, threadId);
   });
 
+  // A stored assistant that has not enabled send_email: a call to it is not asked about, and nothing is sent.
+  it("does not ask about a gated tool the run's assistant has not enabled", async () => {
+    const created = await fetch(`${t.url}/api/assistants`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ graph_id: "chat", name: "calculator only", config: { tools: ["calculator"] } }),
+    });
+    const { assistant_id } = await created.json();
+    const res = await chat(t.url, { message: "please email bob about lunch", assistant_id });
+    const threadId = res.headers.get("x-thread-id")!;
+    expect(names(res)).not.toContain("interrupt");
+    expect(res.events.at(-1)!.data).toMatchObject({ type: "end", status: "success" });
+    expect(event(res, "tool_end")).toMatchObject({ name: "send_email", error: expect.stringMatching(/not found/i) });
+    expect(await outbox(threadId)).toEqual([]);
+  });
+
   it("refuses a plain message to an interrupted thread, saying how to resume", async () => {
     const { threadId } = await pausedThread();
     const requestsBefore = mock.requests.length;

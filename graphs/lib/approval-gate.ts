@@ -19,12 +19,16 @@ export type RunToolCalls<S> = (calls: ToolCall[], state: S, config: RunnableConf
  * Each gated call's result carries the decision in `additional_kwargs.metadata.approval`, which the
  * conversation mirror keeps.
  */
-export function approvalGate<S extends { messages: BaseMessage[] }>(gated: ReadonlySet<string>, runTools: RunToolCalls<S>) {
+export function approvalGate<S extends { messages: BaseMessage[] }>(
+  gated: ReadonlySet<string> | ((config: RunnableConfig) => ReadonlySet<string>),
+  runTools: RunToolCalls<S>,
+) {
   return async (state: S, config: RunnableConfig): Promise<{ messages: ToolMessage[] }> => {
+    const gatedNow = typeof gated === "function" ? gated(config) : gated;
     const last = state.messages.at(-1);
     const calls = last && isAIMessage(last) ? (last.tool_calls ?? []) : [];
     const decisions = new Map<string, ToolApprovalDecision>();
-    for (const call of calls) if (gated.has(call.name)) decisions.set(callId(call), askApproval(call));
+    for (const call of calls) if (gatedNow.has(call.name)) decisions.set(callId(call), askApproval(call));
 
     const toRun = calls.flatMap((call): ToolCall[] => {
       const decision = decisions.get(callId(call));
