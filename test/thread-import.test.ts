@@ -80,3 +80,25 @@ describe("thread import", () => {
     expect(await threadCount()).toBe(before);
   });
 });
+
+describe("thread import across tenants", () => {
+  // An import belongs to whoever imports it; the thread it came from stays its owner's.
+  it("gives the imported thread to the importer only", async () => {
+    const t = await startTestService({ env: { API_KEYS: "key-aaaaaaaa:tenantA:alice,key-bbbbbbbb:tenantB:bob" }, script: { text: "hi" } });
+    try {
+      const alice = { authorization: "Bearer key-aaaaaaaa", "content-type": "application/json" };
+      const bob = { authorization: "Bearer key-bbbbbbbb", "content-type": "application/json" };
+      const threadId = (await chat(t.url, { message: "mine" }, { authorization: alice.authorization })).headers.get("x-thread-id")!;
+      const exported = await (await fetch(`${t.url}/api/threads/${threadId}/export?format=json&branches=all`, { headers: alice })).json();
+      const imported = await fetch(`${t.url}/api/threads/import`, { method: "POST", headers: bob, body: JSON.stringify(exported) });
+      expect(imported.status).toBe(201);
+      const copy = (await imported.json()).thread_id;
+      expect((await fetch(`${t.url}/api/threads/${copy}`, { headers: bob })).status).toBe(200);
+      expect((await fetch(`${t.url}/api/threads/${copy}`, { headers: alice })).status).toBe(404);
+      expect((await fetch(`${t.url}/api/threads/${threadId}`, { headers: bob })).status).toBe(404);
+      expect((await fetch(`${t.url}/api/threads/import`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(exported) })).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+});
