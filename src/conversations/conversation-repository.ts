@@ -1,6 +1,6 @@
+import { castFailureToMalformed, decodeCursor, encodeCursor } from "../db/keyset-cursor.js";
 import type { Queryable } from "../db/queryable.js";
 import type { Usage } from "../streaming/run-event.js";
-import { AppError } from "../errors.js";
 import type { MessageRow } from "./message-row.js";
 import * as sql from "./conversation-sql.js";
 
@@ -102,11 +102,9 @@ export class ConversationRepository {
 
   async listThreads(owner: Owner, options: { limit: number; cursor?: string } & ThreadFilters): Promise<Page<ListedThread>> {
     const [at, id] = options.cursor ? decodeCursor(options.cursor) : [null, null];
-    const { rows } = await this.pool.query(sql.LIST_THREADS, [owner.tenantId, owner.userId, at, id, options.limit + 1, ...filterParams(options)]).catch((err: { code?: string }) => {
-      // A cursor's shape is checked here, but PostgreSQL judges its values (2026-02-30 has the
-      // shape of a date): a failed cast can only come from a forged cursor.
-      throw at !== null && CAST_FAILURES.has(err.code ?? "") ? malformedCursor() : err;
-    });
+    const { rows } = await this.pool
+      .query(sql.LIST_THREADS, [owner.tenantId, owner.userId, at, id, options.limit + 1, ...filterParams(options)])
+      .catch((err: { code?: string }) => (at === null ? Promise.reject(err) : castFailureToMalformed(err)));
     const items = rows.slice(0, options.limit);
     const last = items.at(-1);
     return {
@@ -205,28 +203,6 @@ export class ConversationRepository {
     const { rows } = await this.pool.query(sql.SELECT_STALE_THREAD, [threadIds]);
     return rows.map((r) => ({ threadId: r.thread_id, checkpointId: r.checkpoint_id }));
   }
-}
-
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id])).toString("base64url");
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && !Number.isNaN(Date.parse(value[0])) && /^[0-9a-f-]{36}$/i.test(value[1])) {
-      return value as [string, string];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw malformedCursor();
-}
-
-const CAST_FAILURES = new Set(["22P02", "22007", "22008"]);
-
-function malformedCursor(): AppError {
-  return new AppError("invalid_request", "The cursor is not one this service issued.", { fields: [{ name: "cursor", reason: "malformed" }] });
 }
 
 const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.q ?? null];
