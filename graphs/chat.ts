@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { AIMessage, SystemMessage, type ToolCall, ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { BaseCheckpointSaver, LangGraphRunnableConfig } from "@langchain/langgraph";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { approvalGate } from "./lib/approval-gate.js";
 import { createModelFromEnv } from "./lib/model-from-env.js";
@@ -71,6 +71,8 @@ export function buildChatGraph(options: ChatGraphOptions) {
   // The gate passes the calls to run (a rejected one left out, an edited one with its new arguments).
   async function runTools(calls: ToolCall[], state: typeof MessagesAnnotation.State, config: RunnableConfig) {
     const { toolNode } = variants.forRun(config.configurable);
+    // Clients hear of a tool when it starts, not when the model asked for it (it may wait for approval).
+    for (const call of calls) (config as LangGraphRunnableConfig).writer?.({ type: "tool_start", id: call.id, name: call.name, input: call.args });
     const last = state.messages.at(-1)!;
     const asked = new AIMessage({ id: last.id, content: last.content, tool_calls: calls });
     const { messages } = (await toolNode.invoke({ ...state, messages: [...state.messages.slice(0, -1), asked] }, config)) as { messages: ToolMessage[] };

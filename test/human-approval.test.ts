@@ -54,7 +54,8 @@ describe("human approval of tool calls", () => {
 
   it("pauses before send_email: an interrupt with the tool and its arguments, then end interrupted", async () => {
     const { res, threadId, callId } = await pausedThread();
-    expect(names(res)).toEqual(["start", "message", "message", "tool_start", "interrupt", "end"]);
+    // No tool_start yet: the tool has not started, it waits for a decision.
+    expect(names(res)).toEqual(["start", "message", "message", "interrupt", "end"]);
     const assistant = res.events[2].data;
     expect(assistant.tool_calls).toEqual([{ id: callId, name: "send_email", args: ARGS }]);
     expect(event(res, "interrupt")).toEqual({ type: "interrupt", id: expect.any(String), value: { type: "tool_approval", tool_call_id: callId, name: "send_email", args: ARGS } });
@@ -99,8 +100,11 @@ describe("human approval of tool calls", () => {
       const res = await chat(t.url, { thread_id: threadId, resume });
 
       // No message of the user's: the run continues the paused step.
-      expect(names(res)).toEqual(["start", "tool_end", "message", ...res.events.slice(3, -2).map(() => "token"), "message", "end"]);
-      const toolMessage = res.events[2].data;
+      expect(names(res)).toEqual(["start", "tool_start", "tool_end", "message", ...res.events.slice(4, -2).map(() => "token"), "message", "end"]);
+      // A rejected call never starts: its tool_start (so that every tool_end has one) carries no input.
+      const input = { approve: ARGS, edit: EDITED, reject: null }[resume.decision as "approve" | "edit" | "reject"];
+      expect(event(res, "tool_start")).toEqual({ type: "tool_start", id: callId, name: "send_email", input });
+      const toolMessage = res.events[3].data;
       expect(toolMessage).toMatchObject({ role: "tool", tool_call_id: callId, name: "send_email", content: expect.stringMatching(result) });
       expect(event(res, "tool_end")).toMatchObject(sent ? { id: callId, output: toolMessage.content } : { id: callId, error: toolMessage.content });
       expect(res.events.at(-2)!.data).toMatchObject({ role: "assistant", content: `noted: ${toolMessage.content}` });

@@ -18,8 +18,8 @@ describe("LangGraphStreamMapper", () => {
     expect(m.map(["messages", [new ToolMessage({ id: "t", content: "2", tool_call_id: "c" }), { langgraph_node: "tools" }]])).toEqual([]);
   });
 
-  // A node's update carries complete messages; tool calls open tool_start, tool results close them.
-  it("maps node updates to messages, tool_start and tool_end, and adds up usage", () => {
+  // A tool call is only a request (it may wait for approval); the tool starts when the graph says so.
+  it("maps node updates to messages, reported tool starts to tool_start, results to tool_end, and adds up usage", () => {
     const m = new LangGraphStreamMapper();
     const call = new AIMessage({
       id: "a1", content: "", tool_calls: [{ id: "c1", name: "calculator", args: { expression: "1+1" }, type: "tool_call" }],
@@ -27,6 +27,8 @@ describe("LangGraphStreamMapper", () => {
     });
     expect(m.map(["updates", { agent: { messages: [call] } }])).toEqual([
       { type: "message", id: "a1", role: "assistant", content: "", tool_calls: [{ id: "c1", name: "calculator", args: { expression: "1+1" } }] },
+    ]);
+    expect(m.map(["custom", { type: "tool_start", id: "c1", name: "calculator", input: { expression: "1+1" } }])).toEqual([
       { type: "tool_start", id: "c1", name: "calculator", input: { expression: "1+1" } },
     ]);
     const [end, message] = m.map(["updates", { tools: { messages: [new ToolMessage({ id: "t1", content: "2", tool_call_id: "c1", name: "calculator" })] } }]);
@@ -36,10 +38,13 @@ describe("LangGraphStreamMapper", () => {
     expect(m.usage).toEqual({ input_tokens: 30, output_tokens: 3, total_tokens: 33 });
   });
 
-  it("reports a failed tool as tool_end with an error", () => {
+  // A graph that does not report tool starts still gets a tool_start, just before the tool_end.
+  it("reports a failed tool as tool_end with an error, after a late tool_start", () => {
     const m = new LangGraphStreamMapper();
-    const [end] = m.map(["updates", { tools: { messages: [new ToolMessage({ id: "t", content: "Error: boom", tool_call_id: "c", name: "x", status: "error" })] } }]);
-    expect(end).toEqual({ type: "tool_end", id: "c", name: "x", error: "Error: boom", duration_ms: 0 });
+    m.map(["updates", { agent: { messages: [new AIMessage({ id: "a", content: "", tool_calls: [{ id: "c", name: "x", args: { q: 1 }, type: "tool_call" }] })] } }]);
+    const [start, end] = m.map(["updates", { tools: { messages: [new ToolMessage({ id: "t", content: "Error: boom", tool_call_id: "c", name: "x", status: "error" })] } }]);
+    expect(start).toEqual({ type: "tool_start", id: "c", name: "x", input: { q: 1 } });
+    expect(end).toEqual({ type: "tool_end", id: "c", name: "x", error: "Error: boom", duration_ms: expect.any(Number) });
   });
 
   // Only `doc` custom writes are part of the protocol; the last checkpoint is kept for the mirror.

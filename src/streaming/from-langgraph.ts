@@ -26,7 +26,7 @@ const ROLES = { human: "user", ai: "assistant", tool: "tool", system: "system" }
 
 /**
  * Maps LangGraph stream parts to RunEvents: tokens from `messages`, each node's complete messages
- * (and the tool calls and results they carry) from `updates`, documents from `custom`. Stateful
+ * (and the tool results they carry) from `updates`, documents and tool starts from `custom`. Stateful
  * only in what the protocol needs: token indexes, tool start times, the reply in flight, usage.
  */
 export class LangGraphStreamMapper {
@@ -38,6 +38,7 @@ export class LangGraphStreamMapper {
   interrupted = false;
   private tokenIndex = new Map<string, number>();
   private toolStarts = new Map<string, number>();
+  private requested = new Map<string, { name: string; input: unknown; at: number }>();
   private inFlight: PartialReply | null = null;
 
   map([mode, chunk]: StreamPart): RunEvent[] {
@@ -49,8 +50,11 @@ export class LangGraphStreamMapper {
           node === "__interrupt__" ? this.interrupts(update) : this.nodeMessages(node, (update as { messages?: unknown } | null)?.messages),
         );
       case "custom": {
-        const custom = chunk as { type?: unknown } | null;
-        return custom && typeof custom === "object" && custom.type === "doc" ? [{ ...(custom as object), type: "doc" }] : [];
+        const custom = chunk as { type?: unknown; id?: unknown; name?: unknown; input?: unknown } | null;
+        if (!custom || typeof custom !== "object") return [];
+        if (custom.type === "doc") return [{ ...(custom as object), type: "doc" }];
+        if (custom.type === "tool_start" && typeof custom.id === "string") return this.toolStart(custom.id, String(custom.name ?? ""), custom.input);
+        return [];
       }
       case "checkpoints": {
         const c = chunk as { config: { configurable?: { checkpoint_id?: string } }; values: { messages?: BaseMessage[] }; next: string[] };
@@ -98,7 +102,7 @@ export class LangGraphStreamMapper {
         if (this.inFlight?.messageId === m.id) this.inFlight = null;
         this.usage = addUsage(this.usage, (m as { usage_metadata?: Usage }).usage_metadata);
       }
-      if (role === "tool" && "tool_call_id" in m) events.push(this.toolEnd(m as BaseMessage & { tool_call_id: string; status?: string }));
+      if (role === "tool" && "tool_call_id" in m) events.push(...this.toolEnd(m as BaseMessage & { tool_call_id: string; status?: string }));
       events.push({
         type: "message",
         id: m.id ?? `${node}-${i}`,
@@ -108,19 +112,33 @@ export class LangGraphStreamMapper {
         ...("tool_call_id" in m && m.tool_call_id ? { tool_call_id: String(m.tool_call_id) } : {}),
         ...(m.name ? { name: m.name } : {}),
       });
-      // The tool node starts on the model's request; its timing runs from here to the result.
-      for (const call of toolCalls ?? []) {
-        this.toolStarts.set(call.id, performance.now());
-        events.push({ type: "tool_start", id: call.id, name: call.name, input: call.args });
-      }
+      // Requested, not started: a tool may wait for approval. tool_start comes when it starts.
+      for (const call of toolCalls ?? []) this.requested.set(call.id, { name: call.name, input: call.args, at: performance.now() });
       return events;
     });
   }
 
-  private toolEnd(m: BaseMessage & { tool_call_id: string; status?: string }): RunEvent {
-    const started = this.toolStarts.get(m.tool_call_id);
-    this.toolStarts.delete(m.tool_call_id);
-    const base = { type: "tool_end" as const, id: m.tool_call_id, name: m.name ?? "", duration_ms: started === undefined ? 0 : Math.round(performance.now() - started) };
-    return m.status === "error" ? { ...base, error: messageText(m) } : { ...base, output: messageText(m) };
+  /** A tool starting, as the graph reports it on the custom stream (the chat graph does). */
+  private toolStart(id: string, name: string, input: unknown): RunEvent[] {
+    if (this.toolStarts.has(id)) return [];
+    this.toolStarts.set(id, performance.now());
+    return [{ type: "tool_start", id, name, input }];
+  }
+
+  /**
+   * A tool's result. A graph that does not report tool starts gets its tool_start here, just
+   * before the tool_end, timed from the model's request.
+   */
+  private toolEnd(m: BaseMessage & { tool_call_id: string; status?: string }): RunEvent[] {
+    const id = m.tool_call_id;
+    const requested = this.requested.get(id);
+    // (The input is null when the request came in an earlier run, as with a rejected call on resume.)
+    const late = this.toolStarts.has(id) ? [] : this.toolStart(id, m.name ?? requested?.name ?? "", requested?.input ?? null);
+    if (late.length && requested) this.toolStarts.set(id, requested.at);
+    const started = this.toolStarts.get(id)!;
+    this.toolStarts.delete(id);
+    this.requested.delete(id);
+    const base = { type: "tool_end" as const, id, name: m.name ?? requested?.name ?? "", duration_ms: Math.round(performance.now() - started) };
+    return [...late, m.status === "error" ? { ...base, error: messageText(m) } : { ...base, output: messageText(m) }];
   }
 }
