@@ -88,6 +88,7 @@ export class RunManager {
     const claim = () =>
       this.runs.claim({
         runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, assistantVersion, workerId: this.deps.workerId, metadata: {},
+        requireStatus: request.resume !== undefined ? "interrupted" : undefined,
         newThread: existing ? undefined : { userId: request.owner.userId, metadata: request.threadMetadata ?? {} },
       });
     const claimOrGone = () =>
@@ -102,6 +103,10 @@ export class RunManager {
       // Shutdown began while the claim waited: give the slot back rather than start on a closing pool.
       await this.runs.unclaim(runId, threadId, existing?.status ?? null);
       throw shuttingDown();
+    }
+    if (!claimed.ok && claimed.runningRunId === null && request.resume !== undefined) {
+      // Another resume took the decision and finished between our read and our claim.
+      throw new AppError("conflict", `Thread ${threadId} is no longer waiting for a decision: there is nothing to resume.`);
     }
     if (!claimed.ok) {
       throw new AppError("conflict", `Thread ${threadId} already has a run in progress (${claimed.runningRunId}); wait for it to end or cancel it.`, { running_run_id: claimed.runningRunId });

@@ -26,6 +26,8 @@ export interface ClaimInput {
   assistantVersion?: number | null;
   workerId: number;
   metadata: Record<string, unknown>;
+  /** Claim only a thread with this status (a resume needs one still `interrupted`). */
+  requireStatus?: "interrupted";
   /** Set when the thread does not exist yet: it is created, busy, with the run. */
   newThread?: { userId: string; metadata: Record<string, unknown> };
 }
@@ -39,6 +41,7 @@ export class RunRepository {
     const { rows } = await this.db.query(sql.CLAIM_RUN, [
       input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.workerId, input.metadata,
       input.newThread?.userId ?? null, input.newThread?.metadata ?? {}, Boolean(input.newThread), input.assistantVersion ?? null,
+      input.requireStatus ?? null,
     ]);
     return rows[0].run_id ? { ok: true } : { ok: false, runningRunId: rows[0].running_run_id };
   }

@@ -1,8 +1,9 @@
 import { WORKER_LOCK_CLASS } from "./worker-lease.js";
 
 /**
- * Takes the thread's run slot in one statement, creating the thread first when $10 says it is new.
- * Returns the new run's id, or null and the id of the run that holds the slot.
+ * Takes the thread's run slot in one statement, creating the thread first when $10 says it is new,
+ * and only if the thread has status $12 when that is given. Returns the new run's id, or null and
+ * the id of the run that holds the slot (null too when the status did not match).
  */
 export const CLAIM_RUN = `
   WITH new_thread AS (
@@ -11,7 +12,9 @@ export const CLAIM_RUN = `
     RETURNING thread_id
   ), run AS (
     INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy, worker_id, metadata, started_at)
-    VALUES ($1, $2, $3, $4, $5, $11, 'running', 'reject', $6, $7, now())
+    SELECT $1, $2, $3, $4, $5, $11, 'running', 'reject', $6, $7, now()
+    -- A resume ($12 = 'interrupted') claims only a thread still waiting: checked here, not before.
+    WHERE $12::text IS NULL OR EXISTS (SELECT 1 FROM threads WHERE thread_id = $2 AND status = $12::text)
     ON CONFLICT (thread_id) WHERE status = 'running' DO NOTHING
     RETURNING run_id
   ), busy AS (
