@@ -3,6 +3,8 @@ import express, { type Express } from "express";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
+import { stateRoutes } from "./agent-api/state-routes.js";
+import { agentApiRoutes } from "./agent-api/agent-api-routes.js";
 import { AssistantRepository } from "./assistants/assistant-repository.js";
 import type { ApiKeyIdentity } from "./config.js";
 import { ConversationRepository } from "./conversations/conversation-repository.js";
@@ -67,6 +69,13 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool) }));
+  // LangGraph Agent Server API (for @langchain/langgraph-sdk): thread state and history.
+  app.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
+  // The LangGraph Agent Server's routes (no /api prefix), for the official LangGraph client.
+  app.use(agentApiRoutes({
+    runs: deps.runs, branches: deps.branches, graphs: deps.graphs,
+    conversations: new ConversationRepository(deps.pool), assistants: new AssistantRepository(deps.pool),
+  }));
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));
   app.use(problemHandler(deps.logger));
   return app;

@@ -197,6 +197,27 @@ export class ConversationRepository {
     ]);
   }
 
+  /** An empty thread for the owner; null when the id is already taken (by this owner or another). */
+  async createThread(input: { threadId: string; owner: Owner; graphId: string; assistantId: string; metadata: Record<string, unknown> }): Promise<ThreadRow | null> {
+    const { rows } = await this.pool.query(sql.INSERT_THREAD, [
+      input.threadId, input.owner.tenantId, input.owner.userId, input.graphId, input.assistantId, input.metadata,
+    ]);
+    return rows[0] ? toThread(rows[0]) : null;
+  }
+
+  /** The Agent Server API's thread search: its filters, sort and offset paging. */
+  async searchAgentThreads(owner: Owner, filters: AgentThreadFilters, page: AgentThreadPage): Promise<ThreadRow[]> {
+    const { rows } = await this.pool.query(sql.searchAgentThreads(page.sortBy, page.sortOrder), [
+      ...agentFilterParams(owner, filters), page.limit, page.offset,
+    ]);
+    return rows.map(toThread);
+  }
+
+  async countAgentThreads(owner: Owner, filters: AgentThreadFilters): Promise<number> {
+    const { rows } = await this.pool.query(sql.COUNT_AGENT_THREADS, agentFilterParams(owner, filters));
+    return rows[0].total;
+  }
+
   /** Of the given threads, those whose mirror is behind their newest checkpoint, with that checkpoint. */
   async staleThreads(threadIds: string[]): Promise<{ threadId: string; checkpointId: string }[]> {
     if (threadIds.length === 0) return [];
@@ -204,6 +225,24 @@ export class ConversationRepository {
     return rows.map((r) => ({ threadId: r.thread_id, checkpointId: r.checkpoint_id }));
   }
 }
+
+/** The Agent Server API's thread filters; `metadata.graph_id` matches the thread's graph. */
+export interface AgentThreadFilters {
+  status?: ThreadStatus;
+  metadata?: Record<string, unknown>;
+  ids?: string[];
+}
+
+export interface AgentThreadPage {
+  limit: number;
+  offset: number;
+  sortBy: keyof typeof sql.AGENT_THREAD_SORTS;
+  sortOrder: "asc" | "desc";
+}
+
+const agentFilterParams = (owner: Owner, f: AgentThreadFilters) => [
+  owner.tenantId, owner.userId, f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.ids ?? null,
+];
 
 const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.q ?? null];
 

@@ -202,3 +202,35 @@ export const SELECT_STALE_THREAD = `
     ORDER BY checkpoint_id DESC LIMIT 1
   ) c ON true
   WHERE t.thread_id = ANY($1::uuid[]) AND t.head_checkpoint_id IS DISTINCT FROM c.checkpoint_id`;
+
+/** An empty thread created through the Agent Server API; no row when the id is taken, by anyone. */
+export const INSERT_THREAD = `
+  INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata)
+  VALUES ($1, $2, $3, $4, $5, $6)
+  ON CONFLICT (thread_id) DO NOTHING
+  RETURNING ${THREAD_COLUMNS}`;
+
+/**
+ * The Agent Server's thread filters on the owner's ($1, $2) threads: status ($3), metadata
+ * containing a JSON object ($4), and a list of ids ($5). Its `graph_id` key is our graph_id column,
+ * which the API shows inside metadata, so a thread created by /api/chat matches it too.
+ */
+const AGENT_THREAD_FILTERS = `tenant_id = $1 AND user_id = $2
+    AND ($3::text IS NULL OR status = $3)
+    AND ($4::jsonb IS NULL OR metadata @> ($4::jsonb - 'graph_id'))
+    AND ($4::jsonb ->> 'graph_id' IS NULL OR graph_id = $4::jsonb ->> 'graph_id')
+    AND ($5::uuid[] IS NULL OR thread_id = ANY($5::uuid[]))`;
+
+export const AGENT_THREAD_SORTS = { thread_id: "thread_id", status: "status", created_at: "created_at", updated_at: "updated_at" } as const;
+
+/**
+ * A page of the Agent Server's thread search. It pages by offset because the wire protocol does
+ * (the official client sends `offset`); the owner index bounds what the offset walks over.
+ */
+export const searchAgentThreads = (sortBy: keyof typeof AGENT_THREAD_SORTS, order: "asc" | "desc") => `
+  SELECT ${THREAD_COLUMNS} FROM threads
+  WHERE ${AGENT_THREAD_FILTERS}
+  ORDER BY ${AGENT_THREAD_SORTS[sortBy]} ${order === "asc" ? "ASC" : "DESC"}, thread_id ${order === "asc" ? "ASC" : "DESC"}
+  LIMIT $6 OFFSET $7`;
+
+export const COUNT_AGENT_THREADS = `SELECT count(*)::int AS total FROM threads WHERE ${AGENT_THREAD_FILTERS}`;

@@ -1,12 +1,12 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import type pg from "pg";
-import { ConversationRepository, type ThreadStatus } from "../conversations/conversation-repository.js";
+import type { ThreadStatus } from "../conversations/conversation-repository.js";
 import { toMessageRows } from "../conversations/message-row.js";
 import { type NewMessage, toLangChainMessage } from "../conversations/to-langchain-message.js";
-import { inTransaction } from "../db/queryable.js";
-import { AppError, type InvalidField, notFound } from "../errors.js";
+import { AppError, type InvalidField } from "../errors.js";
 import { endingNode } from "./ending-node.js";
 import type { AnyGraph } from "./graph-registry.js";
+import { withThreadSlot } from "./with-thread-slot.js";
 
 /**
  * Writes a client's messages into a thread's checkpoint state and its mirror without running the
@@ -22,14 +22,8 @@ export async function appendMessages(pool: pg.Pool, graph: AnyGraph, threadId: s
   const written = messages.map(toLangChainMessage);
   const ids = written.map((m) => m.id!);
   requireDistinct(ids);
-  return inTransaction(pool, async (client) => {
-    const conversations = new ConversationRepository(client);
-    const slot = await conversations.lockThread(threadId);
-    if (!slot) throw notFound("Thread", threadId);
-    if (slot.runningRunId) {
-      throw new AppError("conflict", `Thread ${threadId} has a run in progress (${slot.runningRunId}); wait for it to end or cancel it.`, { running_run_id: slot.runningRunId });
-    }
-    if (slot.status === "interrupted") {
+  return withThreadSlot(pool, threadId, async (conversations, status) => {
+    if (status === "interrupted") {
       // Written as the ending node, the messages would silently drop the pending decision.
       throw new AppError("conflict", `Thread ${threadId} is waiting for a human decision; resume it before adding messages.`);
     }
@@ -42,7 +36,7 @@ export async function appendMessages(pool: pg.Pool, graph: AnyGraph, threadId: s
     await graph.updateState(config, { messages: written }, endingNode(graph));
     const state = await graph.getState(config);
     const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
-    await conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, statusAfter(slot.status));
+    await conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, statusAfter(status));
     return ids;
   });
 }

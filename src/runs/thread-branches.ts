@@ -6,6 +6,7 @@ import { HistoryRepository, nextNodes } from "../conversations/history-repositor
 import { langchainMessageJson } from "../conversations/langchain-message-json.js";
 import { toMessageRows } from "../conversations/message-row.js";
 import { inTransaction } from "../db/queryable.js";
+import { withThreadSlot } from "./with-thread-slot.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
 import type { AnyGraph, GraphRegistry } from "./graph-registry.js";
@@ -85,9 +86,9 @@ export class ThreadBranches {
   async switchHead(thread: ThreadRow, checkpointId: string): Promise<void> {
     await this.requireCheckpoint(thread.threadId, checkpointId);
     const graph = this.deps.graphs.get(thread.graphId);
-    await this.withThreadLocked(thread, async (client) => {
+    await withThreadSlot(this.deps.pool, thread.threadId, async (conversations) => {
       await graph.updateState({ configurable: { thread_id: thread.threadId, checkpoint_id: checkpointId } }, undefined, "__copy__");
-      await this.project(graph, thread.threadId, new ConversationRepository(client), thread.status === "interrupted" ? "interrupted" : "idle");
+      await this.project(graph, thread.threadId, conversations, "idle");
     });
   }
 
@@ -120,17 +121,6 @@ export class ThreadBranches {
 
   private async requireCheckpoint(threadId: string, checkpointId: string): Promise<void> {
     if (!(await this.history.checkpointExists(threadId, checkpointId))) throw notFound("Checkpoint", checkpointId);
-  }
-
-  private async withThreadLocked(thread: ThreadRow, fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    await inTransaction(this.deps.pool, async (client) => {
-      const slot = await new ConversationRepository(client).lockThread(thread.threadId);
-      if (!slot) throw notFound("Thread", thread.threadId);
-      if (slot.runningRunId) {
-        throw new AppError("conflict", `Thread ${thread.threadId} has a run in progress (${slot.runningRunId}); wait for it to end.`, { running_run_id: slot.runningRunId });
-      }
-      await fn(client);
-    });
   }
 }
 

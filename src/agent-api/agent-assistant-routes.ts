@@ -1,0 +1,58 @@
+import { Router } from "express";
+import { z } from "zod";
+import type { AssistantRepository } from "../assistants/assistant-repository.js";
+import { validate } from "../http/validate.js";
+import type { GraphRegistry } from "../runs/graph-registry.js";
+import { AgentAssistants } from "./agent-assistants.js";
+import { graphSchemas } from "./graph-schemas.js";
+
+const ASSISTANT_FIELDS = ["assistant_id", "graph_id", "name", "description", "config", "context", "created_at", "updated_at", "metadata", "version"] as const;
+
+// Not strict: the official client sends every field it knows, and newer clients know more.
+const searchBody = z.object({
+  graph_id: z.string().min(1).max(100).optional(),
+  name: z.string().max(200).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  limit: z.number().int().min(1).max(1000).default(10),
+  offset: z.number().int().min(0).max(100_000).default(0),
+  select: z.array(z.enum(ASSISTANT_FIELDS)).optional(),
+});
+const graphQuery = z.object({
+  xray: z.union([z.enum(["true", "false"]).transform((v) => v === "true"), z.coerce.number().int().min(0).max(100)]).optional(),
+});
+
+/** The Agent Server's read routes for assistants: each graph, and the tenant's stored assistants. */
+export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: AssistantRepository }): Router {
+  const assistants = new AgentAssistants(deps.graphs, deps.assistants);
+  const router = Router();
+
+  router.post("/assistants/search", async (req, res) => {
+    const body = validate(searchBody, req.body);
+    const found = await assistants.search(res.locals.owner.tenantId, {
+      graphId: body.graph_id, name: body.name, metadata: body.metadata, limit: body.limit, offset: body.offset,
+    });
+    // The Agent Server's paging headers: a full page may have a next one.
+    if (found.length === body.limit) res.set("X-Pagination-Next", String(body.offset + found.length));
+    res.set("X-Pagination-Total", String(body.offset + found.length + (found.length === body.limit ? 1 : 0)));
+    res.json(found.map(({ json }) => (body.select ? Object.fromEntries(Object.entries(json).filter(([k]) => body.select!.includes(k as never))) : json)));
+  });
+
+  router.get("/assistants/:id", async (req, res) => {
+    res.json((await assistants.resolve(res.locals.owner.tenantId, req.params.id)).json);
+  });
+
+  router.get("/assistants/:id/graph", async (req, res) => {
+    const { xray } = validate(graphQuery, req.query, "query");
+    const assistant = await assistants.resolve(res.locals.owner.tenantId, req.params.id);
+    const graph = deps.graphs.get(assistant.json.graph_id);
+    const drawable = await graph.getGraphAsync({ configurable: assistant.configurable ?? {}, xray: xray || undefined });
+    res.json(drawable.toJSON());
+  });
+
+  router.get("/assistants/:id/schemas", async (req, res) => {
+    const { json } = await assistants.resolve(res.locals.owner.tenantId, req.params.id);
+    res.json(graphSchemas(json.graph_id, deps.graphs.get(json.graph_id), deps.graphs.capabilitiesOf(json.graph_id)));
+  });
+
+  return router;
+}

@@ -1,0 +1,57 @@
+import type { AssistantRepository } from "../assistants/assistant-repository.js";
+import { notFound } from "../errors.js";
+import type { GraphRegistry } from "../runs/graph-registry.js";
+import { type AgentAssistant, graphAssistant, metadataMatches, storedAssistant } from "./assistant-object.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PAGE = 100;
+
+export interface AssistantSearch {
+  graphId?: string;
+  name?: string;
+  metadata?: Record<string, unknown>;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * The assistants the Agent Server API sees: each graph (by its graph id or the UUID5 the Agent
+ * Server derives from it) and the tenant's stored assistants.
+ */
+export class AgentAssistants {
+  private readonly since = new Date();
+
+  constructor(private readonly graphs: GraphRegistry, private readonly stored: AssistantRepository) {}
+
+  async resolve(tenantId: string, id: string): Promise<AgentAssistant> {
+    const graphId = this.graphs.ids().find((g) => g === id || graphAssistant(g, this.since).json.assistant_id === id.toLowerCase());
+    if (graphId) return graphAssistant(graphId, this.since);
+    const assistant = UUID.test(id) ? await this.stored.find(tenantId, id) : null;
+    if (!assistant) throw notFound("Assistant", id);
+    return storedAssistant(assistant);
+  }
+
+  /**
+   * The graphs first, then stored assistants newest first. The wire protocol pages by offset; the
+   * stored ones are read by keyset pages and the offset counted over the matches, so an offset
+   * lands where it should even when filters skip rows.
+   */
+  async search(tenantId: string, query: AssistantSearch): Promise<AgentAssistant[]> {
+    const wanted = query.offset + query.limit;
+    const matches = this.graphs.ids().map((g) => graphAssistant(g, this.since)).filter((a) => passes(a, query));
+    let cursor: string | undefined;
+    while (matches.length < wanted) {
+      const page = await this.stored.list(tenantId, { limit: PAGE, cursor });
+      matches.push(...page.items.map(storedAssistant).filter((a) => passes(a, query)));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    return matches.slice(query.offset, wanted);
+  }
+}
+
+function passes({ json }: AgentAssistant, query: AssistantSearch): boolean {
+  return (query.graphId === undefined || json.graph_id === query.graphId)
+    && (query.name === undefined || json.name.toLowerCase().includes(query.name.toLowerCase()))
+    && metadataMatches(json.metadata, query.metadata);
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from "node:crypto";
+import { Router } from "express";
+import { z } from "zod";
+import type { ConversationRepository, Owner, ThreadRow } from "../conversations/conversation-repository.js";
+import { AppError } from "../errors.js";
+import { containsNul, requireJsonBody, validate } from "../http/validate.js";
+import type { GraphRegistry } from "../runs/graph-registry.js";
+import type { RunManager } from "../runs/run-manager.js";
+import type { ThreadBranches } from "../runs/thread-branches.js";
+import { selectFields, threadObject } from "./thread-object.js";
+
+export interface AgentThreadDeps {
+  runs: RunManager;
+  branches: ThreadBranches;
+  graphs: GraphRegistry;
+  conversations: ConversationRepository;
+}
+
+const STATUSES = ["idle", "busy", "interrupted", "error"] as const;
+const THREAD_FIELDS = ["thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "config", "status", "values", "interrupts"] as const;
+const metadata = z.record(z.string(), z.unknown()).refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
+const unsupported = (what: string) => z.undefined({ error: `${what} is not supported by this server` }).optional();
+const params = z.object({ id: z.uuid("must be a UUID") });
+
+// Not strict: the official client sends every field it knows, and newer clients know more. Fields
+// whose meaning we do not implement are refused rather than ignored.
+const createBody = z.object({
+  thread_id: z.uuid("must be a UUID").optional(),
+  metadata: metadata.default({}),
+  if_exists: z.enum(["raise", "do_nothing"]).default("raise"),
+  supersteps: unsupported("supersteps"),
+  ttl: unsupported("ttl"),
+});
+const filters = {
+  metadata: metadata.optional(),
+  status: z.enum(STATUSES).optional(),
+  values: unsupported("a values filter"),
+};
+const searchBody = z.object({
+  ...filters,
+  ids: z.array(z.uuid("must be a UUID")).max(1000).optional(),
+  limit: z.number().int().min(1).max(1000).default(10),
+  offset: z.number().int().min(0).max(100_000).default(0),
+  sort_by: z.enum(["thread_id", "status", "created_at", "updated_at"]).default("created_at"),
+  sort_order: z.enum(["asc", "desc"]).default("desc"),
+  select: z.array(z.enum(THREAD_FIELDS)).optional(),
+  extract: unsupported("extract"),
+});
+const countBody = z.object(filters);
+const patchBody = z.object({ metadata: metadata.optional(), ttl: unsupported("ttl") });
+
+/**
+ * The Agent Server's thread routes on our threads: the same rows `/api/threads` lists, owned by the
+ * caller's key. A thread created here without a graph is the default graph's ("chat") until a run
+ * names another; the graph id lives in our column and shows in metadata as `graph_id`.
+ */
+export function agentThreadRoutes(deps: AgentThreadDeps): Router {
+  const router = Router();
+  const show = (thread: ThreadRow) => threadObject(thread, deps.graphs.get(thread.graphId));
+
+  router.post("/threads", requireJsonBody, async (req, res) => {
+    const body = validate(createBody, req.body);
+    const owner: Owner = res.locals.owner;
+    const { graph_id: graphId = deps.graphs.defaultGraphId, ...rest } = body.metadata;
+    if (typeof graphId !== "string" || !deps.graphs.has(graphId)) {
+      throw invalid("metadata.graph_id", `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}`);
+    }
+    const threadId = body.thread_id ?? randomUUID();
+    const created = await deps.conversations.createThread({ threadId, owner, graphId, assistantId: graphId, metadata: rest });
+    if (created) return void res.json(await show(created));
+    // Another owner's thread with this id exists as far as a conflict goes, and no further.
+    const existing = await deps.conversations.findThread(threadId, owner);
+    if (!existing || body.if_exists === "raise") throw new AppError("conflict", `Thread ${threadId} already exists.`);
+    res.json(await show(existing));
+  });
+
+  router.post("/threads/search", requireJsonBody, async (req, res) => {
+    const body = validate(searchBody, req.body);
+    const threads = await deps.conversations.searchAgentThreads(res.locals.owner, body, {
+      limit: body.limit, offset: body.offset, sortBy: body.sort_by, sortOrder: body.sort_order,
+    });
+    // Reading the state is the costly part: skipped when the fields that need it are not selected.
+    const needsState = !body.select || body.select.some((f) => f === "values" || f === "interrupts" || f === "state_updated_at");
+    const shown = await Promise.all(threads.map(async (t) => selectFields(needsState ? await show(t) : stateless(t), body.select)));
+    if (threads.length === body.limit) res.set("X-Pagination-Next", String(body.offset + threads.length));
+    res.set("X-Pagination-Total", String(body.offset + threads.length + (threads.length === body.limit ? 1 : 0)));
+    res.json(shown);
+  });
+
+  router.post("/threads/count", requireJsonBody, async (req, res) => {
+    res.json(await deps.conversations.countAgentThreads(res.locals.owner, validate(countBody, req.body)));
+  });
+
+  router.get("/threads/:id", async (req, res) => {
+    const { id } = validate(params, req.params, "path");
+    res.json(await show(await deps.runs.findThread(id, res.locals.owner)));
+  });
+
+  // Metadata is merged key by key, and a key sent as null is removed, as on /api/threads.
+  router.patch("/threads/:id", requireJsonBody, async (req, res) => {
+    const { id } = validate(params, req.params, "path");
+    const body = validate(patchBody, req.body);
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const { graph_id: graphId, ...rest } = body.metadata ?? {};
+    if (graphId !== undefined && graphId !== thread.graphId) {
+      // The checkpoints hold this graph's state; another graph could not read them.
+      throw invalid("metadata.graph_id", `cannot be changed; the thread belongs to graph ${thread.graphId}`);
+    }
+    const updated = Object.keys(rest).length ? await deps.conversations.updateThread(id, res.locals.owner, { metadata: rest }) : thread;
+    res.json(await show(updated ?? thread));
+  });
+
+  router.delete("/threads/:id", async (req, res) => {
+    const { id } = validate(params, req.params, "path");
+    await deps.runs.deleteThread(id, res.locals.owner);
+    res.status(204).end();
+  });
+
+  // A copy is a fork at the head: checkpoints and mirror, for the same owner. Unlike the JS server
+  // (409), a missing thread is a 404, as on the Python one.
+  router.post("/threads/:id/copy", async (req, res) => {
+    const { id } = validate(params, req.params, "path");
+    const owner: Owner = res.locals.owner;
+    const thread = await deps.runs.findThread(id, owner);
+    const copy = thread.headCheckpointId
+      ? await deps.branches.fork(thread, owner)
+      : await deps.conversations.createThread({
+          threadId: randomUUID(), owner, graphId: thread.graphId, assistantId: thread.assistantId,
+          metadata: { ...thread.metadata, forked_from: thread.threadId },
+        });
+    if (!copy) throw new Error("a fresh thread id was taken");
+    res.json(await show(copy));
+  });
+
+  return router;
+}
+
+/** A thread without reading its state: for searches that select none of the state's fields. */
+function stateless(thread: ThreadRow) {
+  return {
+    thread_id: thread.threadId, created_at: thread.createdAt.toISOString(), updated_at: thread.updatedAt.toISOString(),
+    metadata: { ...thread.metadata, graph_id: thread.graphId }, status: thread.status, config: {},
+  };
+}
+
+function invalid(name: string, reason: string): AppError {
+  return new AppError("invalid_request", `Invalid body: ${name}: ${reason}`, { fields: [{ name, reason }] });
+}

@@ -1,0 +1,127 @@
+import { Router } from "express";
+import type pg from "pg";
+import { z } from "zod";
+import { HistoryRepository } from "../conversations/history-repository.js";
+import type { ThreadRow } from "../conversations/conversation-repository.js";
+import { notFound } from "../errors.js";
+import { containsNul, requireJsonBody, validate } from "../http/validate.js";
+import type { GraphRegistry } from "../runs/graph-registry.js";
+import type { RunManager } from "../runs/run-manager.js";
+import { threadStateObject } from "./thread-state-object.js";
+import { updateThreadState } from "./update-thread-state.js";
+
+export interface StateRoutesDeps {
+  pool: pg.Pool;
+  runs: RunManager;
+  graphs: GraphRegistry;
+}
+
+const threadParams = z.object({ id: z.uuid("must be a UUID") });
+const checkpointId = z.string().regex(/^[0-9a-f-]{36}$/, "must be a checkpoint id");
+const subgraphsQuery = z.strictObject({ subgraphs: z.enum(["true", "false"], "must be true or false").optional() });
+// Our graphs have no subgraphs yet, so only the root namespace addresses a checkpoint.
+const checkpointConfig = z.strictObject({
+  thread_id: z.string().optional(),
+  checkpoint_ns: z.literal("", "only the root namespace (\"\") is supported").optional(),
+  checkpoint_id: checkpointId.optional(),
+  checkpoint_map: z.record(z.string(), z.unknown()).nullish(),
+});
+// `before` comes as a checkpoint id, a CheckpointConfig (Python SDK), or a RunnableConfig (JS SDK).
+const before = z.union([
+  checkpointId,
+  z.object({ checkpoint_id: checkpointId }),
+  z.object({ configurable: z.object({ checkpoint_id: checkpointId }) }),
+]);
+const historyBody = z.strictObject({
+  limit: z.number().int().min(1).max(1000).default(10),
+  before: before.nullish(),
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+  checkpoint: checkpointConfig.nullish(),
+});
+const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(10), before: checkpointId.optional() });
+const updateBody = z.strictObject({
+  values: z.record(z.string(), z.unknown()).nullish().refine((v) => !containsNul(v), "must not contain NUL characters"),
+  as_node: z.string().min(1).max(200).optional(),
+  checkpoint: checkpointConfig.nullish(),
+  checkpoint_id: checkpointId.nullish(),
+});
+
+/**
+ * The LangGraph Agent Server's state routes, for `@langchain/langgraph-sdk`'s `threads.getState`,
+ * `getHistory` and `updateState`: the compiled graph's own snapshots in the Agent Server's shape.
+ * Our `/api/threads/:id/history` reads the index instead; this walks checkpoints, as the SDK expects.
+ */
+export function stateRoutes(deps: StateRoutesDeps): Router {
+  const router = Router();
+  const history = new HistoryRepository(deps.pool);
+
+  const stateAt = async (thread: ThreadRow, at: string | undefined, subgraphs: boolean) => {
+    if (at && !(await history.checkpointExists(thread.threadId, at))) throw notFound("Checkpoint", at);
+    const config = { configurable: { thread_id: thread.threadId, checkpoint_ns: "", ...(at ? { checkpoint_id: at } : {}) } };
+    return threadStateObject(await deps.graphs.get(thread.graphId).getState(config, { subgraphs }));
+  };
+
+  const historyOf = async (thread: ThreadRow, options: { limit: number; before?: string; metadata?: Record<string, unknown> | null; at?: string }) => {
+    const graph = deps.graphs.get(thread.graphId);
+    const config = { configurable: { thread_id: thread.threadId, checkpoint_ns: "", ...(options.at ? { checkpoint_id: options.at } : {}) } };
+    const states = [];
+    const listing = graph.getStateHistory(config, {
+      limit: options.limit,
+      ...(options.before ? { before: { configurable: { checkpoint_id: options.before } } } : {}),
+      ...(options.metadata ? { filter: options.metadata } : {}),
+    });
+    for await (const snapshot of listing) states.push(threadStateObject(snapshot));
+    return states;
+  };
+
+  router.get("/threads/:id/state", async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const { subgraphs } = validate(subgraphsQuery, req.query, "query");
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    res.json(await stateAt(thread, undefined, subgraphs === "true"));
+  });
+
+  // Deprecated in the SDK in favour of POST /state/checkpoint, which it still uses for a string id.
+  router.get("/threads/:id/state/:checkpoint_id", async (req, res) => {
+    const { id, checkpoint_id } = validate(threadParams.extend({ checkpoint_id: checkpointId }), req.params, "path");
+    const { subgraphs } = validate(subgraphsQuery, req.query, "query");
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    res.json(await stateAt(thread, checkpoint_id, subgraphs === "true"));
+  });
+
+  router.post("/threads/:id/state/checkpoint", requireJsonBody, async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const body = validate(z.strictObject({ checkpoint: checkpointConfig, subgraphs: z.boolean().nullish() }), req.body);
+    const query = validate(subgraphsQuery, req.query, "query");
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    res.json(await stateAt(thread, body.checkpoint.checkpoint_id, Boolean(body.subgraphs) || query.subgraphs === "true"));
+  });
+
+  router.post("/threads/:id/state", requireJsonBody, async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const body = validate(updateBody, req.body);
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const from = body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? undefined;
+    if (from && !(await history.checkpointExists(id, from))) throw notFound("Checkpoint", from);
+    const checkpoint = await updateThreadState(deps.pool, deps.graphs.get(thread.graphId), id, { values: body.values ?? null, asNode: body.as_node, checkpointId: from });
+    res.json({ checkpoint });
+  });
+
+  router.get("/threads/:id/history", async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const query = validate(historyQuery, req.query, "query");
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    res.json(await historyOf(thread, query));
+  });
+
+  router.post("/threads/:id/history", requireJsonBody, async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const body = validate(historyBody, req.body);
+    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const b = body.before;
+    const beforeId = b == null ? undefined : typeof b === "string" ? b : "configurable" in b ? b.configurable.checkpoint_id : b.checkpoint_id;
+    res.json(await historyOf(thread, { limit: body.limit, before: beforeId, metadata: body.metadata, at: body.checkpoint?.checkpoint_id }));
+  });
+
+  return router;
+}

@@ -1,0 +1,48 @@
+import type pg from "pg";
+import { withThreadSlot } from "../runs/with-thread-slot.js";
+import { toMessageRows } from "../conversations/message-row.js";
+import { AppError } from "../errors.js";
+import type { AnyGraph } from "../runs/graph-registry.js";
+import { checkpointObject, type CheckpointObject } from "./thread-state-object.js";
+
+export interface StateUpdate {
+  values: Record<string, unknown> | null;
+  asNode?: string;
+  /** Update from this checkpoint instead of the head: the new checkpoint starts a new head branch. */
+  checkpointId?: string;
+}
+
+/**
+ * The Agent Server's `updateState`: writes values into a thread's checkpoint state as if `asNode`
+ * had just run, then projects the new head into the mirror. Like `appendMessages`, it holds the
+ * thread's row lock (the run slot) throughout and refuses with 409 while a run is active. Unlike
+ * it, an interrupted thread may be updated: Agent Server clients edit paused state this way, and
+ * the thread's status afterwards follows the new checkpoint (interrupted only if it still pauses).
+ */
+export async function updateThreadState(pool: pg.Pool, graph: AnyGraph, threadId: string, update: StateUpdate): Promise<CheckpointObject> {
+  return withThreadSlot(pool, threadId, async (conversations) => {
+    const at = { configurable: { thread_id: threadId, checkpoint_ns: "", ...(update.checkpointId ? { checkpoint_id: update.checkpointId } : {}) } };
+    const written = await graph.updateState(at, update.values ?? undefined, update.asNode).catch(asClientError);
+    const head = await graph.getState({ configurable: { thread_id: threadId } });
+    const headId = (head.config.configurable?.checkpoint_id as string | undefined) ?? null;
+    const paused = head.tasks.some((t) => t.interrupts.length > 0);
+    await conversations.project(threadId, toMessageRows(head.values.messages ?? []), headId, paused ? "interrupted" : "idle");
+    const checkpoint = checkpointObject(written);
+    if (!checkpoint) throw new Error(`updateState on ${threadId} returned no checkpoint`);
+    return checkpoint;
+  });
+}
+
+/**
+ * LangGraph's own refusals of an update are the client's doing (an unknown `as_node`, an ambiguous
+ * update with no `as_node`, a message it cannot coerce): a 400, not a 500.
+ */
+function asClientError(err: unknown): never {
+  const e = err as { name?: string; lc_error_code?: string; message?: string };
+  if (e?.name === "InvalidUpdateError" || e?.lc_error_code === "INVALID_GRAPH_NODE_RETURN_VALUE" || e?.lc_error_code === "MESSAGE_COERCION_FAILURE") {
+    throw new AppError("invalid_request", `The update was refused: ${e.message ?? String(err)}`, {
+      fields: [/\bnode\b/i.test(e.message ?? "") ? { name: "as_node", reason: "not a node this update can be written as" } : { name: "values", reason: "not an update this graph accepts" }],
+    });
+  }
+  throw err;
+}

@@ -1,0 +1,165 @@
+import { Client } from "@langchain/langgraph-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkpointObject } from "../src/agent-api/thread-state-object.js";
+import { wireJson } from "../src/agent-api/wire-json.js";
+import { chat } from "./helpers/sse-client.js";
+import { startTestService, type TestService } from "./helpers/test-service.js";
+
+const ALICE = { authorization: "Bearer key-aaaaaaaa" };
+
+// The LangGraph Agent Server state routes, driven by the official SDK client.
+describe("Agent Server state and history routes", () => {
+  let t: TestService;
+  let client: Client;
+  beforeAll(async () => {
+    t = await startTestService({ env: { API_KEYS: "key-aaaaaaaa:tenantA:alice,key-bbbbbbbb:tenantB:bob" } });
+    client = new Client({ apiUrl: t.url, apiKey: "key-aaaaaaaa" });
+  });
+  afterAll(() => t.close());
+
+  async function threadWithTwoTurns(): Promise<string> {
+    t.mock.script({ text: "First answer." });
+    const first = await chat(t.url, { message: "hello" }, ALICE);
+    const threadId = first.headers.get("x-thread-id")!;
+    t.mock.script({ text: "Second answer." });
+    await chat(t.url, { message: "again", thread_id: threadId }, ALICE);
+    return threadId;
+  }
+
+  const graph = () => t.service.graphs.get("chat");
+  const mirror = async (threadId: string) =>
+    (await (await fetch(`${t.url}/api/threads/${threadId}`, { headers: ALICE })).json()) as { messages: { role: string; content: string }[]; head_checkpoint_id: string };
+
+  it("getState returns the head state in the Agent Server shape, equal to the graph's own", async () => {
+    const threadId = await threadWithTwoTurns();
+    const state = await client.threads.getState<{ messages: Record<string, unknown>[] }>(threadId);
+    const own = await graph().getState({ configurable: { thread_id: threadId } });
+
+    expect(state.checkpoint).toEqual({ thread_id: threadId, checkpoint_ns: "", checkpoint_id: own.config.configurable!.checkpoint_id, checkpoint_map: null });
+    expect(state.parent_checkpoint).toEqual(checkpointObject(own.parentConfig));
+    expect(state.next).toEqual([]);
+    expect(state.tasks).toEqual([]);
+    expect(state.created_at).toBe(own.createdAt);
+    expect(state.metadata).toEqual(wireJson(own.metadata));
+    expect(state.values).toEqual(wireJson(own.values));
+    // Messages as LangChain dicts, the way the sample stream's `values` events carry them.
+    expect(state.values.messages.map((m) => [m.type, m.content])).toEqual([["human", "hello"], ["ai", "First answer."], ["human", "again"], ["ai", "Second answer."]]);
+    expect(state.values.messages[1]).toMatchObject({ id: expect.any(String), additional_kwargs: expect.any(Object), response_metadata: expect.any(Object), tool_calls: [], invalid_tool_calls: [] });
+    expect(state.values.messages[1]).not.toHaveProperty("lc");
+  });
+
+  it("getState at a checkpoint (string id and Checkpoint object) equals the graph's state there", async () => {
+    const threadId = await threadWithTwoTurns();
+    const older = [];
+    for await (const s of graph().getStateHistory({ configurable: { thread_id: threadId } })) older.push(s);
+    const target = older[2];
+    const id = target.config.configurable!.checkpoint_id as string;
+
+    const byId = await client.threads.getState(threadId, id);
+    const byObject = await client.threads.getState(threadId, { thread_id: threadId, checkpoint_ns: "", checkpoint_id: id, checkpoint_map: null });
+    expect(byId.checkpoint.checkpoint_id).toBe(id);
+    expect(byId.values).toEqual(wireJson(target.values));
+    expect(byId.next).toEqual(target.next);
+    expect(byId.tasks.map((task) => task.name)).toEqual(target.tasks.map((task) => task.name));
+    expect(byObject).toEqual(byId);
+  });
+
+  it("getHistory pages newest first with limit and before, like getStateHistory", async () => {
+    const threadId = await threadWithTwoTurns();
+    const own = [];
+    for await (const s of graph().getStateHistory({ configurable: { thread_id: threadId } })) own.push(s);
+    const ids = own.map((s) => s.config.configurable!.checkpoint_id);
+
+    const all = await client.threads.getHistory(threadId, { limit: 100 });
+    expect(all.map((s) => s.checkpoint.checkpoint_id)).toEqual(ids);
+    expect(all[0]).toEqual(await client.threads.getState(threadId));
+
+    const page1 = await client.threads.getHistory(threadId, { limit: 3 });
+    const page2 = await client.threads.getHistory(threadId, { limit: 3, before: { configurable: { checkpoint_id: page1.at(-1)!.checkpoint.checkpoint_id! } } });
+    expect([...page1, ...page2].map((s) => s.checkpoint.checkpoint_id)).toEqual(ids.slice(0, 6));
+
+    const viaGet = await (await fetch(`${t.url}/threads/${threadId}/history?limit=2&before=${ids[1]}`, { headers: ALICE })).json();
+    expect(viaGet.map((s: { checkpoint: { checkpoint_id: string } }) => s.checkpoint.checkpoint_id)).toEqual(ids.slice(2, 4));
+  });
+
+  it("updateState appends a message as the agent; the mirror then shows it", async () => {
+    const threadId = await threadWithTwoTurns();
+    const result = await client.threads.updateState(threadId, { values: { messages: [{ type: "ai", content: "A note from elsewhere.", id: "note-1" }] }, asNode: "agent" });
+    const head = await client.threads.getState<{ messages: Record<string, unknown>[] }>(threadId);
+    expect(result).toEqual({ checkpoint: head.checkpoint });
+    expect(head.next).toEqual([]);
+    expect(head.values.messages.at(-1)).toMatchObject({ type: "ai", content: "A note from elsewhere.", id: "note-1" });
+
+    const thread = await mirror(threadId);
+    expect(thread.head_checkpoint_id).toBe(head.checkpoint.checkpoint_id);
+    expect(thread.messages.map((m) => [m.role, m.content])).toEqual(head.values.messages.map((m) => [m.type === "human" ? "user" : "assistant", m.content]));
+  });
+
+  it("updateState from an older checkpoint makes a new head branch, and the mirror follows it", async () => {
+    const threadId = await threadWithTwoTurns();
+    const history = await client.threads.getHistory<{ messages: { content: string }[] }>(threadId, { limit: 100 });
+    const afterFirstTurn = history.find((s) => s.values.messages?.length === 2 && s.next.length === 0)!;
+
+    const result = await client.threads.updateState(threadId, { values: { messages: [{ type: "human", content: "a different second question" }] }, asNode: "agent", checkpointId: afterFirstTurn.checkpoint.checkpoint_id! });
+    const head = await client.threads.getState<{ messages: { content: string }[] }>(threadId);
+    // The SDK declares `Pick<Config, "configurable">`; the Agent Server answers `{checkpoint}`, as we do.
+    expect(result).toEqual({ checkpoint: head.checkpoint });
+    expect(head.parent_checkpoint?.checkpoint_id).toBe(afterFirstTurn.checkpoint.checkpoint_id);
+    expect(head.values.messages.map((m) => m.content)).toEqual(["hello", "First answer.", "a different second question"]);
+    expect((await mirror(threadId)).messages.map((m) => m.content)).toEqual(["hello", "First answer.", "a different second question"]);
+  });
+
+  it("updateState is refused with 409 while a run is in progress", async () => {
+    const threadId = await threadWithTwoTurns();
+    t.mock.script({ text: "one two three four five six seven eight nine ten eleven twelve", tokenDelayMs: 50 });
+    const response = await fetch(`${t.url}/api/chat`, { method: "POST", headers: { "content-type": "application/json", ...ALICE }, body: JSON.stringify({ message: "slow", thread_id: threadId }) });
+    const reader = response.body!.getReader();
+    let seen = "";
+    while (!seen.includes("event: token")) seen += new TextDecoder().decode((await reader.read()).value);
+
+    const refused = await fetch(`${t.url}/threads/${threadId}/state`, { method: "POST", headers: { "content-type": "application/json", ...ALICE }, body: JSON.stringify({ values: { messages: [{ type: "human", content: "x" }] }, as_node: "agent" }) });
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await refused.json()).toMatchObject({ status: 409, running_run_id: expect.any(String) });
+    await expect(client.threads.updateState(threadId, { values: {}, asNode: "agent" })).rejects.toMatchObject({ status: 409 });
+
+    while (!(await reader.read()).done);
+    expect(t.service.runs.activeCount).toBe(0);
+  });
+
+  it("404 for an unknown thread, an unknown checkpoint and another tenant's thread", async () => {
+    const threadId = await threadWithTwoTurns();
+    const unknown = "00000000-0000-4000-8000-000000000000";
+    await expect(client.threads.getState(unknown)).rejects.toMatchObject({ status: 404 });
+    await expect(client.threads.getHistory(unknown)).rejects.toMatchObject({ status: 404 });
+    await expect(client.threads.getState(threadId, "1f000000-0000-6000-8000-000000000000")).rejects.toMatchObject({ status: 404 });
+    await expect(client.threads.updateState(threadId, { values: {}, asNode: "agent", checkpointId: "1f000000-0000-6000-8000-000000000000" })).rejects.toMatchObject({ status: 404 });
+
+    const bob = new Client({ apiUrl: t.url, apiKey: "key-bbbbbbbb" });
+    await expect(bob.threads.getState(threadId)).rejects.toMatchObject({ status: 404 });
+    await expect(bob.threads.getHistory(threadId)).rejects.toMatchObject({ status: 404 });
+    await expect(bob.threads.updateState(threadId, { values: { messages: [] }, asNode: "agent" })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("400 problem for bad bodies and parameters", async () => {
+    const threadId = await threadWithTwoTurns();
+    const post = (path: string, body: unknown) =>
+      fetch(`${t.url}/threads/${threadId}${path}`, { method: "POST", headers: { "content-type": "application/json", ...ALICE }, body: JSON.stringify(body) });
+    for (const [path, body, field] of [
+      ["/state", { values: "nope" }, "values"],
+      ["/state", { values: {}, as_node: "agent", extra: 1 }, "extra"],
+      ["/state", { values: {}, as_node: "no-such-node" }, "as_node"],
+      ["/state", { values: { messages: [{ content: "no type or role" }] }, as_node: "agent" }, "values"],
+      ["/state", { values: {}, checkpoint_id: "not-a-checkpoint" }, "checkpoint_id"],
+      ["/state/checkpoint", {}, "checkpoint"],
+      ["/history", { limit: 0 }, "limit"],
+    ] as const) {
+      const res = await post(path, body);
+      expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect((await res.json()).invalid_params.map((p: { name: string }) => p.name)).toContain(field);
+    }
+    expect((await fetch(`${t.url}/threads/not-a-uuid/state`, { headers: ALICE })).status).toBe(400);
+    expect((await fetch(`${t.url}/threads/${threadId}/history?limit=abc`, { headers: ALICE })).status).toBe(400);
+  });
+});
