@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { freePort, startServiceProcess } from "./helpers/service-process.js";
-import { chat } from "./helpers/sse-client.js";
+import { chat, SseReader } from "./helpers/sse-client.js";
 
 /** `npm start` as a newcomer runs it: no DATABASE_URL, no model configured. */
 function start(dataDir: string, port: number) {
@@ -51,6 +51,35 @@ describe("npm start on a machine with nothing but Node", () => {
       expect(answer).toMatch(/This is turn 2 of our conversation; earlier you said "hello there"/);
     } finally {
       await second.stop();
+    }
+  }, 60_000);
+
+  // SIGTERM while a reply is streaming: the run finishes within the grace period and is kept,
+  // the embedded PostgreSQL stopping only after it.
+  it("lets a running run finish on SIGTERM, embedded PostgreSQL included", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "threadloom-main-term-"));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, DEMO_TOKEN_DELAY_MS: "40", SHUTDOWN_GRACE_MS: "20000" };
+      for (const name of ["DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "API_KEYS", "HOST", "LOG_LEVEL"]) delete env[name];
+      const port = await freePort();
+      const first = await startServiceProcess(env, port);
+      const response = await fetch(`${first.url}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "tell me a long story about a lighthouse keeper and the sea" }) });
+      const threadId = response.headers.get("x-thread-id")!;
+      const reader = new SseReader(response);
+      for (let e = await reader.next(); e && e.event !== "token"; e = await reader.next());
+      const exited = first.stop();
+      for (let e = await reader.next(); e; e = await reader.next());
+      expect(reader.events.at(-1)).toMatchObject({ event: "end", data: { status: "success" } });
+      expect(await exited).toBe(0);
+      const second = await startServiceProcess(env, port);
+      try {
+        const thread = await (await fetch(`${second.url}/api/threads/${threadId}`)).json();
+        expect(thread.messages.map((m: { role: string; status: string }) => `${m.role}:${m.status}`)).toEqual(["user:complete", "assistant:complete"]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });

