@@ -5,6 +5,8 @@ import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { ThreadBranches } from "../runs/thread-branches.js";
 import { agentAssistantRoutes } from "./agent-assistant-routes.js";
+import { agentAssistantWriteRoutes } from "./agent-assistant-write-routes.js";
+import { AgentAssistants } from "./agent-assistants.js";
 import { agentSystemRoutes } from "./agent-system-routes.js";
 import { agentThreadRoutes } from "./agent-thread-routes.js";
 
@@ -24,7 +26,10 @@ export interface AgentApiDeps {
 export function agentApiRoutes(deps: AgentApiDeps): Router {
   const router = Router();
   router.use(agentSystemRoutes());
-  router.use(agentAssistantRoutes({ graphs: deps.graphs, assistants: deps.assistants }));
+  // One view of the assistants for reads and writes, so a graph's assistant shows one created_at.
+  const assistants = new AgentAssistants(deps.graphs, deps.assistants);
+  router.use(agentAssistantRoutes({ graphs: deps.graphs, assistants }));
+  router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.assistants }));
   router.use(agentThreadRoutes(deps));
   return router;
 }

@@ -1,9 +1,8 @@
 import { Router } from "express";
 import { z } from "zod";
-import type { AssistantRepository } from "../assistants/assistant-repository.js";
 import { validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
-import { AgentAssistants } from "./agent-assistants.js";
+import type { AgentAssistants } from "./agent-assistants.js";
 import { graphSchemas } from "./graph-schemas.js";
 
 const ASSISTANT_FIELDS = ["assistant_id", "graph_id", "name", "description", "config", "context", "created_at", "updated_at", "metadata", "version"] as const;
@@ -22,8 +21,8 @@ const graphQuery = z.object({
 });
 
 /** The Agent Server's read routes for assistants: each graph, and the tenant's stored assistants. */
-export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: AssistantRepository }): Router {
-  const assistants = new AgentAssistants(deps.graphs, deps.assistants);
+export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: AgentAssistants }): Router {
+  const { assistants } = deps;
   const router = Router();
 
   router.post("/assistants/search", async (req, res) => {

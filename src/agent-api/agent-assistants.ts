@@ -24,11 +24,29 @@ export class AgentAssistants {
   constructor(private readonly graphs: GraphRegistry, private readonly stored: AssistantRepository) {}
 
   async resolve(tenantId: string, id: string): Promise<AgentAssistant> {
-    const graphId = this.graphs.ids().find((g) => g === id || graphAssistant(g, this.since).json.assistant_id === id.toLowerCase());
-    if (graphId) return graphAssistant(graphId, this.since);
+    const graph = this.graphAssistant(id);
+    if (graph) return graph;
     const assistant = UUID.test(id) ? await this.stored.find(tenantId, id) : null;
     if (!assistant) throw notFound("Assistant", id);
     return storedAssistant(assistant);
+  }
+
+  /** The graph's assistant if the id names a graph (its graph id or UUID5); these are built in and read-only. */
+  graphAssistant(id: string): AgentAssistant | undefined {
+    const graphId = this.graphs.ids().find((g) => g === id || graphAssistant(g, this.since).json.assistant_id === id.toLowerCase());
+    return graphId === undefined ? undefined : graphAssistant(graphId, this.since);
+  }
+
+  /** How many assistants `search` would find with no limit: every stored one is read, a page at a time. */
+  async count(tenantId: string, query: Omit<AssistantSearch, "limit" | "offset">): Promise<number> {
+    let count = this.graphs.ids().map((g) => graphAssistant(g, this.since)).filter((a) => passes(a, query)).length;
+    let cursor: string | undefined;
+    do {
+      const page = await this.stored.list(tenantId, { limit: PAGE, cursor });
+      count += page.items.map(storedAssistant).filter((a) => passes(a, query)).length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return count;
   }
 
   /**
@@ -50,7 +68,7 @@ export class AgentAssistants {
   }
 }
 
-function passes({ json }: AgentAssistant, query: AssistantSearch): boolean {
+function passes({ json }: AgentAssistant, query: Omit<AssistantSearch, "limit" | "offset">): boolean {
   return (query.graphId === undefined || json.graph_id === query.graphId)
     && (query.name === undefined || json.name.toLowerCase().includes(query.name.toLowerCase()))
     && metadataMatches(json.metadata, query.metadata);

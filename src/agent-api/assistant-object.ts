@@ -1,4 +1,4 @@
-import type { Assistant } from "../assistants/assistant-repository.js";
+import type { Assistant, AssistantVersion } from "../assistants/assistant-repository.js";
 import { graphAssistantId } from "./graph-assistant-id.js";
 
 /** An assistant as the Agent Server API shows it (the SDK's `Assistant`), with what runs it here. */
@@ -41,6 +41,17 @@ export function storedAssistant(a: Assistant): AgentAssistant {
       version: a.version, name: a.name, description: a.description, created_at: a.createdAt.toISOString(), updated_at: a.updatedAt.toISOString(),
     },
     configurable,
+  };
+}
+
+/**
+ * One stored version as the SDK's `AssistantVersion`. A version keeps its graph, name and settings;
+ * description and metadata are not versioned here, so each version shows the assistant's current ones.
+ */
+export function storedVersion(v: AssistantVersion, current: Assistant) {
+  return {
+    assistant_id: v.assistantId, graph_id: v.graphId, config: { configurable: { ...v.config } }, context: {}, metadata: current.metadata,
+    version: v.version, name: v.name, description: current.description, created_at: v.createdAt.toISOString(),
   };
 }
 

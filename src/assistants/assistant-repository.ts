@@ -40,10 +40,20 @@ export class AssistantRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   async create(tenantId: string, graphId: string, fields: AssistantFields): Promise<Assistant> {
+    const created = await this.createWithId(tenantId, randomUUID(), graphId, fields);
+    if (!created) throw new Error("a random assistant id collided");
+    return created;
+  }
+
+  /**
+   * Creates the assistant under an id the client chose. Null if that id is taken, by this tenant or
+   * another: the caller tells the two apart with `find`.
+   */
+  async createWithId(tenantId: string, assistantId: string, graphId: string, fields: AssistantFields): Promise<Assistant | null> {
     const { rows } = await this.pool.query(sql.INSERT_ASSISTANT, [
-      randomUUID(), tenantId, graphId, fields.name, fields.description, fields.config, fields.metadata,
+      assistantId, tenantId, graphId, fields.name, fields.description, fields.config, fields.metadata,
     ]);
-    return toAssistant(rows[0]);
+    return rows[0] ? toAssistant(rows[0]) : null;
   }
 
   async find(tenantId: string, assistantId: string): Promise<Assistant | null> {

@@ -3,11 +3,12 @@
 const ASSISTANT_COLUMNS = `assistant_id, tenant_id, graph_id, name, description, config, metadata, version,
   created_at, updated_at, created_at::text AS cursor_at`;
 
-/** Creates the assistant and its version 1 in one statement. */
+/** Creates the assistant and its version 1 in one statement; no row if the id is taken (by any tenant). */
 export const INSERT_ASSISTANT = `
   WITH created AS (
     INSERT INTO assistants (assistant_id, tenant_id, graph_id, name, description, config, metadata)
     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (assistant_id) DO NOTHING
     RETURNING ${ASSISTANT_COLUMNS}
   ), first_version AS (
     INSERT INTO assistant_versions (assistant_id, version, graph_id, name, config, created_at)
