@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { Client } from "@langchain/langgraph-sdk";
+import type { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphAssistantId } from "../src/agent-api/graph-assistant-id.js";
 import { chat } from "./helpers/sse-client.js";
-import { startTestService, type TestService } from "./helpers/test-service.js";
+import { ALICE, sdkStatus, startWithSdkClients } from "./helpers/sdk-clients.js";
+import type { TestService } from "./helpers/test-service.js";
 
-const ALICE = "key-aaaaaaaa";
-const BOB = "key-bbbbbbbb";
 
 // The official LangGraph client against our Agent Server routes: system, assistants, threads.
 describe("Agent Server API: assistants and threads through @langchain/langgraph-sdk", () => {
@@ -14,14 +13,11 @@ describe("Agent Server API: assistants and threads through @langchain/langgraph-
   let alice: Client;
   let bob: Client;
   beforeAll(async () => {
-    t = await startTestService({ env: { API_KEYS: `${ALICE}:tenantA:alice,${BOB}:tenantB:bob` } });
-    // No retries: a 4xx the client would retry should fail the test at once.
-    alice = new Client({ apiUrl: t.url, apiKey: ALICE, callerOptions: { maxRetries: 0 } });
-    bob = new Client({ apiUrl: t.url, apiKey: BOB, callerOptions: { maxRetries: 0 } });
+    ({ t, alice, bob } = await startWithSdkClients());
   });
   afterAll(() => t.close());
 
-  const status = (p: Promise<unknown>) => p.then(() => 200, (err: { status?: number }) => err.status);
+  const status = sdkStatus;
 
   it("answers /ok and /info", async () => {
     const headers = { "x-api-key": ALICE };

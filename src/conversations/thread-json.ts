@@ -1,4 +1,5 @@
 import type { StoredMessage, ThreadRow } from "./conversation-repository.js";
+import type { MessageRow } from "./message-row.js";
 
 /** The public JSON shape of a thread (snake_case, like the rest of the API). */
 export function threadJson(t: ThreadRow) {
@@ -16,9 +17,9 @@ export function threadJson(t: ThreadRow) {
   };
 }
 
-/** The public JSON shape of a mirrored message. */
-export function messageJson(m: StoredMessage) {
-  const toolCalls = (m.parts?.tool_calls as unknown[] | undefined) ?? undefined;
+/** What every message shape of the API starts with, mirrored or read from a checkpoint. */
+export function messageCoreJson(m: MessageRow) {
+  const toolCalls = m.parts?.tool_calls as unknown[] | undefined;
   return {
     id: m.messageId,
     role: m.role,
@@ -28,6 +29,13 @@ export function messageJson(m: StoredMessage) {
     ...(m.name ? { name: m.name } : {}),
     metadata: m.metadata,
     status: m.status,
+  };
+}
+
+/** The public JSON shape of a mirrored message. */
+export function messageJson(m: StoredMessage) {
+  return {
+    ...messageCoreJson(m),
     usage: m.totalTokens === null ? null : { input_tokens: m.inputTokens, output_tokens: m.outputTokens, total_tokens: m.totalTokens },
     model: m.model,
     latency_ms: m.latencyMs,
