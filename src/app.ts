@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import cors from "cors";
 import express, { type Express } from "express";
 import type pg from "pg";
 import type { Logger } from "pino";
@@ -22,6 +23,8 @@ import type { GraphRegistry } from "./runs/graph-registry.js";
 import type { RunManager } from "./runs/run-manager.js";
 import type { ThreadBranches } from "./runs/thread-branches.js";
 import type { ThreadloomSaver } from "./db/threadloom-saver.js";
+import type { AgentAssistants } from "./agent-api/agent-assistants.js";
+import type { AgentRuns } from "./agent-api/agent-runs.js";
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -33,6 +36,10 @@ export interface AppDeps {
   apiKeys: Map<string, ApiKeyIdentity>;
   maxMessageChars: number;
   heartbeatMs: number;
+  agentRuns: AgentRuns;
+  assistants: AgentAssistants;
+  /** CORS_ORIGINS: "*", a comma-separated list, or empty for pages on localhost only. */
+  corsOrigins: string;
 }
 
 /** The HTTP application. Everything it uses is passed in; it creates nothing at import time. */
@@ -53,6 +60,9 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(healthRoutes(deps.pool));
+  // Before authentication: a browser's preflight carries no credentials. The headers browser
+  // clients read (the SDK takes the run id from Content-Location) are exposed.
+  app.use(cors({ origin: corsOrigin(deps.corsOrigins), exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   app.use(authenticate(deps.apiKeys));
   // Before the general JSON parser: an import's body may be larger than a chat request's.
@@ -73,10 +83,21 @@ export function createApp(deps: AppDeps): Express {
   app.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
   // The LangGraph Agent Server's routes (no /api prefix), for the official LangGraph client.
   app.use(agentApiRoutes({
-    runs: deps.runs, branches: deps.branches, graphs: deps.graphs,
-    conversations: new ConversationRepository(deps.pool), assistants: new AssistantRepository(deps.pool),
+    runs: deps.runs, branches: deps.branches, graphs: deps.graphs, conversations: new ConversationRepository(deps.pool),
+    assistants: deps.assistants, storedAssistants: new AssistantRepository(deps.pool), agentRuns: deps.agentRuns,
+    heartbeatMs: deps.heartbeatMs, logger: deps.logger,
   }));
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));
   app.use(problemHandler(deps.logger));
   return app;
+}
+
+const EXPOSED_HEADERS = ["Content-Location", "Location", "X-Pagination-Next", "X-Pagination-Total", "X-Request-Id", "X-Thread-Id", "X-Run-Id"];
+const LOCAL_PAGE = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
+/** Which browser origins may call the API: "*" any, a list those, none given pages on this machine. */
+function corsOrigin(setting: string): boolean | string[] | RegExp {
+  const origins = setting.split(",").map((o) => o.trim()).filter(Boolean);
+  if (origins.includes("*")) return true;
+  return origins.length ? origins : LOCAL_PAGE;
 }

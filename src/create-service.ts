@@ -12,12 +12,20 @@ import { GraphRegistry } from "./runs/graph-registry.js";
 import { RunManager } from "./runs/run-manager.js";
 import { ThreadBranches } from "./runs/thread-branches.js";
 import { acquireWorkerLease } from "./runs/worker-lease.js";
+import { AgentAssistants } from "./agent-api/agent-assistants.js";
+import { AgentRuns } from "./agent-api/agent-runs.js";
+import { AssistantRepository } from "./assistants/assistant-repository.js";
+import { Notifier } from "./runs/notifier.js";
+import { RunEventLog } from "./runs/run-event-log.js";
+import { RunQueue } from "./runs/run-queue.js";
+import { RunRepository } from "./runs/run-repository.js";
 
 export interface Service {
   app: Express;
   runs: RunManager;
   graphs: GraphRegistry;
   db: Database;
+  agentRuns: AgentRuns;
   /** The model's name, and whether it is the offline demo model. */
   model: { name: string; demo: boolean };
   /** Lets running runs finish within `graceMs`, stops the rest, then releases everything. */
@@ -54,6 +62,9 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     );
     const lease = await acquireWorkerLease(db.url, logger);
     cleanup.unshift(() => lease.release());
+    const notifier = await Notifier.connect(db.url, logger);
+    cleanup.unshift(() => notifier.close());
+    let queue: RunQueue | undefined;
     const runs = new RunManager({
       pool: db.pool,
       checkpointer,
@@ -61,17 +72,45 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       workerId: lease.workerId,
       limits: { runTimeoutMs: config.RUN_TIMEOUT_MS, modelIdleTimeoutMs: config.MODEL_IDLE_TIMEOUT_MS },
       logger,
+      maxAttempts: config.RUN_MAX_ATTEMPTS,
+      onQueueReady: () => queue?.kick(),
+    });
+    const eventLog = new RunEventLog(db.pool, notifier, logger);
+    const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
+    const agentRuns = new AgentRuns({
+      pool: db.pool, manager: runs, graphs, assistants, checkpointer, eventLog, notifier, workerId: lease.workerId, logger,
+      kick: () => queue?.kick(),
+    });
+    cleanup.unshift(async () => agentRuns.close());
+    let pruned = 0;
+    queue = new RunQueue({
+      runs: new RunRepository(db.pool), notifier, workerId: lease.workerId, logger,
+      concurrency: config.RUN_QUEUE_CONCURRENCY, pollMs: config.RUN_QUEUE_POLL_MS,
+      execute: (run) => agentRuns.execute(run),
+      async maintain() {
+        await runs.recover();
+        if (Date.now() - pruned < 60_000) return;
+        pruned = Date.now();
+        const deleted = await eventLog.prune(config.RUN_EVENTS_RETENTION_MS);
+        if (deleted > 0) logger.info({ deleted }, "pruned old run events");
+      },
     });
     await runs.recover();
+    queue.start();
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
-    const app = createApp({ branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS, heartbeatMs: config.HEARTBEAT_MS });
+    const app = createApp({
+      branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
+      heartbeatMs: config.HEARTBEAT_MS, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS,
+    });
     return {
       app,
       runs,
       graphs,
       db,
+      agentRuns,
       model: { name: modelName, demo: Boolean(demo) },
       async close(graceMs = config.SHUTDOWN_GRACE_MS) {
+        await queue?.stop();
         await runs.shutdown(graceMs);
         for (const step of cleanup) await step();
       },

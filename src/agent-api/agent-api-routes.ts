@@ -1,4 +1,5 @@
 import { Router } from "express";
+import type { Logger } from "pino";
 import type { AssistantRepository } from "../assistants/assistant-repository.js";
 import type { ConversationRepository } from "../conversations/conversation-repository.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
@@ -6,7 +7,9 @@ import type { RunManager } from "../runs/run-manager.js";
 import type { ThreadBranches } from "../runs/thread-branches.js";
 import { agentAssistantRoutes } from "./agent-assistant-routes.js";
 import { agentAssistantWriteRoutes } from "./agent-assistant-write-routes.js";
-import { AgentAssistants } from "./agent-assistants.js";
+import type { AgentAssistants } from "./agent-assistants.js";
+import { agentRunRoutes } from "./agent-run-routes.js";
+import type { AgentRuns } from "./agent-runs.js";
 import { agentSystemRoutes } from "./agent-system-routes.js";
 import { agentThreadRoutes } from "./agent-thread-routes.js";
 
@@ -15,7 +18,12 @@ export interface AgentApiDeps {
   branches: ThreadBranches;
   graphs: GraphRegistry;
   conversations: ConversationRepository;
-  assistants: AssistantRepository;
+  /** One view of the assistants for reads, writes and runs, so a graph's assistant shows one created_at. */
+  assistants: AgentAssistants;
+  storedAssistants: AssistantRepository;
+  agentRuns: AgentRuns;
+  heartbeatMs: number;
+  logger: Logger;
 }
 
 /**
@@ -26,10 +34,10 @@ export interface AgentApiDeps {
 export function agentApiRoutes(deps: AgentApiDeps): Router {
   const router = Router();
   router.use(agentSystemRoutes());
-  // One view of the assistants for reads and writes, so a graph's assistant shows one created_at.
-  const assistants = new AgentAssistants(deps.graphs, deps.assistants);
+  const { assistants } = deps;
   router.use(agentAssistantRoutes({ graphs: deps.graphs, assistants }));
-  router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.assistants }));
+  router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.storedAssistants }));
   router.use(agentThreadRoutes(deps));
+  router.use(agentRunRoutes({ agentRuns: deps.agentRuns, manager: deps.runs, heartbeatMs: deps.heartbeatMs, logger: deps.logger }));
   return router;
 }

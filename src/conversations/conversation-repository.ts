@@ -183,11 +183,11 @@ export class ConversationRepository {
     run?: RunOutcome,
     /** Where new messages first appeared; those not listed are dated to `checkpointId`. */
     firstCheckpoints?: ReadonlyMap<string, string>,
-  ): Promise<void> {
+  ): Promise<{ pending: boolean }> {
     const col = <K extends keyof MessageRow>(k: K) => messages.map((m) => m[k]);
     const json = (k: "parts" | "metadata") => messages.map((m) => (m[k] === null ? null : JSON.stringify(m[k])));
     const title = messages.find((m) => m.role === "user" && m.content.trim())?.content.trim().replace(/\s+/g, " ").slice(0, 80) ?? null;
-    await this.pool.query(sql.PROJECT_THREAD, [
+    const { rows } = await this.pool.query(sql.PROJECT_THREAD, [
       threadId, col("messageId"), col("role"), col("content"), json("parts"), col("toolCallId"), col("name"),
       json("metadata"), col("inputTokens"), col("outputTokens"), col("totalTokens"), col("latencyMs"), col("ttftMs"),
       col("model"), col("status"), col("parentId"), col("position"), checkpointId, title, status,
@@ -195,6 +195,8 @@ export class ConversationRepository {
       run?.usage.total_tokens ?? 0, run?.ttftMs ?? null, run?.latencyMs ?? null, run?.error ?? null,
       messages.map((m) => firstCheckpoints?.get(m.messageId) ?? null),
     ]);
+    // Whether runs wait in the thread's queue (the thread stays busy for them).
+    return { pending: Boolean(rows[0]?.pending) };
   }
 
   /** An empty thread for the owner; null when the id is already taken (by this owner or another). */

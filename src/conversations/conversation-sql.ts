@@ -178,19 +178,22 @@ export const PROJECT_THREAD = `
     RETURNING 1
   ), closed_run AS (
     UPDATE runs SET status = $22, input_tokens = $23, output_tokens = $24, total_tokens = $25, ttft_ms = $26,
-                    latency_ms = $27, error = $28, ended_at = now()
+                    latency_ms = $27, error = $28, ended_at = now(), updated_at = now()
     WHERE run_id = $21
     RETURNING 1
+  ), waiting AS (
+    -- Queued runs (multitask_strategy enqueue) keep the thread busy; the caller starts the next one.
+    SELECT EXISTS (SELECT 1 FROM runs WHERE thread_id = $1 AND status = 'pending') AS pending
   )
   UPDATE threads SET
     message_count = cardinality($2::text[]),
     head_checkpoint_id = $18,
     title = COALESCE(title, $19),
-    status = $20,
+    status = CASE WHEN (SELECT pending FROM waiting) THEN 'busy' ELSE $20 END,
     updated_at = now()
   WHERE thread_id = $1
   RETURNING (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM off_branch) AS off_branch,
-            (SELECT count(*) FROM closed_run) AS closed_run`;
+            (SELECT count(*) FROM closed_run) AS closed_run, (SELECT pending FROM waiting) AS pending`;
 
 /** Threads whose mirror is behind their newest checkpoint (the process died before projecting). */
 export const SELECT_STALE_THREAD = `

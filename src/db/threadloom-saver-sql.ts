@@ -7,6 +7,17 @@ export function saverSql(schema: string) {
     FROM unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS w(idx, channel, type, blob)
     ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)`;
   return {
+    // Channel values stay: they are keyed by version, and a version is never reused (getNextVersion).
+    deleteRunCheckpoints: `
+      WITH gone AS (
+        DELETE FROM ${t("checkpoints")} WHERE thread_id = $1 AND metadata->>'run_id' = $2
+        RETURNING checkpoint_ns, checkpoint_id
+      ), writes AS (
+        DELETE FROM ${t("checkpoint_writes")} w USING gone g
+        WHERE w.thread_id = $1 AND w.checkpoint_ns = g.checkpoint_ns AND w.checkpoint_id = g.checkpoint_id
+      )
+      SELECT checkpoint_id FROM gone`,
+    hasRunCheckpoints: `SELECT 1 FROM ${t("checkpoints")} WHERE thread_id = $1 AND metadata->>'run_id' = $2 LIMIT 1`,
     putCheckpoint: `
       WITH blobs AS (
         INSERT INTO ${t("checkpoint_blobs")} (thread_id, checkpoint_ns, channel, version, type, blob)

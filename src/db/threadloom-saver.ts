@@ -36,10 +36,12 @@ export class ThreadloomSaver extends PostgresSaver {
 
   async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     if (config.configurable === undefined) throw new Error(`Missing "configurable" field in "config" param`);
-    const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable;
+    const { thread_id, checkpoint_ns = "", checkpoint_id, run_id } = config.configurable;
+    // The run that wrote it, as the Agent Server records it: a rollback removes a run's checkpoints by it.
+    const stamped = typeof run_id === "string" ? { ...metadata, run_id } : metadata;
     const [blobs, dumpedMetadata] = await Promise.all([
       this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
-      this._dumpMetadata(metadata),
+      this._dumpMetadata(stamped),
     ]);
     await this.db.query(this.sql.putCheckpoint, [
       thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, this._dumpCheckpoint(checkpoint), dumpedMetadata,
@@ -51,6 +53,18 @@ export class ThreadloomSaver extends PostgresSaver {
   /** Copies the branch ending at `checkpointId` of one thread into a new, empty thread. */
   async copyBranch(fromThreadId: string, toThreadId: string, checkpointId: string): Promise<void> {
     await this.db.query(this.sql.copyBranch, [fromThreadId, toThreadId, checkpointId]);
+  }
+
+  /** Deletes the checkpoints (and their pending writes) that run `runId` wrote; returns their ids. */
+  async deleteRunCheckpoints(threadId: string, runId: string): Promise<string[]> {
+    const { rows } = await this.db.query(this.sql.deleteRunCheckpoints, [threadId, runId]);
+    return rows.map((r) => r.checkpoint_id as string);
+  }
+
+  /** Whether run `runId` wrote any checkpoint on the thread (a retried run continues from them). */
+  async hasRunCheckpoints(threadId: string, runId: string): Promise<boolean> {
+    const { rows } = await this.db.query(this.sql.hasRunCheckpoints, [threadId, runId]);
+    return rows.length > 0;
   }
 
   async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
-import { Command } from "@langchain/langgraph";
+import { Command, type StreamMode } from "@langchain/langgraph";
 import type { Logger } from "pino";
 import { type CheckpointSeen, LangGraphStreamMapper, STREAM_MODES, type StreamPart } from "../streaming/from-langgraph.js";
 import type { RunEvent, RunStatus } from "../streaming/run-event.js";
@@ -19,6 +19,38 @@ export interface RunInput {
   resume?: unknown;
   checkpointId?: string;
   configurable?: Record<string, unknown>;
+  /** Set for an Agent Server run: its graph input, stream modes and options, and where its raw output goes. */
+  agent?: AgentRunOptions;
+}
+
+/** What an Agent Server run asks of the graph beyond a chat turn. */
+export interface AgentRunOptions {
+  /** The graph input as given, or a Command; null continues from the checkpoint. */
+  input: unknown;
+  /** LangGraph stream modes wanted besides the ones the run itself reads. */
+  streamModes: readonly string[];
+  /** Run with `streamEvents` (the `events` stream mode) rather than `stream`. */
+  streamEvents: boolean;
+  interruptBefore?: string[] | "*";
+  interruptAfter?: string[] | "*";
+  context?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  recursionLimit?: number;
+  tags?: string[];
+  durability?: "sync" | "async" | "exit";
+  /** Every part of the graph's stream, from every namespace. */
+  onPart(part: { ns: string[]; mode: string; chunk: unknown }): void;
+  /** Every streamEvents event other than the root's stream chunks (only with `streamEvents`). */
+  onStreamEvent?(event: StreamEventLike): void;
+}
+
+interface StreamEventLike {
+  event: string;
+  run_id: string;
+  data: { chunk?: unknown };
+  tags?: string[];
+  metadata?: Record<string, unknown>;
+  name?: string;
 }
 
 export interface RunLimits {
@@ -32,6 +64,8 @@ export interface RunResult {
   error?: { code: string; message: string; detail?: string };
   /** The graph paused for a human decision (`interrupt()`): the thread waits to be resumed. */
   paused: boolean;
+  /** Why the run was stopped early, if it was. */
+  stopReason?: StopReason;
   ttftMs: number | null;
   latencyMs: number;
 }
@@ -81,26 +115,44 @@ export class ActiveRun {
 
   /** Streams the graph to the end (or until stopped) and returns how it went. Never throws. */
   async execute(): Promise<RunResult> {
-    const { threadId, graph, message } = this.input;
+    const { threadId, graph, message, agent } = this.input;
     const total = setTimeout(() => this.stop("timeout"), this.limits.runTimeoutMs);
-    let input: { messages: HumanMessage[] } | Command | null = this.input.resume !== undefined ? new Command({ resume: this.input.resume }) : null;
+    let input: unknown = this.input.resume !== undefined ? new Command({ resume: this.input.resume }) : null;
     if (message) {
       input = { messages: [new HumanMessage({ id: message.id, content: message.content, additional_kwargs: message.metadata ? { metadata: message.metadata } : {} })] };
       this.emit({ type: "message", id: message.id, role: "user", content: message.content });
     }
+    if (agent) input = agent.input;
     const config = {
-      streamMode: [...STREAM_MODES],
-      configurable: { ...this.input.configurable, thread_id: threadId, ...(this.input.checkpointId ? { checkpoint_id: this.input.checkpointId } : {}) },
+      streamMode: [...new Set([...STREAM_MODES, ...(agent?.streamModes ?? [])])] as StreamMode[],
+      configurable: {
+        ...this.input.configurable, thread_id: threadId,
+        ...(this.input.checkpointId ? { checkpoint_id: this.input.checkpointId } : {}),
+        ...(agent ? { run_id: this.runId } : {}),
+      },
       signal: this.controller.signal,
       callbacks: [this.watcher],
+      // An Agent Server run streams subgraphs too: the client's stream_subgraphs picks what it sees.
+      ...(agent && {
+        subgraphs: true, interruptBefore: agent.interruptBefore, interruptAfter: agent.interruptAfter, context: agent.context,
+        metadata: agent.metadata, tags: agent.tags, runId: this.runId, ...(agent.recursionLimit ? { recursionLimit: agent.recursionLimit } : {}),
+        ...(agent.durability ? { durability: agent.durability } : {}),
+      }),
     };
     try {
-      for await (const part of await graph.stream(input, config)) {
+      // The graph validates its own input: an Agent Server run's is whatever the client sent.
+      const parts = agent?.streamEvents ? this.eventParts(config) : await graph.stream(input as never, config);
+      for await (const raw of parts) {
         this.idle.touch();
-        for (const out of this.mapper.map(part as StreamPart)) {
-          if (out.type === "token" && this.firstToken === null) this.firstToken = performance.now();
-          this.emit(out);
+        const [ns, mode, chunk] = (agent ? raw : [[], ...(raw as StreamPart)]) as [string[], string, unknown];
+        // Model tokens and custom writes come from inside nodes (a namespace), like a stream without subgraphs gives them.
+        if (ns.length === 0 || mode === "messages" || mode === "custom") {
+          for (const out of this.mapper.map([mode, chunk])) {
+            if (out.type === "token" && this.firstToken === null) this.firstToken = performance.now();
+            this.emit(out);
+          }
         }
+        agent?.onPart({ ns, mode, chunk });
       }
       return this.result(this.mapper.interrupted ? "interrupted" : "success", undefined, this.mapper.interrupted);
     } catch (err) {
@@ -108,6 +160,16 @@ export class ActiveRun {
     } finally {
       clearTimeout(total);
       this.idle.stop();
+    }
+  }
+
+  /** `graph.streamEvents` as stream parts: the root's chunks; every other event goes to `onStreamEvent`. */
+  private async *eventParts(config: Record<string, unknown>): AsyncGenerator<unknown> {
+    const agent = this.input.agent!;
+    const events = this.input.graph.streamEvents(agent.input as never, { ...config, version: "v2" }) as unknown as AsyncIterable<StreamEventLike>;
+    for await (const event of events) {
+      if (event.event === "on_chain_stream" && event.run_id === this.runId) yield event.data.chunk;
+      else agent.onStreamEvent?.(event);
     }
   }
 
@@ -125,8 +187,8 @@ export class ActiveRun {
     const reason = this.controller.signal.reason;
     if (reason instanceof RunStopped) {
       const outcome = stopOutcome(reason.reason);
-      await this.savePartial(outcome.messageStatus);
-      return this.result(outcome.status, outcome.error);
+      if (reason.reason !== "rollback") await this.savePartial(outcome.messageStatus);
+      return { ...this.result(outcome.status, outcome.error), stopReason: reason.reason };
     }
     const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     const inModel = this.watcher.inFlight || this.watcher.lastCallFailed;

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { AssistantRepository } from "../assistants/assistant-repository.js";
@@ -7,12 +6,13 @@ import { ConversationRepository, type Owner, type ThreadRow, type ThreadStatus }
 import { toMessageRows } from "../conversations/message-row.js";
 import type { NewMessage } from "../conversations/to-langchain-message.js";
 import { inTransaction } from "../db/queryable.js";
+import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
 import type { RunStatus } from "../streaming/run-event.js";
-import { ActiveRun, type RunLimits, type RunResult } from "./active-run.js";
+import { ActiveRun, type RunInput, type RunLimits, type RunResult } from "./active-run.js";
 import { appendMessages } from "./append-messages.js";
 import type { GraphRegistry, ResolvedGraph } from "./graph-registry.js";
-import { RunRepository } from "./run-repository.js";
+import { type CancelAction, RunRepository } from "./run-repository.js";
 
 export interface ChatRunRequest {
   owner: Owner;
@@ -30,11 +30,28 @@ export interface ChatRunRequest {
 
 export interface RunManagerDeps {
   pool: pg.Pool;
-  checkpointer: BaseCheckpointSaver;
+  checkpointer: ThreadloomSaver;
   graphs: GraphRegistry;
   workerId: number;
   limits: RunLimits;
   logger: Logger;
+  /** How many times a queued run is tried when processes die under it (default 1: never again). */
+  maxAttempts?: number;
+  /** Called when a thread's slot frees with runs waiting for it, or runs were queued again. */
+  onQueueReady?: (threadId: string | null) => void;
+}
+
+/** What a caller may do around the end of a run it started (the Agent Server's event log does). */
+export interface RunHooks {
+  /** Before the run's end is recorded: its last events are written here. */
+  beforeRecord?(result: RunResult): Promise<void>;
+  /** After it is recorded: the final checkpoint and its values (null when the run was rolled back). */
+  afterRecord?(result: RunResult, end: RunEnd): Promise<void>;
+}
+
+export interface RunEnd {
+  checkpointId: string | null;
+  values: Record<string, unknown> | null;
 }
 
 const THREAD_STATUS_AFTER: Record<RunStatus, ThreadStatus> = { success: "idle", interrupted: "idle", error: "error", timeout: "error" };
@@ -125,16 +142,37 @@ export class RunManager {
   }
 
   /** Runs to the end; resolves once the mirror and the run record are written. Never rejects. */
-  start(run: ActiveRun): Promise<void> {
-    const done = this.execute(run).finally(() => this.active.delete(run.runId));
+  start(run: ActiveRun, hooks: RunHooks = {}): Promise<void> {
+    const done = this.execute(run, hooks).finally(() => this.active.delete(run.runId));
     this.active.set(run.runId, { run, done });
     return done;
   }
 
-  cancel(runId: string): boolean {
+  /**
+   * A run whose slot is already taken (claimed from the queue, or by the caller): registered and
+   * ready to `start`. Refused once shutdown has begun.
+   */
+  adopt(input: RunInput, logger: Logger): ActiveRun {
+    if (!this.accepting) throw shuttingDown();
+    const run = new ActiveRun(input, this.deps.limits, logger);
+    this.active.set(run.runId, { run, done: Promise.resolve() });
+    return run;
+  }
+
+  /** Stops a run executing in this process; false when it does not run here. */
+  cancel(runId: string, action: CancelAction = "interrupt"): boolean {
     const entry = this.active.get(runId);
-    entry?.run.stop("cancel");
+    entry?.run.stop(action === "rollback" ? "rollback" : "cancel");
     return Boolean(entry);
+  }
+
+  /** Resolves when the run executing here has ended and been recorded (at once if it does not run here). */
+  async ended(runId: string): Promise<void> {
+    await this.active.get(runId)?.done;
+  }
+
+  isAccepting(): boolean {
+    return this.accepting;
   }
 
   /** The owner's thread with its mirror brought up to date (after a crash, for example). */
@@ -164,9 +202,16 @@ export class RunManager {
     }
   }
 
-  /** Marks runs of dead processes failed and rebuilds their threads' mirrors; returns those threads. */
+  /**
+   * Deals with runs of dead processes: queued Agent Server runs go back to the queue, others are
+   * marked failed and their threads' mirrors rebuilt; returns the threads of the failed ones.
+   */
   async recover(): Promise<string[]> {
-    const threadIds = await this.runs.reapOrphaned();
+    const { failedThreads: threadIds, requeued } = await this.runs.reapOrphaned(this.deps.maxAttempts ?? 1);
+    if (requeued > 0) {
+      this.deps.logger.warn({ requeued }, "queued again runs whose process had died");
+      this.deps.onQueueReady?.(null);
+    }
     for (const threadId of threadIds) {
       const { rows } = await this.deps.pool.query("SELECT graph_id FROM threads WHERE thread_id = $1", [threadId]);
       if (rows[0]) await this.project(rows[0].graph_id, threadId, "error");
@@ -226,19 +271,22 @@ export class RunManager {
     await all();
   }
 
-  private async execute(run: ActiveRun): Promise<void> {
+  private async execute(run: ActiveRun, hooks: RunHooks): Promise<void> {
     const { threadId, runId } = run.input;
     run.emit({ type: "start", thread_id: threadId, run_id: runId });
     const result = await run.execute();
-    let checkpointId: string | null = null;
+    let end: RunEnd = { checkpointId: null, values: null };
     try {
-      checkpointId = await this.finish(run, result);
+      await hooks.beforeRecord?.(result);
+      end = result.stopReason === "rollback" ? await this.rollback(run) : await this.finish(run, result);
+      await hooks.afterRecord?.(result, end);
     } catch (err) {
       // The checkpoint holds the run's work and the next read of the thread repairs the mirror,
       // but the thread's slot must not stay taken.
       this.deps.logger.error({ err, runId, threadId }, "could not record the end of the run");
       await this.runs.finish(runId, { status: "error", usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs, error: { code: "internal", message: String(err) } }).catch(() => {});
     }
+    const { checkpointId } = end;
     run.logger.info({ status: result.status, usage: run.usage, latencyMs: result.latencyMs, ttftMs: result.ttftMs, error: result.error?.code }, "run finished");
     if (result.error) {
       run.emit({ type: "error", code: result.error.code, message: result.error.message });
@@ -250,19 +298,38 @@ export class RunManager {
     }
   }
 
-  private async finish(run: ActiveRun, result: RunResult): Promise<string | null> {
+  private async finish(run: ActiveRun, result: RunResult): Promise<RunEnd> {
     const { threadId, runId, graph } = run.input;
     // A run that ended by itself streamed its final checkpoint; one that was stopped has written
     // more since (its partial reply), so read that back.
     const seen = result.status === "success" || result.paused ? run.finalCheckpoint : null;
     const state = seen ? null : await graph.getState({ configurable: { thread_id: threadId } });
     const checkpointId = seen?.checkpointId ?? (state?.config.configurable?.checkpoint_id as string | undefined) ?? null;
-    const messages = seen?.messages ?? state?.values.messages ?? [];
-    await this.conversations.project(threadId, toMessageRows(messages), checkpointId, result.paused ? "interrupted" : THREAD_STATUS_AFTER[result.status], {
+    const values = seen?.values ?? state?.values ?? {};
+    const { pending } = await this.conversations.project(threadId, toMessageRows(values.messages ?? []), checkpointId, result.paused ? "interrupted" : THREAD_STATUS_AFTER[result.status], {
       runId, status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
       error: result.error ? { code: result.error.code, message: result.error.detail ?? result.error.message } : undefined,
     }, run.messageCheckpoints);
-    return checkpointId;
+    if (pending) this.deps.onQueueReady?.(threadId);
+    return { checkpointId, values };
+  }
+
+  /**
+   * Undoes a run stopped with `rollback`: its checkpoints go (each carries its run id), with the
+   * mirror rows of the messages they added, then the run itself; the mirror is the head's again.
+   */
+  private async rollback(run: ActiveRun): Promise<RunEnd> {
+    const { threadId, runId, graph } = run.input;
+    const removed = await this.deps.checkpointer.deleteRunCheckpoints(threadId, runId);
+    await this.deps.pool.query("DELETE FROM messages WHERE thread_id = $1 AND checkpoint_id = ANY($2::text[])", [threadId, removed]);
+    await this.deps.pool.query("DELETE FROM runs WHERE run_id = $1", [runId]);
+    const head = await graph.getState({ configurable: { thread_id: threadId } });
+    const checkpointId = (head.config.configurable?.checkpoint_id as string | undefined) ?? null;
+    const paused = head.tasks.some((t) => t.interrupts.length > 0);
+    const { pending } = await this.conversations.project(threadId, toMessageRows(head.values.messages ?? []), checkpointId, paused ? "interrupted" : "idle");
+    run.logger.info({ removedCheckpoints: removed.length }, "run rolled back");
+    if (pending) this.deps.onQueueReady?.(threadId);
+    return { checkpointId: null, values: null };
   }
 
   private async project(graphId: string, threadId: string, status: ThreadStatus): Promise<void> {

@@ -3,17 +3,31 @@ import type { Usage } from "../streaming/run-event.js";
 import * as sql from "./run-sql.js";
 
 export type RunRecordStatus = "pending" | "running" | "success" | "error" | "interrupted" | "timeout";
+export type MultitaskStrategy = "reject" | "enqueue" | "interrupt" | "rollback";
+export type CancelAction = "interrupt" | "rollback";
 
 export interface RunRecord {
   runId: string;
   threadId: string;
+  tenantId: string;
+  graphId: string;
   assistantId: string;
   assistantVersion: number | null;
   status: RunRecordStatus;
+  multitaskStrategy: MultitaskStrategy;
+  attempt: number;
   usage: Usage;
   ttftMs: number | null;
   latencyMs: number | null;
   error: { code: string; message: string } | null;
+  metadata: Record<string, unknown>;
+  /** The Agent Server request the run was created with; null for a /api/chat run. */
+  kwargs: Record<string, unknown> | null;
+  userId: string | null;
+  temporary: boolean;
+  cancelAction: CancelAction | null;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export interface ClaimInput {
@@ -30,9 +44,11 @@ export interface ClaimInput {
   requireStatus?: "interrupted";
   /** Set when the thread does not exist yet: it is created, busy, with the run. */
   newThread?: { userId: string; metadata: Record<string, unknown> };
+  /** For an Agent Server run: its request, who asked, its strategy, and whether its thread goes with it. */
+  agent?: { kwargs: Record<string, unknown>; userId: string; multitaskStrategy: MultitaskStrategy; temporary: boolean };
 }
 
-/** The `runs` table: the per-thread run slot and each run's outcome. */
+/** The `runs` table: the per-thread run slot, the queue of pending runs, and each run's outcome. */
 export class RunRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -41,9 +57,30 @@ export class RunRepository {
     const { rows } = await this.db.query(sql.CLAIM_RUN, [
       input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.workerId, input.metadata,
       input.newThread?.userId ?? null, input.newThread?.metadata ?? {}, Boolean(input.newThread), input.assistantVersion ?? null,
-      input.requireStatus ?? null,
+      input.requireStatus ?? null, input.agent?.kwargs ?? null, input.agent?.multitaskStrategy ?? "reject", input.agent?.userId ?? null,
+      input.agent?.temporary ?? false,
     ]);
     return rows[0].run_id ? { ok: true } : { ok: false, runningRunId: rows[0].running_run_id };
+  }
+
+  /** Queues a run behind the thread's running and pending ones, and tells every process. */
+  async enqueue(input: Omit<ClaimInput, "workerId" | "requireStatus" | "newThread"> & { agent: NonNullable<ClaimInput["agent"]> }): Promise<void> {
+    await this.db.query(sql.ENQUEUE_RUN, [
+      input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.assistantVersion ?? null,
+      input.agent.multitaskStrategy, input.metadata, input.agent.kwargs, input.agent.userId, input.agent.temporary,
+    ]);
+  }
+
+  /** Starts the oldest pending run whose thread is free (of `threadId` only, when given) on this worker. */
+  async claimNext(workerId: number, threadId?: string): Promise<RunRecord | null> {
+    try {
+      const { rows } = await this.db.query(sql.CLAIM_NEXT_RUN, [workerId, threadId ?? null]);
+      return rows[0] ? toRun(rows[0]) : null;
+    } catch (err) {
+      // A run claimed directly on the same thread meanwhile took the slot: the queue waits.
+      if ((err as { code?: string }).code === "23505") return null;
+      throw err;
+    }
   }
 
   /** Undoes a claim whose run will not start; `previousStatus` null means the claim created the thread. */
@@ -60,20 +97,53 @@ export class RunRepository {
     ]);
   }
 
-  /** Marks runs of dead processes failed; returns the threads they were running on. */
-  async reapOrphaned(): Promise<string[]> {
-    const { rows } = await this.db.query(sql.REAP_ORPHANED_RUNS);
-    return [...new Set(rows.map((r) => r.thread_id as string))];
+  /** Asks the thread's runs to stop; returns those found, with the status they had. */
+  async cancel(threadId: string, runIds: string[], action: CancelAction): Promise<{ runId: string; status: RunRecordStatus }[]> {
+    const { rows } = await this.db.query(sql.CANCEL_RUNS, [threadId, runIds, action]);
+    return rows.map((r) => ({ runId: r.run_id, status: r.status }));
+  }
+
+  /** The thread's running and pending runs, oldest first. */
+  async inflight(threadId: string): Promise<{ runId: string; status: RunRecordStatus }[]> {
+    const { rows } = await this.db.query(sql.SELECT_INFLIGHT_RUNS, [threadId]);
+    return rows.map((r) => ({ runId: r.run_id, status: r.status }));
+  }
+
+  /**
+   * Deals with runs of dead processes: Agent Server runs are queued again (until `maxAttempts`),
+   * others marked failed. Returns the threads of the failed ones, and whether any were queued.
+   */
+  async reapOrphaned(maxAttempts = 1): Promise<{ failedThreads: string[]; requeued: number }> {
+    const { rows } = await this.db.query(sql.REAP_ORPHANED_RUNS, [maxAttempts]);
+    return {
+      failedThreads: [...new Set(rows.filter((r) => !r.retry).map((r) => r.thread_id as string))],
+      requeued: rows.filter((r) => r.retry).length,
+    };
   }
 
   async find(runId: string): Promise<RunRecord | null> {
     const { rows } = await this.db.query(sql.SELECT_RUN, [runId]);
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      runId: r.run_id, threadId: r.thread_id, assistantId: r.assistant_id, assistantVersion: r.assistant_version, status: r.status,
-      usage: { input_tokens: r.input_tokens, output_tokens: r.output_tokens, total_tokens: r.total_tokens },
-      ttftMs: r.ttft_ms, latencyMs: r.latency_ms, error: r.error,
-    };
+    return rows[0] ? toRun(rows[0]) : null;
   }
+
+  async list(threadId: string, options: { limit: number; offset: number; status?: RunRecordStatus }): Promise<RunRecord[]> {
+    const { rows } = await this.db.query(sql.LIST_THREAD_RUNS, [threadId, options.limit, options.offset, options.status ?? null]);
+    return rows.map(toRun);
+  }
+
+  /** Deletes a run that is not running; false when there is none such. */
+  async delete(runId: string, threadId: string): Promise<boolean> {
+    const { rows } = await this.db.query(sql.DELETE_RUN, [runId, threadId]);
+    return rows.length > 0;
+  }
+}
+
+function toRun(r: Record<string, any>): RunRecord {
+  return {
+    runId: r.run_id, threadId: r.thread_id, tenantId: r.tenant_id, graphId: r.graph_id, assistantId: r.assistant_id,
+    assistantVersion: r.assistant_version, status: r.status, multitaskStrategy: r.multitask_strategy, attempt: r.attempt,
+    usage: { input_tokens: r.input_tokens, output_tokens: r.output_tokens, total_tokens: r.total_tokens },
+    ttftMs: r.ttft_ms, latencyMs: r.latency_ms, error: r.error, metadata: r.metadata, kwargs: r.kwargs, userId: r.user_id,
+    temporary: r.temporary, cancelAction: r.cancel_action, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
 }

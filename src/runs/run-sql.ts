@@ -2,8 +2,9 @@ import { WORKER_LOCK_CLASS } from "./worker-lease.js";
 
 /**
  * Takes the thread's run slot in one statement, creating the thread first when $10 says it is new,
- * and only if the thread has status $12 when that is given. Returns the new run's id, or null and
- * the id of the run that holds the slot (null too when the status did not match).
+ * and only if the thread has status $12 when that is given. Runs queued on the thread go first: a
+ * claim does not jump them. Returns the new run's id, or null and the id of the run that holds the
+ * slot or heads the queue (null too when the status did not match).
  */
 export const CLAIM_RUN = `
   WITH new_thread AS (
@@ -11,10 +12,12 @@ export const CLAIM_RUN = `
     SELECT $2, $3, $8, $4, $5, $9, 'busy' WHERE $10::boolean
     RETURNING thread_id
   ), run AS (
-    INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy, worker_id, metadata, started_at)
-    SELECT $1, $2, $3, $4, $5, $11, 'running', 'reject', $6, $7, now()
+    INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy,
+                      worker_id, metadata, started_at, kwargs, user_id, temporary)
+    SELECT $1, $2, $3, $4, $5, $11, 'running', $14, $6, $7, now(), $13, $15, $16
     -- A resume ($12 = 'interrupted') claims only a thread still waiting: checked here, not before.
-    WHERE $12::text IS NULL OR EXISTS (SELECT 1 FROM threads WHERE thread_id = $2 AND status = $12::text)
+    WHERE ($12::text IS NULL OR EXISTS (SELECT 1 FROM threads WHERE thread_id = $2 AND status = $12::text))
+      AND NOT EXISTS (SELECT 1 FROM runs WHERE thread_id = $2 AND status = 'pending')
     ON CONFLICT (thread_id) WHERE status = 'running' DO NOTHING
     RETURNING run_id
   ), busy AS (
@@ -23,7 +26,8 @@ export const CLAIM_RUN = `
     RETURNING 1
   )
   SELECT (SELECT run_id FROM run) AS run_id,
-         (SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'running') AS running_run_id,
+         COALESCE((SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'running'),
+                  (SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'pending' ORDER BY created_at, run_id LIMIT 1)) AS running_run_id,
          (SELECT count(*) FROM new_thread) + (SELECT count(*) FROM busy) AS touched`;
 
 /** Gives back a slot taken by a run that will not start: the run goes, the thread is as it was. */
@@ -33,21 +37,105 @@ export const UNCLAIM_RUN = `
 
 export const FINISH_RUN = `
   UPDATE runs SET status = $2, input_tokens = $3, output_tokens = $4, total_tokens = $5, ttft_ms = $6,
-                  latency_ms = $7, error = $8, ended_at = now()
+                  latency_ms = $7, error = $8, ended_at = now(), updated_at = now()
   WHERE run_id = $1`;
 
-/** Runs whose worker no longer holds its lease (its process died): marked failed, slots freed. */
-export const REAP_ORPHANED_RUNS = `
-  UPDATE runs r SET status = 'error', ended_at = now(),
-    error = '{"code": "worker_lost", "message": "The process running this run stopped before it finished."}'
-  WHERE r.status = 'running' AND NOT EXISTS (
-    SELECT 1 FROM pg_locks l
-    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-      AND l.classid = ${WORKER_LOCK_CLASS} AND l.objid = r.worker_id::oid)
-  RETURNING r.run_id, r.thread_id`;
+/** Queues a run behind the thread's others (multitask_strategy enqueue, interrupt, rollback). */
+export const ENQUEUE_RUN = `
+  WITH run AS (
+    INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy,
+                      metadata, kwargs, user_id, temporary)
+    VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)
+    RETURNING run_id
+  ), busy AS (
+    UPDATE threads SET status = 'busy', updated_at = now() WHERE thread_id = $2
+  )
+  SELECT run_id, pg_notify('threadloom_run_queued', $2::text) IS NULL AS notified FROM run`;
 
-export const SELECT_RUN = `
-  SELECT run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, worker_id, input_tokens, output_tokens,
-         total_tokens, ttft_ms, latency_ms, error, metadata, created_at, started_at, ended_at
-  FROM runs WHERE run_id = $1`;
+/**
+ * Starts the oldest pending run whose thread is free (no running run, no older pending run), on
+ * worker $1; $2 restricts it to one thread. SKIP LOCKED lets processes take different runs at once.
+ */
+export const CLAIM_NEXT_RUN = `
+  WITH next AS (
+    SELECT r.run_id FROM runs r
+    WHERE r.status = 'pending' AND ($2::uuid IS NULL OR r.thread_id = $2)
+      AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.thread_id = r.thread_id AND x.status = 'running')
+      AND NOT EXISTS (SELECT 1 FROM runs p WHERE p.thread_id = r.thread_id AND p.status = 'pending'
+                      AND (p.created_at, p.run_id) < (r.created_at, r.run_id))
+    ORDER BY r.created_at, r.run_id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+  ), claimed AS (
+    UPDATE runs SET status = 'running', worker_id = $1, started_at = now(), updated_at = now()
+    FROM next WHERE runs.run_id = next.run_id
+    RETURNING runs.*
+  ), busy AS (
+    UPDATE threads SET status = 'busy', updated_at = now() WHERE thread_id = (SELECT thread_id FROM claimed)
+  )
+  SELECT * FROM claimed`;
+
+/**
+ * Asks runs of thread $1 to stop with action $3: a running one is flagged (its process stops it); a
+ * pending one never starts: it ends interrupted, or with rollback it is deleted. Returns each run found.
+ */
+export const CANCEL_RUNS = `
+  WITH target AS (
+    SELECT run_id, status FROM runs WHERE thread_id = $1 AND run_id = ANY($2::uuid[]) FOR UPDATE
+  ), flagged AS (
+    UPDATE runs SET cancel_action = $3, updated_at = now()
+    WHERE run_id IN (SELECT run_id FROM target WHERE status = 'running')
+    RETURNING run_id
+  ), stopped AS (
+    UPDATE runs SET status = 'interrupted', ended_at = now(), updated_at = now()
+    WHERE $3 = 'interrupt' AND run_id IN (SELECT run_id FROM target WHERE status = 'pending')
+  ), dropped AS (
+    DELETE FROM runs WHERE $3 = 'rollback' AND run_id IN (SELECT run_id FROM target WHERE status = 'pending')
+  )
+  SELECT run_id, status FROM target`;
+
+/**
+ * Runs whose worker no longer holds its lease (its process died). An Agent Server run (it has
+ * kwargs) goes back to the queue with its attempt counted, up to $1 attempts; any other is marked
+ * failed and its slot freed. Returns each with whether it was queued again.
+ */
+export const REAP_ORPHANED_RUNS = `
+  WITH orphaned AS (
+    SELECT r.run_id, (r.kwargs IS NOT NULL AND r.attempt < $1 AND r.cancel_action IS NULL) AS retry
+    FROM runs r
+    WHERE r.status = 'running' AND NOT EXISTS (
+      SELECT 1 FROM pg_locks l
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.classid = ${WORKER_LOCK_CLASS} AND l.objid = r.worker_id::oid)
+    FOR UPDATE SKIP LOCKED
+  )
+  UPDATE runs r SET
+    status = CASE WHEN o.retry THEN 'pending' ELSE 'error' END,
+    attempt = r.attempt + CASE WHEN o.retry THEN 1 ELSE 0 END,
+    worker_id = CASE WHEN o.retry THEN NULL ELSE r.worker_id END,
+    ended_at = CASE WHEN o.retry THEN NULL ELSE now() END,
+    updated_at = now(),
+    error = CASE WHEN o.retry THEN NULL
+                 ELSE '{"code": "worker_lost", "message": "The process running this run stopped before it finished."}'::jsonb END
+  FROM orphaned o WHERE r.run_id = o.run_id
+  RETURNING r.run_id, r.thread_id, o.retry`;
+
+const RUN_COLUMNS = `run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy, worker_id,
+  attempt, input_tokens, output_tokens, total_tokens, ttft_ms, latency_ms, error, metadata, kwargs, user_id, temporary,
+  cancel_action, created_at, updated_at, started_at, ended_at`;
+
+export const SELECT_RUN = `SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = $1`;
+
+export const LIST_THREAD_RUNS = `
+  SELECT ${RUN_COLUMNS} FROM runs
+  WHERE thread_id = $1 AND ($4::text IS NULL OR status = $4)
+  ORDER BY created_at DESC, run_id DESC LIMIT $2 OFFSET $3`;
+
+/** The thread's runs that are not over: the running one and those queued, oldest first. */
+export const SELECT_INFLIGHT_RUNS = `
+  SELECT run_id, status FROM runs WHERE thread_id = $1 AND status IN ('pending', 'running') ORDER BY created_at, run_id`;
+
+/** Deletes a run that is not running (a pending one leaves the queue). */
+export const DELETE_RUN = `
+  DELETE FROM runs WHERE run_id = $1 AND thread_id = $2 AND status <> 'running' RETURNING run_id`;

@@ -1,5 +1,5 @@
 /** Why a run was stopped before it finished by itself: the reason given to its AbortController. */
-export type StopReason = "cancel" | "timeout" | "idle_timeout" | "shutdown";
+export type StopReason = "cancel" | "rollback" | "timeout" | "idle_timeout" | "shutdown";
 
 export class RunStopped extends Error {
   constructor(readonly reason: StopReason) {
@@ -19,6 +19,8 @@ export interface StopOutcome {
 export function stopOutcome(reason: StopReason): StopOutcome {
   switch (reason) {
     case "cancel":
+    // A rolled-back run's work is removed afterwards: what it is marked as does not last.
+    case "rollback":
       return { status: "interrupted", messageStatus: "partial" };
     case "shutdown":
       return {

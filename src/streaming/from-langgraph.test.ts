@@ -54,7 +54,7 @@ describe("LangGraphStreamMapper", () => {
     expect(m.map(["custom", { type: "other" }])).toEqual([]);
     const messages = [new HumanMessage({ id: "h", content: "hi" })];
     expect(m.map(["checkpoints", { config: { configurable: { checkpoint_id: "cp1" } }, values: { messages }, next: [] }])).toEqual([]);
-    expect(m.checkpoint).toEqual({ checkpointId: "cp1", messages, next: [] });
+    expect(m.checkpoint).toEqual({ checkpointId: "cp1", messages, values: { messages }, next: [] });
   });
 
   // A graph that pauses for a human (`interrupt()`) reports it; the run ends interrupted.

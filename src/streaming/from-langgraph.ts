@@ -19,6 +19,8 @@ export interface PartialReply {
 export interface CheckpointSeen {
   checkpointId: string;
   messages: BaseMessage[];
+  /** The whole state. */
+  values: Record<string, unknown> & { messages?: BaseMessage[] };
   next: string[];
 }
 
@@ -57,8 +59,8 @@ export class LangGraphStreamMapper {
         return [];
       }
       case "checkpoints": {
-        const c = chunk as { config: { configurable?: { checkpoint_id?: string } }; values: { messages?: BaseMessage[] }; next: string[] };
-        this.checkpoint = { checkpointId: c.config.configurable?.checkpoint_id ?? "", messages: c.values.messages ?? [], next: c.next };
+        const c = chunk as { config: { configurable?: { checkpoint_id?: string } }; values: CheckpointSeen["values"]; next: string[] };
+        this.checkpoint = { checkpointId: c.config.configurable?.checkpoint_id ?? "", messages: c.values.messages ?? [], values: c.values, next: c.next };
         for (const m of this.checkpoint.messages) if (m.id && !this.firstSeen.has(m.id)) this.firstSeen.set(m.id, this.checkpoint.checkpointId);
         return [];
       }

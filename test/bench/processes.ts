@@ -15,7 +15,12 @@ export interface Child {
 /** Runs a TypeScript file in `node --import tsx` directly, so `pid` is the process doing the work. */
 export function spawnTs(name: string, script: string, args: string[], options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; preload?: string } = {}): Child {
   const preload = options.preload ? ["--import", options.preload] : [];
-  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", ...preload, script, ...args], {
+  return spawnCommand(name, process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", ...preload, script, ...args], options);
+}
+
+/** Runs `command` from the repository root with the bench's environment plus `env`. */
+export function spawnCommand(name: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Child {
+  const proc = spawn(command, args, {
     cwd: process.cwd(),
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -131,6 +136,23 @@ export function cpuMs(pid: number, reaped = false): number {
   // utime, stime, cutime, cstime are fields 14-17, i.e. indexes 11-14 here.
   const ticks = Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
   return ticks * TICK_MS;
+}
+
+/** Every process below `rootPid`, parents before their children. */
+export function descendantPids(rootPid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ppid = Number(statFields(Number(entry))?.[1]);
+    if (Number.isInteger(ppid)) children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  for (let queue = [rootPid]; queue.length > 0; ) {
+    const next = children.get(queue.shift()!) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
 }
 
 /** CPU of a process tree one level deep (a postmaster and its backends, live or exited). */

@@ -1,0 +1,198 @@
+import { type Request, type Response, Router } from "express";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Owner } from "../conversations/conversation-repository.js";
+import { AppError } from "../errors.js";
+import { openSse } from "../http/open-sse.js";
+import { requireJsonBody, validate } from "../http/validate.js";
+import type { RunManager } from "../runs/run-manager.js";
+import type { RunRecord } from "../runs/run-repository.js";
+import type { AgentRuns, WaitResult } from "./agent-runs.js";
+import { runObject } from "./run-object.js";
+import { STREAM_MODES, runCreateBody } from "./run-request.js";
+
+export interface AgentRunRoutesDeps {
+  agentRuns: AgentRuns;
+  manager: RunManager;
+  heartbeatMs: number;
+  logger: Logger;
+}
+
+const uuid = z.uuid("must be a UUID");
+const threadParams = z.object({ id: uuid });
+const runParams = z.object({ id: uuid, run_id: uuid });
+const statelessRunParams = z.object({ run_id: uuid });
+const flag = z.enum(["true", "false", "1", "0"], "must be true or false").transform((v) => v === "true" || v === "1");
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(10),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  status: z.enum(["pending", "running", "error", "success", "timeout", "interrupted"]).optional(),
+  select: z.unknown().optional(),
+});
+const joinQuery = z.object({
+  cancel_on_disconnect: flag.optional(),
+  stream_mode: z.union([z.enum(STREAM_MODES), z.array(z.enum(STREAM_MODES))]).optional(),
+});
+const cancelQuery = z.object({ wait: flag.default(false), action: z.enum(["interrupt", "rollback"]).default("interrupt") });
+const lastEventId = z.coerce.number().int().min(-1).max(2 ** 31 - 2);
+
+/**
+ * The Agent Server's run routes: background, streamed and waited runs on a thread or stateless,
+ * listing, joining (from the start or after `Last-Event-ID`), cancelling and deleting them. A
+ * stream's `Location` is where the SDK reconnects to continue it, from any process.
+ */
+export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
+  const router = Router();
+  const { agentRuns } = deps;
+  const at = (run: RunRecord, stateless: boolean) => (stateless ? `/runs/${run.runId}` : `/threads/${run.threadId}/runs/${run.runId}`);
+
+  const create = async (req: Request, res: Response, stateless: boolean) => {
+    const threadId = stateless ? null : validate(threadParams, req.params, "path").id;
+    const body = validate(runCreateBody, req.body);
+    const run = await agentRuns.create(res.locals.owner, threadId, body);
+    return { run, body };
+  };
+
+  /** Streams the run's events to the response until it ends (or the client goes). */
+  const stream = async (req: Request, res: Response, run: RunRecord, options: { stateless: boolean; afterSeq: number; modes?: readonly string[]; cancelOnDisconnect: boolean }) => {
+    const location = at(run, options.stateless);
+    const sse = openSse(res, { heartbeatMs: deps.heartbeatMs, headers: { "Content-Location": location, Location: `${location}/stream` } });
+    const gone = new AbortController();
+    sse.onDisconnect(() => {
+      gone.abort();
+      if (options.cancelOnDisconnect) {
+        agentRuns.cancel(run.threadId, [run.runId], "interrupt").catch((err) => deps.logger.warn({ err, runId: run.runId }, "could not cancel a run whose client left"));
+      }
+    });
+    try {
+      for await (const e of agentRuns.events(run.runId, options.afterSeq, gone.signal, options.modes)) {
+        sse.write(`event: ${e.event}\ndata: ${e.data}\nid: ${e.seq}\n\n`);
+      }
+    } catch (err) {
+      req.log.error({ err, runId: run.runId }, "run stream failed");
+    }
+    sse.end();
+  };
+
+  const createAndStream = async (req: Request, res: Response, stateless: boolean) => {
+    const { run, body } = await create(req, res, stateless);
+    await stream(req, res, run, { stateless, afterSeq: -1, cancelOnDisconnect: (body.on_disconnect ?? "cancel") === "cancel" });
+  };
+
+  const createAndWait = async (req: Request, res: Response, stateless: boolean) => {
+    const { run, body } = await create(req, res, stateless);
+    const gone = new AbortController();
+    res.on("close", () => {
+      if (res.writableFinished) return;
+      gone.abort();
+      if ((body.on_disconnect ?? "cancel") === "cancel") void agentRuns.cancel(run.threadId, [run.runId], "interrupt").catch(() => {});
+    });
+    await sendWhenDone(res, at(run, stateless), agentRuns.wait(run, gone.signal), deps.heartbeatMs);
+  };
+
+  router.post("/threads/:id/runs", requireJsonBody, async (req, res) => {
+    const { run } = await create(req, res, false);
+    res.set("Content-Location", at(run, false)).json(runObject(run));
+  });
+  router.post("/threads/:id/runs/stream", requireJsonBody, (req, res) => createAndStream(req, res, false));
+  router.post("/threads/:id/runs/wait", requireJsonBody, (req, res) => createAndWait(req, res, false));
+
+  router.post("/runs", requireJsonBody, async (req, res) => {
+    const { run } = await create(req, res, true);
+    res.set("Content-Location", at(run, true)).json(runObject(run));
+  });
+  router.post("/runs/stream", requireJsonBody, (req, res) => createAndStream(req, res, true));
+  router.post("/runs/wait", requireJsonBody, (req, res) => createAndWait(req, res, true));
+  router.get("/runs/:run_id/stream", async (req, res) => {
+    const { run_id } = validate(statelessRunParams, req.params, "path");
+    const query = validate(joinQuery, req.query, "query");
+    const run = await agentRuns.findOwned(run_id, res.locals.owner);
+    await stream(req, res, run, { stateless: true, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
+  });
+
+  router.get("/threads/:id/runs", async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const query = validate(listQuery, req.query, "query");
+    const thread = await deps.manager.findThread(id, res.locals.owner);
+    res.json((await agentRuns.list(thread, query)).map(runObject));
+  });
+
+  const ownedRun = async (req: Request, owner: Owner) => {
+    const { id, run_id } = validate(runParams, req.params, "path");
+    await deps.manager.findThread(id, owner);
+    return agentRuns.find(id, run_id);
+  };
+
+  router.get("/threads/:id/runs/:run_id", async (req, res) => {
+    res.json(runObject(await ownedRun(req, res.locals.owner)));
+  });
+
+  router.delete("/threads/:id/runs/:run_id", async (req, res) => {
+    const run = await ownedRun(req, res.locals.owner);
+    await agentRuns.delete(run.threadId, run.runId);
+    res.status(204).end();
+  });
+
+  router.get("/threads/:id/runs/:run_id/join", async (req, res) => {
+    const query = validate(joinQuery, req.query, "query");
+    const run = await ownedRun(req, res.locals.owner);
+    const gone = new AbortController();
+    res.on("close", () => {
+      if (res.writableFinished) return;
+      gone.abort();
+      if (query.cancel_on_disconnect) void agentRuns.cancel(run.threadId, [run.runId], "interrupt").catch(() => {});
+    });
+    await sendWhenDone(res, at(run, false), agentRuns.wait(run, gone.signal), deps.heartbeatMs);
+  });
+
+  router.get("/threads/:id/runs/:run_id/stream", async (req, res) => {
+    const query = validate(joinQuery, req.query, "query");
+    const run = await ownedRun(req, res.locals.owner);
+    await stream(req, res, run, { stateless: false, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
+  });
+
+  router.post("/threads/:id/runs/:run_id/cancel", async (req, res) => {
+    const query = validate(cancelQuery, req.query, "query");
+    const run = await ownedRun(req, res.locals.owner);
+    const found = await agentRuns.cancel(run.threadId, [run.runId], query.action);
+    if (found.length === 0) throw new AppError("not_found", `Run ${run.runId} was not found.`);
+    if (query.wait) await agentRuns.ended(run.runId);
+    res.status(query.wait ? 204 : 202).end();
+  });
+
+  return router;
+}
+
+/** `Last-Event-ID`: the last event the client has; the stream continues after it (from the start without one). */
+function afterSeq(req: Request): number {
+  const header = req.get("Last-Event-ID");
+  if (header === undefined || header === "") return -1;
+  const parsed = lastEventId.safeParse(header);
+  if (!parsed.success) {
+    throw new AppError("invalid_request", "Invalid header: Last-Event-ID: must be the id of an event of this run's stream.", {
+      fields: [{ name: "Last-Event-ID", reason: "must be an event id (an integer)" }],
+    });
+  }
+  return parsed.data;
+}
+
+function modesOf(mode: string | string[] | undefined): string[] | undefined {
+  return mode === undefined ? undefined : Array.isArray(mode) ? mode : [mode];
+}
+
+/**
+ * A long wait's answer: headers at once, then a newline now and then so proxies keep the connection
+ * (JSON allows leading whitespace), then the result. A failure after the headers is the body's
+ * `__error__`, as the Agent Server reports a failed run.
+ */
+async function sendWhenDone(res: Response, location: string, result: Promise<WaitResult>, keepAliveMs: number): Promise<void> {
+  res.writeHead(200, { "Content-Type": "application/json", "Content-Location": location });
+  res.flushHeaders();
+  const keepAlive = setInterval(() => res.write("\n"), keepAliveMs);
+  try {
+    const value = await result.catch((err: Error) => ({ __error__: { error: err.name, message: err.message } }));
+    res.end(JSON.stringify(value));
+  } finally {
+    clearInterval(keepAlive);
+  }
+}

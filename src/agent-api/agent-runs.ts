@@ -1,0 +1,312 @@
+import { randomUUID } from "node:crypto";
+import { Command, Send } from "@langchain/langgraph";
+import type pg from "pg";
+import type { Logger } from "pino";
+import type { Owner, ThreadRow } from "../conversations/conversation-repository.js";
+import type { ThreadloomSaver } from "../db/threadloom-saver.js";
+import { AppError, notFound } from "../errors.js";
+import type { RunResult } from "../runs/active-run.js";
+import type { GraphRegistry } from "../runs/graph-registry.js";
+import { CHANNELS, type Notifier } from "../runs/notifier.js";
+import type { RunEventLog, StoredEvent } from "../runs/run-event-log.js";
+import type { RunEnd, RunManager } from "../runs/run-manager.js";
+import { type CancelAction, type MultitaskStrategy, type RunRecord, RunRepository } from "../runs/run-repository.js";
+import type { AgentAssistants } from "./agent-assistants.js";
+import { AgentStreamEncoder, libStreamModes } from "./agent-stream-encoder.js";
+import { type RunCreateBody, type RunKwargs, runKwargs } from "./run-request.js";
+import { wireJson } from "./wire-json.js";
+
+export interface AgentRunsDeps {
+  pool: pg.Pool;
+  manager: RunManager;
+  graphs: GraphRegistry;
+  assistants: AgentAssistants;
+  checkpointer: ThreadloomSaver;
+  eventLog: RunEventLog;
+  notifier: Notifier;
+  workerId: number;
+  logger: Logger;
+  /** Asks the run queue to look for runs to start (after one was queued). */
+  kick(): void;
+}
+
+/** What `runs.wait` and `runs.join` answer: the final values, or the error the run ended with. */
+export type WaitResult = Record<string, unknown> | null;
+
+/** How long a finished run's result stays in memory for a waiter that is a little late. */
+const RESULT_TTL_MS = 60_000;
+
+/**
+ * The Agent Server's runs over our run slot and queue: creating them (started here at once when the
+ * thread is free, queued otherwise according to `multitask_strategy`), executing them (from a
+ * create or from the queue, in any process) into the durable event log, and joining, waiting for
+ * and cancelling them from any process.
+ */
+export class AgentRuns {
+  private readonly runs: RunRepository;
+  private readonly results = new Map<string, WaitResult>();
+  private readonly unlisten: () => void;
+
+  constructor(private readonly deps: AgentRunsDeps) {
+    this.runs = new RunRepository(deps.pool);
+    // A cancel asked of another process reaches the one running the run here.
+    this.unlisten = deps.notifier.on(CHANNELS.runCancel, (payload) => {
+      const [runId, action] = payload.split(":");
+      if (runId) deps.manager.cancel(runId, action === "rollback" ? "rollback" : "interrupt");
+    });
+  }
+
+  close(): void {
+    this.unlisten();
+  }
+
+  /**
+   * Creates a run on the owner's thread (`threadId` null: a stateless run on a new thread of its
+   * own). Returns it once it has started here or has been queued.
+   */
+  async create(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<RunRecord> {
+    if (!this.deps.manager.isAccepting()) throw new AppError("unavailable", "The service is shutting down; retry on another instance.");
+    const assistant = await this.deps.assistants.resolve(owner.tenantId, body.assistant_id);
+    const graphId = assistant.json.graph_id;
+    if (!this.deps.graphs.has(graphId)) throw new AppError("conflict", `Assistant ${body.assistant_id} runs graph ${graphId}, which this server no longer has.`);
+    const thread = threadId ? await this.deps.manager.findThread(threadId, owner).catch(ignoreNotFound) : null;
+    if (threadId && !thread && body.if_not_exists !== "create") throw notFound("Thread", threadId);
+    const kwargs = runKwargs(body, assistant.configurable ?? {});
+    if (kwargs.checkpoint_id) {
+      if (!thread) throw notFound("Checkpoint", kwargs.checkpoint_id);
+      const at = await this.deps.checkpointer.getTuple({ configurable: { thread_id: thread.threadId, checkpoint_ns: "", checkpoint_id: kwargs.checkpoint_id } });
+      if (!at) throw notFound("Checkpoint", kwargs.checkpoint_id);
+    }
+    const strategy: MultitaskStrategy = body.multitask_strategy ?? "enqueue";
+    const run = {
+      runId: randomUUID(),
+      threadId: threadId ?? randomUUID(),
+      tenantId: owner.tenantId,
+      graphId,
+      // A graph's own assistant is recorded by its graph id, as /api/chat runs are.
+      assistantId: assistant.configurable ? assistant.json.assistant_id : graphId,
+      assistantVersion: assistant.configurable ? assistant.json.version : null,
+      metadata: body.metadata ?? {},
+      agent: { kwargs: kwargs as unknown as Record<string, unknown>, userId: owner.userId, multitaskStrategy: strategy, temporary: threadId === null && body.on_completion !== "keep" },
+    };
+    const claimed = await this.runs
+      .claim({ ...run, workerId: this.deps.workerId, newThread: thread ? undefined : { userId: owner.userId, metadata: {} } })
+      .catch((err: { code?: string }) => {
+        // The thread was deleted between our read and the claim (foreign key violation).
+        throw err.code === "23503" ? notFound("Thread", run.threadId) : err;
+      });
+    if (claimed.ok) {
+      const record = (await this.runs.find(run.runId))!;
+      const started = await this.start(record);
+      started.done.catch((err) => this.deps.logger.error({ err, runId: record.runId }, "run failed to start"));
+      return record;
+    }
+    if (strategy === "reject") {
+      throw new AppError("conflict", `Thread ${run.threadId} already has a run in progress (${claimed.runningRunId}); wait for it to end, cancel it, or use another multitask_strategy.`, {
+        running_run_id: claimed.runningRunId,
+      });
+    }
+    await this.runs.enqueue(run);
+    if (strategy === "interrupt" || strategy === "rollback") {
+      const ahead = (await this.runs.inflight(run.threadId)).map((r) => r.runId).filter((id) => id !== run.runId);
+      await this.cancel(run.threadId, ahead, strategy);
+    }
+    this.deps.kick();
+    return (await this.runs.find(run.runId))!;
+  }
+
+  /**
+   * Executes a run whose slot this process holds; resolves when it has ended and been recorded.
+   * Used for runs started by `create` and for runs the queue claimed (perhaps again, after the
+   * process that ran them died: the attempt then continues from the run's last checkpoint).
+   */
+  async execute(record: RunRecord): Promise<void> {
+    const started = await this.start(record).catch(async (err) => {
+      // Not started (shutdown began): back to the queue for another process, no attempt spent.
+      await this.deps.pool.query("UPDATE runs SET status = 'pending', worker_id = NULL WHERE run_id = $1 AND status = 'running'", [record.runId]);
+      throw err;
+    });
+    await started.done;
+  }
+
+  /** The run's events after `afterSeq`, live until it ends; with `modes`, only those modes' events. */
+  async *events(runId: string, afterSeq: number, signal: AbortSignal, modes?: readonly string[]): AsyncGenerator<StoredEvent> {
+    for await (const event of this.deps.eventLog.join(runId, afterSeq, signal)) {
+      if (!modes?.length || wanted(event.event, modes)) yield event;
+    }
+  }
+
+  /** Waits for the run to end (wherever it runs) and returns its final values or error. */
+  async wait(run: RunRecord, signal?: AbortSignal): Promise<WaitResult> {
+    await this.ended(run.runId, signal);
+    const local = this.results.get(run.runId);
+    if (local !== undefined) return local;
+    const after = await this.runs.find(run.runId);
+    if (after?.status === "error" || after?.status === "timeout") return { __error__: { error: after.error?.code ?? after.status, message: after.error?.message ?? "" } };
+    const graph = this.deps.graphs.get(run.graphId);
+    const state = await graph.getState({ configurable: { thread_id: run.threadId } });
+    const interrupts = state.tasks.flatMap((t) => t.interrupts);
+    return valuesResult(state.values, interrupts);
+  }
+
+  /** Resolves when the run is no longer pending or running. */
+  async ended(runId: string, signal?: AbortSignal): Promise<void> {
+    await this.deps.manager.ended(runId);
+    // Not here (or not yet): follow its events to their end, reading none.
+    for await (const _ of this.deps.eventLog.join(runId, 2 ** 31 - 1, signal)) void _;
+    await this.deps.manager.ended(runId);
+  }
+
+  /** Asks runs of the thread to stop; returns those found. */
+  async cancel(threadId: string, runIds: string[], action: CancelAction): Promise<string[]> {
+    if (runIds.length === 0) return [];
+    const found = await this.runs.cancel(threadId, runIds, action);
+    for (const { runId, status } of found) {
+      if (status === "running" && !this.deps.manager.cancel(runId, action)) {
+        await this.deps.pool.query(`SELECT pg_notify('${CHANNELS.runCancel}', $1)`, [`${runId}:${action}`]);
+      }
+      // A queued run that will not start: whoever follows it learns it is over.
+      if (status === "pending") await this.deps.eventLog.announce(runId);
+    }
+    return found.map((r) => r.runId);
+  }
+
+  async find(threadId: string, runId: string): Promise<RunRecord> {
+    const run = await this.runs.find(runId);
+    if (!run || run.threadId !== threadId) throw notFound("Run", runId);
+    return run;
+  }
+
+  /** A run by id alone, if it belongs to the owner (the stateless routes know no thread). */
+  async findOwned(runId: string, owner: Owner): Promise<RunRecord> {
+    const run = await this.runs.find(runId);
+    if (!run || run.tenantId !== owner.tenantId || (run.userId !== null && run.userId !== owner.userId)) throw notFound("Run", runId);
+    return run;
+  }
+
+  list(thread: ThreadRow, options: { limit: number; offset: number; status?: RunRecord["status"] }): Promise<RunRecord[]> {
+    return this.runs.list(thread.threadId, options);
+  }
+
+  async delete(threadId: string, runId: string): Promise<void> {
+    const run = await this.find(threadId, runId);
+    if (run.status === "running") {
+      throw new AppError("conflict", `Run ${runId} is running; cancel it before deleting it.`, { run_status: run.status });
+    }
+    if (!(await this.runs.delete(runId, threadId))) throw new AppError("conflict", `Run ${runId} started meanwhile; cancel it before deleting it.`);
+    await this.deps.eventLog.announce(runId);
+  }
+
+  /** Opens the run's event log and starts it; `done` resolves when it has ended and been recorded. */
+  private async start(record: RunRecord): Promise<{ done: Promise<void> }> {
+    const kwargs = record.kwargs as unknown as RunKwargs;
+    const { runId, threadId } = record;
+    const graph = this.deps.graphs.get(record.graphId);
+    const logger = this.deps.logger.child({ runId, threadId, attempt: record.attempt });
+    const writer = await this.deps.eventLog.open(runId, record.attempt);
+    const encoder = new AgentStreamEncoder({ streamMode: kwargs.stream_mode, subgraphs: kwargs.stream_subgraphs });
+    const write = (events: { event: string; data: string }[]) => {
+      for (const e of events) writer.append(e.event, e.data);
+    };
+    write([encoder.metadata(runId, record.attempt)]);
+    // A retried run that had written checkpoints continues from them rather than taking its input twice.
+    const resumed = record.attempt > 1 && (await this.deps.checkpointer.hasRunCheckpoints(threadId, runId));
+    const interrupts: unknown[] = [];
+    let run;
+    try {
+      run = this.deps.manager.adopt(
+        {
+          runId, threadId, graph,
+          checkpointId: resumed ? undefined : (kwargs.checkpoint_id ?? undefined),
+          // Tools that write on the tenant's behalf (send_email) read it here, never from the client.
+          configurable: { ...kwargs.config.configurable, tenant_id: record.tenantId },
+          agent: {
+            input: resumed ? null : kwargs.command ? toCommand(kwargs.command) : kwargs.input,
+            streamModes: libStreamModes(kwargs.stream_mode),
+            streamEvents: kwargs.stream_mode.includes("events"),
+            interruptBefore: kwargs.interrupt_before ?? undefined,
+            interruptAfter: kwargs.interrupt_after ?? undefined,
+            context: kwargs.context ?? undefined,
+            metadata: { ...record.metadata, run_attempt: record.attempt },
+            recursionLimit: kwargs.config.recursion_limit,
+            tags: kwargs.config.tags,
+            durability: kwargs.durability ?? undefined,
+            onPart: (part) => {
+              if (part.ns.length === 0 && part.mode === "updates") interrupts.push(...interruptsOf(part.chunk));
+              write(encoder.part(part));
+            },
+            onStreamEvent: (event) => write(encoder.streamEvent(event)),
+          },
+        },
+        logger,
+      );
+    } catch (err) {
+      writer.end();
+      throw err;
+    }
+    const done = this.deps.manager.start(run, {
+      beforeRecord: async (result) => {
+        if (result.error) write([encoder.error(Object.assign(new Error(result.error.message), { name: result.error.code }))]);
+        await writer.flush();
+      },
+      afterRecord: async (result, end) => {
+        this.results.set(runId, waitResult(result, end, interrupts));
+        setTimeout(() => this.results.delete(runId), RESULT_TTL_MS).unref();
+        if (record.temporary) await this.deleteTemporaryThread(record);
+      },
+    });
+    return {
+      done: done.finally(async () => {
+        writer.end();
+        await this.deps.eventLog.announce(runId).catch((err) => logger.warn({ err }, "could not announce the end of a run"));
+      }),
+    };
+  }
+
+  private async deleteTemporaryThread(record: RunRecord): Promise<void> {
+    await this.deps.pool.query("DELETE FROM threads WHERE thread_id = $1", [record.threadId]);
+    await this.deps.checkpointer.deleteThread(record.threadId);
+  }
+}
+
+/** The Agent Server's Command from its JSON form (`goto` may name nodes or Sends). */
+function toCommand(command: NonNullable<RunKwargs["command"]>): Command {
+  const send = (g: string | { node: string; input: unknown }) => (typeof g === "string" ? g : new Send(g.node, g.input));
+  const goto = command.goto == null ? undefined : Array.isArray(command.goto) ? command.goto.map(send) : send(command.goto);
+  return new Command({
+    ...(command.resume !== undefined ? { resume: command.resume } : {}),
+    ...(command.update != null ? { update: command.update } : {}),
+    ...(goto !== undefined ? { goto } : {}),
+  });
+}
+
+function interruptsOf(chunk: unknown): unknown[] {
+  const list = (chunk as { __interrupt__?: unknown } | null)?.__interrupt__;
+  return Array.isArray(list) ? list : [];
+}
+
+function waitResult(result: RunResult, end: RunEnd, interrupts: unknown[]): WaitResult {
+  if (result.error) return { __error__: { error: result.error.code, message: result.error.message } };
+  if (!end.values) return null;
+  return valuesResult(end.values, interrupts);
+}
+
+/** The final values as the Agent Server's wait returns them, with the pending interrupts if it paused. */
+function valuesResult(values: unknown, interrupts: unknown[]): Record<string, unknown> {
+  const json = (wireJson(values) ?? {}) as Record<string, unknown>;
+  return interrupts.length ? { ...json, __interrupt__: wireJson(interrupts) } : json;
+}
+
+/** Whether an event belongs to one of the stream modes a joiner asked for (metadata and errors always). */
+function wanted(event: string, modes: readonly string[]): boolean {
+  const base = event.split("|")[0]!;
+  if (base === "metadata" || base === "error") return true;
+  if (base === "messages") return modes.includes("messages-tuple");
+  if (base.startsWith("messages/")) return modes.includes("messages");
+  return modes.includes(base);
+}
+
+function ignoreNotFound(err: unknown): null {
+  if (err instanceof AppError && err.code === "not_found") return null;
+  throw err;
+}

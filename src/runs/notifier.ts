@@ -1,0 +1,79 @@
+import pg from "pg";
+import type { Logger } from "pino";
+
+/** The channels processes of the service tell each other on. */
+export const CHANNELS = {
+  /** A run's new stream events are in `run_events` (payload: the run id). */
+  runEvents: "threadloom_run_events",
+  /** A run is asked to stop (payload: the run id). */
+  runCancel: "threadloom_run_cancel",
+  /** A run was queued (payload: the thread id). */
+  runQueued: "threadloom_run_queued",
+} as const;
+
+export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
+type Listener = (payload: string) => void;
+
+/**
+ * PostgreSQL LISTEN on one connection of its own, shared by everything in the process that waits
+ * for another process: stream joiners, the run queue, cancellation. A lost connection is opened
+ * again; whatever waits also polls, so a notification missed meanwhile costs a delay, not an event.
+ */
+export class Notifier {
+  private client: pg.Client | null = null;
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly connectionString: string,
+    private readonly logger: Logger,
+  ) {}
+
+  static async connect(connectionString: string, logger: Logger): Promise<Notifier> {
+    const notifier = new Notifier(connectionString, logger);
+    await notifier.open();
+    return notifier;
+  }
+
+  on(channel: Channel, listener: Listener): () => void {
+    let set = this.listeners.get(channel);
+    if (!set) this.listeners.set(channel, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    await this.client?.end().catch(() => {});
+    this.client = null;
+  }
+
+  private async open(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionString, application_name: "threadloom-notify", connectionTimeoutMillis: 10_000 });
+    client.on("notification", (msg) => {
+      for (const listener of this.listeners.get(msg.channel) ?? []) listener(msg.payload ?? "");
+    });
+    client.on("error", (err) => {
+      if (this.closed || this.client !== client) return;
+      this.logger.warn({ err }, "notification connection lost; reconnecting");
+      this.client = null;
+      client.end().catch(() => {});
+      this.reconnect();
+    });
+    await client.connect();
+    for (const channel of Object.values(CHANNELS)) await client.query(`LISTEN ${channel}`);
+    this.client = client;
+  }
+
+  private reconnect(): void {
+    if (this.closed) return;
+    this.retry = setTimeout(() => {
+      this.open().catch((err) => {
+        this.logger.warn({ err }, "could not reconnect the notification connection");
+        this.reconnect();
+      });
+    }, 1000);
+  }
+}

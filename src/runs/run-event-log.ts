@@ -1,0 +1,232 @@
+import type pg from "pg";
+import type { Logger } from "pino";
+import { CHANNELS, type Notifier } from "./notifier.js";
+
+/** One event of a run's stream: its number in the run, its SSE name, its JSON text. */
+export interface StoredEvent {
+  seq: number;
+  event: string;
+  data: string;
+}
+
+type EventListener = (event: StoredEvent) => void;
+
+const INSERT_EVENTS = `
+  WITH inserted AS (
+    INSERT INTO run_events (run_id, seq, event, data)
+    SELECT $1, e.seq, e.event, e.data FROM unnest($2::int[], $3::text[], $4::text[]) AS e(seq, event, data)
+  )
+  SELECT pg_notify('${CHANNELS.runEvents}', $1::text)`;
+const SELECT_EVENTS = "SELECT seq, event, data FROM run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000";
+const RUN_FINISHED = "SELECT status NOT IN ('pending', 'running') AS finished FROM runs WHERE run_id = $1";
+
+/**
+ * The events of a run being executed in this process: kept in memory for its listeners here, and
+ * written to `run_events` in batches (one statement each, which also notifies other processes), so
+ * a token costs no statement of its own.
+ */
+export class RunEventWriter {
+  private readonly events: StoredEvent[] = [];
+  private readonly listeners = new Set<EventListener>();
+  private readonly endListeners = new Set<() => void>();
+  private unsaved: StoredEvent[] = [];
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(
+    readonly runId: string,
+    private nextSeq: number,
+    private readonly log: RunEventLog,
+  ) {}
+
+  append(event: string, data: string): void {
+    if (this.ended) return;
+    const stored = { seq: this.nextSeq++, event, data };
+    this.events.push(stored);
+    this.unsaved.push(stored);
+    for (const listener of this.listeners) listener(stored);
+    this.timer ??= setTimeout(() => void this.flush(), this.log.flushMs);
+  }
+
+  /** The events after `afterSeq`, then each new one until the run ends; `onEnd` once it has. */
+  subscribe(afterSeq: number, listener: EventListener, onEnd: () => void): () => void {
+    for (const event of this.events) if (event.seq > afterSeq) listener(event);
+    if (this.ended) {
+      onEnd();
+      return () => {};
+    }
+    this.listeners.add(listener);
+    this.endListeners.add(onEnd);
+    return () => {
+      this.listeners.delete(listener);
+      this.endListeners.delete(onEnd);
+    };
+  }
+
+  /** Writes what is left; listeners here end only after `end()`, once the run is recorded. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.flushing) await this.flushing;
+    if (this.unsaved.length === 0) return;
+    const batch = this.unsaved;
+    this.unsaved = [];
+    this.flushing = this.log.insert(this.runId, batch).finally(() => (this.flushing = null));
+    await this.flushing;
+    if (this.unsaved.length > 0 && !this.timer) this.timer = setTimeout(() => void this.flush(), this.log.flushMs);
+  }
+
+  /** The run is over and recorded: listeners here end. */
+  end(): void {
+    this.ended = true;
+    this.log.forget(this.runId);
+    for (const onEnd of this.endListeners) onEnd();
+    this.listeners.clear();
+    this.endListeners.clear();
+  }
+}
+
+/**
+ * Run events in PostgreSQL, so a stream can be joined again from any process: from memory when the
+ * run executes here, otherwise from `run_events`, woken by NOTIFY and polling as a fallback.
+ */
+export class RunEventLog {
+  private readonly writers = new Map<string, RunEventWriter>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly notifier: Notifier,
+    private readonly logger: Logger,
+    readonly flushMs = 25,
+    private readonly pollMs = 1000,
+  ) {}
+
+  /** A writer for a run starting here; a retried run continues its earlier attempt's numbering. */
+  async open(runId: string, attempt: number): Promise<RunEventWriter> {
+    let first = 0;
+    if (attempt > 1) {
+      const { rows } = await this.pool.query("SELECT COALESCE(max(seq) + 1, 0) AS next FROM run_events WHERE run_id = $1", [runId]);
+      first = rows[0].next;
+    }
+    const writer = new RunEventWriter(runId, first, this);
+    this.writers.set(runId, writer);
+    return writer;
+  }
+
+  /** @internal */
+  async insert(runId: string, batch: StoredEvent[]): Promise<void> {
+    try {
+      await this.pool.query(INSERT_EVENTS, [runId, batch.map((e) => e.seq), batch.map((e) => e.event), batch.map((e) => e.data)]);
+    } catch (err) {
+      // A run rolled back meanwhile takes its events with it (foreign key): nothing to keep.
+      if ((err as { code?: string }).code !== "23503") this.logger.error({ err, runId }, "could not save run events");
+    }
+  }
+
+  /** @internal */
+  forget(runId: string): void {
+    this.writers.delete(runId);
+  }
+
+  /** Wakes the run's joiners in every process (after its end is recorded). */
+  async announce(runId: string): Promise<void> {
+    await this.pool.query(`SELECT pg_notify('${CHANNELS.runEvents}', $1::text)`, [runId]);
+  }
+
+  /**
+   * The run's events after `afterSeq`, live until the run has ended (or `signal` aborts): from this
+   * process's memory when it runs here, else from the table.
+   */
+  async *join(runId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<StoredEvent> {
+    let after = afterSeq;
+    let woken = false;
+    let wake: (() => void) | null = null;
+    const stopWaiting = () => wake?.();
+    const unlisten = this.notifier.on(CHANNELS.runEvents, (payload) => {
+      if (payload !== runId) return;
+      woken = true;
+      wake?.();
+    });
+    signal?.addEventListener("abort", stopWaiting);
+    try {
+      while (!signal?.aborted) {
+        const local = this.writers.get(runId);
+        if (local) {
+          yield* this.followLocal(local, after, signal);
+          return;
+        }
+        woken = false;
+        const { rows } = await this.pool.query(SELECT_EVENTS, [runId, after]);
+        for (const row of rows) {
+          after = row.seq;
+          yield row as StoredEvent;
+        }
+        if (rows.length === 1000 || woken) continue;
+        // Events are written before the run's end is recorded: a finished run has no more to come
+        // once one more read after seeing it finished finds none.
+        const { rows: status } = await this.pool.query(RUN_FINISHED, [runId]);
+        if (!status[0] || status[0].finished) {
+          const { rows: last } = await this.pool.query(SELECT_EVENTS, [runId, after]);
+          for (const row of last) yield row as StoredEvent;
+          if (last.length < 1000) return;
+          after = last[last.length - 1].seq;
+          continue;
+        }
+        if (woken) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.pollMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
+      }
+    } finally {
+      unlisten();
+      signal?.removeEventListener("abort", stopWaiting);
+    }
+  }
+
+  /** Deletes the events of runs that ended longer ago than `retentionMs`; returns how many. */
+  async prune(retentionMs: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM run_events e USING runs r
+       WHERE e.run_id = r.run_id AND e.created_at < now() - make_interval(secs => $1::double precision / 1000)
+         AND r.status NOT IN ('pending', 'running')`,
+      [retentionMs],
+    );
+    return rowCount ?? 0;
+  }
+
+  private async *followLocal(writer: RunEventWriter, afterSeq: number, signal?: AbortSignal): AsyncGenerator<StoredEvent> {
+    const queue: StoredEvent[] = [];
+    let ended = false;
+    let wake: (() => void) | null = null;
+    const unsubscribe = writer.subscribe(
+      afterSeq,
+      (event) => {
+        queue.push(event);
+        wake?.();
+      },
+      () => {
+        ended = true;
+        wake?.();
+      },
+    );
+    const onAbort = () => wake?.();
+    signal?.addEventListener("abort", onAbort);
+    try {
+      while (!signal?.aborted) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (ended) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    } finally {
+      unsubscribe();
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+}

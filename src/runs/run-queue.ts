@@ -1,0 +1,82 @@
+import type { Logger } from "pino";
+import { CHANNELS, type Notifier } from "./notifier.js";
+import type { RunRecord, RunRepository } from "./run-repository.js";
+
+export interface RunQueueDeps {
+  runs: RunRepository;
+  notifier: Notifier;
+  workerId: number;
+  logger: Logger;
+  /** Queued runs this process executes at once. */
+  concurrency: number;
+  /** How often it looks for work without being told (and does `maintain`). */
+  pollMs: number;
+  /** Executes a run claimed from the queue; resolves when it has ended. */
+  execute(run: RunRecord): Promise<void>;
+  /** Periodic upkeep: reaping runs of dead processes, pruning old events. */
+  maintain(): Promise<void>;
+}
+
+/**
+ * This process's share of the run queue in PostgreSQL: it claims pending runs (oldest first, one per
+ * thread at a time, SKIP LOCKED so processes never take the same one) when told a run was queued or
+ * a thread freed, and every `pollMs` in case a notification was missed.
+ */
+export class RunQueue {
+  private inFlight = 0;
+  private claiming: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unlisten: (() => void) | undefined;
+
+  constructor(private readonly deps: RunQueueDeps) {}
+
+  start(): void {
+    this.unlisten = this.deps.notifier.on(CHANNELS.runQueued, () => this.kick());
+    this.timer = setInterval(() => {
+      this.deps.maintain().catch((err) => this.deps.logger.warn({ err }, "run queue upkeep failed")).finally(() => this.kick());
+    }, this.deps.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Claims and starts queued runs while this process has room for them. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    this.claiming = this.claimWhileRoom().finally(() => (this.claiming = null));
+  }
+
+  /** Takes no more runs; those executing are the run manager's to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.unlisten?.();
+    await this.claiming;
+  }
+
+  private async claimWhileRoom(): Promise<void> {
+    do {
+      this.again = false;
+      while (!this.stopped && this.inFlight < this.deps.concurrency) {
+        const run = await this.deps.runs.claimNext(this.deps.workerId).catch((err) => {
+          this.deps.logger.warn({ err }, "could not claim a queued run");
+          return null;
+        });
+        if (!run) break;
+        this.inFlight++;
+        void this.deps
+          .execute(run)
+          .catch((err) => this.deps.logger.error({ err, runId: run.runId }, "queued run failed to start"))
+          .finally(() => {
+            this.inFlight--;
+            this.kick();
+          });
+      }
+    } while (this.again && !this.stopped);
+  }
+}
