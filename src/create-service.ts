@@ -15,7 +15,7 @@ import { acquireWorkerLease } from "./runs/worker-lease.js";
 import { AgentAssistants } from "./agent-api/agent-assistants.js";
 import { AgentRuns } from "./agent-api/agent-runs.js";
 import { AssistantRepository } from "./assistants/assistant-repository.js";
-import { Notifier } from "./runs/notifier.js";
+import { CHANNELS, Notifier } from "./runs/notifier.js";
 import { RunEventLog } from "./runs/run-event-log.js";
 import { RunQueue } from "./runs/run-queue.js";
 import { RunRepository } from "./runs/run-repository.js";
@@ -73,7 +73,11 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       limits: { runTimeoutMs: config.RUN_TIMEOUT_MS, modelIdleTimeoutMs: config.MODEL_IDLE_TIMEOUT_MS },
       logger,
       maxAttempts: config.RUN_MAX_ATTEMPTS,
-      onQueueReady: () => queue?.kick(),
+      // A thread freed with runs waiting: this process takes the next, or tells the others to.
+      onQueueReady: () => {
+        if (queue?.hasRoom) queue.kick();
+        else db.pool.query(`SELECT pg_notify('${CHANNELS.runQueued}', '')`).catch((err) => logger.warn({ err }, "could not notify the run queue"));
+      },
     });
     const eventLog = new RunEventLog(db.pool, notifier, logger);
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));

@@ -13,6 +13,7 @@ import type { RunEnd, RunManager } from "../runs/run-manager.js";
 import { type CancelAction, type MultitaskStrategy, type RunRecord, RunRepository } from "../runs/run-repository.js";
 import type { AgentAssistants } from "./agent-assistants.js";
 import { AgentStreamEncoder, libStreamModes } from "./agent-stream-encoder.js";
+import { runObject } from "./run-object.js";
 import { type RunCreateBody, type RunKwargs, runKwargs } from "./run-request.js";
 import { wireJson } from "./wire-json.js";
 
@@ -227,7 +228,8 @@ export class AgentRuns {
             interruptBefore: kwargs.interrupt_before ?? undefined,
             interruptAfter: kwargs.interrupt_after ?? undefined,
             context: kwargs.context ?? undefined,
-            metadata: { ...record.metadata, run_attempt: record.attempt },
+            // As the Agent Server tags them, so each streamed message's metadata says what produced it.
+            metadata: { ...record.metadata, graph_id: record.graphId, assistant_id: runObject(record).assistant_id, run_attempt: record.attempt },
             recursionLimit: kwargs.config.recursion_limit,
             tags: kwargs.config.tags,
             durability: kwargs.durability ?? undefined,
@@ -246,7 +248,7 @@ export class AgentRuns {
     }
     const done = this.deps.manager.start(run, {
       beforeRecord: async (result) => {
-        if (result.error) write([encoder.error(Object.assign(new Error(result.error.message), { name: result.error.code }))]);
+        if (result.error) write([encoder.error(Object.assign(new Error(result.error.message), { name: errorName(result.error) }))]);
         await writer.flush();
       },
       afterRecord: async (result, end) => {
@@ -285,8 +287,14 @@ function interruptsOf(chunk: unknown): unknown[] {
   return Array.isArray(list) ? list : [];
 }
 
+/** The error's class (GraphRecursionError, …) when it had one, else our code; its message stays ours. */
+function errorName(error: NonNullable<RunResult["error"]>): string {
+  const name = error.detail?.match(/^([A-Za-z_][\w]*):/)?.[1];
+  return name && name !== "Error" ? name : error.code;
+}
+
 function waitResult(result: RunResult, end: RunEnd, interrupts: unknown[]): WaitResult {
-  if (result.error) return { __error__: { error: result.error.code, message: result.error.message } };
+  if (result.error) return { __error__: { error: errorName(result.error), message: result.error.message } };
   if (!end.values) return null;
   return valuesResult(end.values, interrupts);
 }

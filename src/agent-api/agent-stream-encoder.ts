@@ -3,7 +3,7 @@ import { isCheckpointEnvelope } from "@langchain/langgraph";
 import { wireJsonText } from "./wire-json.js";
 
 /** The `stream_mode` values an Agent Server client may ask for. */
-export type AgentStreamMode = "values" | "updates" | "messages" | "messages-tuple" | "custom" | "events" | "debug" | "tasks" | "checkpoints";
+export type AgentStreamMode = "values" | "updates" | "messages" | "messages-tuple" | "custom" | "events" | "debug" | "tasks" | "checkpoints" | "tools";
 
 /** One part of `graph.stream(input, { streamMode, subgraphs: true })`: `[ns, mode, chunk]`. */
 export interface StreamPart {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { AgentStreamMode } from "./agent-stream-encoder.js";
 import { containsNul } from "../http/validate.js";
 
-export const STREAM_MODES = ["values", "updates", "messages", "messages-tuple", "custom", "events", "debug", "tasks", "checkpoints"] as const;
+export const STREAM_MODES = ["values", "updates", "messages", "messages-tuple", "custom", "events", "debug", "tasks", "checkpoints", "tools"] as const;
 
 const noNul = <T extends z.ZodType>(schema: T) => schema.refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
 const unsupported = (what: string) => z.undefined({ error: `${what} is not supported by this server` }).optional();

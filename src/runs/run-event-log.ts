@@ -18,6 +18,9 @@ const INSERT_EVENTS = `
   )
   SELECT pg_notify('${CHANNELS.runEvents}', $1::text)`;
 const SELECT_EVENTS = "SELECT seq, event, data FROM run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000";
+const SELECT_EVENTS_BEFORE = "SELECT seq, event, data FROM run_events WHERE run_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq LIMIT 1000";
+/** Each attempt of a run numbers its events from its own block of ids (attempt n from (n - 1) × this). */
+const ATTEMPT_BLOCK = 10_000_000;
 const RUN_FINISHED = "SELECT status NOT IN ('pending', 'running') AS finished FROM runs WHERE run_id = $1";
 
 /**
@@ -34,11 +37,16 @@ export class RunEventWriter {
   private timer: NodeJS.Timeout | undefined;
   private ended = false;
 
+  private nextSeq: number;
+
   constructor(
     readonly runId: string,
-    private nextSeq: number,
+    /** This attempt's first event; earlier attempts' events are in the table only. */
+    readonly firstSeq: number,
     private readonly log: RunEventLog,
-  ) {}
+  ) {
+    this.nextSeq = firstSeq;
+  }
 
   append(event: string, data: string): void {
     if (this.ended) return;
@@ -56,10 +64,14 @@ export class RunEventWriter {
       onEnd();
       return () => {};
     }
-    this.listeners.add(listener);
+    // A client may already hold events not yet written here (it reconnected with a later id).
+    const after: EventListener = (event) => {
+      if (event.seq > afterSeq) listener(event);
+    };
+    this.listeners.add(after);
     this.endListeners.add(onEnd);
     return () => {
-      this.listeners.delete(listener);
+      this.listeners.delete(after);
       this.endListeners.delete(onEnd);
     };
   }
@@ -102,12 +114,16 @@ export class RunEventLog {
     private readonly pollMs = 1000,
   ) {}
 
-  /** A writer for a run starting here; a retried run continues its earlier attempt's numbering. */
+  /**
+   * A writer for a run starting here. A retried run's events are numbered after its earlier
+   * attempts', from a block of its own: a client may hold events the dead process sent but never
+   * saved, and their ids must not name other events now.
+   */
   async open(runId: string, attempt: number): Promise<RunEventWriter> {
     let first = 0;
     if (attempt > 1) {
       const { rows } = await this.pool.query("SELECT COALESCE(max(seq) + 1, 0) AS next FROM run_events WHERE run_id = $1", [runId]);
-      first = rows[0].next;
+      first = Math.max(rows[0].next, (attempt - 1) * ATTEMPT_BLOCK);
     }
     const writer = new RunEventWriter(runId, first, this);
     this.writers.set(runId, writer);
@@ -153,7 +169,16 @@ export class RunEventLog {
       while (!signal?.aborted) {
         const local = this.writers.get(runId);
         if (local) {
-          yield* this.followLocal(local, after, signal);
+          // Earlier attempts' events are only in the table.
+          if (after < local.firstSeq - 1) {
+            const { rows } = await this.pool.query(SELECT_EVENTS_BEFORE, [runId, after, local.firstSeq]);
+            for (const row of rows) yield row as StoredEvent;
+            if (rows.length === 1000) {
+              after = rows[rows.length - 1].seq;
+              continue;
+            }
+          }
+          yield* this.followLocal(local, Math.max(after, local.firstSeq - 1), signal);
           return;
         }
         woken = false;

@@ -41,6 +41,11 @@ export class RunQueue {
     this.kick();
   }
 
+  /** Whether this process could take another queued run now. */
+  get hasRoom(): boolean {
+    return !this.stopped && this.inFlight < this.deps.concurrency;
+  }
+
   /** Claims and starts queued runs while this process has room for them. */
   kick(): void {
     if (this.stopped) return;

@@ -76,7 +76,8 @@ export class LangGraphStreamMapper {
 
   private interrupts(update: unknown): RunEvent[] {
     const list = (Array.isArray(update) ? update : [update]) as { id?: string; value?: unknown }[];
-    this.interrupted ||= list.length > 0;
+    // A breakpoint (interrupt_before/after) pauses with an empty list: paused all the same.
+    this.interrupted = true;
     return list.map((i, n) => ({ type: "interrupt" as const, id: i?.id ?? String(n), value: i?.value ?? null }));
   }
 
