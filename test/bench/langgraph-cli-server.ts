@@ -2,7 +2,7 @@
  * `langgraphjs dev` (the LangGraph CLI's in-memory Agent Server) serving the repository's graphs
  * with the bench's mock model, as the baseline threadloom's Agent Server API is compared with.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cpuMs, descendantPids, freePort, memoryMiB, spawnCommand, waitForHttp, type Child } from "./processes.js";
@@ -35,6 +35,18 @@ export function findLangGraphCli(): string | undefined {
   return existsSync(bin) ? bin : undefined;
 }
 
+/** The versions of the CLI and of the API server it runs, as installed beside `bin`. */
+export function cliVersions(bin: string): string {
+  const version = (name: string) => {
+    for (let dir = path.dirname(realpathSync(bin)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const file = path.join(dir, "node_modules", name, "package.json");
+      if (existsSync(file)) return `${name} ${(JSON.parse(readFileSync(file, "utf8")) as { version: string }).version}`;
+    }
+    return `${name} (version unknown)`;
+  };
+  return `${version("@langchain/langgraph-cli")}, ${version("@langchain/langgraph-api")}`;
+}
+
 export interface LangGraphCliOptions {
   bin: string;
   modelURL: string;
@@ -44,11 +56,12 @@ export interface LangGraphCliOptions {
 }
 
 export async function startLangGraphCli(options: LangGraphCliOptions): Promise<LangGraphCli> {
-  // The repository's langgraph.json with absolute graph paths, in a directory of its own: the CLI
-  // keeps its state under the config's directory (.langgraph_api/) and would load a previous run's.
+  // The repository's langgraph.json in a directory of its own, its graph paths made relative to
+  // that (the CLI joins them to it): the CLI keeps its state under the config's directory
+  // (.langgraph_api/) and would load a previous run's from there.
   const projectDir = path.join(options.tempDir, "langgraph-cli");
   const config = JSON.parse(readFileSync(path.join(REPO, "langgraph.json"), "utf8")) as { graphs: Record<string, string>; env?: unknown };
-  const graphs = Object.fromEntries(Object.entries(config.graphs).map(([id, spec]) => [id, path.resolve(REPO, spec)]));
+  const graphs = Object.fromEntries(Object.entries(config.graphs).map(([id, spec]) => [id, path.relative(projectDir, path.resolve(REPO, spec))]));
   await mkdir(projectDir, { recursive: true });
   await writeFile(path.join(projectDir, "langgraph.json"), JSON.stringify({ ...config, graphs, env: undefined }));
   // Ours already ignores it; otherwise the CLI would append to the temp dir's missing .gitignore.

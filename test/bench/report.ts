@@ -93,7 +93,8 @@ const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "-");
 const signed = (n: number) => (n >= 0 ? `+${f1(n)}` : f1(n));
 
-function table(header: string[], rows: string[][]): string {
+/** A markdown table: the first two columns left-aligned, the rest right-aligned. */
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   return [line(header), `|${widths.map((w, i) => (i < 2 ? ":" : "-") + "-".repeat(w) + (i < 2 ? "-" : ":")).join("|")}|`, ...rows.map(line)].join("\n");

@@ -13,6 +13,8 @@
  *   BENCH_CPU_PROF      a directory: run the service with --cpu-prof and write its profile there
  *                       (then: npx tsx test/bench/profile-summary.ts <dir>/*.cpuprofile)
  *   BENCH_JSON          a file to write the results to, as JSON
+ *   BENCH_AGENT_API     0 skips the Agent Server API comparison with `langgraphjs dev`; `only` runs
+ *                       just that part (its own settings: test/bench/agent-api-bench.ts)
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -21,8 +23,9 @@ import path from "node:path";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.js";
 import { modelTarget, runLoad, runThreads, serviceTarget, type Sample } from "./load.js";
 import { measure } from "./measure.js";
-import { spawnTs, waitForLine } from "./processes.js";
+import { spawnTs, waitForLine, type Child } from "./processes.js";
 import { internalsTable, latencyTable, loadFigures, multiTurnTable, resourceTable, targetLines, ttftTable, type Arrivals, type LevelResult } from "./report.js";
+import { benchAgentApi } from "./agent-api-bench.js";
 import { benchHistory, historyTable } from "./history-bench.js";
 import { startServices } from "./services.js";
 
@@ -38,6 +41,8 @@ const maxConcurrency = Math.max(...levels);
 const replicas = Number(process.env.BENCH_REPLICAS ?? 1);
 /** Turns of the long thread whose history and export are measured (0 skips that part). */
 const HISTORY_TURNS = Number(process.env.BENCH_HISTORY_TURNS ?? 500);
+/** `0`: skip the Agent Server API comparison; `only`: run nothing else. */
+const AGENT_API = process.env.BENCH_AGENT_API ?? "1";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 let cleaning: Promise<void> | undefined;
@@ -66,6 +71,15 @@ async function main(): Promise<void> {
     if (tag === "ARRIVAL") arrivals.set(Number(key), Number(at));
   });
 
+  if (AGENT_API !== "only") await benchService(db, model, modelURL, arrivals, tempDir);
+  if (AGENT_API !== "0") {
+    const modelDescription = `${TOKENS} tokens, ${TOKEN_DELAY_MS} ms apart, in its own process`;
+    process.stdout.write(`\n${await benchAgentApi({ db, modelURL, modelDescription, modelPid: model.pid, tempDir, log, defer: (step) => cleanup.push(step) })}`);
+  }
+}
+
+/** The native chat protocol against the raw model stream, multi-turn, and a long thread's history. */
+async function benchService(db: BenchDatabase, model: Child, modelURL: string, arrivals: Arrivals, tempDir: string): Promise<void> {
   // Every concurrent run may hold a connection at once, plus the mirror and run bookkeeping.
   const poolMax = Math.ceil(maxConcurrency / replicas) + 10;
   const services = await startServices({ db, modelURL, tempDir, replicas, poolMax, profileDir: process.env.BENCH_CPU_PROF });
