@@ -2,7 +2,7 @@ import type { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectMirrorMatchesCheckpoint } from "./helpers/checkpoint-state.js";
 import { words } from "./helpers/live-chat.js";
-import { startWithSdkClients, sdkStatus, type SdkClients } from "./helpers/sdk-clients.js";
+import { aliceMirror, startWithSdkClients, sdkStatus, type SdkClients } from "./helpers/sdk-clients.js";
 
 type Message = { type: string; content: string; id: string };
 type Values = { messages: Message[] };
@@ -30,11 +30,7 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
   });
   afterAll(() => s.t.close());
 
-  const mirror = (threadId: string) =>
-    fetch(`${s.t.url}/api/threads/${threadId}`, { headers: { authorization: "Bearer key-aaaaaaaa" } }).then((r) => r.json()) as Promise<{
-      status: string;
-      messages: { id: string; role: string; content: string; status: string }[];
-    }>;
+  const mirror = (threadId: string) => aliceMirror(s.t, threadId);
 
   /** The mirror holds the checkpoint state's messages, in order (read from its table, then through our API); returns the state. */
   async function expectMirrorEqualsState(threadId: string) {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Client, type Run, type RunsInvokePayload } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MockReply, MockRequest } from "./helpers/mock-openai.js";
-import { ALICE, sdkStatus, startWithSdkClients, type SdkClients } from "./helpers/sdk-clients.js";
+import { ALICE, aliceMirror, sdkStatus, startWithSdkClients, type SdkClients } from "./helpers/sdk-clients.js";
 
 type Message = { type: string; content: string; id: string };
 type Values = { messages: Message[] };
@@ -44,11 +44,7 @@ describe("Agent Server runs: stream modes and run options", () => {
   });
   afterAll(() => s.t.close());
 
-  const mirror = async (threadId: string) =>
-    (await (await fetch(`${s.t.url}/api/threads/${threadId}`, { headers: { authorization: `Bearer ${ALICE}` } })).json()) as {
-      head_checkpoint_id: string;
-      messages: { id: string; role: string; content: string }[];
-    };
+  const mirror = (threadId: string) => aliceMirror(s.t, threadId);
 
   /** The conversation mirror shows exactly the thread's checkpoint state: its messages and its head. */
   async function expectMirrorMatchesState(threadId: string): Promise<Values> {

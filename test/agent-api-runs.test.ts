@@ -1,6 +1,6 @@
 import type { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWithSdkClients, sdkStatus, type SdkClients } from "./helpers/sdk-clients.js";
+import { aliceMirror, startWithSdkClients, sdkStatus, type SdkClients } from "./helpers/sdk-clients.js";
 
 type Values = { messages: { type: string; content: string; id: string }[] };
 
@@ -14,8 +14,7 @@ describe("Agent Server runs: stream, wait, background", () => {
   });
   afterAll(() => s.t.close());
 
-  const mirror = (threadId: string) =>
-    fetch(`${s.t.url}/api/threads/${threadId}`, { headers: { authorization: "Bearer key-aaaaaaaa" } }).then((r) => r.json()) as Promise<{ messages: { role: string; content: string }[] }>;
+  const mirror = (threadId: string) => aliceMirror(s.t, threadId);
 
   it("streams multi-turn runs with values and messages-tuple, metadata first, ids in order", async () => {
     const thread = await alice.threads.create();

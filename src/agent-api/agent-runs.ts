@@ -98,7 +98,11 @@ export class AgentRuns {
       });
     if (claimed.ok) {
       const record = (await this.runs.find(run.runId))!;
-      const started = await this.start(record);
+      const started = await this.start(record).catch(async (err) => {
+        // Shutdown began meanwhile: give the slot back (and the thread, if the claim made it).
+        await this.runs.unclaim(run.runId, run.threadId, thread?.status ?? null);
+        throw err;
+      });
       started.done.catch((err) => this.deps.logger.error({ err, runId: record.runId }, "run failed to start"));
       return record;
     }

@@ -21,3 +21,14 @@ export async function startWithSdkClients(): Promise<SdkClients> {
 
 /** The HTTP status an SDK call ended with: 200 when it succeeded. */
 export const sdkStatus = (p: Promise<unknown>) => p.then(() => 200, (err: { status?: number }) => err.status);
+
+/** Our own mirror of a thread (`GET /api/threads/:id`), read as Alice, to compare with checkpoint state. */
+export async function aliceMirror(t: TestService, threadId: string): Promise<MirrorThread> {
+  return (await fetch(`${t.url}/api/threads/${threadId}`, { headers: { authorization: `Bearer ${ALICE}` } })).json() as Promise<MirrorThread>;
+}
+
+export interface MirrorThread {
+  status: string;
+  head_checkpoint_id: string;
+  messages: { id: string; role: string; content: string; status: string }[];
+}
