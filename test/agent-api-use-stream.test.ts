@@ -1,5 +1,7 @@
 // jsdom first: React DOM looks for a document when it loads.
 import "./helpers/dom-globals.js";
+import { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { TextDecoder as NodeTextDecoder } from "node:util";
 import type { Client, Message } from "@langchain/langgraph-sdk";
 import { useStream, type UseStreamOptions } from "@langchain/langgraph-sdk/react";
 import { renderHook, waitFor } from "@testing-library/react";
@@ -72,6 +74,14 @@ describe("useStream (@langchain/langgraph-sdk/react) against the Agent Server AP
     const idle = () => waitFor(() => expect(hook.result.current.isLoading).toBe(false), { timeout: 10_000 });
     return { ...hook, frames, threadIds, runs, idle };
   }
+
+  it("runs in jsdom, with Node's streams and TextDecoder under the SDK's fetch", () => {
+    expect(navigator.userAgent).toMatch(/jsdom/);
+    expect(window.sessionStorage).toBeDefined();
+    expect(globalThis.ReadableStream).toBe(NodeReadableStream);
+    expect(globalThis.TextDecoder).toBe(NodeTextDecoder);
+    expect(typeof fetch).toBe("function");
+  });
 
   it("streams a reply token by token into messages, on a thread it creates; a second submit continues it", async () => {
     const chat = mountChat();

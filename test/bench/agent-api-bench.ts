@@ -61,7 +61,7 @@ export async function benchAgentApi(options: AgentApiBenchOptions): Promise<stri
   log(`agent API: starting langgraphjs dev (${bin}) and a threadloom service`);
   const cli = await startLangGraphCli({ bin, modelURL, tempDir, jobs: Math.max(10, maxConcurrency) });
   options.defer(() => cli.stop());
-  const services = await startServices({ db, modelURL, tempDir, replicas: 1, poolMax: maxConcurrency + 10 });
+  const services = await startServices({ db, modelURL, tempDir, replicas: 1, poolMax: maxConcurrency + 10, profileDir: process.env.BENCH_CPU_PROF });
   options.defer(() => services.stop());
   const servicePid = services.children[0].pid;
   const servers: Server[] = [
