@@ -11,12 +11,18 @@ export interface StoredEvent {
 
 type EventListener = (event: StoredEvent) => void;
 
-const INSERT_EVENTS = `
+/**
+ * One statement per batch: the rows as plain parameters ($2, $3, $4 per event), not arrays, which the
+ * driver would escape character by character (event data is JSON, full of quotes); then the notice.
+ */
+const insertEvents = (count: number) => `
   WITH inserted AS (
-    INSERT INTO run_events (run_id, seq, event, data)
-    SELECT $1, e.seq, e.event, e.data FROM unnest($2::int[], $3::text[], $4::text[]) AS e(seq, event, data)
+    INSERT INTO run_events (run_id, seq, event, data) VALUES
+    ${Array.from({ length: count }, (_, i) => `($1, $${i * 3 + 2}::int, $${i * 3 + 3}, $${i * 3 + 4})`).join(", ")}
   )
   SELECT pg_notify('${CHANNELS.runEvents}', $1::text)`;
+/** Events per statement (PostgreSQL takes at most 65,535 parameters). */
+const INSERT_BATCH = 1000;
 const SELECT_EVENTS = "SELECT seq, event, data FROM run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000";
 const SELECT_EVENTS_BEFORE = "SELECT seq, event, data FROM run_events WHERE run_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq LIMIT 1000";
 /** Each attempt of a run numbers its events from its own block of ids (attempt n from (n - 1) × this). */
@@ -133,7 +139,10 @@ export class RunEventLog {
   /** @internal */
   async insert(runId: string, batch: StoredEvent[]): Promise<void> {
     try {
-      await this.pool.query(INSERT_EVENTS, [runId, batch.map((e) => e.seq), batch.map((e) => e.event), batch.map((e) => e.data)]);
+      for (let i = 0; i < batch.length; i += INSERT_BATCH) {
+        const part = batch.slice(i, i + INSERT_BATCH);
+        await this.pool.query(insertEvents(part.length), [runId, ...part.flatMap((e) => [e.seq, e.event, e.data])]);
+      }
     } catch (err) {
       // A run rolled back meanwhile takes its events with it (foreign key): nothing to keep.
       if ((err as { code?: string }).code !== "23503") this.logger.error({ err, runId }, "could not save run events");
