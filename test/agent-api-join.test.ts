@@ -370,3 +370,48 @@ describe("runs of a process that died", () => {
     }
   });
 });
+
+// A rolling deploy: the process stops with a run in flight; another one on the database finishes it.
+describe("a run still going when its process shuts down", () => {
+  it("goes back to the queue and another instance runs it to the end, as attempt 2, from its last checkpoint", async () => {
+    const env = { API_KEYS: `${ALICE}:tenantA:alice` };
+    // The model outlives the instance that stops.
+    const mock = await startMockOpenAI();
+    const a = await startTestService({ env, mock });
+    const b = await startTestService({ db: a.db, mock, env });
+    try {
+      const client = (url: string) => new Client({ apiUrl: url, apiKey: ALICE, callerOptions: { maxRetries: 0 } });
+      const [clientA, clientB] = [client(a.url), client(b.url)];
+      const thread = await clientA.threads.create();
+      mock.script({ text: words("slow", 40), tokenDelayMs: 50 });
+      const run = await clientA.runs.create(thread.thread_id, "chat", { input: userInput("keep going"), streamMode: STREAM_MODE });
+      // A runs it (the thread was free): wait until it streams there.
+      const seen: StreamedEvent[] = [];
+      const following = collect(clientA.runs.joinStream(thread.thread_id, run.run_id), (e, all) => {
+        seen.push(e);
+        return all;
+      }).catch((err: Error) => err);
+      await vi.waitFor(() => expect(tokens(seen).length).toBeGreaterThan(0), { timeout: 5_000 });
+      const finished = words("again", 8);
+      mock.script({ text: finished });
+
+      await a.close({ allowActiveRuns: true, graceMs: 0 });
+      // A's follower was cut rather than ended, so an SDK client would reconnect (at Location).
+      expect(await following).toBeInstanceOf(Error);
+
+      const values = (await clientB.runs.join(thread.thread_id, run.run_id)) as Values;
+      expect(values.messages.map((m) => [m.type, m.content])).toEqual([["human", "keep going"], ["ai", finished]]);
+      expect(await clientB.runs.get(thread.thread_id, run.run_id)).toMatchObject({ status: "success", attempt: 2 });
+      const resumed = await collect(clientB.runs.joinStream(thread.thread_id, run.run_id, { lastEventId: seen.at(-1)!.id }));
+      expect(resumed[0]).toMatchObject({ event: "metadata", data: { run_id: run.run_id, attempt: 2 } });
+      expect(tokens(resumed)).toBe(finished);
+      // Nothing of the stopped reply was kept: the thread has the finished one only, once.
+      const mirror = await (await fetch(`${b.url}/api/threads/${thread.thread_id}`, { headers: { authorization: `Bearer ${ALICE}` } })).json();
+      expect(mirror.messages.map((m: { content: string }) => m.content)).toEqual(["keep going", finished]);
+    } finally {
+      await b.close();
+      await a.close().catch(() => {});
+      await mock.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import type { Owner } from "../conversations/conversation-repository.js";
 import { AppError } from "../errors.js";
 import { openSse } from "../http/open-sse.js";
 import { requireJsonBody, validate } from "../http/validate.js";
+import { RunMovedError } from "../runs/run-event-log.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { RunRecord } from "../runs/run-repository.js";
 import type { AgentRuns, WaitResult } from "./agent-runs.js";
@@ -69,6 +70,11 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
         sse.write(`event: ${e.event}\ndata: ${e.data}\nid: ${e.seq}\n\n`);
       }
     } catch (err) {
+      if (err instanceof RunMovedError) {
+        // Cut rather than ended: the client reconnects (at `Location`) and finds the run elsewhere.
+        res.destroy();
+        return;
+      }
       req.log.error({ err, runId: run.runId }, "run stream failed");
     }
     sse.end();

@@ -46,14 +46,19 @@ const RESULT_TTL_MS = 60_000;
 export class AgentRuns {
   private readonly runs: RunRepository;
   private readonly results = new Map<string, WaitResult>();
+  /** Cancels asked for runs not (yet) executing here: a run claimed just now may start any moment. */
+  private readonly earlyCancels = new Map<string, CancelAction>();
   private readonly unlisten: () => void;
 
   constructor(private readonly deps: AgentRunsDeps) {
     this.runs = new RunRepository(deps.pool);
     // A cancel asked of another process reaches the one running the run here.
     this.unlisten = deps.notifier.on(CHANNELS.runCancel, (payload) => {
-      const [runId, action] = payload.split(":");
-      if (runId) deps.manager.cancel(runId, action === "rollback" ? "rollback" : "interrupt");
+      const [runId, given] = payload.split(":");
+      const action = given === "rollback" ? "rollback" : "interrupt";
+      if (!runId || deps.manager.cancel(runId, action)) return;
+      this.earlyCancels.set(runId, action);
+      setTimeout(() => this.earlyCancels.delete(runId), RESULT_TTL_MS).unref();
     });
   }
 
@@ -237,6 +242,7 @@ export class AgentRuns {
             recursionLimit: kwargs.config.recursion_limit,
             tags: kwargs.config.tags,
             durability: kwargs.durability ?? undefined,
+            retryOnShutdown: true,
             onPart: (part) => {
               if (part.ns.length === 0 && part.mode === "updates") interrupts.push(...interruptsOf(part.chunk));
               write(encoder.part(part));
@@ -250,9 +256,13 @@ export class AgentRuns {
       writer.end();
       throw err;
     }
+    const early = this.earlyCancels.get(runId);
+    if (early) run.stop(early === "rollback" ? "rollback" : "cancel");
+    let moved = false;
     const done = this.deps.manager.start(run, {
       beforeRecord: async (result) => {
-        if (result.error) write([encoder.error(Object.assign(new Error(result.error.message), { name: errorName(result.error) }))]);
+        moved = run.retriesAfter(result.stopReason);
+        if (result.error && !moved) write([encoder.error(Object.assign(new Error(result.error.message), { name: errorName(result.error) }))]);
         await writer.flush();
       },
       afterRecord: async (result, end) => {
@@ -263,7 +273,7 @@ export class AgentRuns {
     });
     return {
       done: done.finally(async () => {
-        writer.end();
+        writer.end(moved);
         await this.deps.eventLog.announce(runId).catch((err) => logger.warn({ err }, "could not announce the end of a run"));
       }),
     };

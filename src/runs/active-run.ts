@@ -38,6 +38,11 @@ export interface AgentRunOptions {
   recursionLimit?: number;
   tags?: string[];
   durability?: "sync" | "async" | "exit";
+  /**
+   * Stopped by shutdown, the run goes back to the queue for another process rather than ending:
+   * nothing is saved of the reply in flight, and the next attempt continues from the last checkpoint.
+   */
+  retryOnShutdown?: boolean;
   /** Every part of the graph's stream, from every namespace. */
   onPart(part: { ns: string[]; mode: string; chunk: unknown }): void;
   /** Every streamEvents event other than the root's stream chunks (only with `streamEvents`). */
@@ -187,7 +192,7 @@ export class ActiveRun {
     const reason = this.controller.signal.reason;
     if (reason instanceof RunStopped) {
       const outcome = stopOutcome(reason.reason);
-      if (reason.reason !== "rollback") await this.savePartial(outcome.messageStatus);
+      if (reason.reason !== "rollback" && !this.retriesAfter(reason.reason)) await this.savePartial(outcome.messageStatus);
       return { ...this.result(outcome.status, outcome.error), stopReason: reason.reason };
     }
     const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -196,6 +201,11 @@ export class ActiveRun {
     const saved = await this.savePartial("error");
     const message = (inModel ? MODEL_ERROR : INTERNAL_ERROR) + (saved ? SAVED : "");
     return this.result("error", { code: inModel ? "model_error" : "internal", message, detail });
+  }
+
+  /** Whether stopping for `reason` hands the run to another attempt instead of ending it. */
+  retriesAfter(reason: StopReason | undefined): boolean {
+    return reason === "shutdown" && Boolean(this.input.agent?.retryOnShutdown);
   }
 
   /**

@@ -11,6 +11,14 @@ export interface StoredEvent {
 
 type EventListener = (event: StoredEvent) => void;
 
+/** The run left this process unfinished (shutdown): its stream goes on elsewhere, from the queue. */
+export class RunMovedError extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} continues on another process`);
+    this.name = "RunMovedError";
+  }
+}
+
 /**
  * One statement per batch: the rows as plain parameters ($2, $3, $4 per event), not arrays, which the
  * driver would escape character by character (event data is JSON, full of quotes); then the notice.
@@ -42,6 +50,8 @@ export class RunEventWriter {
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private ended = false;
+  /** Set when the run ended here unfinished, to continue on another process. */
+  moved = false;
 
   private nextSeq: number;
 
@@ -95,8 +105,9 @@ export class RunEventWriter {
     if (this.unsaved.length > 0 && !this.timer) this.timer = setTimeout(() => void this.flush(), this.log.flushMs);
   }
 
-  /** The run is over and recorded: listeners here end. */
-  end(): void {
+  /** The run is over and recorded (or, `moved`, queued for another process): listeners here end. */
+  end(moved = false): void {
+    this.moved = moved;
     this.ended = true;
     this.log.forget(this.runId);
     for (const onEnd of this.endListeners) onEnd();
@@ -254,6 +265,7 @@ export class RunEventLog {
     try {
       while (!signal?.aborted) {
         while (queue.length > 0) yield queue.shift()!;
+        if (ended && writer.moved) throw new RunMovedError(writer.runId);
         if (ended) return;
         await new Promise<void>((resolve) => (wake = resolve));
         wake = null;

@@ -43,7 +43,7 @@ export interface RunManagerDeps {
 
 /** What a caller may do around the end of a run it started (the Agent Server's event log does). */
 export interface RunHooks {
-  /** Before the run's end is recorded: its last events are written here. */
+  /** Before the run's end is recorded (or it is queued again): its last events are written here. */
   beforeRecord?(result: RunResult): Promise<void>;
   /** After it is recorded: the final checkpoint and its values (null when the run was rolled back). */
   afterRecord?(result: RunResult, end: RunEnd): Promise<void>;
@@ -278,6 +278,12 @@ export class RunManager {
     let end: RunEnd = { checkpointId: null, values: null };
     try {
       await hooks.beforeRecord?.(result);
+      if (run.retriesAfter(result.stopReason)) {
+        // Shutdown: another process takes the run from the queue and continues it.
+        await this.runs.requeue(runId);
+        run.logger.info("run queued again for another process (shutdown)");
+        return;
+      }
       end = result.stopReason === "rollback" ? await this.rollback(run) : await this.finish(run, result);
       await hooks.afterRecord?.(result, end);
     } catch (err) {

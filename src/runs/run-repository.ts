@@ -83,6 +83,11 @@ export class RunRepository {
     }
   }
 
+  /** Puts a running run back in the queue as its next attempt (its process is shutting down). */
+  async requeue(runId: string): Promise<void> {
+    await this.db.query(sql.REQUEUE_RUN, [runId]);
+  }
+
   /** Undoes a claim whose run will not start; `previousStatus` null means the claim created the thread. */
   async unclaim(runId: string, threadId: string, previousStatus: string | null): Promise<void> {
     if (previousStatus === null) await this.db.query("DELETE FROM threads WHERE thread_id = $1", [threadId]);

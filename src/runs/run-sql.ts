@@ -30,6 +30,15 @@ export const CLAIM_RUN = `
                   (SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'pending' ORDER BY created_at, run_id LIMIT 1)) AS running_run_id,
          (SELECT count(*) FROM new_thread) + (SELECT count(*) FROM busy) AS touched`;
 
+/** A running run back to the queue as its next attempt, announced to every process. */
+export const REQUEUE_RUN = `
+  WITH run AS (
+    UPDATE runs SET status = 'pending', attempt = attempt + 1, worker_id = NULL, updated_at = now()
+    WHERE run_id = $1 AND status = 'running'
+    RETURNING thread_id
+  )
+  SELECT pg_notify('threadloom_run_queued', thread_id::text) IS NULL AS notified FROM run`;
+
 /** Gives back a slot taken by a run that will not start: the run goes, the thread is as it was. */
 export const UNCLAIM_RUN = `
   WITH gone AS (DELETE FROM runs WHERE run_id = $1)
