@@ -40,6 +40,9 @@ describe("Agent Server runs: stream, wait, background", () => {
     expect(m.messages.map((x) => x.content)).toEqual(["hello", "Hi there friend", "again", "Second answer"]);
     const runs = await alice.runs.list(thread.thread_id);
     expect(runs.map((r) => r.status)).toEqual(["success", "success"]);
+    // Newest first, pages by offset, and `select` trims each run to the fields named.
+    expect(await alice.runs.list(thread.thread_id, { limit: 1, offset: 1, select: ["run_id", "status"] })).toEqual([{ run_id: runs[1]!.run_id, status: "success" }]);
+    expect(await sdkStatus(alice.runs.list(thread.thread_id, { select: ["password" as "run_id"] }))).toBe(400);
   });
 
   it("waits for a run and returns its final values; background create + join", async () => {

@@ -10,6 +10,7 @@ import type { RunManager } from "../runs/run-manager.js";
 import type { RunRecord } from "../runs/run-repository.js";
 import type { AgentRuns, WaitResult } from "./agent-runs.js";
 import { runObject } from "./run-object.js";
+import { selectFields } from "./thread-object.js";
 import { STREAM_MODES, runCreateBody } from "./run-request.js";
 
 export interface AgentRunRoutesDeps {
@@ -20,6 +21,7 @@ export interface AgentRunRoutesDeps {
 }
 
 const uuid = z.uuid("must be a UUID");
+const RUN_FIELDS = ["run_id", "thread_id", "assistant_id", "created_at", "updated_at", "status", "metadata", "kwargs", "multitask_strategy", "attempt"] as const;
 const threadParams = z.object({ id: uuid });
 const runParams = z.object({ id: uuid, run_id: uuid });
 const statelessRunParams = z.object({ run_id: uuid });
@@ -28,7 +30,7 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(10),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
   status: z.enum(["pending", "running", "error", "success", "timeout", "interrupted"]).optional(),
-  select: z.unknown().optional(),
+  select: z.union([z.enum(RUN_FIELDS), z.array(z.enum(RUN_FIELDS))]).optional(),
 });
 const joinQuery = z.object({
   cancel_on_disconnect: flag.optional(),
@@ -120,7 +122,8 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
     const { id } = validate(threadParams, req.params, "path");
     const query = validate(listQuery, req.query, "query");
     const thread = await deps.manager.findThread(id, res.locals.owner);
-    res.json((await agentRuns.list(thread, query)).map(runObject));
+    const select = query.select === undefined ? undefined : [query.select].flat();
+    res.json((await agentRuns.list(thread, query)).map((run) => selectFields(runObject(run), select)));
   });
 
   const ownedRun = async (req: Request, owner: Owner) => {

@@ -133,7 +133,7 @@ export class AgentRuns {
   async execute(record: RunRecord): Promise<void> {
     const started = await this.start(record).catch(async (err) => {
       // Not started (shutdown began): back to the queue for another process, no attempt spent.
-      await this.deps.pool.query("UPDATE runs SET status = 'pending', worker_id = NULL WHERE run_id = $1 AND status = 'running'", [record.runId]);
+      await this.runs.release(record.runId);
       throw err;
     });
     await started.done;

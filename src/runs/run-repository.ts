@@ -88,6 +88,11 @@ export class RunRepository {
     await this.db.query(sql.REQUEUE_RUN, [runId]);
   }
 
+  /** Gives a claimed run that did not start back to the queue, as the same attempt. */
+  async release(runId: string): Promise<void> {
+    await this.db.query("UPDATE runs SET status = 'pending', worker_id = NULL, updated_at = now() WHERE run_id = $1 AND status = 'running'", [runId]);
+  }
+
   /** Undoes a claim whose run will not start; `previousStatus` null means the claim created the thread. */
   async unclaim(runId: string, threadId: string, previousStatus: string | null): Promise<void> {
     if (previousStatus === null) await this.db.query("DELETE FROM threads WHERE thread_id = $1", [threadId]);
