@@ -1,8 +1,7 @@
-import type { Client } from "@langchain/langgraph-sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expectMirrorMatchesCheckpoint } from "./helpers/checkpoint-state.js";
 import { words } from "./helpers/live-chat.js";
-import { aliceMirror, startWithSdkClients, sdkStatus, type SdkClients } from "./helpers/sdk-clients.js";
+import { sdkStatus, sdkSuite } from "./helpers/sdk-clients.js";
 
 type Message = { type: string; content: string; id: string };
 type Values = { messages: Message[] };
@@ -22,28 +21,21 @@ const tokensOf = (events: StreamEvent[]) => events.filter((e) => e.event === "me
 // Two runs on one thread at once, driven by the official SDK client only: multitask strategies,
 // cancel, delete. The conversation mirror must equal the checkpoint state after every path.
 describe("Agent Server runs: multitask strategies, cancel and delete", () => {
-  let s: SdkClients;
-  let alice: Client;
-  beforeAll(async () => {
-    s = await startWithSdkClients();
-    alice = s.alice;
-  });
-  afterAll(() => s.t.close());
-
-  const mirror = (threadId: string) => aliceMirror(s.t, threadId);
+  const s = sdkSuite();
+  const { mirror } = s;
 
   /** The mirror holds the checkpoint state's messages, in order (read from its table, then through our API); returns the state. */
   async function expectMirrorEqualsState(threadId: string) {
     // The table first: reading through the API would repair a stale mirror before we saw it.
     await expectMirrorMatchesCheckpoint(s.t.db.pool, threadId);
-    const [m, state] = await Promise.all([mirror(threadId), alice.threads.getState<Values>(threadId)]);
+    const [m, state] = await Promise.all([mirror(threadId), s.alice.threads.getState<Values>(threadId)]);
     expect(m.messages.map((x) => [x.id, x.content]), "the mirror differs from the checkpoint state").toEqual(state.values.messages.map((x) => [x.id, x.content]));
     return { state, mirror: m };
   }
 
   /** A streamed run, read until the model has streamed `tokens` tokens; `rest()` reads it to its end. */
   async function streamUntilTokens(threadId: string, content: string, tokens = 1) {
-    const stream = alice.runs.stream(threadId, "chat", { input: human(content), streamMode: ["values", "messages-tuple"] }) as AsyncGenerator<StreamEvent>;
+    const stream = s.alice.runs.stream(threadId, "chat", { input: human(content), streamMode: ["values", "messages-tuple"] }) as AsyncGenerator<StreamEvent>;
     const events: StreamEvent[] = [];
     while (events.filter((e) => e.event === "messages").length < tokens) {
       const next = await stream.next();
@@ -61,39 +53,39 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
   }
 
   const runIdsInHistory = async (threadId: string) =>
-    (await alice.threads.getHistory(threadId, { limit: 1000 })).map((h) => h.metadata?.run_id as string | undefined);
+    (await s.alice.threads.getHistory(threadId, { limit: 1000 })).map((h) => h.metadata?.run_id as string | undefined);
 
   it("reject: a second run while one runs is refused with 409, and the first runs on to its end", async () => {
-    const { thread_id } = await alice.threads.create();
+    const { thread_id } = await s.alice.threads.create();
     s.t.mock.script(SLOW);
     const a = await streamUntilTokens(thread_id, "first");
     const requests = s.t.mock.requests.length;
 
-    expect(await sdkStatus(alice.runs.create(thread_id, "chat", { input: human("too soon"), multitaskStrategy: "reject" }))).toBe(409);
+    expect(await sdkStatus(s.alice.runs.create(thread_id, "chat", { input: human("too soon"), multitaskStrategy: "reject" }))).toBe(409);
 
     const events = await a.rest();
     expect(events.some((e) => e.event === "error")).toBe(false);
     expect(tokensOf(events)).toBe(SLOW.text);
     expect(turns(events.filter((e) => e.event === "values").at(-1)!.data)).toEqual([["human", "first"], ["ai", SLOW.text]]);
-    expect((await alice.runs.get(thread_id, a.runId)).status).toBe("success");
+    expect((await s.alice.runs.get(thread_id, a.runId)).status).toBe("success");
     // The refused run left no record and never reached the model.
-    expect((await alice.runs.list(thread_id)).map((r) => r.run_id)).toEqual([a.runId]);
+    expect((await s.alice.runs.list(thread_id)).map((r) => r.run_id)).toEqual([a.runId]);
     expect(s.t.mock.requests.length).toBe(requests);
     await expectMirrorEqualsState(thread_id);
   });
 
   it("enqueue: runs created back to back run one after another, in creation order", async () => {
-    const { thread_id } = await alice.threads.create();
+    const { thread_id } = await s.alice.threads.create();
     const requests = s.t.mock.requests.length;
     // Each answer names its question, so the transcript shows which run answered what.
     s.t.mock.script((req) => ({ text: `Answer to ${req.messages.at(-1).content}: ${words(8)}`, tokenDelayMs: 30 }));
     const answer = (q: string) => `Answer to ${q}: ${words(8)}`;
 
     const created = [];
-    for (const q of ["q1", "q2", "q3"]) created.push(await alice.runs.create(thread_id, "chat", { input: human(q) }));
+    for (const q of ["q1", "q2", "q3"]) created.push(await s.alice.runs.create(thread_id, "chat", { input: human(q) }));
     expect(created.map((r) => [r.status, r.multitask_strategy])).toEqual([["running", "enqueue"], ["pending", "enqueue"], ["pending", "enqueue"]]);
 
-    const values = (await alice.runs.join(thread_id, created[2]!.run_id)) as Values;
+    const values = (await s.alice.runs.join(thread_id, created[2]!.run_id)) as Values;
     expect(turns(values)).toEqual([
       ["human", "q1"], ["ai", answer("q1")], ["human", "q2"], ["ai", answer("q2")], ["human", "q3"], ["ai", answer("q3")],
     ]);
@@ -101,7 +93,7 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
     const calls = s.t.mock.requests.slice(requests);
     expect(calls.map((r) => r.messages.filter((m: { role: string }) => m.role !== "system").length)).toEqual([1, 3, 5]);
 
-    const listed = await alice.runs.list(thread_id);
+    const listed = await s.alice.runs.list(thread_id);
     expect(listed.map((r) => r.run_id)).toEqual(created.map((r) => r.run_id).reverse());
     expect(listed.map((r) => r.status)).toEqual(["success", "success", "success"]);
     const { state } = await expectMirrorEqualsState(thread_id);
@@ -109,19 +101,19 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
   });
 
   it("interrupt: the running run ends interrupted with its partial reply kept, and the new run continues from it", async () => {
-    const { thread_id } = await alice.threads.create();
+    const { thread_id } = await s.alice.threads.create();
     s.t.mock.script(STALLED);
     const a = await streamUntilTokens(thread_id, "first question", 3);
 
     s.t.mock.script({ text: "Second answer" });
-    const b = await alice.runs.create(thread_id, "chat", { input: human("second question"), multitaskStrategy: "interrupt" });
+    const b = await s.alice.runs.create(thread_id, "chat", { input: human("second question"), multitaskStrategy: "interrupt" });
     expect(b).toMatchObject({ status: "pending", multitask_strategy: "interrupt" });
 
     const aEvents = await a.rest();
     expect(tokensOf(aEvents)).toBe(STALLED_PART);
-    const values = (await alice.runs.join(thread_id, b.run_id)) as Values;
-    expect((await alice.runs.get(thread_id, a.runId)).status).toBe("interrupted");
-    expect((await alice.runs.get(thread_id, b.run_id)).status).toBe("success");
+    const values = (await s.alice.runs.join(thread_id, b.run_id)) as Values;
+    expect((await s.alice.runs.get(thread_id, a.runId)).status).toBe("interrupted");
+    expect((await s.alice.runs.get(thread_id, b.run_id)).status).toBe("success");
     expect(turns(values)).toEqual([["human", "first question"], ["ai", STALLED_PART], ["human", "second question"], ["ai", "Second answer"]]);
 
     const { state, mirror: m } = await expectMirrorEqualsState(thread_id);
@@ -135,22 +127,22 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
   });
 
   it("rollback: the running run, its checkpoints and its mirror rows are removed, then the new run runs", async () => {
-    const { thread_id } = await alice.threads.create();
+    const { thread_id } = await s.alice.threads.create();
     s.t.mock.script({ text: "Earlier answer" });
-    await alice.runs.wait(thread_id, "chat", { input: human("earlier question") });
-    const [earlier] = await alice.runs.list(thread_id);
-    const before = await alice.threads.getState<Values>(thread_id);
+    await s.alice.runs.wait(thread_id, "chat", { input: human("earlier question") });
+    const [earlier] = await s.alice.runs.list(thread_id);
+    const before = await s.alice.threads.getState<Values>(thread_id);
 
     s.t.mock.script(STALLED);
     const a = await streamUntilTokens(thread_id, "rolled back question", 3);
     s.t.mock.script({ text: "Answer after rollback" });
-    const b = await alice.runs.create(thread_id, "chat", { input: human("replacing question"), multitaskStrategy: "rollback" });
+    const b = await s.alice.runs.create(thread_id, "chat", { input: human("replacing question"), multitaskStrategy: "rollback" });
     expect(b).toMatchObject({ status: "pending", multitask_strategy: "rollback" });
     await a.rest();
-    const values = (await alice.runs.join(thread_id, b.run_id)) as Values;
+    const values = (await s.alice.runs.join(thread_id, b.run_id)) as Values;
 
-    expect(await sdkStatus(alice.runs.get(thread_id, a.runId))).toBe(404);
-    expect((await alice.runs.list(thread_id)).map((r) => [r.run_id, r.status])).toEqual([[b.run_id, "success"], [earlier!.run_id, "success"]]);
+    expect(await sdkStatus(s.alice.runs.get(thread_id, a.runId))).toBe(404);
+    expect((await s.alice.runs.list(thread_id)).map((r) => [r.run_id, r.status])).toEqual([[b.run_id, "success"], [earlier!.run_id, "success"]]);
     expect(turns(values)).toEqual([["human", "earlier question"], ["ai", "Earlier answer"], ["human", "replacing question"], ["ai", "Answer after rollback"]]);
     const { state } = await expectMirrorEqualsState(thread_id);
     expect(state.values.messages).toEqual(values.messages);
@@ -165,17 +157,17 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
   });
 
   it("cancel: interrupt keeps the partial reply; another tenant's cancel is a 404 and stops nothing", async () => {
-    const { thread_id } = await alice.threads.create();
+    const { thread_id } = await s.alice.threads.create();
     s.t.mock.script(STALLED);
     const a = await streamUntilTokens(thread_id, "stop me", 3);
 
     expect(await sdkStatus(s.bob.runs.cancel(thread_id, a.runId))).toBe(404);
     expect(await sdkStatus(s.bob.runs.cancel(thread_id, a.runId, true, "rollback"))).toBe(404);
-    expect((await alice.runs.get(thread_id, a.runId)).status).toBe("running");
+    expect((await s.alice.runs.get(thread_id, a.runId)).status).toBe("running");
 
     // With wait, the run has ended (and been recorded) when the call returns.
-    expect(await alice.runs.cancel(thread_id, a.runId, true, "interrupt")).toBeUndefined();
-    expect((await alice.runs.get(thread_id, a.runId)).status).toBe("interrupted");
+    expect(await s.alice.runs.cancel(thread_id, a.runId, true, "interrupt")).toBeUndefined();
+    expect((await s.alice.runs.get(thread_id, a.runId)).status).toBe("interrupted");
     const events = await a.rest();
     expect(tokensOf(events)).toBe(STALLED_PART);
     expect(events.some((e) => e.event === "error")).toBe(false);
@@ -187,19 +179,19 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
   });
 
   it("cancel: rollback puts the thread back exactly as it was before the run", async () => {
-    const { thread_id } = await alice.threads.create();
+    const { thread_id } = await s.alice.threads.create();
     s.t.mock.script({ text: "Kept answer" });
-    await alice.runs.wait(thread_id, "chat", { input: human("kept question") });
-    const [kept] = await alice.runs.list(thread_id);
-    const before = await alice.threads.getState<Values>(thread_id);
+    await s.alice.runs.wait(thread_id, "chat", { input: human("kept question") });
+    const [kept] = await s.alice.runs.list(thread_id);
+    const before = await s.alice.threads.getState<Values>(thread_id);
 
     s.t.mock.script(STALLED);
     const a = await streamUntilTokens(thread_id, "undo me", 3);
-    expect(await alice.runs.cancel(thread_id, a.runId, true, "rollback")).toBeUndefined();
+    expect(await s.alice.runs.cancel(thread_id, a.runId, true, "rollback")).toBeUndefined();
     await a.rest();
 
-    expect(await sdkStatus(alice.runs.get(thread_id, a.runId))).toBe(404);
-    expect((await alice.runs.list(thread_id)).map((r) => r.run_id)).toEqual([kept!.run_id]);
+    expect(await sdkStatus(s.alice.runs.get(thread_id, a.runId))).toBe(404);
+    expect((await s.alice.runs.list(thread_id)).map((r) => r.run_id)).toEqual([kept!.run_id]);
     const { state, mirror: m } = await expectMirrorEqualsState(thread_id);
     expect(state.values).toEqual(before.values);
     expect(state.checkpoint.checkpoint_id).toBe(before.checkpoint.checkpoint_id);
@@ -209,51 +201,51 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
   });
 
   it("delete: 409 while the run runs, 204 once it has ended; the run is gone, its effects stay", async () => {
-    const { thread_id } = await alice.threads.create();
+    const { thread_id } = await s.alice.threads.create();
     s.t.mock.script(SLOW);
     const a = await streamUntilTokens(thread_id, "delete me later");
 
-    expect(await sdkStatus(alice.runs.delete(thread_id, a.runId))).toBe(409);
+    expect(await sdkStatus(s.alice.runs.delete(thread_id, a.runId))).toBe(409);
     expect(await sdkStatus(s.bob.runs.delete(thread_id, a.runId))).toBe(404);
     const events = await a.rest();
     expect(tokensOf(events)).toBe(SLOW.text);
-    expect((await alice.runs.get(thread_id, a.runId)).status).toBe("success");
+    expect((await s.alice.runs.get(thread_id, a.runId)).status).toBe("success");
 
-    expect(await alice.runs.delete(thread_id, a.runId)).toBeUndefined();
-    expect(await sdkStatus(alice.runs.get(thread_id, a.runId))).toBe(404);
-    expect(await alice.runs.list(thread_id)).toEqual([]);
+    expect(await s.alice.runs.delete(thread_id, a.runId)).toBeUndefined();
+    expect(await sdkStatus(s.alice.runs.get(thread_id, a.runId))).toBe(404);
+    expect(await s.alice.runs.list(thread_id)).toEqual([]);
     // Deleting a run's record is not a rollback.
     const { state } = await expectMirrorEqualsState(thread_id);
     expect(turns(state.values)).toEqual([["human", "delete me later"], ["ai", SLOW.text]]);
   });
 
   it("cancel of a queued run: interrupt ends it without calling the model, rollback deletes it", async () => {
-    const { thread_id } = await alice.threads.create();
+    const { thread_id } = await s.alice.threads.create();
     const requests = s.t.mock.requests.length;
     s.t.mock.script(SLOW);
     const a = await streamUntilTokens(thread_id, "first");
-    const interrupted = await alice.runs.create(thread_id, "chat", { input: human("never asked") });
-    const rolledBack = await alice.runs.create(thread_id, "chat", { input: human("never asked either") });
+    const interrupted = await s.alice.runs.create(thread_id, "chat", { input: human("never asked") });
+    const rolledBack = await s.alice.runs.create(thread_id, "chat", { input: human("never asked either") });
     expect([interrupted.status, rolledBack.status]).toEqual(["pending", "pending"]);
 
     // Without wait (202): a queued run's cancel is recorded at once.
-    expect(await alice.runs.cancel(thread_id, interrupted.run_id)).toBeUndefined();
-    expect((await alice.runs.get(thread_id, interrupted.run_id)).status).toBe("interrupted");
-    expect(await alice.runs.cancel(thread_id, rolledBack.run_id, true, "rollback")).toBeUndefined();
-    expect(await sdkStatus(alice.runs.get(thread_id, rolledBack.run_id))).toBe(404);
-    expect((await alice.runs.get(thread_id, a.runId)).status).toBe("running");
+    expect(await s.alice.runs.cancel(thread_id, interrupted.run_id)).toBeUndefined();
+    expect((await s.alice.runs.get(thread_id, interrupted.run_id)).status).toBe("interrupted");
+    expect(await s.alice.runs.cancel(thread_id, rolledBack.run_id, true, "rollback")).toBeUndefined();
+    expect(await sdkStatus(s.alice.runs.get(thread_id, rolledBack.run_id))).toBe(404);
+    expect((await s.alice.runs.get(thread_id, a.runId)).status).toBe("running");
 
     expect(tokensOf(await a.rest())).toBe(SLOW.text);
     // A run queued after them runs next: had either been left in the queue, it would have run first.
     s.t.mock.script({ text: "Next answer" });
-    const next = await alice.runs.create(thread_id, "chat", { input: human("next") });
-    const values = (await alice.runs.join(thread_id, next.run_id)) as Values;
+    const next = await s.alice.runs.create(thread_id, "chat", { input: human("next") });
+    const values = (await s.alice.runs.join(thread_id, next.run_id)) as Values;
     expect(turns(values)).toEqual([["human", "first"], ["ai", SLOW.text], ["human", "next"], ["ai", "Next answer"]]);
 
     const calls = s.t.mock.requests.slice(requests);
     expect(calls).toHaveLength(2);
     expect(JSON.stringify(calls.map((c) => c.messages))).not.toContain("never asked");
-    expect((await alice.runs.list(thread_id)).map((r) => [r.run_id, r.status])).toEqual([
+    expect((await s.alice.runs.list(thread_id)).map((r) => [r.run_id, r.status])).toEqual([
       [next.run_id, "success"], [interrupted.run_id, "interrupted"], [a.runId, "success"],
     ]);
     await expectMirrorEqualsState(thread_id);

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Client, type Run, type RunsInvokePayload } from "@langchain/langgraph-sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MockReply, MockRequest } from "./helpers/mock-openai.js";
-import { ALICE, aliceMirror, sdkStatus, startWithSdkClients, type SdkClients } from "./helpers/sdk-clients.js";
+import { ALICE, sdkStatus, sdkSuite } from "./helpers/sdk-clients.js";
 
 type Message = { type: string; content: string; id: string };
 type Values = { messages: Message[] };
@@ -36,19 +36,12 @@ function emailingModel(req: MockRequest): MockReply {
 // Agent Server runs with each option the SDK sends, driven by the official client only (the
 // mirror, our own route, is read with fetch to compare it with the checkpoint state).
 describe("Agent Server runs: stream modes and run options", () => {
-  let s: SdkClients;
-  let alice: Client;
-  beforeAll(async () => {
-    s = await startWithSdkClients();
-    alice = s.alice;
-  });
-  afterAll(() => s.t.close());
-
-  const mirror = (threadId: string) => aliceMirror(s.t, threadId);
+  const s = sdkSuite();
+  const { mirror } = s;
 
   /** The conversation mirror shows exactly the thread's checkpoint state: its messages and its head. */
   async function expectMirrorMatchesState(threadId: string): Promise<Values> {
-    const state = await alice.threads.getState<Values>(threadId);
+    const state = await s.alice.threads.getState<Values>(threadId);
     const m = await mirror(threadId);
     expect(m.messages.map((x) => [x.id, x.role, x.content])).toEqual(state.values.messages.map((x) => [x.id, ROLES[x.type], x.content]));
     expect(m.head_checkpoint_id).toBe(state.checkpoint.checkpoint_id);
@@ -58,22 +51,22 @@ describe("Agent Server runs: stream modes and run options", () => {
   /** The checkpoint ids from `checkpointId` back to the thread's first, following parent links. */
   async function ancestors(threadId: string, checkpointId: string): Promise<string[]> {
     const ids: string[] = [];
-    for (let id: string | null | undefined = checkpointId; id; id = (await alice.threads.getState(threadId, id)).parent_checkpoint?.checkpoint_id) ids.push(id);
+    for (let id: string | null | undefined = checkpointId; id; id = (await s.alice.threads.getState(threadId, id)).parent_checkpoint?.checkpoint_id) ids.push(id);
     return ids;
   }
 
   async function threadWithOneTurn(answer = "First answer"): Promise<string> {
-    const thread = await alice.threads.create();
+    const thread = await s.alice.threads.create();
     s.t.mock.script({ text: answer });
-    await alice.runs.wait(thread.thread_id, "chat", { input: user("hello") });
+    await s.alice.runs.wait(thread.thread_id, "chat", { input: user("hello") });
     return thread.thread_id;
   }
 
   describe("stream modes", () => {
     it("updates: one event per node step, keyed by the node", async () => {
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       s.t.mock.script([{ toolCalls: [{ name: "calculator", args: { expression: "6*7" } }] }, { text: "It is 42" }]);
-      const chunks = await collect(alice.runs.stream(thread.thread_id, "chat", { input: user("what is 6*7?"), streamMode: "updates" }));
+      const chunks = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("what is 6*7?"), streamMode: "updates" }));
       expect(names(chunks)).toEqual(["metadata", "updates", "updates", "updates"]);
       const updates = ofEvent(chunks, "updates");
       expect(updates.map((u) => Object.keys(u))).toEqual([["agent"], ["tools"], ["agent"]]);
@@ -84,9 +77,9 @@ describe("Agent Server runs: stream modes and run options", () => {
     });
 
     it("messages (legacy): metadata for each streamed message, partials that accumulate, then complete", async () => {
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       s.t.mock.script({ text: "Partial answers grow word by word" });
-      const chunks = await collect(alice.runs.stream(thread.thread_id, "chat", { input: user("hi"), streamMode: "messages" }));
+      const chunks = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("hi"), streamMode: "messages" }));
       expect(new Set(names(chunks))).toEqual(new Set(["metadata", "messages/metadata", "messages/partial", "messages/complete"]));
       // Only the legacy events: none of the messages-tuple mode.
       expect(names(chunks)).not.toContain("messages");
@@ -112,24 +105,24 @@ describe("Agent Server runs: stream modes and run options", () => {
     });
 
     it("custom: the draft graph's document writes", async () => {
-      const thread = await alice.threads.create({ graphId: "draft" });
+      const thread = await s.alice.threads.create({ graphId: "draft" });
       s.t.mock.script({ text: "# Lunch plan\n\nNoon at the usual place." });
-      const chunks = await collect(alice.runs.stream(thread.thread_id, "draft", { input: user("draft a lunch plan"), streamMode: "custom" }));
+      const chunks = await collect(s.alice.runs.stream(thread.thread_id, "draft", { input: user("draft a lunch plan"), streamMode: "custom" }));
       expect(names(chunks)).toEqual(["metadata", "custom"]);
       expect(chunks[1]!.data).toEqual({ type: "doc", title: "Lunch plan", content: "# Lunch plan\n\nNoon at the usual place.", version: 1 });
 
       s.t.mock.script({ text: "# Lunch plan\n\nOne o'clock instead." });
-      const revised = await collect(alice.runs.stream(thread.thread_id, "draft", { input: user("make it one"), streamMode: ["custom"] }));
+      const revised = await collect(s.alice.runs.stream(thread.thread_id, "draft", { input: user("make it one"), streamMode: ["custom"] }));
       expect(ofEvent(revised, "custom")).toEqual([{ type: "doc", title: "Lunch plan", content: "# Lunch plan\n\nOne o'clock instead.", version: 2 }]);
-      const state = await alice.threads.getState<{ document: { version: number } }>(thread.thread_id);
+      const state = await s.alice.threads.getState<{ document: { version: number } }>(thread.thread_id);
       expect(state.values.document.version).toBe(2);
       await expectMirrorMatchesState(thread.thread_id);
     });
 
     it("events: streamEvents v2 objects, with the model's tokens in on_chat_model_stream", async () => {
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       s.t.mock.script({ text: "Events carry every token" });
-      const chunks = await collect(alice.runs.stream(thread.thread_id, "chat", { input: user("hi"), streamMode: "events" }));
+      const chunks = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("hi"), streamMode: "events" }));
       expect(names(chunks)[0]).toBe("metadata");
       expect(new Set(names(chunks).slice(1))).toEqual(new Set(["events"]));
       const events = ofEvent(chunks, "events");
@@ -143,9 +136,9 @@ describe("Agent Server runs: stream modes and run options", () => {
     });
 
     it("debug: checkpoint and task payloads, each checkpoint with its checkpoint object", async () => {
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       s.t.mock.script({ text: "Debugging" });
-      const chunks = await collect(alice.runs.stream(thread.thread_id, "chat", { input: user("hi"), streamMode: "debug" }));
+      const chunks = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("hi"), streamMode: "debug" }));
       expect(names(chunks)[0]).toBe("metadata");
       expect(new Set(names(chunks).slice(1))).toEqual(new Set(["debug"]));
       const debug = ofEvent(chunks, "debug");
@@ -162,7 +155,7 @@ describe("Agent Server runs: stream modes and run options", () => {
           metadata: expect.any(Object),
         });
       }
-      const head = await alice.threads.getState<Values>(thread.thread_id);
+      const head = await s.alice.threads.getState<Values>(thread.thread_id);
       expect(checkpoints.at(-1)!.checkpoint.checkpoint_id).toBe(head.checkpoint.checkpoint_id);
       expect(checkpoints.at(-1)!.values).toEqual(head.values);
       expect(debug.find((d) => d.type === "task")!.payload).toMatchObject({ id: expect.any(String), name: "agent", triggers: expect.any(Array) });
@@ -171,21 +164,21 @@ describe("Agent Server runs: stream modes and run options", () => {
     });
 
     it("values is the default: the state after each step, the last equal to the thread's state", async () => {
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       s.t.mock.script({ text: "Values by default" });
-      const chunks = await collect(alice.runs.stream(thread.thread_id, "chat", { input: user("hi") }));
+      const chunks = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("hi") }));
       expect(names(chunks)).toEqual(["metadata", "values", "values"]);
       expect(ofEvent(chunks, "values").map(contents)).toEqual([["hi"], ["hi", "Values by default"]]);
-      expect(chunks.at(-1)!.data).toEqual((await alice.threads.getState(thread.thread_id)).values);
-      const [run] = await alice.runs.list(thread.thread_id);
+      expect(chunks.at(-1)!.data).toEqual((await s.alice.threads.getState(thread.thread_id)).values);
+      const [run] = await s.alice.runs.list(thread.thread_id);
       expect(kwargsOf(run!)).toMatchObject({ stream_mode: ["values"] });
       await expectMirrorMatchesState(thread.thread_id);
     });
 
     it("accepts streamSubgraphs: true: root events unprefixed, model tokens named by their node's namespace", async () => {
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       s.t.mock.script({ text: "No subgraphs here" });
-      const chunks = await collect(alice.runs.stream(thread.thread_id, "chat", { input: user("hi"), streamMode: ["values", "updates", "messages-tuple"], streamSubgraphs: true }));
+      const chunks = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("hi"), streamMode: ["values", "updates", "messages-tuple"], streamSubgraphs: true }));
       // LangGraph.js puts a root node's tokens in that node's namespace; the JS Agent Server names the event after it.
       const tokenEvents = names(chunks).filter((n) => n.startsWith("messages"));
       expect(tokenEvents.length).toBeGreaterThan(0);
@@ -193,7 +186,7 @@ describe("Agent Server runs: stream modes and run options", () => {
       expect(chunks.filter((c) => c.event.startsWith("messages")).map((c) => c.data[0].content).join("")).toBe("No subgraphs here");
       expect(names(chunks).filter((n) => !n.startsWith("messages"))).toEqual(["metadata", "values", "updates", "values"]);
       expect(chunks.at(-1)!.data.messages.at(-1).content).toBe("No subgraphs here");
-      const [run] = await alice.runs.list(thread.thread_id);
+      const [run] = await s.alice.runs.list(thread.thread_id);
       expect(run!.status).toBe("success");
       expect(kwargsOf(run!)).toMatchObject({ stream_subgraphs: true });
       await expectMirrorMatchesState(thread.thread_id);
@@ -204,8 +197,8 @@ describe("Agent Server runs: stream modes and run options", () => {
     /** A thread whose run paused before send_email, with that run's chunks. */
     async function pausedThread() {
       s.t.mock.script(emailingModel);
-      const thread = await alice.threads.create();
-      const chunks = await collect(alice.runs.stream(thread.thread_id, "chat", { input: user("please email bob about lunch"), streamMode: ["values", "updates"] }));
+      const thread = await s.alice.threads.create();
+      const chunks = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("please email bob about lunch"), streamMode: ["values", "updates"] }));
       return { threadId: thread.thread_id, runId: chunks[0]!.data.run_id as string, chunks };
     }
     const outbox = async (threadId: string) => (await s.t.db.pool.query(`SELECT "to", subject, body FROM outbox WHERE thread_id = $1`, [threadId])).rows;
@@ -218,11 +211,11 @@ describe("Agent Server runs: stream modes and run options", () => {
       expect(values.at(-1)).toEqual({ __interrupt__: [expect.objectContaining(question)] });
       expect(ofEvent(chunks, "updates").at(-1)).toEqual({ __interrupt__: [expect.objectContaining(question)] });
 
-      expect((await alice.runs.get(threadId, runId)).status).toBe("interrupted");
-      const thread = await alice.threads.get(threadId);
+      expect((await s.alice.runs.get(threadId, runId)).status).toBe("interrupted");
+      const thread = await s.alice.threads.get(threadId);
       expect(thread.status).toBe("interrupted");
       expect(Object.values(thread.interrupts).flat()).toEqual([expect.objectContaining(question)]);
-      const state = await alice.threads.getState<Values>(threadId);
+      const state = await s.alice.threads.getState<Values>(threadId);
       expect(state.next).toEqual(["tools"]);
       expect(state.tasks).toEqual([expect.objectContaining({ name: "tools", interrupts: [expect.objectContaining(question)] })]);
       expect(await outbox(threadId)).toEqual([]);
@@ -231,18 +224,18 @@ describe("Agent Server runs: stream modes and run options", () => {
 
     it("a resume command approving the call runs the tool and the run completes", async () => {
       const { threadId } = await pausedThread();
-      const chunks = await collect(alice.runs.stream(threadId, "chat", { command: { resume: { decision: "approve" } }, streamMode: "updates" }));
+      const chunks = await collect(s.alice.runs.stream(threadId, "chat", { command: { resume: { decision: "approve" } }, streamMode: "updates" }));
       const updates = ofEvent(chunks, "updates");
       expect(updates.map((u) => Object.keys(u))).toEqual([["tools"], ["agent"]]);
       const result = updates[0].tools.messages[0] as Message;
       expect(result).toMatchObject({ type: "tool", name: "send_email", content: expect.stringMatching(/^E-mail #\d+ to bob@example\.com with the subject "Lunch" was sent/) });
       expect(updates[1].agent.messages[0].content).toBe(`noted: ${result.content}`);
 
-      const runs = await alice.runs.list(threadId);
+      const runs = await s.alice.runs.list(threadId);
       expect(runs.map((r) => r.status)).toEqual(["success", "interrupted"]);
-      const thread = await alice.threads.get(threadId);
+      const thread = await s.alice.threads.get(threadId);
       expect(thread).toMatchObject({ status: "idle", interrupts: {} });
-      expect((await alice.threads.getState(threadId)).next).toEqual([]);
+      expect((await s.alice.threads.getState(threadId)).next).toEqual([]);
       expect(await outbox(threadId)).toEqual([EMAIL]);
       const values = await expectMirrorMatchesState(threadId);
       expect(values.messages.map((m) => m.type)).toEqual(["human", "ai", "tool", "ai"]);
@@ -250,12 +243,12 @@ describe("Agent Server runs: stream modes and run options", () => {
 
     it("a resume command rejecting the call tells the model, and nothing is sent", async () => {
       const { threadId } = await pausedThread();
-      const values = ofEvent(await collect(alice.runs.stream(threadId, "chat", { command: { resume: { decision: "reject" } } })), "values").at(-1) as Values;
+      const values = ofEvent(await collect(s.alice.runs.stream(threadId, "chat", { command: { resume: { decision: "reject" } } })), "values").at(-1) as Values;
       expect(values.messages.slice(-2).map((m) => [m.type, m.content])).toEqual([
         ["tool", "The user rejected this call to send_email, so it did not run."],
         ["ai", "noted: The user rejected this call to send_email, so it did not run."],
       ]);
-      expect((await alice.threads.get(threadId)).status).toBe("idle");
+      expect((await s.alice.threads.get(threadId)).status).toBe("idle");
       expect(await outbox(threadId)).toEqual([]);
       await expectMirrorMatchesState(threadId);
     });
@@ -263,44 +256,44 @@ describe("Agent Server runs: stream modes and run options", () => {
 
   describe("breakpoints", () => {
     it("interruptBefore: [\"tools\"] stops before the tool runs; a run with input null continues", async () => {
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       s.t.mock.script([{ toolCalls: [{ name: "calculator", args: { expression: "2+2" } }] }, { text: "It is 4" }]);
       const requestsBefore = s.t.mock.requests.length;
-      const paused = await collect(alice.runs.stream(thread.thread_id, "chat", { input: user("2+2?"), interruptBefore: ["tools"], streamMode: "updates" }));
+      const paused = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("2+2?"), interruptBefore: ["tools"], streamMode: "updates" }));
       const updates = ofEvent(paused, "updates").map((u) => Object.keys(u)[0]);
       expect(updates[0]).toBe("agent");
       expect(updates).not.toContain("tools");
-      const state = await alice.threads.getState<Values>(thread.thread_id);
+      const state = await s.alice.threads.getState<Values>(thread.thread_id);
       expect(state.next).toEqual(["tools"]);
       expect(state.values.messages.map((m) => m.type)).toEqual(["human", "ai"]);
       expect(s.t.mock.requests).toHaveLength(requestsBefore + 1);
       // The Agent Server marks a thread with pending tasks as interrupted (breakpoints included).
-      expect.soft((await alice.threads.get(thread.thread_id)).status).toBe("interrupted");
+      expect.soft((await s.alice.threads.get(thread.thread_id)).status).toBe("interrupted");
       await expectMirrorMatchesState(thread.thread_id);
 
-      const resumed = await collect(alice.runs.stream(thread.thread_id, "chat", { input: null, streamMode: "updates" }));
+      const resumed = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: null, streamMode: "updates" }));
       expect(ofEvent(resumed, "updates").map((u) => Object.keys(u))).toEqual([["tools"], ["agent"]]);
-      const after = await alice.threads.getState<Values>(thread.thread_id);
+      const after = await s.alice.threads.getState<Values>(thread.thread_id);
       expect(after.next).toEqual([]);
       expect(after.values.messages.map((m) => [m.type, m.content])).toEqual([["human", "2+2?"], ["ai", ""], ["tool", "4"], ["ai", "It is 4"]]);
-      expect((await alice.threads.get(thread.thread_id)).status).toBe("idle");
+      expect((await s.alice.threads.get(thread.thread_id)).status).toBe("idle");
       await expectMirrorMatchesState(thread.thread_id);
     });
 
     it("interruptAfter: [\"agent\"] stops after the model's step; a run with input null continues", async () => {
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       s.t.mock.script([{ toolCalls: [{ name: "calculator", args: { expression: "3*3" } }] }, { text: "It is 9" }]);
-      const paused = await collect(alice.runs.stream(thread.thread_id, "chat", { input: user("3*3?"), interruptAfter: ["agent"] }));
+      const paused = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("3*3?"), interruptAfter: ["agent"] }));
       expect(ofEvent(paused, "values").at(-2)!.messages.map((m: Message) => m.type)).toEqual(["human", "ai"]);
-      const state = await alice.threads.getState<Values>(thread.thread_id);
+      const state = await s.alice.threads.getState<Values>(thread.thread_id);
       expect(state.next).toEqual(["tools"]);
       expect(state.values.messages.map((m) => m.type)).toEqual(["human", "ai"]);
-      expect.soft((await alice.threads.get(thread.thread_id)).status).toBe("interrupted");
+      expect.soft((await s.alice.threads.get(thread.thread_id)).status).toBe("interrupted");
       await expectMirrorMatchesState(thread.thread_id);
 
-      const resumed = await collect(alice.runs.stream(thread.thread_id, "chat", { input: null }));
+      const resumed = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: null }));
       expect((ofEvent(resumed, "values").at(-1) as Values).messages.map((m) => m.content)).toEqual(["3*3?", "", "9", "It is 9"]);
-      expect((await alice.threads.getState(thread.thread_id)).next).toEqual([]);
+      expect((await s.alice.threads.getState(thread.thread_id)).next).toEqual([]);
       await expectMirrorMatchesState(thread.thread_id);
     });
   });
@@ -308,14 +301,14 @@ describe("Agent Server runs: stream modes and run options", () => {
   describe("state edits, history and branches", () => {
     it("a run after threads.updateState continues from the updated state", async () => {
       const threadId = await threadWithOneTurn("First answer");
-      const before = await alice.threads.getState<Values>(threadId);
+      const before = await s.alice.threads.getState<Values>(threadId);
       const answer = before.values.messages[1]!;
       // Same id: the messages reducer replaces the model's answer.
-      await alice.threads.updateState(threadId, { values: { messages: [{ type: "ai", content: "Edited answer", id: answer.id }] }, asNode: "agent" });
+      await s.alice.threads.updateState(threadId, { values: { messages: [{ type: "ai", content: "Edited answer", id: answer.id }] }, asNode: "agent" });
       await expectMirrorMatchesState(threadId);
 
       s.t.mock.script({ text: "Second answer" });
-      const values = (await alice.runs.wait(threadId, "chat", { input: user("again") })) as Values;
+      const values = (await s.alice.runs.wait(threadId, "chat", { input: user("again") })) as Values;
       expect(values.messages.map((m) => [m.type, m.content])).toEqual([["human", "hello"], ["ai", "Edited answer"], ["human", "again"], ["ai", "Second answer"]]);
       // The model was sent the edited state.
       expect(s.t.mock.requests.at(-1)!.messages.slice(1).map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
@@ -327,15 +320,15 @@ describe("Agent Server runs: stream modes and run options", () => {
     it("a run from an older checkpoint (checkpoint, then checkpointId) branches from there", async () => {
       const threadId = await threadWithOneTurn("First answer");
       s.t.mock.script({ text: "Second answer" });
-      await alice.runs.wait(threadId, "chat", { input: user("again") });
-      const history = await alice.threads.getHistory<Values>(threadId, { limit: 100 });
+      await s.alice.runs.wait(threadId, "chat", { input: user("again") });
+      const history = await s.alice.threads.getHistory<Values>(threadId, { limit: 100 });
       const afterFirstTurn = history.find((h) => h.values.messages?.length === 2 && h.next.length === 0)!;
       const older = afterFirstTurn.checkpoint.checkpoint_id!;
       const firstTurn = afterFirstTurn.values.messages.map((m) => [m.type, m.content]);
 
       s.t.mock.script({ text: "Branch answer" });
-      const chunks = await collect(alice.runs.stream(threadId, "chat", { checkpoint: { checkpoint_id: older, checkpoint_ns: "", checkpoint_map: null }, input: user("another way") }));
-      const head = await alice.threads.getState<Values>(threadId);
+      const chunks = await collect(s.alice.runs.stream(threadId, "chat", { checkpoint: { checkpoint_id: older, checkpoint_ns: "", checkpoint_map: null }, input: user("another way") }));
+      const head = await s.alice.threads.getState<Values>(threadId);
       expect(chunks.at(-1)!.data).toEqual(head.values);
       expect(head.values.messages.map((m) => [m.type, m.content])).toEqual([...firstTurn, ["human", "another way"], ["ai", "Branch answer"]]);
       // The new head descends from the older checkpoint, not from the previous head.
@@ -345,20 +338,20 @@ describe("Agent Server runs: stream modes and run options", () => {
       await expectMirrorMatchesState(threadId);
 
       s.t.mock.script({ text: "Third way" });
-      const values = (await alice.runs.wait(threadId, "chat", { checkpointId: older, input: user("yet another way") })) as Values;
+      const values = (await s.alice.runs.wait(threadId, "chat", { checkpointId: older, input: user("yet another way") })) as Values;
       expect(values.messages.map((m) => [m.type, m.content])).toEqual([...firstTurn, ["human", "yet another way"], ["ai", "Third way"]]);
-      expect((await alice.threads.getState(threadId)).values).toEqual(values);
+      expect((await s.alice.threads.getState(threadId)).values).toEqual(values);
       await expectMirrorMatchesState(threadId);
     });
   });
 
   describe("config, context and metadata", () => {
     it("passes configurable to the graph, and keeps the run's metadata and context", async () => {
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       s.t.mock.script({ text: "Bonjour" });
       let runId = "";
       await collect(
-        alice.runs.stream(thread.thread_id, "chat", {
+        s.alice.runs.stream(thread.thread_id, "chat", {
           input: user("hello"),
           config: { configurable: { system_prompt: "Answer in French." } },
           context: { user_name: "Alice" },
@@ -367,7 +360,7 @@ describe("Agent Server runs: stream modes and run options", () => {
         }),
       );
       expect(s.t.mock.requests.at(-1)!.messages[0]).toEqual({ role: "system", content: "Answer in French." });
-      const run = await alice.runs.get(thread.thread_id, runId);
+      const run = await s.alice.runs.get(thread.thread_id, runId);
       expect(run.metadata).toEqual({ source: "run-modes-test", attempt_label: "first" });
       expect(kwargsOf(run)).toMatchObject({ context: { user_name: "Alice" }, config: { configurable: { system_prompt: "Answer in French." } } });
       expect(run.status).toBe("success");
@@ -380,19 +373,19 @@ describe("Agent Server runs: stream modes and run options", () => {
         { toolCalls: [{ name: "calculator", args: { expression: "2+2" } }] },
         { text: "Done looping" },
       ];
-      const limited = await alice.threads.create();
+      const limited = await s.alice.threads.create();
       s.t.mock.script(loop);
-      const chunks = await collect(alice.runs.stream(limited.thread_id, "chat", { input: user("loop"), config: { recursion_limit: 3 } }));
+      const chunks = await collect(s.alice.runs.stream(limited.thread_id, "chat", { input: user("loop"), config: { recursion_limit: 3 } }));
       expect(names(chunks).at(-1)).toBe("error");
       expect(chunks.at(-1)!.data).toEqual({ error: expect.any(String), message: expect.any(String) });
-      const [run] = await alice.runs.list(limited.thread_id);
+      const [run] = await s.alice.runs.list(limited.thread_id);
       expect(run!.status).toBe("error");
-      expect((await alice.threads.get(limited.thread_id)).status).toBe("error");
+      expect((await s.alice.threads.get(limited.thread_id)).status).toBe("error");
       await expectMirrorMatchesState(limited.thread_id);
 
-      const unlimited = await alice.threads.create();
+      const unlimited = await s.alice.threads.create();
       s.t.mock.script(loop);
-      const values = (await alice.runs.wait(unlimited.thread_id, "chat", { input: user("loop") })) as Values;
+      const values = (await s.alice.runs.wait(unlimited.thread_id, "chat", { input: user("loop") })) as Values;
       expect(values.messages.at(-1)!.content).toBe("Done looping");
     });
   });
@@ -401,75 +394,75 @@ describe("Agent Server runs: stream modes and run options", () => {
     it("ifNotExists: \"create\" creates the thread the run names", async () => {
       const threadId = randomUUID();
       s.t.mock.script({ text: "Made for you" });
-      const chunks = await collect(alice.runs.stream(threadId, "chat", { input: user("hi"), ifNotExists: "create" }));
+      const chunks = await collect(s.alice.runs.stream(threadId, "chat", { input: user("hi"), ifNotExists: "create" }));
       expect(chunks.at(-1)!.data.messages.at(-1).content).toBe("Made for you");
-      const thread = await alice.threads.get<Values>(threadId);
+      const thread = await s.alice.threads.get<Values>(threadId);
       expect(thread).toMatchObject({ thread_id: threadId, status: "idle" });
       expect(contents(thread.values)).toEqual(["hi", "Made for you"]);
-      expect((await alice.threads.search({ limit: 1000 })).map((t) => t.thread_id)).toContain(threadId);
+      expect((await s.alice.threads.search({ limit: 1000 })).map((t) => t.thread_id)).toContain(threadId);
       await expectMirrorMatchesState(threadId);
     });
 
     it("without it, a run on an unknown thread is a 404 and creates nothing", async () => {
       const threadId = randomUUID();
       const requestsBefore = s.t.mock.requests.length;
-      expect(await sdkStatus(alice.runs.create(threadId, "chat", { input: user("hi") }))).toBe(404);
-      expect(await sdkStatus(collect(alice.runs.stream(threadId, "chat", { input: user("hi") })))).toBe(404);
-      expect(await sdkStatus(alice.runs.wait(threadId, "chat", { input: user("hi"), ifNotExists: "reject" }))).toBe(404);
-      expect(await sdkStatus(alice.threads.get(threadId))).toBe(404);
+      expect(await sdkStatus(s.alice.runs.create(threadId, "chat", { input: user("hi") }))).toBe(404);
+      expect(await sdkStatus(collect(s.alice.runs.stream(threadId, "chat", { input: user("hi") })))).toBe(404);
+      expect(await sdkStatus(s.alice.runs.wait(threadId, "chat", { input: user("hi"), ifNotExists: "reject" }))).toBe(404);
+      expect(await sdkStatus(s.alice.threads.get(threadId))).toBe(404);
       expect(s.t.mock.requests).toHaveLength(requestsBefore);
     });
   });
 
   describe("stateless runs", () => {
-    const threadIds = async () => (await alice.threads.search({ limit: 1000 })).map((t) => t.thread_id).sort();
+    const threadIds = async () => (await s.alice.threads.search({ limit: 1000 })).map((t) => t.thread_id).sort();
 
     it("stream, wait and create without a thread work and leave no thread behind", async () => {
       const before = await threadIds();
       s.t.mock.script({ text: "Stateless answer" });
 
-      const chunks = await collect(alice.runs.stream(null, "chat", { input: user("streamed") }));
+      const chunks = await collect(s.alice.runs.stream(null, "chat", { input: user("streamed") }));
       expect(chunks[0]).toMatchObject({ event: "metadata", data: { run_id: expect.any(String) } });
       expect(contents(chunks.at(-1)!.data)).toEqual(["streamed", "Stateless answer"]);
 
-      const waited = (await alice.runs.wait(null, "chat", { input: user("waited") })) as Values;
+      const waited = (await s.alice.runs.wait(null, "chat", { input: user("waited") })) as Values;
       expect(contents(waited)).toEqual(["waited", "Stateless answer"]);
 
-      const run = await alice.runs.create(null, "chat", { input: user("in the background") });
+      const run = await s.alice.runs.create(null, "chat", { input: user("in the background") });
       expect(run).toMatchObject({ run_id: expect.any(String), thread_id: expect.any(String) });
-      const joined = await collect(alice.runs.joinStream(null, run.run_id));
+      const joined = await collect(s.alice.runs.joinStream(null, run.run_id));
       expect(contents(joined.at(-1)!.data)).toEqual(["in the background", "Stateless answer"]);
 
       expect(await threadIds()).toEqual(before);
-      expect(await sdkStatus(alice.threads.get(run.thread_id))).toBe(404);
+      expect(await sdkStatus(s.alice.threads.get(run.thread_id))).toBe(404);
     });
 
     it("onCompletion: \"keep\" keeps the run's thread", async () => {
       s.t.mock.script({ text: "Kept answer" });
-      const run = await alice.runs.create(null, "chat", { input: user("keep this"), onCompletion: KEEP });
-      await collect(alice.runs.joinStream(null, run.run_id));
-      const thread = await alice.threads.get<Values>(run.thread_id);
+      const run = await s.alice.runs.create(null, "chat", { input: user("keep this"), onCompletion: KEEP });
+      await collect(s.alice.runs.joinStream(null, run.run_id));
+      const thread = await s.alice.threads.get<Values>(run.thread_id);
       expect(contents(thread.values)).toEqual(["keep this", "Kept answer"]);
       expect(await threadIds()).toContain(run.thread_id);
-      expect((await alice.runs.get(run.thread_id, run.run_id)).status).toBe("success");
+      expect((await s.alice.runs.get(run.thread_id, run.run_id)).status).toBe("success");
       await expectMirrorMatchesState(run.thread_id);
     });
   });
 
   describe("errors", () => {
     it("a model failure: an error event, the run in error, and wait answers __error__", async () => {
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       s.t.mock.script({ httpStatus: 500 });
-      const chunks = await collect(alice.runs.stream(thread.thread_id, "chat", { input: user("hi") }));
+      const chunks = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("hi") }));
       expect(names(chunks).at(-1)).toBe("error");
       expect(chunks.at(-1)!.data).toEqual({ error: expect.any(String), message: expect.any(String) });
-      expect((await alice.runs.get(thread.thread_id, chunks[0]!.data.run_id)).status).toBe("error");
-      expect((await alice.threads.get(thread.thread_id)).status).toBe("error");
+      expect((await s.alice.runs.get(thread.thread_id, chunks[0]!.data.run_id)).status).toBe("error");
+      expect((await s.alice.threads.get(thread.thread_id)).status).toBe("error");
       await expectMirrorMatchesState(thread.thread_id);
 
-      const waited = await alice.runs.wait(thread.thread_id, "chat", { input: user("again"), raiseError: false });
+      const waited = await s.alice.runs.wait(thread.thread_id, "chat", { input: user("again"), raiseError: false });
       expect(waited).toEqual({ __error__: { error: expect.any(String), message: expect.any(String) } });
-      expect((await alice.runs.list(thread.thread_id)).map((r) => r.status)).toEqual(["error", "error"]);
+      expect((await s.alice.runs.list(thread.thread_id)).map((r) => r.status)).toEqual(["error", "error"]);
       await expectMirrorMatchesState(thread.thread_id);
     });
 
@@ -480,7 +473,7 @@ describe("Agent Server runs: stream modes and run options", () => {
         apiUrl: s.t.url, apiKey: ALICE,
         callerOptions: { maxRetries: 2, fetch: (...args: Parameters<typeof fetch>) => (requests++, fetch(...args)) },
       });
-      const thread = await alice.threads.create();
+      const thread = await s.alice.threads.create();
       const mockBefore = s.t.mock.requests.length;
       const cases: [string, () => Promise<unknown>, number, string | null][] = [
         ["an unknown stream mode", () => retrying.runs.create(thread.thread_id, "chat", { input: user("x"), streamMode: ["everything" as "values"] }), 400, "stream_mode"],
@@ -500,7 +493,7 @@ describe("Agent Server runs: stream modes and run options", () => {
         if (field) expect(problem.invalid_params.map((p: { name: string }) => p.name), label).toContain(field);
       }
       expect(s.t.mock.requests).toHaveLength(mockBefore);
-      expect(await alice.runs.list(thread.thread_id)).toEqual([]);
+      expect(await s.alice.runs.list(thread.thread_id)).toEqual([]);
     });
   });
 });

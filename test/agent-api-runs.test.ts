@@ -1,28 +1,20 @@
-import type { Client } from "@langchain/langgraph-sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aliceMirror, startWithSdkClients, sdkStatus, type SdkClients } from "./helpers/sdk-clients.js";
+import { describe, expect, it } from "vitest";
+import { sdkStatus, sdkSuite } from "./helpers/sdk-clients.js";
 
 type Values = { messages: { type: string; content: string; id: string }[] };
 
 // Agent Server runs, driven by the official SDK client only.
 describe("Agent Server runs: stream, wait, background", () => {
-  let s: SdkClients;
-  let alice: Client;
-  beforeAll(async () => {
-    s = await startWithSdkClients();
-    alice = s.alice;
-  });
-  afterAll(() => s.t.close());
-
-  const mirror = (threadId: string) => aliceMirror(s.t, threadId);
+  const s = sdkSuite();
+  const { mirror } = s;
 
   it("streams multi-turn runs with values and messages-tuple, metadata first, ids in order", async () => {
-    const thread = await alice.threads.create();
+    const thread = await s.alice.threads.create();
     const turns: { events: { event: string; data: any; id?: string }[] }[] = [];
     for (const [question, answer] of [["hello", "Hi there friend"], ["again", "Second answer"]]) {
       s.t.mock.script({ text: answer });
       const events = [];
-      for await (const chunk of alice.runs.stream(thread.thread_id, "chat", { input: { messages: [{ role: "user", content: question }] }, streamMode: ["values", "messages-tuple"] })) {
+      for await (const chunk of s.alice.runs.stream(thread.thread_id, "chat", { input: { messages: [{ role: "user", content: question }] }, streamMode: ["values", "messages-tuple"] })) {
         events.push(chunk);
       }
       turns.push({ events });
@@ -38,24 +30,24 @@ describe("Agent Server runs: stream, wait, background", () => {
     expect(last.messages.map((m) => [m.type, m.content])).toEqual([["human", "hello"], ["ai", "Hi there friend"], ["human", "again"], ["ai", "Second answer"]]);
     const m = await mirror(thread.thread_id);
     expect(m.messages.map((x) => x.content)).toEqual(["hello", "Hi there friend", "again", "Second answer"]);
-    const runs = await alice.runs.list(thread.thread_id);
+    const runs = await s.alice.runs.list(thread.thread_id);
     expect(runs.map((r) => r.status)).toEqual(["success", "success"]);
     // Newest first, pages by offset, and `select` trims each run to the fields named.
-    expect(await alice.runs.list(thread.thread_id, { limit: 1, offset: 1, select: ["run_id", "status"] })).toEqual([{ run_id: runs[1]!.run_id, status: "success" }]);
-    expect(await sdkStatus(alice.runs.list(thread.thread_id, { select: ["password" as "run_id"] }))).toBe(400);
+    expect(await s.alice.runs.list(thread.thread_id, { limit: 1, offset: 1, select: ["run_id", "status"] })).toEqual([{ run_id: runs[1]!.run_id, status: "success" }]);
+    expect(await sdkStatus(s.alice.runs.list(thread.thread_id, { select: ["password" as "run_id"] }))).toBe(400);
   });
 
   it("waits for a run and returns its final values; background create + join", async () => {
-    const thread = await alice.threads.create();
+    const thread = await s.alice.threads.create();
     s.t.mock.script({ text: "Waited answer" });
-    const values = (await alice.runs.wait(thread.thread_id, "chat", { input: { messages: [{ role: "user", content: "wait for it" }] } })) as Values;
+    const values = (await s.alice.runs.wait(thread.thread_id, "chat", { input: { messages: [{ role: "user", content: "wait for it" }] } })) as Values;
     expect(values.messages.at(-1)!.content).toBe("Waited answer");
     s.t.mock.script({ text: "Background answer" });
-    const run = await alice.runs.create(thread.thread_id, "chat", { input: { messages: [{ role: "user", content: "in the background" }] } });
+    const run = await s.alice.runs.create(thread.thread_id, "chat", { input: { messages: [{ role: "user", content: "in the background" }] } });
     expect(run).toMatchObject({ run_id: expect.any(String), thread_id: thread.thread_id, multitask_strategy: "enqueue" });
-    const joined = (await alice.runs.join(thread.thread_id, run.run_id)) as Values;
+    const joined = (await s.alice.runs.join(thread.thread_id, run.run_id)) as Values;
     expect(joined.messages.at(-1)!.content).toBe("Background answer");
-    expect((await alice.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
+    expect((await s.alice.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
     expect(await sdkStatus(s.bob.runs.get(thread.thread_id, run.run_id))).toBe(404);
   });
 });

@@ -91,7 +91,8 @@ export function runKwargs(body: RunCreateBody, configurable: Record<string, unkn
     config: {
       ...(body.config?.tags ? { tags: body.config.tags } : {}),
       ...(body.config?.recursion_limit ? { recursion_limit: body.config.recursion_limit } : {}),
-      configurable: { ...configurable, ...body.config?.configurable },
+      // LangGraph's own keys (`__pregel_*`: checkpointer, scratchpads) are not the client's to set.
+      configurable: { ...configurable, ...Object.fromEntries(Object.entries(body.config?.configurable ?? {}).filter(([key]) => !key.startsWith("__"))) },
     },
     context: body.context ?? null,
     checkpoint_id: body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? null,

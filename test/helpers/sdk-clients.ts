@@ -1,4 +1,5 @@
 import { Client } from "@langchain/langgraph-sdk";
+import { afterAll, beforeAll } from "vitest";
 import { startTestService, type TestService } from "./test-service.js";
 
 export const ALICE = "key-aaaaaaaa";
@@ -31,4 +32,32 @@ export interface MirrorThread {
   status: string;
   head_checkpoint_id: string;
   messages: { id: string; role: string; content: string; status: string }[];
+}
+
+/**
+ * For a describe block: the service with both tenants' clients, started before its tests and closed
+ * after them, and Alice's view of a thread's mirror.
+ */
+export function sdkSuite(): SdkClients & { mirror(threadId: string): Promise<MirrorThread> } {
+  let started: SdkClients | undefined;
+  beforeAll(async () => {
+    started = await startWithSdkClients();
+  });
+  afterAll(() => started?.t.close());
+  const get = () => {
+    if (!started) throw new Error("the suite's service has not started");
+    return started;
+  };
+  return {
+    get t() {
+      return get().t;
+    },
+    get alice() {
+      return get().alice;
+    },
+    get bob() {
+      return get().bob;
+    },
+    mirror: (threadId) => aliceMirror(get().t, threadId),
+  };
 }
