@@ -140,7 +140,8 @@ export class RunEventLog {
     let first = 0;
     if (attempt > 1) {
       const { rows } = await this.pool.query("SELECT COALESCE(max(seq) + 1, 0) AS next FROM run_events WHERE run_id = $1", [runId]);
-      first = Math.max(rows[0].next, (attempt - 1) * ATTEMPT_BLOCK);
+      // (Blocks stop at 200, inside PostgreSQL's integer; later attempts go on after the last id.)
+      first = Math.max(rows[0].next, Math.min(attempt - 1, 200) * ATTEMPT_BLOCK);
     }
     const writer = new RunEventWriter(runId, first, this);
     this.writers.set(runId, writer);
