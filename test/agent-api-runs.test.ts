@@ -49,5 +49,9 @@ describe("Agent Server runs: stream, wait, background", () => {
     expect(joined.messages.at(-1)!.content).toBe("Background answer");
     expect((await s.alice.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
     expect(await sdkStatus(s.bob.runs.get(thread.thread_id, run.run_id))).toBe(404);
+    // Another tenant cannot run on the thread, nor create one with its id.
+    const input = { messages: [{ role: "user", content: "mine now" }] };
+    expect(await sdkStatus(s.bob.runs.wait(thread.thread_id, "chat", { input }))).toBe(404);
+    expect(await sdkStatus(s.bob.runs.wait(thread.thread_id, "chat", { input, ifNotExists: "create" }))).toBe(409);
   });
 });

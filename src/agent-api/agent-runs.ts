@@ -99,7 +99,10 @@ export class AgentRuns {
       .claim({ ...run, workerId: this.deps.workerId, newThread: thread ? undefined : { userId: owner.userId, metadata: {} } })
       .catch((err: { code?: string }) => {
         // The thread was deleted between our read and the claim (foreign key violation).
-        throw err.code === "23503" ? notFound("Thread", run.threadId) : err;
+        if (err.code === "23503") throw notFound("Thread", run.threadId);
+        // if_not_exists create, on an id another owner's thread has (as POST /threads answers it).
+        if (err.code === "23505") throw new AppError("conflict", `Thread ${run.threadId} already exists.`);
+        throw err;
       });
     if (claimed.ok) {
       const record = (await this.runs.find(run.runId))!;
