@@ -250,4 +250,33 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
     ]);
     await expectMirrorEqualsState(thread_id);
   });
+
+  it("cancelMany: the given runs of a thread, or every run of the caller's with a status; never another tenant's", async () => {
+    const [one, two] = [await s.alice.threads.create(), await s.alice.threads.create()];
+    s.t.mock.script(STALLED);
+    const a = await streamUntilTokens(one.thread_id, "first");
+    const queued = await s.alice.runs.create(one.thread_id, "chat", { input: human("queued") });
+    const b = await streamUntilTokens(two.thread_id, "second", 1);
+    const bobThread = await s.bob.threads.create();
+    const bobRun = await s.bob.runs.create(bobThread.thread_id, "chat", { input: human("bob's") });
+
+    // By id: both of the thread's runs (one running, one queued); an id that is not there is a 404.
+    expect(await sdkStatus(s.alice.runs.cancelMany({ threadId: one.thread_id, runIds: [a.runId, bobRun.run_id] }))).toBe(404);
+    expect(await s.alice.runs.cancelMany({ threadId: one.thread_id, runIds: [a.runId, queued.run_id] })).toBeUndefined();
+    await a.rest();
+    expect((await s.alice.runs.list(one.thread_id)).map((r) => r.status)).toEqual(["interrupted", "interrupted"]);
+
+    // By status: every running run of Alice's (thread two's), none of Bob's.
+    expect(await s.alice.runs.cancelMany({ status: "running" })).toBeUndefined();
+    await b.rest();
+    expect((await s.alice.runs.get(two.thread_id, b.runId)).status).toBe("interrupted");
+    expect((await s.bob.runs.get(bobThread.thread_id, bobRun.run_id)).status).toBe("running");
+    await s.bob.runs.cancel(bobThread.thread_id, bobRun.run_id, true);
+
+    // Neither both ways at once, nor neither.
+    expect(await sdkStatus(s.alice.runs.cancelMany({ status: "all", threadId: one.thread_id, runIds: [a.runId] }))).toBe(400);
+    expect(await sdkStatus(s.alice.runs.cancelMany({}))).toBe(400);
+    await expectMirrorEqualsState(one.thread_id);
+    await expectMirrorEqualsState(two.thread_id);
+  });
 });

@@ -37,6 +37,14 @@ const joinQuery = z.object({
   stream_mode: z.union([z.enum(STREAM_MODES), z.array(z.enum(STREAM_MODES))]).optional(),
 });
 const cancelQuery = z.object({ wait: flag.default(false), action: z.enum(["interrupt", "rollback"]).default("interrupt") });
+// Either a status, or a thread and its run ids (the SDK sends the fields it was not given as absent).
+const cancelManyBody = z.union(
+  [
+    z.strictObject({ status: z.enum(["pending", "running", "all"]) }),
+    z.strictObject({ thread_id: uuid, run_ids: z.array(uuid).min(1).max(1000) }),
+  ],
+  { error: "give status (pending, running or all), or thread_id with run_ids" },
+);
 const lastEventId = z.coerce.number().int().min(-1).max(2 ** 31 - 2);
 
 /**
@@ -111,6 +119,13 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
   });
   router.post("/runs/stream", requireJsonBody, (req, res) => createAndStream(req, res, true));
   router.post("/runs/wait", requireJsonBody, (req, res) => createAndWait(req, res, true));
+  router.post("/runs/cancel", requireJsonBody, async (req, res) => {
+    const { action } = validate(cancelQuery.pick({ action: true }), req.query, "query");
+    const body = validate(cancelManyBody, req.body);
+    await agentRuns.cancelMany(res.locals.owner, "status" in body ? body : { threadId: body.thread_id, runIds: body.run_ids }, action);
+    res.status(204).end();
+  });
+
   router.get("/runs/:run_id/stream", async (req, res) => {
     const { run_id } = validate(statelessRunParams, req.params, "path");
     const query = validate(joinQuery, req.query, "query");

@@ -184,6 +184,24 @@ export class AgentRuns {
     return found.map((r) => r.runId);
   }
 
+  /**
+   * `POST /runs/cancel`: the given runs of one of the owner's threads (all must exist), or every run
+   * of the owner's with a status (pending, running, or both).
+   */
+  async cancelMany(owner: Owner, which: { threadId: string; runIds: string[] } | { status: "pending" | "running" | "all" }, action: CancelAction): Promise<void> {
+    if ("status" in which) {
+      const statuses: RunRecord["status"][] = which.status === "all" ? ["pending", "running"] : [which.status];
+      const byThread = new Map<string, string[]>();
+      for (const { threadId, runId } of await this.runs.ownedWithStatus(owner, statuses)) byThread.set(threadId, [...(byThread.get(threadId) ?? []), runId]);
+      for (const [threadId, runIds] of byThread) await this.cancel(threadId, runIds, action);
+      return;
+    }
+    await this.deps.manager.findThread(which.threadId, owner);
+    const found = await this.cancel(which.threadId, which.runIds, action);
+    const missing = which.runIds.filter((id) => !found.includes(id));
+    if (missing.length > 0) throw notFound("Run", missing.join(", "));
+  }
+
   async find(threadId: string, runId: string): Promise<RunRecord> {
     const run = await this.runs.find(runId);
     if (!run || run.threadId !== threadId) throw notFound("Run", runId);

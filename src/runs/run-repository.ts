@@ -141,6 +141,12 @@ export class RunRepository {
     return rows.map(toRun);
   }
 
+  /** The owner's runs in one of `statuses`, with their threads. */
+  async ownedWithStatus(owner: { tenantId: string; userId: string }, statuses: RunRecordStatus[]): Promise<{ runId: string; threadId: string }[]> {
+    const { rows } = await this.db.query(sql.SELECT_OWNER_RUNS_BY_STATUS, [owner.tenantId, owner.userId, statuses]);
+    return rows.map((r) => ({ runId: r.run_id, threadId: r.thread_id }));
+  }
+
   /** Deletes a run that is not running; false when there is none such. */
   async delete(runId: string, threadId: string): Promise<boolean> {
     const { rows } = await this.db.query(sql.DELETE_RUN, [runId, threadId]);

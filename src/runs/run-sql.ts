@@ -145,6 +145,11 @@ export const LIST_THREAD_RUNS = `
 export const SELECT_INFLIGHT_RUNS = `
   SELECT run_id, status FROM runs WHERE thread_id = $1 AND status IN ('pending', 'running') ORDER BY created_at, run_id`;
 
+/** The owner's runs with one of the statuses $3 (pending, running), on any of their threads. */
+export const SELECT_OWNER_RUNS_BY_STATUS = `
+  SELECT r.run_id, r.thread_id FROM runs r JOIN threads t USING (thread_id)
+  WHERE t.tenant_id = $1 AND t.user_id = $2 AND r.status = ANY($3::text[])`;
+
 /** Deletes a run that is not running (a pending one leaves the queue). */
 export const DELETE_RUN = `
   DELETE FROM runs WHERE run_id = $1 AND thread_id = $2 AND status <> 'running' RETURNING run_id`;
