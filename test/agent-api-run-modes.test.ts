@@ -222,6 +222,17 @@ describe("Agent Server runs: stream modes and run options", () => {
       await expectMirrorMatchesState(threadId);
     });
 
+    it("runs.wait on a run that pauses answers the state with its pending interrupt, as the Python server does", async () => {
+      s.t.mock.script(emailingModel);
+      const thread = await s.alice.threads.create();
+      const waited = (await s.alice.runs.wait(thread.thread_id, "chat", { input: user("please email bob about lunch") })) as Values & { __interrupt__: unknown[] };
+      expect(waited.messages.map((m) => m.type)).toEqual(["human", "ai"]);
+      expect(waited.__interrupt__).toEqual([expect.objectContaining({ id: expect.any(String), value: expect.objectContaining({ type: "tool_approval", name: "send_email" }) })]);
+      // The same answer from another connection once it is over (join reads it back from the checkpoint).
+      const [run] = await s.alice.runs.list(thread.thread_id);
+      expect(await s.alice.runs.join(thread.thread_id, run!.run_id)).toEqual(waited);
+    });
+
     it("a resume command approving the call runs the tool and the run completes", async () => {
       const { threadId } = await pausedThread();
       const chunks = await collect(s.alice.runs.stream(threadId, "chat", { command: { resume: { decision: "approve" } }, streamMode: "updates" }));
