@@ -1,44 +1,36 @@
 import { randomUUID } from "node:crypto";
-import type { Client } from "@langchain/langgraph-sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { graphAssistantId } from "../src/agent-api/graph-assistant-id.js";
 import { chat } from "./helpers/sse-client.js";
-import { ALICE, sdkStatus, startWithSdkClients } from "./helpers/sdk-clients.js";
-import type { TestService } from "./helpers/test-service.js";
+import { ALICE, sdkStatus, sdkSuite } from "./helpers/sdk-clients.js";
 
 
 // The official LangGraph client against our Agent Server routes: system, assistants, threads.
 describe("Agent Server API: assistants and threads through @langchain/langgraph-sdk", () => {
-  let t: TestService;
-  let alice: Client;
-  let bob: Client;
-  beforeAll(async () => {
-    ({ t, alice, bob } = await startWithSdkClients());
-  });
-  afterAll(() => t.close());
+  const s = sdkSuite();
 
   const status = sdkStatus;
 
   it("answers /ok and /info", async () => {
     const headers = { "x-api-key": ALICE };
-    expect(await (await fetch(`${t.url}/ok`, { headers })).json()).toEqual({ ok: true });
-    const info = await (await fetch(`${t.url}/info`, { headers })).json();
+    expect(await (await fetch(`${s.t.url}/ok`, { headers })).json()).toEqual({ ok: true });
+    const info = await (await fetch(`${s.t.url}/info`, { headers })).json();
     expect(info).toMatchObject({ version: expect.any(String), flags: { assistants: true, crons: false } });
   });
 
   it("lists each graph as an assistant, by graph id or its UUID5, with graph and schemas", async () => {
     // The Agent Server's id for a graph named "agent", from its own sample stream.
     expect(graphAssistantId("agent")).toBe("fe096781-5601-53d2-b2f6-0d3403f7e9ca");
-    const found = await alice.assistants.search({ graphId: "chat" });
+    const found = await s.alice.assistants.search({ graphId: "chat" });
     expect(found).toEqual([expect.objectContaining({ assistant_id: graphAssistantId("chat"), graph_id: "chat", name: "chat", metadata: { created_by: "system" }, version: 1 })]);
-    expect(await alice.assistants.get("chat")).toEqual(found[0]);
-    expect(await alice.assistants.get(graphAssistantId("chat"))).toEqual(found[0]);
+    expect(await s.alice.assistants.get("chat")).toEqual(found[0]);
+    expect(await s.alice.assistants.get(graphAssistantId("chat"))).toEqual(found[0]);
 
-    const graph = await alice.assistants.getGraph("chat");
+    const graph = await s.alice.assistants.getGraph("chat");
     expect(graph.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(["__start__", "__end__"]));
     expect(graph.edges.some((e) => e.source === "__start__")).toBe(true);
 
-    const schemas = await alice.assistants.getSchemas(graphAssistantId("draft"));
+    const schemas = await s.alice.assistants.getSchemas(graphAssistantId("draft"));
     expect(schemas.graph_id).toBe("draft");
     expect(Object.keys(schemas.state_schema?.properties ?? {})).toEqual(expect.arrayContaining(["messages", "document"]));
   });
@@ -46,89 +38,89 @@ describe("Agent Server API: assistants and threads through @langchain/langgraph-
   it("includes the tenant's stored assistants, with offset paging and filters", async () => {
     const created = [];
     for (const name of ["One", "Two", "Three"]) {
-      const res = await fetch(`${t.url}/api/assistants`, {
+      const res = await fetch(`${s.t.url}/api/assistants`, {
         method: "POST", headers: { "x-api-key": ALICE, "content-type": "application/json" },
         body: JSON.stringify({ graph_id: "chat", name, metadata: { team: "zoo" } }),
       });
       created.push((await res.json()).assistant_id as string);
     }
-    const zoo = await alice.assistants.search({ metadata: { team: "zoo" }, limit: 2 });
+    const zoo = await s.alice.assistants.search({ metadata: { team: "zoo" }, limit: 2 });
     expect(zoo.map((a) => a.name)).toEqual(["Three", "Two"]);
-    const rest = await alice.assistants.search({ metadata: { team: "zoo" }, limit: 2, offset: 2 });
+    const rest = await s.alice.assistants.search({ metadata: { team: "zoo" }, limit: 2, offset: 2 });
     expect(rest.map((a) => a.name)).toEqual(["One"]);
-    const all = await alice.assistants.search({ limit: 10 });
+    const all = await s.alice.assistants.search({ limit: 10 });
     expect(all.map((a) => a.graph_id)).toEqual(["chat", "draft", "chat", "chat", "chat"]);
-    const stored = await alice.assistants.get(created[0]!);
+    const stored = await s.alice.assistants.get(created[0]!);
     expect(stored).toMatchObject({ assistant_id: created[0], name: "One", graph_id: "chat", config: { configurable: {} } });
     // Another tenant sees the graphs, not alice's assistants.
-    expect((await bob.assistants.search({ limit: 10 })).map((a) => a.name)).toEqual(["chat", "draft"]);
-    expect(await status(bob.assistants.get(created[0]!))).toBe(404);
-    expect(await status(alice.assistants.get("nope"))).toBe(404);
+    expect((await s.bob.assistants.search({ limit: 10 })).map((a) => a.name)).toEqual(["chat", "draft"]);
+    expect(await status(s.bob.assistants.get(created[0]!))).toBe(404);
+    expect(await status(s.alice.assistants.get("nope"))).toBe(404);
   });
 
   it("creates, reads, searches, counts, updates, copies and deletes threads", async () => {
-    const thread = await alice.threads.create({ metadata: { project: "zoo" } });
+    const thread = await s.alice.threads.create({ metadata: { project: "zoo" } });
     expect(thread).toMatchObject({ status: "idle", values: {}, interrupts: {}, metadata: { project: "zoo", graph_id: "chat" } });
-    const draft = await alice.threads.create({ graphId: "draft", metadata: { project: "zoo" } });
+    const draft = await s.alice.threads.create({ graphId: "draft", metadata: { project: "zoo" } });
     expect(draft.metadata).toEqual({ project: "zoo", graph_id: "draft" });
 
     // It is one of our threads: /api/threads lists it.
-    const listed = await (await fetch(`${t.url}/api/threads`, { headers: { "x-api-key": ALICE } })).json();
+    const listed = await (await fetch(`${s.t.url}/api/threads`, { headers: { "x-api-key": ALICE } })).json();
     expect(listed.threads.map((th: { thread_id: string }) => th.thread_id)).toEqual(expect.arrayContaining([thread.thread_id, draft.thread_id]));
 
     // A chat on it fills its values with LangChain message dicts.
-    t.mock.script({ text: "Hello Alice" });
-    expect((await chat(t.url, { message: "hi", thread_id: thread.thread_id }, { "x-api-key": ALICE })).status).toBe(200);
-    const read = await alice.threads.get<{ messages: Record<string, unknown>[] }>(thread.thread_id);
+    s.t.mock.script({ text: "Hello Alice" });
+    expect((await chat(s.t.url, { message: "hi", thread_id: thread.thread_id }, { "x-api-key": ALICE })).status).toBe(200);
+    const read = await s.alice.threads.get<{ messages: Record<string, unknown>[] }>(thread.thread_id);
     expect(read.values.messages).toEqual([
       expect.objectContaining({ type: "human", content: "hi", additional_kwargs: {}, response_metadata: {}, id: expect.any(String) }),
       expect.objectContaining({ type: "ai", content: "Hello Alice", tool_calls: [], id: expect.any(String) }),
     ]);
 
-    expect((await alice.threads.search({ metadata: { project: "zoo" } })).map((th) => th.thread_id).sort()).toEqual([thread.thread_id, draft.thread_id].sort());
-    expect((await alice.threads.search({ metadata: { graph_id: "draft" } })).map((th) => th.thread_id)).toEqual([draft.thread_id]);
-    expect(await alice.threads.search({ metadata: { project: "zoo" }, limit: 1, offset: 1, sortBy: "created_at", sortOrder: "asc" })).toEqual([
+    expect((await s.alice.threads.search({ metadata: { project: "zoo" } })).map((th) => th.thread_id).sort()).toEqual([thread.thread_id, draft.thread_id].sort());
+    expect((await s.alice.threads.search({ metadata: { graph_id: "draft" } })).map((th) => th.thread_id)).toEqual([draft.thread_id]);
+    expect(await s.alice.threads.search({ metadata: { project: "zoo" }, limit: 1, offset: 1, sortBy: "created_at", sortOrder: "asc" })).toEqual([
       expect.objectContaining({ thread_id: draft.thread_id }),
     ]);
-    expect(await alice.threads.count({ metadata: { project: "zoo" } })).toBe(2);
+    expect(await s.alice.threads.count({ metadata: { project: "zoo" } })).toBe(2);
 
-    const updated = await alice.threads.update(thread.thread_id, { metadata: { pinned: true } });
+    const updated = await s.alice.threads.update(thread.thread_id, { metadata: { pinned: true } });
     expect(updated.metadata).toEqual({ project: "zoo", pinned: true, graph_id: "chat" });
 
-    const copy = await alice.threads.copy(thread.thread_id);
+    const copy = await s.alice.threads.copy(thread.thread_id);
     expect(copy.thread_id).not.toBe(thread.thread_id);
     expect((copy.values as { messages: unknown[] }).messages).toEqual(read.values.messages);
     expect(copy.metadata).toMatchObject({ project: "zoo", graph_id: "chat" });
 
-    await alice.threads.delete(copy.thread_id);
-    expect(await status(alice.threads.get(copy.thread_id))).toBe(404);
+    await s.alice.threads.delete(copy.thread_id);
+    expect(await status(s.alice.threads.get(copy.thread_id))).toBe(404);
   });
 
   it("honours if_exists: 409 for raise, the thread for do_nothing", async () => {
     const threadId = randomUUID();
-    const first = await alice.threads.create({ threadId });
+    const first = await s.alice.threads.create({ threadId });
     expect(first.thread_id).toBe(threadId);
-    const res = await fetch(`${t.url}/threads`, {
+    const res = await fetch(`${s.t.url}/threads`, {
       method: "POST", headers: { "x-api-key": ALICE, "content-type": "application/json" }, body: JSON.stringify({ thread_id: threadId, if_exists: "raise" }),
     });
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ type: "about:blank#conflict", status: 409 });
-    expect(await status(alice.threads.create({ threadId, ifExists: "raise" }))).toBe(409);
-    expect((await alice.threads.create({ threadId, ifExists: "do_nothing" })).thread_id).toBe(threadId);
+    expect(await status(s.alice.threads.create({ threadId, ifExists: "raise" }))).toBe(409);
+    expect((await s.alice.threads.create({ threadId, ifExists: "do_nothing" })).thread_id).toBe(threadId);
     // Another owner cannot take or see it.
-    expect(await status(bob.threads.create({ threadId, ifExists: "do_nothing" }))).toBe(409);
+    expect(await status(s.bob.threads.create({ threadId, ifExists: "do_nothing" }))).toBe(409);
   });
 
   it("keeps threads per owner and answers 404 problems for unknown ids", async () => {
-    const thread = await alice.threads.create({ metadata: { secret: "yes" } });
-    expect(await status(bob.threads.get(thread.thread_id))).toBe(404);
-    expect(await status(bob.threads.update(thread.thread_id, { metadata: { x: 1 } }))).toBe(404);
-    expect(await status(bob.threads.copy(thread.thread_id))).toBe(404);
-    expect(await status(bob.threads.delete(thread.thread_id))).toBe(404);
-    expect(await bob.threads.search({ metadata: { secret: "yes" } })).toEqual([]);
-    expect(await bob.threads.count({ metadata: { secret: "yes" } })).toBe(0);
+    const thread = await s.alice.threads.create({ metadata: { secret: "yes" } });
+    expect(await status(s.bob.threads.get(thread.thread_id))).toBe(404);
+    expect(await status(s.bob.threads.update(thread.thread_id, { metadata: { x: 1 } }))).toBe(404);
+    expect(await status(s.bob.threads.copy(thread.thread_id))).toBe(404);
+    expect(await status(s.bob.threads.delete(thread.thread_id))).toBe(404);
+    expect(await s.bob.threads.search({ metadata: { secret: "yes" } })).toEqual([]);
+    expect(await s.bob.threads.count({ metadata: { secret: "yes" } })).toBe(0);
 
-    const res = await fetch(`${t.url}/threads/${randomUUID()}`, { headers: { "x-api-key": ALICE } });
+    const res = await fetch(`${s.t.url}/threads/${randomUUID()}`, { headers: { "x-api-key": ALICE } });
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     expect(await res.json()).toMatchObject({ type: "about:blank#not_found", status: 404 });
