@@ -2,16 +2,15 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { AssistantRepository } from "../assistants/assistant-repository.js";
-import { ConversationRepository, type Owner, type ThreadRow, type ThreadStatus } from "../conversations/conversation-repository.js";
-import { toMessageRows } from "../conversations/message-row.js";
+import { ConversationRepository, type Owner, type ThreadRow } from "../conversations/conversation-repository.js";
 import type { NewMessage } from "../conversations/to-langchain-message.js";
 import { inTransaction } from "../db/queryable.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
-import type { RunStatus } from "../streaming/run-event.js";
 import { ActiveRun, type RunInput, type RunLimits, type RunResult } from "./active-run.js";
 import { appendMessages } from "./append-messages.js";
 import type { GraphRegistry, ResolvedGraph } from "./graph-registry.js";
+import { type RunEnd, RunRecorder } from "./run-recorder.js";
 import { type CancelAction, RunRepository } from "./run-repository.js";
 
 export interface ChatRunRequest {
@@ -49,12 +48,7 @@ export interface RunHooks {
   afterRecord?(result: RunResult, end: RunEnd): Promise<void>;
 }
 
-export interface RunEnd {
-  checkpointId: string | null;
-  values: Record<string, unknown> | null;
-}
 
-const THREAD_STATUS_AFTER: Record<RunStatus, ThreadStatus> = { success: "idle", interrupted: "idle", error: "error", timeout: "error" };
 
 /**
  * Starts, tracks and finishes runs. A run takes its thread's slot in PostgreSQL (so replicas agree),
@@ -70,12 +64,14 @@ export class RunManager {
   private readonly conversations: ConversationRepository;
   private readonly runs: RunRepository;
   private readonly assistants: AssistantRepository;
+  private readonly recorder: RunRecorder;
   private accepting = true;
 
   constructor(private readonly deps: RunManagerDeps) {
     this.conversations = new ConversationRepository(deps.pool);
     this.runs = new RunRepository(deps.pool);
     this.assistants = new AssistantRepository(deps.pool);
+    this.recorder = new RunRecorder(deps);
   }
 
   get activeCount(): number {
@@ -181,7 +177,7 @@ export class RunManager {
     if (!thread) throw notFound("Thread", threadId);
     const stale = thread.status === "busy" ? (await this.recover()).includes(threadId) : (await this.conversations.staleThreads([threadId])).length > 0;
     if (stale) {
-      if (thread.status !== "busy") await this.project(thread.graphId, threadId, thread.status);
+      if (thread.status !== "busy") await this.recorder.project(thread.graphId, threadId, thread.status);
       thread = (await this.conversations.findThread(threadId, owner))!;
     }
     return thread;
@@ -214,7 +210,7 @@ export class RunManager {
     }
     for (const threadId of threadIds) {
       const { rows } = await this.deps.pool.query("SELECT graph_id FROM threads WHERE thread_id = $1", [threadId]);
-      if (rows[0]) await this.project(rows[0].graph_id, threadId, "error");
+      if (rows[0]) await this.recorder.project(rows[0].graph_id, threadId, "error");
       this.deps.logger.warn({ threadId }, "recovered a thread whose run's process had died");
     }
     return threadIds;
@@ -284,7 +280,7 @@ export class RunManager {
         run.logger.info("run queued again for another process (shutdown)");
         return;
       }
-      end = result.stopReason === "rollback" ? await this.rollback(run) : await this.finish(run, result);
+      end = result.stopReason === "rollback" ? await this.recorder.rollback(run) : await this.recorder.finish(run, result);
       await hooks.afterRecord?.(result, end);
     } catch (err) {
       // The checkpoint holds the run's work and the next read of the thread repairs the mirror,
@@ -302,46 +298,6 @@ export class RunManager {
         usage: run.usage, latency_ms: result.latencyMs, ttft_ms: result.ttftMs,
       });
     }
-  }
-
-  private async finish(run: ActiveRun, result: RunResult): Promise<RunEnd> {
-    const { threadId, runId, graph } = run.input;
-    // A run that ended by itself streamed its final checkpoint; one that was stopped has written
-    // more since (its partial reply), so read that back.
-    const seen = result.status === "success" || result.paused ? run.finalCheckpoint : null;
-    const state = seen ? null : await graph.getState({ configurable: { thread_id: threadId } });
-    const checkpointId = seen?.checkpointId ?? (state?.config.configurable?.checkpoint_id as string | undefined) ?? null;
-    const values = seen?.values ?? state?.values ?? {};
-    const { pending } = await this.conversations.project(threadId, toMessageRows(values.messages ?? []), checkpointId, result.paused ? "interrupted" : THREAD_STATUS_AFTER[result.status], {
-      runId, status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
-      error: result.error ? { code: result.error.code, message: result.error.detail ?? result.error.message } : undefined,
-    }, run.messageCheckpoints);
-    if (pending) this.deps.onQueueReady?.(threadId);
-    return { checkpointId, values };
-  }
-
-  /**
-   * Undoes a run stopped with `rollback`: its checkpoints go (each carries its run id), with the
-   * mirror rows of the messages they added, then the run itself; the mirror is the head's again.
-   */
-  private async rollback(run: ActiveRun): Promise<RunEnd> {
-    const { threadId, runId, graph } = run.input;
-    const removed = await this.deps.checkpointer.deleteRunCheckpoints(threadId, runId);
-    await this.deps.pool.query("DELETE FROM messages WHERE thread_id = $1 AND checkpoint_id = ANY($2::text[])", [threadId, removed]);
-    await this.deps.pool.query("DELETE FROM runs WHERE run_id = $1", [runId]);
-    const head = await graph.getState({ configurable: { thread_id: threadId } });
-    const checkpointId = (head.config.configurable?.checkpoint_id as string | undefined) ?? null;
-    const paused = head.tasks.some((t) => t.interrupts.length > 0);
-    const { pending } = await this.conversations.project(threadId, toMessageRows(head.values.messages ?? []), checkpointId, paused ? "interrupted" : "idle");
-    run.logger.info({ removedCheckpoints: removed.length }, "run rolled back");
-    if (pending) this.deps.onQueueReady?.(threadId);
-    return { checkpointId: null, values: null };
-  }
-
-  private async project(graphId: string, threadId: string, status: ThreadStatus): Promise<void> {
-    const state = await this.deps.graphs.get(graphId).getState({ configurable: { thread_id: threadId } });
-    const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
-    await this.conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, status);
   }
 }
 

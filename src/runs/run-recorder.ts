@@ -1,0 +1,75 @@
+import type pg from "pg";
+import { ConversationRepository, type ThreadStatus } from "../conversations/conversation-repository.js";
+import { toMessageRows } from "../conversations/message-row.js";
+import type { ThreadloomSaver } from "../db/threadloom-saver.js";
+import type { RunStatus } from "../streaming/run-event.js";
+import type { ActiveRun, RunResult } from "./active-run.js";
+import type { GraphRegistry } from "./graph-registry.js";
+
+/** How a run ended, as recorded: its final checkpoint and values (null when it was rolled back). */
+export interface RunEnd {
+  checkpointId: string | null;
+  values: Record<string, unknown> | null;
+}
+
+export interface RunRecorderDeps {
+  pool: pg.Pool;
+  checkpointer: ThreadloomSaver;
+  graphs: GraphRegistry;
+  /** Called when a thread's slot frees with runs waiting for it. */
+  onQueueReady?: (threadId: string | null) => void;
+}
+
+const THREAD_STATUS_AFTER: Record<RunStatus, ThreadStatus> = { success: "idle", interrupted: "idle", error: "error", timeout: "error" };
+
+/**
+ * Records the end of runs: the mirror projected from checkpoint state together with the run's
+ * outcome (one statement), or a rolled-back run's removal; and a thread's mirror rebuilt from its head.
+ */
+export class RunRecorder {
+  private readonly conversations: ConversationRepository;
+
+  constructor(private readonly deps: RunRecorderDeps) {
+    this.conversations = new ConversationRepository(deps.pool);
+  }
+
+  async finish(run: ActiveRun, result: RunResult): Promise<RunEnd> {
+    const { threadId, runId, graph } = run.input;
+    // A run that ended by itself streamed its final checkpoint; one that was stopped has written
+    // more since (its partial reply), so read that back.
+    const seen = result.status === "success" || result.paused ? run.finalCheckpoint : null;
+    const state = seen ? null : await graph.getState({ configurable: { thread_id: threadId } });
+    const checkpointId = seen?.checkpointId ?? (state?.config.configurable?.checkpoint_id as string | undefined) ?? null;
+    const values = seen?.values ?? state?.values ?? {};
+    const { pending } = await this.conversations.project(threadId, toMessageRows(values.messages ?? []), checkpointId, result.paused ? "interrupted" : THREAD_STATUS_AFTER[result.status], {
+      runId, status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
+      error: result.error ? { code: result.error.code, message: result.error.detail ?? result.error.message } : undefined,
+    }, run.messageCheckpoints);
+    if (pending) this.deps.onQueueReady?.(threadId);
+    return { checkpointId, values };
+  }
+
+  /**
+   * Undoes a run stopped with `rollback`: its checkpoints go (each carries its run id), with the
+   * mirror rows of the messages they added, then the run itself; the mirror is the head's again.
+   */
+  async rollback(run: ActiveRun): Promise<RunEnd> {
+    const { threadId, runId, graph } = run.input;
+    const removed = await this.deps.checkpointer.deleteRunCheckpoints(threadId, runId);
+    await this.deps.pool.query("DELETE FROM messages WHERE thread_id = $1 AND checkpoint_id = ANY($2::text[])", [threadId, removed]);
+    await this.deps.pool.query("DELETE FROM runs WHERE run_id = $1", [runId]);
+    const head = await graph.getState({ configurable: { thread_id: threadId } });
+    const checkpointId = (head.config.configurable?.checkpoint_id as string | undefined) ?? null;
+    const paused = head.tasks.some((t) => t.interrupts.length > 0);
+    const { pending } = await this.conversations.project(threadId, toMessageRows(head.values.messages ?? []), checkpointId, paused ? "interrupted" : "idle");
+    run.logger.info({ removedCheckpoints: removed.length }, "run rolled back");
+    if (pending) this.deps.onQueueReady?.(threadId);
+    return { checkpointId: null, values: null };
+  }
+
+  async project(graphId: string, threadId: string, status: ThreadStatus): Promise<void> {
+    const state = await this.deps.graphs.get(graphId).getState({ configurable: { thread_id: threadId } });
+    const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
+    await this.conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, status);
+  }
+}
