@@ -262,6 +262,8 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
 
     // By id: both of the thread's runs (one running, one queued); an id that is not there is a 404.
     expect(await sdkStatus(s.alice.runs.cancelMany({ threadId: one.thread_id, runIds: [a.runId, bobRun.run_id] }))).toBe(404);
+    // The refused request stopped nothing: the run it named goes on, and the queued run still waits.
+    expect((await s.alice.runs.list(one.thread_id)).map((r) => r.status)).toEqual(["pending", "running"]);
     expect(await s.alice.runs.cancelMany({ threadId: one.thread_id, runIds: [a.runId, queued.run_id] })).toBeUndefined();
     await a.rest();
     expect((await s.alice.runs.list(one.thread_id)).map((r) => r.status)).toEqual(["interrupted", "interrupted"]);

@@ -171,10 +171,11 @@ export class AgentRuns {
     await this.deps.manager.ended(runId);
   }
 
-  /** Asks runs of the thread to stop; returns those found. */
-  async cancel(threadId: string, runIds: string[], action: CancelAction): Promise<string[]> {
+  /** Asks runs of the thread to stop; returns those found (with `allOrNothing`, stops none unless all are). */
+  async cancel(threadId: string, runIds: string[], action: CancelAction, allOrNothing = false): Promise<string[]> {
     if (runIds.length === 0) return [];
-    const found = await this.runs.cancel(threadId, runIds, action);
+    const { found, applied } = await this.runs.cancel(threadId, runIds, action, allOrNothing);
+    if (!applied) return found.map((r) => r.runId);
     for (const { runId, status } of found) {
       if (status === "running" && !this.deps.manager.cancel(runId, action)) {
         await this.deps.pool.query(`SELECT pg_notify('${CHANNELS.runCancel}', $1)`, [`${runId}:${action}`]);
@@ -198,7 +199,8 @@ export class AgentRuns {
       return;
     }
     await this.deps.manager.findThread(which.threadId, owner);
-    const found = await this.cancel(which.threadId, which.runIds, action);
+    // All must exist: a request answered 404 has stopped none of them.
+    const found = await this.cancel(which.threadId, which.runIds, action, true);
     const missing = which.runIds.filter((id) => !found.includes(id));
     if (missing.length > 0) throw notFound("Run", missing.join(", "));
   }

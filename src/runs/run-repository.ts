@@ -107,10 +107,13 @@ export class RunRepository {
     ]);
   }
 
-  /** Asks the thread's runs to stop; returns those found, with the status they had. */
-  async cancel(threadId: string, runIds: string[], action: CancelAction): Promise<{ runId: string; status: RunRecordStatus }[]> {
-    const { rows } = await this.db.query(sql.CANCEL_RUNS, [threadId, runIds, action]);
-    return rows.map((r) => ({ runId: r.run_id, status: r.status }));
+  /**
+   * Asks the thread's runs to stop; returns those found, with the status they had. With
+   * `allOrNothing`, none is stopped unless all are found (`applied` says which happened).
+   */
+  async cancel(threadId: string, runIds: string[], action: CancelAction, allOrNothing = false): Promise<{ found: { runId: string; status: RunRecordStatus }[]; applied: boolean }> {
+    const { rows } = await this.db.query(sql.CANCEL_RUNS, [threadId, runIds, action, allOrNothing]);
+    return { found: rows.map((r) => ({ runId: r.run_id, status: r.status })), applied: rows.length === 0 || rows[0].applied };
   }
 
   /** The thread's running and pending runs, oldest first. */

@@ -87,21 +87,25 @@ export const CLAIM_NEXT_RUN = `
 /**
  * Asks runs of thread $1 to stop with action $3: a running one is flagged (its process stops it); a
  * pending one never starts: it ends interrupted, or with rollback it is deleted. Returns each run found.
+ * With $4 (all or nothing) it changes nothing unless every run asked for is there: a request that is
+ * answered 404 must not have stopped some of them.
  */
 export const CANCEL_RUNS = `
   WITH target AS (
     SELECT run_id, status FROM runs WHERE thread_id = $1 AND run_id = ANY($2::uuid[]) FOR UPDATE
+  ), apply AS (
+    SELECT NOT $4 OR (SELECT count(*) FROM target) = (SELECT count(DISTINCT id) FROM unnest($2::uuid[]) id) AS ok
   ), flagged AS (
     UPDATE runs SET cancel_action = $3, updated_at = now()
-    WHERE run_id IN (SELECT run_id FROM target WHERE status = 'running')
+    WHERE (SELECT ok FROM apply) AND run_id IN (SELECT run_id FROM target WHERE status = 'running')
     RETURNING run_id
   ), stopped AS (
     UPDATE runs SET status = 'interrupted', ended_at = now(), updated_at = now()
-    WHERE $3 = 'interrupt' AND run_id IN (SELECT run_id FROM target WHERE status = 'pending')
+    WHERE (SELECT ok FROM apply) AND $3 = 'interrupt' AND run_id IN (SELECT run_id FROM target WHERE status = 'pending')
   ), dropped AS (
-    DELETE FROM runs WHERE $3 = 'rollback' AND run_id IN (SELECT run_id FROM target WHERE status = 'pending')
+    DELETE FROM runs WHERE (SELECT ok FROM apply) AND $3 = 'rollback' AND run_id IN (SELECT run_id FROM target WHERE status = 'pending')
   )
-  SELECT run_id, status FROM target`;
+  SELECT run_id, status, (SELECT ok FROM apply) AS applied FROM target`;
 
 /**
  * Runs whose worker no longer holds its lease (its process died). An Agent Server run (it has
