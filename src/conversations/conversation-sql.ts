@@ -126,12 +126,13 @@ const MESSAGE_COLUMNS = `message_id, role, content, parts, tool_call_id, name, m
 
 /**
  * The head branch, each message with its siblings: the messages of any branch that follow the same
- * parent (an edited user message, a regenerated reply), oldest first.
+ * parent (an edited user message, a regenerated reply), oldest first. The count and the ids take the
+ * whole partition: with ORDER BY, a window's default frame ends at the current row (a running count).
  */
 export const SELECT_HEAD_MESSAGES = `
   SELECT * FROM (
     SELECT ${MESSAGE_COLUMNS},
-           count(*) OVER siblings AS sibling_count,
+           count(*) OVER (siblings ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS sibling_count,
            row_number() OVER siblings - 1 AS sibling_index,
            array_agg(message_id) OVER (siblings ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS sibling_ids
     FROM messages WHERE thread_id = $1
