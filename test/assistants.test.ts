@@ -315,7 +315,7 @@ describe("stored assistants on the demo model", () => {
       const reply = async (body: Record<string, unknown>) => {
         const res = await chat(t.url, { message: "Who are you?", ...body });
         expect(res.events.at(-1)!.data).toMatchObject({ type: "end", status: "success" });
-        return res.events.findLast((e) => e.event === "message")!.data.content as string;
+        return res.events.filter((e) => e.event === "message").at(-1)!.data.content as string;
       };
       expect(await reply({ assistant_id: pirate.assistant_id })).toMatch(/^My system prompt says: "Speak like a pirate, matey\." \(I am the offline demo model/);
       expect(await reply({})).toMatch(/^My system prompt says: "You are a helpful assistant\. Use the tools when they help\."/);
