@@ -299,3 +299,28 @@ describe("assistants API", () => {
     expect([thread.graph_id, thread.assistant_id]).toEqual(["draft", writer.assistant_id]);
   });
 });
+
+// With the offline demo model, stored assistants must still look different: asked who it is, it
+// quotes the system prompt it was sent.
+describe("stored assistants on the demo model", () => {
+  it("answers who it is by quoting the assistant's system prompt", async () => {
+    const t = await startTestService({ env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "", DEMO_TOKEN_DELAY_MS: "0" } });
+    try {
+      expect(t.service.model.demo).toBe(true);
+      const created = await fetch(`${t.url}/api/assistants`, {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ graph_id: "chat", name: "Pirate", config: { system_prompt: "Speak like a pirate, matey." } }),
+      });
+      const pirate = await created.json();
+      const reply = async (body: Record<string, unknown>) => {
+        const res = await chat(t.url, { message: "Who are you?", ...body });
+        expect(res.events.at(-1)!.data).toMatchObject({ type: "end", status: "success" });
+        return res.events.filter((e) => e.event === "message").at(-1)!.data.content as string;
+      };
+      expect(await reply({ assistant_id: pirate.assistant_id })).toMatch(/^My system prompt says: "Speak like a pirate, matey\." \(I am the offline demo model/);
+      expect(await reply({})).toMatch(/^My system prompt says: "You are a helpful assistant\. Use the tools when they help\."/);
+    } finally {
+      await t.close();
+    }
+  });
+});

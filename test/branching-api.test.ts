@@ -95,6 +95,39 @@ describe("history and branching", () => {
     expect(markdown).not.toContain("second, edited");
   });
 
+  // A UI shows "‹ 1 / 3 ›", "‹ 2 / 3 ›", "‹ 3 / 3 ›": every sibling counts them all, whichever is the head.
+  it("gives every sibling the same count and ids, and its own index", async () => {
+    const threadId = await newThread("first", "second");
+    const start = (await get(`/api/threads/${threadId}`)).messages as Msg[];
+    for (const content of ["second, take two", "second, take three"]) {
+      await readSse(await post(`/api/threads/${threadId}/messages/${start[2].id}/edit`, { content }));
+    }
+    const users = await siblingIds(threadId, 2);
+    expect([users.length, users[0]]).toEqual([3, start[2].id]);
+    await expectSiblingsAtEachPosition(threadId, 2, users);
+
+    const head = (await get(`/api/threads/${threadId}`)).messages as Msg[];
+    for (let i = 0; i < 2; i++) await readSse(await post(`/api/threads/${threadId}/messages/${head[3].id}/regenerate`));
+    const replies = await siblingIds(threadId, 3);
+    expect([replies.length, replies[0]]).toEqual([3, head[3].id]);
+    await expectSiblingsAtEachPosition(threadId, 3, replies);
+    // A message without siblings counts itself alone.
+    expect((await get(`/api/threads/${threadId}`)).messages[0].siblings).toEqual({ count: 1, index: 0, ids: [start[0].id] });
+  });
+
+  const siblingIds = async (threadId: string, position: number) => ((await get(`/api/threads/${threadId}`)).messages as Msg[])[position].siblings.ids;
+
+  /** Makes each sibling the head in turn: each says it is `index` of `count`, over the same ids. */
+  async function expectSiblingsAtEachPosition(threadId: string, position: number, ids: string[]) {
+    for (const [index, id] of ids.entries()) {
+      const switched = await post(`/api/threads/${threadId}/head`, { message_id: id });
+      expect(switched.status).toBe(200);
+      for (const messages of [(await switched.json()).messages, (await get(`/api/threads/${threadId}`)).messages] as Msg[][]) {
+        expect([messages[position].id, messages[position].siblings]).toEqual([id, { count: ids.length, index, ids }]);
+      }
+    }
+  }
+
   it("edits the first message of a thread", async () => {
     const threadId = await newThread("hello");
     const [first] = (await get(`/api/threads/${threadId}`)).messages as Msg[];

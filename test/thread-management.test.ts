@@ -8,6 +8,7 @@ import { startTestService, type TestService } from "./helpers/test-service.js";
 // bob is in tenantB, everyone else in tenantA. One user per concern keeps their lists apart.
 const KEYS = {
   alice: "key-aaaaaaaa", bob: "key-bbbbbbbb", carol: "key-cccccccc", dave: "key-dddddddd", erin: "key-eeeeeeee", frank: "key-ffffffff", gina: "key-gggggggg",
+  hana: "key-hhhhhhhh",
 } as const;
 type User = keyof typeof KEYS;
 const tenant = (user: User) => (user === "bob" ? "tenantB" : "tenantA");
@@ -272,7 +273,7 @@ describe("thread management", () => {
     const list = async (query: Record<string, string>, user: User = "carol") => {
       const res = await call(user, "GET", `/api/threads?${new URLSearchParams(query)}`);
       expect(res.status, res.text).toBe(200);
-      return res.json as { threads: { thread_id: string; snippet?: string | null; snippet_message_id?: string | null; status: string }[]; next_cursor: string | null; total: number };
+      return res.json as { threads: { thread_id: string; snippet?: string | null; snippet_message_id?: string | null; snippet_on_head_branch?: boolean | null; status: string }[]; next_cursor: string | null; total: number };
     };
     const names = (page: { threads: { thread_id: string }[] }) => page.threads.map((th) => Object.keys(ids).find((k) => ids[k] === th.thread_id) ?? th.thread_id);
 
@@ -280,7 +281,7 @@ describe("thread management", () => {
       const page = await list({ q: "fox" });
       expect([names(page), page.total, page.next_cursor]).toEqual([["fox"], 1, null]);
       const fox = (await call("carol", "GET", `/api/threads/${ids.fox}`)).json;
-      expect(page.threads[0]).toMatchObject({ title: fox.title, snippet: "The quick brown «fox» jumps over the fence", snippet_message_id: fox.messages[0].id });
+      expect(page.threads[0]).toMatchObject({ title: fox.title, snippet: "The quick brown «fox» jumps over the fence", snippet_message_id: fox.messages[0].id, snippet_on_head_branch: true });
 
       // Only the reply has both words: its snippet, not the user's message (a snippet is made of words:
       // trailing punctuation goes).
@@ -289,6 +290,30 @@ describe("thread management", () => {
       expect(bread.threads[0].snippet).toBe("Use flour and a «brown» «crust»");
       const reply = (await call("carol", "GET", `/api/threads/${ids.bread}`)).json.messages[1];
       expect([reply.content, bread.threads[0].snippet_message_id]).toEqual(["Use flour and a brown crust.", reply.id]);
+    });
+
+    // A user remembers what they wrote, not which branch it is on.
+    it("finds text on a branch the user edited away from, says so, and POST /head switches to it", async () => {
+      const threadId = await newThread("hana", "plans for the lighthouse trip");
+      const [first] = (await call("hana", "GET", `/api/threads/${threadId}`)).json.messages;
+      const edited = await call("hana", "POST", `/api/threads/${threadId}/messages/${first.id}/edit`, { content: "plans for the harbour trip" });
+      expect(edited.text).toContain('"status":"success"');
+      const [now] = (await call("hana", "GET", `/api/threads/${threadId}`)).json.messages;
+      expect(now.content).toBe("plans for the harbour trip");
+
+      const left = await list({ q: "lighthouse" }, "hana");
+      expect([left.total, left.threads[0]]).toEqual([1, expect.objectContaining({
+        thread_id: threadId, snippet: "plans for the «lighthouse» trip", snippet_message_id: first.id, snippet_on_head_branch: false,
+      })]);
+      expect((await list({ q: "harbour" }, "hana")).threads[0]).toMatchObject({ snippet_message_id: now.id, snippet_on_head_branch: true });
+      // Both branches match equally: the head branch's message is the one shown.
+      expect((await list({ q: "trip" }, "hana")).threads[0]).toMatchObject({ snippet_message_id: now.id, snippet_on_head_branch: true });
+
+      const switched = await call("hana", "POST", `/api/threads/${threadId}/head`, { message_id: left.threads[0].snippet_message_id });
+      expect(switched.status).toBe(200);
+      expect((await call("hana", "GET", `/api/threads/${threadId}`)).json.messages.map((m: { content: string }) => m.content)).toEqual(["plans for the lighthouse trip", "ok"]);
+      expect((await list({ q: "lighthouse" }, "hana")).threads[0]).toMatchObject({ snippet_message_id: first.id, snippet_on_head_branch: true });
+      expect((await list({ q: "harbour" }, "hana")).threads[0]).toMatchObject({ snippet_message_id: now.id, snippet_on_head_branch: false });
     });
 
     it("takes web-search syntax: phrases, or, and exclusions", async () => {

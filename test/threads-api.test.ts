@@ -99,6 +99,9 @@ describe("threads API", () => {
     expect(json.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(json.text).toBe(`${JSON.stringify({ thread, messages }, null, 2)}\n`);
     expect((await get(`/api/threads/${id}/export`, "exporter")).text).toBe(json.text);
+    // The whole tree is another document: a download of its own, not one that overwrites the transcript.
+    const tree = await get(`/api/threads/${id}/export?format=json&branches=all`, "exporter");
+    expect([tree.status, tree.headers.get("content-disposition")]).toEqual([200, `attachment; filename="thread-${id}.branches.json"`]);
 
     const jsonl = await get(`/api/threads/${id}/export?format=jsonl`, "exporter");
     expect(jsonl.headers.get("content-disposition")).toBe(`attachment; filename="thread-${id}.jsonl"`);

@@ -37,3 +37,12 @@ export type ToolApprovalDecision = z.infer<typeof toolApprovalDecision>;
 export function needsApproval(tool: StructuredToolInterface): boolean {
   return (tool as { metadata?: Record<string, unknown> }).metadata?.[REQUIRES_APPROVAL] === true;
 }
+
+/**
+ * Whether a tool result answers a call that a human rejected, so the tool never ran: the approval
+ * gate records the decision in the result's `additional_kwargs.metadata.approval`.
+ */
+export function wasRejected(result: { additional_kwargs?: Record<string, unknown> }): boolean {
+  const metadata = result.additional_kwargs?.metadata as { approval?: { decision?: unknown } } | undefined;
+  return metadata?.approval?.decision === "reject";
+}

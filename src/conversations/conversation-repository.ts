@@ -54,13 +54,13 @@ export interface ThreadFilters {
   status?: ThreadStatus;
   /** Threads whose metadata contains this object (`@>`). */
   metadata?: Record<string, unknown>;
-  /** A full-text query in web-search syntax that a head-branch message must match. */
+  /** A full-text query in web-search syntax that a message of any branch must match. */
   q?: string;
 }
 
-/** A listed thread; with a query, its best-matching head-branch message and a snippet of it. */
+/** A listed thread; with a query, its best-matching message (of any branch) and a snippet of it. */
 export interface ListedThread extends ThreadRow {
-  match: { messageId: string; snippet: string } | null;
+  match: { messageId: string; snippet: string; onHeadBranch: boolean } | null;
 }
 
 /** The conversation mirror: threads and their messages, scoped to an owner. */
@@ -108,7 +108,7 @@ export class ConversationRepository {
     const items = rows.slice(0, options.limit);
     const last = items.at(-1);
     return {
-      items: items.map((r) => ({ ...toThread(r), match: r.match_message_id ? { messageId: r.match_message_id, snippet: r.match_snippet } : null })),
+      items: items.map((r) => ({ ...toThread(r), match: r.match_message_id ? { messageId: r.match_message_id, snippet: r.match_snippet, onHeadBranch: r.match_on_head_branch } : null })),
       nextCursor: rows.length > options.limit && last ? encodeCursor(last.cursor_at, last.thread_id) : null,
     };
   }

@@ -44,14 +44,15 @@ export const SELECT_THREAD = `
 /**
  * The owner's ($1, $2) threads that pass the list filters, whose parameters start at $n: status,
  * metadata containing a JSON object (`@>`, GIN index), and a full-text query in web-search syntax
- * that a head-branch message must match (the messages' generated tsvector, GIN index). Null is off.
+ * that a message of any branch must match (the messages' generated tsvector, GIN index): a user
+ * remembers what they wrote, not which branch it is on. Null is off.
  */
 const threadFilters = (n: number) => `tenant_id = $1 AND user_id = $2
     AND ($${n}::text IS NULL OR status = $${n})
     AND ($${n + 1}::jsonb IS NULL OR metadata @> $${n + 1}::jsonb)
     AND ($${n + 2}::text IS NULL OR EXISTS (
       SELECT 1 FROM messages m
-      WHERE m.thread_id = threads.thread_id AND m.on_head_branch AND m.search @@ websearch_to_tsquery('simple', $${n + 2})))`;
+      WHERE m.thread_id = threads.thread_id AND m.search @@ websearch_to_tsquery('simple', $${n + 2})))`;
 
 // Plain-text markers: a snippet is message text, and HTML tags would invite rendering it unescaped.
 // ShortWord=0: a fragment may start or end with a short word ("a brown fox" keeps its "a").
@@ -60,9 +61,10 @@ const HEADLINE_OPTIONS = 'StartSel=«, StopSel=», MaxWords=30, MinWords=12, Sho
 // Keyset pagination on (updated_at, thread_id), newest first, also with filters and search (a
 // search is not ranked: ordering stays the keyset's). The cursor keeps updated_at as text so
 // microseconds survive the round trip through JavaScript. With a query ($8), each thread of the
-// page comes with a snippet of its best-ranked matching head-branch message.
+// page comes with a snippet of its best-ranked matching message, of any branch; between equals, the
+// head branch's (an edited message and its original often match alike).
 export const LIST_THREADS = `
-  SELECT page.*, best.message_id AS match_message_id, best.snippet AS match_snippet
+  SELECT page.*, best.message_id AS match_message_id, best.snippet AS match_snippet, best.on_head_branch AS match_on_head_branch
   FROM (
     SELECT ${THREAD_COLUMNS} FROM threads
     WHERE ${threadFilters(6)}
@@ -71,10 +73,10 @@ export const LIST_THREADS = `
     LIMIT $5
   ) page
   LEFT JOIN LATERAL (
-    SELECT m.message_id, ts_headline('simple', m.content, q.query, '${HEADLINE_OPTIONS}') AS snippet
+    SELECT m.message_id, m.on_head_branch, ts_headline('simple', m.content, q.query, '${HEADLINE_OPTIONS}') AS snippet
     FROM messages m, websearch_to_tsquery('simple', $8) AS q(query)
-    WHERE $8::text IS NOT NULL AND m.thread_id = page.thread_id AND m.on_head_branch AND m.search @@ q.query
-    ORDER BY ts_rank(m.search, q.query) DESC, m.position DESC
+    WHERE $8::text IS NOT NULL AND m.thread_id = page.thread_id AND m.search @@ q.query
+    ORDER BY ts_rank(m.search, q.query) DESC, m.on_head_branch DESC, m.position DESC
     LIMIT 1
   ) best ON true
   ORDER BY page.updated_at DESC, page.thread_id DESC`;
@@ -126,12 +128,13 @@ const MESSAGE_COLUMNS = `message_id, role, content, parts, tool_call_id, name, m
 
 /**
  * The head branch, each message with its siblings: the messages of any branch that follow the same
- * parent (an edited user message, a regenerated reply), oldest first.
+ * parent (an edited user message, a regenerated reply), oldest first. The count and the ids take the
+ * whole partition: with ORDER BY, a window's default frame ends at the current row (a running count).
  */
 export const SELECT_HEAD_MESSAGES = `
   SELECT * FROM (
     SELECT ${MESSAGE_COLUMNS},
-           count(*) OVER siblings AS sibling_count,
+           count(*) OVER (siblings ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS sibling_count,
            row_number() OVER siblings - 1 AS sibling_index,
            array_agg(message_id) OVER (siblings ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS sibling_ids
     FROM messages WHERE thread_id = $1

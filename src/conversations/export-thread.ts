@@ -23,7 +23,8 @@ export function exportThread(thread: ThreadRow, messages: StoredMessage[], forma
       const json = tree
         ? { thread: threadJson(thread), branches: "all", messages: messages.map((m) => ({ ...messageJson(m), on_head_branch: m.onHeadBranch })) }
         : { thread: threadJson(thread), messages: messages.map(messageJson) };
-      return { contentType: "application/json", filename: `${base}.json`, body: `${JSON.stringify(json, null, 2)}\n` };
+      // Its own name: saved beside the head-branch export, the tree must not overwrite it.
+      return { contentType: "application/json", filename: tree ? `${base}.branches.json` : `${base}.json`, body: `${JSON.stringify(json, null, 2)}\n` };
     }
     case "jsonl":
       return { contentType: "application/x-ndjson", filename: `${base}.jsonl`, body: messages.map((m) => `${JSON.stringify(messageJson(m))}\n`).join("") };

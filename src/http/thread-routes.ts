@@ -20,8 +20,9 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
       deps.conversations.listThreads(res.locals.owner, { limit, cursor, ...filters }),
       deps.conversations.countThreads(res.locals.owner, filters),
     ]);
-    // With a search, each thread says where it matched: a snippet of its best-ranked message, terms in «».
-    const threads = page.items.map((t) => (filters.q ? { ...threadJson(t), snippet: t.match?.snippet ?? null, snippet_message_id: t.match?.messageId ?? null } : threadJson(t)));
+    // With a search, each thread says where it matched: a snippet of its best-ranked message, terms in «»,
+    // and whether that message is on the head branch (POST /head with its id switches to its branch).
+    const threads = page.items.map((t) => (filters.q ? { ...threadJson(t), snippet: t.match?.snippet ?? null, snippet_message_id: t.match?.messageId ?? null, snippet_on_head_branch: t.match?.onHeadBranch ?? null } : threadJson(t)));
     res.json({ threads, next_cursor: page.nextCursor, total });
   });
 

@@ -116,6 +116,20 @@ describe("demo model", () => {
     expect(await reply("The user rejected this call to send_email, so it did not run.")).toBe("All right, I did not send the e-mail.");
   });
 
+  // Stored assistants differ by their system prompt: asked who it is, the demo model quotes the one it got.
+  it("quotes the first words of its system prompt when asked who or what it is", async () => {
+    const pirate = await model.invoke([new SystemMessage("Speak like a pirate."), new HumanMessage("Who are you?")]);
+    expect(pirate.content).toBe(`My system prompt says: "Speak like a pirate." ${NOTE}`);
+    const words = Array.from({ length: 30 }, (_, i) => `w${i + 1}`);
+    const long = await model.invoke([new SystemMessage(`${words.join(" ")}\n\nmore`), new HumanMessage("and what are you, then")]);
+    expect(long.content).toBe(`My system prompt begins: "${words.slice(0, 20).join(" ")}..." ${NOTE}`);
+    const none = await model.invoke([new HumanMessage("who are you")]);
+    expect(none.content).toBe(`I was given no system prompt. ${NOTE}`);
+    // Only a question about itself: other questions get the usual answer.
+    const other = await model.invoke([new SystemMessage("Speak like a pirate."), new HumanMessage("who are they?")]);
+    expect(other.content).toBe(`You said "who are they?". This is turn 1 of our conversation. ${NOTE}`);
+  });
+
   it("drafts a markdown document when the system prompt is about drafting", async () => {
     const reply = await model.invoke([new SystemMessage("You help the user draft a document."), new HumanMessage("a plan for the garden")]);
     const text = String(reply.content);

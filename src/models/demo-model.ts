@@ -14,6 +14,8 @@ const TIME_WORDS = /\b(time|date|clock|today|day is it)\b/i;
 const DRAFTING = /\b(draft\w*|document\w*)\b/i;
 const EMAIL_WORDS = /\b(e-?mail|mail|write to)\b/i;
 const EMAIL_ADDRESS = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/;
+const ABOUT_ITSELF = /\b(who|what) are you\b/i;
+const PROMPT_WORDS = 20;
 const REJECTED = /^The user rejected this call/;
 const EDITED = /^The user edited the arguments before approving; .*? Result: /s;
 const NOTE = "(I am the offline demo model: set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one.)";
@@ -53,8 +55,10 @@ export function demoReply(request: ChatRequest): ModelReply {
   if (TIME_WORDS.test(last) && offered.has("current_time")) {
     return { tokens: [], toolCalls: [{ id: callId, name: "current_time", args: {} }] };
   }
-  const system = messages.filter((m) => m?.role === "system" || m?.role === "developer").map((m) => messageText(m.content)).join("\n");
-  if (DRAFTING.test(system)) return text(draftDocument(last));
+  const systems = messages.filter((m) => m?.role === "system" || m?.role === "developer").map((m) => messageText(m.content));
+  // So that trying stored assistants shows something: each one's prompt is what sets it apart.
+  if (ABOUT_ITSELF.test(last)) return text(`${promptSentence(systems[0] ?? "")} ${NOTE}`);
+  if (DRAFTING.test(systems.join("\n"))) return text(draftDocument(last));
   let reply = `You said "${quote(last)}". This is turn ${users.length} of our conversation`;
   reply += users.length > 1 ? `; earlier you said "${quote(users[0])}".` : ".";
   return text(`${reply} ${NOTE}`);
@@ -67,6 +71,13 @@ function text(s: string): ModelReply {
 function quote(s: string): string {
   const flat = s.replace(/\s+/g, " ");
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
+}
+
+function promptSentence(prompt: string): string {
+  const words = prompt.trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return "I was given no system prompt.";
+  if (words.length <= PROMPT_WORDS) return `My system prompt says: "${words.join(" ")}"`;
+  return `My system prompt begins: "${words.slice(0, PROMPT_WORDS).join(" ")}..."`;
 }
 
 /** Answers every trailing tool result, naming the tool from the assistant call that asked for it. */

@@ -47,6 +47,19 @@ describe("LangGraphStreamMapper", () => {
     expect(end).toEqual({ type: "tool_end", id: "c", name: "x", error: "Error: boom", duration_ms: expect.any(Number) });
   });
 
+  // A tool_start means the tool really starts: a rejected call (the approval gate's refusal) has no tool events.
+  it("reports a rejected call as its tool message alone", () => {
+    const m = new LangGraphStreamMapper();
+    m.map(["updates", { agent: { messages: [new AIMessage({ id: "a", content: "", tool_calls: [{ id: "c", name: "send_email", args: { to: "x" }, type: "tool_call" }] })] } }]);
+    const refusal = new ToolMessage({
+      id: "t", content: "The user rejected this call to send_email, so it did not run.", tool_call_id: "c", name: "send_email", status: "error",
+      additional_kwargs: { metadata: { approval: { decision: "reject" } } },
+    });
+    expect(m.map(["updates", { tools: { messages: [refusal] } }])).toEqual([
+      { type: "message", id: "t", role: "tool", content: "The user rejected this call to send_email, so it did not run.", tool_call_id: "c", name: "send_email" },
+    ]);
+  });
+
   // Only `doc` custom writes are part of the protocol; the last checkpoint is kept for the mirror.
   it("passes doc writes through and keeps the newest checkpoint", () => {
     const m = new LangGraphStreamMapper();

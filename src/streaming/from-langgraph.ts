@@ -1,4 +1,5 @@
 import type { BaseMessage } from "@langchain/core/messages";
+import { wasRejected } from "../../graphs/lib/tool-approval.js";
 import { messageText } from "../conversations/message-row.js";
 import { addUsage, zeroUsage, type RunEvent, type Usage } from "./run-event.js";
 
@@ -105,7 +106,10 @@ export class LangGraphStreamMapper {
         if (this.inFlight?.messageId === m.id) this.inFlight = null;
         this.usage = addUsage(this.usage, (m as { usage_metadata?: Usage }).usage_metadata);
       }
-      if (role === "tool" && "tool_call_id" in m) events.push(...this.toolEnd(m as BaseMessage & { tool_call_id: string; status?: string }));
+      // A tool_start means the tool really starts: a call a human rejected never did, so it has no
+      // tool events; its message (the refusal, answering tool_call_id) is all a client needs.
+      if (role === "tool" && "tool_call_id" in m && wasRejected(m)) this.requested.delete(String(m.tool_call_id));
+      else if (role === "tool" && "tool_call_id" in m) events.push(...this.toolEnd(m as BaseMessage & { tool_call_id: string; status?: string }));
       events.push({
         type: "message",
         id: m.id ?? `${node}-${i}`,
@@ -135,7 +139,7 @@ export class LangGraphStreamMapper {
   private toolEnd(m: BaseMessage & { tool_call_id: string; status?: string }): RunEvent[] {
     const id = m.tool_call_id;
     const requested = this.requested.get(id);
-    // (The input is null when the request came in an earlier run, as with a rejected call on resume.)
+    // (The input is null when the request came in an earlier run, before a pause.)
     const late = this.toolStarts.has(id) ? [] : this.toolStart(id, m.name ?? requested?.name ?? "", requested?.input ?? null);
     if (late.length && requested) this.toolStarts.set(id, requested.at);
     const started = this.toolStarts.get(id)!;
