@@ -16,6 +16,7 @@ import { branchRoutes } from "./http/branch-routes.js";
 import { chatRoutes } from "./http/chat-routes.js";
 import { importRoutes } from "./http/import-routes.js";
 import { healthRoutes } from "./http/health-routes.js";
+import { statusRoutes } from "./http/status-routes.js";
 import { problemHandler } from "./http/problem.js";
 import { threadManagementRoutes } from "./http/thread-management-routes.js";
 import { threadRoutes } from "./http/thread-routes.js";
@@ -25,6 +26,7 @@ import type { ThreadBranches } from "./runs/thread-branches.js";
 import type { ThreadloomSaver } from "./db/threadloom-saver.js";
 import type { AgentAssistants } from "./agent-api/agent-assistants.js";
 import type { AgentRuns } from "./agent-api/agent-runs.js";
+import type { ModelServers } from "./models/model-servers.js";
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -40,6 +42,7 @@ export interface AppDeps {
   assistants: AgentAssistants;
   /** CORS_ORIGINS: "*", a comma-separated list, or empty for pages on localhost only. */
   corsOrigins: string;
+  models: ModelServers;
 }
 
 /** The HTTP application. Everything it uses is passed in; it creates nothing at import time. */
@@ -65,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(cors({ origin: corsOrigin(deps.corsOrigins), exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   app.use(authenticate(deps.apiKeys));
+  app.use(statusRoutes({ pool: deps.pool, models: deps.models }));
   // Before the general JSON parser: an import's body may be larger than a chat request's.
   app.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer }));
   app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }));

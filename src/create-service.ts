@@ -7,6 +7,7 @@ import { type Config, usesDemoModel } from "./config.js";
 import { openDatabase, type Database } from "./db/open-database.js";
 import { createChatModel } from "./models/create-chat-model.js";
 import { startDemoModel } from "./models/demo-model.js";
+import { ModelServers } from "./models/model-servers.js";
 import { OutboxRepository } from "./outbox/outbox-repository.js";
 import { GraphRegistry } from "./runs/graph-registry.js";
 import { RunManager } from "./runs/run-manager.js";
@@ -28,6 +29,8 @@ export interface Service {
   agentRuns: AgentRuns;
   /** The model's name, and whether it is the offline demo model. */
   model: { name: string; demo: boolean };
+  /** The model servers runs call (today one), shown without credentials, with their last call's outcome. */
+  models: ModelServers;
   /** Lets running runs finish within `graceMs`, stops the rest, then releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -47,6 +50,10 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       maxRetries: config.OPENAI_MAX_RETRIES,
     };
     const model = createChatModel(modelOptions);
+    const models = new ModelServers([{ baseURL: modelOptions.baseURL, apiKey: config.OPENAI_API_KEY, model: modelName, demo: Boolean(demo) }]);
+    for (const server of models.servers) {
+      logger.info({ baseUrl: server.baseUrl, model: server.model, demo: server.demo }, `model server: ${server.baseUrl}, model ${server.model}${server.demo ? " (the offline demo model)" : ""}`);
+    }
     // A stored assistant may run another model name or temperature on the same server.
     const modelWith = (settings: { model?: string; temperature?: number }) =>
       createChatModel({ ...modelOptions, model: settings.model ?? modelName, temperature: settings.temperature });
@@ -72,6 +79,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       workerId: lease.workerId,
       limits: { runTimeoutMs: config.RUN_TIMEOUT_MS, modelIdleTimeoutMs: config.MODEL_IDLE_TIMEOUT_MS },
       logger,
+      models,
       maxAttempts: config.RUN_MAX_ATTEMPTS,
       // A thread freed with runs waiting: this process takes the next, or tells the others to.
       onQueueReady: () => {
@@ -104,7 +112,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
-      heartbeatMs: config.HEARTBEAT_MS, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS,
+      heartbeatMs: config.HEARTBEAT_MS, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
     });
     return {
       app,
@@ -113,6 +121,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       db,
       agentRuns,
       model: { name: modelName, demo: Boolean(demo) },
+      models,
       async close(graceMs = config.SHUTDOWN_GRACE_MS) {
         await queue?.stop();
         await runs.shutdown(graceMs);

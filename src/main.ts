@@ -20,7 +20,6 @@ async function main(): Promise<void> {
   const { port } = server.address() as { port: number };
 
   if (service.model.demo) logger.warn("using the offline DEMO model (deterministic, for trying things out): set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one");
-  else logger.info({ model: service.model.name }, "using an OpenAI-compatible model");
   if (config.API_KEYS.size === 0 && !["127.0.0.1", "::1", "localhost"].includes(host)) {
     logger.warn({ host }, "no API_KEYS set but HOST is not loopback: anyone who can reach this address can use the service");
   } else if (config.API_KEYS.size === 0) {

@@ -138,6 +138,18 @@ describe("Agent Server runs across connections and processes", () => {
     expect((await clientB.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
   });
 
+  // Proves a failed run's error reads the same from any instance: our code and sentence, never the
+  // provider's body (B reads the run's record, A its own result).
+  it("join on another instance answers a failed run's error as its own instance does", async () => {
+    const thread = await clientA.threads.create();
+    a.mock.script((req) => ({ httpStatus: 401, errorMessage: `Incorrect API key provided: ${req.headers.authorization}` }));
+    const failed = { __error__: { error: "model_auth_failed", message: `The model server at ${new URL(a.mock.baseURL).origin} did not accept the API key (HTTP 401): check OPENAI_API_KEY.` } };
+    const run = await clientA.runs.create(thread.thread_id, "chat", { input: userInput("who am I?") });
+    expect(await clientA.runs.join(thread.thread_id, run.run_id)).toEqual(failed);
+    expect(await clientB.runs.join(thread.thread_id, run.run_id)).toEqual(failed);
+    a.mock.script({ text: "mock reply" });
+  });
+
   it("shares the queue: runs queued through A are executed by B too, one running run per thread", async () => {
     a.mock.script((req) => {
       const asked = String(req.messages.filter((m: { role: string }) => m.role === "user").at(-1)?.content ?? "");

@@ -466,13 +466,15 @@ describe("Agent Server runs: stream modes and run options", () => {
       s.t.mock.script({ httpStatus: 500 });
       const chunks = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("hi") }));
       expect(names(chunks).at(-1)).toBe("error");
-      expect(chunks.at(-1)!.data).toEqual({ error: expect.any(String), message: expect.any(String) });
+      // Our code for the kind of failure and our sentence, never the provider's body.
+      const failed = { error: "model_error", message: `The model server at ${new URL(s.t.mock.baseURL).origin} answered with an error (HTTP 500).` };
+      expect(chunks.at(-1)!.data).toEqual(failed);
       expect((await s.alice.runs.get(thread.thread_id, chunks[0]!.data.run_id)).status).toBe("error");
       expect((await s.alice.threads.get(thread.thread_id)).status).toBe("error");
       await expectMirrorMatchesState(thread.thread_id);
 
       const waited = await s.alice.runs.wait(thread.thread_id, "chat", { input: user("again"), raiseError: false });
-      expect(waited).toEqual({ __error__: { error: expect.any(String), message: expect.any(String) } });
+      expect(waited).toEqual({ __error__: failed });
       expect((await s.alice.runs.list(thread.thread_id)).map((r) => r.status)).toEqual(["error", "error"]);
       await expectMirrorMatchesState(thread.thread_id);
     });

@@ -325,9 +325,9 @@ function interruptsOf(chunk: unknown): unknown[] {
   return Array.isArray(list) ? list : [];
 }
 
-/** The error's class (GraphRecursionError, …) when it had one, else our code; its message stays ours. */
+/** A graph error's class (GraphRecursionError, …) when it had one, else our code (model_auth_failed, …); the message stays ours. */
 function errorName(error: NonNullable<RunResult["error"]>): string {
-  const name = error.detail?.match(/^([A-Za-z_][\w]*):/)?.[1];
+  const name = error.code === "internal" ? error.detail?.match(/^([A-Za-z_][\w]*):/)?.[1] : undefined;
   return name && name !== "Error" ? name : error.code;
 }
 

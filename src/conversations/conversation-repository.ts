@@ -41,7 +41,8 @@ export interface RunOutcome {
   usage: Usage;
   ttftMs: number | null;
   latencyMs: number;
-  error?: { code: string; message: string };
+  /** `detail`: the cause as logged (secrets masked), kept for operators; clients get `message`. */
+  error?: { code: string; message: string; detail?: string };
 }
 
 export interface Page<T> {

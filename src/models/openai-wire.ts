@@ -102,8 +102,8 @@ export async function writeStream(res: ServerResponse, request: ChatRequest, rep
 export const sendJson = (res: ServerResponse, status: number, body: unknown): void =>
   void res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
 
-export const sendError = (res: ServerResponse, status: number, message: string, type = "invalid_request_error"): void =>
-  sendJson(res, status, { error: { message, type, param: null, code: null } });
+export const sendError = (res: ServerResponse, status: number, message: string, type = "invalid_request_error", code: string | null = null): void =>
+  sendJson(res, status, { error: { message, type, param: null, code } });
 
 class BodyError extends Error { constructor(readonly status: number, message: string) { super(message); } }
 

@@ -5,7 +5,9 @@ import { type CheckpointSeen, LangGraphStreamMapper, STREAM_MODES, type StreamPa
 import type { RunEvent, RunStatus } from "../streaming/run-event.js";
 import type { AnyGraph } from "./graph-registry.js";
 import { IdleTimer } from "../idle-timer.js";
-import { ModelCallWatcher } from "./model-call-watcher.js";
+import { classifyModelError, errorChain } from "../models/model-failure.js";
+import type { ModelServers } from "../models/model-servers.js";
+import { type ModelCallEnd, ModelCallWatcher } from "./model-call-watcher.js";
 import { RunChannel } from "./run-channel.js";
 import { RunStopped, stopOutcome, type StopReason } from "./run-stop.js";
 
@@ -75,7 +77,6 @@ export interface RunResult {
   latencyMs: number;
 }
 
-const MODEL_ERROR = "The model request failed.";
 const INTERNAL_ERROR = "The run failed.";
 const SAVED = " The reply so far was saved.";
 
@@ -92,13 +93,15 @@ export class ActiveRun {
   private firstToken: number | null = null;
   private readonly idle: IdleTimer;
   // The idle timeout runs only while a model call is in flight: a slow tool is not a silent model.
-  private readonly watcher = new ModelCallWatcher((inFlight) => (inFlight ? this.idle.start() : this.idle.stop()));
+  private readonly watcher: ModelCallWatcher;
 
   constructor(
     readonly input: RunInput,
     private readonly limits: RunLimits,
     readonly logger: Logger,
+    private readonly models?: ModelServers,
   ) {
+    this.watcher = new ModelCallWatcher((inFlight) => (inFlight ? this.idle.start() : this.idle.stop()), models, (call) => this.recordCall(call));
     this.idle = new IdleTimer(limits.modelIdleTimeoutMs, () => this.stop("idle_timeout"));
   }
 
@@ -195,12 +198,39 @@ export class ActiveRun {
       if (reason.reason !== "rollback" && !this.retriesAfter(reason.reason)) await this.savePartial(outcome.messageStatus);
       return { ...this.result(outcome.status, outcome.error), stopReason: reason.reason };
     }
-    const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    const inModel = this.watcher.inFlight || this.watcher.lastCallFailed;
-    this.logger.warn({ err, runId: this.runId }, inModel ? "model call failed" : "run failed");
+    const failed = this.watcher.lastFailure;
+    if (!failed && !this.watcher.inFlight) {
+      this.logger.warn({ err, runId: this.runId }, "run failed");
+      const saved = await this.savePartial("error");
+      const detail = this.redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      return this.result("error", { code: "internal", message: INTERNAL_ERROR + (saved ? SAVED : ""), detail });
+    }
+    // The model's error, not the graph's rethrow of it; the provider's text goes to the log only, keys masked.
+    const error = failed ? failed.error : err;
+    const target = failed?.target ?? this.watcher.lastTarget;
+    const failure = classifyModelError(error, target);
+    const detail = this.redact(errorChain(error));
+    this.logger.warn({ code: failure.code, modelServer: target.origin, model: target.model, cause: detail }, "model call failed");
     const saved = await this.savePartial("error");
-    const message = (inModel ? MODEL_ERROR : INTERNAL_ERROR) + (saved ? SAVED : "");
-    return this.result("error", { code: inModel ? "model_error" : "internal", message, detail });
+    return this.result("error", { code: failure.code, message: failure.message + (saved ? SAVED : ""), detail });
+  }
+
+  /** What /api/status says of the server: a stop of ours says nothing about it, unless it was its silence. */
+  private recordCall(call: ModelCallEnd): void {
+    if (!call.target.server || !this.models) return;
+    const stopped = this.controller.signal.reason;
+    let outcome: { ok: boolean; code?: string };
+    if (stopped instanceof RunStopped) {
+      if (stopped.reason !== "idle_timeout" && stopped.reason !== "timeout") return;
+      outcome = { ok: false, code: stopped.reason };
+    } else {
+      outcome = call.error === undefined ? { ok: true } : { ok: false, code: classifyModelError(call.error).code };
+    }
+    this.models.record(call.target.server, { ...outcome, latencyMs: call.latencyMs });
+  }
+
+  private redact(text: string): string {
+    return this.models ? this.models.redact(text) : text;
   }
 
   /** Whether stopping for `reason` hands the run to another attempt instead of ending it. */

@@ -7,6 +7,7 @@ import type { NewMessage } from "../conversations/to-langchain-message.js";
 import { inTransaction } from "../db/queryable.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
+import type { ModelServers } from "../models/model-servers.js";
 import { ActiveRun, type RunInput, type RunLimits, type RunResult } from "./active-run.js";
 import { appendMessages } from "./append-messages.js";
 import type { GraphRegistry, ResolvedGraph } from "./graph-registry.js";
@@ -34,6 +35,8 @@ export interface RunManagerDeps {
   workerId: number;
   limits: RunLimits;
   logger: Logger;
+  /** The model servers runs call: each call's outcome is recorded there, and their keys kept out of logs. */
+  models?: ModelServers;
   /** How many times a queued run is tried when processes die under it (default 1: never again). */
   maxAttempts?: number;
   /** Called when a thread's slot frees with runs waiting for it, or runs were queued again. */
@@ -132,6 +135,7 @@ export class RunManager {
       },
       this.deps.limits,
       this.deps.logger.child({ runId, threadId, reqId: request.requestId }),
+      this.deps.models,
     );
     this.active.set(runId, { run, done: Promise.resolve() });
     return run;
@@ -150,7 +154,7 @@ export class RunManager {
    */
   adopt(input: RunInput, logger: Logger): ActiveRun {
     if (!this.accepting) throw shuttingDown();
-    const run = new ActiveRun(input, this.deps.limits, logger);
+    const run = new ActiveRun(input, this.deps.limits, logger, this.deps.models);
     this.active.set(run.runId, { run, done: Promise.resolve() });
     return run;
   }

@@ -43,7 +43,8 @@ export class RunRecorder {
     const values = seen?.values ?? state?.values ?? {};
     const { pending } = await this.conversations.project(threadId, toMessageRows(values.messages ?? []), checkpointId, result.paused ? "interrupted" : THREAD_STATUS_AFTER[result.status], {
       runId, status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
-      error: result.error ? { code: result.error.code, message: result.error.detail ?? result.error.message } : undefined,
+      // The client's message, as any replica answers it; the cause beside it for whoever reads the table.
+      error: result.error ? { code: result.error.code, message: result.error.message, detail: result.error.detail } : undefined,
     }, run.messageCheckpoints);
     if (pending) this.deps.onQueueReady?.(threadId);
     return { checkpointId, values };

@@ -16,6 +16,10 @@ export interface MockReply {
   firstTokenDelayMs?: number;
   /** Answer with this status and an OpenAI error body instead of a completion. */
   httpStatus?: number;
+  /** The error body's message with `httpStatus` (a server may quote what it was sent, as some proxies do). */
+  errorMessage?: string;
+  /** The error body's `code` with `httpStatus`, e.g. "insufficient_quota". */
+  errorCode?: string;
   /** After N text tokens, destroy the socket (a mid-stream failure). */
   failAfterTokens?: number;
   /** After N text tokens, send nothing more but hold the connection until the client or server ends it. */
@@ -69,7 +73,8 @@ export async function startMockOpenAI(initial: MockScript = { text: "mock reply"
       requests.push(request);
       const reply = pick(current, request, since);
       if (reply.httpStatus !== undefined) {
-        return sendError(res, reply.httpStatus, `mock error (HTTP ${reply.httpStatus})`, reply.httpStatus >= 500 ? "server_error" : "invalid_request_error");
+        const message = reply.errorMessage ?? `mock error (HTTP ${reply.httpStatus})`;
+        return sendError(res, reply.httpStatus, message, reply.httpStatus >= 500 ? "server_error" : "invalid_request_error", reply.errorCode);
       }
       const modelReply = toModelReply(reply, request.index);
       if (!body.stream) return sendJson(res, 200, completionResponse(body, modelReply, MOCK_MODEL_NAME));

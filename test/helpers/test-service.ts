@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { expect } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createService, type Service } from "../../src/create-service.js";
@@ -22,6 +22,8 @@ export interface TestServiceOptions {
   db?: TestDatabase;
   mock?: MockOpenAI;
   script?: MockScript;
+  /** Where the service logs (default: nowhere, or TEST_LOG_LEVEL's level on stdout). */
+  logger?: Logger;
 }
 
 /** The real service on an ephemeral port, on a fresh database, talking to a mock model over HTTP. */
@@ -38,7 +40,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     LOG_LEVEL: "silent",
     ...options.env,
   });
-  const service = await createService(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+  const service = await createService(config, options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
   const server = http.createServer(service.app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
