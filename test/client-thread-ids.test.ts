@@ -140,7 +140,7 @@ describe("threads named by their clients", () => {
     try {
       const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => chat(t.url, { message: `racer ${i}`, thread_id: "race-1" })));
       expect(answers.map((res) => res.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
-      for (const res of answers.filter((r) => r.status === 409)) expect(JSON.parse(res.body).detail).toMatch(/^Thread race-1 already has a run in progress/);
+      for (const res of answers.filter((r) => r.status === 409)) expect(JSON.parse(res.body)).toMatchObject({ detail: expect.stringMatching(/^Thread race-1 already has a run in progress/), running_run_id: expect.any(String) });
     } finally {
       t.mock.script((req) => ({ text: `reply ${req.index + 1}` }));
     }

@@ -8,7 +8,6 @@ import { threadIdParams } from "./native-thread-id.js";
 import { threadListQuery } from "./thread-list-query.js";
 import { validate } from "./validate.js";
 
-
 /** Listing, reading, exporting and deleting conversations, all read from the mirror. */
 export function threadRoutes(deps: { runs: RunManager; conversations: ConversationRepository }): Router {
   const router = Router();

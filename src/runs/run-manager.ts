@@ -92,6 +92,15 @@ export class RunManager {
   }
 
   private async claimChatRun(request: ChatRunRequest): Promise<ActiveRun> {
+    return this.claimOnce(request).catch((err: { code?: string; constraint?: string }) => {
+      // Another request started a thread with this client id between our read and our claim: that
+      // thread is now the one this message continues (or finds busy).
+      if (err.code === "23505" && err.constraint === "threads_owner_client_id") return this.claimOnce(request);
+      throw err;
+    });
+  }
+
+  private async claimOnce(request: ChatRunRequest): Promise<ActiveRun> {
     if (!this.accepting) throw shuttingDown();
     const existing = request.threadId ? await this.conversations.findNamedThread(request.threadId, request.owner) : null;
     // An id not used yet starts a thread with a message; there is nothing to resume or branch from.
@@ -111,12 +120,9 @@ export class RunManager {
         newThread: existing ? undefined : { userId: request.owner.userId, metadata: request.threadMetadata ?? {}, clientThreadId },
       });
     const claimOrGone = () =>
-      claim().catch((err: { code?: string; constraint?: string }) => {
+      claim().catch((err: { code?: string }) => {
         // The thread was deleted between our read and the claim (foreign key violation).
-        if (err.code === "23503") throw notFound("Thread", shownId);
-        // Another request started the thread with this client id between our read and our claim.
-        if (err.code === "23505" && err.constraint === "threads_owner_client_id") throw new AppError("conflict", `Thread ${shownId} already has a run in progress; wait for it to end.`);
-        throw err;
+        throw err.code === "23503" ? notFound("Thread", shownId) : err;
       });
     let claimed = await claimOrGone();
     // The run holding the slot may belong to a process that died: free it, then try once more.
