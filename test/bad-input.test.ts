@@ -62,15 +62,14 @@ describe("bad input", () => {
       expect(body.invalid_params).toEqual([{ name: "temprature", reason: "unknown field" }]);
     });
 
-    it("rejects a thread_id that is not a UUID", async () => {
-      const body = await expectProblem(await post(t.url, JSON.stringify({ message: "hi", thread_id: "thread-1" })), 400, /thread_id/);
-      expect(body.invalid_params).toEqual([{ name: "thread_id", reason: "must be a UUID" }]);
+    it("rejects a thread_id outside the id rules", async () => {
+      const body = await expectProblem(await post(t.url, JSON.stringify({ message: "hi", thread_id: "../thread-1" })), 400, /thread_id/);
+      expect(body.invalid_params).toEqual([{ name: "thread_id", reason: "must be 1 to 128 letters, digits, -, _, . or :, starting with a letter or a digit" }]);
     });
 
-    // An unknown thread is not created on the fly.
-    it("answers 404 for an unknown thread_id", async () => {
-      const id = randomUUID();
-      await expectProblem(await post(t.url, JSON.stringify({ message: "hi", thread_id: id })), 404, new RegExp(`Thread ${id} was not found`));
+    // A thread_id not used yet starts a thread, but only with a message: there is no checkpoint to branch from.
+    it("answers 404 for a checkpoint_id with a thread_id not used yet", async () => {
+      await expectProblem(await post(t.url, JSON.stringify({ message: "hi", thread_id: "fresh-1", checkpoint_id: randomUUID() })), 404, /^Thread fresh-1 was not found\.$/);
     });
 
     it("answers 404 for an unknown assistant_id", async () => {
@@ -161,9 +160,9 @@ describe("bad input", () => {
       expect(body.invalid_params).toEqual([{ name: "cursor", reason: "malformed" }]);
     });
 
-    it.each(["GET", "DELETE"])("%s /api/threads/:id rejects a non-UUID id", async (method) => {
-      const body = await expectProblem(await fetch(`${t.url}/api/threads/not-a-uuid`, { method }), 400, /id: must be a UUID/);
-      expect(body.invalid_params).toEqual([{ name: "id", reason: "must be a UUID" }]);
+    it.each(["GET", "DELETE"])("%s /api/threads/:id rejects an id outside the id rules", async (method) => {
+      const body = await expectProblem(await fetch(`${t.url}/api/threads/not%20an%20id`, { method }), 400, /id: must be 1 to 128/);
+      expect(body.invalid_params).toEqual([{ name: "id", reason: "must be 1 to 128 letters, digits, -, _, . or :, starting with a letter or a digit" }]);
     });
 
     it.each(["GET", "DELETE"])("%s /api/threads/:id answers 404 for an unknown id", async (method) => {

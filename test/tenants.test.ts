@@ -58,12 +58,12 @@ describe("API keys and tenants", () => {
   });
 
   // Another tenant, and another user of the same tenant, see alice's thread exactly as they would
-  // see a thread that does not exist: same status, same wording.
+  // see a thread that does not exist: same status, same wording. Sent to /api/chat, her id is one
+  // they have not used yet, so it starts a thread of their own without a word of hers.
   it("hides a thread from other tenants and other users of the same tenant", async () => {
     const created = await chat(t.url, { message: "alice's secret" }, bearer(ALICE));
     expect(created.events.at(-1)!.event).toBe("end");
     const id = created.headers.get("x-thread-id")!;
-    const requestsBefore = t.mock.requests.length;
 
     for (const key of [BOB, CAROL]) {
       const missing = randomUUID();
@@ -80,13 +80,15 @@ describe("API keys and tenants", () => {
         expect((await control.json()).detail).toBe(`Thread ${missing} was not found.`);
       }
       const posted = await chat(t.url, { message: "let me in", thread_id: id }, bearer(key));
-      expect([posted.status, JSON.parse(posted.body).detail]).toEqual([404, `Thread ${id} was not found.`]);
+      expect([posted.status, posted.headers.get("x-thread-id"), posted.events.at(-1)!.event]).toEqual([200, id, "end"]);
+      expect(t.mock.requests.at(-1)!.messages.map((m) => m.content)).not.toContain("alice's secret");
       const listed = await (await fetch(`${t.url}/api/threads`, { headers: bearer(key) })).json();
-      expect(listed.threads.map((th: { thread_id: string }) => th.thread_id)).not.toContain(id);
+      const theirs = listed.threads.find((th: { thread_id: string }) => th.thread_id === id);
+      expect(theirs).toMatchObject({ client_thread_id: id, title: "let me in" });
+      expect(theirs.thread_uuid).not.toBe(id);
     }
 
-    // Nothing reached the model, and alice still has her thread, untouched.
-    expect(t.mock.requests).toHaveLength(requestsBefore);
+    // Alice still has her thread, untouched.
     const mine = await (await fetch(`${t.url}/api/threads/${id}`, { headers: bearer(ALICE) })).json();
     expect(mine.messages.map((m: { content: string }) => m.content)).toEqual(["alice's secret", "mock reply"]);
     const aliceList = await (await fetch(`${t.url}/api/threads`, { headers: bearer(ALICE) })).json();

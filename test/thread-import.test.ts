@@ -5,8 +5,8 @@ import { startTestService, type TestService } from "./helpers/test-service.js";
 
 /** An export with what may differ after a round trip removed: thread and checkpoint ids, times. */
 function comparable(doc: { thread: Record<string, unknown>; messages: Record<string, unknown>[] }) {
-  const { thread_id, head_checkpoint_id, created_at, updated_at, ...thread } = doc.thread;
-  void thread_id, void head_checkpoint_id, void created_at, void updated_at;
+  const { thread_id, thread_uuid, head_checkpoint_id, created_at, updated_at, ...thread } = doc.thread;
+  void thread_id, void thread_uuid, void head_checkpoint_id, void created_at, void updated_at;
   return { ...doc, thread, messages: doc.messages.map(({ checkpoint_id, created_at: _at, ...m }) => (void checkpoint_id, m)) };
 }
 

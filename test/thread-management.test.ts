@@ -179,7 +179,7 @@ describe("thread management", () => {
         expect([res.status, invalidParams(res)], JSON.stringify(messages).slice(0, 80)).toEqual([400, fields]);
       }
       expect(invalidParams(await call("alice", "POST", `/api/threads/${threadId}/messages`, { messages: [{ role: "user", content: "x" }], extra: 1 }))).toEqual(["extra"]);
-      expect(invalidParams(await append("alice", "not-a-uuid", [{ role: "user", content: "x" }]))).toEqual(["id"]);
+      expect(invalidParams(await append("alice", "not%20an%20id", [{ role: "user", content: "x" }]))).toEqual(["id"]);
       const text = await fetch(`${t.url}/api/threads/${threadId}/messages`, { method: "POST", headers: { ...headers("alice"), "content-type": "text/plain" }, body: "hi" });
       expect(text.status).toBe(400);
 

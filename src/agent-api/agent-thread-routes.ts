@@ -17,7 +17,7 @@ export interface AgentThreadDeps {
 }
 
 const STATUSES = ["idle", "busy", "interrupted", "error"] as const;
-const THREAD_FIELDS = ["thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "config", "status", "values", "interrupts"] as const;
+const THREAD_FIELDS = ["thread_id", "client_thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "config", "status", "values", "interrupts"] as const;
 const metadata = z.record(z.string(), z.unknown()).refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
 const unsupported = (what: string) => z.undefined({ error: `${what} is not supported by this server` }).optional();
 const params = z.object({ id: z.uuid("must be a UUID") });
@@ -138,7 +138,7 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
 /** A thread without reading its state: for searches that select none of the state's fields. */
 function stateless(thread: ThreadRow) {
   return {
-    thread_id: thread.threadId, created_at: thread.createdAt.toISOString(), updated_at: thread.updatedAt.toISOString(),
+    thread_id: thread.threadId, client_thread_id: thread.clientThreadId, created_at: thread.createdAt.toISOString(), updated_at: thread.updatedAt.toISOString(),
     metadata: { ...thread.metadata, graph_id: thread.graphId }, status: thread.status, config: {},
   };
 }

@@ -17,6 +17,8 @@ export async function threadObject(thread: ThreadRow, graph: AnyGraph) {
   );
   return {
     thread_id: thread.threadId,
+    // The id a native client gave the thread, if it chose one: this API knows it by its UUID.
+    client_thread_id: thread.clientThreadId,
     created_at: thread.createdAt.toISOString(),
     updated_at: thread.updatedAt.toISOString(),
     state_updated_at: snapshot.createdAt ?? thread.updatedAt.toISOString(),

@@ -13,6 +13,8 @@ export interface Owner {
 
 export interface ThreadRow {
   threadId: string;
+  /** The id a native client gave the thread when it started it, if it chose one. */
+  clientThreadId: string | null;
   tenantId: string;
   userId: string;
   graphId: string;
@@ -98,6 +100,12 @@ export class ConversationRepository {
   /** The owner's thread, or null: another owner's thread is indistinguishable from a missing one. */
   async findThread(threadId: string, owner: Owner): Promise<ThreadRow | null> {
     const { rows } = await this.pool.query(sql.SELECT_THREAD, [threadId, owner.tenantId, owner.userId]);
+    return rows[0] ? toThread(rows[0]) : null;
+  }
+
+  /** The owner's thread that a native client names `id`: by its UUID, or by the client's own id. */
+  async findNamedThread(id: string, owner: Owner): Promise<ThreadRow | null> {
+    const { rows } = await this.pool.query(sql.SELECT_NAMED_THREAD, [id, owner.tenantId, owner.userId, UUID.test(id) ? id : null]);
     return rows[0] ? toThread(rows[0]) : null;
   }
 
@@ -247,11 +255,13 @@ const agentFilterParams = (owner: Owner, f: AgentThreadFilters) => [
   owner.tenantId, owner.userId, f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.ids ?? null,
 ];
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.q ?? null];
 
 function toThread(r: Record<string, any>): ThreadRow {
   return {
-    threadId: r.thread_id, tenantId: r.tenant_id, userId: r.user_id, graphId: r.graph_id, assistantId: r.assistant_id,
+    threadId: r.thread_id, clientThreadId: r.client_thread_id, tenantId: r.tenant_id, userId: r.user_id, graphId: r.graph_id, assistantId: r.assistant_id,
     title: r.title, metadata: r.metadata, status: r.status, headCheckpointId: r.head_checkpoint_id,
     messageCount: r.message_count, createdAt: r.created_at, updatedAt: r.updated_at,
   };

@@ -2,7 +2,7 @@
 import { CHECKPOINT_SCHEMA } from "../db/create-checkpointer.js";
 
 
-const THREAD_COLUMNS = `thread_id, tenant_id, user_id, graph_id, assistant_id, title, metadata, status,
+const THREAD_COLUMNS = `thread_id, client_thread_id, tenant_id, user_id, graph_id, assistant_id, title, metadata, status,
   head_checkpoint_id, message_count, created_at, updated_at, updated_at::text AS cursor_at`;
 
 /** A thread recreated from an export: the caller's, with the export's title and metadata. */
@@ -40,6 +40,16 @@ export const INSERT_FORKED_THREAD = `
 
 export const SELECT_THREAD = `
   SELECT ${THREAD_COLUMNS} FROM threads WHERE thread_id = $1 AND tenant_id = $2 AND user_id = $3`;
+
+/**
+ * The owner's ($2, $3) thread a native client names $1: the thread with that UUID ($4, null when
+ * $1 is not one), else the thread the client named $1 itself.
+ */
+export const SELECT_NAMED_THREAD = `
+  SELECT ${THREAD_COLUMNS} FROM threads
+  WHERE tenant_id = $2 AND user_id = $3 AND (thread_id = $4::uuid OR client_thread_id = $1)
+  ORDER BY thread_id = $4::uuid DESC NULLS LAST
+  LIMIT 1`;
 
 /**
  * The owner's ($1, $2) threads that pass the list filters, whose parameters start at $n: status,

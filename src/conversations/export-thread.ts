@@ -1,5 +1,5 @@
 import type { StoredMessage, ThreadRow } from "./conversation-repository.js";
-import { messageJson, threadJson } from "./thread-json.js";
+import { messageJson, publicThreadId, threadJson } from "./thread-json.js";
 
 export const EXPORT_FORMATS = ["json", "markdown", "jsonl"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -17,7 +17,8 @@ const ROLE_NAMES = { user: "User", assistant: "Assistant", tool: "Tool", system:
  * message of every branch, each with its parent and whether it is on the head branch.
  */
 export function exportThread(thread: ThreadRow, messages: StoredMessage[], format: ExportFormat, tree = false): ExportFile {
-  const base = `thread-${thread.threadId}`;
+  // A client's own id may hold `:`, which some file systems refuse.
+  const base = `thread-${publicThreadId(thread).replace(/[^A-Za-z0-9._-]/g, "_")}`;
   switch (format) {
     case "json": {
       const json = tree
@@ -38,7 +39,7 @@ export function exportThread(thread: ThreadRow, messages: StoredMessage[], forma
 }
 
 function toMarkdown(thread: ThreadRow, messages: StoredMessage[]): string {
-  const lines = [`# ${thread.title ?? "Untitled conversation"}`, "", `Thread \`${thread.threadId}\`, ${thread.createdAt.toISOString()}`, ""];
+  const lines = [`# ${thread.title ?? "Untitled conversation"}`, "", `Thread \`${publicThreadId(thread)}\`, ${thread.createdAt.toISOString()}`, ""];
   for (const m of messages) {
     const calls = (m.parts?.tool_calls as { name: string; args: unknown }[] | undefined) ?? [];
     const heading = m.role === "tool" ? `Tool result${m.name ? ` (${m.name})` : ""}` : ROLE_NAMES[m.role];

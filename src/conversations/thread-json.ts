@@ -1,10 +1,18 @@
 import type { StoredMessage, ThreadRow } from "./conversation-repository.js";
 import type { MessageRow } from "./message-row.js";
 
-/** The public JSON shape of a thread (snake_case, like the rest of the API). */
+/** The id native responses show for a thread: the client's own when it chose one, else its UUID. */
+export const publicThreadId = (t: Pick<ThreadRow, "threadId" | "clientThreadId">): string => t.clientThreadId ?? t.threadId;
+
+/**
+ * The public JSON shape of a thread (snake_case, like the rest of the API), with both of its ids:
+ * `thread_uuid` is its checkpoint and Agent Server id.
+ */
 export function threadJson(t: ThreadRow) {
   return {
-    thread_id: t.threadId,
+    thread_id: publicThreadId(t),
+    thread_uuid: t.threadId,
+    client_thread_id: t.clientThreadId,
     title: t.title,
     graph_id: t.graphId,
     assistant_id: t.assistantId,

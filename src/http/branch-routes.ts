@@ -4,6 +4,7 @@ import { threadJson, messageJson } from "../conversations/thread-json.js";
 import type { ConversationRepository } from "../conversations/conversation-repository.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { ThreadBranches } from "../runs/thread-branches.js";
+import { threadIdParams } from "./native-thread-id.js";
 import { streamRun } from "./stream-run.js";
 import { containsNul, validate } from "./validate.js";
 
@@ -15,8 +16,7 @@ export interface BranchRoutesDeps {
   heartbeatMs: number;
 }
 
-const threadParams = z.object({ id: z.uuid("must be a UUID") });
-const messageParams = z.object({ id: z.uuid("must be a UUID"), message_id: z.string().min(1).max(200) });
+const messageParams = threadIdParams.extend({ message_id: z.string().min(1).max(200) });
 const checkpointId = z.string().regex(/^[0-9a-f-]{36}$/, "must be a checkpoint id");
 
 /** History, state at any checkpoint, and branching: edit, regenerate, switch head, fork. */
@@ -33,16 +33,16 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
   });
 
   router.get("/api/threads/:id/history", async (req, res) => {
-    const { id } = validate(threadParams, req.params, "path");
+    const { id } = validate(threadIdParams, req.params, "path");
     const { limit, cursor } = validate(z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(100).optional() }), req.query, "query");
-    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
     res.json(await deps.branches.listHistory(thread, { limit, cursor }));
   });
 
   router.get("/api/threads/:id/state", async (req, res) => {
-    const { id } = validate(threadParams, req.params, "path");
+    const { id } = validate(threadIdParams, req.params, "path");
     const query = validate(z.strictObject({ checkpoint_id: checkpointId.optional() }), req.query, "query");
-    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
     res.json(await deps.branches.state(thread, query.checkpoint_id));
   });
 
@@ -50,9 +50,9 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
   router.post("/api/threads/:id/messages/:message_id/edit", async (req, res) => {
     const { id, message_id } = validate(messageParams, req.params, "path");
     const body = validate(editBody, req.body);
-    await deps.runs.findThread(id, res.locals.owner);
-    const before = await deps.branches.checkpointBefore(id, message_id, "user");
-    const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId: id, checkpointId: before, message: { content: body.content }, requestId: String(req.id) });
+    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner);
+    const before = await deps.branches.checkpointBefore(threadId, message_id, "user");
+    const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId, checkpointId: before, message: { content: body.content }, requestId: String(req.id) });
     await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, onDisconnect: body.on_disconnect });
   });
 
@@ -60,26 +60,26 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
   router.post("/api/threads/:id/messages/:message_id/regenerate", async (req, res) => {
     const { id, message_id } = validate(messageParams, req.params, "path");
     const body = validate(regenerateBody, req.body);
-    await deps.runs.findThread(id, res.locals.owner);
-    const before = await deps.branches.checkpointBefore(id, message_id, "assistant");
-    const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId: id, checkpointId: before, requestId: String(req.id) });
+    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner);
+    const before = await deps.branches.checkpointBefore(threadId, message_id, "assistant");
+    const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId, checkpointId: before, requestId: String(req.id) });
     await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, onDisconnect: body.on_disconnect });
   });
 
   router.post("/api/threads/:id/head", async (req, res) => {
-    const { id } = validate(threadParams, req.params, "path");
+    const { id } = validate(threadIdParams, req.params, "path");
     const body = validate(headBody, req.body);
-    const thread = await deps.runs.findThread(id, res.locals.owner);
-    const target = "checkpoint_id" in body ? body.checkpoint_id : await deps.branches.branchOfMessage(id, body.message_id);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
+    const target = "checkpoint_id" in body ? body.checkpoint_id : await deps.branches.branchOfMessage(thread.threadId, body.message_id);
     await deps.branches.switchHead(thread, target);
-    const updated = await deps.runs.findThread(id, res.locals.owner);
-    res.json({ ...threadJson(updated), messages: (await deps.conversations.headMessages(id)).map(messageJson) });
+    const updated = await deps.runs.findThread(thread.threadId, res.locals.owner);
+    res.json({ ...threadJson(updated), messages: (await deps.conversations.headMessages(thread.threadId)).map(messageJson) });
   });
 
   router.post("/api/threads/:id/fork", async (req, res) => {
-    const { id } = validate(threadParams, req.params, "path");
+    const { id } = validate(threadIdParams, req.params, "path");
     const body = validate(z.strictObject({ checkpoint_id: checkpointId.optional() }), req.body);
-    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
     const fork = await deps.branches.fork(thread, res.locals.owner, body.checkpoint_id);
     res.status(201).location(`/api/threads/${fork.threadId}`).json({ ...threadJson(fork), messages: (await deps.conversations.headMessages(fork.threadId)).map(messageJson) });
   });

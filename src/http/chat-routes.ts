@@ -4,6 +4,7 @@ import { z } from "zod";
 import { type ToolApprovalDecision, toolApprovalDecision } from "../../graphs/lib/tool-approval.js";
 import { AppError } from "../errors.js";
 import type { RunManager } from "../runs/run-manager.js";
+import { nativeThreadId } from "./native-thread-id.js";
 import { streamRun } from "./stream-run.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
 
@@ -18,7 +19,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   const noNul = <T>(schema: z.ZodType<T>) => schema.refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
   const fields = {
     message: noNul(z.string().trim().min(1, "must not be empty").max(deps.maxMessageChars, `must be at most ${deps.maxMessageChars} characters`)),
-    thread_id: z.uuid("must be a UUID").optional(),
+    thread_id: nativeThreadId().optional(),
     assistant_id: noNul(z.string().min(1).max(200)).optional(),
     checkpoint_id: noNul(z.string().min(1).max(100)).optional(),
     on_disconnect: z.enum(["continue", "cancel"]).default("continue"),
@@ -27,7 +28,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   const query = z.strictObject(fields);
   // Continues an interrupted thread with a decision instead of a message: nothing else of a turn applies.
   const resumeBody = z.strictObject({
-    thread_id: z.uuid({ error: (issue) => (issue.input === undefined ? "is required with resume" : "must be a UUID") }),
+    thread_id: nativeThreadId("is required with resume"),
     resume: noNul(toolApprovalDecision),
     on_disconnect: fields.on_disconnect,
   });

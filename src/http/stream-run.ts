@@ -12,7 +12,7 @@ export interface StreamRunOptions {
 
 /** Starts a claimed run and streams it to the response in the native protocol until it ends. */
 export async function streamRun(res: Response, runs: RunManager, run: ActiveRun, options: StreamRunOptions): Promise<void> {
-  const sse = openSse(res, { heartbeatMs: options.heartbeatMs, headers: { "X-Thread-Id": run.input.threadId, "X-Run-Id": run.runId } });
+  const sse = openSse(res, { heartbeatMs: options.heartbeatMs, headers: { "X-Thread-Id": run.input.clientThreadId ?? run.input.threadId, "X-Run-Id": run.runId } });
   const unsubscribe = run.channel.subscribe((event, seq) => {
     sse.write(encodeNative(event, seq));
     if (event.type === "end" || event.type === "error") sse.end();

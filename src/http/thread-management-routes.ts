@@ -6,6 +6,7 @@ import { threadExportBatches } from "../conversations/thread-export-batches.js";
 import { messageJson, threadJson } from "../conversations/thread-json.js";
 import { AppError, notFound } from "../errors.js";
 import type { RunManager } from "../runs/run-manager.js";
+import { threadIdParams } from "./native-thread-id.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
 
 export interface ThreadManagementDeps {
@@ -15,7 +16,6 @@ export interface ThreadManagementDeps {
   maxMessageChars: number;
 }
 
-const threadParams = z.object({ id: z.uuid("must be a UUID") });
 const EXPORT_BATCH = 100;
 
 /**
@@ -74,22 +74,23 @@ export function threadManagementRoutes(deps: ThreadManagementDeps): Router {
   });
 
   router.post("/api/threads/:id/messages", requireJsonBody, async (req, res) => {
-    const { id } = validate(threadParams, req.params, "path");
+    const { id } = validate(threadIdParams, req.params, "path");
     const body = validate(appendBody, req.body);
+    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner);
     const ids = await deps.runs.appendMessages(
-      id,
+      threadId,
       res.locals.owner,
       body.messages.map((m) => ({ role: m.role, content: m.content, metadata: m.metadata, id: m.id, toolCallId: m.tool_call_id, name: m.name })),
     );
-    const byId = new Map((await deps.conversations.headMessages(id)).map((m) => [m.messageId, m]));
+    const byId = new Map((await deps.conversations.headMessages(threadId)).map((m) => [m.messageId, m]));
     res.status(201).json({ messages: ids.flatMap((messageId) => (byId.has(messageId) ? [messageJson(byId.get(messageId)!)] : [])) });
   });
 
   router.patch("/api/threads/:id", requireJsonBody, async (req, res) => {
-    const { id } = validate(threadParams, req.params, "path");
+    const { id } = validate(threadIdParams, req.params, "path");
     const patch = validate(patchBody, req.body);
-    await deps.runs.findThread(id, res.locals.owner);
-    const thread = await deps.conversations.updateThread(id, res.locals.owner, patch);
+    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner);
+    const thread = await deps.conversations.updateThread(threadId, res.locals.owner, patch);
     if (!thread) throw notFound("Thread", id);
     res.json(threadJson(thread));
   });

@@ -4,10 +4,9 @@ import { ConversationRepository } from "../conversations/conversation-repository
 import { EXPORT_FORMATS, exportThread } from "../conversations/export-thread.js";
 import { messageJson, threadJson } from "../conversations/thread-json.js";
 import type { RunManager } from "../runs/run-manager.js";
+import { threadIdParams } from "./native-thread-id.js";
 import { threadListQuery } from "./thread-list-query.js";
 import { validate } from "./validate.js";
-
-const threadParams = z.object({ id: z.uuid("must be a UUID") });
 
 /** Listing, reading, exporting and deleting conversations, all read from the mirror. */
 export function threadRoutes(deps: { runs: RunManager; conversations: ConversationRepository }): Router {
@@ -27,27 +26,27 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
   });
 
   router.get("/api/threads/:id", async (req, res) => {
-    const { id } = validate(threadParams, req.params, "path");
-    const thread = await deps.runs.findThread(id, res.locals.owner);
-    const messages = await deps.conversations.headMessages(id);
+    const { id } = validate(threadIdParams, req.params, "path");
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
+    const messages = await deps.conversations.headMessages(thread.threadId);
     res.json({ ...threadJson(thread), messages: messages.map(messageJson) });
   });
 
   router.get("/api/threads/:id/export", async (req, res) => {
-    const { id } = validate(threadParams, req.params, "path");
+    const { id } = validate(threadIdParams, req.params, "path");
     const { format, branches } = validate(exportQuery, req.query, "query");
     // The whole tree is a JSON export; markdown and jsonl are transcripts of the head branch.
     const tree = branches === "all" && format === "json";
-    const thread = await deps.runs.findThread(id, res.locals.owner);
-    const messages = tree ? await deps.conversations.allMessages(id) : await deps.conversations.headMessages(id);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
+    const messages = tree ? await deps.conversations.allMessages(thread.threadId) : await deps.conversations.headMessages(thread.threadId);
     const file = exportThread(thread, messages, format, tree);
-    // Quoted always (res.attachment drops the quotes for token-safe names); the name is a UUID and an extension.
+    // Quoted always (res.attachment drops the quotes for token-safe names); the name holds only [A-Za-z0-9._-].
     res.type(file.contentType).set("Content-Disposition", `attachment; filename="${file.filename}"`).send(file.body);
   });
 
   router.delete("/api/threads/:id", async (req, res) => {
-    const { id } = validate(threadParams, req.params, "path");
-    await deps.runs.deleteThread(id, res.locals.owner);
+    const { id } = validate(threadIdParams, req.params, "path");
+    await deps.runs.deleteThread((await deps.runs.findNamedThread(id, res.locals.owner)).threadId, res.locals.owner);
     res.status(204).end();
   });
 

@@ -14,6 +14,8 @@ import { RunStopped, stopOutcome, type StopReason } from "./run-stop.js";
 export interface RunInput {
   runId: string;
   threadId: string;
+  /** The id the native client gave the thread, which its `start` and `end` events show. */
+  clientThreadId?: string | null;
   graph: AnyGraph;
   /** The user's message; none when the run continues from `checkpointId` as it is (regenerate). */
   message?: { id: string; content: string; metadata?: Record<string, unknown> };

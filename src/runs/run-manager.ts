@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { AssistantRepository } from "../assistants/assistant-repository.js";
 import { ConversationRepository, type Owner, type ThreadRow } from "../conversations/conversation-repository.js";
+import { publicThreadId } from "../conversations/thread-json.js";
 import type { NewMessage } from "../conversations/to-langchain-message.js";
 import { inTransaction } from "../db/queryable.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
@@ -16,6 +17,7 @@ import { type CancelAction, RunRepository } from "./run-repository.js";
 
 export interface ChatRunRequest {
   owner: Owner;
+  /** The thread as a native client names it (its UUID or the client's own id); one not used yet starts it. */
   threadId?: string;
   assistantId?: string;
   checkpointId?: string;
@@ -93,24 +95,37 @@ export class RunManager {
   }
 
   private async claimChatRun(request: ChatRunRequest): Promise<ActiveRun> {
+    return this.claimOnce(request).catch((err: { code?: string; constraint?: string }) => {
+      // Another request started a thread with this client id between our read and our claim: that
+      // thread is now the one this message continues (or finds busy).
+      if (err.code === "23505" && err.constraint === "threads_owner_client_id") return this.claimOnce(request);
+      throw err;
+    });
+  }
+
+  private async claimOnce(request: ChatRunRequest): Promise<ActiveRun> {
     if (!this.accepting) throw shuttingDown();
-    const existing = request.threadId ? await this.conversations.findThread(request.threadId, request.owner) : null;
-    if (request.threadId && !existing) throw notFound("Thread", request.threadId);
+    const existing = request.threadId ? await this.conversations.findNamedThread(request.threadId, request.owner) : null;
+    // An id not used yet starts a thread with a message; there is nothing to resume or branch from.
+    if (request.threadId && !existing && (request.resume !== undefined || request.checkpointId)) throw notFound("Thread", request.threadId);
     requireResumeFits(request, existing);
-    if (request.checkpointId) await this.requireCheckpoint(request.threadId, request.checkpointId);
+    if (request.checkpointId) await this.requireCheckpoint(existing?.threadId, request.checkpointId);
     const { graphId, assistantId, graph, configurable, assistantVersion } = await this.resolveAssistant(request, existing);
+    // A thread the client names keeps a UUID of its own, random: see migration 0007.
     const threadId = existing?.threadId ?? randomUUID();
+    const clientThreadId = existing ? existing.clientThreadId : (request.threadId ?? null);
+    const shownId = publicThreadId({ threadId, clientThreadId });
     const runId = randomUUID();
     const claim = () =>
       this.runs.claim({
         runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, assistantVersion, workerId: this.deps.workerId, metadata: {},
         requireStatus: request.resume !== undefined ? "interrupted" : undefined,
-        newThread: existing ? undefined : { userId: request.owner.userId, metadata: request.threadMetadata ?? {} },
+        newThread: existing ? undefined : { userId: request.owner.userId, metadata: request.threadMetadata ?? {}, clientThreadId },
       });
     const claimOrGone = () =>
       claim().catch((err: { code?: string }) => {
         // The thread was deleted between our read and the claim (foreign key violation).
-        throw err.code === "23503" ? notFound("Thread", threadId) : err;
+        throw err.code === "23503" ? notFound("Thread", shownId) : err;
       });
     let claimed = await claimOrGone();
     // The run holding the slot may belong to a process that died: free it, then try once more.
@@ -122,14 +137,14 @@ export class RunManager {
     }
     if (!claimed.ok && claimed.runningRunId === null && request.resume !== undefined) {
       // Another resume took the decision and finished between our read and our claim.
-      throw new AppError("conflict", `Thread ${threadId} is no longer waiting for a decision: there is nothing to resume.`);
+      throw new AppError("conflict", `Thread ${shownId} is no longer waiting for a decision: there is nothing to resume.`);
     }
     if (!claimed.ok) {
-      throw new AppError("conflict", `Thread ${threadId} already has a run in progress (${claimed.runningRunId}); wait for it to end or cancel it.`, { running_run_id: claimed.runningRunId });
+      throw new AppError("conflict", `Thread ${shownId} already has a run in progress (${claimed.runningRunId}); wait for it to end or cancel it.`, { running_run_id: claimed.runningRunId });
     }
     const run = new ActiveRun(
       {
-        runId, threadId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
+        runId, threadId, clientThreadId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
         configurable: { ...configurable, tenant_id: request.owner.tenantId },
       },
@@ -177,8 +192,18 @@ export class RunManager {
 
   /** The owner's thread with its mirror brought up to date (after a crash, for example). */
   async findThread(threadId: string, owner: Owner): Promise<ThreadRow> {
-    let thread = await this.conversations.findThread(threadId, owner);
-    if (!thread) throw notFound("Thread", threadId);
+    return this.upToDate(await this.conversations.findThread(threadId, owner), threadId, owner);
+  }
+
+  /** `findThread` for an id a native client sent: the thread's UUID or the client's own id for it. */
+  async findNamedThread(id: string, owner: Owner): Promise<ThreadRow> {
+    return this.upToDate(await this.conversations.findNamedThread(id, owner), id, owner);
+  }
+
+  private async upToDate(found: ThreadRow | null, id: string, owner: Owner): Promise<ThreadRow> {
+    if (!found) throw notFound("Thread", id);
+    let thread = found;
+    const { threadId } = thread;
     const stale = thread.status === "busy" ? (await this.recover()).includes(threadId) : (await this.conversations.staleThreads([threadId])).length > 0;
     if (stale) {
       if (thread.status !== "busy") await this.recorder.project(thread.graphId, threadId, thread.status);
@@ -245,7 +270,7 @@ export class RunManager {
     const assistant = await this.assistants.find(request.owner.tenantId, id);
     if (assistant) return this.deps.graphs.resolveStored(assistant);
     if (request.assistantId) throw notFound("Assistant", id);
-    throw new AppError("conflict", `Thread ${thread!.threadId} was created with assistant ${id}, which no longer exists; send assistant_id to continue it with another assistant.`, { assistant_id: id });
+    throw new AppError("conflict", `Thread ${publicThreadId(thread!)} was created with assistant ${id}, which no longer exists; send assistant_id to continue it with another assistant.`, { assistant_id: id });
   }
 
   private async requireCheckpoint(threadId: string | undefined, checkpointId: string): Promise<void> {
@@ -273,7 +298,9 @@ export class RunManager {
 
   private async execute(run: ActiveRun, hooks: RunHooks): Promise<void> {
     const { threadId, runId } = run.input;
-    run.emit({ type: "start", thread_id: threadId, run_id: runId });
+    // Native clients get their own id for the thread back; Agent Server encoders do not read these two events.
+    const shownId = run.input.clientThreadId ?? threadId;
+    run.emit({ type: "start", thread_id: shownId, run_id: runId });
     const result = await run.execute();
     let end: RunEnd = { checkpointId: null, values: null };
     try {
@@ -298,7 +325,7 @@ export class RunManager {
       run.emit({ type: "error", code: result.error.code, message: result.error.message });
     } else {
       run.emit({
-        type: "end", thread_id: threadId, run_id: runId, checkpoint_id: checkpointId, status: result.status,
+        type: "end", thread_id: shownId, run_id: runId, checkpoint_id: checkpointId, status: result.status,
         usage: run.usage, latency_ms: result.latencyMs, ttft_ms: result.ttftMs,
       });
     }
@@ -314,13 +341,13 @@ function requireResumeFits(request: ChatRunRequest, thread: ThreadRow | null): v
   if (request.resume !== undefined) {
     if (!thread) throw new AppError("invalid_request", "resume needs the thread_id of the interrupted thread.", { fields: [{ name: "thread_id", reason: "is required with resume" }] });
     if (thread.status !== "interrupted") {
-      throw new AppError("conflict", `Thread ${thread.threadId} is not waiting for a decision (its status is ${thread.status}): there is nothing to resume.`, { thread_status: thread.status });
+      throw new AppError("conflict", `Thread ${publicThreadId(thread)} is not waiting for a decision (its status is ${thread.status}): there is nothing to resume.`, { thread_status: thread.status });
     }
   } else if (thread?.status === "interrupted" && request.message && (!request.checkpointId || request.checkpointId === thread.headCheckpointId)) {
     throw new AppError(
       "conflict",
-      `Thread ${thread.threadId} is interrupted: a tool call waits for your decision before the thread takes another message. ` +
-        `Send {"thread_id": "${thread.threadId}", "resume": {"decision": "approve"}} to run it, "decision": "reject" to refuse it, ` +
+      `Thread ${publicThreadId(thread)} is interrupted: a tool call waits for your decision before the thread takes another message. ` +
+        `Send {"thread_id": "${publicThreadId(thread)}", "resume": {"decision": "approve"}} to run it, "decision": "reject" to refuse it, ` +
         `or "decision": "edit" with "args" to run it with other arguments.`,
       { thread_status: thread.status },
     );

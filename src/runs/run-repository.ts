@@ -43,7 +43,7 @@ export interface ClaimInput {
   /** Claim only a thread with this status (a resume needs one still `interrupted`). */
   requireStatus?: "interrupted";
   /** Set when the thread does not exist yet: it is created, busy, with the run. */
-  newThread?: { userId: string; metadata: Record<string, unknown> };
+  newThread?: { userId: string; metadata: Record<string, unknown>; clientThreadId?: string | null };
   /** For an Agent Server run: its request, who asked, its strategy, and whether its thread goes with it. */
   agent?: { kwargs: Record<string, unknown>; userId: string; multitaskStrategy: MultitaskStrategy; temporary: boolean };
 }
@@ -58,7 +58,7 @@ export class RunRepository {
       input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.workerId, input.metadata,
       input.newThread?.userId ?? null, input.newThread?.metadata ?? {}, Boolean(input.newThread), input.assistantVersion ?? null,
       input.requireStatus ?? null, input.agent?.kwargs ?? null, input.agent?.multitaskStrategy ?? "reject", input.agent?.userId ?? null,
-      input.agent?.temporary ?? false,
+      input.agent?.temporary ?? false, input.newThread?.clientThreadId ?? null,
     ]);
     return rows[0].run_id ? { ok: true } : { ok: false, runningRunId: rows[0].running_run_id };
   }

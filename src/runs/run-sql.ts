@@ -1,15 +1,16 @@
 import { WORKER_LOCK_CLASS } from "./worker-lease.js";
 
 /**
- * Takes the thread's run slot in one statement, creating the thread first when $10 says it is new,
- * and only if the thread has status $12 when that is given. Runs queued on the thread go first: a
- * claim does not jump them. Returns the new run's id, or null and the id of the run that holds the
- * slot or heads the queue (null too when the status did not match).
+ * Takes the thread's run slot in one statement, creating the thread first when $10 says it is new
+ * (with the id the client chose for it, $17, if any), and only if the thread has status $12 when
+ * that is given. Runs queued on the thread go first: a claim does not jump them. Returns the new
+ * run's id, or null and the id of the run that holds the slot or heads the queue (null too when
+ * the status did not match).
  */
 export const CLAIM_RUN = `
   WITH new_thread AS (
-    INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata, status)
-    SELECT $2, $3, $8, $4, $5, $9, 'busy' WHERE $10::boolean
+    INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata, status, client_thread_id)
+    SELECT $2, $3, $8, $4, $5, $9, 'busy', $17 WHERE $10::boolean
     RETURNING thread_id
   ), run AS (
     INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy,
