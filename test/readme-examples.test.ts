@@ -41,7 +41,7 @@ function jsonArguments(args: string[]): string[] {
 describe("README examples", () => {
   it("has shell examples that call the service, and no fenced example in a language it does not check", () => {
     expect(curlBlocks.length).toBeGreaterThanOrEqual(8);
-    expect(blocks.map((b) => b.lang).filter((lang) => !["sh", "bash", "json", "ts", ""].includes(lang))).toEqual([]);
+    expect(blocks.map((b) => b.lang).filter((lang) => !["sh", "bash", "json", "ts", "js", ""].includes(lang))).toEqual([]);
   });
 
   it("has JSON examples that parse as they stand", () => {
