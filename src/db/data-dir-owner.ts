@@ -1,0 +1,117 @@
+import { renameSync, writeFileSync } from "node:fs";
+import { link, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { StartupError } from "../startup-error.js";
+import { isRunning, processStartTime } from "./process-info.js";
+
+/** What `DATA_DIR/owner.json` says: which threadloom process runs the embedded PostgreSQL there. */
+export interface OwnerRecord {
+  pid: number;
+  /** The process's start time (see processStartTime), so that a reused pid is not taken for it. */
+  startTime: string | null;
+  /** Set when its shutdown began: a service starting on the same DATA_DIR waits for it. */
+  stopping: boolean;
+}
+
+export interface DataDirClaim {
+  /** Tells a service starting on the same DATA_DIR that this one is on its way out. Synchronous, never throws. */
+  markStopping(): void;
+  /** Gives DATA_DIR up (the server is stopped). */
+  release(): Promise<void>;
+}
+
+export interface ClaimOptions {
+  /** How long to wait for an owner that is stopping. */
+  waitMs: number;
+  onNotice(message: string): void;
+}
+
+const FILE = "owner.json";
+// An owner signalled a moment ago may not have marked itself stopping yet: look again for this long
+// before saying it is in use.
+const SIGNAL_GRACE_MS = 1_500;
+
+export function isOwnerAlive(owner: OwnerRecord): boolean {
+  if (!isRunning(owner.pid)) return false;
+  return owner.startTime === null || processStartTime(owner.pid) === owner.startTime;
+}
+
+/**
+ * Makes this process the owner of `dataDir`'s embedded PostgreSQL. A record left by a process that
+ * is gone (killed, crashed) is replaced; an owner that is stopping is waited for, once announced;
+ * a live one is an error the user can fix.
+ */
+export async function claimDataDir(dataDir: string, options: ClaimOptions): Promise<DataDirClaim> {
+  const file = path.join(dataDir, FILE);
+  const me: OwnerRecord = { pid: process.pid, startTime: processStartTime(process.pid), stopping: false };
+  const tmp = `${file}.${process.pid}.tmp`;
+  let stoppingSince: number | undefined;
+  let runningSince: number | undefined;
+  for (;;) {
+    // Written aside, then linked into place: the claim is atomic, and a reader never sees half a file.
+    await writeFile(tmp, JSON.stringify(me));
+    try {
+      await link(tmp, file);
+      await rm(tmp, { force: true });
+      return claim(file, me);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const raw = await readFile(file, "utf8").catch(() => null);
+    if (raw === null) continue;
+    const owner = parseOwner(raw);
+    if (!owner || !isOwnerAlive(owner)) {
+      // Its process is gone (or the file is not ours to read): stale, unless replaced meanwhile.
+      if ((await readFile(file, "utf8").catch(() => null)) === raw) await rm(file, { force: true });
+      continue;
+    }
+    const now = Date.now();
+    if (owner.stopping) {
+      runningSince = undefined;
+      if (stoppingSince === undefined) {
+        stoppingSince = now;
+        options.onNotice(`${dataDir} is used by threadloom (pid ${owner.pid}), which is stopping: waiting up to ${Math.round(options.waitMs / 1000)} s for it`);
+      } else if (now - stoppingSince > options.waitMs) {
+        throw new StartupError(`${dataDir} is still in use by threadloom (pid ${owner.pid}), which began stopping ${Math.round(options.waitMs / 1000)} s ago; stop it first, or set DATA_DIR or DATABASE_URL`);
+      }
+    } else {
+      runningSince ??= now;
+      if (now - runningSince > SIGNAL_GRACE_MS) {
+        throw new StartupError(`${dataDir} is in use by threadloom (pid ${owner.pid}); stop it first, or set DATA_DIR or DATABASE_URL`);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function claim(file: string, me: OwnerRecord): DataDirClaim {
+  const ours = async () => {
+    const owner = parseOwner((await readFile(file, "utf8").catch(() => "")) ?? "");
+    return owner?.pid === me.pid && owner.startTime === me.startTime;
+  };
+  return {
+    markStopping() {
+      try {
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, JSON.stringify({ ...me, stopping: true }));
+        renameSync(tmp, file);
+      } catch {
+        // Without the mark, a service started now says the directory is in use: no harm done.
+      }
+    },
+    async release() {
+      if (await ours()) await rm(file, { force: true });
+    },
+  };
+}
+
+function parseOwner(raw: string): OwnerRecord | null {
+  try {
+    const value = JSON.parse(raw) as Partial<OwnerRecord>;
+    if (!Number.isInteger(value.pid) || (value.pid as number) <= 0) return null;
+    return { pid: value.pid as number, startTime: typeof value.startTime === "string" ? value.startTime : null, stopping: value.stopping === true };
+  } catch {
+    return null;
+  }
+}
