@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
+    console.error(`invalid configuration: ${err.issues.join("; ")}`);
     process.exit(1);
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { service: "threadloom" } });

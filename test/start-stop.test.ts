@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -159,6 +159,24 @@ describe("stopping and starting again on one DATA_DIR", () => {
       }
     }, 120_000);
   }
+
+  // Proves a lock file left by a server that died with the machine, its pid now another program's,
+  // neither stops that program nor the start.
+  it("starts over a stale postmaster.pid whose pid went to another program, leaving that program alone", async () => {
+    const dir = await dataDir();
+    const first = await startServiceProcess(env(dir), await freePort());
+    const lock = (await readFile(path.join(dir, "postgres", "postmaster.pid"), "utf8")).split("\n");
+    expect(await first.stop()).toBe(0);
+    const other = spawn("sleep", ["60"], { stdio: "ignore" });
+    try {
+      await writeFile(path.join(dir, "postgres", "postmaster.pid"), [String(other.pid), ...lock.slice(1)].join("\n"));
+      const second = await startServiceProcess(env(dir), await freePort());
+      expect(await second.stop()).toBe(0);
+      expect(alive(other.pid!)).toBe(true);
+    } finally {
+      other.kill();
+    }
+  }, 120_000);
 
   // Proves a second service on a DATA_DIR in use says so in one line and exits 1, leaving the first
   // one running.

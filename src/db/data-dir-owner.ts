@@ -48,16 +48,7 @@ export async function claimDataDir(dataDir: string, options: ClaimOptions): Prom
   let stoppingSince: number | undefined;
   let runningSince: number | undefined;
   for (;;) {
-    // Written aside, then linked into place: the claim is atomic, and a reader never sees half a file.
-    await writeFile(tmp, JSON.stringify(me));
-    try {
-      await link(tmp, file);
-      await rm(tmp, { force: true });
-      return claim(file, me);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
+    if (await create(file, tmp, JSON.stringify(me))) return claim(file, me);
     const raw = await readFile(file, "utf8").catch(() => null);
     if (raw === null) continue;
     const owner = parseOwner(raw);
@@ -82,6 +73,31 @@ export async function claimDataDir(dataDir: string, options: ClaimOptions): Prom
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Creates `file` unless it exists. Written aside, then linked into place: the claim is atomic and a
+ * reader never sees half a file (where hard links are not supported, an exclusive create has to do).
+ */
+async function create(file: string, tmp: string, content: string): Promise<boolean> {
+  await writeFile(tmp, content);
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (err) {
+    const { code } = err as NodeJS.ErrnoException;
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS") throw err;
+    try {
+      await writeFile(file, content, { flag: "wx" });
+      return true;
+    } catch (err2) {
+      if ((err2 as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw err2;
+    }
+  } finally {
+    await rm(tmp, { force: true });
   }
 }
 

@@ -9,7 +9,7 @@ import { StartupError } from "../startup-error.js";
 import { claimDataDir } from "./data-dir-owner.js";
 import { copyBinariesFor, findPostgresBinaries, ROOT_BASE_DIR, type PostgresBinaries } from "./postgres-binaries.js";
 import { ensurePostgresUser, placeCluster, type SystemUser } from "./postgres-user.js";
-import { isRunning, processName, stopPostgresProcess } from "./process-info.js";
+import { isRunning, processCommandLine, stopPostgresProcess } from "./process-info.js";
 
 export interface EmbeddedDatabase {
   url: string;
@@ -101,10 +101,10 @@ async function stopLeftoverServer(clusterDir: string, logger: { warn(message: st
   const lockFile = path.join(clusterDir, "postmaster.pid");
   const pid = Number.parseInt((await readFile(lockFile, "utf8").catch(() => "")).split("\n")[0] ?? "", 10);
   if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) return;
-  const name = processName(pid);
-  if (name !== null && name !== "postgres") {
-    // The pid was given to another program since (a reboot): the lock is stale, and PostgreSQL
-    // would take that program for a server of its own.
+  const commandLine = processCommandLine(pid);
+  if (commandLine !== null && !commandLine.includes(` -D ${clusterDir} `)) {
+    // The pid went to another program since (a reboot), maybe another PostgreSQL: the lock is
+    // stale, and left there it would make the server take that program for one of its own.
     await rm(lockFile, { force: true });
     return;
   }

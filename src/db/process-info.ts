@@ -19,10 +19,10 @@ export function processStartTime(pid: number): string | null {
   return statFields(pid)?.[19] ?? null;
 }
 
-/** The program's name (`postgres`, `node`), or null where there is no /proc. */
-export function processName(pid: number): string | null {
+/** The process's arguments, space-separated, or null where there is no /proc. */
+export function processCommandLine(pid: number): string | null {
   try {
-    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
   } catch {
     return null;
   }
