@@ -49,12 +49,14 @@ export async function claimDataDir(dataDir: string, options: ClaimOptions): Prom
   let runningSince: number | undefined;
   for (;;) {
     if (await create(file, tmp, JSON.stringify(me))) return claim(file, me);
-    const raw = await readFile(file, "utf8").catch(() => null);
+    // Null: removed meanwhile, claim again. Unreadable counts as empty, which no live owner writes.
+    const read = () => readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? null : ""));
+    const raw = await read();
     if (raw === null) continue;
     const owner = parseOwner(raw);
     if (!owner || !isOwnerAlive(owner)) {
-      // Its process is gone (or the file is not ours to read): stale, unless replaced meanwhile.
-      if ((await readFile(file, "utf8").catch(() => null)) === raw) await rm(file, { force: true });
+      // Its process is gone: the record is stale, unless it was replaced meanwhile.
+      if ((await read()) === raw) await rm(file, { force: true });
       continue;
     }
     const now = Date.now();
@@ -62,9 +64,9 @@ export async function claimDataDir(dataDir: string, options: ClaimOptions): Prom
       runningSince = undefined;
       if (stoppingSince === undefined) {
         stoppingSince = now;
-        options.onNotice(`${dataDir} is used by threadloom (pid ${owner.pid}), which is stopping: waiting up to ${Math.round(options.waitMs / 1000)} s for it`);
+        options.onNotice(`${dataDir} is used by threadloom (pid ${owner.pid}), which is stopping: waiting up to ${Math.ceil(options.waitMs / 1000)} s for it`);
       } else if (now - stoppingSince > options.waitMs) {
-        throw new StartupError(`${dataDir} is still in use by threadloom (pid ${owner.pid}), which began stopping ${Math.round(options.waitMs / 1000)} s ago; stop it first, or set DATA_DIR or DATABASE_URL`);
+        throw new StartupError(`${dataDir} is still in use by threadloom (pid ${owner.pid}), which began stopping ${Math.ceil(options.waitMs / 1000)} s ago; stop it first, or set DATA_DIR or DATABASE_URL`);
       }
     } else {
       runningSince ??= now;

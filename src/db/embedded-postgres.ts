@@ -108,7 +108,7 @@ async function stopLeftoverServer(clusterDir: string, logger: { warn(message: st
     await rm(lockFile, { force: true });
     return;
   }
-  logger.warn(`stopping the embedded PostgreSQL (pid ${pid}) that a threadloom which is gone left running in ${clusterDir}`);
+  logger.warn(`stopping the embedded PostgreSQL (pid ${pid}) left running in ${clusterDir} by a threadloom process that is gone`);
   if (!(await stopPostgresProcess(pid))) {
     throw new StartupError(`could not stop the PostgreSQL (pid ${pid}) left running in ${clusterDir}: stop it, then start again`);
   }
