@@ -96,6 +96,6 @@ describe("config validation", () => {
     });
     const failure = await run.then(() => null, (err: { code: number; stderr: string }) => err);
     expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toMatch(/^Invalid configuration:\n {2}- PORT: .*\n {2}- OPENAI_BASE_URL: Invalid URL\n$/);
+    expect(failure?.stderr).toMatch(/^invalid configuration: PORT: .*; OPENAI_BASE_URL: Invalid URL\n$/);
   });
 });

@@ -42,6 +42,7 @@ const schema = z.object({
   DATABASE_URL: optionalUrl,
   DATA_DIR: z.string().default(".data"),
   DB_POOL_MAX: int(2, 500).default(20),
+  DB_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_MODEL: z.string().default("gpt-4o-mini"),

@@ -37,7 +37,9 @@ export interface Service {
 
 /** Wires the whole service from its configuration: database, model, graphs, runs, HTTP app. */
 export async function createService(config: Config, logger: Logger): Promise<Service> {
-  const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, logger });
+  const db = await openDatabase({
+    url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, logger,
+  });
   const cleanup: (() => Promise<void>)[] = [() => db.close()];
   try {
     const demo = usesDemoModel(config) ? await startDemoModel({ tokenDelayMs: config.DEMO_TOKEN_DELAY_MS }) : undefined;
@@ -123,6 +125,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       model: { name: modelName, demo: Boolean(demo) },
       models,
       async close(graceMs = config.SHUTDOWN_GRACE_MS) {
+        db.embedded?.beginStop();
         await queue?.stop();
         await runs.shutdown(graceMs);
         for (const step of cleanup) await step();

@@ -1,7 +1,8 @@
 import http from "node:http";
 import { pino } from "pino";
 import { ConfigError, listenHost, loadConfig } from "./config.js";
-import { createService } from "./create-service.js";
+import { createService, type Service } from "./create-service.js";
+import { StartupError } from "./startup-error.js";
 
 async function main(): Promise<void> {
   let config;
@@ -9,14 +10,48 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
+    console.error(`invalid configuration: ${err.issues.join("; ")}`);
     process.exit(1);
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { service: "threadloom" } });
-  const service = await createService(config, logger);
+  logger.info({ node: process.version }, "starting threadloom");
   const host = listenHost(config);
-  const server = http.createServer(service.app);
-  await new Promise<void>((resolve) => server.listen(config.PORT, host, resolve));
+
+  // The port is taken first: when it is in use, start-up stops before anything else was started.
+  let service: Service | undefined;
+  const server = http.createServer((req, res) => {
+    if (service) return void service.app(req, res);
+    res.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" });
+    res.end(JSON.stringify({ type: "about:blank#unavailable", title: "Service unavailable", status: 503, detail: "The service is starting." }));
+  });
+  await listen(server, config.PORT, host);
+
+  let signalled: string | undefined;
+  let started = false;
+  const stop = async (signal: string) => {
+    if (signalled) return;
+    signalled = signal;
+    // Stopped while starting: start-up finishes (or fails) first, then stops below.
+    if (!started) return void logger.info({ signal }, "shutting down once start-up is done");
+    logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, "shutting down: finishing running runs");
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await service!.close();
+    server.closeAllConnections();
+    await closed;
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+
+  try {
+    service = await createService(config, logger);
+  } catch (err) {
+    // createService stops whatever it had started; the port is all that is left.
+    server.close();
+    throw err;
+  }
+  started = true;
   const { port } = server.address() as { port: number };
 
   if (service.model.demo) logger.warn("using the offline DEMO model (deterministic, for trying things out): set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one");
@@ -26,24 +61,31 @@ async function main(): Promise<void> {
     logger.warn("no API_KEYS set: listening on this machine only, without authentication");
   }
   logger.info({ url: `http://${host === "0.0.0.0" ? "localhost" : host}:${port}` }, "threadloom is listening");
+  if (signalled) {
+    const signal = signalled;
+    signalled = undefined;
+    await stop(signal);
+  }
+}
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, "shutting down: finishing running runs");
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await service.close();
-    server.closeAllConnections();
-    await closed;
-    logger.info("stopped");
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE") reject(new StartupError(`port ${port} is in use: stop the other service or set PORT=<another port>`));
+      else if (err.code === "EACCES") reject(new StartupError(`port ${port} needs privileges this user lacks: set PORT=<a port above 1023>`));
+      else if (err.code === "EADDRNOTAVAIL") reject(new StartupError(`HOST=${host} is not an address of this machine: set HOST to one of its addresses`));
+      else reject(err);
+    };
+    server.once("error", failed);
+    server.listen(port, host, () => {
+      server.off("error", failed);
+      resolve();
+    });
+  });
 }
 
 main().catch((err) => {
-  console.error(err);
+  // What the user can fix is one line; anything else shows where it came from.
+  console.error(err instanceof StartupError ? err.message : err);
   process.exit(1);
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -22,6 +22,8 @@ describe("npm start on a machine with nothing but Node", () => {
   // start that finds the first one's threads again.
   it("runs on embedded PostgreSQL and the demo model, and keeps its data across restarts", async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "threadloom-main-"));
+    // Ours, so opened for the server's user when run as root (the cluster then stays in it).
+    await chmod(dataDir, 0o755);
     const port = await freePort();
     const first = await start(dataDir, port);
     const base = `http://127.0.0.1:${port}`;
@@ -58,6 +60,7 @@ describe("npm start on a machine with nothing but Node", () => {
   // the embedded PostgreSQL stopping only after it.
   it("lets a running run finish on SIGTERM, embedded PostgreSQL included", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "threadloom-main-term-"));
+    await chmod(dir, 0o755);
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, DEMO_TOKEN_DELAY_MS: "40", SHUTDOWN_GRACE_MS: "20000" };
       for (const name of ["DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "API_KEYS", "HOST", "LOG_LEVEL"]) delete env[name];

@@ -19,6 +19,31 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? "threadloom",
   });
-  pool.on("error", (err) => options.logger?.error({ err }, "idle database client failed"));
+  // Once the pool is ending, a connection cut by the server (being stopped) is expected.
+  pool.on("error", (err) => {
+    if (pool.ending) options.logger?.debug({ err }, "idle database client closed while the pool ends");
+    else options.logger?.error({ err }, "idle database client failed");
+  });
   return pool;
+}
+
+/**
+ * Ends the pool and waits until its connections are closed. `pool.end()` resolves once they are
+ * handed back and told to end, before the server has seen them go: a server stopped at that
+ * moment ends them itself, with "terminating connection due to administrator command".
+ */
+export async function endPool(pool: pg.Pool, waitMs = 5_000): Promise<void> {
+  let open = pool.totalCount;
+  let timer: NodeJS.Timeout | undefined;
+  const closed = new Promise<void>((resolve) => {
+    if (open === 0) return resolve();
+    pool.on("remove", () => {
+      if (--open <= 0) resolve();
+    });
+    // A connection still being opened is never removed: bounded.
+    timer = setTimeout(resolve, waitMs);
+  });
+  await pool.end();
+  await closed;
+  clearTimeout(timer);
 }

@@ -2,9 +2,10 @@ import type { ThreadloomSaver } from "./threadloom-saver.js";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { createCheckpointer } from "./create-checkpointer.js";
-import { createPool } from "./create-pool.js";
+import { createPool, endPool } from "./create-pool.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded-postgres.js";
 import { migrate } from "./migrate.js";
+import { probeDatabase } from "./probe-database.js";
 
 export interface Database {
   /** Where the pool connects; the embedded server's address when there is one. */
@@ -21,6 +22,8 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   poolMax: number;
   logger: Logger;
+  /** How long the first connection to DATABASE_URL may take before start-up gives up. */
+  connectTimeoutMs?: number;
 }
 
 /** Connects (starting the embedded server when no URL is given), migrates, and sets up the saver. */
@@ -28,8 +31,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const { logger } = options;
   let embedded: EmbeddedDatabase | undefined;
   let url = options.url;
-  if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: `${options.dataDir}/postgres`, ownShutdown: true });
+  if (url) {
+    await probeDatabase(url, options.connectTimeoutMs ?? 5_000);
+  } else {
+    embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) } });
     url = embedded.url;
     logger.info({ port: embedded.port, dataDir: options.dataDir }, "started embedded PostgreSQL (set DATABASE_URL to use your own)");
   }
@@ -44,12 +49,13 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       checkpointer,
       embedded,
       async close() {
-        await pool.end();
+        // Every connection closed first: the server is stopped only once nothing uses it.
+        await endPool(pool);
         await embedded?.stop();
       },
     };
   } catch (err) {
-    await pool.end().catch(() => {});
+    await endPool(pool).catch(() => {});
     await embedded?.stop().catch(() => {});
     throw err;
   }

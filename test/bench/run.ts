@@ -16,7 +16,7 @@
  *   BENCH_AGENT_API     0 skips the Agent Server API comparison with `langgraphjs dev`; `only` runs
  *                       just that part (its own settings: test/bench/agent-api-bench.ts)
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import readline from "node:readline";
 import path from "node:path";
@@ -56,6 +56,8 @@ function cleanUp(): Promise<void> {
 
 async function main(): Promise<void> {
   const tempDir = await mkdtemp(path.join(os.tmpdir(), "threadloom-bench-"));
+  // Ours, so opened for the embedded server's user when run as root (its data then stays in it).
+  await chmod(tempDir, 0o755);
   cleanup.push(() => rm(tempDir, { recursive: true, force: true }));
   log(`starting: PostgreSQL, mock model, service (temp dir ${tempDir})`);
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -21,7 +21,9 @@ export default async function setup(project: TestProject) {
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
     const dir = await mkdtemp(path.join(os.tmpdir(), "threadloom-test-pg-"));
-    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), fast: true });
+    // Ours, so opened for the server's user when run as root (the cluster then stays in it).
+    await chmod(dir, 0o755);
+    const server = await startEmbeddedPostgres({ dataDir: dir, fast: true });
     serverUrl = server.url;
     stopServer = async () => {
       await server.stop();

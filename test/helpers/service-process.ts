@@ -9,6 +9,27 @@ export interface ServiceProcess {
   logs(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+}
+
+export interface ServiceSpawnOptions {
+  /** In a process group of its own, as a terminal runs `npm start`: signal it with `process.kill(-pid, …)`. */
+  detached?: boolean;
+  /** A command to run the service under (an init process, as in a container), then node's arguments. */
+  via?: string[];
+}
+
+/** `src/main.ts` in a process of its own, as `npm start` runs it, its output collected. */
+export function spawnService(env: NodeJS.ProcessEnv, options: ServiceSpawnOptions = {}) {
+  const [command, ...args] = [...(options.via ?? []), process.execPath, "--import", "tsx", "src/main.ts"];
+  const child = spawn(command!, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
 export async function freePort(): Promise<number> {
@@ -20,31 +41,26 @@ export async function freePort(): Promise<number> {
 }
 
 /** `src/main.ts` in a process of its own, as `npm start` runs it; resolves once it listens. */
-export async function startServiceProcess(env: NodeJS.ProcessEnv, port?: number): Promise<ServiceProcess> {
+export async function startServiceProcess(env: NodeJS.ProcessEnv, port?: number, options: ServiceSpawnOptions = {}): Promise<ServiceProcess> {
   const listenPort = port ?? (await freePort());
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { ...env, PORT: String(listenPort), LOG_LEVEL: env.LOG_LEVEL ?? "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  for (let i = 0; !/threadloom is listening/.test(output); i++) {
+  const { child, exited, stdout, stderr } = spawnService({ ...env, PORT: String(listenPort), LOG_LEVEL: env.LOG_LEVEL ?? "info" }, options);
+  const output = () => stdout() + stderr();
+  for (let i = 0; !/threadloom is listening/.test(stdout()); i++) {
     if (child.exitCode !== null || i === 300) {
       child.kill("SIGKILL");
-      throw new Error(`the service did not start (exit ${child.exitCode}): ${output}`);
+      throw new Error(`the service did not start (exit ${child.exitCode}): ${output()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     child,
     url: `http://127.0.0.1:${listenPort}`,
-    logs: () => output,
+    logs: output,
+    exited,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill("SIGTERM");
-      const [code] = await once(child, "exit");
-      return code as number | null;
+      return exited;
     },
   };
 }
