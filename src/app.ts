@@ -14,12 +14,15 @@ import { assistantRoutes } from "./http/assistant-routes.js";
 import { authenticate } from "./http/authenticate.js";
 import { branchRoutes } from "./http/branch-routes.js";
 import { chatRoutes } from "./http/chat-routes.js";
+import { crossSiteGuard } from "./http/cross-site-guard.js";
+import { hostGuard } from "./http/host-guard.js";
 import { importRoutes } from "./http/import-routes.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { statusRoutes } from "./http/status-routes.js";
 import { problemHandler } from "./http/problem.js";
 import { threadManagementRoutes } from "./http/thread-management-routes.js";
 import { threadRoutes } from "./http/thread-routes.js";
+import { trustedOrigins } from "./http/trusted-origins.js";
 import type { GraphRegistry } from "./runs/graph-registry.js";
 import type { RunManager } from "./runs/run-manager.js";
 import type { ThreadBranches } from "./runs/thread-branches.js";
@@ -43,6 +46,8 @@ export interface AppDeps {
   /** CORS_ORIGINS: "*", a comma-separated list, or empty for pages on localhost only. */
   corsOrigins: string;
   models: ModelServers;
+  /** The Host names requests may carry (any port), or null for any: see `allowedHosts` in config.ts. */
+  allowedHosts: ReadonlySet<string> | null;
 }
 
 /** The HTTP application. Everything it uses is passed in; it creates nothing at import time. */
@@ -63,9 +68,15 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(healthRoutes(deps.pool));
+  // A web page whose DNS name now points at this machine (DNS rebinding) gets no further.
+  if (deps.allowedHosts) app.use(hostGuard(deps.allowedHosts));
   // Before authentication: a browser's preflight carries no credentials. The headers browser
   // clients read (the SDK takes the run id from Content-Location) are exposed.
-  app.use(cors({ origin: corsOrigin(deps.corsOrigins), exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));
+  const origins = corsOrigin(deps.corsOrigins);
+  app.use(cors({ origin: origins, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));
+  // Pages of other sites may not change anything, nor start a run with GET /chat (an EventSource).
+  app.use(crossSiteGuard(trustedOrigins(origins), { unsafeMethodsOnly: true }));
+  app.get("/chat", crossSiteGuard(trustedOrigins(origins)));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   app.use(authenticate(deps.apiKeys));
   app.use(statusRoutes({ pool: deps.pool, models: deps.models }));

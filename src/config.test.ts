@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ConfigError, listenHost, loadConfig } from "./config.js";
+import { allowedHosts, ConfigError, listenHost, loadConfig } from "./config.js";
 
 const KEYS = "sk-team-a-0123456789:acme:alice,sk-team-b-9876543210:globex:bob";
 
@@ -68,6 +68,22 @@ describe("API_KEYS", () => {
   });
 });
 
+describe("allowedHosts", () => {
+  // Without keys a DNS-rebound name must not reach the service; with keys it is reached by any name.
+  it("is loopback names without API keys, any name with them, and adds ALLOWED_HOSTS to loopback", () => {
+    expect(allowedHosts(loadConfig({}))).toEqual(new Set(["localhost", "127.0.0.1", "[::1]"]));
+    expect(allowedHosts(loadConfig({ API_KEYS: KEYS }))).toBeNull();
+    expect(allowedHosts(loadConfig({ ALLOWED_HOSTS: "*" }))).toBeNull();
+    expect(allowedHosts(loadConfig({ API_KEYS: KEYS, ALLOWED_HOSTS: " Chat.Example.com,[fd00::1] " }))).toEqual(
+      new Set(["localhost", "127.0.0.1", "[::1]", "chat.example.com", "[fd00::1]"]),
+    );
+  });
+
+  it.each([["chat.example.com:3000"], ["https://chat.example.com"]])("rejects %j", (value) => {
+    expect(configError({ ALLOWED_HOSTS: value }).issues).toEqual([expect.stringMatching(/^ALLOWED_HOSTS: ".*" is not a host name/)]);
+  });
+});
+
 describe("config validation", () => {
   it.each([
     ["PORT", "abc", /^PORT: .*expected number/],
@@ -76,6 +92,9 @@ describe("config validation", () => {
     ["DATABASE_URL", "postgres at localhost", /^DATABASE_URL: Invalid URL/],
     ["LOG_LEVEL", "loud", /^LOG_LEVEL: .*"info"/],
     ["MAX_MESSAGE_CHARS", "0", /^MAX_MESSAGE_CHARS: /],
+    ["METRICS_TOKEN", "short", /^METRICS_TOKEN: must be at least 16 characters/],
+    ["RATE_LIMIT_RPM", "-1", /^RATE_LIMIT_RPM: /],
+    ["TOKEN_QUOTA_PER_DAY", "lots", /^TOKEN_QUOTA_PER_DAY: /],
   ])("names %s when it is %j", (name, value, issue) => {
     const err = configError({ [name]: value });
     expect(err.issues).toEqual([expect.stringMatching(issue)]);

@@ -36,6 +36,28 @@ const apiKeys = z.preprocess(
     }),
 );
 
+/**
+ * Host names the service answers to, comma-separated, without ports: "*" for any. Unset: loopback
+ * names only without API keys (see `allowedHosts`), any name with them.
+ */
+const hostList = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const hosts = raw.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+      if (hosts.includes("*")) return "*" as const;
+      const bad = hosts.find((h) => !/^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/.test(h));
+      if (bad) {
+        ctx.addIssue({ code: "custom", message: `"${bad}" is not a host name (give names like chat.example.com or [::1], without scheme or port)` });
+        return z.NEVER;
+      }
+      return hosts;
+    }),
+);
+
 const schema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: optionalString,
@@ -61,6 +83,10 @@ const schema = z.object({
   RUN_MAX_ATTEMPTS: int(1, 100).default(3),
   RUN_EVENTS_RETENTION_MS: int(1_000, 31_536_000_000).default(3_600_000),
   API_KEYS: apiKeys,
+  ALLOWED_HOSTS: hostList,
+  METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+  RATE_LIMIT_RPM: int(0, 1_000_000).default(0),
+  TOKEN_QUOTA_PER_DAY: int(0, Number.MAX_SAFE_INTEGER).default(0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -90,4 +116,16 @@ export function usesDemoModel(config: Config): boolean {
 /** Without API keys the service is for this machine only. */
 export function listenHost(config: Config): string {
   return config.HOST ?? (config.API_KEYS.size > 0 ? "0.0.0.0" : "127.0.0.1");
+}
+
+/** Names a browser may use for this machine itself: a page of another site cannot be served under them. */
+export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
+/**
+ * The Host names requests may carry, or null for any. Without API keys only loopback names, so a
+ * web page whose DNS name was rebound to 127.0.0.1 cannot reach the service.
+ */
+export function allowedHosts(config: Config): Set<string> | null {
+  const given = config.ALLOWED_HOSTS ?? (config.API_KEYS.size > 0 ? "*" : []);
+  return given === "*" ? null : new Set([...LOOPBACK_HOSTS, ...given]);
 }

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { buildChatGraph, CHAT_SETTINGS, defaultChatTools } from "../graphs/chat.js";
 import { buildDraftGraph } from "../graphs/draft.js";
 import { createApp } from "./app.js";
-import { type Config, usesDemoModel } from "./config.js";
+import { allowedHosts, type Config, usesDemoModel } from "./config.js";
 import { openDatabase, type Database } from "./db/open-database.js";
 import { createChatModel } from "./models/create-chat-model.js";
 import { startDemoModel } from "./models/demo-model.js";
@@ -115,6 +115,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
       heartbeatMs: config.HEARTBEAT_MS, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
+      allowedHosts: allowedHosts(config),
     });
     return {
       app,

@@ -10,6 +10,10 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unavailable: 503,
+  forbidden_origin: 403,
+  misdirected_host: 421,
+  rate_limited: 429,
+  quota_exceeded: 429,
 };
 
 const TITLE: Record<ErrorCode, string> = {
@@ -19,6 +23,10 @@ const TITLE: Record<ErrorCode, string> = {
   conflict: "Conflict",
   payload_too_large: "Payload too large",
   unavailable: "Service unavailable",
+  forbidden_origin: "Cross-site request refused",
+  misdirected_host: "Misdirected request",
+  rate_limited: "Too many requests",
+  quota_exceeded: "Quota exceeded",
 };
 
 /** Writes an RFC 9457 problem document. */
@@ -56,6 +64,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     }
     if (known) {
       const { fields, ...rest } = known.extra;
+      // Whole seconds, the same number in the header and the body.
+      if (typeof rest.retry_after === "number") res.set("Retry-After", String(rest.retry_after));
       sendProblem(res, known.code, known.message, { ...rest, ...(fields ? { invalid_params: fields satisfies InvalidField[] } : {}) });
       return;
     }
