@@ -18,11 +18,13 @@ import { crossSiteGuard } from "./http/cross-site-guard.js";
 import { hostGuard } from "./http/host-guard.js";
 import { importRoutes } from "./http/import-routes.js";
 import { healthRoutes } from "./http/health-routes.js";
+import { metricsRoutes } from "./http/metrics-routes.js";
 import { statusRoutes } from "./http/status-routes.js";
 import { problemHandler } from "./http/problem.js";
 import { threadManagementRoutes } from "./http/thread-management-routes.js";
 import { threadRoutes } from "./http/thread-routes.js";
 import { trustedOrigins } from "./http/trusted-origins.js";
+import type { Metrics } from "./metrics/metrics.js";
 import type { GraphRegistry } from "./runs/graph-registry.js";
 import type { RunManager } from "./runs/run-manager.js";
 import type { ThreadBranches } from "./runs/thread-branches.js";
@@ -48,6 +50,9 @@ export interface AppDeps {
   models: ModelServers;
   /** The Host names requests may carry (any port), or null for any: see `allowedHosts` in config.ts. */
   allowedHosts: ReadonlySet<string> | null;
+  metrics: Metrics;
+  /** METRICS_TOKEN, which GET /metrics then requires. */
+  metricsToken?: string;
 }
 
 /** The HTTP application. Everything it uses is passed in; it creates nothing at import time. */
@@ -64,7 +69,7 @@ export function createApp(deps: AppDeps): Express {
         return id;
       },
       redact: ["req.headers.authorization", 'req.headers["x-api-key"]'],
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
     }),
   );
   app.use(healthRoutes(deps.pool));
@@ -77,6 +82,11 @@ export function createApp(deps: AppDeps): Express {
   // Pages of other sites may not change anything, nor start a run with GET /chat (an EventSource).
   app.use(crossSiteGuard(trustedOrigins(origins), { unsafeMethodsOnly: true }));
   app.get("/chat", crossSiteGuard(trustedOrigins(origins)));
+  app.use((_req, res, next) => {
+    res.locals.metrics = deps.metrics;
+    next();
+  });
+  app.use(metricsRoutes({ metrics: deps.metrics, token: deps.metricsToken, apiKeysSet: deps.apiKeys.size > 0 }));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   app.use(authenticate(deps.apiKeys));
   app.use(statusRoutes({ pool: deps.pool, models: deps.models }));

@@ -5,6 +5,7 @@ import { buildDraftGraph } from "../graphs/draft.js";
 import { createApp } from "./app.js";
 import { allowedHosts, type Config, usesDemoModel } from "./config.js";
 import { openDatabase, type Database } from "./db/open-database.js";
+import { Metrics } from "./metrics/metrics.js";
 import { createChatModel } from "./models/create-chat-model.js";
 import { startDemoModel } from "./models/demo-model.js";
 import { ModelServers } from "./models/model-servers.js";
@@ -31,6 +32,8 @@ export interface Service {
   model: { name: string; demo: boolean };
   /** The model servers runs call (today one), shown without credentials, with their last call's outcome. */
   models: ModelServers;
+  /** This service's Prometheus metrics (GET /metrics); other parts record into it. */
+  metrics: Metrics;
   /** Lets running runs finish within `graceMs`, stops the rest, then releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -69,8 +72,14 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       "chat",
       { chat: { settings: CHAT_SETTINGS, tools: chatTools.map((t) => t.name) }, draft: { settings: [], tools: [] } },
     );
+    // Read when scraped; `runs` is assigned below, before anything can scrape.
+    const metrics = new Metrics({ pool: db.pool, activeRuns: (): number => runs.activeCount });
     const lease = await acquireWorkerLease(db.url, logger);
-    cleanup.unshift(() => lease.release());
+    metrics.leaseHeld.set(1);
+    cleanup.unshift(async () => {
+      await lease.release();
+      metrics.leaseHeld.set(0);
+    });
     const notifier = await Notifier.connect(db.url, logger);
     cleanup.unshift(() => notifier.close());
     let queue: RunQueue | undefined;
@@ -83,6 +92,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       logger,
       models,
       maxAttempts: config.RUN_MAX_ATTEMPTS,
+      metrics,
       // A thread freed with runs waiting: this process takes the next, or tells the others to.
       onQueueReady: () => {
         if (queue?.hasRoom) queue.kick();
@@ -115,7 +125,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
       heartbeatMs: config.HEARTBEAT_MS, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
-      allowedHosts: allowedHosts(config),
+      allowedHosts: allowedHosts(config), metrics, metricsToken: config.METRICS_TOKEN,
     });
     return {
       app,
@@ -125,6 +135,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       agentRuns,
       model: { name: modelName, demo: Boolean(demo) },
       models,
+      metrics,
       async close(graceMs = config.SHUTDOWN_GRACE_MS) {
         db.embedded?.beginStop();
         await queue?.stop();

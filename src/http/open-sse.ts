@@ -26,6 +26,7 @@ export function openSse(res: Response, options: { heartbeatMs: number; headers?:
   });
   res.flushHeaders();
   res.socket?.setNoDelay(true);
+  res.locals.metrics?.streamOpened(res);
 
   // A client can leave before the stream opens (while its run was being claimed): its socket's
   // close event has then already fired.

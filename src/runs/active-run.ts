@@ -16,6 +16,8 @@ export interface RunInput {
   threadId: string;
   /** The id the native client gave the thread, which its `start` and `end` events show. */
   clientThreadId?: string | null;
+  /** The graph's id in the registry, for metrics. */
+  graphId?: string;
   graph: AnyGraph;
   /** The user's message; none when the run continues from `checkpointId` as it is (regenerate). */
   message?: { id: string; content: string; metadata?: Record<string, unknown> };

@@ -8,6 +8,7 @@ import type { NewMessage } from "../conversations/to-langchain-message.js";
 import { inTransaction } from "../db/queryable.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { ModelServers } from "../models/model-servers.js";
 import { ActiveRun, type RunInput, type RunLimits, type RunResult } from "./active-run.js";
 import { appendMessages } from "./append-messages.js";
@@ -43,6 +44,8 @@ export interface RunManagerDeps {
   maxAttempts?: number;
   /** Called when a thread's slot frees with runs waiting for it, or runs were queued again. */
   onQueueReady?: (threadId: string | null) => void;
+  /** Told how each run went, as it ends (GET /metrics). */
+  metrics?: Pick<Metrics, "runEnded">;
 }
 
 /** What a caller may do around the end of a run it started (the Agent Server's event log does). */
@@ -144,7 +147,7 @@ export class RunManager {
     }
     const run = new ActiveRun(
       {
-        runId, threadId, clientThreadId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
+        runId, threadId, clientThreadId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
         configurable: { ...configurable, tenant_id: request.owner.tenantId },
       },
@@ -302,6 +305,10 @@ export class RunManager {
     const shownId = run.input.clientThreadId ?? threadId;
     run.emit({ type: "start", thread_id: shownId, run_id: runId });
     const result = await run.execute();
+    this.deps.metrics?.runEnded({
+      graphId: run.input.graphId ?? "unknown", status: run.retriesAfter(result.stopReason) ? "requeued" : result.status,
+      ttftMs: result.ttftMs, latencyMs: result.latencyMs, usage: run.usage,
+    });
     let end: RunEnd = { checkpointId: null, values: null };
     try {
       await hooks.beforeRecord?.(result);
