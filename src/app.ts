@@ -19,11 +19,13 @@ import { hostGuard } from "./http/host-guard.js";
 import { importRoutes } from "./http/import-routes.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { metricsRoutes } from "./http/metrics-routes.js";
+import { rateLimit } from "./http/rate-limit.js";
 import { statusRoutes } from "./http/status-routes.js";
 import { problemHandler } from "./http/problem.js";
 import { threadManagementRoutes } from "./http/thread-management-routes.js";
 import { threadRoutes } from "./http/thread-routes.js";
 import { trustedOrigins } from "./http/trusted-origins.js";
+import { UsageCounters } from "./limits/usage-counters.js";
 import type { Metrics } from "./metrics/metrics.js";
 import type { GraphRegistry } from "./runs/graph-registry.js";
 import type { RunManager } from "./runs/run-manager.js";
@@ -53,6 +55,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** METRICS_TOKEN, which GET /metrics then requires. */
   metricsToken?: string;
+  /** RATE_LIMIT_RPM: requests a minute per API key's owner; 0 for no limit. */
+  rateLimitRpm: number;
 }
 
 /** The HTTP application. Everything it uses is passed in; it creates nothing at import time. */
@@ -89,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(metricsRoutes({ metrics: deps.metrics, token: deps.metricsToken, apiKeysSet: deps.apiKeys.size > 0 }));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   app.use(authenticate(deps.apiKeys));
+  if (deps.rateLimitRpm > 0) app.use(rateLimit(new UsageCounters(deps.pool), deps.rateLimitRpm));
   app.use(statusRoutes({ pool: deps.pool, models: deps.models }));
   // Before the general JSON parser: an import's body may be larger than a chat request's.
   app.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer }));

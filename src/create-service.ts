@@ -5,6 +5,8 @@ import { buildDraftGraph } from "../graphs/draft.js";
 import { createApp } from "./app.js";
 import { allowedHosts, type Config, usesDemoModel } from "./config.js";
 import { openDatabase, type Database } from "./db/open-database.js";
+import { TokenQuota } from "./limits/token-quota.js";
+import { UsageCounters } from "./limits/usage-counters.js";
 import { Metrics } from "./metrics/metrics.js";
 import { createChatModel } from "./models/create-chat-model.js";
 import { startDemoModel } from "./models/demo-model.js";
@@ -93,6 +95,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       models,
       maxAttempts: config.RUN_MAX_ATTEMPTS,
       metrics,
+      quota: config.TOKEN_QUOTA_PER_DAY > 0 ? new TokenQuota(new UsageCounters(db.pool), config.TOKEN_QUOTA_PER_DAY) : undefined,
       // A thread freed with runs waiting: this process takes the next, or tells the others to.
       onQueueReady: () => {
         if (queue?.hasRoom) queue.kick();
@@ -125,7 +128,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
       heartbeatMs: config.HEARTBEAT_MS, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
-      allowedHosts: allowedHosts(config), metrics, metricsToken: config.METRICS_TOKEN,
+      allowedHosts: allowedHosts(config), metrics, metricsToken: config.METRICS_TOKEN, rateLimitRpm: config.RATE_LIMIT_RPM,
     });
     return {
       app,

@@ -73,6 +73,7 @@ export class AgentRuns {
    */
   async create(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<RunRecord> {
     if (!this.deps.manager.isAccepting()) throw new AppError("unavailable", "The service is shutting down; retry on another instance.");
+    await this.deps.manager.checkQuota(owner);
     const assistant = await this.deps.assistants.resolve(owner.tenantId, body.assistant_id);
     const graphId = assistant.json.graph_id;
     if (!this.deps.graphs.has(graphId)) throw new AppError("conflict", `Assistant ${body.assistant_id} runs graph ${graphId}, which this server no longer has.`);

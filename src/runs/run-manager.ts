@@ -8,6 +8,7 @@ import type { NewMessage } from "../conversations/to-langchain-message.js";
 import { inTransaction } from "../db/queryable.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
+import type { TokenQuota } from "../limits/token-quota.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { ModelServers } from "../models/model-servers.js";
 import { ActiveRun, type RunInput, type RunLimits, type RunResult } from "./active-run.js";
@@ -46,6 +47,8 @@ export interface RunManagerDeps {
   onQueueReady?: (threadId: string | null) => void;
   /** Told how each run went, as it ends (GET /metrics). */
   metrics?: Pick<Metrics, "runEnded">;
+  /** Refuses new runs of a tenant past its tokens for the day (TOKEN_QUOTA_PER_DAY). */
+  quota?: Pick<TokenQuota, "check">;
 }
 
 /** What a caller may do around the end of a run it started (the Agent Server's event log does). */
@@ -108,6 +111,7 @@ export class RunManager {
 
   private async claimOnce(request: ChatRunRequest): Promise<ActiveRun> {
     if (!this.accepting) throw shuttingDown();
+    await this.checkQuota(request.owner);
     const existing = request.threadId ? await this.conversations.findNamedThread(request.threadId, request.owner) : null;
     // An id not used yet starts a thread with a message; there is nothing to resume or branch from.
     if (request.threadId && !existing && (request.resume !== undefined || request.checkpointId)) throw notFound("Thread", request.threadId);
@@ -187,6 +191,11 @@ export class RunManager {
   /** Resolves when the run executing here has ended and been recorded (at once if it does not run here). */
   async ended(runId: string): Promise<void> {
     await this.active.get(runId)?.done;
+  }
+
+  /** Refuses a new run (429) once the owner's tenant has used its tokens for the day. */
+  async checkQuota(owner: Owner): Promise<void> {
+    await this.deps.quota?.check(owner.tenantId);
   }
 
   isAccepting(): boolean {
