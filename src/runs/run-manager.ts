@@ -193,7 +193,7 @@ export class RunManager {
     await this.active.get(runId)?.done;
   }
 
-  /** Refuses a new run (429) once the owner's tenant has used its tokens for the day. */
+  /** Refuses a new run (quota_exceeded) once the owner's tenant has used its tokens for the day. */
   async checkQuota(owner: Owner): Promise<void> {
     await this.deps.quota?.check(owner.tenantId);
   }
