@@ -343,7 +343,9 @@ describe("runs of a process that died", () => {
       // Independent properties of the rejoin, each reported: what was saved of the first attempt is
       // what the client was sent; the resumed client hears of the new attempt; a join from the start
       // gets every event.
-      expect.soft(before.slice(0, second), "the saved events are those the client was sent").toEqual(replay.slice(0, second));
+      // (The process may also have saved events the client had not read yet when it was killed.)
+      const common = Math.min(before.length, second);
+      expect.soft(before.slice(0, common), "the saved events are those the client was sent").toEqual(replay.slice(0, common));
       expect.soft(resumed.filter((e) => e.event === "metadata").map((e) => e.data), "the resumed client's metadata").toEqual([{ run_id: runId, attempt: 2 }]);
       expect.soft(resumed).toEqual(replay.filter((e) => Number(e.id) > lastSeen));
       expect.soft(ids(live), "a join from the start, served by the process running the retry").toEqual(ids(replay));
@@ -370,8 +372,10 @@ describe("runs of a process that died", () => {
       expect((await client.threads.get(threadId)).status).toBe("error");
       const events = await collect(client.runs.joinStream(threadId, runId));
       expect(ids(events)).toEqual(range(0, events.length));
-      // What was saved before the crash (all but at most the last batch the client was sent).
-      expect(before.slice(0, events.length)).toEqual(events);
+      // What was saved before the crash: all but at most the last batch the client was sent, and
+      // maybe events the client had not read yet when the process was killed.
+      const common = Math.min(before.length, events.length);
+      expect(before.slice(0, common)).toEqual(events.slice(0, common));
       expect(events.length).toBeGreaterThan(0);
       expect(events.filter((e) => e.event === "metadata").map((e) => e.data.attempt)).toEqual([1]);
       const { rows } = await db.pool.query("SELECT status, error->>'code' AS code FROM runs WHERE run_id = $1", [runId]);
