@@ -390,7 +390,7 @@ function requireResumeFits(request: ChatRunRequest, thread: ThreadRow | null): v
 }
 
 /** How long a claim waits for a lease being taken again before the request is answered 503. */
-const LEASE_WAIT_MS = 5_000;
+const LEASE_WAIT_MS = 3_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -23,6 +23,3 @@ CREATE TABLE workers (
 -- The epoch of the lease the run was claimed under; with worker_id, every write the run makes is
 -- conditional on it. Null for runs claimed by earlier versions (advisory lock only).
 ALTER TABLE runs ADD COLUMN lease_epoch bigint;
-
--- Reaping looks up running runs by worker.
-CREATE INDEX runs_running_worker ON runs (worker_id) WHERE status = 'running';
