@@ -15,7 +15,7 @@ function model(req: MockRequest): MockReply {
   const last = req.messages.at(-1);
   if (last?.role === "tool") return { text: `noted ${words("w", 20)}`, tokenDelayMs: 20 };
   if (/email/.test(String(last?.content))) return { toolCalls: [{ name: "send_email", args: EMAIL }] };
-  return { text: words("word", 40), tokenDelayMs: 20 };
+  return { text: words("word", 150), tokenDelayMs: 20 };
 }
 
 const postChat = (url: string, body: unknown) =>
@@ -102,8 +102,11 @@ describe("the worker lease's session killed", () => {
     for (const run of runs) await vi.waitFor(async () => expect(await saved(run.run_id)).toBeGreaterThanOrEqual(5), { timeout: 15_000 });
     const gate = await hold(t.db.pool, "langgraph.checkpoint_writes");
     try {
+      const status = async (runId: string) => (await t.db.pool.query("SELECT status FROM runs WHERE run_id = $1", [runId])).rows[0].status;
+      for (const run of runs) expect(await status(run.run_id)).toBe("running");
       await killLeaseSession();
       expect(await t.service.runs.recover()).toEqual([]);
+      for (const run of runs) expect(await status(run.run_id)).toBe("running");
     } finally {
       await gate.release();
     }

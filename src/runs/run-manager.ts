@@ -14,9 +14,9 @@ import { appendMessages } from "./append-messages.js";
 import type { GraphRegistry, ResolvedGraph } from "./graph-registry.js";
 import { ClaimLostError } from "./run-claim.js";
 import { type RunEnd, RunRecorder } from "./run-recorder.js";
-import { stopOutcome } from "./run-stop.js";
 import { type CancelAction, RunRepository } from "./run-repository.js";
-import type { LeaseSource } from "./worker-lease.js";
+import { stopOutcome } from "./run-stop.js";
+import type { LeaseClaim, LeaseSource } from "./worker-lease.js";
 
 export interface ChatRunRequest {
   owner: Owner;
@@ -184,7 +184,7 @@ export class RunManager {
    * The lease to claim a run under; while it is being taken again (its connection dropped) a claim
    * waits for it a little rather than fail at once.
    */
-  async heldLease() {
+  async heldLease(): Promise<LeaseClaim> {
     const lease = await this.deps.lease.held(LEASE_WAIT_MS);
     if (!lease) throw new AppError("unavailable", "This instance is renewing its hold on the database; retry in a moment.");
     return lease;
