@@ -244,7 +244,8 @@ export class WorkerLease implements LeaseSource {
       let client: pg.Client | undefined;
       try {
         // The stopped runs first save what they can under the old claim.
-        await Promise.race([this.stopping, new Promise((resolve) => setTimeout(resolve, this.options.ttlMs / 2).unref())]);
+        await this.sleep(this.options.ttlMs / 2, this.stopping);
+        if (this.closed) return;
         client = await connect(this.options);
         await client.query("SELECT pg_try_advisory_lock($1, $2)", [WORKER_LOCK_CLASS, this.workerId]);
         const sentAt = performance.now();
@@ -276,13 +277,15 @@ export class WorkerLease implements LeaseSource {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Waits `ms` (or until `until` settles); `release()` ends the wait at once. */
+  private sleep(ms: number, until?: Promise<unknown>): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
       }
+      void until?.finally(done);
       this.cancelSleep = done;
     });
   }
