@@ -82,6 +82,7 @@ const schema = z.object({
   RUN_QUEUE_POLL_MS: int(100, 600_000).default(2_000),
   RUN_MAX_ATTEMPTS: int(1, 100).default(3),
   RUN_EVENTS_RETENTION_MS: int(1_000, 31_536_000_000).default(3_600_000),
+  LEASE_TTL_MS: int(1_000, 600_000).default(30_000),
   API_KEYS: apiKeys,
   ALLOWED_HOSTS: hostList,
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),

@@ -15,7 +15,7 @@ import { OutboxRepository } from "./outbox/outbox-repository.js";
 import { GraphRegistry } from "./runs/graph-registry.js";
 import { RunManager } from "./runs/run-manager.js";
 import { ThreadBranches } from "./runs/thread-branches.js";
-import { acquireWorkerLease } from "./runs/worker-lease.js";
+import { WorkerLease } from "./runs/worker-lease.js";
 import { AgentAssistants } from "./agent-api/agent-assistants.js";
 import { AgentRuns } from "./agent-api/agent-runs.js";
 import { AssistantRepository } from "./assistants/assistant-repository.js";
@@ -74,14 +74,10 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       "chat",
       { chat: { settings: CHAT_SETTINGS, tools: chatTools.map((t) => t.name) }, draft: { settings: [], tools: [] } },
     );
+    const lease = await WorkerLease.acquire({ connectionString: db.url, ttlMs: config.LEASE_TTL_MS, logger });
+    cleanup.unshift(() => lease.release());
     // Read when scraped; `runs` is assigned below, before anything can scrape.
-    const metrics = new Metrics({ pool: db.pool, activeRuns: (): number => runs.activeCount });
-    const lease = await acquireWorkerLease(db.url, logger);
-    metrics.leaseHeld.set(1);
-    cleanup.unshift(async () => {
-      await lease.release();
-      metrics.leaseHeld.set(0);
-    });
+    const metrics = new Metrics({ pool: db.pool, activeRuns: (): number => runs.activeCount, leaseHeld: () => lease.status === "held" });
     const notifier = await Notifier.connect(db.url, logger);
     cleanup.unshift(() => notifier.close());
     let queue: RunQueue | undefined;
@@ -89,7 +85,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       pool: db.pool,
       checkpointer,
       graphs,
-      workerId: lease.workerId,
+      lease,
       limits: { runTimeoutMs: config.RUN_TIMEOUT_MS, modelIdleTimeoutMs: config.MODEL_IDLE_TIMEOUT_MS },
       logger,
       models,
@@ -105,13 +101,13 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const eventLog = new RunEventLog(db.pool, notifier, logger);
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
     const agentRuns = new AgentRuns({
-      pool: db.pool, manager: runs, graphs, assistants, checkpointer, eventLog, notifier, workerId: lease.workerId, logger,
+      pool: db.pool, manager: runs, graphs, assistants, checkpointer, eventLog, notifier, logger,
       kick: () => queue?.kick(),
     });
     cleanup.unshift(async () => agentRuns.close());
     let pruned = 0;
     queue = new RunQueue({
-      runs: new RunRepository(db.pool), notifier, workerId: lease.workerId, logger,
+      runs: new RunRepository(db.pool), notifier, lease, logger,
       concurrency: config.RUN_QUEUE_CONCURRENCY, pollMs: config.RUN_QUEUE_POLL_MS,
       execute: (run) => agentRuns.execute(run),
       async maintain() {
@@ -122,6 +118,9 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
         if (deleted > 0) logger.info({ deleted }, "pruned old run events");
       },
     });
+    // Unproven for LEASE_TTL_MS / 2: stop our runs before others reap them; back: take queued runs again.
+    lease.onLost(() => runs.abandonAll());
+    lease.onRetaken(() => queue?.kick());
     await runs.recover();
     queue.start();
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });

@@ -5,7 +5,6 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Notifier } from "../src/runs/notifier.js";
 import { RunEventLog } from "../src/runs/run-event-log.js";
-import { WORKER_LOCK_CLASS } from "../src/runs/worker-lease.js";
 import { startMockOpenAI, type MockOpenAI } from "./helpers/mock-openai.js";
 import { ALICE } from "./helpers/sdk-clients.js";
 import { startServiceProcess, type ServiceProcess } from "./helpers/service-process.js";
@@ -37,14 +36,9 @@ async function collect(stream: AsyncIterable<StreamedEvent>, onEvent?: (e: Strea
   return events;
 }
 
-/** The workers alive on the database: each holds its lease as an advisory lock. */
+/** The workers alive on the database: each renews its lease's row before it expires. */
 async function liveWorkers(db: TestDatabase): Promise<number[]> {
-  const { rows } = await db.pool.query(
-    `SELECT objid::bigint AS worker_id FROM pg_locks
-     WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2
-       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [WORKER_LOCK_CLASS],
-  );
+  const { rows } = await db.pool.query("SELECT worker_id FROM workers WHERE expires_at > now()");
   return rows.map((r) => Number(r.worker_id));
 }
 
@@ -278,7 +272,11 @@ describe("runs of a process that died", () => {
     const db = await createTestDatabase();
     const mock = await startMockOpenAI({ text: words("slow", 100), tokenDelayMs: 50 });
     mocks.push(mock);
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, OPENAI_BASE_URL: mock.baseURL, OPENAI_API_KEY: "x", OPENAI_MODEL: "mock-model", OPENAI_MAX_RETRIES: "0", LOG_LEVEL: "info" };
+    // A short lease: its runs are reaped that long after the kill (no sooner: a dropped session is no death).
+    const env: NodeJS.ProcessEnv = {
+      ...process.env, DATABASE_URL: db.url, OPENAI_BASE_URL: mock.baseURL, OPENAI_API_KEY: "x", OPENAI_MODEL: "mock-model", OPENAI_MAX_RETRIES: "0",
+      LOG_LEVEL: "info", LEASE_TTL_MS: "4000",
+    };
     delete env.API_KEYS;
     const child = await startServiceProcess(env);
     children.push(child);
@@ -302,8 +300,8 @@ describe("runs of a process that died", () => {
     // The model was streaming: the run's input checkpoints were written, so a retry has them to continue from.
     const checkpoints = await db.pool.query("SELECT 1 FROM langgraph.checkpoints WHERE thread_id = $1 AND metadata->>'run_id' = $2", [thread.thread_id, run.run_id]);
     expect(checkpoints.rows.length).toBeGreaterThan(0);
-    // PostgreSQL has ended the dead process's sessions, and with them its lease.
-    await vi.waitFor(async () => expect(await liveWorkers(db)).toEqual([]), { timeout: 5_000 });
+    // The dead process renews its lease no more: it expires.
+    await vi.waitFor(async () => expect(await liveWorkers(db)).toEqual([]), { timeout: 20_000 });
     return { db, mock, threadId: thread.thread_id, runId: run.run_id, before };
   }
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ToolMessage } from "@langchain/core/messages";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OutboxRepository } from "../../src/outbox/outbox-repository.js";
+import { CLAIM_CONFIG_KEY } from "../../src/runs/run-claim.js";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-database.js";
 import { needsApproval } from "../lib/tool-approval.js";
 import { createSendEmailTool } from "./send-email.js";
@@ -12,13 +13,19 @@ describe("send_email", () => {
   let threadId: string;
   const args = { to: "bob@example.com", subject: "Lunch", body: "Noon at the usual place?" };
   const asToolCall = (a: Record<string, unknown>, id: string = randomUUID()) => ({ id, name: "send_email", args: a, type: "tool_call" as const });
-  const configurable = () => ({ thread_id: threadId, tenant_id: "acme" });
+  const claim = { runId: randomUUID(), workerId: 7, leaseEpoch: 3 };
+  const configurable = () => ({ thread_id: threadId, tenant_id: "acme", [CLAIM_CONFIG_KEY]: claim });
 
   beforeAll(async () => {
     db = await createTestDatabase();
     outbox = new OutboxRepository(db.pool);
     threadId = randomUUID();
     await db.pool.query("INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id) VALUES ($1, 'acme', 'u', 'chat', 'chat')", [threadId]);
+    // The run the tool is called from, holding its claim.
+    await db.pool.query(
+      "INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, status, worker_id, lease_epoch) VALUES ($1, $2, 'acme', 'chat', 'chat', 'running', $3, $4)",
+      [claim.runId, threadId, claim.workerId, claim.leaseEpoch],
+    );
   });
 
   it("is marked as needing approval", () => {
@@ -48,7 +55,8 @@ describe("send_email", () => {
     expect(await outbox.listForThread(threadId, "acme")).toHaveLength(before);
   });
 
-  it("refuses to run without the run's thread and tenant", async () => {
-    await expect(createSendEmailTool(outbox).invoke(asToolCall(args), { configurable: { thread_id: threadId } })).rejects.toThrow(/tenant_id/);
+  it("refuses to run without the run's thread, tenant and claim", async () => {
+    await expect(createSendEmailTool(outbox).invoke(asToolCall(args), { configurable: { thread_id: threadId, [CLAIM_CONFIG_KEY]: claim } })).rejects.toThrow(/tenant_id/);
+    await expect(createSendEmailTool(outbox).invoke(asToolCall(args), { configurable: { thread_id: threadId, tenant_id: "acme" } })).rejects.toThrow(/claim/);
   });
 });

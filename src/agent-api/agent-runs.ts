@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Owner, ThreadRow } from "../conversations/conversation-repository.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
-import type { RunResult } from "../runs/active-run.js";
+import type { ActiveRun, RunResult } from "../runs/active-run.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import { CHANNELS, type Notifier } from "../runs/notifier.js";
 import type { RunEventLog, StoredEvent } from "../runs/run-event-log.js";
@@ -26,7 +26,6 @@ export interface AgentRunsDeps {
   checkpointer: ThreadloomSaver;
   eventLog: RunEventLog;
   notifier: Notifier;
-  workerId: number;
   logger: Logger;
   /** Asks the run queue to look for runs to start (after one was queued). */
   kick(): void;
@@ -97,8 +96,9 @@ export class AgentRuns {
       metadata: body.metadata ?? {},
       agent: { kwargs: kwargs as unknown as Record<string, unknown>, userId: owner.userId, multitaskStrategy: strategy, temporary: threadId === null && body.on_completion !== "keep" },
     };
+    const lease = await this.deps.manager.heldLease();
     const claimed = await this.runs
-      .claim({ ...run, workerId: this.deps.workerId, newThread: thread ? undefined : { userId: owner.userId, metadata: {} } })
+      .claim({ ...run, lease, newThread: thread ? undefined : { userId: owner.userId, metadata: {} } })
       .catch((err: { code?: string }) => {
         // The thread was deleted between our read and the claim (foreign key violation).
         if (err.code === "23503") throw notFound("Thread", run.threadId);
@@ -138,7 +138,7 @@ export class AgentRuns {
   async execute(record: RunRecord): Promise<void> {
     const started = await this.start(record).catch(async (err) => {
       // Not started (shutdown began): back to the queue for another process, no attempt spent.
-      await this.runs.release(record.runId);
+      await this.runs.release(record.runId, claimOf(record));
       throw err;
     });
     await started.done;
@@ -238,7 +238,10 @@ export class AgentRuns {
     const { runId, threadId } = record;
     const graph = this.deps.graphs.get(record.graphId);
     const logger = this.deps.logger.child({ runId, threadId, attempt: record.attempt });
-    const writer = await this.deps.eventLog.open(runId, record.attempt);
+    const claim = claimOf(record);
+    let run: ActiveRun | undefined;
+    // A refused event write stops the run as a refused checkpoint write does.
+    const writer = await this.deps.eventLog.open(runId, record.attempt, claim && { runId, ...claim, lost: () => run?.stop("lease_lost") });
     const encoder = new AgentStreamEncoder({ streamMode: kwargs.stream_mode, subgraphs: kwargs.stream_subgraphs });
     const write = (events: { event: string; data: string }[]) => {
       for (const e of events) writer.append(e.event, e.data);
@@ -247,7 +250,6 @@ export class AgentRuns {
     // A retried run that had written checkpoints continues from them rather than taking its input twice.
     const resumed = record.attempt > 1 && (await this.deps.checkpointer.hasRunCheckpoints(threadId, runId));
     const interrupts: unknown[] = [];
-    let run;
     try {
       run = this.deps.manager.adopt(
         {
@@ -255,6 +257,7 @@ export class AgentRuns {
           checkpointId: resumed ? undefined : (kwargs.checkpoint_id ?? undefined),
           // Tools that write on the tenant's behalf (send_email) read it here, never from the client.
           configurable: { ...kwargs.config.configurable, tenant_id: record.tenantId },
+          claim,
           agent: {
             input: resumed ? null : kwargs.command ? toCommand(kwargs.command) : kwargs.input,
             streamModes: libStreamModes(kwargs.stream_mode),
@@ -284,9 +287,10 @@ export class AgentRuns {
     const early = this.earlyCancels.get(runId);
     if (early) run.stop(early === "rollback" ? "rollback" : "cancel");
     let moved = false;
+    const started = run;
     const done = this.deps.manager.start(run, {
       beforeRecord: async (result) => {
-        moved = run.retriesAfter(result.stopReason);
+        moved = started.retriesAfter(result.stopReason);
         if (result.error && !moved) write([encoder.error(Object.assign(new Error(result.error.message), { name: errorName(result.error) }))]);
         await writer.flush();
       },
@@ -308,6 +312,11 @@ export class AgentRuns {
     await this.deps.pool.query("DELETE FROM threads WHERE thread_id = $1", [record.threadId]);
     await this.deps.checkpointer.deleteThread(record.threadId);
   }
+}
+
+/** The claim a run's record says it runs under (none for a run claimed before leases had epochs). */
+function claimOf(record: RunRecord): { workerId: number; leaseEpoch: number } | undefined {
+  return record.workerId !== null && record.leaseEpoch !== null ? { workerId: record.workerId, leaseEpoch: record.leaseEpoch } : undefined;
 }
 
 /** The Agent Server's Command from its JSON form (`goto` may name nodes or Sends). */

@@ -1,5 +1,6 @@
 import { castFailureToMalformed, decodeCursor, encodeCursor } from "../db/keyset-cursor.js";
 import type { Queryable } from "../db/queryable.js";
+import { refused, type RunClaim } from "../runs/run-claim.js";
 import type { Usage } from "../streaming/run-event.js";
 import type { MessageRow } from "./message-row.js";
 import * as sql from "./conversation-sql.js";
@@ -45,6 +46,8 @@ export interface RunOutcome {
   latencyMs: number;
   /** `detail`: the cause as logged (secrets masked), kept for operators; clients get `message`. */
   error?: { code: string; message: string; detail?: string };
+  /** The claim the run executes under: nothing is written unless it still holds it. */
+  claim?: RunClaim;
 }
 
 export interface Page<T> {
@@ -202,8 +205,10 @@ export class ConversationRepository {
       col("model"), col("status"), col("parentId"), col("position"), checkpointId, title, status,
       run?.runId ?? null, run?.status ?? null, run?.usage.input_tokens ?? 0, run?.usage.output_tokens ?? 0,
       run?.usage.total_tokens ?? 0, run?.ttftMs ?? null, run?.latencyMs ?? null, run?.error ?? null,
-      messages.map((m) => firstCheckpoints?.get(m.messageId) ?? null),
+      messages.map((m) => firstCheckpoints?.get(m.messageId) ?? null), run?.claim?.workerId ?? null, run?.claim?.leaseEpoch ?? null,
     ]);
+    // The run was reaped (its worker's lease expired): whoever reaped it recorded its end.
+    if (run?.claim && rows.length === 0) refused(run.claim);
     // Whether runs wait in the thread's queue (the thread stays busy for them).
     return { pending: Boolean(rows[0]?.pending) };
   }

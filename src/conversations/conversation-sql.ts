@@ -1,5 +1,6 @@
 /** The conversation mirror's SQL, kept apart from the code that calls it. */
 import { CHECKPOINT_SCHEMA } from "../db/create-checkpointer.js";
+import { claimCte } from "../runs/run-claim.js";
 
 
 const THREAD_COLUMNS = `thread_id, client_thread_id, tenant_id, user_id, graph_id, assistant_id, title, metadata, status,
@@ -160,10 +161,13 @@ export const SELECT_ALL_MESSAGES = `
  * Makes the mirror equal to the head branch of the checkpoint state in one statement: upsert the
  * branch's messages, take every other message off the head branch (kept, never deleted), and
  * update the thread's counters (title from the first user message, once), and close the run ($21,
- * if any) that produced this state: all or nothing.
+ * if any) that produced this state: all or nothing. With the run's claim ($30 worker, $31 epoch),
+ * nothing at all unless the run still holds it: then no row comes back.
  */
 export const PROJECT_THREAD = `
-  WITH input AS (
+  WITH ${claimCte("$21", "$30", "$31")}, fence AS (
+    SELECT $30::int IS NULL OR EXISTS (SELECT 1 FROM claim) AS held
+  ), input AS (
     SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                          $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::text[], $15::text[],
                          $16::text[], $17::int[], $29::text[])
@@ -176,7 +180,7 @@ export const PROJECT_THREAD = `
     SELECT $1, message_id, role, content, parts::jsonb, tool_call_id, name, metadata::jsonb, input_tokens,
            output_tokens, total_tokens, latency_ms, ttft_ms, model, status, parent_id, position,
            COALESCE(first_checkpoint_id, $18), true
-    FROM input
+    FROM input WHERE (SELECT held FROM fence)
     ON CONFLICT (thread_id, message_id) DO UPDATE SET
       role = excluded.role, content = excluded.content, parts = excluded.parts,
       tool_call_id = excluded.tool_call_id, name = excluded.name, metadata = excluded.metadata,
@@ -187,12 +191,12 @@ export const PROJECT_THREAD = `
     RETURNING 1
   ), off_branch AS (
     UPDATE messages SET on_head_branch = false
-    WHERE thread_id = $1 AND on_head_branch AND message_id <> ALL($2::text[])
+    WHERE thread_id = $1 AND on_head_branch AND message_id <> ALL($2::text[]) AND (SELECT held FROM fence)
     RETURNING 1
   ), closed_run AS (
     UPDATE runs SET status = $22, input_tokens = $23, output_tokens = $24, total_tokens = $25, ttft_ms = $26,
                     latency_ms = $27, error = $28, ended_at = now(), updated_at = now()
-    WHERE run_id = $21
+    WHERE run_id = $21 AND (SELECT held FROM fence)
     RETURNING 1
   ), waiting AS (
     -- Queued runs (multitask_strategy enqueue) keep the thread busy; the caller starts the next one.
@@ -204,7 +208,7 @@ export const PROJECT_THREAD = `
     title = COALESCE(title, $19),
     status = CASE WHEN (SELECT pending FROM waiting) THEN 'busy' ELSE $20 END,
     updated_at = now()
-  WHERE thread_id = $1
+  WHERE thread_id = $1 AND (SELECT held FROM fence)
   RETURNING (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM off_branch) AS off_branch,
             (SELECT count(*) FROM closed_run) AS closed_run, (SELECT pending FROM waiting) AS pending`;
 

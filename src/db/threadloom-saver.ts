@@ -2,6 +2,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { type ChannelVersions, type Checkpoint, type CheckpointMetadata, type PendingWrite, WRITES_IDX_MAP } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
+import { CLAIM_CONFIG_KEY, claimFromConfig, refused, type RunClaim } from "../runs/run-claim.js";
 import { saverSql } from "./threadloom-saver-sql.js";
 
 /**
@@ -9,6 +10,10 @@ import { saverSql } from "./threadloom-saver-sql.js";
  * instead of a transaction of one statement per row (BEGIN, an INSERT per blob, the checkpoint,
  * COMMIT). Same tables, same rows, same atomicity; reads are the stock saver's. Measured with
  * `npm run bench`: this is most of the SQL a turn sends.
+ *
+ * A write made by one of our runs (its claim in `configurable`, see run-claim) lands only while the
+ * run holds its claim; a refused one throws `ClaimLostError` and stops the run. Writes without a
+ * claim (LangGraph used directly, its conformance suite) are not fenced.
  */
 export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
@@ -43,11 +48,15 @@ export class ThreadloomSaver extends PostgresSaver {
       this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
       this._dumpMetadata(stamped),
     ]);
-    await this.db.query(this.sql.putCheckpoint, [
+    const claim = claimFromConfig(config);
+    const { rows } = await this.db.query(claim ? this.sql.putCheckpointFenced : this.sql.putCheckpoint, [
       thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, this._dumpCheckpoint(checkpoint), dumpedMetadata,
       blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]), blobs.map((b) => (b[5] ? Buffer.from(b[5]) : null)),
+      ...fence(claim),
     ]);
-    return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id } };
+    if (claim && rows.length === 0) refused(claim);
+    // The claim goes on with the config LangGraph writes the next pending writes with (updateState does).
+    return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id, ...(claim && { [CLAIM_CONFIG_KEY]: claim }) } };
   }
 
   /** Copies the branch ending at `checkpointId` of one thread into a new, empty thread. */
@@ -55,10 +64,14 @@ export class ThreadloomSaver extends PostgresSaver {
     await this.db.query(this.sql.copyBranch, [fromThreadId, toThreadId, checkpointId]);
   }
 
-  /** Deletes the checkpoints (and their pending writes) that run `runId` wrote; returns their ids. */
-  async deleteRunCheckpoints(threadId: string, runId: string): Promise<string[]> {
-    const { rows } = await this.db.query(this.sql.deleteRunCheckpoints, [threadId, runId]);
-    return rows.map((r) => r.checkpoint_id as string);
+  /**
+   * Deletes the checkpoints (and their pending writes) that run `runId` wrote; returns their ids.
+   * With the run's `claim`, only while it holds it (else `ClaimLostError`).
+   */
+  async deleteRunCheckpoints(threadId: string, runId: string, claim?: RunClaim): Promise<string[]> {
+    const { rows } = await this.db.query(this.sql.deleteRunCheckpoints, [threadId, runId, claim?.workerId ?? null, claim?.leaseEpoch ?? null, runId]);
+    if (claim && !rows[0].held) refused(claim);
+    return rows[0].checkpoint_ids as string[];
   }
 
   /** Whether run `runId` wrote any checkpoint on the thread (a retried run continues from them). */
@@ -72,10 +85,19 @@ export class ThreadloomSaver extends PostgresSaver {
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable ?? {};
     const rows = await this._dumpWrites(thread_id, checkpoint_ns, checkpoint_id, taskId, writes);
     // Special channels (errors, interrupts) take fixed slots and replace what was there.
-    const sql = writes.every((w) => w[0] in WRITES_IDX_MAP) ? this.sql.upsertWrites : this.sql.insertWrites;
-    await this.db.query(sql, [
+    const special = writes.every((w) => w[0] in WRITES_IDX_MAP);
+    const claim = claimFromConfig(config);
+    const sql = claim ? (special ? this.sql.upsertWritesFenced : this.sql.insertWritesFenced) : special ? this.sql.upsertWrites : this.sql.insertWrites;
+    const { rows: held } = await this.db.query(sql, [
       thread_id, checkpoint_ns, checkpoint_id, taskId,
       rows.map((r) => r[4]), rows.map((r) => r[5]), rows.map((r) => r[6]), rows.map((r) => Buffer.from(r[7])),
+      ...fence(claim),
     ]);
+    if (claim && held.length === 0) refused(claim);
   }
+}
+
+/** The fenced statements' last parameters: the run, its worker and its lease epoch. */
+function fence(claim: RunClaim | undefined): unknown[] {
+  return claim ? [claim.runId, claim.workerId, claim.leaseEpoch] : [];
 }

@@ -16,6 +16,8 @@ export interface MetricsSources {
   pool: pg.Pool;
   /** Runs registered in this process now (RunManager.activeCount). */
   activeRuns(): number;
+  /** Whether the worker lease is held now (read when scraped). */
+  leaseHeld?(): boolean;
 }
 
 /** What a run did, as it ended. */
@@ -61,7 +63,10 @@ export class Metrics {
       buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
     });
     this.streams = new Gauge({ name: "threadloom_active_streams", help: "SSE responses open in this process", registers });
-    this.leaseHeld = new Gauge({ name: "threadloom_worker_lease_held", help: "1 while this process holds its worker lease", registers });
+    this.leaseHeld = new Gauge({
+      name: "threadloom_worker_lease_held", help: "1 while this process holds its worker lease", registers,
+      collect() { if (sources.leaseHeld) this.set(sources.leaseHeld() ? 1 : 0); },
+    });
     this.dbReconnects = new Counter({ name: "threadloom_db_reconnects_total", help: "PostgreSQL connections opened again after a loss", labelNames: ["connection"], registers });
     const { pool } = sources;
     new Gauge({ name: "threadloom_active_runs", help: "Runs executing in this process", registers, collect() { this.set(sources.activeRuns()); } });

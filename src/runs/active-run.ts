@@ -8,6 +8,7 @@ import { IdleTimer } from "../idle-timer.js";
 import { classifyModelError, errorChain } from "../models/model-failure.js";
 import type { ModelServers } from "../models/model-servers.js";
 import { type ModelCallEnd, ModelCallWatcher } from "./model-call-watcher.js";
+import { CLAIM_CONFIG_KEY, ClaimLostError, type RunClaim } from "./run-claim.js";
 import { RunChannel } from "./run-channel.js";
 import { RunStopped, stopOutcome, type StopReason } from "./run-stop.js";
 
@@ -25,6 +26,11 @@ export interface RunInput {
   resume?: unknown;
   checkpointId?: string;
   configurable?: Record<string, unknown>;
+  /**
+   * The worker and lease epoch the run was claimed under: every write it makes (checkpoints, the
+   * mirror, its record, tools' side effects) is fenced by it. Without one nothing is fenced.
+   */
+  claim?: { workerId: number; leaseEpoch: number };
   /** Set for an Agent Server run: its graph input, stream modes and options, and where its raw output goes. */
   agent?: AgentRunOptions;
 }
@@ -98,6 +104,8 @@ export class ActiveRun {
   private readonly idle: IdleTimer;
   // The idle timeout runs only while a model call is in flight: a slow tool is not a silent model.
   private readonly watcher: ModelCallWatcher;
+  /** The fencing token its writes carry; a refused write stops the run. */
+  readonly claim: RunClaim | undefined;
 
   constructor(
     readonly input: RunInput,
@@ -107,6 +115,7 @@ export class ActiveRun {
   ) {
     this.watcher = new ModelCallWatcher((inFlight) => (inFlight ? this.idle.start() : this.idle.stop()), models, (call) => this.recordCall(call));
     this.idle = new IdleTimer(limits.modelIdleTimeoutMs, () => this.stop("idle_timeout"));
+    this.claim = input.claim && { runId: input.runId, ...input.claim, lost: () => this.stop("lease_lost") };
   }
 
   get runId(): string {
@@ -141,6 +150,7 @@ export class ActiveRun {
         ...this.input.configurable, thread_id: threadId,
         ...(this.input.checkpointId ? { checkpoint_id: this.input.checkpointId } : {}),
         ...(agent ? { run_id: this.runId } : {}),
+        ...this.claimConfig(),
       },
       signal: this.controller.signal,
       callbacks: [this.watcher],
@@ -183,6 +193,11 @@ export class ActiveRun {
       if (event.event === "on_chain_stream" && event.run_id === this.runId) yield event.data.chunk;
       else agent.onStreamEvent?.(event);
     }
+  }
+
+  /** What carries the run's claim to the checkpointer and to tools (see run-claim). */
+  private claimConfig(): Record<string, unknown> {
+    return this.claim ? { [CLAIM_CONFIG_KEY]: this.claim } : {};
   }
 
   /** Where each message of the run first appeared (messages from before the run keep their own). */
@@ -251,11 +266,12 @@ export class ActiveRun {
     if (!partial) return false;
     const reply = new AIMessage({ id: partial.messageId, content: partial.text, response_metadata: { threadloom_status: status } });
     try {
-      await this.input.graph.updateState({ configurable: { thread_id: this.input.threadId } }, { messages: [reply] }, partial.node || undefined);
+      await this.input.graph.updateState({ configurable: { thread_id: this.input.threadId, ...this.claimConfig() } }, { messages: [reply] }, partial.node || undefined);
       this.emit({ type: "message", id: reply.id!, role: "assistant", content: partial.text });
       return true;
     } catch (err) {
-      this.logger.error({ err, runId: this.runId }, "could not save the partial reply");
+      if (err instanceof ClaimLostError) this.logger.warn({ runId: this.runId }, "the partial reply was not saved: the run no longer holds its claim");
+      else this.logger.error({ err, runId: this.runId }, "could not save the partial reply");
       return false;
     }
   }

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import { CHANNELS, type Notifier } from "./notifier.js";
+import { claimCte, type RunClaim } from "./run-claim.js";
 
 /** One event of a run's stream: its number in the run, its SSE name, its JSON text. */
 export interface StoredEvent {
@@ -29,6 +30,16 @@ const insertEvents = (count: number) => `
     ${Array.from({ length: count }, (_, i) => `($1, $${i * 3 + 2}::int, $${i * 3 + 3}, $${i * 3 + 4})`).join(", ")}
   )
   SELECT pg_notify('${CHANNELS.runEvents}', $1::text)`;
+/** The same for a run's own writer: only while it holds its claim (the last two parameters); no row otherwise. */
+const insertEventsFenced = (count: number) => `
+  WITH ${claimCte("$1", `$${count * 3 + 2}`, `$${count * 3 + 3}`)}, inserted AS (
+    INSERT INTO run_events (run_id, seq, event, data)
+    SELECT v.* FROM (VALUES
+    ${Array.from({ length: count }, (_, i) => `($1::uuid, $${i * 3 + 2}::int, $${i * 3 + 3}::text, $${i * 3 + 4}::text)`).join(", ")}
+    ) AS v(run_id, seq, event, data)
+    WHERE EXISTS (SELECT 1 FROM claim)
+  )
+  SELECT pg_notify('${CHANNELS.runEvents}', $1::text) FROM claim`;
 /** Events per statement (PostgreSQL takes at most 65,535 parameters). */
 const INSERT_BATCH = 1000;
 const SELECT_EVENTS = "SELECT seq, event, data FROM run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000";
@@ -60,6 +71,8 @@ export class RunEventWriter {
     /** This attempt's first event; earlier attempts' events are in the table only. */
     readonly firstSeq: number,
     private readonly log: RunEventLog,
+    /** The run's claim: its events are saved only while it holds it. */
+    readonly claim?: RunClaim,
   ) {
     this.nextSeq = firstSeq;
   }
@@ -100,7 +113,7 @@ export class RunEventWriter {
     if (this.unsaved.length === 0) return;
     const batch = this.unsaved;
     this.unsaved = [];
-    this.flushing = this.log.insert(this.runId, batch).finally(() => (this.flushing = null));
+    this.flushing = this.log.insert(this.runId, batch, this.claim).finally(() => (this.flushing = null));
     await this.flushing;
     if (this.unsaved.length > 0 && !this.timer) this.timer = setTimeout(() => void this.flush(), this.log.flushMs);
   }
@@ -136,24 +149,35 @@ export class RunEventLog {
    * attempts', from a block of its own: a client may hold events the dead process sent but never
    * saved, and their ids must not name other events now.
    */
-  async open(runId: string, attempt: number): Promise<RunEventWriter> {
+  async open(runId: string, attempt: number, claim?: RunClaim): Promise<RunEventWriter> {
     let first = 0;
     if (attempt > 1) {
       const { rows } = await this.pool.query("SELECT COALESCE(max(seq) + 1, 0) AS next FROM run_events WHERE run_id = $1", [runId]);
       // (Blocks stop at 200, inside PostgreSQL's integer; later attempts go on after the last id.)
       first = Math.max(rows[0].next, Math.min(attempt - 1, 200) * ATTEMPT_BLOCK);
     }
-    const writer = new RunEventWriter(runId, first, this);
+    const writer = new RunEventWriter(runId, first, this, claim);
     this.writers.set(runId, writer);
     return writer;
   }
 
   /** @internal */
-  async insert(runId: string, batch: StoredEvent[]): Promise<void> {
+  async insert(runId: string, batch: StoredEvent[], claim?: RunClaim): Promise<void> {
     try {
       for (let i = 0; i < batch.length; i += INSERT_BATCH) {
         const part = batch.slice(i, i + INSERT_BATCH);
-        await this.pool.query(insertEvents(part.length), [runId, ...part.flatMap((e) => [e.seq, e.event, e.data])]);
+        const values = [runId, ...part.flatMap((e) => [e.seq, e.event, e.data])];
+        if (!claim) {
+          await this.pool.query(insertEvents(part.length), values);
+          continue;
+        }
+        const { rows } = await this.pool.query(insertEventsFenced(part.length), [...values, claim.workerId, claim.leaseEpoch]);
+        if (rows.length === 0) {
+          // Reaped: another attempt (or nobody) owns the run's stream now; this one stops.
+          this.logger.warn({ runId, workerId: claim.workerId, leaseEpoch: claim.leaseEpoch }, "run lost its claim: its events were not saved");
+          claim.lost?.();
+          return;
+        }
       }
     } catch (err) {
       // A run rolled back meanwhile takes its events with it (foreign key): nothing to keep.

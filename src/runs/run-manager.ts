@@ -14,8 +14,11 @@ import type { ModelServers } from "../models/model-servers.js";
 import { ActiveRun, type RunInput, type RunLimits, type RunResult } from "./active-run.js";
 import { appendMessages } from "./append-messages.js";
 import type { GraphRegistry, ResolvedGraph } from "./graph-registry.js";
+import { ClaimLostError } from "./run-claim.js";
 import { type RunEnd, RunRecorder } from "./run-recorder.js";
 import { type CancelAction, RunRepository } from "./run-repository.js";
+import { stopOutcome } from "./run-stop.js";
+import type { LeaseClaim, LeaseSource } from "./worker-lease.js";
 
 export interface ChatRunRequest {
   owner: Owner;
@@ -36,7 +39,8 @@ export interface RunManagerDeps {
   pool: pg.Pool;
   checkpointer: ThreadloomSaver;
   graphs: GraphRegistry;
-  workerId: number;
+  /** This process's lease: runs are claimed under it, and their writes fenced by it. */
+  lease: LeaseSource;
   limits: RunLimits;
   logger: Logger;
   /** The model servers runs call: each call's outcome is recorded there, and their keys kept out of logs. */
@@ -123,9 +127,10 @@ export class RunManager {
     const clientThreadId = existing ? existing.clientThreadId : (request.threadId ?? null);
     const shownId = publicThreadId({ threadId, clientThreadId });
     const runId = randomUUID();
+    const lease = await this.heldLease();
     const claim = () =>
       this.runs.claim({
-        runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, assistantVersion, workerId: this.deps.workerId, metadata: {},
+        runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, assistantVersion, lease, metadata: {},
         requireStatus: request.resume !== undefined ? "interrupted" : undefined,
         newThread: existing ? undefined : { userId: request.owner.userId, metadata: request.threadMetadata ?? {}, clientThreadId },
       });
@@ -154,6 +159,7 @@ export class RunManager {
         runId, threadId, clientThreadId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
         configurable: { ...configurable, tenant_id: request.owner.tenantId },
+        claim: { workerId: lease.workerId, leaseEpoch: lease.epoch },
       },
       this.deps.limits,
       this.deps.logger.child({ runId, threadId, reqId: request.requestId }),
@@ -179,6 +185,26 @@ export class RunManager {
     const run = new ActiveRun(input, this.deps.limits, logger, this.deps.models);
     this.active.set(run.runId, { run, done: Promise.resolve() });
     return run;
+  }
+
+  /**
+   * The lease to claim a run under; while it is being taken again (its connection dropped) a claim
+   * waits for it a little rather than fail at once.
+   */
+  async heldLease(): Promise<LeaseClaim> {
+    const lease = await this.deps.lease.held(LEASE_WAIT_MS);
+    if (!lease) throw new AppError("unavailable", "This instance is renewing its hold on the database; retry in a moment.");
+    return lease;
+  }
+
+  /**
+   * Stops every run executing here (this process could not prove its lease for LEASE_TTL_MS / 2, so
+   * others may soon reap them); resolves once they have ended and saved what they could.
+   */
+  async abandonAll(): Promise<void> {
+    const entries = [...this.active.values()];
+    for (const { run } of entries) run.stop("lease_lost");
+    await Promise.all(entries.map((e) => e.done));
   }
 
   /** Stops a run executing in this process; false when it does not run here. */
@@ -319,26 +345,35 @@ export class RunManager {
       ttftMs: result.ttftMs, latencyMs: result.latencyMs, usage: run.usage,
     });
     let end: RunEnd = { checkpointId: null, values: null };
+    let lost = false;
     try {
       await hooks.beforeRecord?.(result);
       if (run.retriesAfter(result.stopReason)) {
         // Shutdown: another process takes the run from the queue and continues it.
-        await this.runs.requeue(runId);
+        await this.runs.requeue(runId, run.input.claim);
         run.logger.info("run queued again for another process (shutdown)");
         return;
       }
       end = result.stopReason === "rollback" ? await this.recorder.rollback(run) : await this.recorder.finish(run, result);
       await hooks.afterRecord?.(result, end);
     } catch (err) {
-      // The checkpoint holds the run's work and the next read of the thread repairs the mirror,
-      // but the thread's slot must not stay taken.
-      this.deps.logger.error({ err, runId, threadId }, "could not record the end of the run");
-      await this.runs.finish(runId, { status: "error", usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs, error: { code: "internal", message: String(err) } }).catch(() => {});
+      if (err instanceof ClaimLostError) {
+        // Reaped (this worker's lease expired): whoever took the run back recorded its end.
+        lost = true;
+        run.logger.warn("the run lost its claim: its end was recorded by the process that reaped it");
+      } else {
+        // The checkpoint holds the run's work and the next read of the thread repairs the mirror,
+        // but the thread's slot must not stay taken.
+        this.deps.logger.error({ err, runId, threadId }, "could not record the end of the run");
+        const outcome = { status: "error" as const, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs, error: { code: "internal", message: String(err) } };
+        await this.runs.finish(runId, outcome, run.input.claim).catch(() => {});
+      }
     }
     const { checkpointId } = end;
     run.logger.info({ status: result.status, usage: run.usage, latencyMs: result.latencyMs, ttftMs: result.ttftMs, error: result.error?.code }, "run finished");
-    if (result.error) {
-      run.emit({ type: "error", code: result.error.code, message: result.error.message });
+    const error = result.error ?? (lost ? stopOutcome("lease_lost").error : undefined);
+    if (error) {
+      run.emit({ type: "error", code: error.code, message: error.message });
     } else {
       run.emit({
         type: "end", thread_id: shownId, run_id: runId, checkpoint_id: checkpointId, status: result.status,
@@ -369,6 +404,9 @@ function requireResumeFits(request: ChatRunRequest, thread: ThreadRow | null): v
     );
   }
 }
+
+/** How long a claim waits for a lease being taken again before the request is answered 503. */
+const LEASE_WAIT_MS = 3_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

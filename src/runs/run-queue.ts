@@ -1,11 +1,13 @@
 import type { Logger } from "pino";
 import { CHANNELS, type Notifier } from "./notifier.js";
 import type { RunRecord, RunRepository } from "./run-repository.js";
+import type { LeaseSource } from "./worker-lease.js";
 
 export interface RunQueueDeps {
   runs: RunRepository;
   notifier: Notifier;
-  workerId: number;
+  /** Runs are claimed under it; while it is being taken again, none are. */
+  lease: LeaseSource;
   logger: Logger;
   /** Queued runs this process executes at once. */
   concurrency: number;
@@ -68,7 +70,9 @@ export class RunQueue {
     do {
       this.again = false;
       while (!this.stopped && this.inFlight < this.deps.concurrency) {
-        const run = await this.deps.runs.claimNext(this.deps.workerId).catch((err) => {
+        const lease = this.deps.lease.current();
+        if (!lease) break;
+        const run = await this.deps.runs.claimNext(lease).catch((err) => {
           this.deps.logger.warn({ err }, "could not claim a queued run");
           return null;
         });

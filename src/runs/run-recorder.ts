@@ -5,6 +5,7 @@ import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import type { RunStatus } from "../streaming/run-event.js";
 import type { ActiveRun, RunResult } from "./active-run.js";
 import type { GraphRegistry } from "./graph-registry.js";
+import { refused } from "./run-claim.js";
 
 /** How a run ended, as recorded: its final checkpoint and values (null when it was rolled back). */
 export interface RunEnd {
@@ -45,6 +46,7 @@ export class RunRecorder {
       runId, status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
       // The client's message, as any replica answers it; the cause beside it for whoever reads the table.
       error: result.error ? { code: result.error.code, message: result.error.message, detail: result.error.detail } : undefined,
+      claim: run.claim,
     }, run.messageCheckpoints);
     if (pending) this.deps.onQueueReady?.(threadId);
     return { checkpointId, values };
@@ -56,9 +58,14 @@ export class RunRecorder {
    */
   async rollback(run: ActiveRun): Promise<RunEnd> {
     const { threadId, runId, graph } = run.input;
-    const removed = await this.deps.checkpointer.deleteRunCheckpoints(threadId, runId);
+    const { claim } = run;
+    const removed = await this.deps.checkpointer.deleteRunCheckpoints(threadId, runId, claim);
     await this.deps.pool.query("DELETE FROM messages WHERE thread_id = $1 AND checkpoint_id = ANY($2::text[])", [threadId, removed]);
-    await this.deps.pool.query("DELETE FROM runs WHERE run_id = $1", [runId]);
+    const { rowCount } = await this.deps.pool.query(
+      "DELETE FROM runs WHERE run_id = $1 AND ($2::int IS NULL OR (worker_id = $2 AND lease_epoch = $3 AND status = 'running'))",
+      [runId, claim?.workerId ?? null, claim?.leaseEpoch ?? null],
+    );
+    if (claim && rowCount === 0) refused(claim);
     const head = await graph.getState({ configurable: { thread_id: threadId } });
     const checkpointId = (head.config.configurable?.checkpoint_id as string | undefined) ?? null;
     const paused = head.tasks.some((t) => t.interrupts.length > 0);

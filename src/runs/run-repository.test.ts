@@ -4,7 +4,7 @@ import { createTestDatabase } from "../../test/helpers/test-database.js";
 import { RunRepository } from "./run-repository.js";
 
 describe("RunRepository.claim", () => {
-  const base = (threadId: string) => ({ runId: randomUUID(), threadId, tenantId: "t", graphId: "chat", assistantId: "chat", workerId: 1, metadata: {} });
+  const base = (threadId: string) => ({ runId: randomUUID(), threadId, tenantId: "t", graphId: "chat", assistantId: "chat", lease: { workerId: 1, epoch: 1 }, metadata: {} });
 
   // One running run per thread, enforced by the database; a resume claims only a thread still waiting.
   it("takes the slot once, and for a resume only while the thread is interrupted", async () => {

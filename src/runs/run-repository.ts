@@ -1,6 +1,11 @@
 import type { Queryable } from "../db/queryable.js";
 import type { Usage } from "../streaming/run-event.js";
+import type { RunClaim } from "./run-claim.js";
 import * as sql from "./run-sql.js";
+import type { LeaseClaim } from "./worker-lease.js";
+
+/** The claim a run's own writes are conditional on. */
+type Fence = Pick<RunClaim, "workerId" | "leaseEpoch">;
 
 export type RunRecordStatus = "pending" | "running" | "success" | "error" | "interrupted" | "timeout";
 export type MultitaskStrategy = "reject" | "enqueue" | "interrupt" | "rollback";
@@ -15,6 +20,9 @@ export interface RunRecord {
   assistantVersion: number | null;
   status: RunRecordStatus;
   multitaskStrategy: MultitaskStrategy;
+  /** The worker and lease epoch it runs under (null when it does not run). */
+  workerId: number | null;
+  leaseEpoch: number | null;
   attempt: number;
   usage: Usage;
   ttftMs: number | null;
@@ -38,7 +46,8 @@ export interface ClaimInput {
   assistantId: string;
   /** The stored assistant's version that answers; null for a graph's defaults. */
   assistantVersion?: number | null;
-  workerId: number;
+  /** The lease the run is claimed under: every write it makes is conditional on it. */
+  lease: LeaseClaim;
   metadata: Record<string, unknown>;
   /** Claim only a thread with this status (a resume needs one still `interrupted`). */
   requireStatus?: "interrupted";
@@ -55,26 +64,26 @@ export class RunRepository {
   /** Takes the thread's slot for a new running run; returns the id of the run holding it otherwise. */
   async claim(input: ClaimInput): Promise<{ ok: true } | { ok: false; runningRunId: string | null }> {
     const { rows } = await this.db.query(sql.CLAIM_RUN, [
-      input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.workerId, input.metadata,
+      input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.lease.workerId, input.metadata,
       input.newThread?.userId ?? null, input.newThread?.metadata ?? {}, Boolean(input.newThread), input.assistantVersion ?? null,
       input.requireStatus ?? null, input.agent?.kwargs ?? null, input.agent?.multitaskStrategy ?? "reject", input.agent?.userId ?? null,
-      input.agent?.temporary ?? false, input.newThread?.clientThreadId ?? null,
+      input.agent?.temporary ?? false, input.newThread?.clientThreadId ?? null, input.lease.epoch,
     ]);
     return rows[0].run_id ? { ok: true } : { ok: false, runningRunId: rows[0].running_run_id };
   }
 
   /** Queues a run behind the thread's running and pending ones, and tells every process. */
-  async enqueue(input: Omit<ClaimInput, "workerId" | "requireStatus" | "newThread"> & { agent: NonNullable<ClaimInput["agent"]> }): Promise<void> {
+  async enqueue(input: Omit<ClaimInput, "lease" | "requireStatus" | "newThread"> & { agent: NonNullable<ClaimInput["agent"]> }): Promise<void> {
     await this.db.query(sql.ENQUEUE_RUN, [
       input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.assistantVersion ?? null,
       input.agent.multitaskStrategy, input.metadata, input.agent.kwargs, input.agent.userId, input.agent.temporary,
     ]);
   }
 
-  /** Starts the oldest pending run whose thread is free (of `threadId` only, when given) on this worker. */
-  async claimNext(workerId: number, threadId?: string): Promise<RunRecord | null> {
+  /** Starts the oldest pending run whose thread is free (of `threadId` only, when given) under this lease. */
+  async claimNext(lease: LeaseClaim, threadId?: string): Promise<RunRecord | null> {
     try {
-      const { rows } = await this.db.query(sql.CLAIM_NEXT_RUN, [workerId, threadId ?? null]);
+      const { rows } = await this.db.query(sql.CLAIM_NEXT_RUN, [lease.workerId, threadId ?? null, lease.epoch]);
       return rows[0] ? toRun(rows[0]) : null;
     } catch (err) {
       // A run claimed directly on the same thread meanwhile took the slot: the queue waits.
@@ -83,14 +92,14 @@ export class RunRepository {
     }
   }
 
-  /** Puts a running run back in the queue as its next attempt (its process is shutting down). */
-  async requeue(runId: string): Promise<void> {
-    await this.db.query(sql.REQUEUE_RUN, [runId]);
+  /** Puts a running run back in the queue as its next attempt (its process is shutting down), if it still holds `claim`. */
+  async requeue(runId: string, claim?: Fence): Promise<void> {
+    await this.db.query(sql.REQUEUE_RUN, [runId, claim?.workerId ?? null, claim?.leaseEpoch ?? null]);
   }
 
-  /** Gives a claimed run that did not start back to the queue, as the same attempt. */
-  async release(runId: string): Promise<void> {
-    await this.db.query("UPDATE runs SET status = 'pending', worker_id = NULL, updated_at = now() WHERE run_id = $1 AND status = 'running'", [runId]);
+  /** Gives a claimed run that did not start back to the queue, as the same attempt, if it still holds `claim`. */
+  async release(runId: string, claim?: Fence): Promise<void> {
+    await this.db.query(sql.RELEASE_RUN, [runId, claim?.workerId ?? null, claim?.leaseEpoch ?? null]);
   }
 
   /** Undoes a claim whose run will not start; `previousStatus` null means the claim created the thread. */
@@ -99,12 +108,21 @@ export class RunRepository {
     else await this.db.query(sql.UNCLAIM_RUN, [runId, threadId, previousStatus]);
   }
 
-  async finish(runId: string, outcome: { status: RunRecordStatus; usage: Usage; ttftMs: number | null; latencyMs: number; error?: { code: string; message: string } }): Promise<void> {
+  /**
+   * Records how the run ended. With `claim`, only if the run still holds it: false when it was
+   * refused (the run was reaped, and its end recorded by whoever reaped it).
+   */
+  async finish(
+    runId: string,
+    outcome: { status: RunRecordStatus; usage: Usage; ttftMs: number | null; latencyMs: number; error?: { code: string; message: string } },
+    claim?: Fence,
+  ): Promise<boolean> {
     const { usage } = outcome;
-    await this.db.query(sql.FINISH_RUN, [
+    const { rowCount } = await this.db.query(sql.FINISH_RUN, [
       runId, outcome.status, usage.input_tokens, usage.output_tokens, usage.total_tokens, outcome.ttftMs,
-      outcome.latencyMs, outcome.error ?? null,
+      outcome.latencyMs, outcome.error ?? null, claim?.workerId ?? null, claim?.leaseEpoch ?? null,
     ]);
+    return (rowCount ?? 0) > 0;
   }
 
   /**
@@ -160,7 +178,8 @@ export class RunRepository {
 function toRun(r: Record<string, any>): RunRecord {
   return {
     runId: r.run_id, threadId: r.thread_id, tenantId: r.tenant_id, graphId: r.graph_id, assistantId: r.assistant_id,
-    assistantVersion: r.assistant_version, status: r.status, multitaskStrategy: r.multitask_strategy, attempt: r.attempt,
+    assistantVersion: r.assistant_version, status: r.status, multitaskStrategy: r.multitask_strategy,
+    workerId: r.worker_id, leaseEpoch: r.lease_epoch === null ? null : Number(r.lease_epoch), attempt: r.attempt,
     usage: { input_tokens: r.input_tokens, output_tokens: r.output_tokens, total_tokens: r.total_tokens },
     ttftMs: r.ttft_ms, latencyMs: r.latency_ms, error: r.error, metadata: r.metadata, kwargs: r.kwargs, userId: r.user_id,
     temporary: r.temporary, cancelAction: r.cancel_action, createdAt: r.created_at, updatedAt: r.updated_at,

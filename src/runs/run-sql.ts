@@ -1,8 +1,8 @@
 import { WORKER_LOCK_CLASS } from "./worker-lease.js";
 
 /**
- * Takes the thread's run slot in one statement, creating the thread first when $10 says it is new
- * (with the id the client chose for it, $17, if any), and only if the thread has status $12 when
+ * Takes the thread's run slot in one statement, under worker $6's lease epoch $18, creating the
+ * thread first when $10 says it is new (with the id the client chose for it, $17, if any), and only if the thread has status $12 when
  * that is given. Runs queued on the thread go first: a claim does not jump them. Returns the new
  * run's id, or null and the id of the run that holds the slot or heads the queue (null too when
  * the status did not match).
@@ -14,8 +14,8 @@ export const CLAIM_RUN = `
     RETURNING thread_id
   ), run AS (
     INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy,
-                      worker_id, metadata, started_at, kwargs, user_id, temporary)
-    SELECT $1, $2, $3, $4, $5, $11, 'running', $14, $6, $7, now(), $13, $15, $16
+                      worker_id, metadata, started_at, kwargs, user_id, temporary, lease_epoch)
+    SELECT $1, $2, $3, $4, $5, $11, 'running', $14, $6, $7, now(), $13, $15, $16, $18
     -- A resume ($12 = 'interrupted') claims only a thread still waiting: checked here, not before.
     WHERE ($12::text IS NULL OR EXISTS (SELECT 1 FROM threads WHERE thread_id = $2 AND status = $12::text))
       AND NOT EXISTS (SELECT 1 FROM runs WHERE thread_id = $2 AND status = 'pending')
@@ -31,11 +31,17 @@ export const CLAIM_RUN = `
                   (SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'pending' ORDER BY created_at, run_id LIMIT 1)) AS running_run_id,
          (SELECT count(*) FROM new_thread) + (SELECT count(*) FROM busy) AS touched`;
 
-/** A running run back to the queue as its next attempt, announced to every process. */
+/**
+ * A claim still held: worker $w and epoch $e (both null: no claim to check). A plain UPDATE
+ * re-checks it on the row it waited for, so a run reaped meanwhile is not changed.
+ */
+const holds = (w: string, e: string) => `(${w}::int IS NULL OR (worker_id = ${w}::int AND lease_epoch = ${e}::bigint AND status = 'running'))`;
+
+/** A running run back to the queue as its next attempt, announced to every process (if it holds claim $2, $3). */
 export const REQUEUE_RUN = `
   WITH run AS (
-    UPDATE runs SET status = 'pending', attempt = attempt + 1, worker_id = NULL, updated_at = now()
-    WHERE run_id = $1 AND status = 'running'
+    UPDATE runs SET status = 'pending', attempt = attempt + 1, worker_id = NULL, lease_epoch = NULL, updated_at = now()
+    WHERE run_id = $1 AND status = 'running' AND ${holds("$2", "$3")}
     RETURNING thread_id
   )
   SELECT pg_notify('threadloom_run_queued', thread_id::text) IS NULL AS notified FROM run`;
@@ -45,10 +51,16 @@ export const UNCLAIM_RUN = `
   WITH gone AS (DELETE FROM runs WHERE run_id = $1)
   UPDATE threads SET status = $3 WHERE thread_id = $2`;
 
+/** Records how the run ended, if it holds claim $9, $10 (when given). */
 export const FINISH_RUN = `
   UPDATE runs SET status = $2, input_tokens = $3, output_tokens = $4, total_tokens = $5, ttft_ms = $6,
                   latency_ms = $7, error = $8, ended_at = now(), updated_at = now()
-  WHERE run_id = $1`;
+  WHERE run_id = $1 AND ${holds("$9", "$10")}`;
+
+/** A claimed run that did not start, back to the queue as the same attempt (if it holds claim $2, $3). */
+export const RELEASE_RUN = `
+  UPDATE runs SET status = 'pending', worker_id = NULL, lease_epoch = NULL, updated_at = now()
+  WHERE run_id = $1 AND status = 'running' AND ${holds("$2", "$3")}`;
 
 /** Queues a run behind the thread's others (multitask_strategy enqueue, interrupt, rollback). */
 export const ENQUEUE_RUN = `
@@ -64,7 +76,7 @@ export const ENQUEUE_RUN = `
 
 /**
  * Starts the oldest pending run whose thread is free (no running run, no older pending run), on
- * worker $1; $2 restricts it to one thread. SKIP LOCKED lets processes take different runs at once.
+ * worker $1 under its lease epoch $3; $2 restricts it to one thread. SKIP LOCKED lets processes take different runs at once.
  */
 export const CLAIM_NEXT_RUN = `
   WITH next AS (
@@ -77,7 +89,7 @@ export const CLAIM_NEXT_RUN = `
     LIMIT 1
     FOR UPDATE SKIP LOCKED
   ), claimed AS (
-    UPDATE runs SET status = 'running', worker_id = $1, started_at = now(), updated_at = now()
+    UPDATE runs SET status = 'running', worker_id = $1, lease_epoch = $3, started_at = now(), updated_at = now()
     FROM next WHERE runs.run_id = next.run_id
     RETURNING runs.*
   ), busy AS (
@@ -109,25 +121,39 @@ export const CANCEL_RUNS = `
   SELECT run_id, status, (SELECT ok FROM apply) AS applied FROM target`;
 
 /**
- * Runs whose worker no longer holds its lease (its process died). An Agent Server run (it has
- * kwargs) goes back to the queue with its attempt counted, up to $1 attempts; any other is marked
- * failed and its slot freed. Returns each with whether it was queued again.
+ * Runs whose worker's lease has expired: it has not proven itself alive for a whole LEASE_TTL_MS (its
+ * process died, or lost the database), or it gave those runs up itself (claimed under an epoch before
+ * `first_live_epoch`). A connection that merely dropped reaps nothing: its process takes its lease
+ * again and its runs go on. Claims from before leases had epochs (a replica of an earlier version)
+ * count as alive while that worker's advisory lock is held.
+ *
+ * An Agent Server run (it has kwargs) goes back to the queue with its attempt counted, up to $1
+ * attempts; any other is marked failed and its slot freed. Either way its claim is gone, so whatever
+ * the old executor still writes is refused. Returns each with whether it was queued again. Rows of
+ * workers expired for a day go too.
  */
 export const REAP_ORPHANED_RUNS = `
   WITH orphaned AS (
     SELECT r.run_id, (r.kwargs IS NOT NULL AND r.attempt < $1 AND r.cancel_action IS NULL) AS retry
     FROM runs r
-    WHERE r.status = 'running' AND NOT EXISTS (
-      SELECT 1 FROM pg_locks l
-      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND l.classid = ${WORKER_LOCK_CLASS} AND l.objid = r.worker_id::oid)
-    FOR UPDATE SKIP LOCKED
+    WHERE r.status = 'running'
+      AND NOT EXISTS (
+        SELECT 1 FROM workers w
+        WHERE w.worker_id = r.worker_id AND w.expires_at > now() AND r.lease_epoch >= w.first_live_epoch)
+      AND NOT (r.lease_epoch IS NULL AND EXISTS (
+        SELECT 1 FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.classid = ${WORKER_LOCK_CLASS} AND l.objid = r.worker_id::oid))
+    FOR UPDATE OF r SKIP LOCKED
+  ), forgotten AS (
+    DELETE FROM workers WHERE expires_at < now() - interval '1 day'
   )
   UPDATE runs r SET
     status = CASE WHEN o.retry THEN 'pending' ELSE 'error' END,
     attempt = r.attempt + CASE WHEN o.retry THEN 1 ELSE 0 END,
     worker_id = CASE WHEN o.retry THEN NULL ELSE r.worker_id END,
+    lease_epoch = CASE WHEN o.retry THEN NULL ELSE r.lease_epoch END,
     ended_at = CASE WHEN o.retry THEN NULL ELSE now() END,
     updated_at = now(),
     error = CASE WHEN o.retry THEN NULL
@@ -136,7 +162,7 @@ export const REAP_ORPHANED_RUNS = `
   RETURNING r.run_id, r.thread_id, o.retry`;
 
 const RUN_COLUMNS = `run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy, worker_id,
-  attempt, input_tokens, output_tokens, total_tokens, ttft_ms, latency_ms, error, metadata, kwargs, user_id, temporary,
+  lease_epoch, attempt, input_tokens, output_tokens, total_tokens, ttft_ms, latency_ms, error, metadata, kwargs, user_id, temporary,
   cancel_action, created_at, updated_at, started_at, ended_at`;
 
 export const SELECT_RUN = `SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = $1`;

@@ -1,5 +1,5 @@
 /** Why a run was stopped before it finished by itself: the reason given to its AbortController. */
-export type StopReason = "cancel" | "rollback" | "timeout" | "idle_timeout" | "shutdown";
+export type StopReason = "cancel" | "rollback" | "timeout" | "idle_timeout" | "shutdown" | "lease_lost";
 
 export class RunStopped extends Error {
   constructor(readonly reason: StopReason) {
@@ -9,7 +9,7 @@ export class RunStopped extends Error {
 }
 
 export interface StopOutcome {
-  status: "interrupted" | "timeout";
+  status: "interrupted" | "timeout" | "error";
   /** What the reply streamed so far is marked as in the checkpoint and the mirror. */
   messageStatus: "partial" | "error";
   /** The error event sent to a listener still connected; a plain cancel sends none. */
@@ -32,6 +32,14 @@ export function stopOutcome(reason: StopReason): StopOutcome {
       return { status: "timeout", messageStatus: "error", error: { code: "timeout", message: "The run took longer than allowed; the reply so far was saved." } };
     case "idle_timeout":
       return { status: "timeout", messageStatus: "error", error: { code: "idle_timeout", message: "The model stopped responding; the reply so far was saved." } };
+    // The process could not prove for LEASE_TTL_MS / 2 that it still holds the run, or a write was
+    // refused because it no longer does: it stops before another process takes the run over.
+    case "lease_lost":
+      return {
+        status: "error",
+        messageStatus: "partial",
+        error: { code: "worker_lost", message: "The process running this run lost its hold on the database; the reply so far was saved where possible." },
+      };
     default: {
       const never: never = reason;
       throw new Error(`unknown stop reason ${String(never)}`);
