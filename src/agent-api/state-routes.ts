@@ -7,6 +7,7 @@ import { notFound } from "../errors.js";
 import { containsNul, requireJsonBody, validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
+import { checkStateMessages } from "./check-messages.js";
 import { threadStateObject } from "./thread-state-object.js";
 import { updateThreadState } from "./update-thread-state.js";
 
@@ -40,7 +41,7 @@ const historyBody = z.strictObject({
 });
 const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(10), before: checkpointId.optional() });
 const updateBody = z.strictObject({
-  values: z.record(z.string(), z.unknown()).nullish().refine((v) => !containsNul(v), "must not contain NUL characters"),
+  values: z.record(z.string(), z.unknown()).nullish().refine((v) => !containsNul(v), "must not contain NUL characters").superRefine(checkStateMessages),
   as_node: z.string().min(1).max(200).optional(),
   checkpoint: checkpointConfig.nullish(),
   checkpoint_id: checkpointId.nullish(),

@@ -1,7 +1,10 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { type ChannelVersions, type Checkpoint, type CheckpointMetadata, type PendingWrite, WRITES_IDX_MAP } from "@langchain/langgraph-checkpoint";
+import {
+  type ChannelVersions, type Checkpoint, type CheckpointListOptions, type CheckpointMetadata, type CheckpointTuple, type PendingWrite, WRITES_IDX_MAP,
+} from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
+import { readableMessages } from "./readable-messages.js";
 import { saverSql } from "./threadloom-saver-sql.js";
 
 /**
@@ -48,6 +51,16 @@ export class ThreadloomSaver extends PostgresSaver {
       blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]), blobs.map((b) => (b[5] ? Buffer.from(b[5]) : null)),
     ]);
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id } };
+  }
+
+  // Reads skip what cannot be a message (see readableMessages): a bad checkpoint must not make its thread unreadable.
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    const tuple = await super.getTuple(config);
+    return tuple && readableMessages(tuple);
+  }
+
+  async *list(config: RunnableConfig, options?: CheckpointListOptions): AsyncGenerator<CheckpointTuple> {
+    for await (const tuple of super.list(config, options)) yield readableMessages(tuple);
   }
 
   /** Copies the branch ending at `checkpointId` of one thread into a new, empty thread. */
