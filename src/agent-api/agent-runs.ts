@@ -120,13 +120,18 @@ export class AgentRuns {
         running_run_id: claimed.runningRunId,
       });
     }
-    await this.runs.enqueue(run);
+    const queued = await this.runs.enqueue(run);
     if (strategy === "interrupt" || strategy === "rollback") {
-      const ahead = (await this.runs.inflight(run.threadId)).map((r) => r.runId).filter((id) => id !== run.runId);
-      await this.cancel(run.threadId, ahead, strategy);
+      // Only the runs ahead of this one in the queue: one created meanwhile, behind it, is newer and
+      // stays (and cancels this one in turn). Gone already, this one was itself cancelled by such a run.
+      const inflight = (await this.runs.inflight(run.threadId)).map((r) => r.runId);
+      const at = inflight.indexOf(run.runId);
+      await this.cancel(run.threadId, at < 0 ? [] : inflight.slice(0, at), strategy);
     }
     this.deps.kick();
-    return (await this.runs.find(run.runId))!;
+    // A run created just after this one may have rolled it back (deleted it) already: it is then
+    // answered as it was queued, as the Agent Server answers it; reading it later finds nothing.
+    return (await this.runs.find(run.runId)) ?? queued;
   }
 
   /**
