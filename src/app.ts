@@ -16,6 +16,7 @@ import { branchRoutes } from "./http/branch-routes.js";
 import { chatRoutes } from "./http/chat-routes.js";
 import { crossSiteGuard } from "./http/cross-site-guard.js";
 import { hostGuard } from "./http/host-guard.js";
+import { checkJsonBody } from "./http/check-json-body.js";
 import { importRoutes } from "./http/import-routes.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { metricsRoutes } from "./http/metrics-routes.js";
@@ -97,7 +98,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(statusRoutes({ pool: deps.pool, models: deps.models }));
   // Before the general JSON parser: an import's body may be larger than a chat request's.
   app.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer }));
-  app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }));
+  app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }), checkJsonBody);
   app.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs }));
   // Before the thread routes, whose `/api/threads/:id` would take `/api/threads/export` for a bad id.
   app.use(threadManagementRoutes({ pool: deps.pool, runs: deps.runs, conversations: new ConversationRepository(deps.pool), maxMessageChars: deps.maxMessageChars }));

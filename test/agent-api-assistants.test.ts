@@ -32,8 +32,11 @@ describe("Agent Server API: assistant writes through @langchain/langgraph-sdk", 
 
     expect(await status(s.alice.assistants.create({ graphId: "chat", assistantId, ifExists: "raise" }))).toBe(409);
     expect(await s.alice.assistants.create({ graphId: "chat", assistantId, ifExists: "do_nothing", name: "Other" })).toEqual(created);
-    // Another tenant cannot take the id, nor learn more than that it is taken.
-    expect(await status(s.bob.assistants.create({ graphId: "chat", assistantId, ifExists: "do_nothing" }))).toBe(409);
+    // Ids are per tenant: to another tenant the id is free, and its assistant is its own.
+    const bobs = await s.bob.assistants.create({ graphId: "draft", assistantId, ifExists: "raise", name: "Bob's" });
+    expect(bobs).toMatchObject({ assistant_id: assistantId, graph_id: "draft", name: "Bob's", version: 1 });
+    expect(await s.alice.assistants.get(assistantId)).toEqual(created);
+    expect(await s.bob.assistants.get(assistantId)).toEqual(bobs);
     const untitled = await s.alice.assistants.create({ graphId: "draft" });
     expect(untitled).toMatchObject({ name: "Untitled", graph_id: "draft", config: { configurable: {} }, version: 1 });
 
@@ -61,10 +64,11 @@ describe("Agent Server API: assistant writes through @langchain/langgraph-sdk", 
     expect(await s.alice.assistants.count()).toBe(4); // two graphs, two stored
     expect(await s.alice.assistants.count({ metadata: { team: "sea" } })).toBe(1);
     expect(await s.alice.assistants.count({ graphId: "draft" })).toBe(2);
-    expect(await s.bob.assistants.count()).toBe(2);
+    expect(await s.bob.assistants.count()).toBe(3); // two graphs, and his own
 
     await s.alice.assistants.delete(assistantId);
     expect(await status(s.alice.assistants.get(assistantId))).toBe(404);
+    expect(await s.bob.assistants.get(assistantId)).toEqual(bobs);
     expect(await status(s.alice.assistants.delete(assistantId))).toBe(404);
     expect(await status(s.alice.assistants.delete(untitled.assistant_id, { deleteThreads: true }))).toBe(400);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { expectMirrorMatchesCheckpoint } from "./helpers/checkpoint-state.js";
 import { words } from "./helpers/live-chat.js";
-import { sdkStatus, sdkSuite } from "./helpers/sdk-clients.js";
+import { ALICE, sdkStatus, sdkSuite } from "./helpers/sdk-clients.js";
 
 type Message = { type: string; content: string; id: string };
 type Values = { messages: Message[] };
@@ -249,6 +249,40 @@ describe("Agent Server runs: multitask strategies, cancel and delete", () => {
       [next.run_id, "success"], [interrupted.run_id, "interrupted"], [a.runId, "success"],
     ]);
     await expectMirrorEqualsState(thread_id);
+  });
+
+  // Each create with interrupt or rollback cancels the runs ahead of it, including runs created a
+  // moment earlier that are still being answered: a rolled-back one is deleted before its own
+  // request reads it back. That request answers with the run as it was created (never a 500).
+  it("interrupt and rollback racing: every create is answered, and the thread ends idle and consistent", async () => {
+    s.t.mock.script({ text: "Raced answer", tokenDelayMs: 2 });
+    const post = (path: string, body: unknown) =>
+      fetch(`${s.t.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${ALICE}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    for (let round = 0; round < 3; round++) {
+      const { thread_id } = await s.alice.threads.create();
+      const routes = ["runs", "runs/wait", "runs/stream"];
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => {
+          const res = await post(`/threads/${thread_id}/${routes[i % 3]}`, { assistant_id: "chat", input: human(`q${i}`), multitask_strategy: i % 2 ? "rollback" : "interrupt" });
+          return { status: res.status, route: routes[i % 3], body: await res.text() };
+        }),
+      );
+      expect(answers.filter((a) => a.status !== 200), "every create is answered 200").toEqual([]);
+      for (const created of answers.filter((a) => a.route === "runs").map((a) => JSON.parse(a.body))) {
+        expect(created).toMatchObject({ run_id: expect.any(String), thread_id, multitask_strategy: expect.stringMatching(/^(interrupt|rollback)$/) });
+      }
+      // Background runs may still be queued: wait for the thread's queue to drain.
+      while ((await s.alice.runs.list(thread_id, { limit: 100 })).some((r) => r.status === "pending" || r.status === "running")) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await s.alice.threads.get(thread_id)).status).toBe("idle");
+      // The newest run cancelled every run ahead of it and answered; no run cancelled a newer one.
+      const [newest, ...older] = await s.alice.runs.list(thread_id, { limit: 100 });
+      expect(newest!.status).toBe("success");
+      expect(older.every((r) => r.status === "interrupted" || r.status === "success")).toBe(true);
+      const { state } = await expectMirrorEqualsState(thread_id);
+      expect(state.values.messages.at(-1)).toMatchObject({ type: "ai", content: "Raced answer" });
+    }
   });
 
   it("cancelMany: the given runs of a thread, or every run of the caller's with a status; never another tenant's", async () => {

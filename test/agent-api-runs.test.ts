@@ -49,9 +49,14 @@ describe("Agent Server runs: stream, wait, background", () => {
     expect(joined.messages.at(-1)!.content).toBe("Background answer");
     expect((await s.alice.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
     expect(await sdkStatus(s.bob.runs.get(thread.thread_id, run.run_id))).toBe(404);
-    // Another tenant cannot run on the thread, nor create one with its id.
+    // Another tenant cannot run on the thread; with if_not_exists create, its id is one nobody has:
+    // the run makes a thread of his own known by it, without a word of Alice's.
     const input = { messages: [{ role: "user", content: "mine now" }] };
     expect(await sdkStatus(s.bob.runs.wait(thread.thread_id, "chat", { input }))).toBe(404);
-    expect(await sdkStatus(s.bob.runs.wait(thread.thread_id, "chat", { input, ifNotExists: "create" }))).toBe(409);
+    s.t.mock.script({ text: "Bob's answer" });
+    const bobs = (await s.bob.runs.wait(thread.thread_id, "chat", { input, ifNotExists: "create" })) as Values;
+    expect(bobs.messages.map((m) => m.content)).toEqual(["mine now", "Bob's answer"]);
+    expect((await s.bob.threads.get(thread.thread_id)).thread_id).toBe(thread.thread_id);
+    expect(((await s.alice.threads.getState(thread.thread_id)).values as Values).messages.map((m) => m.content)).toEqual(["wait for it", "Waited answer", "in the background", "Background answer"]);
   });
 });

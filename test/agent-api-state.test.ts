@@ -149,7 +149,7 @@ describe("Agent Server state and history routes", () => {
       ["/state", { values: "nope" }, "values"],
       ["/state", { values: {}, as_node: "agent", extra: 1 }, "extra"],
       ["/state", { values: {}, as_node: "no-such-node" }, "as_node"],
-      ["/state", { values: { messages: [{ content: "no type or role" }] }, as_node: "agent" }, "values"],
+      ["/state", { values: { messages: [{ content: "no type or role" }] }, as_node: "agent" }, "values.messages.0.type"],
       ["/state", { values: {}, checkpoint_id: "not-a-checkpoint" }, "checkpoint_id"],
       ["/state/checkpoint", {}, "checkpoint"],
       ["/history", { limit: 0 }, "limit"],

@@ -107,8 +107,13 @@ describe("Agent Server API: assistants and threads through @langchain/langgraph-
     expect(await res.json()).toMatchObject({ type: "about:blank#conflict", status: 409 });
     expect(await status(s.alice.threads.create({ threadId, ifExists: "raise" }))).toBe(409);
     expect((await s.alice.threads.create({ threadId, ifExists: "do_nothing" })).thread_id).toBe(threadId);
-    // Another owner cannot take or see it.
-    expect(await status(s.bob.threads.create({ threadId, ifExists: "do_nothing" }))).toBe(409);
+    // To another owner the id is one nobody has: he gets a thread of his own known by it, and sees nothing of Alice's.
+    await s.alice.threads.update(threadId, { metadata: { owner: "alice" } });
+    const bobs = await s.bob.threads.create({ threadId, ifExists: "raise", metadata: { owner: "bob" } });
+    expect(bobs).toMatchObject({ thread_id: threadId, metadata: { owner: "bob" }, values: {} });
+    expect(await s.bob.threads.get(threadId)).toEqual(bobs);
+    expect((await s.alice.threads.get(threadId)).metadata).toMatchObject({ owner: "alice" });
+    expect(await status(s.bob.threads.create({ threadId, ifExists: "raise" }))).toBe(409);
   });
 
   it("keeps threads per owner and answers 404 problems for unknown ids", async () => {

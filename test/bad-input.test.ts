@@ -186,3 +186,106 @@ describe("bad input", () => {
     await expectProblem(await fetch(`${t.url}/api/threads/%E0%A4%A`), 400, /path/i);
   });
 });
+
+// Each of these once answered 500 (found by fuzzing): now a 400 naming what was wrong, and nothing stored.
+describe("bad input found by fuzzing", () => {
+  let t: TestService;
+  let threadId: string;
+  let messageId: string;
+  beforeAll(async () => {
+    t = await startTestService();
+    threadId = (await chat(t.url, { message: "hello" })).headers.get("x-thread-id")!;
+    messageId = (await (await fetch(`${t.url}/api/threads/${threadId}`)).json()).messages[0].id;
+  });
+  afterAll(() => t.close());
+
+  const send = (method: string, path: string, body: string) => fetch(`${t.url}${path}`, { method, headers: { "content-type": "application/json" }, body });
+  const nested = (depth: number) => `${"[".repeat(depth - 1)}1${"]".repeat(depth - 1)}`;
+  const DEEP_REASON = "must not nest objects and arrays more than 64 levels deep";
+
+  // A 10,000-level body used to overflow the stack in the NUL check; any body past 64 levels is refused.
+  it.each([
+    ["POST", "/api/chat", (v: string) => `{"message":"hi","metadata":{"a":${v}}}`],
+    ["POST", "/threads", (v: string) => `{"metadata":{"a":${v}}}`],
+    ["POST", "/threads/search", (v: string) => `{"metadata":{"a":${v}}}`],
+    ["POST", "/runs/wait", (v: string) => `{"assistant_id":"chat","input":{"messages":${v}}}`],
+    ["POST", "/api/threads/import", (v: string) => `{"thread":{"graph_id":"chat","metadata":{"a":${v}}},"messages":[]}`],
+    ["POST", "/assistants", (v: string) => `{"graph_id":"chat","metadata":{"a":${v}}}`],
+  ])("%s %s refuses JSON nested too deep", async (method, path, body) => {
+    const threads = await t.db.pool.query("SELECT count(*)::int AS n FROM threads");
+    for (const depth of [10_000, 100]) {
+      const res = await expectProblem(await send(method, path, body(nested(depth))), 400, /body: must not nest/);
+      expect(res.invalid_params).toEqual([{ name: "body", reason: DEEP_REASON }]);
+    }
+    expect((await t.db.pool.query("SELECT count(*)::int AS n FROM threads")).rows).toEqual(threads.rows);
+  });
+
+  // Body, metadata, then 62 arrays: 64 levels pass; one more is refused.
+  it("accepts JSON nested 64 levels deep, not 65", async () => {
+    const res = await send("POST", "/threads", `{"metadata":{"a":${nested(63)}}}`);
+    expect(res.status).toBe(200);
+    await fetch(`${t.url}/threads/${(await res.json()).thread_id}`, { method: "DELETE" });
+    await expectProblem(await send("POST", "/threads", `{"metadata":{"a":${nested(64)}}}`), 400, /body: must not nest/);
+  });
+
+  // "\ud800" parses as JSON but is not Unicode: jsonb refuses it, so each was a 500 from PostgreSQL.
+  const SURROGATE = "must not contain unpaired UTF-16 surrogates (such as \\ud800): that is not Unicode text";
+  it.each([
+    ["POST", "/threads", '{"metadata":{"note":"\\ud800"}}', "metadata.note"],
+    ["POST", "/threads", '{"metadata":{"\\udc00":1}}', "metadata.\udc00"],
+    ["POST", "/threads/search", '{"metadata":{"a":"x\\ud800"}}', "metadata.a"],
+    ["POST", "/threads/count", '{"metadata":{"a":"\\ud800y"}}', "metadata.a"],
+    ["POST", "/assistants/search", '{"metadata":{"a":"\\ud800"}}', "metadata.a"],
+    ["POST", "/runs", '{"assistant_id":"chat","input":{"messages":[{"role":"user","content":"\\ud800"}]}}', "input.messages.0.content"],
+    ["POST", "/runs/wait", '{"assistant_id":"chat","metadata":{"k":["\\udfff"]}}', "metadata.k.0"],
+    ["POST", "/assistants", '{"graph_id":"chat","name":"\\ud800"}', "name"],
+    ["POST", "/assistants", '{"graph_id":"chat","config":{"configurable":{"system_prompt":"\\ud800"}}}', "config.configurable.system_prompt"],
+    ["POST", "/api/assistants", '{"graph_id":"chat","name":"x","config":{"system_prompt":"\\ud800"}}', "config.system_prompt"],
+    ["POST", "/api/chat", '{"message":"hi \\ud800"}', "message"],
+    ["POST", "/api/chat", '{"message":"hi","metadata":{"a":"\\ud800"}}', "metadata.a"],
+    ["POST", "/api/threads/import", '{"thread":{"graph_id":"chat"},"messages":[{"id":"a","role":"user","content":"\\ud800"}]}', "messages.0.content"],
+  ])("%s %s refuses a lone surrogate: %s", async (method, path, body, name) => {
+    const res = await expectProblem(await send(method, path, body), 400, /unpaired UTF-16 surrogates/);
+    expect(res.invalid_params).toEqual([{ name, reason: SURROGATE }]);
+  });
+
+  it("refuses a lone surrogate in a thread's metadata, by PATCH too", async () => {
+    const agent = await expectProblem(await send("PATCH", `/threads/${threadId}`, '{"metadata":{"a":"\\ud800"}}'), 400, /surrogates/);
+    const native = await expectProblem(await send("PATCH", `/api/threads/${threadId}`, '{"metadata":{"a":"\\ud800"}}'), 400, /surrogates/);
+    expect([agent.invalid_params, native.invalid_params]).toEqual([[{ name: "metadata.a", reason: SURROGATE }], [{ name: "metadata.a", reason: SURROGATE }]]);
+  });
+
+  it("refuses a lone surrogate in a metadata filter of the thread list", async () => {
+    const res = await expectProblem(await fetch(`${t.url}/api/threads?metadata=${encodeURIComponent('{"a":"\\ud800"}')}`), 400, /metadata/);
+    expect(res.invalid_params).toEqual([{ name: "metadata", reason: "must not contain unpaired UTF-16 surrogates (such as \\ud800)" }]);
+  });
+
+  // A message id is stored as text, which cannot hold NUL.
+  it.each([
+    ["POST", "/api/threads/:id/head", JSON.stringify({ message_id: "a\u0000b" }), "message_id"],
+    ["POST", "/api/threads/:id/messages/a%00b/edit", JSON.stringify({ content: "x" }), "message_id"],
+    ["POST", "/api/threads/:id/messages/a%00b/regenerate", "{}", "message_id"],
+  ])("%s %s refuses NUL in the message id", async (method, path, body, name) => {
+    const res = await expectProblem(await send(method, path.replace(":id", threadId), body), 400, /NUL/);
+    expect(res.invalid_params).toEqual([{ name, reason: "must not contain NUL (U+0000) characters" }]);
+  });
+
+  it("still answers 404 for a message id the thread does not have", async () => {
+    await expectProblem(await send("POST", `/api/threads/${threadId}/head`, JSON.stringify({ message_id: "nope" })), 404, /Message nope was not found/);
+    expect((await send("POST", `/api/threads/${threadId}/head`, JSON.stringify({ message_id: messageId }))).status).toBe(200);
+  });
+
+  // Date.parse takes "GMT+9999" and "+99"; PostgreSQL knows no such time zone or offset.
+  it.each(["2026-01-01 00:00:00 GMT+9999", "2026-01-01 00:00:00+99", "Jan 1 2026 GMT+1560"])("refuses a cursor whose time zone PostgreSQL does not know (%s)", async (at) => {
+    const cursor = Buffer.from(JSON.stringify([at, randomUUID()])).toString("base64url");
+    for (const path of [`/api/threads?cursor=${cursor}`, `/api/assistants?cursor=${cursor}`]) {
+      const res = await expectProblem(await fetch(`${t.url}${path}`), 400, /cursor/);
+      expect(res.invalid_params).toEqual([{ name: "cursor", reason: "malformed" }]);
+    }
+  });
+
+  it("refuses messages: [null] in a state update", async () => {
+    const res = await expectProblem(await send("POST", `/threads/${threadId}/state`, JSON.stringify({ values: { messages: [null] }, as_node: "agent" })), 400, /values\.messages\.0/);
+    expect(res.invalid_params).toEqual([{ name: "values.messages.0", reason: 'must be a message: a string, or an object with "type" (or "role") and "content"' }]);
+  });
+});

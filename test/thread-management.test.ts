@@ -131,7 +131,7 @@ describe("thread management", () => {
       const client = await t.db.pool.connect();
       try {
         await client.query("BEGIN");
-        expect(await new ConversationRepository(client).lockThread(threadId)).toEqual({ status: "idle", runningRunId: null });
+        expect(await new ConversationRepository(client).lockThread(threadId)).toEqual({ status: "idle", runningRunId: null, shownId: expect.any(String) });
         const before = t.mock.requests.length;
         t.mock.script({ text: "after the append" });
         const waiting = chat(t.url, { message: "while locked", thread_id: threadId }, headers("alice"));

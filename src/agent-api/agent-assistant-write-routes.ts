@@ -78,7 +78,7 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
       name: body.name, description: body.description ?? null, config, metadata: body.metadata,
     });
     if (created) return void res.json(storedAssistant(created).json);
-    // Another tenant's assistant with this id exists as far as a conflict goes, and no further.
+    // Taken by this tenant (ids are per tenant): that assistant, unless it was deleted meanwhile.
     const existing = assistantId ? await stored.find(tenantId, assistantId) : null;
     if (!existing || body.if_exists === "raise") throw new AppError("conflict", `Assistant ${body.assistant_id} already exists.`);
     res.json(storedAssistant(existing).json);

@@ -10,6 +10,7 @@ import type { RunManager } from "../runs/run-manager.js";
 import type { RunRecord } from "../runs/run-repository.js";
 import type { AgentRuns, WaitResult } from "./agent-runs.js";
 import { runObject } from "./run-object.js";
+import { type ShownThread, shownText, shownThread } from "./shown-thread.js";
 import { selectFields } from "./thread-object.js";
 import { STREAM_MODES, runCreateBody } from "./run-request.js";
 
@@ -55,18 +56,18 @@ const lastEventId = z.coerce.number().int().min(-1).max(2 ** 31 - 2);
 export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
   const router = Router();
   const { agentRuns } = deps;
-  const at = (run: RunRecord, stateless: boolean) => (stateless ? `/runs/${run.runId}` : `/threads/${run.threadId}/runs/${run.runId}`);
+  const at = (run: RunRecord, thread: ShownThread, stateless: boolean) => (stateless ? `/runs/${run.runId}` : `/threads/${thread.shownId}/runs/${run.runId}`);
 
   const create = async (req: Request, res: Response, stateless: boolean) => {
     const threadId = stateless ? null : validate(threadParams, req.params, "path").id;
     const body = validate(runCreateBody, req.body);
-    const run = await agentRuns.create(res.locals.owner, threadId, body);
-    return { run, body };
+    const { run, thread } = await agentRuns.create(res.locals.owner, threadId, body);
+    return { run, thread, body };
   };
 
   /** Streams the run's events to the response until it ends (or the client goes). */
-  const stream = async (req: Request, res: Response, run: RunRecord, options: { stateless: boolean; afterSeq: number; modes?: readonly string[]; cancelOnDisconnect: boolean }) => {
-    const location = at(run, options.stateless);
+  const stream = async (req: Request, res: Response, run: RunRecord, thread: ShownThread, options: { stateless: boolean; afterSeq: number; modes?: readonly string[]; cancelOnDisconnect: boolean }) => {
+    const location = at(run, thread, options.stateless);
     const sse = openSse(res, { heartbeatMs: deps.heartbeatMs, headers: { "Content-Location": location, Location: `${location}/stream` } });
     const gone = new AbortController();
     sse.onDisconnect(() => {
@@ -77,7 +78,7 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
     });
     try {
       for await (const e of agentRuns.events(run.runId, options.afterSeq, gone.signal, options.modes)) {
-        sse.write(`event: ${e.event}\ndata: ${e.data}\nid: ${e.seq}\n\n`);
+        sse.write(`event: ${e.event}\ndata: ${shownText(e.data, thread)}\nid: ${e.seq}\n\n`);
       }
     } catch (err) {
       if (err instanceof RunMovedError) {
@@ -91,31 +92,31 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
   };
 
   const createAndStream = async (req: Request, res: Response, stateless: boolean) => {
-    const { run, body } = await create(req, res, stateless);
-    await stream(req, res, run, { stateless, afterSeq: -1, cancelOnDisconnect: (body.on_disconnect ?? "cancel") === "cancel" });
+    const { run, thread, body } = await create(req, res, stateless);
+    await stream(req, res, run, thread, { stateless, afterSeq: -1, cancelOnDisconnect: (body.on_disconnect ?? "cancel") === "cancel" });
   };
 
   const createAndWait = async (req: Request, res: Response, stateless: boolean) => {
-    const { run, body } = await create(req, res, stateless);
+    const { run, thread, body } = await create(req, res, stateless);
     const gone = new AbortController();
     res.on("close", () => {
       if (res.writableFinished) return;
       gone.abort();
       if ((body.on_disconnect ?? "cancel") === "cancel") void agentRuns.cancel(run.threadId, [run.runId], "interrupt").catch(() => {});
     });
-    await sendWhenDone(res, at(run, stateless), agentRuns.wait(run, gone.signal), deps.heartbeatMs);
+    await sendWhenDone(res, at(run, thread, stateless), agentRuns.wait(run, gone.signal), thread, deps.heartbeatMs);
   };
 
   router.post("/threads/:id/runs", requireJsonBody, async (req, res) => {
-    const { run } = await create(req, res, false);
-    res.set("Content-Location", at(run, false)).json(runObject(run));
+    const { run, thread } = await create(req, res, false);
+    res.set("Content-Location", at(run, thread, false)).json(runObject(run, thread.shownId));
   });
   router.post("/threads/:id/runs/stream", requireJsonBody, (req, res) => createAndStream(req, res, false));
   router.post("/threads/:id/runs/wait", requireJsonBody, (req, res) => createAndWait(req, res, false));
 
   router.post("/runs", requireJsonBody, async (req, res) => {
-    const { run } = await create(req, res, true);
-    res.set("Content-Location", at(run, true)).json(runObject(run));
+    const { run, thread } = await create(req, res, true);
+    res.set("Content-Location", at(run, thread, true)).json(runObject(run, thread.shownId));
   });
   router.post("/runs/stream", requireJsonBody, (req, res) => createAndStream(req, res, true));
   router.post("/runs/wait", requireJsonBody, (req, res) => createAndWait(req, res, true));
@@ -129,55 +130,57 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
   router.get("/runs/:run_id/stream", async (req, res) => {
     const { run_id } = validate(statelessRunParams, req.params, "path");
     const query = validate(joinQuery, req.query, "query");
-    const run = await agentRuns.findOwned(run_id, res.locals.owner);
-    await stream(req, res, run, { stateless: true, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
+    const { run, thread } = await agentRuns.findOwned(run_id, res.locals.owner);
+    await stream(req, res, run, thread, { stateless: true, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
   });
 
   router.get("/threads/:id/runs", async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const query = validate(listQuery, req.query, "query");
-    const thread = await deps.manager.findThread(id, res.locals.owner);
+    const thread = await deps.manager.findAgentThread(id, res.locals.owner);
     const select = query.select === undefined ? undefined : [query.select].flat();
-    res.json((await agentRuns.list(thread, query)).map((run) => selectFields(runObject(run), select)));
+    res.json((await agentRuns.list(thread, query)).map((run) => selectFields(runObject(run, shownThread(thread).shownId), select)));
   });
 
+  /** The run, on the owner's thread the path names (by its UUID as shown: its key never is). */
   const ownedRun = async (req: Request, owner: Owner) => {
     const { id, run_id } = validate(runParams, req.params, "path");
-    await deps.manager.findThread(id, owner);
-    return agentRuns.find(id, run_id);
+    const thread = shownThread(await deps.manager.findAgentThread(id, owner));
+    return { run: await agentRuns.find(thread.threadId, run_id), thread };
   };
 
   router.get("/threads/:id/runs/:run_id", async (req, res) => {
-    res.json(runObject(await ownedRun(req, res.locals.owner)));
+    const { run, thread } = await ownedRun(req, res.locals.owner);
+    res.json(runObject(run, thread.shownId));
   });
 
   router.delete("/threads/:id/runs/:run_id", async (req, res) => {
-    const run = await ownedRun(req, res.locals.owner);
+    const { run } = await ownedRun(req, res.locals.owner);
     await agentRuns.delete(run.threadId, run.runId);
     res.status(204).end();
   });
 
   router.get("/threads/:id/runs/:run_id/join", async (req, res) => {
     const query = validate(joinQuery, req.query, "query");
-    const run = await ownedRun(req, res.locals.owner);
+    const { run, thread } = await ownedRun(req, res.locals.owner);
     const gone = new AbortController();
     res.on("close", () => {
       if (res.writableFinished) return;
       gone.abort();
       if (query.cancel_on_disconnect) void agentRuns.cancel(run.threadId, [run.runId], "interrupt").catch(() => {});
     });
-    await sendWhenDone(res, at(run, false), agentRuns.wait(run, gone.signal), deps.heartbeatMs);
+    await sendWhenDone(res, at(run, thread, false), agentRuns.wait(run, gone.signal), thread, deps.heartbeatMs);
   });
 
   router.get("/threads/:id/runs/:run_id/stream", async (req, res) => {
     const query = validate(joinQuery, req.query, "query");
-    const run = await ownedRun(req, res.locals.owner);
-    await stream(req, res, run, { stateless: false, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
+    const { run, thread } = await ownedRun(req, res.locals.owner);
+    await stream(req, res, run, thread, { stateless: false, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
   });
 
   router.post("/threads/:id/runs/:run_id/cancel", async (req, res) => {
     const query = validate(cancelQuery, req.query, "query");
-    const run = await ownedRun(req, res.locals.owner);
+    const { run } = await ownedRun(req, res.locals.owner);
     const found = await agentRuns.cancel(run.threadId, [run.runId], query.action);
     if (found.length === 0) throw new AppError("not_found", `Run ${run.runId} was not found.`);
     if (query.wait) await agentRuns.ended(run.runId);
@@ -209,13 +212,13 @@ function modesOf(mode: string | string[] | undefined): string[] | undefined {
  * (JSON allows leading whitespace), then the result. A failure after the headers is the body's
  * `__error__`, as the Agent Server reports a failed run.
  */
-async function sendWhenDone(res: Response, location: string, result: Promise<WaitResult>, keepAliveMs: number): Promise<void> {
+async function sendWhenDone(res: Response, location: string, result: Promise<WaitResult>, thread: ShownThread, keepAliveMs: number): Promise<void> {
   res.writeHead(200, { "Content-Type": "application/json", "Content-Location": location });
   res.flushHeaders();
   const keepAlive = setInterval(() => res.write("\n"), keepAliveMs);
   try {
     const value = await result.catch((err: Error) => ({ __error__: { error: err.name, message: err.message } }));
-    res.end(JSON.stringify(value));
+    res.end(shownText(JSON.stringify(value), thread));
   } finally {
     clearInterval(keepAlive);
   }

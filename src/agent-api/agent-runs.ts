@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Command, Send } from "@langchain/langgraph";
 import type pg from "pg";
 import type { Logger } from "pino";
-import type { Owner, ThreadRow } from "../conversations/conversation-repository.js";
+import { ConversationRepository, type Owner, type ThreadRow } from "../conversations/conversation-repository.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
 import type { ActiveRun, RunResult } from "../runs/active-run.js";
@@ -15,6 +15,7 @@ import { type CancelAction, type MultitaskStrategy, type RunRecord, RunRepositor
 import type { AgentAssistants } from "./agent-assistants.js";
 import { AgentStreamEncoder, libStreamModes } from "./agent-stream-encoder.js";
 import { runObject } from "./run-object.js";
+import { type ShownThread, shownThread } from "./shown-thread.js";
 import { type RunCreateBody, type RunKwargs, runKwargs } from "./run-request.js";
 import { wireJson } from "./wire-json.js";
 
@@ -45,6 +46,7 @@ const RESULT_TTL_MS = 60_000;
  */
 export class AgentRuns {
   private readonly runs: RunRepository;
+  private readonly conversations: ConversationRepository;
   private readonly results = new Map<string, WaitResult>();
   /** Cancels asked for runs not (yet) executing here: a run claimed just now may start any moment. */
   private readonly earlyCancels = new Map<string, CancelAction>();
@@ -52,6 +54,7 @@ export class AgentRuns {
 
   constructor(private readonly deps: AgentRunsDeps) {
     this.runs = new RunRepository(deps.pool);
+    this.conversations = new ConversationRepository(deps.pool);
     // A cancel asked of another process reaches the one running the run here.
     this.unlisten = deps.notifier.on(CHANNELS.runCancel, (payload) => {
       const [runId, given] = payload.split(":");
@@ -68,15 +71,17 @@ export class AgentRuns {
 
   /**
    * Creates a run on the owner's thread (`threadId` null: a stateless run on a new thread of its
-   * own). Returns it once it has started here or has been queued.
+   * own). Returns it once it has started here or has been queued, with its thread as shown.
    */
-  async create(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<RunRecord> {
+  async create(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<{ run: RunRecord; thread: ShownThread }> {
     if (!this.deps.manager.isAccepting()) throw new AppError("unavailable", "The service is shutting down; retry on another instance.");
     await this.deps.manager.checkQuota(owner);
     const assistant = await this.deps.assistants.resolve(owner.tenantId, body.assistant_id);
     const graphId = assistant.json.graph_id;
     if (!this.deps.graphs.has(graphId)) throw new AppError("conflict", `Assistant ${body.assistant_id} runs graph ${graphId}, which this server no longer has.`);
-    const thread = threadId ? await this.deps.manager.findThread(threadId, owner).catch(ignoreNotFound) : null;
+    // A graph's own assistant is recorded by its graph id, as /api/chat runs are.
+    const assistantId = assistant.configurable ? assistant.json.assistant_id : graphId;
+    let thread = threadId ? await this.deps.manager.findAgentThread(threadId, owner).catch(ignoreNotFound) : null;
     if (threadId && !thread && body.if_not_exists !== "create") throw notFound("Thread", threadId);
     const kwargs = runKwargs(body, assistant.configurable ?? {});
     if (kwargs.checkpoint_id) {
@@ -84,26 +89,31 @@ export class AgentRuns {
       const at = await this.deps.checkpointer.getTuple({ configurable: { thread_id: thread.threadId, checkpoint_ns: "", checkpoint_id: kwargs.checkpoint_id } });
       if (!at) throw notFound("Checkpoint", kwargs.checkpoint_id);
     }
+    if (threadId && !thread) {
+      // if_not_exists create: made as POST /threads makes it, so another owner's thread with this
+      // UUID makes no difference (the new one is known by it); made meanwhile by the owner, it is theirs.
+      const made = { threadId, owner, graphId, assistantId, metadata: {} };
+      thread = (await this.conversations.createAgentThread(made)) ?? (await this.deps.manager.findAgentThread(threadId, owner));
+    }
+    const shown = thread ? shownThread(thread) : null;
     const strategy: MultitaskStrategy = body.multitask_strategy ?? "enqueue";
     const run = {
       runId: randomUUID(),
-      threadId: threadId ?? randomUUID(),
+      threadId: thread?.threadId ?? randomUUID(),
       tenantId: owner.tenantId,
       graphId,
-      // A graph's own assistant is recorded by its graph id, as /api/chat runs are.
-      assistantId: assistant.configurable ? assistant.json.assistant_id : graphId,
+      assistantId,
       assistantVersion: assistant.configurable ? assistant.json.version : null,
       metadata: body.metadata ?? {},
       agent: { kwargs: kwargs as unknown as Record<string, unknown>, userId: owner.userId, multitaskStrategy: strategy, temporary: threadId === null && body.on_completion !== "keep" },
     };
     const lease = await this.deps.manager.heldLease();
+    const on: ShownThread = shown ?? { threadId: run.threadId, shownId: run.threadId };
     const claimed = await this.runs
       .claim({ ...run, lease, newThread: thread ? undefined : { userId: owner.userId, metadata: {} } })
       .catch((err: { code?: string }) => {
         // The thread was deleted between our read and the claim (foreign key violation).
-        if (err.code === "23503") throw notFound("Thread", run.threadId);
-        // if_not_exists create, on an id another owner's thread has (as POST /threads answers it).
-        if (err.code === "23505") throw new AppError("conflict", `Thread ${run.threadId} already exists.`);
+        if (err.code === "23503") throw notFound("Thread", on.shownId);
         throw err;
       });
     if (claimed.ok) {
@@ -114,20 +124,25 @@ export class AgentRuns {
         throw err;
       });
       started.done.catch((err) => this.deps.logger.error({ err, runId: record.runId }, "run failed to start"));
-      return record;
+      return { run: record, thread: on };
     }
     if (strategy === "reject") {
-      throw new AppError("conflict", `Thread ${run.threadId} already has a run in progress (${claimed.runningRunId}); wait for it to end, cancel it, or use another multitask_strategy.`, {
+      throw new AppError("conflict", `Thread ${on.shownId} already has a run in progress (${claimed.runningRunId}); wait for it to end, cancel it, or use another multitask_strategy.`, {
         running_run_id: claimed.runningRunId,
       });
     }
-    await this.runs.enqueue(run);
+    const queued = await this.runs.enqueue(run);
     if (strategy === "interrupt" || strategy === "rollback") {
-      const ahead = (await this.runs.inflight(run.threadId)).map((r) => r.runId).filter((id) => id !== run.runId);
-      await this.cancel(run.threadId, ahead, strategy);
+      // Only the runs ahead of this one in the queue: one created meanwhile, behind it, is newer and
+      // stays (and cancels this one in turn). Gone already, this one was itself cancelled by such a run.
+      const inflight = (await this.runs.inflight(run.threadId)).map((r) => r.runId);
+      const at = inflight.indexOf(run.runId);
+      await this.cancel(run.threadId, at < 0 ? [] : inflight.slice(0, at), strategy);
     }
     this.deps.kick();
-    return (await this.runs.find(run.runId))!;
+    // A run created just after this one may have rolled it back (deleted it) already: it is then
+    // answered as it was queued, as the Agent Server answers it; reading it later finds nothing.
+    return { run: (await this.runs.find(run.runId)) ?? queued, thread: on };
   }
 
   /**
@@ -199,9 +214,9 @@ export class AgentRuns {
       for (const [threadId, runIds] of byThread) await this.cancel(threadId, runIds, action);
       return;
     }
-    await this.deps.manager.findThread(which.threadId, owner);
+    const { threadId } = await this.deps.manager.findAgentThread(which.threadId, owner);
     // All must exist: a request answered 404 has stopped none of them.
-    const found = await this.cancel(which.threadId, which.runIds, action, true);
+    const found = await this.cancel(threadId, which.runIds, action, true);
     const missing = which.runIds.filter((id) => !found.includes(id));
     if (missing.length > 0) throw notFound("Run", missing.join(", "));
   }
@@ -212,11 +227,17 @@ export class AgentRuns {
     return run;
   }
 
-  /** A run by id alone, if it belongs to the owner (the stateless routes know no thread). */
-  async findOwned(runId: string, owner: Owner): Promise<RunRecord> {
+  /**
+   * A run by id alone, if it is on one of the owner's threads (the stateless routes know no thread).
+   * The thread decides, not the run: a /api/chat run records no user, and another user of the tenant
+   * must find it as missing as a run that never was.
+   */
+  async findOwned(runId: string, owner: Owner): Promise<{ run: RunRecord; thread: ShownThread }> {
     const run = await this.runs.find(runId);
-    if (!run || run.tenantId !== owner.tenantId || (run.userId !== null && run.userId !== owner.userId)) throw notFound("Run", runId);
-    return run;
+    // The same two reads whether the run is the owner's, another owner's or nobody's.
+    const thread = await this.conversations.findThread(run?.threadId ?? runId, owner);
+    if (!run || !thread) throw notFound("Run", runId);
+    return { run, thread: shownThread(thread) };
   }
 
   list(thread: ThreadRow, options: { limit: number; offset: number; status?: RunRecord["status"] }): Promise<RunRecord[]> {

@@ -7,6 +7,7 @@ import { containsNul, requireJsonBody, validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { ThreadBranches } from "../runs/thread-branches.js";
+import { threadUuid } from "../conversations/thread-json.js";
 import { selectFields, threadObject } from "./thread-object.js";
 
 export interface AgentThreadDeps {
@@ -66,12 +67,14 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
       throw invalid("metadata.graph_id", `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}`);
     }
     const threadId = body.thread_id ?? randomUUID();
-    const created = await deps.conversations.createThread({ threadId, owner, graphId, assistantId: graphId, metadata: rest });
+    // Only the caller's own threads decide: another owner's thread with this UUID is, to the caller,
+    // a UUID nobody has (the new thread is then known by it; see INSERT_AGENT_THREAD).
+    const existing = body.thread_id ? await deps.conversations.findAgentThread(threadId, owner) : null;
+    const created = existing ? null : await deps.conversations.createAgentThread({ threadId, owner, graphId, assistantId: graphId, metadata: rest });
     if (created) return void res.json(await show(created));
-    // Another owner's thread with this id exists as far as a conflict goes, and no further.
-    const existing = await deps.conversations.findThread(threadId, owner);
-    if (!existing || body.if_exists === "raise") throw new AppError("conflict", `Thread ${threadId} already exists.`);
-    res.json(await show(existing));
+    const mine = existing ?? (await deps.conversations.findAgentThread(threadId, owner));
+    if (!mine || body.if_exists === "raise") throw new AppError("conflict", `Thread ${threadId} already exists.`);
+    res.json(await show(mine));
   });
 
   router.post("/threads/search", requireJsonBody, async (req, res) => {
@@ -93,26 +96,27 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
 
   router.get("/threads/:id", async (req, res) => {
     const { id } = validate(params, req.params, "path");
-    res.json(await show(await deps.runs.findThread(id, res.locals.owner)));
+    res.json(await show(await deps.runs.findAgentThread(id, res.locals.owner)));
   });
 
   // Metadata is merged key by key, and a key sent as null is removed, as on /api/threads.
   router.patch("/threads/:id", requireJsonBody, async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const body = validate(patchBody, req.body);
-    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
     const { graph_id: graphId, ...rest } = body.metadata ?? {};
     if (graphId !== undefined && graphId !== thread.graphId) {
       // The checkpoints hold this graph's state; another graph could not read them.
       throw invalid("metadata.graph_id", `cannot be changed; the thread belongs to graph ${thread.graphId}`);
     }
-    const updated = Object.keys(rest).length ? await deps.conversations.updateThread(id, res.locals.owner, { metadata: rest }) : thread;
+    const updated = Object.keys(rest).length ? await deps.conversations.updateThread(thread.threadId, res.locals.owner, { metadata: rest }) : thread;
     res.json(await show(updated ?? thread));
   });
 
   router.delete("/threads/:id", async (req, res) => {
     const { id } = validate(params, req.params, "path");
-    await deps.runs.deleteThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
+    await deps.runs.deleteThread(thread.threadId, res.locals.owner, id);
     res.status(204).end();
   });
 
@@ -121,12 +125,12 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
   router.post("/threads/:id/copy", async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const owner: Owner = res.locals.owner;
-    const thread = await deps.runs.findThread(id, owner);
+    const thread = await deps.runs.findAgentThread(id, owner);
     const copy = thread.headCheckpointId
       ? await deps.branches.fork(thread, owner)
       : await deps.conversations.createThread({
           threadId: randomUUID(), owner, graphId: thread.graphId, assistantId: thread.assistantId,
-          metadata: { ...thread.metadata, forked_from: thread.threadId },
+          metadata: { ...thread.metadata, forked_from: threadUuid(thread) },
         });
     if (!copy) throw new Error("a fresh thread id was taken");
     res.json(await show(copy));
@@ -138,7 +142,7 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
 /** A thread without reading its state: for searches that select none of the state's fields. */
 function stateless(thread: ThreadRow) {
   return {
-    thread_id: thread.threadId, client_thread_id: thread.clientThreadId, created_at: thread.createdAt.toISOString(), updated_at: thread.updatedAt.toISOString(),
+    thread_id: threadUuid(thread), client_thread_id: thread.clientThreadId, created_at: thread.createdAt.toISOString(), updated_at: thread.updatedAt.toISOString(),
     metadata: { ...thread.metadata, graph_id: thread.graphId }, status: thread.status, config: {},
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AgentStreamMode } from "./agent-stream-encoder.js";
 import { containsNul } from "../http/validate.js";
+import { checkStateMessages } from "./check-messages.js";
 
 export const STREAM_MODES = ["values", "updates", "messages", "messages-tuple", "custom", "events", "debug", "tasks", "checkpoints", "tools"] as const;
 
@@ -18,11 +19,11 @@ const send = z.strictObject({ node: z.string().min(1), input: z.unknown() });
  */
 export const runCreateBody = z.object({
   assistant_id: z.string().min(1).max(200),
-  input: noNul(z.unknown()).optional(),
+  input: noNul(z.unknown()).superRefine(checkStateMessages).optional(),
   command: noNul(
     z.strictObject({
       resume: z.unknown().optional(),
-      update: z.union([z.record(z.string(), z.unknown()), z.array(z.tuple([z.string(), z.unknown()]))]).nullish(),
+      update: z.union([z.record(z.string(), z.unknown()), z.array(z.tuple([z.string(), z.unknown()]))]).superRefine(checkStateMessages).nullish(),
       goto: z.union([z.string().min(1), send, z.array(z.union([z.string().min(1), send]))]).nullish(),
     }),
   ).nullish(),

@@ -7,6 +7,8 @@ import { notFound } from "../errors.js";
 import { containsNul, requireJsonBody, validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
+import { checkStateMessages } from "./check-messages.js";
+import { shownThread, shownValue } from "./shown-thread.js";
 import { threadStateObject } from "./thread-state-object.js";
 import { updateThreadState } from "./update-thread-state.js";
 
@@ -40,7 +42,7 @@ const historyBody = z.strictObject({
 });
 const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(10), before: checkpointId.optional() });
 const updateBody = z.strictObject({
-  values: z.record(z.string(), z.unknown()).nullish().refine((v) => !containsNul(v), "must not contain NUL characters"),
+  values: z.record(z.string(), z.unknown()).nullish().refine((v) => !containsNul(v), "must not contain NUL characters").superRefine(checkStateMessages),
   as_node: z.string().min(1).max(200).optional(),
   checkpoint: checkpointConfig.nullish(),
   checkpoint_id: checkpointId.nullish(),
@@ -55,10 +57,11 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   const router = Router();
   const history = new HistoryRepository(deps.pool);
 
+  // LangGraph's snapshots carry the thread's key; the API shows the thread's UUID (see ShownThread).
   const stateAt = async (thread: ThreadRow, at: string | undefined, subgraphs: boolean) => {
     if (at && !(await history.checkpointExists(thread.threadId, at))) throw notFound("Checkpoint", at);
     const config = { configurable: { thread_id: thread.threadId, checkpoint_ns: "", ...(at ? { checkpoint_id: at } : {}) } };
-    return threadStateObject(await deps.graphs.get(thread.graphId).getState(config, { subgraphs }));
+    return shownValue(threadStateObject(await deps.graphs.get(thread.graphId).getState(config, { subgraphs })), shownThread(thread));
   };
 
   const historyOf = async (thread: ThreadRow, options: { limit: number; before?: string; metadata?: Record<string, unknown> | null; at?: string }) => {
@@ -71,13 +74,13 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
       ...(options.metadata ? { filter: options.metadata } : {}),
     });
     for await (const snapshot of listing) states.push(threadStateObject(snapshot));
-    return states;
+    return shownValue(states, shownThread(thread));
   };
 
   router.get("/threads/:id/state", async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const { subgraphs } = validate(subgraphsQuery, req.query, "query");
-    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
     res.json(await stateAt(thread, undefined, subgraphs === "true"));
   });
 
@@ -85,7 +88,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   router.get("/threads/:id/state/:checkpoint_id", async (req, res) => {
     const { id, checkpoint_id } = validate(threadParams.extend({ checkpoint_id: checkpointId }), req.params, "path");
     const { subgraphs } = validate(subgraphsQuery, req.query, "query");
-    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
     res.json(await stateAt(thread, checkpoint_id, subgraphs === "true"));
   });
 
@@ -93,31 +96,31 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const { id } = validate(threadParams, req.params, "path");
     const body = validate(z.strictObject({ checkpoint: checkpointConfig, subgraphs: z.boolean().nullish() }), req.body);
     const query = validate(subgraphsQuery, req.query, "query");
-    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
     res.json(await stateAt(thread, body.checkpoint.checkpoint_id, Boolean(body.subgraphs) || query.subgraphs === "true"));
   });
 
   router.post("/threads/:id/state", requireJsonBody, async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const body = validate(updateBody, req.body);
-    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
     const from = body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? undefined;
-    if (from && !(await history.checkpointExists(id, from))) throw notFound("Checkpoint", from);
-    const checkpoint = await updateThreadState(deps.pool, deps.graphs.get(thread.graphId), id, { values: body.values ?? null, asNode: body.as_node, checkpointId: from });
-    res.json({ checkpoint });
+    if (from && !(await history.checkpointExists(thread.threadId, from))) throw notFound("Checkpoint", from);
+    const checkpoint = await updateThreadState(deps.pool, deps.graphs.get(thread.graphId), thread.threadId, { values: body.values ?? null, asNode: body.as_node, checkpointId: from });
+    res.json({ checkpoint: shownValue(checkpoint, shownThread(thread)) });
   });
 
   router.get("/threads/:id/history", async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const query = validate(historyQuery, req.query, "query");
-    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
     res.json(await historyOf(thread, query));
   });
 
   router.post("/threads/:id/history", requireJsonBody, async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const body = validate(historyBody, req.body);
-    const thread = await deps.runs.findThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
     const b = body.before;
     const beforeId = b == null ? undefined : typeof b === "string" ? b : "configurable" in b ? b.configurable.checkpoint_id : b.checkpoint_id;
     res.json(await historyOf(thread, { limit: body.limit, before: beforeId, metadata: body.metadata, at: body.checkpoint?.checkpoint_id }));

@@ -1,12 +1,13 @@
 import type { ThreadRow } from "../conversations/conversation-repository.js";
 import type { AnyGraph } from "../runs/graph-registry.js";
+import { shownThread, shownValue } from "./shown-thread.js";
 import { wireJson } from "./wire-json.js";
 
 /**
  * A thread as the Agent Server API shows it (the SDK's `Thread`): our row, with the graph id
  * stamped into metadata as the Agent Server does, and the current state read from the checkpoints:
  * `values` (messages as LangChain dicts) and the pending interrupts by task id. A thread that has
- * not run yet has empty values.
+ * not run yet has empty values. A thread known by another UUID shows that one throughout.
  */
 export async function threadObject(thread: ThreadRow, graph: AnyGraph) {
   const snapshot = await graph.getState({ configurable: { thread_id: thread.threadId } });
@@ -15,7 +16,7 @@ export async function threadObject(thread: ThreadRow, graph: AnyGraph) {
       .filter((task) => task.interrupts.length > 0)
       .map((task) => [task.id, task.interrupts.map((i) => ({ id: i.id, value: wireJson(i.value) }))]),
   );
-  return {
+  return shownValue({
     thread_id: thread.threadId,
     // The id a native client gave the thread, if it chose one: this API knows it by its UUID.
     client_thread_id: thread.clientThreadId,
@@ -27,7 +28,7 @@ export async function threadObject(thread: ThreadRow, graph: AnyGraph) {
     config: {},
     values: wireJson(snapshot.values) ?? {},
     interrupts,
-  };
+  }, shownThread(thread));
 }
 
 export type ThreadObject = Awaited<ReturnType<typeof threadObject>>;

@@ -46,8 +46,8 @@ export class AssistantRepository {
   }
 
   /**
-   * Creates the assistant under an id the client chose. Null if that id is taken, by this tenant or
-   * another: the caller tells the two apart with `find`.
+   * Creates the assistant under an id the client chose. Null if the tenant already has an assistant
+   * with that id; ids are per tenant, so another tenant's never makes a difference.
    */
   async createWithId(tenantId: string, assistantId: string, graphId: string, fields: AssistantFields): Promise<Assistant | null> {
     const { rows } = await this.pool.query(sql.INSERT_ASSISTANT, [

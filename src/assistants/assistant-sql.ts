@@ -3,16 +3,19 @@
 const ASSISTANT_COLUMNS = `assistant_id, tenant_id, graph_id, name, description, config, metadata, version,
   created_at, updated_at, created_at::text AS cursor_at`;
 
-/** Creates the assistant and its version 1 in one statement; no row if the id is taken (by any tenant). */
+/**
+ * Creates the assistant and its version 1 in one statement; no row if the tenant has one with this
+ * id. Ids are per tenant (migration 0010): another tenant's assistant never decides the answer.
+ */
 export const INSERT_ASSISTANT = `
   WITH created AS (
     INSERT INTO assistants (assistant_id, tenant_id, graph_id, name, description, config, metadata)
     VALUES ($1, $2, $3, $4, $5, $6, $7)
-    ON CONFLICT (assistant_id) DO NOTHING
+    ON CONFLICT (tenant_id, assistant_id) DO NOTHING
     RETURNING ${ASSISTANT_COLUMNS}
   ), first_version AS (
-    INSERT INTO assistant_versions (assistant_id, version, graph_id, name, config, created_at)
-    SELECT assistant_id, version, graph_id, name, config, created_at FROM created
+    INSERT INTO assistant_versions (tenant_id, assistant_id, version, graph_id, name, config, created_at)
+    SELECT tenant_id, assistant_id, version, graph_id, name, config, created_at FROM created
   )
   SELECT * FROM created`;
 
@@ -38,17 +41,16 @@ export const UPDATE_ASSISTANT = `
     WHERE assistant_id = $1 AND tenant_id = $2
     RETURNING ${ASSISTANT_COLUMNS}
   ), next_version AS (
-    INSERT INTO assistant_versions (assistant_id, version, graph_id, name, config, created_at)
-    SELECT assistant_id, version, graph_id, name, config, updated_at FROM updated
+    INSERT INTO assistant_versions (tenant_id, assistant_id, version, graph_id, name, config, created_at)
+    SELECT tenant_id, assistant_id, version, graph_id, name, config, updated_at FROM updated
   )
   SELECT * FROM updated`;
 
-// The join keeps another tenant's versions out, as if the assistant did not exist.
 export const LIST_VERSIONS = `
-  SELECT v.assistant_id, v.version, v.graph_id, v.name, v.config, v.created_at
-  FROM assistant_versions v JOIN assistants a USING (assistant_id)
-  WHERE v.assistant_id = $1 AND a.tenant_id = $2 AND ($3::int IS NULL OR v.version < $3)
-  ORDER BY v.version DESC
+  SELECT assistant_id, version, graph_id, name, config, created_at
+  FROM assistant_versions
+  WHERE assistant_id = $1 AND tenant_id = $2 AND ($3::int IS NULL OR version < $3)
+  ORDER BY version DESC
   LIMIT $4`;
 
 export const DELETE_ASSISTANT = `DELETE FROM assistants WHERE assistant_id = $1 AND tenant_id = $2`;

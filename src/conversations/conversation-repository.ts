@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { castFailureToMalformed, decodeCursor, encodeCursor } from "../db/keyset-cursor.js";
 import type { Queryable } from "../db/queryable.js";
 import { refused, type RunClaim } from "../runs/run-claim.js";
@@ -16,6 +17,8 @@ export interface ThreadRow {
   threadId: string;
   /** The id a native client gave the thread when it started it, if it chose one. */
   clientThreadId: string | null;
+  /** The UUID it is known by when its owner asked for one another owner's thread has (migration 0010); null otherwise. */
+  knownAs: string | null;
   tenantId: string;
   userId: string;
   graphId: string;
@@ -106,6 +109,12 @@ export class ConversationRepository {
     return rows[0] ? toThread(rows[0]) : null;
   }
 
+  /** The owner's thread the Agent Server API names `id`: by its UUID or the one it is known by. Null otherwise. */
+  async findAgentThread(id: string, owner: Owner): Promise<ThreadRow | null> {
+    const { rows } = await this.pool.query(sql.SELECT_AGENT_THREAD, [id, owner.tenantId, owner.userId]);
+    return rows[0] ? toThread(rows[0]) : null;
+  }
+
   /** The owner's thread that a native client names `id`: by its UUID, or by the client's own id. */
   async findNamedThread(id: string, owner: Owner): Promise<ThreadRow | null> {
     const { rows } = await this.pool.query(sql.SELECT_NAMED_THREAD, [id, owner.tenantId, owner.userId, UUID.test(id) ? id : null]);
@@ -148,13 +157,15 @@ export class ConversationRepository {
 
   /**
    * Inside a transaction: locks the thread's row, which keeps any run from claiming its slot until
-   * the transaction ends; returns its status and the run already holding the slot, if any.
+   * the transaction ends; returns its status, the run already holding the slot if any, and its shown id.
    */
-  async lockThread(threadId: string): Promise<{ status: ThreadStatus; runningRunId: string | null } | null> {
+  async lockThread(threadId: string): Promise<{ status: ThreadStatus; runningRunId: string | null; shownId: string } | null> {
     const { rows } = await this.pool.query(sql.LOCK_THREAD, [threadId]);
     if (!rows[0]) return null;
     const running = await this.pool.query(sql.SELECT_RUNNING_RUN, [threadId]);
-    return { status: rows[0].status, runningRunId: running.rows[0]?.run_id ?? null };
+    // The id messages about the thread name it by: never its key when it is known by another.
+    const shownId: string = rows[0].client_thread_id ?? rows[0].known_as ?? threadId;
+    return { status: rows[0].status, runningRunId: running.rows[0]?.run_id ?? null, shownId };
   }
 
   /** Which of `messageIds` the thread has ever had, on any branch. */
@@ -213,6 +224,17 @@ export class ConversationRepository {
     return { pending: Boolean(rows[0]?.pending) };
   }
 
+  /**
+   * An empty thread for the owner under the UUID it asked for (see INSERT_AGENT_THREAD); null when
+   * the owner has one with it already.
+   */
+  async createAgentThread(input: { threadId: string; owner: Owner; graphId: string; assistantId: string; metadata: Record<string, unknown> }): Promise<ThreadRow | null> {
+    const { rows } = await this.pool.query(sql.INSERT_AGENT_THREAD, [
+      input.threadId, input.owner.tenantId, input.owner.userId, input.graphId, input.assistantId, input.metadata, randomUUID(),
+    ]);
+    return rows[0] ? toThread(rows[0]) : null;
+  }
+
   /** An empty thread for the owner; null when the id is already taken (by this owner or another). */
   async createThread(input: { threadId: string; owner: Owner; graphId: string; assistantId: string; metadata: Record<string, unknown> }): Promise<ThreadRow | null> {
     const { rows } = await this.pool.query(sql.INSERT_THREAD, [
@@ -266,7 +288,7 @@ const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.
 
 function toThread(r: Record<string, any>): ThreadRow {
   return {
-    threadId: r.thread_id, clientThreadId: r.client_thread_id, tenantId: r.tenant_id, userId: r.user_id, graphId: r.graph_id, assistantId: r.assistant_id,
+    threadId: r.thread_id, clientThreadId: r.client_thread_id, knownAs: r.known_as, tenantId: r.tenant_id, userId: r.user_id, graphId: r.graph_id, assistantId: r.assistant_id,
     title: r.title, metadata: r.metadata, status: r.status, headCheckpointId: r.head_checkpoint_id,
     messageCount: r.message_count, createdAt: r.created_at, updatedAt: r.updated_at,
   };

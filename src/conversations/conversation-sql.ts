@@ -3,7 +3,7 @@ import { CHECKPOINT_SCHEMA } from "../db/create-checkpointer.js";
 import { claimCte } from "../runs/run-claim.js";
 
 
-const THREAD_COLUMNS = `thread_id, client_thread_id, tenant_id, user_id, graph_id, assistant_id, title, metadata, status,
+const THREAD_COLUMNS = `thread_id, client_thread_id, known_as, tenant_id, user_id, graph_id, assistant_id, title, metadata, status,
   head_checkpoint_id, message_count, created_at, updated_at, updated_at::text AS cursor_at`;
 
 /** A thread recreated from an export: the caller's, with the export's title and metadata. */
@@ -35,7 +35,8 @@ export const IMPORT_MESSAGE_ROWS = `
 /** A thread made from another (a fork): same owner, graph and assistant, marked with its origin. */
 export const INSERT_FORKED_THREAD = `
   INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, title, metadata)
-  SELECT $2, tenant_id, user_id, graph_id, assistant_id, title, metadata || jsonb_build_object('forked_from', $1::text, 'forked_at_checkpoint', $3::text)
+  SELECT $2, tenant_id, user_id, graph_id, assistant_id, title,
+         metadata || jsonb_build_object('forked_from', COALESCE(known_as, thread_id)::text, 'forked_at_checkpoint', $3::text)
   FROM threads WHERE thread_id = $1::uuid
   RETURNING ${THREAD_COLUMNS}`;
 
@@ -44,13 +45,17 @@ export const SELECT_THREAD = `
 
 /**
  * The owner's ($2, $3) thread a native client names $1: the thread with that UUID ($4, null when
- * $1 is not one), else the thread the client named $1 itself.
+ * $1 is not one, and `known_as` counting as its UUID), else the thread the client named $1 itself.
  */
 export const SELECT_NAMED_THREAD = `
   SELECT ${THREAD_COLUMNS} FROM threads
-  WHERE tenant_id = $2 AND user_id = $3 AND (thread_id = $4::uuid OR client_thread_id = $1)
-  ORDER BY thread_id = $4::uuid DESC NULLS LAST
+  WHERE tenant_id = $2 AND user_id = $3 AND (COALESCE(known_as, thread_id) = $4::uuid OR client_thread_id = $1)
+  ORDER BY COALESCE(known_as, thread_id) = $4::uuid DESC NULLS LAST
   LIMIT 1`;
+
+/** The owner's ($2, $3) thread the Agent Server API names $1: by its UUID (the one it is known by, if any). */
+export const SELECT_AGENT_THREAD = `
+  SELECT ${THREAD_COLUMNS} FROM threads WHERE tenant_id = $2 AND user_id = $3 AND COALESCE(known_as, thread_id) = $1`;
 
 /**
  * The owner's ($1, $2) threads that pass the list filters, whose parameters start at $n: status,
@@ -112,7 +117,7 @@ export const UPDATE_THREAD = `
  * Holds the thread's run slot for the rest of the transaction: a run's claim inserts a `runs` row
  * referencing this row, and that foreign-key check waits for the lock.
  */
-export const LOCK_THREAD = `SELECT status FROM threads WHERE thread_id = $1 FOR UPDATE`;
+export const LOCK_THREAD = `SELECT status, client_thread_id, known_as FROM threads WHERE thread_id = $1 FOR UPDATE`;
 
 // A statement of its own, run after the lock is granted: under READ COMMITTED it then sees a run
 // whose claim committed while we waited (a subquery of the locking statement would not).
@@ -223,12 +228,34 @@ export const SELECT_STALE_THREAD = `
   ) c ON true
   WHERE t.thread_id = ANY($1::uuid[]) AND t.head_checkpoint_id IS DISTINCT FROM c.checkpoint_id`;
 
-/** An empty thread created through the Agent Server API; no row when the id is taken, by anyone. */
+/** An empty thread under a fresh UUID (a copy); no row when the id is taken. */
 export const INSERT_THREAD = `
   INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata)
   VALUES ($1, $2, $3, $4, $5, $6)
   ON CONFLICT (thread_id) DO NOTHING
   RETURNING ${THREAD_COLUMNS}`;
+
+/**
+ * An empty thread the Agent Server API creates under the UUID $1 its owner ($2, $3) asked for, in one
+ * statement either way: stored under $1 when no thread has it, else under the fresh UUID $7 and known
+ * as $1 (see migration 0010), so another owner's thread never changes the answer. No row when the
+ * owner has such a thread already (made meanwhile).
+ */
+export const INSERT_AGENT_THREAD = `
+  WITH direct AS (
+    INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT DO NOTHING
+    RETURNING ${THREAD_COLUMNS}
+  ), known AS (
+    INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata, known_as)
+    SELECT $7, $2, $3, $4, $5, $6, $1
+    WHERE NOT EXISTS (SELECT 1 FROM direct)
+    -- The owner's own thread with this UUID (made meanwhile) conflicts on threads_owner_uuid.
+    ON CONFLICT DO NOTHING
+    RETURNING ${THREAD_COLUMNS}
+  )
+  SELECT * FROM direct UNION ALL SELECT * FROM known`;
 
 /**
  * The Agent Server's thread filters on the owner's ($1, $2) threads: status ($3), metadata
@@ -239,7 +266,7 @@ const AGENT_THREAD_FILTERS = `tenant_id = $1 AND user_id = $2
     AND ($3::text IS NULL OR status = $3)
     AND ($4::jsonb IS NULL OR metadata @> ($4::jsonb - 'graph_id'))
     AND ($4::jsonb ->> 'graph_id' IS NULL OR graph_id = $4::jsonb ->> 'graph_id')
-    AND ($5::uuid[] IS NULL OR thread_id = ANY($5::uuid[]))`;
+    AND ($5::uuid[] IS NULL OR COALESCE(known_as, thread_id) = ANY($5::uuid[]))`;
 
 export const AGENT_THREAD_SORTS = { thread_id: "thread_id", status: "status", created_at: "created_at", updated_at: "updated_at" } as const;
 

@@ -1,8 +1,14 @@
 import type { StoredMessage, ThreadRow } from "./conversation-repository.js";
 import type { MessageRow } from "./message-row.js";
 
+/**
+ * A thread's UUID as the API shows it: the one it is known by, when its owner asked for a UUID
+ * another owner's thread has (migration 0010), else its own. Its storage key is never shown then.
+ */
+export const threadUuid = (t: Pick<ThreadRow, "threadId" | "knownAs">): string => t.knownAs ?? t.threadId;
+
 /** The id native responses show for a thread: the client's own when it chose one, else its UUID. */
-export const publicThreadId = (t: Pick<ThreadRow, "threadId" | "clientThreadId">): string => t.clientThreadId ?? t.threadId;
+export const publicThreadId = (t: Pick<ThreadRow, "threadId" | "clientThreadId" | "knownAs">): string => t.clientThreadId ?? threadUuid(t);
 
 /**
  * The public JSON shape of a thread (snake_case, like the rest of the API), with both of its ids:
@@ -11,7 +17,7 @@ export const publicThreadId = (t: Pick<ThreadRow, "threadId" | "clientThreadId">
 export function threadJson(t: ThreadRow) {
   return {
     thread_id: publicThreadId(t),
-    thread_uuid: t.threadId,
+    thread_uuid: threadUuid(t),
     client_thread_id: t.clientThreadId,
     title: t.title,
     graph_id: t.graphId,

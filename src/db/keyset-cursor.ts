@@ -22,8 +22,9 @@ export function decodeCursor(cursor: string): [string, string] {
 }
 
 // A cursor's shape is checked above, but PostgreSQL judges its values (2026-02-30 has the shape of
-// a date): a failed cast can only come from a forged cursor.
-const CAST_FAILURES = new Set(["22P02", "22007", "22008"]);
+// a date, "GMT+9999" the shape of a time zone): a failed cast can only come from a forged cursor.
+// Invalid text, datetime format and field overflow; a time zone unknown or out of range.
+const CAST_FAILURES = new Set(["22P02", "22007", "22008", "22023", "22009"]);
 
 /** Maps a failed cast of a cursor's values to the same 400 as a malformed cursor. */
 export function castFailureToMalformed(err: { code?: string }): never {

@@ -16,7 +16,7 @@ describe("migrate", () => {
     try {
       const results = await Promise.all(pools.map((p) => migrate(p, () => createCheckpointer(p).setup())));
       const all = (await readMigrations()).map((m) => m.version);
-      expect(results.flat().sort()).toEqual(all);
+      expect(results.flat().sort((a, b) => a - b)).toEqual(all);
       const { rows } = await pools[0].query("SELECT version FROM schema_migrations ORDER BY version");
       expect(rows.map((r) => r.version)).toEqual(all);
       const saver = await pools[0].query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1", [CHECKPOINT_SCHEMA]);

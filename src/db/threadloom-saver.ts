@@ -1,8 +1,11 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { type ChannelVersions, type Checkpoint, type CheckpointMetadata, type PendingWrite, WRITES_IDX_MAP } from "@langchain/langgraph-checkpoint";
+import {
+  type ChannelVersions, type Checkpoint, type CheckpointListOptions, type CheckpointMetadata, type CheckpointTuple, type PendingWrite, WRITES_IDX_MAP,
+} from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
 import { CLAIM_CONFIG_KEY, claimFromConfig, refused, type RunClaim } from "../runs/run-claim.js";
+import { readableMessages } from "./readable-messages.js";
 import { saverSql } from "./threadloom-saver-sql.js";
 
 /**
@@ -57,6 +60,16 @@ export class ThreadloomSaver extends PostgresSaver {
     if (claim && rows.length === 0) refused(claim);
     // The claim goes on with the config LangGraph writes the next pending writes with (updateState does).
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id, ...(claim && { [CLAIM_CONFIG_KEY]: claim }) } };
+  }
+
+  // Reads skip what cannot be a message (see readableMessages): a bad checkpoint must not make its thread unreadable.
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    const tuple = await super.getTuple(config);
+    return tuple && readableMessages(tuple);
+  }
+
+  async *list(config: RunnableConfig, options?: CheckpointListOptions): AsyncGenerator<CheckpointTuple> {
+    for await (const tuple of super.list(config, options)) yield readableMessages(tuple);
   }
 
   /** Copies the branch ending at `checkpointId` of one thread into a new, empty thread. */

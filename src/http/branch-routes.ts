@@ -16,7 +16,9 @@ export interface BranchRoutesDeps {
   heartbeatMs: number;
 }
 
-const messageParams = threadIdParams.extend({ message_id: z.string().min(1).max(200) });
+// A message id is stored as text, which cannot hold NUL.
+const messageId = z.string().min(1).max(200).refine((id) => !containsNul(id), "must not contain NUL (U+0000) characters");
+const messageParams = threadIdParams.extend({ message_id: messageId });
 const checkpointId = z.string().regex(/^[0-9a-f-]{36}$/, "must be a checkpoint id");
 
 /** History, state at any checkpoint, and branching: edit, regenerate, switch head, fork. */
@@ -28,7 +30,7 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
     on_disconnect: onDisconnect,
   });
   const regenerateBody = z.strictObject({ on_disconnect: onDisconnect });
-  const headBody = z.union([z.strictObject({ checkpoint_id: checkpointId }), z.strictObject({ message_id: z.string().min(1).max(200) })], {
+  const headBody = z.union([z.strictObject({ checkpoint_id: checkpointId }), z.strictObject({ message_id: messageId })], {
     error: "give either checkpoint_id or message_id",
   });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { containsNul } from "./validate.js";
+import { containsNul, loneSurrogatePath } from "./validate.js";
 
 const noNul = (text: string) => !containsNul(text);
 
@@ -21,6 +21,10 @@ const jsonObject = z
     }
     if (containsNul(value)) {
       ctx.addIssue({ code: "custom", message: "must not contain NUL (U+0000) characters" });
+      return z.NEVER;
+    }
+    if (loneSurrogatePath(value) !== null) {
+      ctx.addIssue({ code: "custom", message: "must not contain unpaired UTF-16 surrogates (such as \\ud800)" });
       return z.NEVER;
     }
     return value as Record<string, unknown>;

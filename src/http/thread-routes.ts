@@ -46,7 +46,7 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
 
   router.delete("/api/threads/:id", async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
-    await deps.runs.deleteThread((await deps.runs.findNamedThread(id, res.locals.owner)).threadId, res.locals.owner);
+    await deps.runs.deleteThread((await deps.runs.findNamedThread(id, res.locals.owner)).threadId, res.locals.owner, id);
     res.status(204).end();
   });
 

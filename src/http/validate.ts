@@ -33,10 +33,39 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
  * `jsonb`, so such input would pass the stream and then fail when the run is written to the mirror.
  */
 export function containsNul(value: unknown): boolean {
-  let found = false;
-  JSON.stringify(value, (key, v: unknown) => {
-    if (key.includes("\u0000") || (typeof v === "string" && v.includes("\u0000"))) found = true;
-    return v;
-  });
-  return found;
+  return findText(value, (text) => text.includes("\u0000")) !== null;
+}
+
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The path (`metadata.note`, `input.messages.0.content`) of the first string or key holding an
+ * unpaired UTF-16 surrogate (`"\ud800"` in JSON), or null. Such text is not Unicode: `jsonb` refuses
+ * it and a `text` column would store U+FFFD instead, so it is refused wherever it arrives.
+ */
+export function loneSurrogatePath(value: unknown): string | null {
+  return findText(value, (text) => LONE_SURROGATE.test(text));
+}
+
+/**
+ * Walks a JSON value without recursion (a deeply nested one cannot overflow the stack) and returns
+ * the path of the first key or string that `test` accepts ("" for the value itself), or null.
+ */
+function findText(root: unknown, test: (text: string) => boolean): string | null {
+  const stack: { value: unknown; path: string }[] = [{ value: root, path: "" }];
+  const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === "string") {
+      if (test(value)) return path;
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: join(path, String(i)) });
+    } else if (value !== null && typeof value === "object") {
+      const entries = Object.entries(value);
+      for (const [key] of entries) if (test(key)) return join(path, key);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: join(path, entries[i]![0]) });
+    }
+  }
+  return null;
 }

@@ -32,6 +32,14 @@ describe("classifyModelError", () => {
     expect(failure.message).not.toContain("sk-secret");
   });
 
+  // LangChain's own TypeError, thrown while it converts the thread's messages: no request went out.
+  it("says when the request could not be built, and a fetch failure is not that", () => {
+    expect(classifyModelError(new TypeError("message.content.flatMap is not a function"), target)).toEqual({
+      code: "model_error", message: "The request to the model server at http://10.0.0.1:8000 could not be built from the thread's messages; nothing was sent.",
+    });
+    expect(classifyModelError(fetchFailed(new Error("other side closed")), target).message).toBe("The call to the model server at http://10.0.0.1:8000 failed.");
+  });
+
   it("tells an exhausted quota from a rate limit", () => {
     expect(classifyModelError(httpError(429, { code: "insufficient_quota" }), target)).toEqual({
       code: "model_rate_limited", message: "The model server at http://10.0.0.1:8000 says the account has run out of quota (HTTP 429).",

@@ -78,6 +78,11 @@ export function classifyModelError(err: unknown, target: ModelCallTarget = {}): 
   const beforeResponse = errors.some((e) => e.constructorName === "APIConnectionError");
   if (beforeResponse) return { code: "model_unreachable", message: `Could not reach ${server}: ${reason ?? "the connection failed"}.` };
   if (reason) return { code: "model_error", message: `The connection to ${server} broke off during its reply.` };
+  // Thrown by LangChain itself, before any request: the thread holds a message it cannot convert (one
+  // whose content is neither text nor content parts, written before inputs were checked).
+  if (errors.length === 1 && errors[0]!.name === "TypeError") {
+    return { code: "model_error", message: `The request to ${server} could not be built from the thread's messages; nothing was sent.` };
+  }
   return { code: "model_error", message: `The call to ${server} failed.` };
 }
 

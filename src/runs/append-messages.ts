@@ -22,14 +22,14 @@ export async function appendMessages(pool: pg.Pool, graph: AnyGraph, threadId: s
   const written = messages.map(toLangChainMessage);
   const ids = written.map((m) => m.id!);
   requireDistinct(ids);
-  return withThreadSlot(pool, threadId, async (conversations, status) => {
+  return withThreadSlot(pool, threadId, async (conversations, status, shownId) => {
     if (status === "interrupted") {
       // Written as the ending node, the messages would silently drop the pending decision.
-      throw new AppError("conflict", `Thread ${threadId} is waiting for a human decision; resume it before adding messages.`);
+      throw new AppError("conflict", `Thread ${shownId} is waiting for a human decision; resume it before adding messages.`);
     }
     const taken = await conversations.takenMessageIds(threadId, ids);
     if (taken.length > 0) {
-      throw new AppError("conflict", `Thread ${threadId} already has messages with the ids ${taken.join(", ")}; ids are never reused, even on other branches.`, { message_ids: taken });
+      throw new AppError("conflict", `Thread ${shownId} already has messages with the ids ${taken.join(", ")}; ids are never reused, even on other branches.`, { message_ids: taken });
     }
     const config = { configurable: { thread_id: threadId } };
     if (messages.some((m) => m.role === "tool")) requireToolCalls((await graph.getState(config)).values.messages ?? [], messages);

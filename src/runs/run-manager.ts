@@ -124,8 +124,9 @@ export class RunManager {
     const { graphId, assistantId, graph, configurable, assistantVersion } = await this.resolveAssistant(request, existing);
     // A thread the client names keeps a UUID of its own, random: see migration 0007.
     const threadId = existing?.threadId ?? randomUUID();
+    // The id the run's events and errors show (a thread known by another UUID shows that one, never its key).
     const clientThreadId = existing ? existing.clientThreadId : (request.threadId ?? null);
-    const shownId = publicThreadId({ threadId, clientThreadId });
+    const shownId = publicThreadId({ threadId, clientThreadId, knownAs: existing?.knownAs ?? null });
     const runId = randomUUID();
     const lease = await this.heldLease();
     const claim = () =>
@@ -156,7 +157,7 @@ export class RunManager {
     }
     const run = new ActiveRun(
       {
-        runId, threadId, clientThreadId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
+        runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
         configurable: { ...configurable, tenant_id: request.owner.tenantId },
         claim: { workerId: lease.workerId, leaseEpoch: lease.epoch },
@@ -233,6 +234,11 @@ export class RunManager {
     return this.upToDate(await this.conversations.findThread(threadId, owner), threadId, owner);
   }
 
+  /** `findThread` for an id the Agent Server API was sent: the thread's UUID or the one it is known by. */
+  async findAgentThread(id: string, owner: Owner): Promise<ThreadRow> {
+    return this.upToDate(await this.conversations.findAgentThread(id, owner), id, owner);
+  }
+
   /** `findThread` for an id a native client sent: the thread's UUID or the client's own id for it. */
   async findNamedThread(id: string, owner: Owner): Promise<ThreadRow> {
     return this.upToDate(await this.conversations.findNamedThread(id, owner), id, owner);
@@ -287,11 +293,11 @@ export class RunManager {
    * Deletes the mirror rows first, under a lock on the thread's row that a run's claim would wait
    * for; once they are gone no run can start on the thread, and its checkpoints go next.
    */
-  async deleteThread(threadId: string, owner: Owner): Promise<void> {
+  async deleteThread(threadId: string, owner: Owner, shownId = threadId): Promise<void> {
     await this.findThread(threadId, owner);
     await inTransaction(this.deps.pool, async (client) => {
       const { rows } = await client.query("SELECT status FROM threads WHERE thread_id = $1 FOR UPDATE", [threadId]);
-      if (rows[0]?.status === "busy") throw new AppError("conflict", `Thread ${threadId} has a run in progress; cancel it before deleting the thread.`);
+      if (rows[0]?.status === "busy") throw new AppError("conflict", `Thread ${shownId} has a run in progress; cancel it before deleting the thread.`);
       await new ConversationRepository(client).deleteThread(threadId, owner);
     });
     await this.deps.checkpointer.deleteThread(threadId);

@@ -72,12 +72,13 @@ export class RunRepository {
     return rows[0].run_id ? { ok: true } : { ok: false, runningRunId: rows[0].running_run_id };
   }
 
-  /** Queues a run behind the thread's running and pending ones, and tells every process. */
-  async enqueue(input: Omit<ClaimInput, "lease" | "requireStatus" | "newThread"> & { agent: NonNullable<ClaimInput["agent"]> }): Promise<void> {
-    await this.db.query(sql.ENQUEUE_RUN, [
+  /** Queues a run behind the thread's running and pending ones, and tells every process; returns it as queued. */
+  async enqueue(input: Omit<ClaimInput, "lease" | "requireStatus" | "newThread"> & { agent: NonNullable<ClaimInput["agent"]> }): Promise<RunRecord> {
+    const { rows } = await this.db.query(sql.ENQUEUE_RUN, [
       input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.assistantVersion ?? null,
       input.agent.multitaskStrategy, input.metadata, input.agent.kwargs, input.agent.userId, input.agent.temporary,
     ]);
+    return toRun(rows[0]);
   }
 
   /** Starts the oldest pending run whose thread is free (of `threadId` only, when given) under this lease. */

@@ -62,17 +62,17 @@ export const RELEASE_RUN = `
   UPDATE runs SET status = 'pending', worker_id = NULL, lease_epoch = NULL, updated_at = now()
   WHERE run_id = $1 AND status = 'running' AND ${holds("$2", "$3")}`;
 
-/** Queues a run behind the thread's others (multitask_strategy enqueue, interrupt, rollback). */
+/** Queues a run behind the thread's others (multitask_strategy enqueue, interrupt, rollback); returns it as queued. */
 export const ENQUEUE_RUN = `
   WITH run AS (
     INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy,
                       metadata, kwargs, user_id, temporary)
     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)
-    RETURNING run_id
+    RETURNING *
   ), busy AS (
     UPDATE threads SET status = 'busy', updated_at = now() WHERE thread_id = $2
   )
-  SELECT run_id, pg_notify('threadloom_run_queued', $2::text) IS NULL AS notified FROM run`;
+  SELECT run.*, pg_notify('threadloom_run_queued', $2::text) IS NULL AS notified FROM run`;
 
 /**
  * Starts the oldest pending run whose thread is free (no running run, no older pending run), on

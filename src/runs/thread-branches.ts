@@ -5,6 +5,7 @@ import { ConversationRepository, type Owner, type ThreadRow } from "../conversat
 import { HistoryRepository, nextNodes } from "../conversations/history-repository.js";
 import { langchainMessageJson } from "../conversations/langchain-message-json.js";
 import { toMessageRows } from "../conversations/message-row.js";
+import { publicThreadId } from "../conversations/thread-json.js";
 import { inTransaction } from "../db/queryable.js";
 import { withThreadSlot } from "./with-thread-slot.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
@@ -95,7 +96,7 @@ export class ThreadBranches {
   /** A new thread of the same owner holding the branch up to `checkpointId` (default: the head). */
   async fork(thread: ThreadRow, owner: Owner, checkpointId?: string): Promise<ThreadRow> {
     const at = checkpointId ?? thread.headCheckpointId;
-    if (!at) throw new AppError("conflict", `Thread ${thread.threadId} has no checkpoint to fork from yet.`);
+    if (!at) throw new AppError("conflict", `Thread ${publicThreadId(thread)} has no checkpoint to fork from yet.`);
     await this.requireCheckpoint(thread.threadId, at);
     const newThreadId = randomUUID();
     // Messages keep the checkpoints they first appeared in: the copy has the same checkpoint ids.

@@ -11,15 +11,15 @@ import { AppError, notFound } from "../errors.js";
 export async function withThreadSlot<T>(
   pool: pg.Pool,
   threadId: string,
-  fn: (conversations: ConversationRepository, status: ThreadStatus) => Promise<T>,
+  fn: (conversations: ConversationRepository, status: ThreadStatus, shownId: string) => Promise<T>,
 ): Promise<T> {
   return inTransaction(pool, async (client) => {
     const conversations = new ConversationRepository(client);
     const slot = await conversations.lockThread(threadId);
     if (!slot) throw notFound("Thread", threadId);
     if (slot.runningRunId) {
-      throw new AppError("conflict", `Thread ${threadId} has a run in progress (${slot.runningRunId}); wait for it to end or cancel it.`, { running_run_id: slot.runningRunId });
+      throw new AppError("conflict", `Thread ${slot.shownId} has a run in progress (${slot.runningRunId}); wait for it to end or cancel it.`, { running_run_id: slot.runningRunId });
     }
-    return fn(conversations, slot.status);
+    return fn(conversations, slot.status, slot.shownId);
   });
 }

@@ -1,0 +1,44 @@
+import type { RequestHandler } from "express";
+import { AppError } from "../errors.js";
+import { loneSurrogatePath } from "./validate.js";
+
+/**
+ * How deeply a request's JSON may nest (objects and arrays). Real requests nest a dozen levels at
+ * most; much deeper ones only make every recursive step after parsing (validation, serialising,
+ * LangGraph's own copies) risk overflowing the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * After the JSON parser: refuses a body nested deeper than MAX_JSON_DEPTH (naming `body`) or holding
+ * text that is not Unicode (a lone surrogate, naming its field), before any route reads it.
+ */
+export const checkJsonBody: RequestHandler = (req, _res, next) => {
+  const body: unknown = req.body;
+  if (body === null || typeof body !== "object") return next();
+  if (depthExceeds(body, MAX_JSON_DEPTH)) {
+    const reason = `must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
+    return next(new AppError("invalid_request", `Invalid body: body: ${reason}`, { fields: [{ name: "body", reason }] }));
+  }
+  const at = loneSurrogatePath(body);
+  if (at !== null) {
+    const name = at || "body";
+    const reason = "must not contain unpaired UTF-16 surrogates (such as \\ud800): that is not Unicode text";
+    return next(new AppError("invalid_request", `Invalid body: ${name}: ${reason}`, { fields: [{ name, reason }] }));
+  }
+  next();
+};
+
+/** Whether objects and arrays nest deeper than `limit`, found without recursion. */
+function depthExceeds(root: object, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== "object") continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
