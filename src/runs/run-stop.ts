@@ -1,5 +1,5 @@
 /** Why a run was stopped before it finished by itself: the reason given to its AbortController. */
-export type StopReason = "cancel" | "rollback" | "timeout" | "idle_timeout" | "shutdown";
+export type StopReason = "cancel" | "rollback" | "timeout" | "idle_timeout" | "shutdown" | "database_unavailable";
 
 export class RunStopped extends Error {
   constructor(readonly reason: StopReason) {
@@ -9,7 +9,7 @@ export class RunStopped extends Error {
 }
 
 export interface StopOutcome {
-  status: "interrupted" | "timeout";
+  status: "interrupted" | "timeout" | "error";
   /** What the reply streamed so far is marked as in the checkpoint and the mirror. */
   messageStatus: "partial" | "error";
   /** The error event sent to a listener still connected; a plain cancel sends none. */
@@ -32,6 +32,13 @@ export function stopOutcome(reason: StopReason): StopOutcome {
       return { status: "timeout", messageStatus: "error", error: { code: "timeout", message: "The run took longer than allowed; the reply so far was saved." } };
     case "idle_timeout":
       return { status: "timeout", messageStatus: "error", error: { code: "idle_timeout", message: "The model stopped responding; the reply so far was saved." } };
+    // The reply so far is saved too, but only once the database is back: the run's end waits for it.
+    case "database_unavailable":
+      return {
+        status: "error",
+        messageStatus: "error",
+        error: { code: "database_unavailable", message: "The database became unavailable, so the run was stopped; the reply so far is saved once it is back." },
+      };
     default: {
       const never: never = reason;
       throw new Error(`unknown stop reason ${String(never)}`);
