@@ -154,4 +154,33 @@ describe("the database refused for 3 s under load, three times", () => {
     // The threads take turns again.
     for (let client = 0; client < CLIENTS; client++) expect((await turn(client, 0)).last).toMatchObject({ event: "end", data: { status: "success" } });
   }, 180_000);
+
+  // The Agent Server stream of a run the outage stopped gets its error event; the events it wrote
+  // meanwhile are kept and saved once the database is back, so joining the run replays them all.
+  it("ends an Agent Server run's stream with database_unavailable and saves its events once the database is back", async () => {
+    const post = (path: string, body: unknown) => fetch(`${t.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const { thread_id: threadId } = await (await post("/threads", {})).json();
+    const res = await post(`/threads/${threadId}/runs/stream`, { assistant_id: "chat", input: { messages: [{ role: "user", content: "agent turn" }] }, stream_mode: ["values", "messages-tuple"] });
+    expect(res.status).toBe(200);
+    const runId = res.headers.get("content-location")!.split("/").at(-1)!;
+    const live = new SseReader(res);
+    for (let e = await live.next(); e?.event !== "messages"; e = await live.next()) expect(e).not.toBeNull();
+    await outage.begin();
+    try {
+      let e = await live.next();
+      while (e && e.event !== "error") e = await live.next();
+      expect(e).toMatchObject({ event: "error", data: { error: "database_unavailable", message: expect.stringContaining("database") } });
+    } finally {
+      await outage.end();
+    }
+    while (await live.next());
+    const { rows } = await t.db.pool.query("SELECT r.status, r.error->>'code' AS code, t.status AS thread FROM runs r JOIN threads t USING (thread_id) WHERE run_id = $1", [runId]);
+    expect(rows).toEqual([{ status: "error", code: "database_unavailable", thread: "error" }]);
+    await expectMirrorMatchesCheckpoint(t.db.pool, threadId);
+    expect((await checkpointMessages(t.db.pool, threadId)).filter((m) => m.role === "user").map((m) => m.content)).toEqual(["agent turn"]);
+    const joined = new SseReader(await fetch(`${t.url}/threads/${threadId}/runs/${runId}/stream`));
+    while (await joined.next());
+    expect(joined.events.map((e) => e.id)).toEqual(live.events.map((e) => e.id));
+    expect(joined.events.at(-1)).toMatchObject({ event: "error", data: { error: "database_unavailable" } });
+  });
 });
