@@ -5,10 +5,9 @@
  * same statement needs is a later try, so requests get 503 + Retry-After and runs stop cleanly.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isUnavailable(e as { code?: unknown; message?: unknown })) return true;
-  }
-  return false;
+  // The error itself only, not its causes: a model server refusing a connection is wrapped by its
+  // HTTP client, and is not the database.
+  return typeof err === "object" && err !== null && isUnavailable(err as { code?: unknown; message?: unknown });
 }
 
 /**

@@ -196,8 +196,8 @@ export class ActiveRun {
   }
 
   private async fail(err: unknown): Promise<RunResult> {
-    // A graph that could not read or write its state: the same as being stopped for it.
-    if (!this.controller.signal.aborted && isDatabaseUnavailable(err)) this.stop("database_unavailable");
+    // A graph that could not read or write its state (not a model call that failed): as if stopped for it.
+    if (!this.controller.signal.aborted && !this.watcher.lastFailure && isDatabaseUnavailable(err)) this.stop("database_unavailable");
     const reason = this.controller.signal.reason;
     if (reason instanceof RunStopped) {
       const outcome = stopOutcome(reason.reason);
