@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   // unhandled rejection is a bug and still ends the process, as Node would.
   process.on("unhandledRejection", (reason) => {
     if (!isDatabaseError(reason)) throw reason;
-    logger.error({ err: describeDatabaseError(reason) }, "a database operation failed with nothing waiting for it");
+    logger.error({ err: { ...describeDatabaseError(reason), stack: (reason as Error).stack } }, "a database operation failed with nothing waiting for it");
   });
   const host = listenHost(config);
 

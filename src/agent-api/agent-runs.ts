@@ -291,13 +291,13 @@ export class AgentRuns {
     const early = this.earlyCancels.get(runId);
     if (early) run.stop(early === "rollback" ? "rollback" : "cancel");
     let moved = false;
-    let ended = false;
+    let lastWritten = false;
     const done = this.deps.manager.start(run, {
       // Tried again until its events are saved: the last one is written once.
       beforeRecord: async (result) => {
         moved = run.retriesAfter(result.stopReason);
-        if (result.error && !moved && !ended) write([encoder.error(Object.assign(new Error(result.error.message), { name: errorName(result.error) }))]);
-        ended = true;
+        if (result.error && !moved && !lastWritten) write([encoder.error(Object.assign(new Error(result.error.message), { name: errorName(result.error) }))]);
+        lastWritten = true;
         await writer.flush();
       },
       afterRecord: async (result, end) => {
