@@ -110,6 +110,12 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       runs: new RunRepository(db.pool), notifier, lease, logger,
       concurrency: config.RUN_QUEUE_CONCURRENCY, pollMs: config.RUN_QUEUE_POLL_MS,
       execute: (run) => agentRuns.execute(run),
+      guardClaim: (claim) =>
+        runs.claiming(async () => {
+          const run = await claim();
+          if (run) runs.hold(run.runId);
+          return run;
+        }),
       async maintain() {
         await runs.recover();
         if (Date.now() - pruned < 60_000) return;

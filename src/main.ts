@@ -1,7 +1,9 @@
 import http from "node:http";
+import pg from "pg";
 import { pino } from "pino";
 import { ConfigError, listenHost, loadConfig } from "./config.js";
 import { createService, type Service } from "./create-service.js";
+import { describeDatabaseError, isDatabaseUnavailable } from "./db/database-unavailable.js";
 import { StartupError } from "./startup-error.js";
 
 async function main(): Promise<void> {
@@ -15,6 +17,13 @@ async function main(): Promise<void> {
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { service: "threadloom" } });
   logger.info({ node: process.version }, "starting threadloom");
+  // The last net: a database failure nothing awaited (LangGraph writes checkpoints in the background
+  // and looks at the outcome only when the run ends) is logged, and the process goes on. Any other
+  // unhandled rejection is a bug and still ends the process, as Node would.
+  process.on("unhandledRejection", (reason) => {
+    if (!isDatabaseError(reason)) throw reason;
+    logger.error({ err: { ...describeDatabaseError(reason), stack: (reason as Error).stack } }, "a database operation failed with nothing waiting for it");
+  });
   const host = listenHost(config);
 
   // The port is taken first: when it is in use, start-up stops before anything else was started.
@@ -66,6 +75,11 @@ async function main(): Promise<void> {
     signalled = undefined;
     await stop(signal);
   }
+}
+
+/** An error PostgreSQL sent, or one reaching it (connection refused, cut, timed out). */
+function isDatabaseError(err: unknown): boolean {
+  return err instanceof pg.DatabaseError || isDatabaseUnavailable(err);
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

@@ -73,7 +73,12 @@ export class AgentRuns {
    * Creates a run on the owner's thread (`threadId` null: a stateless run on a new thread of its
    * own). Returns it once it has started here or has been queued, with its thread as shown.
    */
-  async create(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<{ run: RunRecord; thread: ShownThread }> {
+  create(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<{ run: RunRecord; thread: ShownThread }> {
+    // Until the run is started here (or given back), upkeep must not take it for a lost one.
+    return this.deps.manager.claiming(() => this.claimAndStart(owner, threadId, body));
+  }
+
+  private async claimAndStart(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<{ run: RunRecord; thread: ShownThread }> {
     if (!this.deps.manager.isAccepting()) throw new AppError("unavailable", "The service is shutting down; retry on another instance.");
     await this.deps.manager.checkQuota(owner);
     const assistant = await this.deps.assistants.resolve(owner.tenantId, body.assistant_id);
@@ -151,11 +156,14 @@ export class AgentRuns {
    * process that ran them died: the attempt then continues from the run's last checkpoint).
    */
   async execute(record: RunRecord): Promise<void> {
-    const started = await this.start(record).catch(async (err) => {
-      // Not started (shutdown began): back to the queue for another process, no attempt spent.
-      await this.runs.release(record.runId, claimOf(record));
-      throw err;
-    });
+    const started = await this.start(record)
+      .catch(async (err) => {
+        // Not started (shutdown began): back to the queue for another process, no attempt spent.
+        await this.runs.release(record.runId, claimOf(record));
+        throw err;
+      })
+      // Started, it is the run manager's; not started and not given back, upkeep repairs it.
+      .finally(() => this.deps.manager.letGo(record.runId));
     await started.done;
   }
 
@@ -309,10 +317,13 @@ export class AgentRuns {
     if (early) run.stop(early === "rollback" ? "rollback" : "cancel");
     let moved = false;
     const started = run;
+    let lastWritten = false;
     const done = this.deps.manager.start(run, {
+      // Tried again until its events are saved: the last one is written once.
       beforeRecord: async (result) => {
         moved = started.retriesAfter(result.stopReason);
-        if (result.error && !moved) write([encoder.error(Object.assign(new Error(result.error.message), { name: errorName(result.error) }))]);
+        if (result.error && !moved && !lastWritten) write([encoder.error(Object.assign(new Error(result.error.message), { name: errorName(result.error) }))]);
+        lastWritten = true;
         await writer.flush();
       },
       afterRecord: async (result, end) => {

@@ -1,5 +1,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
+import { ConnectionHealth } from "./connection-health.js";
+import { describeDatabaseError, isDatabaseUnavailable } from "./database-unavailable.js";
 
 export interface PoolOptions {
   max?: number;
@@ -8,23 +10,63 @@ export interface PoolOptions {
 }
 
 /**
- * The one pool of the process. pg waits forever for a connection by default and an idle
- * client's error would crash the process without a listener; both are set here.
+ * The one pool of the process. pg waits forever for a connection by default, and a client's error
+ * with no listener ends the process; both are set here. Whether the database answers is logged once
+ * when it stops and once when it answers again; the pool opens new connections as they are needed,
+ * so it reconnects by itself, each caller retrying at its own pace.
  */
 export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
-  const pool = new pg.Pool({
+  const health = new ConnectionHealth(options.logger, "database");
+  const clientFailed = (err: Error) => {
+    // Once the pool is ending, a connection cut by the server (being stopped) is expected.
+    if (pool.ending) options.logger?.debug({ err: describeDatabaseError(err) }, "database client closed while the pool ends");
+    else if (isDatabaseUnavailable(err)) health.failed(err);
+    else options.logger?.error({ err: describeDatabaseError(err) }, "database client failed");
+  };
+  const pool: pg.Pool = new pg.Pool({
     connectionString,
     max: options.max ?? 20,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? "threadloom",
+    Client: watchedClient(health, clientFailed),
   });
-  // Once the pool is ending, a connection cut by the server (being stopped) is expected.
-  pool.on("error", (err) => {
-    if (pool.ending) options.logger?.debug({ err }, "idle database client closed while the pool ends");
-    else options.logger?.error({ err }, "idle database client failed");
-  });
+  // Idle clients: the client's own listener (above) has seen the error already.
+  pool.on("error", () => {});
   return pool;
+}
+
+/**
+ * pg's Client, telling `health` how each connection attempt went and never without an error
+ * listener: the pool listens only to idle clients, so a checked-out one whose connection drops
+ * between two queries (a transaction waiting on other work) would otherwise end the process.
+ */
+function watchedClient(health: ConnectionHealth, failed: (err: Error) => void): new () => pg.Client {
+  return class WatchedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      this.on("error", failed);
+    }
+
+    override connect(): Promise<pg.Client>;
+    override connect(callback: ((err: Error) => void) | ((err: null, client: pg.Client) => void)): void;
+    override connect(callback?: (err: any, client: pg.Client) => void): Promise<pg.Client> | void {
+      if (callback) {
+        return super.connect((err: Error | null) => {
+          if (err) health.failed(err);
+          else health.succeeded();
+          callback(err, this as pg.Client);
+        });
+      }
+      return super.connect().then(
+        (client) => (health.succeeded(), client),
+        (err: Error) => {
+          health.failed(err);
+          throw err;
+        },
+      );
+    }
+  };
 }
 
 /**

@@ -6,7 +6,15 @@ import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
 import { CLAIM_CONFIG_KEY, claimFromConfig, refused, type RunClaim } from "../runs/run-claim.js";
 import { readableMessages } from "./readable-messages.js";
+import { isDatabaseUnavailable } from "./database-unavailable.js";
+import { keepTrying } from "./keep-trying.js";
 import { saverSql } from "./threadloom-saver-sql.js";
+
+/**
+ * What becomes of a statement of a running graph that the database could not take because it is
+ * unreachable: a signal to keep retrying it until (it lands or) the signal aborts, or null to fail it now.
+ */
+export type UnavailablePolicy = (threadId: string, kind: "read" | "write") => AbortSignal | null;
 
 /**
  * LangGraph's PostgreSQL saver, writing each checkpoint and each batch of writes as one statement
@@ -20,6 +28,18 @@ import { saverSql } from "./threadloom-saver-sql.js";
  */
 export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
+
+  /**
+   * LangGraph writes a run's checkpoints in the background (durability "async") and looks at the
+   * outcome only when the run ends: a write that failed meanwhile is an unhandled rejection, which
+   * ends the process. So a write the database could not take is handed to this policy (the run
+   * manager's: it stops the thread's run and keeps the write until the database is back), and so is
+   * a running graph's read (it waits rather than fail a run that has just been acknowledged). By
+   * default both fail at once, as they should outside a run (the request gets a 503).
+   */
+  whenUnavailable: UnavailablePolicy = () => null;
+  /** Each thread's writes not done yet. */
+  private readonly writing = new Map<string, Set<Promise<unknown>>>();
 
   constructor(
     private readonly db: pg.Pool,
@@ -42,7 +62,38 @@ export class ThreadloomSaver extends PostgresSaver {
     return base + 1 + Math.random() * 0.999_999;
   }
 
-  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+  put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+    return this.tracked(config.configurable?.thread_id, this.putCheckpoint(config, checkpoint, metadata, newVersions));
+  }
+
+  /**
+   * Resolves once none of the thread's writes is in flight. A stopped graph's stream ends at once,
+   * while its checkpoint writes go on (LangGraph chains them, each started when the one before has
+   * landed): whatever writes the thread next, or reads it to record the run, waits for them.
+   */
+  async writesDone(threadId: string): Promise<void> {
+    for (;;) {
+      const pending = this.writing.get(threadId);
+      if (pending) await Promise.allSettled(pending);
+      // The next write of a chain starts once the one before has landed: look again a turn later.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!this.writing.has(threadId)) return;
+    }
+  }
+
+  private tracked<T>(threadId: string, write: Promise<T>): Promise<T> {
+    let pending = this.writing.get(threadId);
+    if (!pending) this.writing.set(threadId, (pending = new Set()));
+    pending.add(write);
+    const done = () => {
+      pending.delete(write);
+      if (pending.size === 0 && this.writing.get(threadId) === pending) this.writing.delete(threadId);
+    };
+    write.then(done, done);
+    return write;
+  }
+
+  private async putCheckpoint(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     if (config.configurable === undefined) throw new Error(`Missing "configurable" field in "config" param`);
     const { thread_id, checkpoint_ns = "", checkpoint_id, run_id } = config.configurable;
     // The run that wrote it, as the Agent Server records it: a rollback removes a run's checkpoints by it.
@@ -52,7 +103,7 @@ export class ThreadloomSaver extends PostgresSaver {
       this._dumpMetadata(stamped),
     ]);
     const claim = claimFromConfig(config);
-    const { rows } = await this.db.query(claim ? this.sql.putCheckpointFenced : this.sql.putCheckpoint, [
+    const rows = await this.write(thread_id, claim ? this.sql.putCheckpointFenced : this.sql.putCheckpoint, [
       thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, this._dumpCheckpoint(checkpoint), dumpedMetadata,
       blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]), blobs.map((b) => (b[5] ? Buffer.from(b[5]) : null)),
       ...fence(claim),
@@ -62,9 +113,20 @@ export class ThreadloomSaver extends PostgresSaver {
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id, ...(claim && { [CLAIM_CONFIG_KEY]: claim }) } };
   }
 
-  // Reads skip what cannot be a message (see readableMessages): a bad checkpoint must not make its thread unreadable.
-  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
-    const tuple = await super.getTuple(config);
+  /**
+   * Reads skip what cannot be a message (see readableMessages): a bad checkpoint must not make its
+   * thread unreadable. A running graph's read (its config carries the run's abort signal) waits for
+   * the database under `whenUnavailable`.
+   */
+  override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    let tuple: CheckpointTuple | undefined;
+    try {
+      tuple = await super.getTuple(config);
+    } catch (err) {
+      const until = isDatabaseUnavailable(err) && config.signal ? this.whenUnavailable(config.configurable?.thread_id, "read") : null;
+      if (!until) throw err;
+      tuple = await keepTrying(() => super.getTuple(config), { retryable: isDatabaseUnavailable, signal: AbortSignal.any([until, config.signal!]), baseDelayMs: 200, maxDelayMs: 2_000 });
+    }
     return tuple && readableMessages(tuple);
   }
 
@@ -93,7 +155,11 @@ export class ThreadloomSaver extends PostgresSaver {
     return rows.length > 0;
   }
 
-  async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
+  putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
+    return this.tracked(config.configurable?.thread_id, this.putPendingWrites(config, writes, taskId));
+  }
+
+  private async putPendingWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
     if (writes.length === 0) return;
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable ?? {};
     const rows = await this._dumpWrites(thread_id, checkpoint_ns, checkpoint_id, taskId, writes);
@@ -101,12 +167,26 @@ export class ThreadloomSaver extends PostgresSaver {
     const special = writes.every((w) => w[0] in WRITES_IDX_MAP);
     const claim = claimFromConfig(config);
     const sql = claim ? (special ? this.sql.upsertWritesFenced : this.sql.insertWritesFenced) : special ? this.sql.upsertWrites : this.sql.insertWrites;
-    const { rows: held } = await this.db.query(sql, [
+    const held = await this.write(thread_id, sql, [
       thread_id, checkpoint_ns, checkpoint_id, taskId,
       rows.map((r) => r[4]), rows.map((r) => r[5]), rows.map((r) => r[6]), rows.map((r) => Buffer.from(r[7])),
       ...fence(claim),
     ]);
     if (claim && held.length === 0) refused(claim);
+  }
+
+  /**
+   * One write statement (each is idempotent, so trying it again is safe), under `whenUnavailable`;
+   * returns its rows (a fenced one returns none when the run no longer holds its claim).
+   */
+  private async write(threadId: string, sql: string, params: unknown[]): Promise<unknown[]> {
+    try {
+      return (await this.db.query(sql, params)).rows;
+    } catch (err) {
+      const until = isDatabaseUnavailable(err) ? this.whenUnavailable(threadId, "write") : null;
+      if (!until) throw err;
+      return (await keepTrying(() => this.db.query(sql, params), { retryable: isDatabaseUnavailable, signal: until, baseDelayMs: 200, maxDelayMs: 2_000 })).rows;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from "express";
 import type { Logger } from "pino";
+import { isDatabaseUnavailable } from "../db/database-unavailable.js";
 import { AppError, type ErrorCode, type InvalidField } from "../errors.js";
 import type {} from "pino-http";
 
@@ -29,9 +30,13 @@ const TITLE: Record<ErrorCode, string> = {
   quota_exceeded: "Quota exceeded",
 };
 
-/** Writes an RFC 9457 problem document. */
+/** Seconds a client is asked to wait before trying a 503 again. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** Writes an RFC 9457 problem document; a 503 says when to try again. */
 export function sendProblem(res: Response, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): void {
   const status = STATUS[code];
+  if (code === "unavailable") res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
   res.status(status).type("application/problem+json").json({ type: `about:blank#${code}`, title: TITLE[code], status, detail, ...extra });
 }
 
@@ -53,12 +58,21 @@ function fromFramework(err: { type?: string; message?: string; status?: unknown;
   return null;
 }
 
+/**
+ * The database could not be reached (refused, restarting, no connection free in time): storage code
+ * throws the driver's error as it is, and this is the one place it becomes a 503.
+ */
+function fromDatabase(err: unknown): AppError | null {
+  return isDatabaseUnavailable(err) ? new AppError("unavailable", "The database is unavailable right now; retry shortly.") : null;
+}
+
 /** The one error handler: typed errors become problem+json; anything else is logged and masked. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const known = err instanceof AppError ? err : fromFramework(err);
+    const known = err instanceof AppError ? err : (fromFramework(err) ?? fromDatabase(err));
     if (res.headersSent) {
-      logger.error({ err, reqId: req.id }, "error after the response started");
+      if (known?.code === "unavailable") logger.warn({ reqId: req.id, detail: known.message }, "response cut short: the database is unavailable");
+      else logger.error({ err, reqId: req.id }, "error after the response started");
       res.end();
       return;
     }

@@ -5,6 +5,8 @@ import { type CheckpointSeen, LangGraphStreamMapper, STREAM_MODES, type StreamPa
 import type { RunEvent, RunStatus } from "../streaming/run-event.js";
 import type { AnyGraph } from "./graph-registry.js";
 import { IdleTimer } from "../idle-timer.js";
+import { isDatabaseUnavailable } from "../db/database-unavailable.js";
+import { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { classifyModelError, errorChain } from "../models/model-failure.js";
 import type { ModelServers } from "../models/model-servers.js";
 import { type ModelCallEnd, ModelCallWatcher } from "./model-call-watcher.js";
@@ -211,10 +213,14 @@ export class ActiveRun {
   }
 
   private async fail(err: unknown): Promise<RunResult> {
+    // A graph that could not read or write its state (not a model call that failed): as if stopped for it.
+    if (!this.controller.signal.aborted && !this.watcher.lastFailure && isDatabaseUnavailable(err)) this.stop("database_unavailable");
     const reason = this.controller.signal.reason;
     if (reason instanceof RunStopped) {
       const outcome = stopOutcome(reason.reason);
-      if (reason.reason !== "rollback" && !this.retriesAfter(reason.reason)) await this.savePartial(outcome.messageStatus);
+      // Without the database the reply so far waits: whoever records the run saves it once it is back.
+      const saveNow = reason.reason !== "rollback" && reason.reason !== "database_unavailable" && !this.retriesAfter(reason.reason);
+      if (saveNow) await this.savePartial(outcome.messageStatus);
       return { ...this.result(outcome.status, outcome.error), stopReason: reason.reason };
     }
     const failed = this.watcher.lastFailure;
@@ -261,11 +267,14 @@ export class ActiveRun {
    * An aborted or failed model call leaves the streamed reply in no checkpoint. Writing it as the
    * node's output keeps it, and lets the next turn's model see it.
    */
-  private async savePartial(status: "partial" | "error"): Promise<boolean> {
+  async savePartial(status: "partial" | "error"): Promise<boolean> {
     const partial = this.mapper.partial();
     if (!partial) return false;
     const reply = new AIMessage({ id: partial.messageId, content: partial.text, response_metadata: { threadloom_status: status } });
     try {
+      // On top of the run's last checkpoint: a stopped graph's stream ends before its writes have.
+      const { checkpointer } = this.input.graph;
+      if (checkpointer instanceof ThreadloomSaver) await checkpointer.writesDone(this.input.threadId);
       await this.input.graph.updateState({ configurable: { thread_id: this.input.threadId, ...this.claimConfig() } }, { messages: [reply] }, partial.node || undefined);
       this.emit({ type: "message", id: reply.id!, role: "assistant", content: partial.text });
       return true;

@@ -1,5 +1,8 @@
 import pg from "pg";
 import type { Logger } from "pino";
+import { ConnectionHealth } from "../db/connection-health.js";
+import { describeDatabaseError } from "../db/database-unavailable.js";
+import { backoffDelay } from "../db/keep-trying.js";
 
 /** The channels processes of the service tell each other on. */
 export const CHANNELS = {
@@ -17,18 +20,23 @@ type Listener = (payload: string) => void;
 /**
  * PostgreSQL LISTEN on one connection of its own, shared by everything in the process that waits
  * for another process: stream joiners, the run queue, cancellation. A lost connection is opened
- * again; whatever waits also polls, so a notification missed meanwhile costs a delay, not an event.
+ * again, with backoff and jitter, and logged once when lost and once when back; whatever waits also
+ * polls, so a notification missed meanwhile costs a delay, not an event.
  */
 export class Notifier {
   private client: pg.Client | null = null;
   private readonly listeners = new Map<string, Set<Listener>>();
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  private tries = 0;
+  private readonly health: ConnectionHealth;
 
   private constructor(
     private readonly connectionString: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.health = new ConnectionHealth(logger, "notification connection", "warn");
+  }
 
   static async connect(connectionString: string, logger: Logger): Promise<Notifier> {
     const notifier = new Notifier(connectionString, logger);
@@ -55,25 +63,36 @@ export class Notifier {
     client.on("notification", (msg) => {
       for (const listener of this.listeners.get(msg.channel) ?? []) listener(msg.payload ?? "");
     });
-    client.on("error", (err) => {
+    // A connection that drops reports an error, then ends; one the server closes cleanly only ends.
+    const lost = (err: Error) => {
       if (this.closed || this.client !== client) return;
-      this.logger.warn({ err }, "notification connection lost; reconnecting");
       this.client = null;
+      this.health.failed(err);
       client.end().catch(() => {});
       this.reconnect();
-    });
-    await client.connect();
-    for (const channel of Object.values(CHANNELS)) await client.query(`LISTEN ${channel}`);
+    };
+    client.on("error", lost);
+    client.on("end", () => lost(new Error("Connection terminated unexpectedly")));
+    try {
+      await client.connect();
+      for (const channel of Object.values(CHANNELS)) await client.query(`LISTEN ${channel}`);
+    } catch (err) {
+      client.end().catch(() => {});
+      throw err;
+    }
     this.client = client;
+    this.tries = 0;
+    this.health.succeeded();
   }
 
   private reconnect(): void {
     if (this.closed) return;
     this.retry = setTimeout(() => {
       this.open().catch((err) => {
-        this.logger.warn({ err }, "could not reconnect the notification connection");
+        this.health.failed(err);
+        this.logger.debug({ err: describeDatabaseError(err) }, "could not reconnect the notification connection yet");
         this.reconnect();
       });
-    }, 1000);
+    }, backoffDelay(this.tries++, 250, 10_000));
   }
 }

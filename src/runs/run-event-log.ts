@@ -1,5 +1,7 @@
 import type pg from "pg";
 import type { Logger } from "pino";
+import { describeDatabaseError, isTransientDatabaseError } from "../db/database-unavailable.js";
+import { backoffDelay } from "../db/keep-trying.js";
 import { CHANNELS, type Notifier } from "./notifier.js";
 import { claimCte, type RunClaim } from "./run-claim.js";
 
@@ -60,6 +62,8 @@ export class RunEventWriter {
   private unsaved: StoredEvent[] = [];
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
+  /** Flushes that failed in a row (the database away): the next is tried after a backoff. */
+  private failures = 0;
   private ended = false;
   /** Set when the run ended here unfinished, to continue on another process. */
   moved = false;
@@ -83,7 +87,14 @@ export class RunEventWriter {
     this.events.push(stored);
     this.unsaved.push(stored);
     for (const listener of this.listeners) listener(stored);
-    this.timer ??= setTimeout(() => void this.flush(), this.log.flushMs);
+    this.timer ??= setTimeout(() => this.flushLater(), this.log.flushMs);
+  }
+
+  /** A flush of the timer's: one that fails keeps its events and is tried again, later each time. */
+  private flushLater(): void {
+    this.flush().catch(() => {
+      this.timer ??= setTimeout(() => this.flushLater(), backoffDelay(this.failures, this.log.flushMs * 4, 5_000));
+    });
   }
 
   /** The events after `afterSeq`, then each new one until the run ends; `onEnd` once it has. */
@@ -105,17 +116,27 @@ export class RunEventWriter {
     };
   }
 
-  /** Writes what is left; listeners here end only after `end()`, once the run is recorded. */
+  /**
+   * Writes what is left; listeners here end only after `end()`, once the run is recorded. When the
+   * database cannot take them, the events are kept (in order) for the next flush, and this throws.
+   */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.flushing) await this.flushing;
+    while (this.flushing) await this.flushing.catch(() => {});
     if (this.unsaved.length === 0) return;
     const batch = this.unsaved;
     this.unsaved = [];
-    this.flushing = this.log.insert(this.runId, batch, this.claim).finally(() => (this.flushing = null));
+    this.flushing = this.log.insert(this.runId, batch, this.claim).then(
+      () => void (this.failures = 0),
+      (err) => {
+        this.unsaved = [...batch, ...this.unsaved];
+        if (this.failures++ === 0) this.log.warnUnsaved(this.runId, err);
+        throw err;
+      },
+    ).finally(() => (this.flushing = null));
     await this.flushing;
-    if (this.unsaved.length > 0 && !this.timer) this.timer = setTimeout(() => void this.flush(), this.log.flushMs);
+    if (this.unsaved.length > 0 && !this.timer) this.timer = setTimeout(() => this.flushLater(), this.log.flushMs);
   }
 
   /** The run is over and recorded (or, `moved`, queued for another process): listeners here end. */
@@ -161,10 +182,11 @@ export class RunEventLog {
     return writer;
   }
 
-  /** @internal */
+  /** @internal Throws only when trying again later may work (the database is away); the events are kept then. */
   async insert(runId: string, batch: StoredEvent[], claim?: RunClaim): Promise<void> {
+    let i = 0;
     try {
-      for (let i = 0; i < batch.length; i += INSERT_BATCH) {
+      for (; i < batch.length; i += INSERT_BATCH) {
         const part = batch.slice(i, i + INSERT_BATCH);
         const values = [runId, ...part.flatMap((e) => [e.seq, e.event, e.data])];
         if (!claim) {
@@ -180,9 +202,19 @@ export class RunEventLog {
         }
       }
     } catch (err) {
+      if (isTransientDatabaseError(err)) {
+        // The parts written already are not written twice (their ids would clash).
+        batch.splice(0, i);
+        throw err;
+      }
       // A run rolled back meanwhile takes its events with it (foreign key): nothing to keep.
       if ((err as { code?: string }).code !== "23503") this.logger.error({ err, runId }, "could not save run events");
     }
+  }
+
+  /** @internal */
+  warnUnsaved(runId: string, err: unknown): void {
+    this.logger.warn({ err: describeDatabaseError(err), runId }, "could not save run events yet; they are kept and tried again");
   }
 
   /** @internal */

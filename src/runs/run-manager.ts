@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { AssistantRepository } from "../assistants/assistant-repository.js";
 import { ConversationRepository, type Owner, type ThreadRow } from "../conversations/conversation-repository.js";
 import { publicThreadId } from "../conversations/thread-json.js";
 import type { NewMessage } from "../conversations/to-langchain-message.js";
+import { describeDatabaseError, isTransientDatabaseError } from "../db/database-unavailable.js";
+import { keepTrying } from "../db/keep-trying.js";
 import { inTransaction } from "../db/queryable.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
@@ -81,12 +84,28 @@ export class RunManager {
   private readonly assistants: AssistantRepository;
   private readonly recorder: RunRecorder;
   private accepting = true;
+  /** Runs claimed from the queue and not started yet: upkeep leaves them alone. */
+  private readonly held = new Set<string>();
+  /** Claims in flight besides chat runs' (`creating`): upkeep judges none of this process's runs meanwhile. */
+  private claimsInFlight = 0;
+  /** Aborted at shutdown: what is still retried against an unreachable database is left to the next process. */
+  private readonly giveUp = new AbortController();
 
   constructor(private readonly deps: RunManagerDeps) {
     this.conversations = new ConversationRepository(deps.pool);
     this.runs = new RunRepository(deps.pool);
     this.assistants = new AssistantRepository(deps.pool);
     this.recorder = new RunRecorder(deps);
+    // Every write and recording waiting for the database listens to it.
+    setMaxListeners(0, this.giveUp.signal);
+    // A run's checkpoint write the database could not take: the run stops, the write is kept until
+    // it lands. A read it could not make waits for the database (nothing of the run is lost yet).
+    deps.checkpointer.whenUnavailable = (threadId, kind) => {
+      const entry = [...this.active.values()].find((e) => e.run.input.threadId === threadId);
+      if (!entry) return null;
+      if (kind === "write") entry.run.stop("database_unavailable");
+      return this.giveUp.signal;
+    };
   }
 
   get activeCount(): number {
@@ -208,6 +227,29 @@ export class RunManager {
     await Promise.all(entries.map((e) => e.done));
   }
 
+  /**
+   * Runs `claim` (a claim and the registration that follows it) as a step upkeep waits for: while it
+   * is in flight, upkeep judges none of this process's runs, so it never takes a run claimed a moment
+   * ago for one this process has lost.
+   */
+  async claiming<T>(claim: () => Promise<T>): Promise<T> {
+    this.claimsInFlight++;
+    try {
+      return await claim();
+    } finally {
+      this.claimsInFlight--;
+    }
+  }
+
+  /** Keeps a run claimed from the queue out of upkeep's repairs until it is started here or `letGo`. */
+  hold(runId: string): void {
+    this.held.add(runId);
+  }
+
+  letGo(runId: string): void {
+    this.held.delete(runId);
+  }
+
   /** Stops a run executing in this process; false when it does not run here. */
   cancel(runId: string, action: CancelAction = "interrupt"): boolean {
     const entry = this.active.get(runId);
@@ -276,17 +318,38 @@ export class RunManager {
    * marked failed and their threads' mirrors rebuilt; returns the threads of the failed ones.
    */
   async recover(): Promise<string[]> {
-    const { failedThreads: threadIds, requeued } = await this.runs.reapOrphaned(this.deps.maxAttempts ?? 1);
+    const orphaned = await this.runs.reapOrphaned(this.deps.maxAttempts ?? 1);
+    const lost = await this.repairLost();
+    const requeued = orphaned.requeued + lost.requeued;
     if (requeued > 0) {
-      this.deps.logger.warn({ requeued }, "queued again runs whose process had died");
+      this.deps.logger.warn({ requeued }, "queued again runs whose process had died or lost them");
       this.deps.onQueueReady?.(null);
     }
+    const threadIds = [...new Set([...orphaned.failedThreads, ...lost.failedThreads])];
     for (const threadId of threadIds) {
       const { rows } = await this.deps.pool.query("SELECT graph_id FROM threads WHERE thread_id = $1", [threadId]);
       if (rows[0]) await this.recorder.project(rows[0].graph_id, threadId, "error");
-      this.deps.logger.warn({ threadId }, "recovered a thread whose run's process had died");
+      this.deps.logger.warn({ threadId }, lost.failedThreads.includes(threadId) ? "recovered a thread whose run this process had lost" : "recovered a thread whose run's process had died");
     }
     return threadIds;
+  }
+
+  /**
+   * This process's own runs that the database says are running but that run here no more (their
+   * end could not be recorded, or they never started): a live process is never reaped by others, so
+   * it repairs its own. Runs of other live processes are theirs to judge.
+   */
+  private async repairLost(): Promise<{ failedThreads: string[]; requeued: number }> {
+    const none = { failedThreads: [], requeued: 0 };
+    // Only while the lease is held: a process taking its lease again may not judge anything yet.
+    const lease = this.deps.lease.current();
+    if (!lease) return none;
+    const mine = await this.runs.runningOn(lease.workerId);
+    // Judged now, after the read: a claim still in flight may have claimed one of them already.
+    if (this.creating.size > 0 || this.claimsInFlight > 0) return none;
+    const lost = mine.filter((id) => !this.active.has(id) && !this.held.has(id));
+    if (lost.length === 0) return none;
+    return this.runs.repairLost(lost, lease.workerId, this.deps.maxAttempts ?? 1);
   }
 
   /**
@@ -337,6 +400,8 @@ export class RunManager {
     await Promise.race([all(), grace]);
     clearTimeout(timer);
     for (const { run } of this.active.values()) run.stop("shutdown");
+    // What still waits for an unreachable database is given up: the next process repairs those runs.
+    this.giveUp.abort();
     await all();
   }
 
@@ -350,33 +415,16 @@ export class RunManager {
       graphId: run.input.graphId ?? "unknown", status: run.retriesAfter(result.stopReason) ? "requeued" : result.status,
       ttftMs: result.ttftMs, latencyMs: result.latencyMs, usage: run.usage,
     });
-    let end: RunEnd = { checkpointId: null, values: null };
-    let lost = false;
-    try {
-      await hooks.beforeRecord?.(result);
-      if (run.retriesAfter(result.stopReason)) {
-        // Shutdown: another process takes the run from the queue and continues it.
-        await this.runs.requeue(runId, run.input.claim);
-        run.logger.info("run queued again for another process (shutdown)");
-        return;
-      }
-      end = result.stopReason === "rollback" ? await this.recorder.rollback(run) : await this.recorder.finish(run, result);
-      await hooks.afterRecord?.(result, end);
-    } catch (err) {
-      if (err instanceof ClaimLostError) {
-        // Reaped (this worker's lease expired): whoever took the run back recorded its end.
-        lost = true;
-        run.logger.warn("the run lost its claim: its end was recorded by the process that reaped it");
-      } else {
-        // The checkpoint holds the run's work and the next read of the thread repairs the mirror,
-        // but the thread's slot must not stay taken.
-        this.deps.logger.error({ err, runId, threadId }, "could not record the end of the run");
-        const outcome = { status: "error" as const, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs, error: { code: "internal", message: String(err) } };
-        await this.runs.finish(runId, outcome, run.input.claim).catch(() => {});
-      }
-    }
-    const { checkpointId } = end;
+    // Without the database, the client hears at once; the run's work is saved once the database is back.
+    const lostDatabase = result.stopReason === "database_unavailable";
+    if (lostDatabase) run.emit({ type: "error", code: result.error!.code, message: result.error!.message });
+    const end = await this.record(run, result, hooks);
+    if (end === "requeued") return;
+    // Reaped (this worker's lease expired): whoever took the run back recorded its end.
+    const lost = end === "lost";
+    const checkpointId = lost ? null : end.checkpointId;
     run.logger.info({ status: result.status, usage: run.usage, latencyMs: result.latencyMs, ttftMs: result.ttftMs, error: result.error?.code }, "run finished");
+    if (lostDatabase) return;
     const error = result.error ?? (lost ? stopOutcome("lease_lost").error : undefined);
     if (error) {
       run.emit({ type: "error", code: error.code, message: error.message });
@@ -386,6 +434,55 @@ export class RunManager {
         usage: run.usage, latency_ms: result.latencyMs, ttft_ms: result.ttftMs,
       });
     }
+  }
+
+  /**
+   * Records the run's end: the mirror projected from its checkpoints with its outcome (or its
+   * removal, rolled back), retried with backoff for as long as the database does not take it, so a
+   * run is never left `running` with its thread `busy`. An error that a retry would not cure ends
+   * the run without its mirror (the next read of the thread rebuilds that).
+   */
+  private async record(run: ActiveRun, result: RunResult, hooks: RunHooks): Promise<RunEnd | "requeued" | "lost"> {
+    const { runId, threadId } = run.input;
+    const retrying = { retryable: isTransientDatabaseError, signal: this.giveUp.signal, baseDelayMs: 200, maxDelayMs: 2_000 };
+    let end: RunEnd = { checkpointId: null, values: null };
+    try {
+      await keepTrying(async () => hooks.beforeRecord?.(result), {
+        ...retrying, onRetry: (err) => run.logger.warn({ err: describeDatabaseError(err) }, "could not save the run's events; retrying"),
+      });
+      // Recorded from the run's last checkpoint: a stopped graph's writes may still be landing (once
+      // the database is back, when it was what stopped the run; then the reply so far is saved too).
+      await this.deps.checkpointer.writesDone(threadId);
+      if (result.stopReason === "database_unavailable") await run.savePartial("error");
+      if (run.retriesAfter(result.stopReason)) {
+        // Shutdown: another process takes the run from the queue and continues it.
+        await this.runs.requeue(runId, run.input.claim);
+        run.logger.info("run queued again for another process (shutdown)");
+        return "requeued";
+      }
+      end = await keepTrying(() => (result.stopReason === "rollback" ? this.recorder.rollback(run) : this.recorder.finish(run, result)), {
+        ...retrying, onRetry: (err) => run.logger.warn({ err: describeDatabaseError(err) }, "could not record the end of the run; retrying until the database takes it"),
+      });
+    } catch (err) {
+      if (err instanceof ClaimLostError) {
+        run.logger.warn("the run lost its claim: its end was recorded by the process that reaped it");
+        return "lost";
+      }
+      this.deps.logger.error({ err, runId, threadId }, "could not record the end of the run");
+      // The checkpoint holds the run's work and the next read of the thread repairs the mirror,
+      // but the run must end and its thread's slot must not stay taken.
+      const error = { code: "internal", message: String(err) };
+      await keepTrying(() => this.runs.endUnrecorded(runId, { status: "error", usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs, error }), retrying)
+        .then(({ pending }) => pending && this.deps.onQueueReady?.(threadId))
+        .catch((again) => this.deps.logger.error({ err: again, runId, threadId }, "gave up recording the end of the run; upkeep repairs it"));
+      return end;
+    }
+    try {
+      await hooks.afterRecord?.(result, end);
+    } catch (err) {
+      run.logger.warn({ err }, "could not finish up after the run");
+    }
+    return end;
   }
 }
 

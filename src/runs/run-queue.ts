@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { describeDatabaseError, isDatabaseUnavailable } from "../db/database-unavailable.js";
 import { CHANNELS, type Notifier } from "./notifier.js";
 import type { RunRecord, RunRepository } from "./run-repository.js";
 import type { LeaseSource } from "./worker-lease.js";
@@ -17,6 +18,11 @@ export interface RunQueueDeps {
   execute(run: RunRecord): Promise<void>;
   /** Periodic upkeep: reaping runs of dead processes, pruning old events. */
   maintain(): Promise<void>;
+  /**
+   * Makes a claim (whose run the database picks) one step upkeep waits for, and keeps the run it
+   * claimed out of upkeep's repairs until it has started (the run manager's `claiming` and `hold`).
+   */
+  guardClaim?(claim: () => Promise<RunRecord | null>): Promise<RunRecord | null>;
 }
 
 /**
@@ -37,7 +43,7 @@ export class RunQueue {
   start(): void {
     this.unlisten = this.deps.notifier.on(CHANNELS.runQueued, () => this.kick());
     this.timer = setInterval(() => {
-      this.deps.maintain().catch((err) => this.deps.logger.warn({ err }, "run queue upkeep failed")).finally(() => this.kick());
+      this.deps.maintain().catch((err) => this.warn(err, "run queue upkeep failed")).finally(() => this.kick());
     }, this.deps.pollMs);
     this.timer.unref();
     this.kick();
@@ -66,14 +72,21 @@ export class RunQueue {
     await this.claiming;
   }
 
+  /** The database being away is logged once, by the pool; each poll that fails because of it is not. */
+  private warn(err: unknown, message: string): void {
+    if (isDatabaseUnavailable(err)) this.deps.logger.debug({ err: describeDatabaseError(err) }, message);
+    else this.deps.logger.warn({ err }, message);
+  }
+
   private async claimWhileRoom(): Promise<void> {
     do {
       this.again = false;
       while (!this.stopped && this.inFlight < this.deps.concurrency) {
         const lease = this.deps.lease.current();
         if (!lease) break;
-        const run = await this.deps.runs.claimNext(lease).catch((err) => {
-          this.deps.logger.warn({ err }, "could not claim a queued run");
+        const claim = () => this.deps.runs.claimNext(lease);
+        const run = await (this.deps.guardClaim ? this.deps.guardClaim(claim) : claim()).catch((err) => {
+          this.warn(err, "could not claim a queued run");
           return null;
         });
         if (!run) break;

@@ -153,6 +153,31 @@ export class RunRepository {
     };
   }
 
+  /** Ids of the runs running on worker `workerId`. */
+  async runningOn(workerId: number): Promise<string[]> {
+    const { rows } = await this.db.query("SELECT run_id FROM runs WHERE status = 'running' AND worker_id = $1", [workerId]);
+    return rows.map((r) => r.run_id as string);
+  }
+
+  /** Ends (or queues again) runs of this live worker that it lost; as `reapOrphaned`, for these ids only. */
+  async repairLost(runIds: string[], workerId: number, maxAttempts = 1): Promise<{ failedThreads: string[]; requeued: number }> {
+    const { rows } = await this.db.query(sql.REPAIR_LOST_RUNS, [runIds, workerId, maxAttempts]);
+    return {
+      failedThreads: [...new Set(rows.filter((r) => !r.retry).map((r) => r.thread_id as string))],
+      requeued: rows.filter((r) => r.retry).length,
+    };
+  }
+
+  /** Ends a running run whose mirror could not be projected, freeing its thread; whether runs wait on it. */
+  async endUnrecorded(runId: string, outcome: { status: RunRecordStatus; usage: Usage; ttftMs: number | null; latencyMs: number; error?: { code: string; message: string } }): Promise<{ pending: boolean }> {
+    const { usage } = outcome;
+    const { rows } = await this.db.query(sql.END_RUN_UNRECORDED, [
+      runId, outcome.status, usage.input_tokens, usage.output_tokens, usage.total_tokens, outcome.ttftMs,
+      outcome.latencyMs, outcome.error ?? null,
+    ]);
+    return { pending: Boolean(rows[0]?.pending) };
+  }
+
   async find(runId: string): Promise<RunRecord | null> {
     const { rows } = await this.db.query(sql.SELECT_RUN, [runId]);
     return rows[0] ? toRun(rows[0]) : null;

@@ -161,6 +161,46 @@ export const REAP_ORPHANED_RUNS = `
   FROM orphaned o WHERE r.run_id = o.run_id
   RETURNING r.run_id, r.thread_id, o.retry`;
 
+/**
+ * Runs of live worker $2 (this process) that it no longer has in memory, among $1: handled as
+ * REAP_ORPHANED_RUNS handles a dead worker's, but only while still running on $2.
+ */
+export const REPAIR_LOST_RUNS = `
+  WITH lost AS (
+    SELECT r.run_id, (r.kwargs IS NOT NULL AND r.attempt < $3 AND r.cancel_action IS NULL) AS retry
+    FROM runs r
+    WHERE r.run_id = ANY($1::uuid[]) AND r.status = 'running' AND r.worker_id = $2
+    FOR UPDATE SKIP LOCKED
+  )
+  UPDATE runs r SET
+    status = CASE WHEN l.retry THEN 'pending' ELSE 'error' END,
+    attempt = r.attempt + CASE WHEN l.retry THEN 1 ELSE 0 END,
+    worker_id = CASE WHEN l.retry THEN NULL ELSE r.worker_id END,
+    ended_at = CASE WHEN l.retry THEN NULL ELSE now() END,
+    updated_at = now(),
+    error = CASE WHEN l.retry THEN NULL
+                 ELSE '{"code": "internal", "message": "The run stopped before its end could be recorded."}'::jsonb END
+  FROM lost l WHERE r.run_id = l.run_id
+  RETURNING r.run_id, r.thread_id, l.retry`;
+
+/**
+ * Ends running run $1 without projecting its thread's mirror (that failed): its outcome, and the
+ * thread no longer busy unless runs wait in its queue. Returns whether they do.
+ */
+export const END_RUN_UNRECORDED = `
+  WITH ended AS (
+    UPDATE runs SET status = $2, input_tokens = $3, output_tokens = $4, total_tokens = $5, ttft_ms = $6,
+                    latency_ms = $7, error = $8, ended_at = now(), updated_at = now()
+    WHERE run_id = $1 AND status = 'running'
+    RETURNING thread_id
+  ), waiting AS (
+    SELECT EXISTS (SELECT 1 FROM runs WHERE thread_id = (SELECT thread_id FROM ended) AND status = 'pending') AS pending
+  ), thread AS (
+    UPDATE threads SET status = CASE WHEN (SELECT pending FROM waiting) THEN 'busy' ELSE 'error' END, updated_at = now()
+    WHERE thread_id = (SELECT thread_id FROM ended)
+  )
+  SELECT (SELECT pending FROM waiting) AS pending`;
+
 const RUN_COLUMNS = `run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy, worker_id,
   lease_epoch, attempt, input_tokens, output_tokens, total_tokens, ttft_ms, latency_ms, error, metadata, kwargs, user_id, temporary,
   cancel_action, created_at, updated_at, started_at, ended_at`;

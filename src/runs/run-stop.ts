@@ -1,5 +1,5 @@
 /** Why a run was stopped before it finished by itself: the reason given to its AbortController. */
-export type StopReason = "cancel" | "rollback" | "timeout" | "idle_timeout" | "shutdown" | "lease_lost";
+export type StopReason = "cancel" | "rollback" | "timeout" | "idle_timeout" | "shutdown" | "lease_lost" | "database_unavailable";
 
 export class RunStopped extends Error {
   constructor(readonly reason: StopReason) {
@@ -39,6 +39,13 @@ export function stopOutcome(reason: StopReason): StopOutcome {
         status: "error",
         messageStatus: "partial",
         error: { code: "worker_lost", message: "The process running this run lost its hold on the database; the reply so far was saved where possible." },
+      };
+    // The reply so far is saved too, but only once the database is back: the run's end waits for it.
+    case "database_unavailable":
+      return {
+        status: "error",
+        messageStatus: "error",
+        error: { code: "database_unavailable", message: "The database became unavailable, so the run was stopped; the reply so far is saved once it is back." },
       };
     default: {
       const never: never = reason;
