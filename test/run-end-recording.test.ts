@@ -24,8 +24,9 @@ describe("a run's end that cannot be recorded at first", () => {
     for (const s of services) await s.close();
   });
 
-  // The runs table locked for longer than a statement may wait: recording the run's end fails
-  // (and so would the fallback). Retried until it lands, the run and its thread are not left
+  // The threads table locked for longer than a statement may wait: recording the run's end (the
+  // mirror's projection and the thread's status) fails, and so would the fallback. (Not the runs
+  // table: every fenced checkpoint write reads the run's row, so the run itself would fail first.) Retried until it lands, the run and its thread are not left
   // running and busy once the lock is gone: the next turn and DELETE work.
   it("is retried until it lands: no run left running, no thread left busy", async () => {
     const db = await createTestDatabase();
@@ -39,7 +40,7 @@ describe("a run's end that cannot be recorded at first", () => {
     await locker.connect();
     try {
       await locker.query("BEGIN");
-      await locker.query("LOCK TABLE runs IN ACCESS EXCLUSIVE MODE");
+      await locker.query("LOCK TABLE threads IN ACCESS EXCLUSIVE MODE");
       await vi.waitFor(() => expect(logged("could not record the end of the run")).toBe(true), { timeout: 20_000, interval: 50 });
     } finally {
       await locker.query("ROLLBACK");
