@@ -69,7 +69,11 @@ export class RunRepository {
       input.requireStatus ?? null, input.agent?.kwargs ?? null, input.agent?.multitaskStrategy ?? "reject", input.agent?.userId ?? null,
       input.agent?.temporary ?? false, input.newThread?.clientThreadId ?? null, input.lease.epoch,
     ]);
-    return rows[0].run_id ? { ok: true } : { ok: false, runningRunId: rows[0].running_run_id };
+    if (rows[0].run_id) return { ok: true };
+    // A run claimed at the same moment made ours wait on the slot's index, then do nothing; but the
+    // statement reads from before that run committed, so it cannot name it. A second look can.
+    const runningRunId = rows[0].running_run_id ?? (await this.db.query(sql.SELECT_SLOT_HOLDER, [input.threadId])).rows[0]?.run_id ?? null;
+    return { ok: false, runningRunId };
   }
 
   /** Queues a run behind the thread's running and pending ones, and tells every process; returns it as queued. */

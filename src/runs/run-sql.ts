@@ -31,6 +31,11 @@ export const CLAIM_RUN = `
                   (SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'pending' ORDER BY created_at, run_id LIMIT 1)) AS running_run_id,
          (SELECT count(*) FROM new_thread) + (SELECT count(*) FROM busy) AS touched`;
 
+/** The run that holds thread $1's slot, or else heads its queue. */
+export const SELECT_SLOT_HOLDER = `
+  SELECT run_id FROM runs WHERE thread_id = $1 AND status IN ('running', 'pending')
+  ORDER BY status = 'running' DESC, created_at, run_id LIMIT 1`;
+
 /**
  * A claim still held: worker $w and epoch $e (both null: no claim to check). A plain UPDATE
  * re-checks it on the row it waited for, so a run reaped meanwhile is not changed.
