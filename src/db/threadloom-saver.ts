@@ -12,6 +12,8 @@ import { saverSql } from "./threadloom-saver-sql.js";
  */
 export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
+  /** Per thread, who waits for its next input checkpoint to be committed (a run about to acknowledge it). */
+  private readonly inputWatchers = new Map<string, () => void>();
 
   constructor(
     private readonly db: pg.Pool,
@@ -47,7 +49,25 @@ export class ThreadloomSaver extends PostgresSaver {
       thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, this._dumpCheckpoint(checkpoint), dumpedMetadata,
       blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]), blobs.map((b) => (b[5] ? Buffer.from(b[5]) : null)),
     ]);
+    if (checkpoint_ns === "" && metadata.source === "input") this.inputWatchers.get(thread_id)?.();
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id } };
+  }
+
+  /**
+   * Calls `committed` once the thread's next input checkpoint (the one LangGraph writes first, holding
+   * the run's input) is committed. LangGraph writes it in the background ("async" durability) while
+   * the graph goes on; a run waits for this before it acknowledges its input. Returns the unwatch.
+   */
+  watchInput(threadId: string, committed: () => void): () => void {
+    const once = () => {
+      unwatch();
+      committed();
+    };
+    const unwatch = () => {
+      if (this.inputWatchers.get(threadId) === once) this.inputWatchers.delete(threadId);
+    };
+    this.inputWatchers.set(threadId, once);
+    return unwatch;
   }
 
   /** Copies the branch ending at `checkpointId` of one thread into a new, empty thread. */

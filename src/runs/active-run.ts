@@ -1,6 +1,7 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { Command, type StreamMode } from "@langchain/langgraph";
 import type { Logger } from "pino";
+import { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { type CheckpointSeen, LangGraphStreamMapper, STREAM_MODES, type StreamPart } from "../streaming/from-langgraph.js";
 import type { RunEvent, RunStatus } from "../streaming/run-event.js";
 import type { AnyGraph } from "./graph-registry.js";
@@ -96,6 +97,11 @@ export class ActiveRun {
   private readonly idle: IdleTimer;
   // The idle timeout runs only while a model call is in flight: a slow tool is not a silent model.
   private readonly watcher: ModelCallWatcher;
+  /**
+   * Events held back until the user's message is durable: `start` and the echoed message say it was
+   * received, so they wait for its checkpoint's commit (tokens streamed meanwhile wait behind them).
+   */
+  private held: RunEvent[] | null;
 
   constructor(
     readonly input: RunInput,
@@ -105,6 +111,7 @@ export class ActiveRun {
   ) {
     this.watcher = new ModelCallWatcher((inFlight) => (inFlight ? this.idle.start() : this.idle.stop()), models, (call) => this.recordCall(call));
     this.idle = new IdleTimer(limits.modelIdleTimeoutMs, () => this.stop("idle_timeout"));
+    this.held = input.message && !input.agent ? [] : null;
   }
 
   get runId(): string {
@@ -120,13 +127,26 @@ export class ActiveRun {
   }
 
   emit(event: RunEvent): void {
-    this.channel.emit(event);
+    if (this.held) this.held.push(event);
+    else this.channel.emit(event);
+  }
+
+  /** Sends what was held (the message is durable, or the run is over and says how it ended). */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const event of held) this.channel.emit(event);
   }
 
   /** Streams the graph to the end (or until stopped) and returns how it went. Never throws. */
   async execute(): Promise<RunResult> {
     const { threadId, graph, message, agent } = this.input;
     const total = setTimeout(() => this.stop("timeout"), this.limits.runTimeoutMs);
+    // Our own saver tells when the input checkpoint is committed; with any other, nothing is held.
+    const saver = graph.checkpointer instanceof ThreadloomSaver ? graph.checkpointer : null;
+    let unwatch: (() => void) | undefined;
+    if (this.held && saver) unwatch = saver.watchInput(threadId, () => this.release());
+    else this.release();
     let input: unknown = this.input.resume !== undefined ? new Command({ resume: this.input.resume }) : null;
     if (message) {
       input = { messages: [new HumanMessage({ id: message.id, content: message.content, additional_kwargs: message.metadata ? { metadata: message.metadata } : {} })] };
@@ -170,6 +190,8 @@ export class ActiveRun {
     } finally {
       clearTimeout(total);
       this.idle.stop();
+      unwatch?.();
+      this.release();
     }
   }
 
