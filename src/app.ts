@@ -38,6 +38,8 @@ export interface AppDeps {
   apiKeys: Map<string, ApiKeyIdentity>;
   maxMessageChars: number;
   heartbeatMs: number;
+  /** A streaming client that lets more than this wait unread is cut (SSE_MAX_BUFFER_BYTES). */
+  sseMaxBufferBytes?: number;
   agentRuns: AgentRuns;
   assistants: AgentAssistants;
   /** CORS_ORIGINS: "*", a comma-separated list, or empty for pages on localhost only. */
@@ -72,14 +74,14 @@ export function createApp(deps: AppDeps): Express {
   // Before the general JSON parser: an import's body may be larger than a chat request's.
   app.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer }));
   app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }));
-  app.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs }));
+  app.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes }));
   // Before the thread routes, whose `/api/threads/:id` would take `/api/threads/export` for a bad id.
   app.use(threadManagementRoutes({ pool: deps.pool, runs: deps.runs, conversations: new ConversationRepository(deps.pool), maxMessageChars: deps.maxMessageChars }));
   app.use(threadRoutes({ runs: deps.runs, conversations: new ConversationRepository(deps.pool) }));
   app.use(
     branchRoutes({
       runs: deps.runs, branches: deps.branches, conversations: new ConversationRepository(deps.pool),
-      maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs,
+      maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes,
     }),
   );
   app.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool) }));
@@ -89,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(agentApiRoutes({
     runs: deps.runs, branches: deps.branches, graphs: deps.graphs, conversations: new ConversationRepository(deps.pool),
     assistants: deps.assistants, storedAssistants: new AssistantRepository(deps.pool), agentRuns: deps.agentRuns,
-    heartbeatMs: deps.heartbeatMs, logger: deps.logger,
+    heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger,
   }));
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));
   app.use(problemHandler(deps.logger));

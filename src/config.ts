@@ -57,6 +57,8 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default(""),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   RUN_QUEUE_CONCURRENCY: int(1, 1_000).default(10),
+  MAX_CONCURRENT_RUNS: int(1, 10_000).default(64),
+  SSE_MAX_BUFFER_BYTES: int(16_384, 1_073_741_824).default(1_048_576),
   RUN_QUEUE_POLL_MS: int(100, 600_000).default(2_000),
   RUN_MAX_ATTEMPTS: int(1, 100).default(3),
   RUN_EVENTS_RETENTION_MS: int(1_000, 31_536_000_000).default(3_600_000),

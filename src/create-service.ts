@@ -83,6 +83,9 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       logger,
       models,
       maxAttempts: config.RUN_MAX_ATTEMPTS,
+      maxRuns: config.MAX_CONCURRENT_RUNS,
+      // A place freed in a full process: a run left pending for want of one can start.
+      onRoom: () => queue?.kick(),
       // A thread freed with runs waiting: this process takes the next, or tells the others to.
       onQueueReady: () => {
         if (queue?.hasRoom) queue.kick();
@@ -100,7 +103,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     queue = new RunQueue({
       runs: new RunRepository(db.pool), notifier, workerId: lease.workerId, logger,
       concurrency: config.RUN_QUEUE_CONCURRENCY, pollMs: config.RUN_QUEUE_POLL_MS,
-      execute: (run) => agentRuns.execute(run),
+      execute: (run, place) => agentRuns.execute(run, place),
+      reservePlace: () => runs.reservePlace(),
       async maintain() {
         await runs.recover();
         if (Date.now() - pruned < 60_000) return;
@@ -114,7 +118,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
-      heartbeatMs: config.HEARTBEAT_MS, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
+      heartbeatMs: config.HEARTBEAT_MS, sseMaxBufferBytes: config.SSE_MAX_BUFFER_BYTES, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
     });
     return {
       app,

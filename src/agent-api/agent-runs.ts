@@ -72,6 +72,17 @@ export class AgentRuns {
    * own). Returns it once it has started here or has been queued.
    */
   async create(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<RunRecord> {
+    // A place among the runs this process may execute at once, held until the run holds its own.
+    const place = this.deps.manager.reservePlace();
+    try {
+      return await this.createHolding(place, owner, threadId, body);
+    } finally {
+      place?.();
+    }
+  }
+
+  /** `create`; without a `place` a run that could start at once is queued instead. */
+  private async createHolding(place: (() => void) | null, owner: Owner, threadId: string | null, body: RunCreateBody): Promise<RunRecord> {
     if (!this.deps.manager.isAccepting()) throw new AppError("unavailable", "The service is shutting down; retry on another instance.");
     const assistant = await this.deps.assistants.resolve(owner.tenantId, body.assistant_id);
     const graphId = assistant.json.graph_id;
@@ -105,6 +116,14 @@ export class AgentRuns {
         if (err.code === "23505") throw new AppError("conflict", `Thread ${run.threadId} already exists.`);
         throw err;
       });
+    if (claimed.ok && !place) {
+      // The thread is free but this process runs all it may (MAX_CONCURRENT_RUNS): the run waits,
+      // pending, for a place here or in another process (the claim made its thread if it was new).
+      await this.runs.release(run.runId);
+      await this.deps.pool.query(`SELECT pg_notify('${CHANNELS.runQueued}', $1)`, [run.threadId]);
+      this.deps.kick();
+      return (await this.runs.find(run.runId))!;
+    }
     if (claimed.ok) {
       const record = (await this.runs.find(run.runId))!;
       const started = await this.start(record).catch(async (err) => {
@@ -132,14 +151,15 @@ export class AgentRuns {
   /**
    * Executes a run whose slot this process holds; resolves when it has ended and been recorded.
    * Used for runs started by `create` and for runs the queue claimed (perhaps again, after the
-   * process that ran them died: the attempt then continues from the run's last checkpoint).
+   * process that ran them died: the attempt then continues from the run's last checkpoint). `place`
+   * is given back once the run is registered, which then holds its place itself.
    */
-  async execute(record: RunRecord): Promise<void> {
+  async execute(record: RunRecord, place?: () => void): Promise<void> {
     const started = await this.start(record).catch(async (err) => {
       // Not started (shutdown began): back to the queue for another process, no attempt spent.
       await this.runs.release(record.runId);
       throw err;
-    });
+    }).finally(() => place?.());
     await started.done;
   }
 

@@ -2,6 +2,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { type ChannelVersions, type Checkpoint, type CheckpointMetadata, type PendingWrite, WRITES_IDX_MAP } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
+import { queryWhenFree } from "./query-when-free.js";
 import { saverSql } from "./threadloom-saver-sql.js";
 
 /**
@@ -45,7 +46,7 @@ export class ThreadloomSaver extends PostgresSaver {
       this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
       this._dumpMetadata(stamped),
     ]);
-    await this.db.query(this.sql.putCheckpoint, [
+    await queryWhenFree(this.db, this.sql.putCheckpoint, [
       thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, this._dumpCheckpoint(checkpoint), dumpedMetadata,
       blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]), blobs.map((b) => (b[5] ? Buffer.from(b[5]) : null)),
     ]);
@@ -93,7 +94,7 @@ export class ThreadloomSaver extends PostgresSaver {
     const rows = await this._dumpWrites(thread_id, checkpoint_ns, checkpoint_id, taskId, writes);
     // Special channels (errors, interrupts) take fixed slots and replace what was there.
     const sql = writes.every((w) => w[0] in WRITES_IDX_MAP) ? this.sql.upsertWrites : this.sql.insertWrites;
-    await this.db.query(sql, [
+    await queryWhenFree(this.db, sql, [
       thread_id, checkpoint_ns, checkpoint_id, taskId,
       rows.map((r) => r[4]), rows.map((r) => r[5]), rows.map((r) => r[6]), rows.map((r) => Buffer.from(r[7])),
     ]);

@@ -55,7 +55,9 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (known) {
-      const { fields, ...rest } = known.extra;
+      const { fields, retryAfter, ...rest } = known.extra;
+      // A 503 says when to come back (seconds).
+      if (known.code === "unavailable") res.set("Retry-After", String(retryAfter ?? 1));
       sendProblem(res, known.code, known.message, { ...rest, ...(fields ? { invalid_params: fields satisfies InvalidField[] } : {}) });
       return;
     }

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { Logger } from "pino";
+import { queryWhenFree } from "../db/query-when-free.js";
 import { CHANNELS, type Notifier } from "./notifier.js";
 
 /** One event of a run's stream: its number in the run, its SSE name, its JSON text. */
@@ -153,7 +154,7 @@ export class RunEventLog {
     try {
       for (let i = 0; i < batch.length; i += INSERT_BATCH) {
         const part = batch.slice(i, i + INSERT_BATCH);
-        await this.pool.query(insertEvents(part.length), [runId, ...part.flatMap((e) => [e.seq, e.event, e.data])]);
+        await queryWhenFree(this.pool, insertEvents(part.length), [runId, ...part.flatMap((e) => [e.seq, e.event, e.data])]);
       }
     } catch (err) {
       // A run rolled back meanwhile takes its events with it (foreign key): nothing to keep.
