@@ -40,6 +40,8 @@ export interface AppDeps {
   heartbeatMs: number;
   /** A streaming client that lets more than this wait unread is cut (SSE_MAX_BUFFER_BYTES). */
   sseMaxBufferBytes?: number;
+  /** IMPORT_MAX_BYTES and IMPORT_MAX_MESSAGES: the largest thread export `POST /api/threads/import` takes. */
+  importLimits?: { maxBytes: number; maxMessages: number };
   agentRuns: AgentRuns;
   assistants: AgentAssistants;
   /** CORS_ORIGINS: "*", a comma-separated list, or empty for pages on localhost only. */
@@ -72,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(authenticate(deps.apiKeys));
   app.use(statusRoutes({ pool: deps.pool, models: deps.models }));
   // Before the general JSON parser: an import's body may be larger than a chat request's.
-  app.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer }));
+  app.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer, limits: deps.importLimits ?? DEFAULT_IMPORT_LIMITS }));
   app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }));
   app.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes }));
   // Before the thread routes, whose `/api/threads/:id` would take `/api/threads/export` for a bad id.
@@ -98,6 +100,7 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
+const DEFAULT_IMPORT_LIMITS = { maxBytes: 52_428_800, maxMessages: 20_000 };
 const EXPOSED_HEADERS = ["Content-Location", "Location", "X-Pagination-Next", "X-Pagination-Total", "X-Request-Id", "X-Thread-Id", "X-Run-Id"];
 const LOCAL_PAGE = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 

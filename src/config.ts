@@ -59,6 +59,8 @@ const schema = z.object({
   RUN_QUEUE_CONCURRENCY: int(1, 1_000).default(10),
   MAX_CONCURRENT_RUNS: int(1, 10_000).default(64),
   SSE_MAX_BUFFER_BYTES: int(16_384, 1_073_741_824).default(1_048_576),
+  IMPORT_MAX_BYTES: int(1_024, 4_294_967_296).default(52_428_800),
+  IMPORT_MAX_MESSAGES: int(1, 1_000_000).default(20_000),
   RUN_QUEUE_POLL_MS: int(100, 600_000).default(2_000),
   RUN_MAX_ATTEMPTS: int(1, 100).default(3),
   RUN_EVENTS_RETENTION_MS: int(1_000, 31_536_000_000).default(3_600_000),

@@ -118,7 +118,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
-      heartbeatMs: config.HEARTBEAT_MS, sseMaxBufferBytes: config.SSE_MAX_BUFFER_BYTES, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
+      heartbeatMs: config.HEARTBEAT_MS, sseMaxBufferBytes: config.SSE_MAX_BUFFER_BYTES, agentRuns,
+      importLimits: { maxBytes: config.IMPORT_MAX_BYTES, maxMessages: config.IMPORT_MAX_MESSAGES }, assistants, corsOrigins: config.CORS_ORIGINS, models,
     });
     return {
       app,

@@ -18,11 +18,13 @@ export function saverSql(schema: string) {
       )
       SELECT checkpoint_id FROM gone`,
     hasRunCheckpoints: `SELECT 1 FROM ${t("checkpoints")} WHERE thread_id = $1 AND metadata->>'run_id' = $2 LIMIT 1`,
-    putCheckpoint: `
+    // Each blob a parameter of its own ($10, $11, …), not one bytea[]: a Buffer parameter goes to the
+    // server as it is, an array of them is first written out in hex, in one piece (seconds for a long thread).
+    putCheckpoint: (blobCount: number) => `
       WITH blobs AS (
         INSERT INTO ${t("checkpoint_blobs")} (thread_id, checkpoint_ns, channel, version, type, blob)
-        SELECT $1, $2, b.channel, b.version, b.type, b.blob
-        FROM unnest($7::text[], $8::text[], $9::text[], $10::bytea[]) AS b(channel, version, type, blob)
+        SELECT $1, $2, b.channel, b.version, b.type, (ARRAY[${Array.from({ length: blobCount }, (_, i) => `$${i + 10}::bytea`).join(", ")}]::bytea[])[b.n]
+        FROM unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS b(channel, version, type, n)
         ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
       )
       INSERT INTO ${t("checkpoints")} (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)

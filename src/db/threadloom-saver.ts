@@ -4,6 +4,7 @@ import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
 import { queryWhenFree } from "./query-when-free.js";
 import { saverSql } from "./threadloom-saver-sql.js";
+import { YieldingSerializer } from "./yielding-serializer.js";
 
 /**
  * LangGraph's PostgreSQL saver, writing each checkpoint and each batch of writes as one statement
@@ -21,6 +22,7 @@ export class ThreadloomSaver extends PostgresSaver {
     schema: string,
   ) {
     super(db, undefined, { schema });
+    this.serde = new YieldingSerializer(this.serde);
     this.sql = saverSql(schema);
   }
 
@@ -46,9 +48,9 @@ export class ThreadloomSaver extends PostgresSaver {
       this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
       this._dumpMetadata(stamped),
     ]);
-    await queryWhenFree(this.db, this.sql.putCheckpoint, [
+    await queryWhenFree(this.db, this.sql.putCheckpoint(blobs.length), [
       thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, this._dumpCheckpoint(checkpoint), dumpedMetadata,
-      blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]), blobs.map((b) => (b[5] ? Buffer.from(b[5]) : null)),
+      blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]), ...blobs.map((b) => (b[5] ? Buffer.from(b[5]) : null)),
     ]);
     if (checkpoint_ns === "" && metadata.source === "input") this.inputWatchers.get(thread_id)?.();
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id } };
