@@ -50,7 +50,7 @@ export class ThreadloomSaver extends PostgresSaver {
     ]);
     await queryWhenFree(this.db, this.sql.putCheckpoint(blobs.length), [
       thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, this._dumpCheckpoint(checkpoint), dumpedMetadata,
-      blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]), ...blobs.map((b) => (b[5] ? Buffer.from(b[5]) : null)),
+      blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]), ...blobs.map((b) => (b[5] ? Buffer.from(b[5].buffer, b[5].byteOffset, b[5].byteLength) : null)),
     ]);
     if (checkpoint_ns === "" && metadata.source === "input") this.inputWatchers.get(thread_id)?.();
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id } };

@@ -14,8 +14,8 @@ import { type ImportLimits, readThreadExport } from "./read-thread-export.js";
 export function importRoutes(deps: { pool: pg.Pool; graphs: GraphRegistry; checkpointer: ThreadloomSaver; limits: ImportLimits }): Router {
   const router = Router();
   router.post("/api/threads/import", async (req, res) => {
-    const doc = await readThreadExport(req, deps.limits);
-    const thread = await importThread(deps, res.locals.owner, doc);
+    // The document is not kept past the import: the answer is read back from the mirror.
+    const thread = await importThread(deps, res.locals.owner, await readThreadExport(req, deps.limits));
     const messages = await new ConversationRepository(deps.pool).headMessages(thread.threadId);
     res.status(201).location(`/api/threads/${thread.threadId}`).type("application/json");
     // The thread as one JSON document, written a batch of messages at a time at the pace the client reads.
@@ -24,6 +24,8 @@ export function importRoutes(deps: { pool: pg.Pool; graphs: GraphRegistry; check
     for (let i = 0; i < messages.length; i += RESPONSE_BATCH) {
       const batch = messages.slice(i, i + RESPONSE_BATCH).map((m) => JSON.stringify(messageJson(m)));
       if (!res.write((i > 0 ? "," : "") + batch.join(","))) await drained(res);
+      // A socket that takes it all at once drains within the same turn of the event loop: let it go anyway.
+      await new Promise((resolve) => setImmediate(resolve));
       if (res.destroyed) return;
     }
     res.end("]}");
