@@ -46,6 +46,10 @@ export interface AppDeps {
   apiKeys: Map<string, ApiKeyIdentity>;
   maxMessageChars: number;
   heartbeatMs: number;
+  /** A streaming client that lets more than this wait unread is cut (SSE_MAX_BUFFER_BYTES). */
+  sseMaxBufferBytes?: number;
+  /** IMPORT_MAX_BYTES and IMPORT_MAX_MESSAGES: the largest thread export `POST /api/threads/import` takes. */
+  importLimits?: { maxBytes: number; maxMessages: number };
   agentRuns: AgentRuns;
   assistants: AgentAssistants;
   /** CORS_ORIGINS: "*", a comma-separated list, or empty for pages on localhost only. */
@@ -97,16 +101,16 @@ export function createApp(deps: AppDeps): Express {
   if (deps.rateLimitRpm > 0) app.use(rateLimit(new UsageCounters(deps.pool), deps.rateLimitRpm));
   app.use(statusRoutes({ pool: deps.pool, models: deps.models }));
   // Before the general JSON parser: an import's body may be larger than a chat request's.
-  app.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer }));
+  app.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer, limits: deps.importLimits ?? DEFAULT_IMPORT_LIMITS }));
   app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }), checkJsonBody);
-  app.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs }));
+  app.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes }));
   // Before the thread routes, whose `/api/threads/:id` would take `/api/threads/export` for a bad id.
   app.use(threadManagementRoutes({ pool: deps.pool, runs: deps.runs, conversations: new ConversationRepository(deps.pool), maxMessageChars: deps.maxMessageChars }));
   app.use(threadRoutes({ runs: deps.runs, conversations: new ConversationRepository(deps.pool) }));
   app.use(
     branchRoutes({
       runs: deps.runs, branches: deps.branches, conversations: new ConversationRepository(deps.pool),
-      maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs,
+      maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes,
     }),
   );
   app.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool) }));
@@ -116,13 +120,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(agentApiRoutes({
     runs: deps.runs, branches: deps.branches, graphs: deps.graphs, conversations: new ConversationRepository(deps.pool),
     assistants: deps.assistants, storedAssistants: new AssistantRepository(deps.pool), agentRuns: deps.agentRuns,
-    heartbeatMs: deps.heartbeatMs, logger: deps.logger,
+    heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger,
   }));
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));
   app.use(problemHandler(deps.logger));
   return app;
 }
 
+const DEFAULT_IMPORT_LIMITS = { maxBytes: 52_428_800, maxMessages: 20_000 };
 const EXPOSED_HEADERS = ["Content-Location", "Location", "X-Pagination-Next", "X-Pagination-Total", "X-Request-Id", "X-Thread-Id", "X-Run-Id"];
 const LOCAL_PAGE = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 

@@ -92,6 +92,9 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       maxAttempts: config.RUN_MAX_ATTEMPTS,
       metrics,
       quota: config.TOKEN_QUOTA_PER_DAY > 0 ? new TokenQuota(new UsageCounters(db.pool), config.TOKEN_QUOTA_PER_DAY) : undefined,
+      maxRuns: config.MAX_CONCURRENT_RUNS,
+      // A place freed in a full process: a run left pending for want of one can start.
+      onRoom: () => queue?.kick(),
       // A thread freed with runs waiting: this process takes the next, or tells the others to.
       onQueueReady: () => {
         if (queue?.hasRoom) queue.kick();
@@ -109,7 +112,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     queue = new RunQueue({
       runs: new RunRepository(db.pool), notifier, lease, logger,
       concurrency: config.RUN_QUEUE_CONCURRENCY, pollMs: config.RUN_QUEUE_POLL_MS,
-      execute: (run) => agentRuns.execute(run),
+      execute: (run, place) => agentRuns.execute(run, place),
+      reservePlace: () => runs.reservePlace(),
       guardClaim: (claim) =>
         runs.claiming(async () => {
           const run = await claim();
@@ -132,8 +136,9 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
-      heartbeatMs: config.HEARTBEAT_MS, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
+      heartbeatMs: config.HEARTBEAT_MS, sseMaxBufferBytes: config.SSE_MAX_BUFFER_BYTES, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
       allowedHosts: allowedHosts(config), metrics, metricsToken: config.METRICS_TOKEN, rateLimitRpm: config.RATE_LIMIT_RPM,
+      importLimits: { maxBytes: config.IMPORT_MAX_BYTES, maxMessages: config.IMPORT_MAX_MESSAGES },
     });
     return {
       app,

@@ -23,6 +23,7 @@ export interface AgentApiDeps {
   storedAssistants: AssistantRepository;
   agentRuns: AgentRuns;
   heartbeatMs: number;
+  sseMaxBufferBytes?: number;
   logger: Logger;
 }
 
@@ -38,6 +39,6 @@ export function agentApiRoutes(deps: AgentApiDeps): Router {
   router.use(agentAssistantRoutes({ graphs: deps.graphs, assistants }));
   router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.storedAssistants }));
   router.use(agentThreadRoutes(deps));
-  router.use(agentRunRoutes({ agentRuns: deps.agentRuns, manager: deps.runs, heartbeatMs: deps.heartbeatMs, logger: deps.logger }));
+  router.use(agentRunRoutes({ agentRuns: deps.agentRuns, manager: deps.runs, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger }));
   return router;
 }

@@ -18,6 +18,8 @@ export interface AgentRunRoutesDeps {
   agentRuns: AgentRuns;
   manager: RunManager;
   heartbeatMs: number;
+  /** A client cut for reading too slowly rejoins from `run_events` (Last-Event-ID). */
+  sseMaxBufferBytes?: number;
   logger: Logger;
 }
 
@@ -68,7 +70,7 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
   /** Streams the run's events to the response until it ends (or the client goes). */
   const stream = async (req: Request, res: Response, run: RunRecord, thread: ShownThread, options: { stateless: boolean; afterSeq: number; modes?: readonly string[]; cancelOnDisconnect: boolean }) => {
     const location = at(run, thread, options.stateless);
-    const sse = openSse(res, { heartbeatMs: deps.heartbeatMs, headers: { "Content-Location": location, Location: `${location}/stream` } });
+    const sse = openSse(res, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, headers: { "Content-Location": location, Location: `${location}/stream` } });
     const gone = new AbortController();
     sse.onDisconnect(() => {
       gone.abort();

@@ -73,12 +73,19 @@ export class AgentRuns {
    * Creates a run on the owner's thread (`threadId` null: a stateless run on a new thread of its
    * own). Returns it once it has started here or has been queued, with its thread as shown.
    */
-  create(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<{ run: RunRecord; thread: ShownThread }> {
-    // Until the run is started here (or given back), upkeep must not take it for a lost one.
-    return this.deps.manager.claiming(() => this.claimAndStart(owner, threadId, body));
+  async create(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<{ run: RunRecord; thread: ShownThread }> {
+    // A place among the runs this process may execute at once, held until the run holds its own.
+    const place = this.deps.manager.reservePlace();
+    try {
+      // Until the run is started here (or given back), upkeep must not take it for a lost one.
+      return await this.deps.manager.claiming(() => this.claimAndStart(place, owner, threadId, body));
+    } finally {
+      place?.();
+    }
   }
 
-  private async claimAndStart(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<{ run: RunRecord; thread: ShownThread }> {
+  /** `create`; without a `place` a run that could start at once is queued instead. */
+  private async claimAndStart(place: (() => void) | null, owner: Owner, threadId: string | null, body: RunCreateBody): Promise<{ run: RunRecord; thread: ShownThread }> {
     if (!this.deps.manager.isAccepting()) throw new AppError("unavailable", "The service is shutting down; retry on another instance.");
     await this.deps.manager.checkQuota(owner);
     const assistant = await this.deps.assistants.resolve(owner.tenantId, body.assistant_id);
@@ -121,6 +128,14 @@ export class AgentRuns {
         if (err.code === "23503") throw notFound("Thread", on.shownId);
         throw err;
       });
+    if (claimed.ok && !place) {
+      // The thread is free but this process runs all it may (MAX_CONCURRENT_RUNS): the run waits,
+      // pending, for a place here or in another process (the claim made its thread if it was new).
+      await this.runs.release(run.runId, { workerId: lease.workerId, leaseEpoch: lease.epoch });
+      await this.deps.pool.query(`SELECT pg_notify('${CHANNELS.runQueued}', $1)`, [run.threadId]);
+      this.deps.kick();
+      return { run: (await this.runs.find(run.runId))!, thread: on };
+    }
     if (claimed.ok) {
       const record = (await this.runs.find(run.runId))!;
       const started = await this.start(record).catch(async (err) => {
@@ -153,17 +168,22 @@ export class AgentRuns {
   /**
    * Executes a run whose slot this process holds; resolves when it has ended and been recorded.
    * Used for runs started by `create` and for runs the queue claimed (perhaps again, after the
-   * process that ran them died: the attempt then continues from the run's last checkpoint).
+   * process that ran them died: the attempt then continues from the run's last checkpoint). `place`
+   * is given back once the run is registered, which then holds its place itself.
    */
-  async execute(record: RunRecord): Promise<void> {
+  async execute(record: RunRecord, place?: () => void): Promise<void> {
     const started = await this.start(record)
       .catch(async (err) => {
         // Not started (shutdown began): back to the queue for another process, no attempt spent.
         await this.runs.release(record.runId, claimOf(record));
         throw err;
       })
-      // Started, it is the run manager's; not started and not given back, upkeep repairs it.
-      .finally(() => this.deps.manager.letGo(record.runId));
+      // Started, it is the run manager's (and holds its own place); not started and not given back,
+      // upkeep repairs it.
+      .finally(() => {
+        place?.();
+        this.deps.manager.letGo(record.runId);
+      });
     await started.done;
   }
 

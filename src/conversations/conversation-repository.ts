@@ -83,18 +83,19 @@ export class ConversationRepository {
     return toThread(rows[0]);
   }
 
-  /**
-   * Adds an import's off-branch messages (mirror only) and sets every listed message's time to the
-   * export's; rows already on the head branch keep their content.
-   */
-  async importMessageRows(threadId: string, rows: (MessageRow & { createdAt: string })[]): Promise<void> {
-    const col = <K extends keyof MessageRow>(k: K) => rows.map((m) => m[k]);
-    const json = (k: "parts" | "metadata") => rows.map((m) => (m[k] === null ? null : JSON.stringify(m[k])));
-    await this.pool.query(sql.IMPORT_MESSAGE_ROWS, [
-      threadId, col("messageId"), col("role"), col("content"), json("parts"), col("toolCallId"), col("name"), json("metadata"),
-      col("inputTokens"), col("outputTokens"), col("totalTokens"), col("latencyMs"), col("ttftMs"), col("model"), col("status"),
-      col("parentId"), col("position"), rows.map((m) => m.createdAt),
-    ]);
+  /** Adds a batch of an import's messages; head-branch ones at `checkpointId`. */
+  async insertImportedMessages(threadId: string, rows: (MessageRow & { createdAt: string; onHeadBranch: boolean })[], checkpointId: string | null): Promise<void> {
+    const json = rows.map((m) => ({
+      message_id: m.messageId, role: m.role, content: m.content, parts: m.parts, tool_call_id: m.toolCallId, name: m.name, metadata: m.metadata,
+      input_tokens: m.inputTokens, output_tokens: m.outputTokens, total_tokens: m.totalTokens, latency_ms: m.latencyMs, ttft_ms: m.ttftMs,
+      model: m.model, status: m.status, parent_id: m.parentId, position: m.position, on_head_branch: m.onHeadBranch, created_at: m.createdAt,
+    }));
+    await this.pool.query(sql.INSERT_IMPORTED_MESSAGES, [threadId, JSON.stringify(json), checkpointId]);
+  }
+
+  /** Finishes an import: the thread's head is `checkpointId`, with the head branch `head`. */
+  async finishImport(threadId: string, head: MessageRow[], checkpointId: string | null): Promise<void> {
+    await this.pool.query(sql.FINISH_IMPORTED_THREAD, [threadId, head.length, checkpointId, titleOf(head)]);
   }
 
   /** A new thread of the same owner as `fromThreadId`, recording where it was forked from. */
@@ -209,7 +210,7 @@ export class ConversationRepository {
   ): Promise<{ pending: boolean }> {
     const col = <K extends keyof MessageRow>(k: K) => messages.map((m) => m[k]);
     const json = (k: "parts" | "metadata") => messages.map((m) => (m[k] === null ? null : JSON.stringify(m[k])));
-    const title = messages.find((m) => m.role === "user" && m.content.trim())?.content.trim().replace(/\s+/g, " ").slice(0, 80) ?? null;
+    const title = titleOf(messages);
     const { rows } = await this.pool.query(sql.PROJECT_THREAD, [
       threadId, col("messageId"), col("role"), col("content"), json("parts"), col("toolCallId"), col("name"),
       json("metadata"), col("inputTokens"), col("outputTokens"), col("totalTokens"), col("latencyMs"), col("ttftMs"),
@@ -283,6 +284,9 @@ const agentFilterParams = (owner: Owner, f: AgentThreadFilters) => [
 ];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A thread's title when it has none: its first user message, on one line. */
+const titleOf = (messages: MessageRow[]) => messages.find((m) => m.role === "user" && m.content.trim())?.content.trim().replace(/\s+/g, " ").slice(0, 80) ?? null;
 
 const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.q ?? null];
 

@@ -13,24 +13,25 @@ export const INSERT_IMPORTED_THREAD = `
   RETURNING ${THREAD_COLUMNS}`;
 
 /**
- * Messages of other branches, which live in the mirror only, and the export's times for every
- * message: order by time is what keeps the tree's and the siblings' order through a round trip.
+ * A batch of an import's messages ($2, JSON rows: one parameter, not an array per column, which the
+ * driver would escape character by character). Head-branch rows are dated to the import's checkpoint
+ * ($3); the other branches live in the mirror only. Each keeps the export's time: order by time is
+ * what keeps the tree's and the siblings' order through a round trip.
  */
-export const IMPORT_MESSAGE_ROWS = `
-  WITH rows AS (
-    SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                         $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::text[], $15::text[],
-                         $16::text[], $17::int[], $18::timestamptz[])
-      AS t(message_id, role, content, parts, tool_call_id, name, metadata, input_tokens, output_tokens,
-           total_tokens, latency_ms, ttft_ms, model, status, parent_id, position, created_at)
-  )
+export const INSERT_IMPORTED_MESSAGES = `
   INSERT INTO messages (thread_id, message_id, role, content, parts, tool_call_id, name, metadata, input_tokens,
                         output_tokens, total_tokens, latency_ms, ttft_ms, model, status, parent_id, position,
-                        on_head_branch, created_at)
-  SELECT $1, message_id, role, content, parts::jsonb, tool_call_id, name, metadata::jsonb, input_tokens,
-         output_tokens, total_tokens, latency_ms, ttft_ms, model, status, parent_id, position, false, created_at
-  FROM rows
-  ON CONFLICT (thread_id, message_id) DO UPDATE SET created_at = excluded.created_at`;
+                        checkpoint_id, on_head_branch, created_at)
+  SELECT $1, message_id, role, content, parts, tool_call_id, name, metadata, input_tokens, output_tokens, total_tokens,
+         latency_ms, ttft_ms, model, status, parent_id, position, CASE WHEN on_head_branch THEN $3 END, on_head_branch, created_at
+  FROM json_to_recordset($2::json) AS r(message_id text, role text, content text, parts jsonb, tool_call_id text, name text,
+       metadata jsonb, input_tokens int, output_tokens int, total_tokens int, latency_ms int, ttft_ms int, model text,
+       status text, parent_id text, position int, on_head_branch boolean, created_at timestamptz)`;
+
+/** An imported thread once its messages are in: its head, count and (unless the export had one) title. */
+export const FINISH_IMPORTED_THREAD = `
+  UPDATE threads SET message_count = $2, head_checkpoint_id = $3, title = COALESCE(title, $4), status = 'idle', updated_at = now()
+  WHERE thread_id = $1`;
 
 /** A thread made from another (a fork): same owner, graph and assistant, marked with its origin. */
 export const INSERT_FORKED_THREAD = `

@@ -2,8 +2,9 @@ import { claimCte } from "../runs/run-claim.js";
 
 /**
  * The saver's write statements: one statement a checkpoint, one a batch of writes. Each has a fenced
- * form for writes of a run (its claim in the last three parameters): it writes nothing, and returns
- * no row, unless the run still holds its claim.
+ * form for writes of a run (its claim in three parameters: the last ones of a batch of writes, those
+ * after the fixed ones of a checkpoint): it writes nothing, and returns no row, unless the run still
+ * holds its claim.
  */
 export function saverSql(schema: string) {
   const t = (name: string) => `"${schema}".${name}`;
@@ -23,11 +24,17 @@ export function saverSql(schema: string) {
     )
     SELECT 1 FROM claim`;
   const upsert = "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob";
-  const putCheckpoint = (fenced: boolean) => `
-      WITH ${fenced ? `${claimCte("$11", "$12", "$13")},` : ""} blobs AS (
+  // Parameters: $1-$9 the checkpoint and its blobs' keys; fenced, the claim in $10-$12; then each blob
+  // a parameter of its own, not one bytea[]: a Buffer parameter goes to the server as it is, an array
+  // of them is first written out in hex, in one piece (seconds for a long thread).
+  const putCheckpoint = (blobCount: number, fenced: boolean) => {
+    const first = fenced ? 13 : 10;
+    const blobs = Array.from({ length: blobCount }, (_, i) => `$${i + first}::bytea`).join(", ");
+    return `
+      WITH ${fenced ? `${claimCte("$10", "$11", "$12")},` : ""} blobs AS (
         INSERT INTO ${t("checkpoint_blobs")} (thread_id, checkpoint_ns, channel, version, type, blob)
-        SELECT $1, $2, b.channel, b.version, b.type, b.blob
-        FROM unnest($7::text[], $8::text[], $9::text[], $10::bytea[]) AS b(channel, version, type, blob)
+        SELECT $1, $2, b.channel, b.version, b.type, (ARRAY[${blobs}]::bytea[])[b.n]
+        FROM unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS b(channel, version, type, n)
         ${fenced ? "WHERE EXISTS (SELECT 1 FROM claim)" : ""}
         ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
       )
@@ -36,6 +43,7 @@ export function saverSql(schema: string) {
       ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
       DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
       RETURNING 1`;
+  };
   return {
     // A rollback by the run itself ($3, $4: its claim, when given; $5 its id again, as a uuid), so
     // only while it holds it. Channel values stay: they are keyed by version, and a version is never
@@ -52,8 +60,8 @@ export function saverSql(schema: string) {
       )
       SELECT (SELECT held FROM fence) AS held, ARRAY(SELECT checkpoint_id FROM gone) AS checkpoint_ids`,
     hasRunCheckpoints: `SELECT 1 FROM ${t("checkpoints")} WHERE thread_id = $1 AND metadata->>'run_id' = $2 LIMIT 1`,
-    putCheckpoint: putCheckpoint(false),
-    putCheckpointFenced: putCheckpoint(true),
+    putCheckpoint: (blobCount: number) => putCheckpoint(blobCount, false),
+    putCheckpointFenced: (blobCount: number) => putCheckpoint(blobCount, true),
     // A new thread holding a copy of one branch: the checkpoint and its ancestors, their pending
     // writes, and the channel values they point to. Ids stay the same, so nothing needs rewriting.
     copyBranch: `

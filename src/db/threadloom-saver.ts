@@ -8,7 +8,9 @@ import { CLAIM_CONFIG_KEY, claimFromConfig, refused, type RunClaim } from "../ru
 import { readableMessages } from "./readable-messages.js";
 import { isDatabaseUnavailable } from "./database-unavailable.js";
 import { keepTrying } from "./keep-trying.js";
+import { queryWhenFree } from "./query-when-free.js";
 import { saverSql } from "./threadloom-saver-sql.js";
+import { YieldingSerializer } from "./yielding-serializer.js";
 
 /**
  * What becomes of a statement of a running graph that the database could not take because it is
@@ -28,6 +30,8 @@ export type UnavailablePolicy = (threadId: string, kind: "read" | "write") => Ab
  */
 export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
+  /** Per thread, who waits for its next input checkpoint to be committed (a run about to acknowledge it). */
+  private readonly inputWatchers = new Map<string, () => void>();
 
   /**
    * LangGraph writes a run's checkpoints in the background (durability "async") and looks at the
@@ -46,6 +50,7 @@ export class ThreadloomSaver extends PostgresSaver {
     schema: string,
   ) {
     super(db, undefined, { schema });
+    this.serde = new YieldingSerializer(this.serde);
     this.sql = saverSql(schema);
   }
 
@@ -103,12 +108,14 @@ export class ThreadloomSaver extends PostgresSaver {
       this._dumpMetadata(stamped),
     ]);
     const claim = claimFromConfig(config);
-    const rows = await this.write(thread_id, claim ? this.sql.putCheckpointFenced : this.sql.putCheckpoint, [
+    const rows = await this.write(thread_id, (claim ? this.sql.putCheckpointFenced : this.sql.putCheckpoint)(blobs.length), [
       thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, this._dumpCheckpoint(checkpoint), dumpedMetadata,
-      blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]), blobs.map((b) => (b[5] ? Buffer.from(b[5]) : null)),
+      blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]),
       ...fence(claim),
+      ...blobs.map((b) => (b[5] ? Buffer.from(b[5].buffer, b[5].byteOffset, b[5].byteLength) : null)),
     ]);
     if (claim && rows.length === 0) refused(claim);
+    if (checkpoint_ns === "" && metadata.source === "input") this.inputWatchers.get(thread_id)?.();
     // The claim goes on with the config LangGraph writes the next pending writes with (updateState does).
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id, ...(claim && { [CLAIM_CONFIG_KEY]: claim }) } };
   }
@@ -132,6 +139,23 @@ export class ThreadloomSaver extends PostgresSaver {
 
   async *list(config: RunnableConfig, options?: CheckpointListOptions): AsyncGenerator<CheckpointTuple> {
     for await (const tuple of super.list(config, options)) yield readableMessages(tuple);
+  }
+
+  /**
+   * Calls `committed` once the thread's next input checkpoint (the one LangGraph writes first, holding
+   * the run's input) is committed. LangGraph writes it in the background ("async" durability) while
+   * the graph goes on; a run waits for this before it acknowledges its input. Returns the unwatch.
+   */
+  watchInput(threadId: string, committed: () => void): () => void {
+    const once = () => {
+      unwatch();
+      committed();
+    };
+    const unwatch = () => {
+      if (this.inputWatchers.get(threadId) === once) this.inputWatchers.delete(threadId);
+    };
+    this.inputWatchers.set(threadId, once);
+    return unwatch;
   }
 
   /** Copies the branch ending at `checkpointId` of one thread into a new, empty thread. */
@@ -180,17 +204,18 @@ export class ThreadloomSaver extends PostgresSaver {
    * returns its rows (a fenced one returns none when the run no longer holds its claim).
    */
   private async write(threadId: string, sql: string, params: unknown[]): Promise<unknown[]> {
+    // A busy pool (no connection free in time) is waited out whatever the policy: that is load, not an outage.
     try {
-      return (await this.db.query(sql, params)).rows;
+      return (await queryWhenFree(this.db, sql, params)).rows;
     } catch (err) {
       const until = isDatabaseUnavailable(err) ? this.whenUnavailable(threadId, "write") : null;
       if (!until) throw err;
-      return (await keepTrying(() => this.db.query(sql, params), { retryable: isDatabaseUnavailable, signal: until, baseDelayMs: 200, maxDelayMs: 2_000 })).rows;
+      return (await keepTrying(() => queryWhenFree(this.db, sql, params), { retryable: isDatabaseUnavailable, signal: until, baseDelayMs: 200, maxDelayMs: 2_000 })).rows;
     }
   }
 }
 
-/** The fenced statements' last parameters: the run, its worker and its lease epoch. */
+/** The fenced statements' claim parameters: the run, its worker and its lease epoch. */
 function fence(claim: RunClaim | undefined): unknown[] {
   return claim ? [claim.runId, claim.workerId, claim.leaseEpoch] : [];
 }

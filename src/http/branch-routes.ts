@@ -14,6 +14,7 @@ export interface BranchRoutesDeps {
   conversations: ConversationRepository;
   maxMessageChars: number;
   heartbeatMs: number;
+  sseMaxBufferBytes?: number;
 }
 
 // A message id is stored as text, which cannot hold NUL.
@@ -55,7 +56,7 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
     const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner);
     const before = await deps.branches.checkpointBefore(threadId, message_id, "user");
     const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId, checkpointId: before, message: { content: body.content }, requestId: String(req.id) });
-    await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, onDisconnect: body.on_disconnect });
+    await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: body.on_disconnect });
   });
 
   // Regenerate an assistant reply: run again from the checkpoint before it, giving it a sibling.
@@ -65,7 +66,7 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
     const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner);
     const before = await deps.branches.checkpointBefore(threadId, message_id, "assistant");
     const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId, checkpointId: before, requestId: String(req.id) });
-    await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, onDisconnect: body.on_disconnect });
+    await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: body.on_disconnect });
   });
 
   router.post("/api/threads/:id/head", async (req, res) => {

@@ -12,6 +12,7 @@ export interface ChatRoutesDeps {
   runs: RunManager;
   maxMessageChars: number;
   heartbeatMs: number;
+  sseMaxBufferBytes?: number;
 }
 
 /** The native chat protocol: `POST /api/chat` (JSON body) and `GET /chat` (EventSource). */
@@ -73,5 +74,5 @@ async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, inp
     resume: input.resume,
     requestId: String(req.id),
   });
-  await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, onDisconnect: input.on_disconnect });
+  await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: input.on_disconnect });
 }

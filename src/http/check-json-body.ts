@@ -16,18 +16,23 @@ export const MAX_JSON_DEPTH = 64;
 export const checkJsonBody: RequestHandler = (req, _res, next) => {
   const body: unknown = req.body;
   if (body === null || typeof body !== "object") return next();
-  if (depthExceeds(body, MAX_JSON_DEPTH)) {
-    const reason = `must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
-    return next(new AppError("invalid_request", `Invalid body: body: ${reason}`, { fields: [{ name: "body", reason }] }));
-  }
+  if (depthExceeds(body, MAX_JSON_DEPTH)) return next(nestedTooDeep());
   const at = loneSurrogatePath(body);
-  if (at !== null) {
-    const name = at || "body";
-    const reason = "must not contain unpaired UTF-16 surrogates (such as \\ud800): that is not Unicode text";
-    return next(new AppError("invalid_request", `Invalid body: ${name}: ${reason}`, { fields: [{ name, reason }] }));
-  }
+  if (at !== null) return next(notUnicode(at || "body"));
   next();
 };
+
+/** The refusal of a body nested deeper than MAX_JSON_DEPTH (also a streamed body's, as it is read). */
+export function nestedTooDeep(): AppError {
+  const reason = `must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
+  return new AppError("invalid_request", `Invalid body: body: ${reason}`, { fields: [{ name: "body", reason }] });
+}
+
+/** The refusal of text holding an unpaired surrogate, naming the field (`name`) that holds it. */
+export function notUnicode(name: string): AppError {
+  const reason = "must not contain unpaired UTF-16 surrogates (such as \\ud800): that is not Unicode text";
+  return new AppError("invalid_request", `Invalid body: ${name}: ${reason}`, { fields: [{ name, reason }] });
+}
 
 /** Whether objects and arrays nest deeper than `limit`, found without recursion. */
 function depthExceeds(root: object, limit: number): boolean {

@@ -1,26 +1,51 @@
-import express, { Router } from "express";
+import { type Response, Router } from "express";
 import type pg from "pg";
 import { ConversationRepository } from "../conversations/conversation-repository.js";
 import { messageJson, threadJson } from "../conversations/thread-json.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
-import { importThread, threadExport } from "../runs/import-thread.js";
-import { checkJsonBody } from "./check-json-body.js";
-import { containsNul, validate } from "./validate.js";
-import { AppError } from "../errors.js";
+import { importThread } from "../runs/import-thread.js";
+import { type ImportLimits, readThreadExport } from "./read-thread-export.js";
 
-/** Exports of long threads are larger than a chat request: this route parses its own body. */
-const IMPORT_BODY_LIMIT = "50mb";
-
-/** `POST /api/threads/import`: a thread recreated from this service's JSON export, for the caller. */
-export function importRoutes(deps: { pool: pg.Pool; graphs: GraphRegistry; checkpointer: ThreadloomSaver }): Router {
+/**
+ * `POST /api/threads/import`: a thread recreated from this service's JSON export, for the caller.
+ * Exports of long threads are larger than a chat request: this route reads its own body, as it comes.
+ */
+export function importRoutes(deps: { pool: pg.Pool; graphs: GraphRegistry; checkpointer: ThreadloomSaver; limits: ImportLimits }): Router {
   const router = Router();
-  router.post("/api/threads/import", express.json({ limit: IMPORT_BODY_LIMIT }), checkJsonBody, async (req, res) => {
-    const doc = validate(threadExport, req.body);
-    if (containsNul(doc)) throw new AppError("invalid_request", "The export contains NUL characters, which cannot be stored.", { fields: [{ name: "body", reason: "contains NUL" }] });
-    const thread = await importThread(deps, res.locals.owner, doc);
+  // Read as it comes, with checkJsonBody's checks (nesting, unpaired surrogates) made as it is read.
+  router.post("/api/threads/import", async (req, res) => {
+    // The document is not kept past the import: the answer is read back from the mirror.
+    const thread = await importThread(deps, res.locals.owner, await readThreadExport(req, deps.limits));
     const messages = await new ConversationRepository(deps.pool).headMessages(thread.threadId);
-    res.status(201).location(`/api/threads/${thread.threadId}`).json({ ...threadJson(thread), messages: messages.map(messageJson) });
+    res.status(201).location(`/api/threads/${thread.threadId}`).type("application/json");
+    // The thread as one JSON document, written a batch of messages at a time at the pace the client reads.
+    const open = JSON.stringify({ ...threadJson(thread), messages: [] });
+    res.write(open.slice(0, -"]}".length));
+    for (let i = 0; i < messages.length; i += RESPONSE_BATCH) {
+      const batch = messages.slice(i, i + RESPONSE_BATCH).map((m) => JSON.stringify(messageJson(m)));
+      if (!res.write((i > 0 ? "," : "") + batch.join(","))) await drained(res);
+      // A socket that takes it all at once drains within the same turn of the event loop: let it go anyway.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (res.destroyed) return;
+    }
+    res.end("]}");
   });
   return router;
+}
+
+/** Messages of the answer serialized between two writes. */
+const RESPONSE_BATCH = 500;
+
+/** Resolves once the response takes more, or the client has gone. */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }

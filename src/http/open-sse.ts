@@ -1,21 +1,33 @@
 import type { Response } from "express";
+import type {} from "pino-http";
 import { IdleTimer } from "../idle-timer.js";
 import { formatSseComment } from "../streaming/sse-frame.js";
 
 export interface SseStream {
-  /** Writes an already-encoded frame; ignored once the client has gone. */
+  /** Writes an already-encoded frame; ignored once the client has gone (or was cut). */
   write(frame: string): void;
   end(): void;
   readonly closed: boolean;
-  /** Called once if the client goes away before `end()`, at once if it already has. */
+  /** Bytes written and not yet taken by the client's connection: ours and the socket's. */
+  readonly bufferedBytes: number;
+  /** Called once if the client goes away before `end()` (or is cut for reading too slowly), at once if it already has. */
   onDisconnect(listener: () => void): void;
+}
+
+export interface SseOptions {
+  heartbeatMs: number;
+  /** A client that lets more than this wait unread is cut (SSE_MAX_BUFFER_BYTES); unbounded when not given. */
+  maxBufferBytes?: number;
+  headers?: Record<string, string>;
 }
 
 /**
  * Starts an SSE response: the headers proxies and browsers need, Nagle off so each token leaves at
- * once, and a comment heartbeat whenever nothing was written for `heartbeatMs`.
+ * once, and a comment heartbeat whenever nothing was written for `heartbeatMs`. Writes respect the
+ * socket's backpressure: once it is full, frames wait here, up to `maxBufferBytes`; past that the
+ * connection is ended, so a client that does not read costs a bounded amount of memory.
  */
-export function openSse(res: Response, options: { heartbeatMs: number; headers?: Record<string, string> }): SseStream {
+export function openSse(res: Response, options: SseOptions): SseStream {
   // writeHead, not res.set: Express would append a charset to the event-stream type.
   res.writeHead(200, {
     "Content-Type": "text/event-stream",
@@ -33,9 +45,19 @@ export function openSse(res: Response, options: { heartbeatMs: number; headers?:
   let gone = res.socket?.destroyed ?? true;
   let closed = gone;
   const listeners: (() => void)[] = [];
+  // Frames the socket would not take yet, oldest first, and their size.
+  const waiting: string[] = [];
+  let waitingBytes = 0;
+  let blocked = false;
+  let cutOff = false;
+  let peakBytes = 0;
+  const maxBytes = options.maxBufferBytes ?? Infinity;
+  const buffered = () => waitingBytes + res.writableLength;
+
   const heartbeat = new IdleTimer(options.heartbeatMs, () => {
     if (closed) return;
-    res.write(formatSseComment("heartbeat"));
+    // A client that reads nothing needs no heartbeat to stay connected.
+    if (!blocked) send(formatSseComment("heartbeat"));
     heartbeat.start();
   });
   res.on("close", () => {
@@ -46,20 +68,55 @@ export function openSse(res: Response, options: { heartbeatMs: number; headers?:
   });
   if (!closed) heartbeat.start();
 
+  function send(frame: string): void {
+    if (res.write(frame)) return;
+    blocked = true;
+    res.once("drain", drain);
+  }
+
+  function drain(): void {
+    blocked = false;
+    while (waiting.length > 0 && !blocked) {
+      const frame = waiting.shift()!;
+      waitingBytes -= Buffer.byteLength(frame);
+      send(frame);
+    }
+  }
+
+  function cut(frameBytes: number): void {
+    res.req.log?.warn({ bufferedBytes: buffered(), peakBufferedBytes: peakBytes, frameBytes, maxBufferBytes: maxBytes }, "cut a client that reads the stream too slowly");
+    cutOff = true;
+    waiting.length = 0;
+    waitingBytes = 0;
+    // Destroyed, not ended: an end would wait for the unread bytes. The close event tells listeners.
+    res.destroy();
+  }
+
   return {
     write(frame) {
-      if (closed) return;
-      res.write(frame);
+      if (closed || cutOff) return;
       heartbeat.touch();
+      if (!blocked) return send(frame);
+      const bytes = Buffer.byteLength(frame);
+      if (buffered() + bytes > maxBytes) return cut(bytes);
+      waiting.push(frame);
+      waitingBytes += bytes;
+      peakBytes = Math.max(peakBytes, buffered());
     },
     end() {
-      if (closed) return;
+      if (closed || cutOff) return;
       closed = true;
       heartbeat.stop();
+      // What waits is bounded; the socket takes it with the end.
+      for (const frame of waiting.splice(0)) res.write(frame);
+      waitingBytes = 0;
       res.end();
     },
     get closed() {
       return closed;
+    },
+    get bufferedBytes() {
+      return buffered();
     },
     onDisconnect(listener) {
       if (gone) listener();

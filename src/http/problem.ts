@@ -33,10 +33,14 @@ const TITLE: Record<ErrorCode, string> = {
 /** Seconds a client is asked to wait before trying a 503 again. */
 export const RETRY_AFTER_SECONDS = 2;
 
-/** Writes an RFC 9457 problem document; a 503 says when to try again. */
+/**
+ * Writes an RFC 9457 problem document. `extra.retry_after` (whole seconds) becomes Retry-After; a
+ * 503 without one says when to try again all the same.
+ */
 export function sendProblem(res: Response, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): void {
   const status = STATUS[code];
-  if (code === "unavailable") res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
+  const retryAfter = typeof extra.retry_after === "number" ? extra.retry_after : code === "unavailable" ? RETRY_AFTER_SECONDS : undefined;
+  if (retryAfter !== undefined) res.setHeader("Retry-After", String(retryAfter));
   res.status(status).type("application/problem+json").json({ type: `about:blank#${code}`, title: TITLE[code], status, detail, ...extra });
 }
 
@@ -77,9 +81,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (known) {
+      // `retry_after` (whole seconds) is the same number in the header and the body.
       const { fields, ...rest } = known.extra;
-      // Whole seconds, the same number in the header and the body.
-      if (typeof rest.retry_after === "number") res.set("Retry-After", String(rest.retry_after));
       sendProblem(res, known.code, known.message, { ...rest, ...(fields ? { invalid_params: fields satisfies InvalidField[] } : {}) });
       return;
     }

@@ -6,13 +6,15 @@ import { openSse } from "./open-sse.js";
 
 export interface StreamRunOptions {
   heartbeatMs: number;
+  /** Past this many unread bytes the client is cut, and the run goes on per `onDisconnect`. */
+  maxBufferBytes?: number;
   /** What happens to the run when the client goes away mid-stream. */
   onDisconnect: "continue" | "cancel";
 }
 
 /** Starts a claimed run and streams it to the response in the native protocol until it ends. */
 export async function streamRun(res: Response, runs: RunManager, run: ActiveRun, options: StreamRunOptions): Promise<void> {
-  const sse = openSse(res, { heartbeatMs: options.heartbeatMs, headers: { "X-Thread-Id": run.input.clientThreadId ?? run.input.threadId, "X-Run-Id": run.runId } });
+  const sse = openSse(res, { heartbeatMs: options.heartbeatMs, maxBufferBytes: options.maxBufferBytes, headers: { "X-Thread-Id": run.input.clientThreadId ?? run.input.threadId, "X-Run-Id": run.runId } });
   const unsubscribe = run.channel.subscribe((event, seq) => {
     sse.write(encodeNative(event, seq));
     if (event.type === "end" || event.type === "error") sse.end();

@@ -108,6 +108,11 @@ export class ActiveRun {
   private readonly watcher: ModelCallWatcher;
   /** The fencing token its writes carry; a refused write stops the run. */
   readonly claim: RunClaim | undefined;
+  /**
+   * Events held back until the user's message is durable: `start` and the echoed message say it was
+   * received, so they wait for its checkpoint's commit (tokens streamed meanwhile wait behind them).
+   */
+  private held: RunEvent[] | null;
 
   constructor(
     readonly input: RunInput,
@@ -118,6 +123,7 @@ export class ActiveRun {
     this.watcher = new ModelCallWatcher((inFlight) => (inFlight ? this.idle.start() : this.idle.stop()), models, (call) => this.recordCall(call));
     this.idle = new IdleTimer(limits.modelIdleTimeoutMs, () => this.stop("idle_timeout"));
     this.claim = input.claim && { runId: input.runId, ...input.claim, lost: () => this.stop("lease_lost") };
+    this.held = input.message && !input.agent ? [] : null;
   }
 
   get runId(): string {
@@ -133,13 +139,26 @@ export class ActiveRun {
   }
 
   emit(event: RunEvent): void {
-    this.channel.emit(event);
+    if (this.held) this.held.push(event);
+    else this.channel.emit(event);
+  }
+
+  /** Sends what was held (the message is durable, or the run is over and says how it ended). */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const event of held) this.channel.emit(event);
   }
 
   /** Streams the graph to the end (or until stopped) and returns how it went. Never throws. */
   async execute(): Promise<RunResult> {
     const { threadId, graph, message, agent } = this.input;
     const total = setTimeout(() => this.stop("timeout"), this.limits.runTimeoutMs);
+    // Our own saver tells when the input checkpoint is committed; with any other, nothing is held.
+    const saver = graph.checkpointer instanceof ThreadloomSaver ? graph.checkpointer : null;
+    let unwatch: (() => void) | undefined;
+    if (this.held && saver) unwatch = saver.watchInput(threadId, () => this.release());
+    else this.release();
     let input: unknown = this.input.resume !== undefined ? new Command({ resume: this.input.resume }) : null;
     if (message) {
       input = { messages: [new HumanMessage({ id: message.id, content: message.content, additional_kwargs: message.metadata ? { metadata: message.metadata } : {} })] };
@@ -184,6 +203,8 @@ export class ActiveRun {
     } finally {
       clearTimeout(total);
       this.idle.stop();
+      unwatch?.();
+      this.release();
     }
   }
 

@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { describeDatabaseError, isTransientDatabaseError } from "../db/database-unavailable.js";
 import { backoffDelay } from "../db/keep-trying.js";
+import { queryWhenFree } from "../db/query-when-free.js";
 import { CHANNELS, type Notifier } from "./notifier.js";
 import { claimCte, type RunClaim } from "./run-claim.js";
 
@@ -190,10 +191,10 @@ export class RunEventLog {
         const part = batch.slice(i, i + INSERT_BATCH);
         const values = [runId, ...part.flatMap((e) => [e.seq, e.event, e.data])];
         if (!claim) {
-          await this.pool.query(insertEvents(part.length), values);
+          await queryWhenFree(this.pool, insertEvents(part.length), values);
           continue;
         }
-        const { rows } = await this.pool.query(insertEventsFenced(part.length), [...values, claim.workerId, claim.leaseEpoch]);
+        const { rows } = await queryWhenFree(this.pool, insertEventsFenced(part.length), [...values, claim.workerId, claim.leaseEpoch]);
         if (rows.length === 0) {
           // Reaped: another attempt (or nobody) owns the run's stream now; this one stops.
           this.logger.warn({ runId, workerId: claim.workerId, leaseEpoch: claim.leaseEpoch }, "run lost its claim: its events were not saved");

@@ -56,6 +56,10 @@ export interface RunManagerDeps {
   metrics?: Pick<Metrics, "runEnded">;
   /** Refuses new runs of a tenant past its tokens for the day (TOKEN_QUOTA_PER_DAY). */
   quota?: Pick<TokenQuota, "check">;
+  /** Runs this process executes at once (MAX_CONCURRENT_RUNS); unlimited when not given. */
+  maxRuns?: number;
+  /** Called when a run ends in a process that was running all it may: queued runs can start here now. */
+  onRoom?: () => void;
 }
 
 /** What a caller may do around the end of a run it started (the Agent Server's event log does). */
@@ -79,6 +83,8 @@ export class RunManager {
   private readonly creating = new Set<Promise<ActiveRun>>();
   /** Messages being appended outside a run: shutdown waits for them too, before the pool closes. */
   private readonly appending = new Set<Promise<string[]>>();
+  /** Places among `maxRuns` taken by runs being claimed, not yet registered in `active`. */
+  private reserved = 0;
   private readonly conversations: ConversationRepository;
   private readonly runs: RunRepository;
   private readonly assistants: AssistantRepository;
@@ -112,14 +118,34 @@ export class RunManager {
     return this.active.size;
   }
 
+  /**
+   * Takes a place for a run about to be claimed here, or null when `maxRuns` runs already hold one.
+   * Taken before the claim, so a burst of requests cannot all pass the check at once. Once the run is
+   * registered its entry holds the place: call the result then (or when the claim failed).
+   */
+  reservePlace(): (() => void) | null {
+    if (this.active.size + this.reserved >= (this.deps.maxRuns ?? Infinity)) return null;
+    this.reserved++;
+    let held = true;
+    return () => {
+      if (held) this.reserved--;
+      held = false;
+    };
+  }
+
   /** Validates and claims; throws 404/409-kind errors before anything is streamed. Call `start` next. */
   async createChatRun(request: ChatRunRequest): Promise<ActiveRun> {
+    const place = this.reservePlace();
+    if (!place) {
+      throw new AppError("unavailable", `This instance is running as many runs as it may (${this.deps.maxRuns}); retry in a moment.`, { retry_after: OVERLOAD_RETRY_AFTER_S });
+    }
     const creating = this.claimChatRun(request);
     this.creating.add(creating);
     try {
       return await creating;
     } finally {
       this.creating.delete(creating);
+      place();
     }
   }
 
@@ -191,7 +217,11 @@ export class RunManager {
 
   /** Runs to the end; resolves once the mirror and the run record are written. Never rejects. */
   start(run: ActiveRun, hooks: RunHooks = {}): Promise<void> {
-    const done = this.execute(run, hooks).finally(() => this.active.delete(run.runId));
+    const done = this.execute(run, hooks).finally(() => {
+      const full = this.active.size + this.reserved >= (this.deps.maxRuns ?? Infinity);
+      this.active.delete(run.runId);
+      if (full) this.deps.onRoom?.();
+    });
     this.active.set(run.runId, { run, done });
     return done;
   }
@@ -512,5 +542,8 @@ function requireResumeFits(request: ChatRunRequest, thread: ThreadRow | null): v
 const LEASE_WAIT_MS = 3_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What a chat client refused for load is told to wait before retrying, in seconds. */
+const OVERLOAD_RETRY_AFTER_S = 1;
 
 const shuttingDown = () => new AppError("unavailable", "The service is shutting down; retry on another instance.");

@@ -14,8 +14,10 @@ export interface RunQueueDeps {
   concurrency: number;
   /** How often it looks for work without being told (and does `maintain`). */
   pollMs: number;
-  /** Executes a run claimed from the queue; resolves when it has ended. */
-  execute(run: RunRecord): Promise<void>;
+  /** Executes a run claimed from the queue; resolves when it has ended. It gives `place` back once the run holds its own. */
+  execute(run: RunRecord, place: () => void): Promise<void>;
+  /** A place among the runs the process may execute at once (MAX_CONCURRENT_RUNS), or null when none is free. */
+  reservePlace(): (() => void) | null;
   /** Periodic upkeep: reaping runs of dead processes, pruning old events. */
   maintain(): Promise<void>;
   /**
@@ -82,19 +84,29 @@ export class RunQueue {
     do {
       this.again = false;
       while (!this.stopped && this.inFlight < this.deps.concurrency) {
+        // Taken before the claim: a full process leaves the run pending for a free place, here or elsewhere.
+        const place = this.deps.reservePlace();
+        if (!place) break;
         const lease = this.deps.lease.current();
-        if (!lease) break;
+        if (!lease) {
+          place();
+          break;
+        }
         const claim = () => this.deps.runs.claimNext(lease);
         const run = await (this.deps.guardClaim ? this.deps.guardClaim(claim) : claim()).catch((err) => {
           this.warn(err, "could not claim a queued run");
           return null;
         });
-        if (!run) break;
+        if (!run) {
+          place();
+          break;
+        }
         this.inFlight++;
         void this.deps
-          .execute(run)
+          .execute(run, place)
           .catch((err) => this.deps.logger.error({ err, runId: run.runId }, "queued run failed to start"))
           .finally(() => {
+            place();
             this.inFlight--;
             this.kick();
           });

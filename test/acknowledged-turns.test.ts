@@ -1,0 +1,106 @@
+import pg from "pg";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { checkpointMessages, mirrorMessages } from "./helpers/checkpoint-state.js";
+import { startMockOpenAI } from "./helpers/mock-openai.js";
+import { startServiceProcess } from "./helpers/service-process.js";
+import { chat, SseReader } from "./helpers/sse-client.js";
+import { createTestDatabase } from "./helpers/test-database.js";
+import { startTestService, type TestService } from "./helpers/test-service.js";
+
+const LONG_REPLY = Array.from({ length: 200 }, (_, i) => `word${i}`).join(" ");
+
+/** Waits for a condition, polling; no timing is asserted. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe("an acknowledged message survives SIGKILL", () => {
+  const services: TestService[] = [];
+  afterAll(async () => {
+    for (const s of services) await s.close();
+  });
+
+  // The input checkpoint is made slow (a lock holds its INSERT) and the process is killed the moment
+  // a `start` arrives. Whatever the timing, a turn the client saw start is in the thread afterwards;
+  // the INSERTs the dead process left waiting are ended with it, as a crash would lose them.
+  it("has every turn whose start was received in checkpoint state and mirror exactly once", async () => {
+    const db = await createTestDatabase();
+    const mock = await startMockOpenAI({ text: LONG_REPLY, tokenDelayMs: 20 });
+    const env = { ...process.env, DATABASE_URL: db.url, OPENAI_BASE_URL: mock.baseURL, OPENAI_API_KEY: "x", OPENAI_MODEL: "mock-model", LOG_LEVEL: "info", LEASE_TTL_MS: "4000" };
+    const service = await startServiceProcess(env);
+    mock.script({ text: "first answer" });
+    const earlier = (await chat(service.url, { message: "an earlier turn" })).headers.get("x-thread-id")!;
+    mock.script({ text: LONG_REPLY, tokenDelayMs: 20 });
+
+    const locker = new pg.Client({ connectionString: db.url, application_name: "test-locker" });
+    await locker.connect();
+    const observer = new pg.Client({ connectionString: db.url, application_name: "test-observer" });
+    await observer.connect();
+    await locker.query("BEGIN");
+    await locker.query("LOCK TABLE langgraph.checkpoints IN SHARE ROW EXCLUSIVE MODE");
+
+    const threadIds: (string | undefined)[] = [];
+    const started = new Set<string>();
+    let killed = false;
+    const kill = () => {
+      if (killed) return;
+      killed = true;
+      service.child.kill("SIGKILL");
+    };
+    const turns = [{ message: "turn on an existing thread", thread_id: earlier }, ...[1, 2, 3, 4].map((i) => ({ message: `new thread ${i}` }))];
+    const streams = turns.map(async (body, i) => {
+      try {
+        const response = await fetch(`${service.url}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        threadIds[i] = response.headers.get("x-thread-id")!;
+        const reader = new SseReader(response);
+        for (let e = await reader.next(); e; e = await reader.next()) {
+          if (e.event === "start") {
+            started.add(threadIds[i]!);
+            kill();
+          }
+        }
+      } catch {
+        // The process died under the stream.
+      }
+    });
+
+    // Every turn's input checkpoint is on its way (its INSERT waits for the lock), or a start came first.
+    const blocked = async () => {
+      const { rows } = await observer.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'threadloom' AND wait_event_type = 'Lock'", [db.name]);
+      return rows[0].n === turns.length;
+    };
+    await until(async () => killed || (await blocked()));
+    let locked = true;
+    if (!killed) {
+      await locker.query("COMMIT");
+      locked = false;
+      await until(async () => killed);
+    }
+    await service.exited;
+    await observer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'threadloom%'", [db.name]);
+    await observer.end();
+    if (locked) await locker.query("ROLLBACK");
+    await locker.end();
+    await Promise.all(streams);
+    expect(started.size).toBeGreaterThan(0);
+    // Its runs are another process's to reap once its lease has expired (a dropped session alone is no death).
+    await vi.waitFor(async () => expect((await db.pool.query("SELECT 1 FROM workers WHERE expires_at > now()")).rows).toEqual([]), { timeout: 20_000 });
+
+    mock.script({ text: "after the restart" });
+    const t = await startTestService({ db, mock });
+    services.push(t);
+    for (const [i, body] of turns.entries()) {
+      const threadId = threadIds[i];
+      // A request the dead process never answered left no thread to look at.
+      if (!threadId) continue;
+      // Reading the thread repairs its mirror from the checkpoints.
+      expect((await fetch(`${t.url}/api/threads/${threadId}`)).status).toBe(200);
+      const inState = (await checkpointMessages(db.pool, threadId)).filter((m) => m.content === body.message);
+      const inMirror = (await mirrorMessages(db.pool, threadId)).filter((m) => m.content === body.message);
+      const expected = started.has(threadId) ? 1 : inState.length;
+      expect({ message: body.message, inState: inState.length, inMirror: inMirror.length }).toEqual({ message: body.message, inState: expected, inMirror: expected });
+      expect(inState.length).toBeLessThanOrEqual(1);
+    }
+    await mock.close();
+  }, 120_000);
+});
