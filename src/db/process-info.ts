@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces); null without /proc. */
-function statFields(pid: number): string[] | null {
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may hold spaces): [0] is the state
+ * (field 3); null without /proc.
+ */
+export function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -181,6 +181,7 @@ export const REPAIR_LOST_RUNS = `
     status = CASE WHEN l.retry THEN 'pending' ELSE 'error' END,
     attempt = r.attempt + CASE WHEN l.retry THEN 1 ELSE 0 END,
     worker_id = CASE WHEN l.retry THEN NULL ELSE r.worker_id END,
+    lease_epoch = CASE WHEN l.retry THEN NULL ELSE r.lease_epoch END,
     ended_at = CASE WHEN l.retry THEN NULL ELSE now() END,
     updated_at = now(),
     error = CASE WHEN l.retry THEN NULL

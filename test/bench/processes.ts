@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
+import { statFields } from "../../src/db/process-info.js";
 
 export interface Child {
   name: string;
@@ -119,15 +120,6 @@ export async function freePort(): Promise<number> {
 // Linux reports CPU time in clock ticks; USER_HZ is 100 on every mainstream kernel.
 const TICK_MS = 10;
 
-function statFields(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name, which may contain spaces: [0] is state (field 3).
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return null;
-  }
-}
 
 /** User + system CPU of one process, in ms; with `reaped`, also that of its exited children. */
 export function cpuMs(pid: number, reaped = false): number {
