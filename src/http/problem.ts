@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from "express";
 import type { Logger } from "pino";
-import { isDatabaseUnavailable } from "../db/database-unavailable.js";
+import { describeDatabaseError, isDatabaseUnavailable, isTransientDatabaseError } from "../db/database-unavailable.js";
 import { AppError, type ErrorCode, type InvalidField } from "../errors.js";
 import type {} from "pino-http";
 
@@ -63,11 +63,15 @@ function fromFramework(err: { type?: string; message?: string; status?: unknown;
 }
 
 /**
- * The database could not be reached (refused, restarting, no connection free in time): storage code
- * throws the driver's error as it is, and this is the one place it becomes a 503.
+ * The database could not be reached (refused, restarting, no connection free in time), or gave up
+ * on a statement that a later try would get through (a deadlock, a serialization failure, a lock or
+ * statement timeout): storage code throws the driver's error as it is, and this is the one place it
+ * becomes a 503.
  */
 function fromDatabase(err: unknown): AppError | null {
-  return isDatabaseUnavailable(err) ? new AppError("unavailable", "The database is unavailable right now; retry shortly.") : null;
+  if (isDatabaseUnavailable(err)) return new AppError("unavailable", "The database is unavailable right now; retry shortly.");
+  if (isTransientDatabaseError(err)) return new AppError("unavailable", "The database could not finish this request just now (a conflicting change or a timeout); retry shortly.");
+  return null;
 }
 
 /** The one error handler: typed errors become problem+json; anything else is logged and masked. */
@@ -79,6 +83,10 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       else logger.error({ err, reqId: req.id }, "error after the response started");
       res.end();
       return;
+    }
+    if (!(err instanceof AppError) && !isDatabaseUnavailable(err) && isTransientDatabaseError(err)) {
+      // Still worth a look: a deadlock between our own statements is a bug to fix, not only to retry.
+      logger.warn({ err: describeDatabaseError(err), reqId: req.id }, "request refused: the database gave up on a statement");
     }
     if (known) {
       // `retry_after` (whole seconds) is the same number in the header and the body.

@@ -106,11 +106,12 @@ export const CLAIM_NEXT_RUN = `
  * Asks runs of thread $1 to stop with action $3: a running one is flagged (its process stops it); a
  * pending one never starts: it ends interrupted, or with rollback it is deleted. Returns each run found.
  * With $4 (all or nothing) it changes nothing unless every run asked for is there: a request that is
- * answered 404 must not have stopped some of them.
+ * answered 404 must not have stopped some of them. Rows are locked in run id order: concurrent cancels
+ * of overlapping runs (racing interrupt/rollback creates) then wait for each other, never deadlock.
  */
 export const CANCEL_RUNS = `
   WITH target AS (
-    SELECT run_id, status FROM runs WHERE thread_id = $1 AND run_id = ANY($2::uuid[]) FOR UPDATE
+    SELECT run_id, status FROM runs WHERE thread_id = $1 AND run_id = ANY($2::uuid[]) ORDER BY run_id FOR UPDATE
   ), apply AS (
     SELECT NOT $4 OR (SELECT count(*) FROM target) = (SELECT count(DISTINCT id) FROM unnest($2::uuid[]) id) AS ok
   ), flagged AS (
