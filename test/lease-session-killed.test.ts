@@ -92,6 +92,27 @@ describe("the worker lease's session killed", () => {
     expect((await expectMirrorMatchesCheckpoint(t.db.pool, threadId)).map((m) => m.role)).toEqual(["user", "assistant"]);
   });
 
+  it("while the lease is being taken again, a second run on a busy thread is refused 409 at once, not 503", async () => {
+    const response = await postChat(t.url, { message: "tell me something long" });
+    const threadId = response.headers.get("x-thread-id")!;
+    const reader = new SseReader(response);
+    expect(await readUntil(reader, (e) => e.event === "token")).not.toBeNull();
+    const runId = (await runRows(t.db.pool, threadId))[0]!.run_id;
+    // The lease's row locked: taking it again waits, so the process stays without a lease meanwhile.
+    const row = await hold(t.db.pool, "workers");
+    try {
+      await killLeaseSession();
+      const second = await postChat(t.url, { message: "and another", thread_id: threadId });
+      expect(second.status).toBe(409);
+      expect(await second.json()).toMatchObject({ running_run_id: runId });
+      expect(t.service.runs.isAccepting()).toBe(true);
+    } finally {
+      await row.release();
+    }
+    await readUntil(reader, () => false);
+    expect(reader.events.filter((e) => e.event === "end" || e.event === "error").map((e) => [e.event, e.data.status])).toEqual([["end", "success"]]);
+  });
+
   it("Agent Server runs in flight are not run again: attempt 1, each event once, mirror = state", async () => {
     const client = new Client({ apiUrl: t.url, callerOptions: { maxRetries: 0 } });
     const threads = await Promise.all([client.threads.create(), client.threads.create()]);

@@ -173,6 +173,12 @@ export class RunManager {
     const clientThreadId = existing ? existing.clientThreadId : (request.threadId ?? null);
     const shownId = publicThreadId({ threadId, clientThreadId, knownAs: existing?.knownAs ?? null });
     const runId = randomUUID();
+    // No run can be claimed while the lease is being taken again, but a busy thread is refused then as
+    // at any other time: the caller learns which run it waits for, rather than "retry".
+    if (existing?.status === "busy" && !this.deps.lease.current()) {
+      const running = (await this.runs.inflight(threadId)).find((r) => r.status === "running");
+      if (running) throw threadBusy(shownId, running.runId);
+    }
     const lease = await this.heldLease();
     const claim = () =>
       this.runs.claim({
@@ -197,9 +203,7 @@ export class RunManager {
       // Another resume took the decision and finished between our read and our claim.
       throw new AppError("conflict", `Thread ${shownId} is no longer waiting for a decision: there is nothing to resume.`);
     }
-    if (!claimed.ok) {
-      throw new AppError("conflict", `Thread ${shownId} already has a run in progress (${claimed.runningRunId}); wait for it to end or cancel it.`, { running_run_id: claimed.runningRunId });
-    }
+    if (!claimed.ok) throw threadBusy(shownId, claimed.runningRunId);
     const run = new ActiveRun(
       {
         runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
@@ -540,6 +544,9 @@ function requireResumeFits(request: ChatRunRequest, thread: ThreadRow | null): v
 
 /** How long a claim waits for a lease being taken again before the request is answered 503. */
 const LEASE_WAIT_MS = 3_000;
+
+const threadBusy = (shownId: string, runningRunId: string | null) =>
+  new AppError("conflict", `Thread ${shownId} already has a run in progress (${runningRunId}); wait for it to end or cancel it.`, { running_run_id: runningRunId });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -51,8 +51,9 @@ const RENEW = `
 const RELEASE = "DELETE FROM workers WHERE worker_id = $1 AND epoch = $2";
 
 /**
- * This process's lease on the database: a row in `workers` renewed every TTL / 3 on a connection of
- * its own (application_name `threadloom-worker`). Other processes reap its runs only once the row
+ * This process's lease on the database: a row in `workers` renewed every TTL / 6 on a connection of
+ * its own (application_name `threadloom-worker`), so a renewal late by up to TTL / 3 (a loaded event
+ * loop, a slow round trip) still lands before TTL / 2. Other processes reap its runs only once the row
  * has expired, that is once the worker has been unable to prove itself alive for a whole TTL.
  *
  * When the connection drops, the lease is taken again on a new one, with backoff and jitter, under
@@ -177,7 +178,7 @@ export class WorkerLease implements LeaseSource {
 
   private scheduleRenew(): void {
     clearTimeout(this.renewTimer);
-    this.renewTimer = setTimeout(() => void this.renew(), this.options.ttlMs / 3);
+    this.renewTimer = setTimeout(() => void this.renew(), this.options.ttlMs / 6);
     this.renewTimer.unref();
   }
 
