@@ -3,7 +3,7 @@ import { describeAudit } from "../helpers/load-audit.js";
 import { replicaKill } from "../helpers/replica-kill.js";
 import { createTestDatabase } from "../helpers/test-database.js";
 
-// Cap: 120 s (measured about 30 s on a shared 2-core machine).
+// Cap: 120 s (measured about 20 s on a shared 2-core machine).
 describe("soak: SIGKILL of one of two replicas under load", () => {
   it("0 acknowledged turns lost, 0 duplicated, 0 stuck; mirror = state on every thread", async () => {
     const db = await createTestDatabase();
