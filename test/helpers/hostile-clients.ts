@@ -27,8 +27,8 @@ export interface HostileClientsOptions {
   /** A slow reader takes this many bytes every `slowReadIntervalMs` (default 64 every 100 ms). */
   slowReadBytes?: number;
   slowReadIntervalMs?: number;
-  /** How long a slow reader reads slowly before reading the rest at full speed (default 5–15 s, random). */
-  slowForMs?: [number, number];
+  /** How long a slow reader reads slowly before reading the rest at full speed (default 5–15 s, random), or that by reader. */
+  slowForMs?: [number, number] | ((index: number) => [number, number]);
   /** An aborting client goes away this long after sending its request (default 20–800 ms, random). */
   abortAfterMs?: [number, number];
   /** How long a refused (503) client keeps trying (default 60 s). */
@@ -124,7 +124,8 @@ async function slowReader(options: HostileClientsOptions, index: number, onDisco
   const body = chatBody(options, "slow", index, threadId, onDisconnect);
   const deadline = Date.now() + (options.admitWithinMs ?? 60_000);
   for (;;) {
-    const result = await slowRequest(options, body).catch((err: Error) => ({ status: 0, cut: false, bytes: 0, error: String(err) }));
+    const slowFor = typeof options.slowForMs === "function" ? options.slowForMs(index) : options.slowForMs;
+    const result = await slowRequest(options, body, slowFor).catch((err: Error) => ({ status: 0, cut: false, bytes: 0, error: String(err) }));
     outcome.status = result.status;
     if (result.status === 503 && Date.now() < deadline) {
       outcome.refused++;
@@ -143,11 +144,11 @@ async function slowReader(options: HostileClientsOptions, index: number, onDisco
  * time (a paused socket leaves the rest in the kernel, so the service's writes back up), then the
  * rest at full speed, to see whether the stream was whole.
  */
-function slowRequest(options: HostileClientsOptions, body: string): Promise<{ status: number; cut: boolean; bytes: number }> {
+function slowRequest(options: HostileClientsOptions, body: string, slowFor?: [number, number]): Promise<{ status: number; cut: boolean; bytes: number }> {
   const { hostname, port } = new URL(options.url);
   const readBytes = options.slowReadBytes ?? 64;
   const intervalMs = options.slowReadIntervalMs ?? 100;
-  const slowForMs = between(options.slowForMs ?? [5_000, 15_000]);
+  const slowForMs = between(slowFor ?? [5_000, 15_000]);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), hostname);
     let head = "";
