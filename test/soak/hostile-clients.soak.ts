@@ -124,7 +124,7 @@ async function hostileLoad(db: TestDatabase, service: ServiceProcess, pid: numbe
     console.log(`hostile load: ${JSON.stringify(summary)} in ${loadMs} ms`);
     expect.soft(outcomes.filter((o) => o.error !== undefined), "clients that met an error (a 500, a refused connection)").toEqual([]);
     expect.soft(outcomes.filter((o) => o.status === 503), "clients never let in").toEqual([]);
-    expect.soft(summary.slowCut, "slow readers the service cut (backpressure reached SSE_MAX_BUFFER_BYTES)").toBe(HUGE_READERS.length);
+    expect.soft(summary.slowCut, "slow readers the service cut (backpressure reached SSE_MAX_BUFFER_BYTES)").toBeGreaterThanOrEqual(HUGE_READERS.length);
 
     // Every run ends; a run is saved whole when its client left with on_disconnect continue, and
     // stopped (interrupted) or already finished with cancel.
