@@ -78,7 +78,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     cleanup.unshift(() => lease.release());
     // Read when scraped; `runs` is assigned below, before anything can scrape.
     const metrics = new Metrics({ pool: db.pool, activeRuns: (): number => runs.activeCount, leaseHeld: () => lease.status === "held" });
-    const notifier = await Notifier.connect(db.url, logger);
+    db.onReconnected(() => metrics.dbReconnects.inc({ connection: "pool" }));
+    const notifier = await Notifier.connect(db.url, logger, { onReconnected: () => metrics.dbReconnects.inc({ connection: "listener" }) });
     cleanup.unshift(() => notifier.close());
     let queue: RunQueue | undefined;
     const runs = new RunManager({
@@ -130,7 +131,10 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     });
     // Unproven for LEASE_TTL_MS / 2: stop our runs before others reap them; back: take queued runs again.
     lease.onLost(() => runs.abandonAll());
-    lease.onRetaken(() => queue?.kick());
+    lease.onRetaken(() => {
+      metrics.dbReconnects.inc({ connection: "lease" });
+      queue?.kick();
+    });
     await runs.recover();
     queue.start();
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });

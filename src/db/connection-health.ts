@@ -7,6 +7,7 @@ import { describeDatabaseError } from "./database-unavailable.js";
  */
 export class ConnectionHealth {
   private down = false;
+  private readonly recovered = new Set<() => void>();
 
   constructor(
     private readonly logger: Logger | undefined,
@@ -15,6 +16,11 @@ export class ConnectionHealth {
     /** How loud losing it is: the database is an outage, a LISTEN connection only slows things down. */
     private readonly level: "error" | "warn" = "error",
   ) {}
+
+  /** Called each time a connection is opened again after a loss (a reconnect, for the metrics). */
+  onRecovered(listener: () => void): void {
+    this.recovered.add(listener);
+  }
 
   get reachable(): boolean {
     return !this.down;
@@ -30,5 +36,6 @@ export class ConnectionHealth {
     if (!this.down) return;
     this.down = false;
     this.logger?.info(`${this.what} reachable again`);
+    for (const listener of this.recovered) listener();
   }
 }

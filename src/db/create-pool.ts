@@ -7,6 +7,8 @@ export interface PoolOptions {
   max?: number;
   logger?: Logger;
   applicationName?: string;
+  /** Called each time a connection is obtained again after the database was unavailable. */
+  onReconnected?: () => void;
 }
 
 /**
@@ -17,6 +19,7 @@ export interface PoolOptions {
  */
 export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
   const health = new ConnectionHealth(options.logger, "database");
+  if (options.onReconnected) health.onRecovered(options.onReconnected);
   const clientFailed = (err: Error) => {
     // Once the pool is ending, a connection cut by the server (being stopped) is expected.
     if (pool.ending) options.logger?.debug({ err: describeDatabaseError(err) }, "database client closed while the pool ends");

@@ -14,6 +14,8 @@ export interface Database {
   checkpointer: ThreadloomSaver;
   /** Set when the service started its own PostgreSQL. */
   embedded?: EmbeddedDatabase;
+  /** Called each time the pool obtains a connection again after the database was unavailable. */
+  onReconnected(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     url = embedded.url;
     logger.info({ port: embedded.port, dataDir: options.dataDir }, "started embedded PostgreSQL (set DATABASE_URL to use your own)");
   }
-  const pool = createPool(url, { max: options.poolMax, logger });
+  // The pool exists before whatever counts its reconnects (the metrics read the pool).
+  const reconnected = new Set<() => void>();
+  const pool = createPool(url, { max: options.poolMax, logger, onReconnected: () => reconnected.forEach((listener) => listener()) });
   try {
     const checkpointer = createCheckpointer(pool);
     const applied = await migrate(pool, () => checkpointer.setup());
@@ -48,6 +52,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       pool,
       checkpointer,
       embedded,
+      onReconnected: (listener) => void reconnected.add(listener),
       async close() {
         // Every connection closed first: the server is stopped only once nothing uses it.
         await endPool(pool);

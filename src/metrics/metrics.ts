@@ -68,6 +68,8 @@ export class Metrics {
       collect() { if (sources.leaseHeld) this.set(sources.leaseHeld() ? 1 : 0); },
     });
     this.dbReconnects = new Counter({ name: "threadloom_db_reconnects_total", help: "PostgreSQL connections opened again after a loss", labelNames: ["connection"], registers });
+    // Shown at 0 from the start: a rate() or an alert on them needs the series before the first outage.
+    for (const connection of ["pool", "listener", "lease"]) this.dbReconnects.inc({ connection }, 0);
     const { pool } = sources;
     new Gauge({ name: "threadloom_active_runs", help: "Runs executing in this process", registers, collect() { this.set(sources.activeRuns()); } });
     new Gauge({ name: "threadloom_db_pool_clients", help: "Connections in this process's pool", registers, collect() { this.set(pool.totalCount); } });

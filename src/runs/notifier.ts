@@ -17,6 +17,11 @@ export const CHANNELS = {
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 type Listener = (payload: string) => void;
 
+export interface NotifierOptions {
+  /** Called each time the LISTEN connection is open again after it was lost. */
+  onReconnected?: () => void;
+}
+
 /**
  * PostgreSQL LISTEN on one connection of its own, shared by everything in the process that waits
  * for another process: stream joiners, the run queue, cancellation. A lost connection is opened
@@ -34,12 +39,14 @@ export class Notifier {
   private constructor(
     private readonly connectionString: string,
     private readonly logger: Logger,
+    options: NotifierOptions,
   ) {
     this.health = new ConnectionHealth(logger, "notification connection", "warn");
+    if (options.onReconnected) this.health.onRecovered(options.onReconnected);
   }
 
-  static async connect(connectionString: string, logger: Logger): Promise<Notifier> {
-    const notifier = new Notifier(connectionString, logger);
+  static async connect(connectionString: string, logger: Logger, options: NotifierOptions = {}): Promise<Notifier> {
+    const notifier = new Notifier(connectionString, logger, options);
     await notifier.open();
     return notifier;
   }

@@ -2,8 +2,10 @@
  * The benchmark's model: the test mock (same wire format as the demo model) in a process of its
  * own, so its timers and writes never compete with the service's or the load generator's event loop.
  *
- *   node --import tsx test/bench/mock-model-server.ts [tokens=32] [delayMs=2]
+ *   node --import tsx test/bench/mock-model-server.ts [tokens=32] [delayMs=2] [hostileTokens=tokens]
  *
+ * A request whose last message starts with `hostile` (test/helpers/hostile-clients.ts, in the bench's
+ * hostile part) gets `hostileTokens` tokens instead: a long reply for clients that read slowly or leave.
  * Prints one JSON line `{"url": "<baseURL>"}` when ready; stops on SIGTERM or SIGINT.
  * For each request whose last message ends in `[key]`, prints `ARRIVAL <key> <epoch ms>`: the load
  * generator uses it to split the service's time to first token into before and after the model call.
@@ -12,14 +14,17 @@ import { startMockOpenAI } from "../helpers/mock-openai.js";
 
 const tokenCount = Number(process.argv[2] ?? 32);
 const tokenDelayMs = Number(process.argv[3] ?? 2);
+const hostileTokenCount = Number(process.argv[4] ?? tokenCount);
 // Short words with their trailing space, like a typical English BPE token.
-const tokens = Array.from({ length: tokenCount }, (_, i) => `w${i} `);
+const words = (count: number) => Array.from({ length: count }, (_, i) => `w${i} `);
 
-const reply = { tokens, tokenDelayMs };
+const reply = { tokens: words(tokenCount), tokenDelayMs };
+const hostileReply = { tokens: words(hostileTokenCount), tokenDelayMs };
 const mock = await startMockOpenAI((request) => {
-  const key = /\[(\d+)\]$/.exec(String(request.messages.at(-1)?.content ?? ""))?.[1];
+  const said = String(request.messages.at(-1)?.content ?? "");
+  const key = /\[(\d+)\]$/.exec(said)?.[1];
   if (key) process.stdout.write(`ARRIVAL ${key} ${(performance.timeOrigin + performance.now()).toFixed(3)}\n`);
-  return reply;
+  return said.startsWith("hostile") ? hostileReply : reply;
 });
 process.stdout.write(`${JSON.stringify({ url: mock.baseURL })}\n`);
 

@@ -15,6 +15,9 @@
  *   BENCH_JSON          a file to write the results to, as JSON
  *   BENCH_AGENT_API     0 skips the Agent Server API comparison with `langgraphjs dev`; `only` runs
  *                       just that part (its own settings: test/bench/agent-api-bench.ts)
+ *   BENCH_HOSTILE       0 skips the other clients' TTFT during 200 slow readers + 500 aborting clients
+ *                       against the same on an idle service; `only` runs just that part
+ *                       (test/bench/hostile-bench.ts)
  */
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -27,6 +30,7 @@ import { spawnTs, waitForLine, type Child } from "./processes.js";
 import { internalsTable, latencyTable, loadFigures, multiTurnTable, resourceTable, targetLines, ttftTable, type Arrivals, type LevelResult } from "./report.js";
 import { benchAgentApi } from "./agent-api-bench.js";
 import { benchHistory, historyTable } from "./history-bench.js";
+import { benchHostile } from "./hostile-bench.js";
 import { startServices } from "./services.js";
 
 const TOKENS = 32;
@@ -43,6 +47,8 @@ const replicas = Number(process.env.BENCH_REPLICAS ?? 1);
 const HISTORY_TURNS = Number(process.env.BENCH_HISTORY_TURNS ?? 500);
 /** `0`: skip the Agent Server API comparison; `only`: run nothing else. */
 const AGENT_API = process.env.BENCH_AGENT_API ?? "1";
+/** `0`: skip the hostile-clients part; `only`: run nothing else. */
+const HOSTILE = process.env.BENCH_HOSTILE ?? "1";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 let cleaning: Promise<void> | undefined;
@@ -73,8 +79,11 @@ async function main(): Promise<void> {
     if (tag === "ARRIVAL") arrivals.set(Number(key), Number(at));
   });
 
-  if (AGENT_API !== "only") await benchService(db, model, modelURL, arrivals, tempDir);
-  if (AGENT_API !== "0") {
+  if (AGENT_API !== "only" && HOSTILE !== "only") await benchService(db, model, modelURL, arrivals, tempDir);
+  if (HOSTILE !== "0" && AGENT_API !== "only") {
+    process.stdout.write(await benchHostile({ db, tempDir, log, defer: (step) => cleanup.push(step) }));
+  }
+  if (AGENT_API !== "0" && HOSTILE !== "only") {
     const modelDescription = `${TOKENS} tokens, ${TOKEN_DELAY_MS} ms apart, in its own process`;
     process.stdout.write(`\n${await benchAgentApi({ db, modelURL, modelDescription, modelPid: model.pid, tempDir, log, defer: (step) => cleanup.push(step) })}`);
   }
