@@ -1,8 +1,8 @@
 import pg from "pg";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { checkpointMessages, mirrorMessages } from "./helpers/checkpoint-state.js";
 import { startMockOpenAI } from "./helpers/mock-openai.js";
-import { startServiceProcess } from "./helpers/service-process.js";
+import { startCrashableService, untilLeasesExpired } from "./helpers/crashing-service.js";
 import { chat, SseReader } from "./helpers/sse-client.js";
 import { createTestDatabase } from "./helpers/test-database.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
@@ -26,8 +26,7 @@ describe("an acknowledged message survives SIGKILL", () => {
   it("has every turn whose start was received in checkpoint state and mirror exactly once", async () => {
     const db = await createTestDatabase();
     const mock = await startMockOpenAI({ text: LONG_REPLY, tokenDelayMs: 20 });
-    const env = { ...process.env, DATABASE_URL: db.url, OPENAI_BASE_URL: mock.baseURL, OPENAI_API_KEY: "x", OPENAI_MODEL: "mock-model", LOG_LEVEL: "info", LEASE_TTL_MS: "4000" };
-    const service = await startServiceProcess(env);
+    const service = await startCrashableService(db, mock);
     mock.script({ text: "first answer" });
     const earlier = (await chat(service.url, { message: "an earlier turn" })).headers.get("x-thread-id")!;
     mock.script({ text: LONG_REPLY, tokenDelayMs: 20 });
@@ -84,7 +83,7 @@ describe("an acknowledged message survives SIGKILL", () => {
     await Promise.all(streams);
     expect(started.size).toBeGreaterThan(0);
     // Its runs are another process's to reap once its lease has expired (a dropped session alone is no death).
-    await vi.waitFor(async () => expect((await db.pool.query("SELECT 1 FROM workers WHERE expires_at > now()")).rows).toEqual([]), { timeout: 20_000 });
+    await untilLeasesExpired(db.pool);
 
     mock.script({ text: "after the restart" });
     const t = await startTestService({ db, mock });

@@ -1,7 +1,6 @@
-import { once } from "node:events";
 import { HumanMessage } from "@langchain/core/messages";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { startServiceProcess } from "./helpers/service-process.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { killService, startCrashableService, untilLeasesExpired } from "./helpers/crashing-service.js";
 import { chat, readSse } from "./helpers/sse-client.js";
 import { startMockOpenAI } from "./helpers/mock-openai.js";
 import { createTestDatabase } from "./helpers/test-database.js";
@@ -20,21 +19,18 @@ describe("repair after a crash", () => {
   it("recovers a thread whose service process was killed mid-run", async () => {
     const db = await createTestDatabase();
     const mock = await startMockOpenAI({ text: LONG_REPLY, tokenDelayMs: 20 });
-    const service = await startServiceProcess({
-      ...process.env, DATABASE_URL: db.url, OPENAI_BASE_URL: mock.baseURL, OPENAI_API_KEY: "x", OPENAI_MODEL: "mock-model", LOG_LEVEL: "info", LEASE_TTL_MS: "4000",
-    });
+    const service = await startCrashableService(db, mock);
     const base = service.url;
     const response = await fetch(`${base}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "tell me a long story" }) });
     const threadId = response.headers.get("x-thread-id")!;
     let tokens = 0;
     await readSse(response, { until: (e) => e.event === "token" && ++tokens === 5 });
-    service.child.kill("SIGKILL");
-    await once(service.child, "exit");
+    await killService(service);
 
     const before = await db.pool.query("SELECT r.status AS run, t.status AS thread FROM runs r JOIN threads t USING (thread_id) WHERE thread_id = $1", [threadId]);
     expect(before.rows).toEqual([{ run: "running", thread: "busy" }]);
     // Its runs are another process's to reap once its lease has expired (a dropped session alone is no death).
-    await vi.waitFor(async () => expect((await db.pool.query("SELECT 1 FROM workers WHERE expires_at > now()")).rows).toEqual([]), { timeout: 20_000 });
+    await untilLeasesExpired(db.pool);
 
     mock.script({ text: "fresh start" });
     const t = await startTestService({ db, mock });
