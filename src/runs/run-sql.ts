@@ -127,6 +127,23 @@ export const CANCEL_RUNS = `
   SELECT run_id, status, (SELECT ok FROM apply) AS applied FROM target`;
 
 /**
+ * Ends the runs picked by CTE `picked` (run_id, retry): one to retry goes back to the queue with its
+ * attempt counted and its claim dropped; any other fails with `error`. Returns each with `retry`.
+ */
+function requeueOrFail(picked: string, error: { code: string; message: string }): string {
+  return `UPDATE runs r SET
+    status = CASE WHEN p.retry THEN 'pending' ELSE 'error' END,
+    attempt = r.attempt + CASE WHEN p.retry THEN 1 ELSE 0 END,
+    worker_id = CASE WHEN p.retry THEN NULL ELSE r.worker_id END,
+    lease_epoch = CASE WHEN p.retry THEN NULL ELSE r.lease_epoch END,
+    ended_at = CASE WHEN p.retry THEN NULL ELSE now() END,
+    updated_at = now(),
+    error = CASE WHEN p.retry THEN NULL ELSE '${JSON.stringify(error)}'::jsonb END
+  FROM ${picked} p WHERE r.run_id = p.run_id
+  RETURNING r.run_id, r.thread_id, p.retry`;
+}
+
+/**
  * Runs whose worker's lease has expired: it has not proven itself alive for a whole LEASE_TTL_MS (its
  * process died, or lost the database), or it gave those runs up itself (claimed under an epoch before
  * `first_live_epoch`). A connection that merely dropped reaps nothing: its process takes its lease
@@ -155,17 +172,7 @@ export const REAP_ORPHANED_RUNS = `
   ), forgotten AS (
     DELETE FROM workers WHERE expires_at < now() - interval '1 day'
   )
-  UPDATE runs r SET
-    status = CASE WHEN o.retry THEN 'pending' ELSE 'error' END,
-    attempt = r.attempt + CASE WHEN o.retry THEN 1 ELSE 0 END,
-    worker_id = CASE WHEN o.retry THEN NULL ELSE r.worker_id END,
-    lease_epoch = CASE WHEN o.retry THEN NULL ELSE r.lease_epoch END,
-    ended_at = CASE WHEN o.retry THEN NULL ELSE now() END,
-    updated_at = now(),
-    error = CASE WHEN o.retry THEN NULL
-                 ELSE '{"code": "worker_lost", "message": "The process running this run stopped before it finished."}'::jsonb END
-  FROM orphaned o WHERE r.run_id = o.run_id
-  RETURNING r.run_id, r.thread_id, o.retry`;
+  ${requeueOrFail("orphaned", { code: "worker_lost", message: "The process running this run stopped before it finished." })}`;
 
 /**
  * Runs of live worker $2 (this process) that it no longer has in memory, among $1: handled as
@@ -178,17 +185,7 @@ export const REPAIR_LOST_RUNS = `
     WHERE r.run_id = ANY($1::uuid[]) AND r.status = 'running' AND r.worker_id = $2
     FOR UPDATE SKIP LOCKED
   )
-  UPDATE runs r SET
-    status = CASE WHEN l.retry THEN 'pending' ELSE 'error' END,
-    attempt = r.attempt + CASE WHEN l.retry THEN 1 ELSE 0 END,
-    worker_id = CASE WHEN l.retry THEN NULL ELSE r.worker_id END,
-    lease_epoch = CASE WHEN l.retry THEN NULL ELSE r.lease_epoch END,
-    ended_at = CASE WHEN l.retry THEN NULL ELSE now() END,
-    updated_at = now(),
-    error = CASE WHEN l.retry THEN NULL
-                 ELSE '{"code": "internal", "message": "The run stopped before its end could be recorded."}'::jsonb END
-  FROM lost l WHERE r.run_id = l.run_id
-  RETURNING r.run_id, r.thread_id, l.retry`;
+  ${requeueOrFail("lost", { code: "internal", message: "The run stopped before its end could be recorded." })}`;
 
 /**
  * Ends running run $1 without projecting its thread's mirror (that failed): its outcome, and the
