@@ -133,6 +133,8 @@ function joinQuery(g: Gen): Record<string, string | string[]> {
   return g.some({ cancel_on_disconnect: () => g.rng.pick(["true", "false", "1", "yes"]), stream_mode: () => g.rng.pick(STREAM_MODES) }, 0.3) as Record<string, string>;
 }
 
+const lastEventId = (g: Gen, values: string[]): Record<string, string> => (g.rng.chance(0.3) ? { "last-event-id": g.rng.pick(values) } : {});
+
 const limitQuery = (g: Gen) => g.some({ limit: () => g.rng.pick(["1", "5", "100", "0", "-1", "1e3", "abc"]) }, 0.5) as Record<string, string>;
 
 /**
@@ -249,11 +251,11 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
     const { id, run_id } = g.run();
     return { body: g.rng.chance(0.3) ? { status: g.rng.pick(["pending", "running", "all", "x"]) } : { thread_id: id, run_ids: [run_id] }, query: g.some({ action: () => g.rng.pick(["interrupt", "rollback"]) }) as Record<string, string> };
   },
-  "GET /runs/:run_id/stream": (g) => ({ params: { run_id: g.run().run_id }, query: joinQuery(g), headers: g.rng.chance(0.3) ? { "last-event-id": g.rng.pick(["0", "-1", "5", "x", "99999999999"]) } : {} }),
+  "GET /runs/:run_id/stream": (g) => ({ params: { run_id: g.run().run_id }, query: joinQuery(g), headers: lastEventId(g, ["0", "-1", "5", "x", "99999999999"]) }),
   "GET /threads/:id/runs": (g) => ({ params: { id: g.thread() }, query: g.some({ limit: () => g.rng.pick(["1", "10", "0"]), offset: () => g.rng.pick(["0", "2", "-1"]), status: () => g.rng.pick(["pending", "running", "success", "error", "x"]), select: () => g.rng.pick(["run_id", "status", "bogus"]) }) as Record<string, string> }),
   "GET /threads/:id/runs/:run_id": (g) => ({ params: g.run() }),
   "DELETE /threads/:id/runs/:run_id": (g) => ({ params: g.rng.chance(0.2) ? g.run() : { id: g.thread(), run_id: g.rng.uuid() } }),
   "GET /threads/:id/runs/:run_id/join": (g) => ({ params: g.run(), query: joinQuery(g) }),
-  "GET /threads/:id/runs/:run_id/stream": (g) => ({ params: g.run(), query: joinQuery(g), headers: g.rng.chance(0.3) ? { "last-event-id": g.rng.pick(["0", "-1", "3", "x"]) } : {} }),
+  "GET /threads/:id/runs/:run_id/stream": (g) => ({ params: g.run(), query: joinQuery(g), headers: lastEventId(g, ["0", "-1", "3", "x"]) }),
   "POST /threads/:id/runs/:run_id/cancel": (g) => ({ params: g.run(), query: g.some({ wait: () => g.rng.pick(["true", "false", "1", "x"]), action: () => g.rng.pick(["interrupt", "rollback", "x"]) }) as Record<string, string> }),
 };
