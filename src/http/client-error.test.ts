@@ -35,11 +35,11 @@ describe("a request Node's parser refuses", () => {
 
   it("is a 431 problem naming the headers when the request line is longer than Node reads", async () => {
     const res = parse(await raw(port, `GET /api/threads?cursor=${"x".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
-    expect(res).toMatchObject({ status: 431, type: "application/problem+json", body: { status: 431, fields: [{ name: "headers" }] } });
+    expect(res).toMatchObject({ status: 431, type: "application/problem+json", body: { status: 431, invalid_params: [{ name: "headers" }] } });
   });
 
   it("is a 400 problem when the bytes are not HTTP", async () => {
     const res = parse(await raw(port, "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n"));
-    expect(res).toMatchObject({ status: 400, type: "application/problem+json", body: { status: 400, fields: [{ name: "request" }] } });
+    expect(res).toMatchObject({ status: 400, type: "application/problem+json", body: { status: 400, invalid_params: [{ name: "request" }] } });
   });
 });

@@ -17,13 +17,13 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
   );
 }
 
-function answer(code: string | undefined): [number, { detail: string; fields?: { name: string; reason: string }[] }] {
+function answer(code: string | undefined): [number, { detail: string; invalid_params?: { name: string; reason: string }[] }] {
   switch (code) {
     case "HPE_HEADER_OVERFLOW":
-      return [431, { detail: `The request line and headers together are larger than this service reads (${http.maxHeaderSize} bytes).`, fields: [{ name: "headers", reason: `request line and headers over ${http.maxHeaderSize} bytes` }] }];
+      return [431, { detail: `The request line and headers together are larger than this service reads (${http.maxHeaderSize} bytes).`, invalid_params: [{ name: "headers", reason: `request line and headers over ${http.maxHeaderSize} bytes` }] }];
     case "ERR_HTTP_REQUEST_TIMEOUT":
       return [408, { detail: "The request did not arrive in time." }];
     default:
-      return [400, { detail: `The request is not valid HTTP (${code ?? "unreadable"}).`, fields: [{ name: "request", reason: code ?? "unreadable" }] }];
+      return [400, { detail: `The request is not valid HTTP (${code ?? "unreadable"}).`, invalid_params: [{ name: "request", reason: code ?? "unreadable" }] }];
   }
 }

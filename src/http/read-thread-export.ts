@@ -55,7 +55,7 @@ export async function readThreadExport(req: Request, limits: ImportLimits): Prom
       inflate.destroy();
     }
     req.resume();
-    throw err;
+    throw inflate && isZlibError(err) ? notEncodedAs(req) : err;
   }
   reader.write(decode(decoder));
   reader.end();
@@ -75,6 +75,19 @@ function inflater(req: Request): Transform | null {
   if (!inflate) throw new AppError("invalid_request", `Unsupported content encoding "${encoding}".`, { fields: [{ name: "content-encoding", reason: "must be gzip, deflate, br or identity" }] });
   req.on("error", (err) => inflate.destroy(err));
   return inflate;
+}
+
+/** What zlib throws for bytes that are not in its format (Z_DATA_ERROR, Brotli's ERR__ERROR_FORMAT_…). */
+function isZlibError(err: unknown): boolean {
+  const code = (err as { code?: unknown; errno?: unknown }).code;
+  return typeof (err as { errno?: unknown }).errno === "number" && typeof code === "string" && /^(Z_|ERR__|ERR_BROTLI)/.test(code);
+}
+
+function notEncodedAs(req: Request): AppError {
+  const encoding = req.get("content-encoding")!.toLowerCase();
+  return new AppError("invalid_request", `The request body is not valid ${encoding} data, as its Content-Encoding says.`, {
+    fields: [{ name: "content-encoding", reason: `the body does not inflate as ${encoding}` }],
+  });
 }
 
 function decode(decoder: TextDecoder, chunk?: Buffer): string {
