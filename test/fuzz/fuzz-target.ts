@@ -88,11 +88,19 @@ async function makeIds(url: string): Promise<FuzzIds> {
  */
 export const RSS_MARGIN_BYTES = 96 * 1024 * 1024;
 
+/**
+ * How long the load takes to be over: a run's wait result is kept 60 s (RESULT_TTL_MS in
+ * src/agent-api/agent-runs.ts) for a client that joins late, so memory held for the last runs is
+ * free only after that, and V8 collects it some time later still.
+ */
+export const SETTLE_MS = 90_000;
+
 /** Waits (up to `ms`) for the process's RSS to come back within RSS_MARGIN_BYTES of `startBytes`; the last reading. */
-export async function settledRss(pid: number, startBytes: number, ms = 30_000): Promise<number | null> {
+export async function settledRss(pid: number, startBytes: number, ms = SETTLE_MS, log?: (line: string) => void): Promise<number | null> {
   const deadline = Date.now() + ms;
   let rss = residentSetBytes(pid);
-  while (rss !== null && rss > startBytes + RSS_MARGIN_BYTES && Date.now() < deadline) {
+  for (let i = 0; rss !== null && rss > startBytes + RSS_MARGIN_BYTES && Date.now() < deadline; i++) {
+    if (i % 10 === 0) log?.(`RSS ${Math.round(rss / 1024 / 1024)} MiB, waiting for it to settle`);
     await new Promise((r) => setTimeout(r, 500));
     rss = residentSetBytes(pid);
   }

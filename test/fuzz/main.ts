@@ -39,7 +39,7 @@ try {
     const summary = await runFuzz({
       url: target.service.url, seed, requests, only, apiKey: FUZZ_API_KEY, routes: declaredRoutes(), ids: target.ids, pid: target.pid, log: (l) => console.log(l),
     });
-    const rssEnd = rssStart === null ? null : await settledRss(target.pid, rssStart);
+    const rssEnd = rssStart === null ? null : await settledRss(target.pid, rssStart, undefined, (l) => console.log(l));
     const alive = target.service.child.exitCode === null && (await fetch(`${target.service.url}/healthz`).then((r) => r.status === 200, () => false));
     const settled = rssStart === null || (rssEnd !== null && rssEnd <= rssStart + RSS_MARGIN_BYTES);
     for (const f of summary.findings) console.log(JSON.stringify(f));
