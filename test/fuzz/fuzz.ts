@@ -39,6 +39,8 @@ export interface FuzzSummary {
   byStatus: Record<number, number>;
   byRoute: Record<string, Record<number, number>>;
   findings: Finding[];
+  /** 400s whose problem names no field (no `invalid_params`), by route: one example each. Reported, not failed. */
+  unnamed400: Record<string, { count: number; detail: string; index: number }>;
   /** Peak RSS sampled while the fuzz ran, in bytes (null without a pid or /proc). */
   peakRssBytes: number | null;
 }
@@ -133,6 +135,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
 
   const byStatus: Record<number, number> = {};
   const byRoute: Record<string, Record<number, number>> = {};
+  const unnamed400: FuzzSummary["unnamed400"] = {};
   const base = new URL(options.url);
   const concurrency = options.concurrency ?? 8;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -156,6 +159,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
         const counts = (byRoute[route] ??= {});
         counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
       }
+      if (outcome.status === 400 && !/"invalid_params"/.test(outcome.body ?? "")) {
+        const seen = (unnamed400[route] ??= { count: 0, detail: (outcome.body ?? "").slice(0, 300), index });
+        seen.count++;
+      }
       const problem = checkOutcome(outcome);
       if (problem) {
         findings.push({ ...problem, seed, index, route, request: shown(request), status: outcome.status });
@@ -170,5 +177,5 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     clearInterval(sampler);
     agent.destroy();
   }
-  return { seed, requests: sent, durationMs: Date.now() - started, byStatus, byRoute, findings, peakRssBytes: peak };
+  return { seed, requests: sent, durationMs: Date.now() - started, byStatus, byRoute, findings, unnamed400, peakRssBytes: peak };
 }

@@ -45,6 +45,8 @@ try {
     for (const f of summary.findings) console.log(JSON.stringify(f));
     const errors = target.service.logs().split("\n").filter((l) => /"level":(50|60)/.test(l));
     if (errors.length) console.log(`\nthe service logged ${errors.length} errors; the first ones:\n${errors.slice(0, 10).map((l) => l.slice(0, 3_000)).join("\n")}`);
+    const unnamed = Object.entries(summary.unnamed400);
+    if (unnamed.length) console.log(`\n400s naming no field (reported, not failed):\n${unnamed.map(([route, u]) => `  ${route}: ${u.count}, e.g. request ${u.index}: ${u.detail}`).join("\n")}`);
     console.log("\nstatuses by route:");
     for (const [route, counts] of Object.entries(summary.byRoute).sort()) console.log(`  ${route.padEnd(55)} ${JSON.stringify(counts)}`);
     console.log(
