@@ -3,6 +3,7 @@ import zlib from "node:zlib";
 import type { Request } from "express";
 import type { z } from "zod";
 import { AppError } from "../errors.js";
+import { isInflateError } from "./inflate-error.js";
 import { exportedMessage, exportedThread, type ThreadExport } from "../runs/import-thread.js";
 import { MAX_JSON_DEPTH, nestedTooDeep, notUnicode } from "./check-json-body.js";
 import { JsonObjectReader } from "./json-object-reader.js";
@@ -55,7 +56,7 @@ export async function readThreadExport(req: Request, limits: ImportLimits): Prom
       inflate.destroy();
     }
     req.resume();
-    throw inflate && isZlibError(err) ? notEncodedAs(req) : err;
+    throw inflate && isInflateError(err) ? notEncodedAs(req) : err;
   }
   reader.write(decode(decoder));
   reader.end();
@@ -75,12 +76,6 @@ function inflater(req: Request): Transform | null {
   if (!inflate) throw new AppError("invalid_request", `Unsupported content encoding "${encoding}".`, { fields: [{ name: "content-encoding", reason: "must be gzip, deflate, br or identity" }] });
   req.on("error", (err) => inflate.destroy(err));
   return inflate;
-}
-
-/** What zlib throws for bytes that are not in its format (Z_DATA_ERROR, Brotli's ERR__ERROR_FORMAT_…). */
-function isZlibError(err: unknown): boolean {
-  const code = (err as { code?: unknown; errno?: unknown }).code;
-  return typeof (err as { errno?: unknown }).errno === "number" && typeof code === "string" && /^(Z_|ERR__|ERR_BROTLI)/.test(code);
 }
 
 function notEncodedAs(req: Request): AppError {
