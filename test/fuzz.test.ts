@@ -9,7 +9,7 @@ import { startFuzzTarget, type FuzzTarget } from "./fuzz/fuzz-target.js";
 import { startTestService } from "./helpers/test-service.js";
 
 const SEED = 20_261_201;
-const REQUESTS = 1_500;
+const REQUESTS = 2_000;
 
 describe("seeded fuzz of every route (fixed seed)", () => {
   let target: FuzzTarget;
