@@ -2,6 +2,7 @@ import http from "node:http";
 import pg from "pg";
 import { pino } from "pino";
 import { ConfigError, listenHost, loadConfig } from "./config.js";
+import { answerClientError } from "./http/client-error.js";
 import { createService, type Service } from "./create-service.js";
 import { describeDatabaseError, isDatabaseUnavailable } from "./db/database-unavailable.js";
 import { StartupError } from "./startup-error.js";
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
     res.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" });
     res.end(JSON.stringify({ type: "about:blank#unavailable", title: "Service unavailable", status: 503, detail: "The service is starting." }));
   });
+  // A request Node's parser refuses (headers over its limit, not HTTP) is answered as bad input is, as a problem.
+  server.on("clientError", answerClientError);
   await listen(server, config.PORT, host);
 
   let signalled: string | undefined;

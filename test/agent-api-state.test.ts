@@ -153,6 +153,8 @@ describe("Agent Server state and history routes", () => {
       ["/state", { values: {}, checkpoint_id: "not-a-checkpoint" }, "checkpoint_id"],
       ["/state/checkpoint", {}, "checkpoint"],
       ["/history", { limit: 0 }, "limit"],
+      // Found by the fuzz (test/fuzz): PostgreSQL cannot compare jsonb holding NUL, and said so as a 500.
+      ["/history", { metadata: { role: "a\u0000b" } }, "metadata"],
     ] as const) {
       const res = await post(path, body);
       expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);

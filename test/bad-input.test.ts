@@ -35,6 +35,21 @@ describe("bad input", () => {
   });
 
   describe("POST /api/chat", () => {
+    // Found by the fuzz (test/fuzz): these were 400s naming no field.
+    it("names content-encoding or content-type when the body is not encoded as they say", async () => {
+      const send = (headers: Record<string, string>) => fetch(`${t.url}/api/chat`, { method: "POST", headers, body: '{"message":"hi"}' });
+      const cases: [Record<string, string>, RegExp, string][] = [
+        [{ "content-type": "application/json", "content-encoding": "gzip" }, /Content-Encoding/, "content-encoding"],
+        [{ "content-type": "application/json", "content-encoding": "br" }, /Content-Encoding/, "content-encoding"],
+        [{ "content-type": "application/json", "content-encoding": "bogus" }, /unsupported content encoding/, "content-encoding"],
+        [{ "content-type": "application/json; charset=latin1" }, /unsupported charset/, "content-type"],
+      ];
+      for (const [headers, detail, field] of cases) {
+        const body = await expectProblem(await send(headers), 400, detail);
+        expect(body.invalid_params.map((p: { name: string }) => p.name)).toEqual([field]);
+      }
+    });
+
     // A body that is not JSON is the client's fault, not a 500.
     it("rejects malformed JSON", async () => {
       const body = await expectProblem(await post(t.url, '{"message": "hi"'), 400, /not valid JSON/);

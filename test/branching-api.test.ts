@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectMirrorMatchesCheckpoint } from "./helpers/checkpoint-state.js";
 import { chat, readSse } from "./helpers/sse-client.js";
@@ -158,6 +159,30 @@ describe("history and branching", () => {
 
     const early = await post(`/api/threads/${threadId}/fork`, { checkpoint_id: afterFirstTurn.checkpoint_id });
     expect(await transcript((await early.json()).thread_id)).toEqual(["user: a", expect.stringMatching(/^assistant: reply/)]);
+  });
+
+  // Found by the fuzz (test/fuzz): a thread deleted while it was being forked made the fork's INSERT … SELECT
+  // return no row, and the fork a 500. The delete is made to land exactly there: a SHARE lock on threads
+  // lets the fork read the thread but holds its INSERT, and the same transaction deletes the thread.
+  it("answers a fork of a thread deleted meanwhile with a 404", async () => {
+    const threadId = await newThread("soon gone");
+    const locker = new pg.Client({ connectionString: t.db.url });
+    await locker.connect();
+    try {
+      await locker.query("BEGIN");
+      await locker.query("LOCK TABLE threads IN SHARE MODE");
+      const fork = post(`/api/threads/${threadId}/fork`, {});
+      const forkWaits = async () =>
+        (await t.db.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO threads%'")).rowCount === 1;
+      while (!(await forkWaits())) await new Promise((r) => setTimeout(r, 20));
+      await locker.query("DELETE FROM threads WHERE thread_id = $1", [threadId]);
+      await locker.query("COMMIT");
+      const res = await fork;
+      expect({ status: res.status, type: res.headers.get("content-type") }).toEqual({ status: 404, type: "application/problem+json; charset=utf-8" });
+      expect((await res.json()).detail).toContain(threadId);
+    } finally {
+      await locker.end();
+    }
   });
 
   it("answers bad branching requests with problems", async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { uuid6 } from "@langchain/langgraph-checkpoint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { routesOf } from "./helpers/app-routes.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
 // Alice owns everything probed; Carol shares her tenant (acme) but not her threads; Bob is in another
@@ -189,19 +190,6 @@ const NO_ID = new Set([
   "POST /assistants/count",
 ]);
 
-/** The app's routes, as "METHOD /path", read from its routers. */
-function routesOf(t: TestService): string[] {
-  const routes: string[] = [];
-  const walk = (stack: { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }[]) => {
-    for (const layer of stack) {
-      if (layer.route) for (const method of Object.keys(layer.route.methods)) routes.push(`${method.toUpperCase()} ${layer.route.path}`);
-      else if (layer.handle?.stack) walk(layer.handle.stack as never);
-    }
-  };
-  walk((t.service.app as unknown as { router: { stack: never } }).router.stack);
-  return routes;
-}
-
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const TIME = /\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d(:\d\d)?)?/g;
 
@@ -258,7 +246,7 @@ describe("tenant probes: another owner's id answers exactly as a missing one", (
   afterAll(() => t.close());
 
   it("knows how to probe every route of the app", () => {
-    const routes = routesOf(t);
+    const routes = routesOf(t.service.app);
     const unknown = routes.filter((r) => !(r in PROBES) && !NO_ID.has(r));
     expect(unknown, "routes this test cannot probe: add them to PROBES (or NO_ID if they take no id)").toEqual([]);
     expect(Object.keys(PROBES).filter((r) => !routes.includes(r)), "probes of routes that no longer exist").toEqual([]);

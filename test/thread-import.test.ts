@@ -79,6 +79,18 @@ describe("thread import", () => {
     }
     expect(await threadCount()).toBe(before);
   });
+
+  // Found by the fuzz (test/fuzz): zlib's error for bytes that do not inflate was a 500.
+  it("refuses a body that is not in the format its Content-Encoding names, as a 400 naming content-encoding", async () => {
+    const doc = JSON.stringify({ thread: { graph_id: "chat" }, messages: [{ id: "u1", role: "user", content: "hi" }] });
+    for (const encoding of ["gzip", "deflate", "br"]) {
+      const res = await fetch(`${t.url}/api/threads/import`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": encoding }, body: doc });
+      const body = await res.json();
+      expect({ status: res.status, type: res.headers.get("content-type"), fields: body.invalid_params }).toEqual({
+        status: 400, type: "application/problem+json; charset=utf-8", fields: [{ name: "content-encoding", reason: `the body does not inflate as ${encoding}` }],
+      });
+    }
+  });
 });
 
 describe("thread import across tenants", () => {

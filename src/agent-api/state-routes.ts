@@ -37,7 +37,8 @@ const before = z.union([
 const historyBody = z.strictObject({
   limit: z.number().int().min(1).max(1000).default(10),
   before: before.nullish(),
-  metadata: z.record(z.string(), z.unknown()).nullish(),
+  // A filter PostgreSQL compares as jsonb, which cannot hold NUL.
+  metadata: z.record(z.string(), z.unknown()).nullish().refine((v) => !containsNul(v), "must not contain NUL characters"),
   checkpoint: checkpointConfig.nullish(),
 });
 const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(10), before: checkpointId.optional() });

@@ -98,10 +98,10 @@ export class ConversationRepository {
     await this.pool.query(sql.FINISH_IMPORTED_THREAD, [threadId, head.length, checkpointId, titleOf(head)]);
   }
 
-  /** A new thread of the same owner as `fromThreadId`, recording where it was forked from. */
-  async insertFork(fromThreadId: string, newThreadId: string, checkpointId: string): Promise<ThreadRow> {
+  /** A new thread of the same owner as `fromThreadId`, recording where it was forked from; null when that thread is gone. */
+  async insertFork(fromThreadId: string, newThreadId: string, checkpointId: string): Promise<ThreadRow | null> {
     const { rows } = await this.pool.query(sql.INSERT_FORKED_THREAD, [fromThreadId, newThreadId, checkpointId]);
-    return toThread(rows[0]);
+    return rows[0] ? toThread(rows[0]) : null;
   }
 
   /** The owner's thread, or null: another owner's thread is indistinguishable from a missing one. */

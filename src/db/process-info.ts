@@ -74,3 +74,13 @@ export async function stopPostgresProcess(pid: number): Promise<boolean> {
   }
   return false;
 }
+
+/** The process's resident set (VmRSS) in bytes, or null where there is no /proc or the process is gone. */
+export function residentSetBytes(pid: number): number | null {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb === undefined ? null : Number(kb) * 1024;
+  } catch {
+    return null;
+  }
+}

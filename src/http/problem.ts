@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { describeDatabaseError, isDatabaseUnavailable, isTransientDatabaseError } from "../db/database-unavailable.js";
 import { AppError, type ErrorCode, type InvalidField } from "../errors.js";
+import { isInflateError } from "./inflate-error.js";
 import type {} from "pino-http";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -51,7 +52,18 @@ export function sendProblem(res: Response, code: ErrorCode, detail: string, extr
 function fromFramework(err: { type?: string; message?: string; status?: unknown; expose?: unknown }): AppError | null {
   if (err.type === "entity.parse.failed") return new AppError("invalid_request", `The request body is not valid JSON: ${err.message}`, { fields: [{ name: "body", reason: "malformed JSON" }] });
   if (err.type === "entity.too.large") return new AppError("payload_too_large", "The request body is larger than this service accepts.");
-  if (err.type === "encoding.unsupported" || err.type === "charset.unsupported") return new AppError("invalid_request", err.message ?? "Unsupported body encoding.");
+  if (err.type === "encoding.unsupported") {
+    return new AppError("invalid_request", err.message ?? "Unsupported content encoding.", { fields: [{ name: "content-encoding", reason: "must be gzip, deflate, br or identity" }] });
+  }
+  if (err.type === "charset.unsupported") {
+    return new AppError("invalid_request", err.message ?? "Unsupported charset.", { fields: [{ name: "content-type", reason: "charset must be utf-8" }] });
+  }
+  // body-parser passes zlib's error on as a 400 of its own.
+  if (isInflateError(err)) {
+    return new AppError("invalid_request", "The request body is not valid data in the format its Content-Encoding names.", {
+      fields: [{ name: "content-encoding", reason: "the body does not inflate as its Content-Encoding says" }],
+    });
+  }
   // The router fails to decode a path parameter such as `%E0%A4%A`.
   if (err.status === 400 && err instanceof URIError) {
     return new AppError("invalid_request", "The request path is not valid percent-encoding.", { fields: [{ name: "path", reason: "malformed percent-encoding" }] });

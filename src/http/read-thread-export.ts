@@ -3,6 +3,7 @@ import zlib from "node:zlib";
 import type { Request } from "express";
 import type { z } from "zod";
 import { AppError } from "../errors.js";
+import { isInflateError } from "./inflate-error.js";
 import { exportedMessage, exportedThread, type ThreadExport } from "../runs/import-thread.js";
 import { MAX_JSON_DEPTH, nestedTooDeep, notUnicode } from "./check-json-body.js";
 import { JsonObjectReader } from "./json-object-reader.js";
@@ -55,7 +56,7 @@ export async function readThreadExport(req: Request, limits: ImportLimits): Prom
       inflate.destroy();
     }
     req.resume();
-    throw err;
+    throw inflate && isInflateError(err) ? notEncodedAs(req) : err;
   }
   reader.write(decode(decoder));
   reader.end();
@@ -75,6 +76,13 @@ function inflater(req: Request): Transform | null {
   if (!inflate) throw new AppError("invalid_request", `Unsupported content encoding "${encoding}".`, { fields: [{ name: "content-encoding", reason: "must be gzip, deflate, br or identity" }] });
   req.on("error", (err) => inflate.destroy(err));
   return inflate;
+}
+
+function notEncodedAs(req: Request): AppError {
+  const encoding = req.get("content-encoding")!.toLowerCase();
+  return new AppError("invalid_request", `The request body is not valid ${encoding} data, as its Content-Encoding says.`, {
+    fields: [{ name: "content-encoding", reason: `the body does not inflate as ${encoding}` }],
+  });
 }
 
 function decode(decoder: TextDecoder, chunk?: Buffer): string {

@@ -103,7 +103,8 @@ export class ThreadBranches {
     const appeared = new Map((await this.conversations.allMessages(thread.threadId)).map((m) => [m.messageId, m.checkpointId ?? ""]));
     await inTransaction(this.deps.pool, async (client) => {
       const conversations = new ConversationRepository(client);
-      await conversations.insertFork(thread.threadId, newThreadId, at);
+      // Deleted since it was read: as missing as if it had been gone before.
+      if (!(await conversations.insertFork(thread.threadId, newThreadId, at))) throw notFound("Thread", publicThreadId(thread));
       await this.deps.checkpointer.copyBranch(thread.threadId, newThreadId, at);
     });
     const graph = this.deps.graphs.get(thread.graphId);
