@@ -49,6 +49,30 @@ describe("a process under more load than it takes", () => {
     expect((await runRows(t.db.pool, thread.thread_id)).map((r) => r.status)).toEqual(["success"]);
   });
 
+  // A run queued for want of a place holds its thread (busy) with no run ahead of it: cancelling it,
+  // or rolling it back, must free the thread, or nothing would ever end it.
+  it.each(["interrupt", "rollback"])("a queued run alone on its thread, cancelled with %s, leaves the thread idle", async (action) => {
+    const t = await startTestService({ env: { MAX_CONCURRENT_RUNS: "1" } });
+    services.push(t);
+    t.mock.script({ text: words(200), tokenDelayMs: 20 });
+    const first = await openChat(t.url, { message: "a long one", on_disconnect: "cancel" });
+    await first.readUntil((e) => e.event === "token");
+    const post = async (url: string, body: unknown) =>
+      fetch(`${t.url}${url}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const thread = await (await post("/threads", {})).json();
+    const run = await (await post(`/threads/${thread.thread_id}/runs`, { assistant_id: "chat", input: { messages: [{ role: "user", content: "queued" }] } })).json();
+    expect(run.status).toBe("pending");
+    expect((await (await fetch(`${t.url}/threads/${thread.thread_id}`)).json()).status).toBe("busy");
+
+    expect((await post(`/threads/${thread.thread_id}/runs/${run.run_id}/cancel?action=${action}`, {})).status).toBe(202);
+    expect((await (await fetch(`${t.url}/threads/${thread.thread_id}`)).json()).status).toBe("idle");
+    first.disconnect();
+    // The thread takes a new run at once.
+    t.mock.script({ text: "fresh" });
+    const next = await (await post(`/threads/${thread.thread_id}/runs/wait`, { assistant_id: "chat", input: { messages: [{ role: "user", content: "again" }] } })).json();
+    expect(next.messages.at(-1)).toMatchObject({ content: "fresh" });
+  });
+
   // A client that reads nothing (a raw socket, a unix socket's small buffer) on a long stream: the
   // frames wait in memory up to SSE_MAX_BUFFER_BYTES, then the connection is cut; the run goes on
   // (on_disconnect continue) and is saved whole.

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { AssistantRepository } from "../assistants/assistant-repository.js";
@@ -133,9 +134,21 @@ export class RunManager {
     };
   }
 
+  /**
+   * A place, waiting a moment when only claims in flight hold the rest (the queue reserves one before
+   * each look at it, and mostly finds nothing): a free process does not refuse a stream for that.
+   */
+  private async placeSoon(): Promise<(() => void) | null> {
+    for (let waited = 0; ; waited += PLACE_POLL_MS) {
+      const place = this.reservePlace();
+      if (place || this.active.size >= (this.deps.maxRuns ?? Infinity) || waited >= PLACE_WAIT_MS) return place;
+      await sleep(PLACE_POLL_MS);
+    }
+  }
+
   /** Validates and claims; throws 404/409-kind errors before anything is streamed. Call `start` next. */
   async createChatRun(request: ChatRunRequest): Promise<ActiveRun> {
-    const place = this.reservePlace();
+    const place = await this.placeSoon();
     if (!place) {
       throw new AppError("unavailable", `This instance is running as many runs as it may (${this.deps.maxRuns}); retry in a moment.`, { retry_after: OVERLOAD_RETRY_AFTER_S });
     }
@@ -544,6 +557,9 @@ function requireResumeFits(request: ChatRunRequest, thread: ThreadRow | null): v
 
 /** How long a claim waits for a lease being taken again before the request is answered 503. */
 const LEASE_WAIT_MS = 3_000;
+/** How long a chat request waits for a place held only by claims in flight, and how often it looks. */
+const PLACE_WAIT_MS = 1_000;
+const PLACE_POLL_MS = 20;
 
 const threadBusy = (shownId: string, runningRunId: string | null) =>
   new AppError("conflict", `Thread ${shownId} already has a run in progress (${runningRunId}); wait for it to end or cancel it.`, { running_run_id: runningRunId });

@@ -123,6 +123,13 @@ export const CANCEL_RUNS = `
     WHERE (SELECT ok FROM apply) AND $3 = 'interrupt' AND run_id IN (SELECT run_id FROM target WHERE status = 'pending')
   ), dropped AS (
     DELETE FROM runs WHERE (SELECT ok FROM apply) AND $3 = 'rollback' AND run_id IN (SELECT run_id FROM target WHERE status = 'pending')
+  ), freed AS (
+    -- A queued run held its thread with no run ahead (it waited for a place): with it gone, and no
+    -- other run running or queued, nothing else would ever free the thread.
+    UPDATE threads SET status = 'idle', updated_at = now()
+    WHERE thread_id = $1 AND status = 'busy' AND (SELECT ok FROM apply) AND EXISTS (SELECT 1 FROM target WHERE status = 'pending')
+      AND NOT EXISTS (SELECT 1 FROM runs WHERE thread_id = $1 AND status IN ('pending', 'running')
+                      AND run_id NOT IN (SELECT run_id FROM target WHERE status = 'pending'))
   )
   SELECT run_id, status, (SELECT ok FROM apply) AS applied FROM target`;
 
