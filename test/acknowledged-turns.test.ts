@@ -97,7 +97,9 @@ describe("an acknowledged message survives SIGKILL", () => {
       const inState = (await checkpointMessages(db.pool, threadId)).filter((m) => m.content === body.message);
       const inMirror = (await mirrorMessages(db.pool, threadId)).filter((m) => m.content === body.message);
       const expected = started.has(threadId) ? 1 : inState.length;
-      expect({ message: body.message, inState: inState.length, inMirror: inMirror.length }).toEqual({ message: body.message, inState: expected, inMirror: expected });
+      // What the killed process said of its runs, for a failure to be read by.
+      const said = () => service.logs().split("\n").filter((l) => /"level":(40|50|60)/.test(l)).join("\n");
+      expect({ message: body.message, inState: inState.length, inMirror: inMirror.length }, said()).toEqual({ message: body.message, inState: expected, inMirror: expected });
       expect(inState.length).toBeLessThanOrEqual(1);
     }
     await mock.close();

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { ChatTurn } from "./helpers/chat-load.js";
 import { checkpointMessages, expectMirrorMatchesCheckpoint } from "./helpers/checkpoint-state.js";
 import { DatabaseOutage } from "./helpers/database-outage.js";
 import { words } from "./helpers/live-chat.js";
 import type { MockRequest, MockReply } from "./helpers/mock-openai.js";
-import { SseReader, type SseEvent } from "./helpers/sse-client.js";
+import { SseReader } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
 const CLIENTS = 6;
@@ -17,16 +18,7 @@ function toolThenAnswer(req: MockRequest): MockReply {
 }
 
 /** What a client saw of one POST /api/chat. */
-interface Turn {
-  client: number;
-  message: string;
-  status: number;
-  contentType: string | null;
-  retryAfter: string | null;
-  /** The `start` event: the turn was acknowledged. */
-  start?: { run_id: string };
-  last?: SseEvent;
-}
+type Turn = ChatTurn;
 
 describe("the database refused for 3 s under load, three times", () => {
   let t: TestService;

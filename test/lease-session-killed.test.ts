@@ -1,7 +1,7 @@
 import { Client } from "@langchain/langgraph-sdk";
-import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { expectMirrorMatchesCheckpoint, runRows } from "./helpers/checkpoint-state.js";
+import { holdTable } from "./helpers/hold-table.js";
 import { startMockOpenAI, type MockOpenAI, type MockRequest, type MockReply } from "./helpers/mock-openai.js";
 import { chat, SseReader } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
@@ -25,22 +25,6 @@ const postChat = (url: string, body: unknown) =>
 async function readUntil(reader: SseReader, match: (e: { event: string; data: any }) => boolean) {
   for (let e = await reader.next(); e; e = await reader.next()) if (match(e)) return e;
   return null;
-}
-
-/**
- * Holds a lock the runs need before they can end (a table they write at their end or in a tool), so
- * that they are certainly still running while the test acts; `release` lets them go on.
- */
-async function hold(pool: pg.Pool, table: string): Promise<{ release(): Promise<void> }> {
-  const client = await pool.connect();
-  await client.query("BEGIN");
-  await client.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
-  return {
-    async release() {
-      await client.query("COMMIT");
-      client.release();
-    },
-  };
 }
 
 // The PostgreSQL session holding this process's lease is killed (as a network blip or an operator
@@ -74,7 +58,7 @@ describe("the worker lease's session killed", () => {
     const reader = new SseReader(response);
     expect(await readUntil(reader, (e) => e.event === "token")).not.toBeNull();
     // Its end waits for the checkpoint writes this lock holds back: it is running throughout.
-    const gate = await hold(t.db.pool, "langgraph.checkpoint_writes");
+    const gate = await holdTable(t.db.pool, "langgraph.checkpoint_writes");
     try {
       await killLeaseSession();
       // Upkeep (and any claim on a busy thread) reaps runs of dead workers: none of ours.
@@ -99,7 +83,7 @@ describe("the worker lease's session killed", () => {
     expect(await readUntil(reader, (e) => e.event === "token")).not.toBeNull();
     const runId = (await runRows(t.db.pool, threadId))[0]!.run_id;
     // The lease's row locked: taking it again waits, so the process stays without a lease meanwhile.
-    const row = await hold(t.db.pool, "workers");
+    const row = await holdTable(t.db.pool, "workers");
     try {
       await killLeaseSession();
       const second = await postChat(t.url, { message: "and another", thread_id: threadId });
@@ -121,7 +105,7 @@ describe("the worker lease's session killed", () => {
     );
     const saved = async (runId: string) => (await t.db.pool.query("SELECT count(*)::int AS n FROM run_events WHERE run_id = $1", [runId])).rows[0].n as number;
     for (const run of runs) await vi.waitFor(async () => expect(await saved(run.run_id)).toBeGreaterThanOrEqual(5), { timeout: 15_000 });
-    const gate = await hold(t.db.pool, "langgraph.checkpoint_writes");
+    const gate = await holdTable(t.db.pool, "langgraph.checkpoint_writes");
     try {
       const status = async (runId: string) => (await t.db.pool.query("SELECT status FROM runs WHERE run_id = $1", [runId])).rows[0].status;
       for (const run of runs) expect(await status(run.run_id)).toBe("running");
@@ -148,7 +132,7 @@ describe("the worker lease's session killed", () => {
     const threadId = paused.headers.get("x-thread-id")!;
     expect(paused.events.at(-1)!.data.status).toBe("interrupted");
     // The tool's insert waits behind this lock: the kill lands while the e-mail is being sent.
-    const gate = await hold(t.db.pool, "outbox");
+    const gate = await holdTable(t.db.pool, "outbox");
     let reader: SseReader;
     try {
       const response = await postChat(t.url, { thread_id: threadId, resume: { decision: "approve" } });

@@ -1,4 +1,4 @@
-import { vi } from "vitest";
+import { expect, vi } from "vitest";
 import { AgentLoad } from "./agent-load.js";
 import { ChatLoad } from "./chat-load.js";
 import { killService, startCrashableService, workerIdOf } from "./crashing-service.js";
@@ -87,4 +87,16 @@ export async function replicaKill(db: TestDatabase, options: ReplicaKillOptions)
     for (const r of replicas) await killService(r);
     await mock.close();
   }
+}
+
+/** The guarantee: nothing acknowledged lost, duplicated or stuck; the dead replica's runs taken back. */
+export function expectReplicaKillHeld(outcome: Awaited<ReturnType<typeof replicaKill>>): void {
+  const { audit } = outcome;
+  expect(audit.acknowledged).toBeGreaterThan(0);
+  expect({ lost: audit.lost, duplicated: audit.duplicated, stuck: audit.stuck, mirrorDiffers: audit.mirrorDiffers, toldOtherwise: audit.toldOtherwise })
+    .toEqual({ lost: [], duplicated: [], stuck: [], mirrorDiffers: [], toldOtherwise: [] });
+  // The chat runs the dead replica ran were failed by the survivor; its Agent Server runs queued again and finished there.
+  expect(audit.ended["error worker_lost"]).toBeGreaterThanOrEqual(outcome.killedInFlight.chat);
+  expect(outcome.agentRequeuedSucceeded).toBeGreaterThanOrEqual(outcome.killedInFlight.agent);
+  expect(outcome.survivorExit).toBe(0);
 }

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { AgentLoad } from "../helpers/agent-load.js";
 import { ChatLoad } from "../helpers/chat-load.js";
 import { killService, startCrashableService } from "../helpers/crashing-service.js";
+import { holdTable } from "../helpers/hold-table.js";
 import { openChat, words, type LiveChat } from "../helpers/live-chat.js";
 import { auditLoad, describeAudit } from "../helpers/load-audit.js";
 import { startMockOpenAI, type MockOpenAI, type MockReply, type MockRequest } from "../helpers/mock-openai.js";
@@ -21,19 +22,6 @@ function model(req: MockRequest): MockReply {
   if (last?.role === "tool") return { text: words(10), tokenDelayMs: 20 };
   if (/email/.test(String(last?.content))) return { toolCalls: [{ name: "send_email", args: EMAIL }] };
   return { text: words(30), tokenDelayMs: 20 };
-}
-
-/** Holds a lock the runs need before they can go on, so that they are certainly running while the test acts. */
-async function hold(pool: pg.Pool, table: string): Promise<{ release(): Promise<void> }> {
-  const client = await pool.connect();
-  await client.query("BEGIN");
-  await client.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
-  return {
-    async release() {
-      await client.query("COMMIT");
-      client.release();
-    },
-  };
 }
 
 const postChat = (url: string, body: unknown) => fetch(`${url}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -67,7 +55,7 @@ describe("soak: the lease session of an npm start process killed three times und
         expect(paused.events.at(-1)!.data.status).toBe("interrupted");
         const emailThread = paused.headers.get("x-thread-id")!;
         // The approved tool's insert waits behind this lock, the other runs' checkpoint writes behind the other.
-        const outbox = await hold(db.pool, "outbox");
+        const outbox = await holdTable(db.pool, "outbox");
         try {
           const approval = await openChat(url, { thread_id: emailThread, resume: { decision: "approve" } });
           approvals.push(approval);
@@ -75,7 +63,7 @@ describe("soak: the lease session of an npm start process killed three times und
             const { rows } = await db.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO outbox%'");
             expect(rows).toHaveLength(1);
           }, { timeout: 15_000 });
-          const writes = await hold(db.pool, "langgraph.checkpoint_writes");
+          const writes = await holdTable(db.pool, "langgraph.checkpoint_writes");
           try {
             const { rows: busy } = await db.pool.query(
               "SELECT r.run_id, t.thread_id, t.client_thread_id FROM runs r JOIN threads t USING (thread_id) WHERE r.status = 'running' AND r.kwargs IS NULL",
