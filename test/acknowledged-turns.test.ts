@@ -1,9 +1,10 @@
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkpointMessages, mirrorMessages } from "./helpers/checkpoint-state.js";
+import { openChat } from "./helpers/live-chat.js";
 import { startMockOpenAI } from "./helpers/mock-openai.js";
 import { startCrashableService, untilLeasesExpired } from "./helpers/crashing-service.js";
-import { chat, SseReader } from "./helpers/sse-client.js";
+import { chat, SseReader, type SseEvent } from "./helpers/sse-client.js";
 import { createTestDatabase } from "./helpers/test-database.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
@@ -18,6 +19,37 @@ describe("an acknowledged message survives SIGKILL", () => {
   const services: TestService[] = [];
   afterAll(async () => {
     for (const s of services) await s.close();
+  });
+
+  // A run whose input checkpoint is refused (its claim was taken, as a reaper takes a run it believes
+  // lost, while the write waited for a lock) acknowledged nothing: its input is not in the thread, so
+  // its client must never see `start` or the echo of its message.
+  it("sends no start when the input checkpoint was refused", async () => {
+    const t = await startTestService();
+    services.push(t);
+    t.mock.script({ text: LONG_REPLY, tokenDelayMs: 20 });
+    const locker = await t.db.pool.connect();
+    await locker.query("BEGIN");
+    await locker.query("LOCK TABLE langgraph.checkpoints IN SHARE ROW EXCLUSIVE MODE");
+    let ending: Promise<SseEvent[]>;
+    let threadId: string;
+    try {
+      const live = await openChat(t.url, { message: "never acknowledged" });
+      threadId = live.threadId;
+      ending = live.readToEnd();
+      const waiting = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'threadloom'";
+      await until(async () => (await t.db.pool.query(waiting)).rows[0].n === 1);
+      await t.db.pool.query(`UPDATE runs SET status = 'error', ended_at = now(), error = '{"code": "worker_lost", "message": "reaped"}' WHERE thread_id = (SELECT thread_id FROM threads WHERE thread_id::text = $1 OR client_thread_id = $1)`, [threadId]);
+    } finally {
+      await locker.query("COMMIT");
+      locker.release();
+    }
+    const events = await ending;
+    expect(events.map((e) => e.event)).not.toContain("start");
+    expect(events.filter((e) => e.event === "message" && e.data.role === "user")).toEqual([]);
+    // How it ended is still said.
+    expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "worker_lost" } });
+    expect((await checkpointMessages(t.db.pool, threadId)).filter((m) => m.content === "never acknowledged")).toEqual([]);
   });
 
   // The input checkpoint is made slow (a lock holds its INSERT) and the process is killed the moment

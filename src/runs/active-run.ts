@@ -143,7 +143,7 @@ export class ActiveRun {
     else this.channel.emit(event);
   }
 
-  /** Sends what was held (the message is durable, or the run is over and says how it ended). */
+  /** Sends what was held: the message is durable. */
   private release(): void {
     const held = this.held ?? [];
     this.held = null;
@@ -204,7 +204,10 @@ export class ActiveRun {
       clearTimeout(total);
       this.idle.stop();
       unwatch?.();
-      this.release();
+      // LangGraph waits for its checkpoint writes before a stream ends, so still holding back means the
+      // input was never committed (its write was refused, or the graph failed before it): nothing was
+      // acknowledged, and the client hears only how the run ended.
+      if (this.held) this.held = null;
     }
   }
 
