@@ -40,10 +40,13 @@ export interface Service {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Wires the whole service from its configuration: database, model, graphs, runs, HTTP app. */
-export async function createService(config: Config, logger: Logger): Promise<Service> {
+/**
+ * Wires the whole service from its configuration: database, model, graphs, runs, HTTP app. An aborted
+ * `signal` ends a wait for another process's migrations (start-up then fails, having stopped what it started).
+ */
+export async function createService(config: Config, logger: Logger, signal?: AbortSignal): Promise<Service> {
   const db = await openDatabase({
-    url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, logger,
+    url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, logger, signal,
   });
   const cleanup: (() => Promise<void>)[] = [() => db.close()];
   try {

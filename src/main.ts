@@ -40,11 +40,16 @@ async function main(): Promise<void> {
 
   let signalled: string | undefined;
   let started = false;
+  const starting = new AbortController();
   const stop = async (signal: string) => {
     if (signalled) return;
     signalled = signal;
-    // Stopped while starting: start-up finishes (or fails) first, then stops below.
-    if (!started) return void logger.info({ signal }, "shutting down once start-up is done");
+    // Stopped while starting: a wait for another process's migrations ends at once; any other step
+    // of start-up is bounded, finishes (or fails), then stops below.
+    if (!started) {
+      logger.info({ signal }, "shutting down while starting");
+      return void starting.abort();
+    }
     logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, "shutting down: finishing running runs");
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     await service!.close();
@@ -57,11 +62,13 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   try {
-    service = await createService(config, logger);
+    service = await createService(config, logger, starting.signal);
   } catch (err) {
     // createService stops whatever it had started; the port is all that is left.
     server.close();
-    throw err;
+    if (!starting.signal.aborted) throw err;
+    logger.info("stopped");
+    process.exit(0);
   }
   started = true;
   const { port } = server.address() as { port: number };

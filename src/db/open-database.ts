@@ -26,6 +26,8 @@ export interface OpenDatabaseOptions {
   logger: Logger;
   /** How long the first connection to DATABASE_URL may take before start-up gives up. */
   connectTimeoutMs?: number;
+  /** Aborted: stop waiting (for another process's migrations) and undo what was started. */
+  signal?: AbortSignal;
 }
 
 /** Connects (starting the embedded server when no URL is given), migrates, and sets up the saver. */
@@ -45,7 +47,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const pool = createPool(url, { max: options.poolMax, logger, onReconnected: () => reconnected.forEach((listener) => listener()) });
   try {
     const checkpointer = createCheckpointer(pool);
-    const applied = await migrate(pool, () => checkpointer.setup());
+    const applied = await migrate(pool, () => checkpointer.setup(), options.signal);
     if (applied.length > 0) logger.info({ applied }, "applied migrations");
     return {
       url,
