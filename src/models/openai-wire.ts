@@ -136,6 +136,10 @@ export async function startWireServer(opts: { model: string; port?: number; onCo
       else sendError(res, 500, err instanceof Error ? err.message : String(err), "server_error");
     }
   });
+  // Longer than any client keeps an idle connection (undici: 4 s): a connection it reuses is never one
+  // this server is closing at that moment ("other side closed"; Node's default is 5 s).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(opts.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
   return {
