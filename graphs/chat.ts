@@ -6,20 +6,22 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver, LangGraphRunnableConfig } from "@langchain/langgraph";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { approvalGate } from "./lib/approval-gate.js";
-import { createModelFromEnv } from "./lib/model-from-env.js";
+import { modelVariantsFromEnv } from "./lib/model-from-env.js";
 import { type ModelFactory, ModelVariants } from "./lib/model-variants.js";
 import { selectWindow } from "./lib/select-window.js";
 import { streamReply } from "./lib/stream-reply.js";
 import { needsApproval } from "./lib/tool-approval.js";
 import { createCalculatorTool } from "./tools/calculator.js";
 import { createCurrentTimeTool } from "./tools/current-time.js";
-import { createSendEmailTool, type Outbox } from "./tools/send-email.js";
+import { createSendEmailTool } from "./tools/send-email.js";
 
 export interface ChatGraphOptions {
-  model: BaseChatModel;
+  /** The model; without one, each run's comes from the environment (see model-from-env). */
+  model?: BaseChatModel;
   checkpointer?: BaseCheckpointSaver;
+  /** Default: SYSTEM_PROMPT from the environment, then DEFAULT_SYSTEM_PROMPT. */
   systemPrompt?: string;
-  /** How many rounds (a user message and what follows it) the model is sent. */
+  /** Default: WINDOW_ROUNDS from the environment, then 20. How many rounds (a user message and what follows it) the model is sent. */
   windowRounds?: number;
   tools?: StructuredToolInterface[];
   /** Builds the model with another model name or temperature, for runs whose `configurable` asks for one. */
@@ -31,9 +33,14 @@ export const CHAT_SETTINGS = ["system_prompt", "window_rounds", "model", "temper
 
 export const DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help.";
 
-/** The chat graph's tools; `send_email` (which needs a human's approval per call) only with an outbox to record into. */
-export function defaultChatTools(deps: { outbox?: Outbox } = {}): StructuredToolInterface[] {
-  return [createCalculatorTool(), createCurrentTimeTool(), ...(deps.outbox ? [createSendEmailTool(deps.outbox)] : [])];
+/** The chat graph's tools; `send_email` needs a human's approval per call, and records into the store. */
+export function defaultChatTools(): StructuredToolInterface[] {
+  return [createCalculatorTool(), createCurrentTimeTool(), createSendEmailTool()];
+}
+
+function windowRoundsFromEnv(): number | undefined {
+  const rounds = Number.parseInt(process.env.WINDOW_ROUNDS ?? "", 10);
+  return Number.isInteger(rounds) && rounds > 0 ? rounds : undefined;
 }
 
 /**
@@ -43,10 +50,11 @@ export function defaultChatTools(deps: { outbox?: Outbox } = {}): StructuredTool
  * `configurable.model`, `.temperature` and `.tools` (the names of the tools it may call) the model's.
  * Calls of tools marked as needing approval pause the graph for a human's decision (see approval-gate).
  */
-export function buildChatGraph(options: ChatGraphOptions) {
+export function buildChatGraph(options: ChatGraphOptions = {}) {
   const tools = options.tools ?? defaultChatTools();
-  if (!options.model.bindTools) throw new Error("the chat graph needs a model that supports tool calling");
-  const variants = new ModelVariants({ model: options.model, tools, modelWith: options.modelWith });
+  if (options.model && !options.model.bindTools) throw new Error("the chat graph needs a model that supports tool calling");
+  const fixed = options.model && new ModelVariants({ model: options.model, tools, modelWith: options.modelWith });
+  const variants = async () => fixed ?? (await modelVariantsFromEnv(tools));
   const gated = new Set(tools.filter(needsApproval).map((t) => t.name));
   // A tool the run has not enabled is answered as unknown by the tool node: nobody is asked about it.
   const gatedFor = (config: RunnableConfig): ReadonlySet<string> => {
@@ -55,9 +63,9 @@ export function buildChatGraph(options: ChatGraphOptions) {
   };
 
   async function agent(state: typeof MessagesAnnotation.State, config: RunnableConfig) {
-    const prompt = (config.configurable?.system_prompt as string | undefined) ?? options.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
-    const rounds = (config.configurable?.window_rounds as number | undefined) ?? options.windowRounds ?? 20;
-    const { model } = variants.forRun(config.configurable);
+    const prompt = (config.configurable?.system_prompt as string | undefined) ?? options.systemPrompt ?? (process.env.SYSTEM_PROMPT || DEFAULT_SYSTEM_PROMPT);
+    const rounds = (config.configurable?.window_rounds as number | undefined) ?? options.windowRounds ?? windowRoundsFromEnv() ?? 20;
+    const { model } = (await variants()).forRun(config.configurable);
     const reply = await streamReply(model, [new SystemMessage(prompt), ...selectWindow(state.messages, rounds)], config);
     return { messages: [reply] };
   }
@@ -70,7 +78,7 @@ export function buildChatGraph(options: ChatGraphOptions) {
   // Tool results get their ids here rather than in the reducer, so clients see them as they stream.
   // The gate passes the calls to run (a rejected one left out, an edited one with its new arguments).
   async function runTools(calls: ToolCall[], state: typeof MessagesAnnotation.State, config: RunnableConfig) {
-    const { toolNode } = variants.forRun(config.configurable);
+    const { toolNode } = (await variants()).forRun(config.configurable);
     // Clients hear of a tool when it starts, not when the model asked for it (it may wait for approval).
     for (const call of calls) (config as LangGraphRunnableConfig).writer?.({ type: "tool_start", id: call.id, name: call.name, input: call.args });
     const last = state.messages.at(-1)!;
@@ -95,5 +103,5 @@ export function buildChatGraph(options: ChatGraphOptions) {
     .compile({ checkpointer: options.checkpointer });
 }
 
-/** For `langgraph.json` (the LangGraph CLI): built on first use, from the environment. */
-export const graph = async () => buildChatGraph({ model: await createModelFromEnv() });
+/** For `langgraph.json` (threadloom and the LangGraph CLI alike): its model from the environment. */
+export const graph = buildChatGraph();

@@ -2,7 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { BaseCheckpointSaver, LangGraphRunnableConfig } from "@langchain/langgraph";
 import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { createModelFromEnv } from "./lib/model-from-env.js";
+import { modelVariantsFromEnv } from "./lib/model-from-env.js";
 import { streamReply } from "./lib/stream-reply.js";
 
 export interface DraftDocument {
@@ -23,11 +23,12 @@ const DraftState = Annotation.Root({
  * A drafting agent: it writes (or revises) a document from the conversation and emits it as a
  * `doc` write to the custom stream, which clients receive as the native protocol's `doc` event.
  */
-export function buildDraftGraph(options: { model: BaseChatModel; checkpointer?: BaseCheckpointSaver }) {
+export function buildDraftGraph(options: { model?: BaseChatModel; checkpointer?: BaseCheckpointSaver } = {}) {
   async function draft(state: typeof DraftState.State, config: LangGraphRunnableConfig) {
+    const model = options.model ?? (await modelVariantsFromEnv([])).defaultVariant.model;
     const previous = state.document;
     const context = previous ? [new HumanMessage(`The current draft is:\n\n${previous.content}`)] : [];
-    const reply = await streamReply(options.model, [new SystemMessage(DRAFT_SYSTEM_PROMPT), ...context, ...state.messages], config);
+    const reply = await streamReply(model, [new SystemMessage(DRAFT_SYSTEM_PROMPT), ...context, ...state.messages], config);
     const content = typeof reply.content === "string" ? reply.content : reply.text;
     const document: DraftDocument = { title: titleOf(content), content, version: (previous?.version ?? 0) + 1 };
     config.writer?.({ type: "doc", ...document });
@@ -42,5 +43,5 @@ function titleOf(markdown: string): string {
   return (heading?.[1] ?? markdown.split("\n")[0] ?? "Untitled").trim().slice(0, 120) || "Untitled";
 }
 
-/** For `langgraph.json` (the LangGraph CLI): built on first use, from the environment. */
-export const graph = async () => buildDraftGraph({ model: await createModelFromEnv() });
+/** For `langgraph.json` (threadloom and the LangGraph CLI alike): its model from the environment. */
+export const graph = buildDraftGraph();

@@ -1,17 +1,15 @@
 import type { Express } from "express";
 import type { Logger } from "pino";
-import { buildChatGraph, CHAT_SETTINGS, defaultChatTools } from "../graphs/chat.js";
-import { buildDraftGraph } from "../graphs/draft.js";
+import { startDemoModel } from "../graphs/lib/demo-model.js";
 import { createApp } from "./app.js";
 import { allowedHosts, type Config, usesDemoModel } from "./config.js";
 import { openDatabase, type Database } from "./db/open-database.js";
 import { TokenQuota } from "./limits/token-quota.js";
 import { UsageCounters } from "./limits/usage-counters.js";
 import { Metrics } from "./metrics/metrics.js";
-import { createChatModel } from "./models/create-chat-model.js";
-import { startDemoModel } from "./models/demo-model.js";
+import { loadGraphs } from "./manifest/load-graphs.js";
+import { exposeModelToGraphs } from "./models/expose-model.js";
 import { ModelServers } from "./models/model-servers.js";
-import { OutboxRepository } from "./outbox/outbox-repository.js";
 import { GraphRegistry } from "./runs/graph-registry.js";
 import { RunManager } from "./runs/run-manager.js";
 import { ThreadBranches } from "./runs/thread-branches.js";
@@ -23,6 +21,7 @@ import { CHANNELS, Notifier } from "./runs/notifier.js";
 import { RunEventLog } from "./runs/run-event-log.js";
 import { RunQueue } from "./runs/run-queue.js";
 import { RunRepository } from "./runs/run-repository.js";
+import { StartupError } from "./startup-error.js";
 
 export interface Service {
   app: Express;
@@ -45,38 +44,30 @@ export interface Service {
  * `signal` ends a wait for another process's migrations (start-up then fails, having stopped what it started).
  */
 export async function createService(config: Config, logger: Logger, signal?: AbortSignal): Promise<Service> {
-  const db = await openDatabase({
-    url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, logger, signal,
-  });
-  const cleanup: (() => Promise<void>)[] = [() => db.close()];
+  const cleanup: (() => Promise<void>)[] = [];
   try {
     const demo = usesDemoModel(config) ? await startDemoModel({ tokenDelayMs: config.DEMO_TOKEN_DELAY_MS }) : undefined;
     if (demo) cleanup.unshift(() => demo.close());
     const modelName = demo?.model ?? config.OPENAI_MODEL;
-    const modelOptions = {
-      model: modelName,
-      apiKey: config.OPENAI_API_KEY,
-      baseURL: demo?.baseURL ?? config.OPENAI_BASE_URL,
-      maxRetries: config.OPENAI_MAX_RETRIES,
-    };
-    const model = createChatModel(modelOptions);
-    const models = new ModelServers([{ baseURL: modelOptions.baseURL, apiKey: config.OPENAI_API_KEY, model: modelName, demo: Boolean(demo) }]);
+    const baseURL = demo?.baseURL ?? config.OPENAI_BASE_URL;
+    // Graphs read their model from the environment, as under the LangGraph CLI: ours, the demo's when no model is configured.
+    exposeModelToGraphs({ model: modelName, baseURL, apiKey: config.OPENAI_API_KEY, maxRetries: demo ? 0 : config.OPENAI_MAX_RETRIES });
+    const models = new ModelServers([{ baseURL, apiKey: config.OPENAI_API_KEY, model: modelName, demo: Boolean(demo) }]);
     for (const server of models.servers) {
       logger.info({ baseUrl: server.baseUrl, model: server.model, demo: server.demo }, `model server: ${server.baseUrl}, model ${server.model}${server.demo ? " (the offline demo model)" : ""}`);
     }
-    // A stored assistant may run another model name or temperature on the same server.
-    const modelWith = (settings: { model?: string; temperature?: number }) =>
-      createChatModel({ ...modelOptions, model: settings.model ?? modelName, temperature: settings.temperature });
+    // The graphs load before the database opens: a wrong manifest stops start-up with nothing else started.
+    const { graphs: loaded } = await loadGraphs(config.LANGGRAPH_JSON, logger);
+    const defaultGraphId = config.DEFAULT_ASSISTANT_ID ?? loaded[0].spec.id;
+    if (!loaded.some((g) => g.spec.id === defaultGraphId)) {
+      throw new StartupError(`DEFAULT_ASSISTANT_ID: "${defaultGraphId}" is not a graph of ${config.LANGGRAPH_JSON} (it lists ${loaded.map((g) => g.spec.id).join(", ")})`);
+    }
+    const db = await openDatabase({
+      url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, logger, signal,
+    });
+    cleanup.push(() => db.close());
     const { checkpointer } = db;
-    const chatTools = defaultChatTools({ outbox: new OutboxRepository(db.pool) });
-    const graphs = new GraphRegistry(
-      {
-        chat: buildChatGraph({ model, modelWith, tools: chatTools, checkpointer, systemPrompt: config.SYSTEM_PROMPT, windowRounds: config.WINDOW_ROUNDS }),
-        draft: buildDraftGraph({ model, checkpointer }),
-      },
-      "chat",
-      { chat: { settings: CHAT_SETTINGS, tools: chatTools.map((t) => t.name) }, draft: { settings: [], tools: [] } },
-    );
+    const graphs = new GraphRegistry(loaded, defaultGraphId, { checkpointer, store: db.store });
     const lease = await WorkerLease.acquire({ connectionString: db.url, ttlMs: config.LEASE_TTL_MS, logger });
     cleanup.unshift(() => lease.release());
     // Read when scraped; `runs` is assigned below, before anything can scrape.

@@ -5,9 +5,13 @@ import { ConfigError, listenHost, loadConfig } from "./config.js";
 import { answerClientError } from "./http/client-error.js";
 import { createService, type Service } from "./create-service.js";
 import { describeDatabaseError, isDatabaseUnavailable } from "./db/database-unavailable.js";
+import { applyManifestEnv } from "./manifest/apply-env.js";
+import { readManifest } from "./manifest/read-manifest.js";
 import { StartupError } from "./startup-error.js";
 
 async function main(): Promise<void> {
+  // The manifest's env (its .env file) is the environment of the whole process, as under the LangGraph CLI.
+  await applyManifestEnv(await readManifest(process.env.LANGGRAPH_JSON || "langgraph.json"));
   let config;
   try {
     config = loadConfig();

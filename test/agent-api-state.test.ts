@@ -33,7 +33,7 @@ describe("Agent Server state and history routes", () => {
   it("getState returns the head state in the Agent Server shape, equal to the graph's own", async () => {
     const threadId = await threadWithTwoTurns();
     const state = await client.threads.getState<{ messages: Record<string, unknown>[] }>(threadId);
-    const own = await graph().getState({ configurable: { thread_id: threadId } });
+    const own = await (await graph()).getState({ configurable: { thread_id: threadId } });
 
     expect(state.checkpoint).toEqual({ thread_id: threadId, checkpoint_ns: "", checkpoint_id: own.config.configurable!.checkpoint_id, checkpoint_map: null });
     expect(state.parent_checkpoint).toEqual(checkpointObject(own.parentConfig));
@@ -51,7 +51,7 @@ describe("Agent Server state and history routes", () => {
   it("getState at a checkpoint (string id and Checkpoint object) equals the graph's state there", async () => {
     const threadId = await threadWithTwoTurns();
     const older = [];
-    for await (const s of graph().getStateHistory({ configurable: { thread_id: threadId } })) older.push(s);
+    for await (const s of (await graph()).getStateHistory({ configurable: { thread_id: threadId } })) older.push(s);
     const target = older[2];
     const id = target.config.configurable!.checkpoint_id as string;
 
@@ -67,7 +67,7 @@ describe("Agent Server state and history routes", () => {
   it("getHistory pages newest first with limit and before, like getStateHistory", async () => {
     const threadId = await threadWithTwoTurns();
     const own = [];
-    for await (const s of graph().getStateHistory({ configurable: { thread_id: threadId } })) own.push(s);
+    for await (const s of (await graph()).getStateHistory({ configurable: { thread_id: threadId } })) own.push(s);
     const ids = own.map((s) => s.config.configurable!.checkpoint_id);
 
     const all = await client.threads.getHistory(threadId, { limit: 100 });

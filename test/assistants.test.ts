@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkConfigForGraph, mergePatch } from "../src/assistants/assistant-config.js";
+import { mergePatch } from "../src/assistants/assistant-config.js";
 import { chat } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
@@ -10,23 +10,10 @@ const BOB = { "x-api-key": "key-bbbbbbbb" };
 const CAROL = { "x-api-key": "key-cccccccc" };
 type Who = typeof ALICE;
 
-const CHAT = { settings: ["system_prompt", "window_rounds", "model", "temperature", "tools"], tools: ["calculator", "current_time"] };
-
 describe("assistant config (unit)", () => {
   it("merges a patch one level deep: given keys replace, null removes", () => {
     expect(mergePatch({ model: "a", temperature: 1, tools: ["x"] }, { model: "b", temperature: null, window_rounds: 3 })).toEqual({ model: "b", tools: ["x"], window_rounds: 3 });
     expect(mergePatch({ tools: ["x", "y"] }, { tools: ["y"] })).toEqual({ tools: ["y"] });
-  });
-
-  it("refuses tools the graph does not have, and settings it does not read, naming each field", () => {
-    expect(checkConfigForGraph({ tools: ["calculator", "web_search"] }, "chat", CHAT)).toEqual([
-      { name: "config.tools.1", reason: 'the chat graph has no tool "web_search"; its tools are calculator, current_time' },
-    ]);
-    expect(checkConfigForGraph({ system_prompt: "x", tools: ["calculator"] }, "draft", { settings: [], tools: [] })).toEqual([
-      { name: "config.system_prompt", reason: "the draft graph does not use this setting" },
-      { name: "config.tools", reason: "the draft graph does not use this setting" },
-    ]);
-    expect(checkConfigForGraph({ model: "m", temperature: 0, window_rounds: 5, tools: [] }, "chat", CHAT)).toEqual([]);
   });
 });
 
@@ -161,11 +148,9 @@ describe("assistants API", () => {
       [{ graph_id: "chat", name: "x", config: { window_rounds: 0 } }, "config.window_rounds", /between 1 and 1000/],
       [{ graph_id: "chat", name: "x", config: { window_rounds: 1.5 } }, "config.window_rounds", /integer/],
       [{ graph_id: "chat", name: "x", config: { window_rounds: 1001 } }, "config.window_rounds", /between 1 and 1000/],
-      [{ graph_id: "chat", name: "x", config: { tools: ["calculator", "rm_rf"] } }, "config.tools.1", /no tool "rm_rf"/],
       [{ graph_id: "chat", name: "x", config: { tools: ["calculator", "calculator"] } }, "config.tools", /twice/],
       [{ graph_id: "chat", name: "x", config: { system_prompt: "" } }, "config.system_prompt", /must not be empty/],
       [{ graph_id: "chat", name: "x", config: { temprature: 1 } }, "config.temprature", /unknown field/],
-      [{ graph_id: "draft", name: "x", config: { tools: ["calculator"] } }, "config.tools", /draft graph does not use this setting/],
       [{ graph_id: "chat", name: "x", metadata: "tags" }, "metadata", /expected record/],
       [{ graph_id: "chat", name: "x\u0000" }, "name", /NUL/],
       [{ graph_id: "chat", name: "x", owner: "bob" }, "owner", /unknown field/],
@@ -181,7 +166,7 @@ describe("assistants API", () => {
     const patches: [unknown, string, RegExp][] = [
       [{ graph_id: "draft" }, "graph_id", /cannot be changed/],
       [{}, "body", /nothing to update/],
-      [{ config: { tools: ["rm_rf"] } }, "config.tools.0", /no tool "rm_rf"/],
+      [{ config: { tools: ["rm_rf", "rm_rf"] } }, "config.tools", /twice/],
       [{ config: { temperature: -1 } }, "config.temperature", /between 0 and 2/],
       [{ name: null }, "name", /expected string/],
     ];
@@ -213,8 +198,7 @@ describe("assistants API", () => {
     // The graph's defaults are unchanged for everyone else.
     await chat(t.url, { message: "hello" }, ALICE);
     const plain = t.mock.requests.at(-1)!;
-    const allTools = [...t.service.graphs.capabilitiesOf("chat").tools];
-    expect(allTools).toEqual(expect.arrayContaining(["calculator", "current_time"]));
+    const allTools = ["calculator", "current_time", "send_email"];
     expect([plain.body.model, plain.body.temperature, toolNames(plain)]).toEqual(["mock-model", undefined, allTools]);
     expect(plain.messages[0].content).toBe("You are a helpful assistant. Use the tools when they help.");
 

@@ -36,7 +36,7 @@ describe("history and branching", () => {
       cursor = page.next_cursor;
     } while (cursor);
     const expected = [];
-    for await (const s of t.service.graphs.get("chat").getStateHistory({ configurable: { thread_id: threadId } })) expected.push(s);
+    for await (const s of (await t.service.graphs.get("chat")).getStateHistory({ configurable: { thread_id: threadId } })) expected.push(s);
     expect(all.map((c) => c.checkpoint_id)).toEqual(expected.map((s) => s.config.configurable!.checkpoint_id));
     expect(all.map((c) => c.next)).toEqual(expected.map((s) => s.next));
     const thread = await get(`/api/threads/${threadId}`);
@@ -52,7 +52,7 @@ describe("history and branching", () => {
     const { checkpoints } = await get(`/api/threads/${threadId}/history?limit=200`);
     const middle = checkpoints.find((c: { next: string[] }) => c.next.includes("agent"));
     const state = await get(`/api/threads/${threadId}/state?checkpoint_id=${middle.checkpoint_id}`);
-    const lg = await t.service.graphs.get("chat").getState({ configurable: { thread_id: threadId, checkpoint_id: middle.checkpoint_id } });
+    const lg = await (await t.service.graphs.get("chat")).getState({ configurable: { thread_id: threadId, checkpoint_id: middle.checkpoint_id } });
     expect(state.values.messages.map((m: Msg) => m.id)).toEqual(lg.values.messages.map((m: { id: string }) => m.id));
     expect(state).toMatchObject({ checkpoint_id: middle.checkpoint_id, next: ["agent"] });
     const head = await get(`/api/threads/${threadId}/state`);

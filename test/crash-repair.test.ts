@@ -39,7 +39,7 @@ describe("repair after a crash", () => {
     expect(runs.rows).toEqual([{ status: "error", code: "worker_lost" }]);
     const thread = await (await fetch(`${t.url}/api/threads/${threadId}`)).json();
     expect(thread.status).toBe("error");
-    const state = await t.service.graphs.get("chat").getState({ configurable: { thread_id: threadId } });
+    const state = await (await t.service.graphs.get("chat")).getState({ configurable: { thread_id: threadId } });
     expect(thread.messages.map((m: { id: string }) => m.id)).toEqual(state.values.messages.map((m: { id: string }) => m.id));
     expect(thread.messages[0]).toMatchObject({ role: "user", content: "tell me a long story" });
 
@@ -54,7 +54,7 @@ describe("repair after a crash", () => {
     const t = await startTestService({ script: { text: "answer" } });
     services.push(t);
     const threadId = (await chat(t.url, { message: "first" })).headers.get("x-thread-id")!;
-    await t.service.graphs.get("chat").invoke({ messages: [new HumanMessage({ id: "sneaky-1", content: "written elsewhere" })] }, { configurable: { thread_id: threadId } });
+    await (await t.service.graphs.get("chat")).invoke({ messages: [new HumanMessage({ id: "sneaky-1", content: "written elsewhere" })] }, { configurable: { thread_id: threadId } });
     const thread = await (await fetch(`${t.url}/api/threads/${threadId}`)).json();
     expect(thread.messages.map((m: { role: string; content: string }) => `${m.role}: ${m.content}`)).toEqual([
       "user: first", "assistant: answer", "user: written elsewhere", "assistant: answer",

@@ -4,6 +4,8 @@ import { checkpointState, expectMirrorMatchesCheckpoint } from "./helpers/checkp
 import { startMockOpenAI, type MockOpenAI, type MockReply, type MockRequest } from "./helpers/mock-openai.js";
 import { chat, type SseResponse } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
+import { sentEmails } from "./helpers/outbox.js";
+import { escapeRegExp } from "./helpers/escape-reg-exp.js";
 
 const ARGS = { to: "bob@example.com", subject: "Lunch", body: "Noon at the usual place?" };
 const EDITED = { to: "carol@example.com", subject: "Lunch moved", body: "One o'clock instead." };
@@ -32,8 +34,7 @@ describe("human approval of tool calls", () => {
   let mock: MockOpenAI;
   let t: TestService;
   const thread = async (id: string) => (await fetch(`${t.url}/api/threads/${id}`)).json();
-  const outbox = async (threadId: string) =>
-    (await t.db.pool.query(`SELECT tenant_id, tool_call_id, "to", subject, body FROM outbox WHERE thread_id = $1 ORDER BY id`, [threadId])).rows;
+  const outbox = async (threadId: string) => (await sentEmails(t.db.pool, threadId)).map(({ thread_id: _, ...email }) => email);
 
   /** A thread paused before `send_email`; returns it with the model's tool call id. */
   async function pausedThread() {
@@ -71,13 +72,13 @@ describe("human approval of tool calls", () => {
     {
       resume: { decision: "approve" },
       sent: ARGS,
-      result: /^E-mail #\d+ to bob@example\.com with the subject "Lunch" was sent \(recorded in the outbox\)\.$/,
+      result: /^E-mail to bob@example\.com with the subject "Lunch" was sent \(recorded in the outbox as [\w-]+\)\.$/,
     },
     {
       resume: { decision: "edit", args: EDITED },
       sent: EDITED,
       result: new RegExp(
-        `^The user edited the arguments before approving; it ran with ${escapeRegExp(JSON.stringify(EDITED))}\\. Result: E-mail #\\d+ to carol@example\\.com with the subject "Lunch moved" was sent`,
+        `^The user edited the arguments before approving; it ran with ${escapeRegExp(JSON.stringify(EDITED))}\\. Result: E-mail to carol@example\\.com with the subject "Lunch moved" was sent`,
       ),
     },
     { resume: { decision: "reject" }, sent: null, result: /^The user rejected this call to send_email, so it did not run\.$/ },
@@ -118,7 +119,7 @@ describe("human approval of tool calls", () => {
       // The model was sent the result (or the refusal) as the answer to its call.
       expect(mock.requests).toHaveLength(requestsBefore + 1);
       expect(mock.requests.at(-1)!.messages.at(-1)).toEqual({ role: "tool", tool_call_id: callId, name: "send_email", content: toolMessage.content });
-      expect(await outbox(threadId)).toEqual(sent ? [{ tenant_id: "default", tool_call_id: callId, ...sent }] : []);
+      expect(await outbox(threadId)).toEqual(sent ? [{ tool_call_id: callId, ...sent }] : []);
 
       const after = await thread(threadId);
       expect(after.status).toBe("idle");
@@ -234,15 +235,10 @@ describe("human approval across tenants", () => {
     for (const key of [BOB, CAROL]) {
       await expectProblem(await post(t.url, { thread_id: threadId, resume: { decision: "approve" } }, bearer(key)), 404, new RegExp(`^Thread ${threadId} was not found\\.$`));
     }
-    expect((await t.db.pool.query("SELECT count(*)::int AS n FROM outbox")).rows[0].n).toBe(0);
+    expect(await sentEmails(t.db.pool)).toEqual([]);
     const resumed = await chat(t.url, { thread_id: threadId, resume: { decision: "approve" } }, bearer(ALICE));
     expect(event(resumed, "end").status).toBe("success");
-    const { rows } = await t.db.pool.query("SELECT tenant_id, thread_id FROM outbox");
-    expect(rows).toEqual([{ tenant_id: "acme", thread_id: threadId }]);
+    expect((await sentEmails(t.db.pool)).map((e) => e.thread_id)).toEqual([threadId]);
     await expectMirrorMatchesCheckpoint(t.db.pool, threadId);
   });
 });
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}

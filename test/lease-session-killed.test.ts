@@ -5,6 +5,7 @@ import { holdTable } from "./helpers/hold-table.js";
 import { startMockOpenAI, type MockOpenAI, type MockRequest, type MockReply } from "./helpers/mock-openai.js";
 import { chat, SseReader } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
+import { OUTBOX_TABLE, RECORDING_EMAIL, sentEmails } from "./helpers/outbox.js";
 
 const words = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`).join(" ");
 const EMAIL = { to: "bob@example.com", subject: "Lunch", body: "Noon?" };
@@ -132,14 +133,14 @@ describe("the worker lease's session killed", () => {
     const threadId = paused.headers.get("x-thread-id")!;
     expect(paused.events.at(-1)!.data.status).toBe("interrupted");
     // The tool's insert waits behind this lock: the kill lands while the e-mail is being sent.
-    const gate = await holdTable(t.db.pool, "outbox");
+    const gate = await holdTable(t.db.pool, OUTBOX_TABLE);
     let reader: SseReader;
     try {
       const response = await postChat(t.url, { thread_id: threadId, resume: { decision: "approve" } });
       reader = new SseReader(response);
       await vi.waitFor(
         async () => {
-          const { rows } = await t.db.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO outbox%'");
+          const { rows } = await t.db.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1", [RECORDING_EMAIL]);
           expect(rows).toHaveLength(1);
         },
         { timeout: 15_000 },
@@ -157,8 +158,8 @@ describe("the worker lease's session killed", () => {
     expect(events.filter((e) => e === "tool_end")).toHaveLength(1);
     expect(events.filter((e) => e === "end" || e === "error")).toEqual(["end"]);
     expect(reader!.events.at(-1)!.data.status).toBe("success");
-    const { rows: sent } = await t.db.pool.query(`SELECT "to", subject, body FROM outbox WHERE thread_id = $1`, [threadId]);
-    expect(sent).toEqual([EMAIL]);
+    const sent = await sentEmails(t.db.pool, threadId);
+    expect(sent.map(({ to, subject, body }) => ({ to, subject, body }))).toEqual([EMAIL]);
     expect((await runRows(t.db.pool, threadId)).map((r) => [r.status, r.error])).toEqual([["interrupted", null], ["success", null]]);
     await expectMirrorMatchesCheckpoint(t.db.pool, threadId);
   });

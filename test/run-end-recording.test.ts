@@ -1,9 +1,10 @@
 import { Writable } from "node:stream";
 import pg from "pg";
 import { pino } from "pino";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { expectMirrorMatchesCheckpoint, runRows } from "./helpers/checkpoint-state.js";
 import { openChat, words } from "./helpers/live-chat.js";
+import { startMockOpenAI } from "./helpers/mock-openai.js";
 import { chat } from "./helpers/sse-client.js";
 import { createTestDatabase } from "./helpers/test-database.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
@@ -64,9 +65,12 @@ describe("a run's end that cannot be recorded at first", () => {
   // are left alone.
   it("is repaired by upkeep when a live process lost it, and only then", async () => {
     const db = await createTestDatabase();
-    const a = await startTestService({ db, env: { RUN_QUEUE_POLL_MS: "200" }, script: { text: "answer" } });
+    // One model server for both: graphs read the model's address from the process's environment.
+    const mock = await startMockOpenAI({ text: "answer" });
+    onTestFinished(() => mock.close());
+    const a = await startTestService({ db, env: { RUN_QUEUE_POLL_MS: "200" }, mock });
     services.push(a);
-    const b = await startTestService({ db, script: { text: words(20), stallAfterTokens: 2 } });
+    const b = await startTestService({ db, mock });
     services.push(b);
 
     const lost = await chat(a.url, { message: "its end gets lost" });

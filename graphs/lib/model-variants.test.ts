@@ -1,6 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { describe, expect, it } from "vitest";
-import { createChatModel } from "../../src/models/create-chat-model.js";
+import { createChatModel } from "./create-chat-model.js";
 import { createCalculatorTool } from "../tools/calculator.js";
 import { createCurrentTimeTool } from "../tools/current-time.js";
 import { type ModelSettings, ModelVariants } from "./model-variants.js";

@@ -1,13 +1,19 @@
 import { tool } from "@langchain/core/tools";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import type { OutboxEmail } from "../../src/outbox/outbox-repository.js";
-import { claimFromConfig, type RunClaim } from "../../src/runs/run-claim.js";
 import { REQUIRES_APPROVAL } from "../lib/tool-approval.js";
 
-/** Where the tool records e-mails: the service passes its `OutboxRepository`, fenced by the run's claim. */
-export interface Outbox {
-  record(email: OutboxEmail, claim: RunClaim): Promise<{ id: string }>;
+/** An e-mail the agent sent, as the store keeps it under `outboxNamespace(threadId)`, by tool call id. */
+export interface OutboxEmail {
+  to: string;
+  subject: string;
+  body: string;
+  thread_id: string;
+  tool_call_id: string;
+  sent_at: string;
 }
+
+export const outboxNamespace = (threadId: string) => ["outbox", threadId];
 
 export const sendEmailArgs = z.object({
   to: z.email("must be an e-mail address").describe("The recipient's e-mail address"),
@@ -16,24 +22,26 @@ export const sendEmailArgs = z.object({
 });
 
 /**
- * Sends an e-mail, which here means recording it in the outbox: nothing leaves the machine. It
- * acts on someone's behalf, so it is marked as needing a human's approval before each call runs.
- * The thread and tenant come from the run's `configurable`, never from the model, and so does the
- * run's claim: the e-mail is recorded only by the run that holds it, once per tool call.
+ * Sends an e-mail, which here means recording it in the outbox, in the store the server gives the
+ * graph (threadloom's PostgreSQL store, or `langgraphjs dev`'s): nothing leaves the machine. It acts
+ * on someone's behalf, so it is marked as needing a human's approval before each call runs. The
+ * thread comes from the run, never from the model; the item's key is the tool call's id, so a call
+ * replayed (a run retried after a crash) finds its e-mail already there and records it once.
  */
-export function createSendEmailTool(outbox: Outbox) {
+export function createSendEmailTool() {
   return tool(
-    async ({ to, subject, body }, config) => {
+    async ({ to, subject, body }, config: LangGraphRunnableConfig & { toolCall?: { id?: string } }) => {
       const threadId = config?.configurable?.thread_id as string | undefined;
-      const tenantId = config?.configurable?.tenant_id as string | undefined;
       const toolCallId = config?.toolCall?.id;
-      const claim = claimFromConfig(config);
-      // Only a graph wired without them gets here; the model can do nothing about it.
-      if (!threadId || !tenantId || !toolCallId || !claim) {
-        throw new Error("send_email needs configurable.thread_id, configurable.tenant_id, the run's claim and a tool call id");
+      const store = config?.store;
+      // Only a graph run without them gets here; the model can do nothing about it.
+      if (!threadId || !toolCallId || !store) throw new Error("send_email needs the run's thread_id, a tool call id and a store");
+      const namespace = outboxNamespace(threadId);
+      if (!(await store.get(namespace, toolCallId))) {
+        const email: OutboxEmail = { to, subject, body, thread_id: threadId, tool_call_id: toolCallId, sent_at: new Date().toISOString() };
+        await store.put(namespace, toolCallId, { ...email }, false);
       }
-      const { id } = await outbox.record({ threadId, tenantId, toolCallId, to, subject, body }, claim);
-      return `E-mail #${id} to ${to} with the subject "${subject}" was sent (recorded in the outbox).`;
+      return `E-mail to ${to} with the subject "${subject}" was sent (recorded in the outbox as ${toolCallId}).`;
     },
     {
       name: "send_email",

@@ -43,14 +43,14 @@ export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: 
   router.get("/assistants/:id/graph", async (req, res) => {
     const { xray } = validate(graphQuery, req.query, "query");
     const assistant = await assistants.resolve(res.locals.owner.tenantId, req.params.id);
-    const graph = deps.graphs.get(assistant.json.graph_id);
+    const graph = await deps.graphs.get(assistant.json.graph_id, { configurable: assistant.configurable ?? {} });
     const drawable = await graph.getGraphAsync({ configurable: assistant.configurable ?? {}, xray: xray || undefined });
     res.json(drawable.toJSON());
   });
 
   router.get("/assistants/:id/schemas", async (req, res) => {
     const { json } = await assistants.resolve(res.locals.owner.tenantId, req.params.id);
-    res.json(graphSchemas(json.graph_id, deps.graphs.get(json.graph_id), deps.graphs.capabilitiesOf(json.graph_id)));
+    res.json(graphSchemas(json.graph_id, await deps.graphs.get(json.graph_id)));
   });
 
   return router;

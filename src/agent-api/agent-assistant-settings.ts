@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { assistantConfigSchema, type AssistantConfig, checkConfigForGraph } from "../assistants/assistant-config.js";
+import { assistantConfigSchema, type AssistantConfig } from "../assistants/assistant-config.js";
 import { AppError, type InvalidField } from "../errors.js";
 import { containsNul } from "../http/validate.js";
 
@@ -14,14 +14,11 @@ export const agentConfigSchema = z.strictObject({ configurable: settings.optiona
 export const agentContextSchema = settings;
 
 /**
- * The settings given in `config.configurable` and `context`, checked against the graph. A setting
- * may come from either; given in both, the two must agree. Invalid fields are named where they were sent.
+ * The settings given in `config.configurable` and `context`. A setting may come from either; given
+ * in both, the two must agree. Invalid fields are named where they were sent. The graph decides
+ * what it reads, as upstream: a setting it does not read is kept and ignored.
  */
-export function agentSettings(
-  given: { config?: { configurable?: AssistantConfig }; context?: AssistantConfig },
-  graphId: string,
-  graph: { settings: readonly string[]; tools: readonly string[] },
-): AssistantConfig {
+export function agentSettings(given: { config?: { configurable?: AssistantConfig }; context?: AssistantConfig }): AssistantConfig {
   const fromConfig = given.config?.configurable ?? {};
   const fromContext = given.context ?? {};
   const problems: InvalidField[] = [];
@@ -31,11 +28,6 @@ export function agentSettings(
     }
   }
   const merged: AssistantConfig = { ...fromConfig, ...fromContext };
-  for (const field of checkConfigForGraph(merged, graphId, graph)) {
-    const path = field.name.replace(/^config\./, "");
-    const key = path.split(".")[0]!;
-    problems.push({ ...field, name: `${key in fromContext ? "context" : "config.configurable"}.${path}` });
-  }
   if (problems.length) {
     throw new AppError("invalid_request", `Invalid body: ${problems.map((f) => `${f.name}: ${f.reason}`).join("; ")}`, { fields: problems });
   }

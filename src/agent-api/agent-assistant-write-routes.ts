@@ -54,7 +54,7 @@ const deleteQuery = z.object({
 export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assistants: AgentAssistants; stored: AssistantRepository }): Router {
   const { assistants, stored } = deps;
   const router = Router();
-  const settingsOf = (body: z.infer<typeof patchBody>, graphId: string) => agentSettings(body, graphId, deps.graphs.capabilitiesOf(graphId));
+  const settingsOf = (body: z.infer<typeof patchBody>) => agentSettings(body);
 
   /** The tenant's stored assistant the path names; a graph's assistant is refused, anything else is 404. */
   function storedId(id: string): string {
@@ -70,7 +70,7 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
     const body = validate(createBody, req.body);
     const tenantId: string = res.locals.owner.tenantId;
     if (!deps.graphs.has(body.graph_id)) throw invalid("graph_id", `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}`);
-    const config = settingsOf(body, body.graph_id);
+    const config = settingsOf(body);
     const graph = body.assistant_id === undefined ? undefined : assistants.graphAssistant(body.assistant_id);
     if (graph && body.if_exists === "do_nothing") return void res.json(graph.json);
     const assistantId = graph ? undefined : body.assistant_id ?? randomUUID();
@@ -98,7 +98,7 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
       return {
         name: body.name ?? current.name,
         description: body.description === undefined ? current.description : body.description,
-        config: replaces ? settingsOf(body, current.graphId) : current.config,
+        config: replaces ? settingsOf(body) : current.config,
         metadata: { ...current.metadata, ...body.metadata },
       };
     });

@@ -104,7 +104,7 @@ export class AgentRuns {
     if (threadId && !thread) {
       // if_not_exists create: made as POST /threads makes it, so another owner's thread with this
       // UUID makes no difference (the new one is known by it); made meanwhile by the owner, it is theirs.
-      const made = { threadId, owner, graphId, assistantId, metadata: {} };
+      const made = { threadId, owner, graphId, assistantId, metadata: {}, graphChosen: true };
       thread = (await this.conversations.createAgentThread(made)) ?? (await this.deps.manager.findAgentThread(threadId, owner));
     }
     const shown = thread ? shownThread(thread) : null;
@@ -201,8 +201,8 @@ export class AgentRuns {
     if (local !== undefined) return local;
     const after = await this.runs.find(run.runId);
     if (after?.status === "error" || after?.status === "timeout") return { __error__: { error: after.error?.code ?? after.status, message: after.error?.message ?? "" } };
-    const graph = this.deps.graphs.get(run.graphId);
-    const state = await graph.getState({ configurable: { thread_id: run.threadId } });
+    const config = { configurable: { thread_id: run.threadId } };
+    const state = await (await this.deps.graphs.get(run.graphId, config)).getState(config);
     const interrupts = state.tasks.flatMap((t) => t.interrupts);
     return valuesResult(state.values, interrupts);
   }
@@ -285,7 +285,8 @@ export class AgentRuns {
   private async start(record: RunRecord): Promise<{ done: Promise<void> }> {
     const kwargs = record.kwargs as unknown as RunKwargs;
     const { runId, threadId } = record;
-    const graph = this.deps.graphs.get(record.graphId);
+    // A factory graph is built from the run's own config, as upstream.
+    const graph = await this.deps.graphs.get(record.graphId, { configurable: { ...kwargs.config.configurable, thread_id: threadId }, context: kwargs.context ?? undefined });
     const logger = this.deps.logger.child({ runId, threadId, attempt: record.attempt });
     const claim = claimOf(record);
     let run: ActiveRun | undefined;

@@ -8,7 +8,7 @@ import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { ThreadBranches } from "../runs/thread-branches.js";
 import { threadUuid } from "../conversations/thread-json.js";
-import { selectFields, threadObject } from "./thread-object.js";
+import { selectFields, shownMetadata, threadObject } from "./thread-object.js";
 
 export interface AgentThreadDeps {
   runs: RunManager;
@@ -57,7 +57,7 @@ const patchBody = z.object({ metadata: metadata.optional(), ttl: unsupported("tt
  */
 export function agentThreadRoutes(deps: AgentThreadDeps): Router {
   const router = Router();
-  const show = (thread: ThreadRow) => threadObject(thread, deps.graphs.get(thread.graphId));
+  const show = async (thread: ThreadRow) => threadObject(thread, await deps.graphs.get(thread.graphId, { configurable: { thread_id: thread.threadId } }));
 
   router.post("/threads", requireJsonBody, async (req, res) => {
     const body = validate(createBody, req.body);
@@ -70,7 +70,8 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
     // Only the caller's own threads decide: another owner's thread with this UUID is, to the caller,
     // a UUID nobody has (the new thread is then known by it; see INSERT_AGENT_THREAD).
     const existing = body.thread_id ? await deps.conversations.findAgentThread(threadId, owner) : null;
-    const created = existing ? null : await deps.conversations.createAgentThread({ threadId, owner, graphId, assistantId: graphId, metadata: rest });
+    const graphChosen = body.metadata.graph_id !== undefined;
+    const created = existing ? null : await deps.conversations.createAgentThread({ threadId, owner, graphId, assistantId: graphId, metadata: rest, graphChosen });
     if (created) return void res.json(await show(created));
     const mine = existing ?? (await deps.conversations.findAgentThread(threadId, owner));
     if (!mine || body.if_exists === "raise") throw new AppError("conflict", `Thread ${threadId} already exists.`);
@@ -143,7 +144,7 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
 function stateless(thread: ThreadRow) {
   return {
     thread_id: threadUuid(thread), client_thread_id: thread.clientThreadId, created_at: thread.createdAt.toISOString(), updated_at: thread.updatedAt.toISOString(),
-    metadata: { ...thread.metadata, graph_id: thread.graphId }, status: thread.status, config: {},
+    metadata: shownMetadata(thread), status: thread.status, config: {},
   };
 }
 

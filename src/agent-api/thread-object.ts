@@ -23,12 +23,17 @@ export async function threadObject(thread: ThreadRow, graph: AnyGraph) {
     created_at: thread.createdAt.toISOString(),
     updated_at: thread.updatedAt.toISOString(),
     state_updated_at: snapshot.createdAt ?? thread.updatedAt.toISOString(),
-    metadata: { ...thread.metadata, graph_id: thread.graphId },
+    metadata: shownMetadata(thread),
     status: thread.status,
     config: {},
     values: wireJson(snapshot.values) ?? {},
     interrupts,
   }, shownThread(thread));
+}
+
+/** The thread's metadata with its graph, once it has one (a thread made without a graph gets its first run's). */
+export function shownMetadata(thread: ThreadRow): Record<string, unknown> {
+  return thread.graphChosen ? { ...thread.metadata, graph_id: thread.graphId } : thread.metadata;
 }
 
 export type ThreadObject = Awaited<ReturnType<typeof threadObject>>;

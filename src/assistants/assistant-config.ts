@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { InvalidField } from "../errors.js";
 
 /** The per-run settings an assistant stores; each is passed to its graph as `configurable.<name>`. */
 export interface AssistantConfig {
@@ -52,27 +51,4 @@ export function mergePatch<T extends object>(current: T, patch: { [key: string]:
     else if (value !== undefined) next[key] = value;
   }
   return next as T;
-}
-
-/**
- * What a graph does with a config: a setting the graph ignores, or a tool it does not have, would be
- * accepted and then silently do nothing, so both are refused, naming the field.
- */
-export function checkConfigForGraph(
-  config: AssistantConfig,
-  graphId: string,
-  graph: { settings: readonly string[]; tools: readonly string[] },
-): InvalidField[] {
-  const problems: InvalidField[] = [];
-  for (const key of Object.keys(config)) {
-    if (!graph.settings.includes(key)) problems.push({ name: `config.${key}`, reason: `the ${graphId} graph does not use this setting` });
-  }
-  if (!graph.settings.includes("tools")) return problems;
-  config.tools?.forEach((name, i) => {
-    if (!graph.tools.includes(name)) {
-      const known = graph.tools.length ? `its tools are ${graph.tools.join(", ")}` : "it has no tools";
-      problems.push({ name: `config.tools.${i}`, reason: `the ${graphId} graph has no tool "${name}"; ${known}` });
-    }
-  });
-  return problems;
 }

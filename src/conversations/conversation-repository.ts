@@ -22,6 +22,8 @@ export interface ThreadRow {
   tenantId: string;
   userId: string;
   graphId: string;
+  /** False for a thread the Agent Server API made without a graph: its first run's graph becomes its own. */
+  graphChosen: boolean;
   assistantId: string;
   title: string | null;
   metadata: Record<string, unknown>;
@@ -229,9 +231,9 @@ export class ConversationRepository {
    * An empty thread for the owner under the UUID it asked for (see INSERT_AGENT_THREAD); null when
    * the owner has one with it already.
    */
-  async createAgentThread(input: { threadId: string; owner: Owner; graphId: string; assistantId: string; metadata: Record<string, unknown> }): Promise<ThreadRow | null> {
+  async createAgentThread(input: { threadId: string; owner: Owner; graphId: string; assistantId: string; metadata: Record<string, unknown>; graphChosen: boolean }): Promise<ThreadRow | null> {
     const { rows } = await this.pool.query(sql.INSERT_AGENT_THREAD, [
-      input.threadId, input.owner.tenantId, input.owner.userId, input.graphId, input.assistantId, input.metadata, randomUUID(),
+      input.threadId, input.owner.tenantId, input.owner.userId, input.graphId, input.assistantId, input.metadata, randomUUID(), input.graphChosen,
     ]);
     return rows[0] ? toThread(rows[0]) : null;
   }
@@ -292,7 +294,7 @@ const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.
 
 function toThread(r: Record<string, any>): ThreadRow {
   return {
-    threadId: r.thread_id, clientThreadId: r.client_thread_id, knownAs: r.known_as, tenantId: r.tenant_id, userId: r.user_id, graphId: r.graph_id, assistantId: r.assistant_id,
+    threadId: r.thread_id, clientThreadId: r.client_thread_id, knownAs: r.known_as, tenantId: r.tenant_id, userId: r.user_id, graphId: r.graph_id, graphChosen: r.graph_chosen, assistantId: r.assistant_id,
     title: r.title, metadata: r.metadata, status: r.status, headCheckpointId: r.head_checkpoint_id,
     messageCount: r.message_count, createdAt: r.created_at, updatedAt: r.updated_at,
   };

@@ -3,7 +3,7 @@ import { CHECKPOINT_SCHEMA } from "../db/create-checkpointer.js";
 import { claimCte } from "../runs/run-claim.js";
 
 
-const THREAD_COLUMNS = `thread_id, client_thread_id, known_as, tenant_id, user_id, graph_id, assistant_id, title, metadata, status,
+const THREAD_COLUMNS = `thread_id, client_thread_id, known_as, tenant_id, user_id, graph_id, graph_chosen, assistant_id, title, metadata, status,
   head_checkpoint_id, message_count, created_at, updated_at, updated_at::text AS cursor_at`;
 
 /** A thread recreated from an export: the caller's, with the export's title and metadata. */
@@ -244,13 +244,13 @@ export const INSERT_THREAD = `
  */
 export const INSERT_AGENT_THREAD = `
   WITH direct AS (
-    INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata)
-    VALUES ($1, $2, $3, $4, $5, $6)
+    INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata, graph_chosen)
+    VALUES ($1, $2, $3, $4, $5, $6, $8)
     ON CONFLICT DO NOTHING
     RETURNING ${THREAD_COLUMNS}
   ), known AS (
-    INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata, known_as)
-    SELECT $7, $2, $3, $4, $5, $6, $1
+    INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata, known_as, graph_chosen)
+    SELECT $7, $2, $3, $4, $5, $6, $1, $8
     WHERE NOT EXISTS (SELECT 1 FROM direct)
     -- The owner's own thread with this UUID (made meanwhile) conflicts on threads_owner_uuid.
     ON CONFLICT DO NOTHING
@@ -266,7 +266,7 @@ export const INSERT_AGENT_THREAD = `
 const AGENT_THREAD_FILTERS = `tenant_id = $1 AND user_id = $2
     AND ($3::text IS NULL OR status = $3)
     AND ($4::jsonb IS NULL OR metadata @> ($4::jsonb - 'graph_id'))
-    AND ($4::jsonb ->> 'graph_id' IS NULL OR graph_id = $4::jsonb ->> 'graph_id')
+    AND ($4::jsonb ->> 'graph_id' IS NULL OR (graph_chosen AND graph_id = $4::jsonb ->> 'graph_id'))
     AND ($5::uuid[] IS NULL OR COALESCE(known_as, thread_id) = ANY($5::uuid[]))`;
 
 export const AGENT_THREAD_SORTS = { thread_id: "thread_id", status: "status", created_at: "created_at", updated_at: "updated_at" } as const;

@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import {
-  assistantConfigPatchSchema, assistantConfigSchema, type AssistantConfig, checkConfigForGraph, mergePatch,
+  assistantConfigPatchSchema, assistantConfigSchema, mergePatch,
 } from "../assistants/assistant-config.js";
 import { assistantJson, assistantVersionJson } from "../assistants/assistant-json.js";
 import type { AssistantRepository } from "../assistants/assistant-repository.js";
@@ -40,17 +40,11 @@ const patchBody = z.strictObject({
 export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: AssistantRepository }): Router {
   const router = Router();
 
-  function requireFitsGraph(config: AssistantConfig, graphId: string): void {
-    const fields = checkConfigForGraph(config, graphId, deps.graphs.capabilitiesOf(graphId));
-    if (fields.length) throw invalid(fields);
-  }
-
   router.post("/api/assistants", requireJsonBody, async (req, res) => {
     const body = validate(createBody, req.body);
     if (!deps.graphs.has(body.graph_id)) {
       throw invalid([{ name: "graph_id", reason: `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}` }]);
     }
-    requireFitsGraph(body.config, body.graph_id);
     const assistant = await deps.assistants.create(res.locals.owner.tenantId, body.graph_id, {
       name: body.name, description: body.description ?? null, config: body.config, metadata: body.metadata,
     });
@@ -82,7 +76,6 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
     }
     const updated = await deps.assistants.update(res.locals.owner.tenantId, id, (current) => {
       const config = mergePatch(current.config, body.config ?? {});
-      requireFitsGraph(config, current.graphId);
       return {
         name: body.name ?? current.name,
         description: body.description === undefined ? current.description : body.description,

@@ -2,7 +2,7 @@ import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph
 import { describe, expect, it } from "vitest";
 import { buildChatGraph } from "../../graphs/chat.js";
 import { buildDraftGraph } from "../../graphs/draft.js";
-import { createChatModel } from "../models/create-chat-model.js";
+import { createChatModel } from "../../graphs/lib/create-chat-model.js";
 import { endingNode } from "./ending-node.js";
 
 // Building a graph never calls the model; the address is unroutable on purpose.

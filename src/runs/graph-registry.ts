@@ -1,5 +1,6 @@
-import type { CompiledStateGraph } from "@langchain/langgraph";
+import type { BaseCheckpointSaver, BaseStore, CompiledStateGraph } from "@langchain/langgraph";
 import { AppError } from "../errors.js";
+import type { GraphConfig, LoadedGraph } from "../manifest/load-graph.js";
 
 // The registry holds graphs of different state shapes; callers use only the shared surface.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -8,62 +9,70 @@ export type AnyGraph = CompiledStateGraph<any, any, any, any, any, any>;
 export interface ResolvedGraph {
   graphId: string;
   assistantId: string;
-  graph: AnyGraph;
   /** A stored assistant's settings, passed to the graph as `configurable`; none for a graph's defaults. */
   configurable?: Record<string, unknown>;
   /** The stored assistant's version that answers; null for a graph's defaults. */
   assistantVersion?: number | null;
 }
 
-/** What a graph lets an assistant set: `configurable` keys it reads, and the names of its tools. */
-export interface GraphCapabilities {
-  settings: readonly string[];
-  tools: readonly string[];
+/** Where every graph keeps its state, whatever it was compiled with. */
+export interface GraphStorage {
+  checkpointer: BaseCheckpointSaver;
+  store?: BaseStore;
 }
 
-/** The graphs this service runs, by graph id. An assistant id that is a graph id means its defaults. */
+/**
+ * The graphs of the manifest, by graph id. An assistant id that is a graph id means its defaults.
+ * A factory graph is built for each use from the config it is used with (the run's, or the thread's).
+ */
 export class GraphRegistry {
-  private readonly graphs: Map<string, AnyGraph>;
+  private readonly graphs: Map<string, LoadedGraph>;
 
-  constructor(
-    graphs: Record<string, AnyGraph>,
-    readonly defaultGraphId: string,
-    private readonly capabilities: Record<string, GraphCapabilities> = {},
-  ) {
-    this.graphs = new Map(Object.entries(graphs));
-    if (!this.graphs.has(defaultGraphId)) throw new Error(`default graph ${defaultGraphId} is not registered`);
+  constructor(graphs: LoadedGraph[], readonly defaultGraphId: string, private readonly storage: GraphStorage) {
+    this.graphs = new Map(graphs.map((g) => [g.spec.id, g.graph ? { spec: g.spec, graph: this.attach(g.graph) } : g]));
+    if (!this.graphs.has(defaultGraphId)) throw new Error(`default graph ${defaultGraphId} is not in the manifest`);
   }
 
   ids(): string[] {
     return [...this.graphs.keys()];
   }
 
-  resolve(assistantId: string | undefined): ResolvedGraph {
-    const id = assistantId ?? this.defaultGraphId;
-    const graph = this.graphs.get(id);
-    if (!graph) {
-      throw new AppError("not_found", `Assistant or graph "${id}" was not found. Known graphs: ${this.ids().join(", ")}.`);
-    }
-    return { graphId: id, assistantId: id, graph };
-  }
-
-  /** A stored assistant: its graph, run with its settings. */
-  resolveStored(assistant: { assistantId: string; graphId: string; version: number; config: object }): ResolvedGraph {
-    const { graph } = this.resolve(assistant.graphId);
-    return { graphId: assistant.graphId, assistantId: assistant.assistantId, graph, configurable: { ...assistant.config }, assistantVersion: assistant.version };
-  }
-
   has(graphId: string): boolean {
     return this.graphs.has(graphId);
   }
 
-  /** What an assistant of this graph may set; a graph registered without capabilities allows nothing. */
-  capabilitiesOf(graphId: string): GraphCapabilities {
-    return this.capabilities[graphId] ?? { settings: [], tools: [] };
+  resolve(assistantId: string | undefined): ResolvedGraph {
+    const id = assistantId ?? this.defaultGraphId;
+    this.find(id);
+    return { graphId: id, assistantId: id };
   }
 
-  /** The graph a thread was created with. */
-  get(graphId: string): AnyGraph {
-    return this.resolve(graphId).graph;
+  /** A stored assistant: its graph, run with its settings. */
+  resolveStored(assistant: { assistantId: string; graphId: string; version: number; config: object }): ResolvedGraph {
+    this.find(assistant.graphId);
+    return { graphId: assistant.graphId, assistantId: assistant.assistantId, configurable: { ...assistant.config }, assistantVersion: assistant.version };
+  }
+
+  /** The graph, built from `config` when the manifest gave a factory, with the service's storage. */
+  async get(graphId: string, config: GraphConfig = {}): Promise<AnyGraph> {
+    const loaded = this.find(graphId);
+    if (loaded.graph) return loaded.graph;
+    return this.attach(await loaded.factory({ ...config, configurable: { ...config.configurable } }));
+  }
+
+  /**
+   * A copy of the graph with this service's storage, made as LangGraph's own `withConfig` copies a
+   * graph: the module's graph is one object per process, and two services in a process (tests,
+   * an embedding app) each keep their own.
+   */
+  private attach(graph: AnyGraph): AnyGraph {
+    const Graph = graph.constructor as new (fields: object) => AnyGraph;
+    return new Graph({ ...graph, checkpointer: this.storage.checkpointer, store: this.storage.store ?? graph.store });
+  }
+
+  private find(graphId: string): LoadedGraph {
+    const loaded = this.graphs.get(graphId);
+    if (!loaded) throw new AppError("not_found", `Assistant or graph "${graphId}" was not found. Known graphs: ${this.ids().join(", ")}.`);
+    return loaded;
   }
 }

@@ -58,7 +58,7 @@ const BATCH = 500;
  * into its state is one piece (its serializer lets go as it writes the checkpoint).
  */
 export async function importThread(deps: { pool: pg.Pool; graphs: GraphRegistry; checkpointer: ThreadloomSaver }, owner: Owner, doc: ThreadExport): Promise<ThreadRow> {
-  const graph = deps.graphs.get(doc.thread.graph_id);
+  const graph = await deps.graphs.get(doc.thread.graph_id);
   const head = headBranch(doc.messages);
   const conversations = new ConversationRepository(deps.pool);
   const threadId = randomUUID();

@@ -6,7 +6,6 @@ import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-d
 import { ConversationRepository } from "../conversations/conversation-repository.js";
 import { createCheckpointer } from "../db/create-checkpointer.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
-import { OutboxRepository } from "../outbox/outbox-repository.js";
 import { Notifier } from "./notifier.js";
 import { CLAIM_CONFIG_KEY, ClaimLostError, type RunClaim } from "./run-claim.js";
 import { RunEventLog } from "./run-event-log.js";
@@ -37,7 +36,6 @@ describe("writes fenced by a run's claim", () => {
     await writer.flush();
     writer.end();
   };
-  const email = (toolCallId: string) => ({ threadId, tenantId: "acme", toolCallId, to: "bob@example.com", subject: "Lunch", body: "Noon?" });
   const outcome = { status: "success" as const, usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 }, ttftMs: 5, latencyMs: 9 };
   const project = (c: RunClaim) =>
     new ConversationRepository(db.pool).project(threadId, [], null, "idle", { runId: c.runId, ...outcome, claim: c });
@@ -93,14 +91,6 @@ describe("writes fenced by a run's claim", () => {
     expect(await savedEvents()).toBe(1);
   });
 
-  it("an e-mail in the outbox likewise", async () => {
-    const outbox = new OutboxRepository(db.pool);
-    await expect(outbox.record(email("call_1"), stale)).rejects.toThrow(ClaimLostError);
-    expect(await outbox.listForThread(threadId, "acme")).toEqual([]);
-    await outbox.record(email("call_1"), claim);
-    expect(await outbox.listForThread(threadId, "acme")).toHaveLength(1);
-  });
-
   it("the run's end likewise, alone or with the mirror's projection", async () => {
     const runs = new RunRepository(db.pool);
     expect(await runs.finish(claim.runId, outcome, stale)).toBe(false);
@@ -120,7 +110,6 @@ describe("writes fenced by a run's claim", () => {
     expect((await runs.reapOrphaned(1)).failedThreads).toContain(threadId);
     await expect(put(claim)).rejects.toThrow(ClaimLostError);
     await appendEvent(claim);
-    await expect(new OutboxRepository(db.pool).record(email("call_2"), claim)).rejects.toThrow(ClaimLostError);
     await expect(project(claim)).rejects.toThrow(ClaimLostError);
     expect(await runs.finish(claim.runId, outcome, claim)).toBe(false);
     expect(await checkpoints()).toBe(0);

@@ -179,7 +179,7 @@ export class RunManager {
     if (request.threadId && !existing && (request.resume !== undefined || request.checkpointId)) throw notFound("Thread", request.threadId);
     requireResumeFits(request, existing);
     if (request.checkpointId) await this.requireCheckpoint(existing?.threadId, request.checkpointId);
-    const { graphId, assistantId, graph, configurable, assistantVersion } = await this.resolveAssistant(request, existing);
+    const { graphId, assistantId, configurable, assistantVersion } = await this.resolveAssistant(request, existing);
     // A thread the client names keeps a UUID of its own, random: see migration 0007.
     const threadId = existing?.threadId ?? randomUUID();
     // The id the run's events and errors show (a thread known by another UUID shows that one, never its key).
@@ -217,6 +217,7 @@ export class RunManager {
       throw new AppError("conflict", `Thread ${shownId} is no longer waiting for a decision: there is nothing to resume.`);
     }
     if (!claimed.ok) throw threadBusy(shownId, claimed.runningRunId);
+    const graph = await this.deps.graphs.get(graphId, { configurable: { ...configurable, thread_id: threadId } });
     const run = new ActiveRun(
       {
         runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
@@ -351,7 +352,7 @@ export class RunManager {
    */
   async appendMessages(threadId: string, owner: Owner, messages: NewMessage[]): Promise<string[]> {
     if (!this.accepting) throw shuttingDown();
-    const appending = this.findThread(threadId, owner).then((thread) => appendMessages(this.deps.pool, this.deps.graphs.get(thread.graphId), threadId, messages));
+    const appending = this.findThread(threadId, owner).then(async (thread) => appendMessages(this.deps.pool, await this.deps.graphs.get(thread.graphId, { configurable: { thread_id: threadId } }), threadId, messages));
     this.appending.add(appending);
     try {
       return await appending;

@@ -22,7 +22,8 @@ export const CLAIM_RUN = `
     ON CONFLICT (thread_id) WHERE status = 'running' DO NOTHING
     RETURNING run_id
   ), busy AS (
-    UPDATE threads SET status = 'busy', updated_at = now()
+    -- A thread made without a graph takes this run's (see migration 0011).
+    UPDATE threads SET status = 'busy', updated_at = now(), graph_id = CASE WHEN graph_chosen THEN graph_id ELSE $4 END, assistant_id = CASE WHEN graph_chosen THEN assistant_id ELSE $5 END, graph_chosen = true
     WHERE thread_id = $2 AND NOT $10::boolean AND EXISTS (SELECT 1 FROM run)
     RETURNING 1
   )
@@ -75,7 +76,7 @@ export const ENQUEUE_RUN = `
     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)
     RETURNING *
   ), busy AS (
-    UPDATE threads SET status = 'busy', updated_at = now() WHERE thread_id = $2
+    UPDATE threads SET status = 'busy', updated_at = now(), graph_id = CASE WHEN graph_chosen THEN graph_id ELSE $4 END, assistant_id = CASE WHEN graph_chosen THEN assistant_id ELSE $5 END, graph_chosen = true WHERE thread_id = $2
   )
   SELECT run.*, pg_notify('threadloom_run_queued', $2::text) IS NULL AS notified FROM run`;
 

@@ -32,8 +32,13 @@ export class ThreadBranches {
     this.conversations = new ConversationRepository(deps.pool);
   }
 
+  /** The thread's graph (a factory's, built for the thread). */
+  private graphOf(thread: ThreadRow) {
+    return this.deps.graphs.get(thread.graphId, { configurable: { thread_id: thread.threadId } });
+  }
+
   async listHistory(thread: ThreadRow, page: { limit: number; cursor?: string }) {
-    const triggers = triggersOf(this.deps.graphs.get(thread.graphId));
+    const triggers = triggersOf(await this.graphOf(thread));
     const { items, nextCursor } = await this.history.listCheckpoints(thread.threadId, page);
     return {
       checkpoints: items.map((c) => ({
@@ -47,7 +52,7 @@ export class ThreadBranches {
   /** The state at a checkpoint (the head when none is given): messages, other values, what runs next. */
   async state(thread: ThreadRow, checkpointId?: string) {
     if (checkpointId) await this.requireCheckpoint(thread.threadId, checkpointId);
-    const graph = this.deps.graphs.get(thread.graphId);
+    const graph = await this.graphOf(thread);
     const snapshot = await graph.getState({ configurable: { thread_id: thread.threadId, ...(checkpointId ? { checkpoint_id: checkpointId } : {}) } });
     const { messages = [], ...values } = snapshot.values as { messages?: BaseMessage[] };
     return {
@@ -86,7 +91,7 @@ export class ThreadBranches {
    */
   async switchHead(thread: ThreadRow, checkpointId: string): Promise<void> {
     await this.requireCheckpoint(thread.threadId, checkpointId);
-    const graph = this.deps.graphs.get(thread.graphId);
+    const graph = await this.graphOf(thread);
     await withThreadSlot(this.deps.pool, thread.threadId, async (conversations) => {
       await graph.updateState({ configurable: { thread_id: thread.threadId, checkpoint_id: checkpointId } }, undefined, "__copy__");
       await this.project(graph, thread.threadId, conversations, "idle");
@@ -107,7 +112,7 @@ export class ThreadBranches {
       if (!(await conversations.insertFork(thread.threadId, newThreadId, at))) throw notFound("Thread", publicThreadId(thread));
       await this.deps.checkpointer.copyBranch(thread.threadId, newThreadId, at);
     });
-    const graph = this.deps.graphs.get(thread.graphId);
+    const graph = await this.graphOf(thread);
     await this.project(graph, newThreadId, this.conversations, "idle", appeared);
     const forked = await this.conversations.findThread(newThreadId, owner);
     if (!forked) throw new Error(`forked thread ${newThreadId} vanished`);

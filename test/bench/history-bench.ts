@@ -63,7 +63,7 @@ export async function benchHistory(databaseUrl: string, turns: number, log: (lin
       } while (cursor);
       return { items: checkpoints, bytes };
     });
-    const graph = service.graphs.get("chat");
+    const graph = await service.graphs.get("chat");
     await time("API: history page of 200", async () => {
       const { body, bytes } = await get(`/api/threads/${threadId}/history?limit=200`);
       return { items: JSON.parse(body).checkpoints.length, bytes };

@@ -3,7 +3,7 @@ import type pg from "pg";
 import { expect } from "vitest";
 import { buildChatGraph } from "../../graphs/chat.js";
 import { createCheckpointer } from "../../src/db/create-checkpointer.js";
-import { createChatModel } from "../../src/models/create-chat-model.js";
+import { createChatModel } from "../../graphs/lib/create-chat-model.js";
 
 /** A message as both stores describe it: enough to compare the checkpoint with the mirror. */
 export interface MessageSummary {

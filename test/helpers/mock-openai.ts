@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   completionResponse, sendError, sendJson, splitWords, startWireServer, writeStream, type ModelReply,
-} from "../../src/models/openai-wire.js";
+} from "../../graphs/lib/openai-wire.js";
 
 export interface MockReply {
   text?: string;

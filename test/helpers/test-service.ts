@@ -40,6 +40,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     LOG_LEVEL: "silent",
     ...options.env,
   });
+  // What graphs read from the environment (SYSTEM_PROMPT, WINDOW_ROUNDS...), for this service's life.
+  const restoreEnv = setEnv(options.env ?? {});
   const service = await createService(config, options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
   const server = http.createServer(service.app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -55,7 +57,19 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       await service.close(graceMs);
       server.closeAllConnections();
       await closed;
+      restoreEnv();
       if (!options.mock) await mock.close();
     },
+  };
+}
+
+function setEnv(vars: Record<string, string>): () => void {
+  const before = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   };
 }

@@ -10,6 +10,7 @@ import { startMockOpenAI, type MockOpenAI, type MockReply, type MockRequest } fr
 import type { ServiceProcess } from "../helpers/service-process.js";
 import { chat } from "../helpers/sse-client.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+import { OUTBOX_TABLE, RECORDING_EMAIL, sentEmails } from "../helpers/outbox.js";
 
 const CHAT_CLIENTS = 12;
 const AGENT_CLIENTS = 3;
@@ -55,12 +56,12 @@ describe("soak: the lease session of an npm start process killed three times und
         expect(paused.events.at(-1)!.data.status).toBe("interrupted");
         const emailThread = paused.headers.get("x-thread-id")!;
         // The approved tool's insert waits behind this lock, the other runs' checkpoint writes behind the other.
-        const outbox = await holdTable(db.pool, "outbox");
+        const outbox = await holdTable(db.pool, OUTBOX_TABLE);
         try {
           const approval = await openChat(url, { thread_id: emailThread, resume: { decision: "approve" } });
           approvals.push(approval);
           await vi.waitFor(async () => {
-            const { rows } = await db.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO outbox%'");
+            const { rows } = await db.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1", [RECORDING_EMAIL]);
             expect(rows).toHaveLength(1);
           }, { timeout: 15_000 });
           const writes = await holdTable(db.pool, "langgraph.checkpoint_writes");
@@ -99,7 +100,10 @@ describe("soak: the lease session of an npm start process killed three times und
     }, { timeout: 30_000, interval: 200 });
     const audit = await auditLoad(db.pool, url, load.turns, agent.runs);
     const { rows: attempts } = await db.pool.query("SELECT attempt, count(*)::int AS n FROM runs WHERE kwargs IS NOT NULL GROUP BY attempt");
-    const { rows: sent } = await db.pool.query(`SELECT thread_id, count(*)::int AS n FROM outbox GROUP BY thread_id`);
+    const emails = await sentEmails(db.pool);
+    const perThread = new Map<string, number>();
+    for (const e of emails) perThread.set(e.thread_id, (perThread.get(e.thread_id) ?? 0) + 1);
+    const sent = [...perThread].map(([thread_id, n]) => ({ thread_id, n }));
     const exit = await service.stop();
     console.log(describeAudit("lease session killed (soak)", audit, {
       epochs, secondRuns: countBy(secondRuns), agentAttempts: attempts, emailsRecorded: sent.map((r) => r.n), exit, seconds: (Date.now() - began) / 1000,

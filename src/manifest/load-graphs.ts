@@ -1,0 +1,20 @@
+import type { Logger } from "pino";
+import { applyManifestEnv } from "./apply-env.js";
+import { loadGraph, type LoadedGraph } from "./load-graph.js";
+import { useProjectPackages } from "./project-packages.js";
+import { readManifest, type Manifest } from "./read-manifest.js";
+
+/** Reads the manifest, applies its env, and imports every graph it lists, in order. */
+export async function loadGraphs(path: string, logger: Logger): Promise<{ manifest: Manifest; graphs: LoadedGraph[] }> {
+  const manifest = await readManifest(path);
+  const set = await applyManifestEnv(manifest);
+  if (set.length > 0) logger.info({ variables: set }, `set ${set.length} variables from the manifest's env`);
+  useProjectPackages();
+  const graphs: LoadedGraph[] = [];
+  for (const spec of manifest.graphs) {
+    const loaded = await loadGraph(spec);
+    logger.info({ graphId: spec.id, path: spec.file, factory: Boolean(loaded.factory) }, `graph ${spec.id}: ${spec.spec}`);
+    graphs.push(loaded);
+  }
+  return { manifest, graphs };
+}

@@ -1,0 +1,70 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { StartupError } from "../startup-error.js";
+
+/** One graph of the manifest: where it is, as the LangGraph CLI writes it (`./file.ts:export`). */
+export interface GraphSpec {
+  id: string;
+  /** As written in the manifest, for messages. */
+  spec: string;
+  file: string;
+  exportName: string;
+}
+
+export interface Manifest {
+  path: string;
+  /** The folder paths in the manifest are relative to. */
+  dir: string;
+  graphs: GraphSpec[];
+  /** An env file (absolute) or variables, applied before the graphs load. */
+  env?: string | Record<string, string>;
+  /** `auth.path`, as a spec like a graph's. */
+  auth?: Omit<GraphSpec, "id">;
+}
+
+const specString = z.string().min(1).regex(/^[^:]+(:[A-Za-z_$][\w$]*)?$/, "must be ./file.ts or ./file.ts:exportName");
+const graphEntry = z.union([specString, z.object({ path: specString, description: z.string().optional() })]);
+
+// Other keys the LangGraph CLI knows (ui, http, store, dependencies, node_version...) are allowed and ignored here.
+const manifestSchema = z.object({
+  graphs: z.record(z.string().min(1), graphEntry).refine((g) => Object.keys(g).length > 0, "must list at least one graph"),
+  env: z.union([z.string().min(1), z.record(z.string(), z.coerce.string())]).optional(),
+  auth: z.object({ path: specString.optional() }).loose().optional(),
+});
+
+/** Reads `langgraph.json`: a problem is a StartupError of one line naming the file and what is wrong. */
+export async function readManifest(path: string): Promise<Manifest> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StartupError(`${file}: the graph manifest ${code === "ENOENT" ? "does not exist (set LANGGRAPH_JSON to its path)" : `cannot be read (${code})`}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new StartupError(`${file}: the graph manifest is not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new StartupError(`${file}: ${issue.path.join(".") || "the manifest"} ${issue.message}`);
+  }
+  const dir = dirname(file);
+  const specOf = (spec: string) => {
+    const [path, exportName] = spec.split(":", 2);
+    return { spec, file: resolve(dir, path), exportName: exportName ?? "default" };
+  };
+  const { graphs, env, auth } = parsed.data;
+  return {
+    path: file,
+    dir,
+    graphs: Object.entries(graphs).map(([id, entry]) => ({ id, ...specOf(typeof entry === "string" ? entry : entry.path) })),
+    env: typeof env === "string" ? resolve(dir, env) : env,
+    auth: auth?.path ? specOf(auth.path) : undefined,
+  };
+}

@@ -1,0 +1,93 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { escapeRegExp } from "./helpers/escape-reg-exp.js";
+import { freePort, spawnService, startServiceProcess } from "./helpers/service-process.js";
+import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
+
+// The manifest as `npm start` reads it, in a process of its own (Node's loader, not vitest's): its
+// graphs in any folder, in TypeScript, with the project's LangGraph; a wrong one stops start-up
+// with one line naming the graph and the problem, and exit code 1, before anything else started.
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+
+/** Writes `files` into a new folder outside the project; returns the manifest's path. */
+async function project(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "threadloom-manifest-"));
+  // An ES module project, as LangGraph's templates are ("type": "module"), unless the test says otherwise.
+  for (const [name, text] of Object.entries({ "package.json": '{ "type": "module" }', ...files })) await writeFile(join(dir, name), text);
+  return join(dir, "langgraph.json");
+}
+
+const manifest = (graphs: Record<string, string>) => JSON.stringify({ graphs });
+
+function env(manifestPath: string): NodeJS.ProcessEnv {
+  const vars: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, LANGGRAPH_JSON: manifestPath };
+  for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "API_KEYS", "HOST"]) delete vars[name];
+  return vars;
+}
+
+async function startUpFails(manifestPath: string) {
+  const service = spawnService({ ...env(manifestPath), PORT: String(await freePort()) });
+  const code = await service.exited;
+  return { code, lines: service.stderr().trim().split("\n"), stdout: service.stdout() };
+}
+
+describe("a manifest that does not work", () => {
+  const COUNTER = `import { Annotation, StateGraph } from "@langchain/langgraph";
+export const graph = new StateGraph(Annotation.Root({ n: Annotation<number> })).addNode("one", () => ({ n: 1 })).addEdge("__start__", "one").compile();`;
+
+  it.each([
+    ["is not there", {}, (dir: string) => `${dir}/langgraph.json: the graph manifest does not exist (set LANGGRAPH_JSON to its path)`],
+    ["is not JSON", { "langgraph.json": "{ graphs: " }, (dir: string) => new RegExp(`^${escapeRegExp(dir)}/langgraph\\.json: the graph manifest is not valid JSON \\(Expected property name .* at position 2.*\\)$`)],
+    ["lists no graphs", { "langgraph.json": JSON.stringify({ graphs: {} }) }, (dir: string) => `${dir}/langgraph.json: graphs must list at least one graph`],
+    ["names a file that is not there", { "langgraph.json": manifest({ counter: "./missing.ts:graph" }) }, (dir: string) => `graph "counter" (./missing.ts:graph): ${dir}/missing.ts does not exist`],
+    ["names an export the file has not got", { "langgraph.json": manifest({ counter: "./counter.ts:graf" }), "counter.ts": COUNTER }, (dir: string) => `graph "counter" (./counter.ts:graf): ${dir}/counter.ts has no export "graf" (it exports graph)`],
+    ["names something that is not a graph", { "langgraph.json": manifest({ answer: "./answer.ts:answer" }), "answer.ts": "export const answer = { value: 42 };" }, () => `graph "answer" (./answer.ts:answer): export "answer" is not a graph: expected a compiled graph, a StateGraph, createAgent's agent, or a function returning one (got a plain object)`],
+    ["names a file that would load as CommonJS", { "langgraph.json": manifest({ counter: "./counter.ts:graph" }), "counter.ts": COUNTER, "package.json": "{}" }, (dir: string) => `graph "counter" (./counter.ts:graph): ${dir}/counter.ts would load as CommonJS (${dir}/package.json has no "type": "module"); graphs are ES modules: name it ${dir}/counter.mts, or set "type": "module" in its package.json`],
+    ["names a file whose import throws", { "langgraph.json": manifest({ broken: "./broken.ts:graph" }), "broken.ts": 'throw new Error("no API key for the weather service");\nexport const graph = 1;' }, (dir: string) => `graph "broken" (./broken.ts:graph): importing ${dir}/broken.ts threw: no API key for the weather service`],
+  ])("stops start-up when the manifest %s", async (_, files, expected) => {
+    const path = await project(files as Record<string, string>);
+    const { code, lines } = await startUpFails(path);
+    expect(code).toBe(1);
+    const line = expected(join(path, ".."));
+    expect(lines).toEqual([typeof line === "string" ? line : expect.stringMatching(line)]);
+  }, 60_000);
+
+  it("stops start-up when DEFAULT_ASSISTANT_ID is not one of its graphs", async () => {
+    const path = await project({ "langgraph.json": manifest({ counter: "./counter.ts:graph" }), "counter.ts": COUNTER });
+    const service = spawnService({ ...env(path), PORT: String(await freePort()), DEFAULT_ASSISTANT_ID: "chat" });
+    expect(await service.exited).toBe(1);
+    expect(service.stderr().trim().split("\n")).toEqual([`DEFAULT_ASSISTANT_ID: "chat" is not a graph of ${path} (it lists counter)`]);
+  }, 60_000);
+});
+
+describe("a manifest outside the project", () => {
+  it("serves its TypeScript graphs with the project's LangGraph, and applies its env first", async () => {
+    const path = await project({
+      "langgraph.json": JSON.stringify({ graphs: { greeter: "./greeter.ts:graph" }, env: { GREETING: "Ahoy" } }),
+      // No node_modules here: @langchain/langgraph is the project's, and so is its Command.
+      "greeter.ts": `import { Annotation, Command, StateGraph } from "@langchain/langgraph";
+const State = Annotation.Root({ name: Annotation<string>, greeting: Annotation<string> });
+const greeting: string = process.env.GREETING ?? "unset";
+export const graph = new StateGraph(State)
+  .addNode("greet", (s: typeof State.State) => new Command({ update: { greeting: greeting + ", " + s.name } }))
+  .addEdge("__start__", "greet");`,
+    });
+    const service = await startServiceProcess(env(path));
+    try {
+      const res = await fetch(`${service.url}/runs/wait`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ assistant_id: "greeter", input: { name: "Ada" } }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ name: "Ada", greeting: "Ahoy, Ada" });
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  }, 60_000);
+});
