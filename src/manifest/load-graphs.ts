@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { applyManifestEnv } from "./apply-env.js";
+import { registerGraphLogger } from "./graph-logger.js";
 import { loadGraph, type LoadedGraph } from "./load-graph.js";
 import { useProjectPackages } from "./project-packages.js";
 import { readManifest, type Manifest } from "./read-manifest.js";
@@ -10,6 +11,7 @@ export async function loadGraphs(path: string, logger: Logger): Promise<{ manife
   const set = await applyManifestEnv(manifest);
   if (set.length > 0) logger.info({ variables: set }, `set ${set.length} variables from the manifest's env`);
   useProjectPackages();
+  registerGraphLogger(logger);
   const graphs: LoadedGraph[] = [];
   for (const spec of manifest.graphs) {
     const loaded = await loadGraph(spec);
