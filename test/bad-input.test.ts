@@ -2,14 +2,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { chat } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
+import { expectProblem } from "./helpers/problem.js";
 
-/** Asserts an RFC 9457 problem response and returns its body for further checks. */
-async function expectProblem(res: Response, status: number, detail: RegExp): Promise<any> {
-  const body = await res.json();
-  expect({ status: res.status, type: res.headers.get("content-type") }).toEqual({ status, type: "application/problem+json; charset=utf-8" });
-  expect(body).toMatchObject({ type: expect.stringMatching(/^about:blank#[a-z_]+$/), title: expect.any(String), status, detail: expect.stringMatching(detail) });
-  return body;
-}
 
 const post = (url: string, body: string, contentType = "application/json") =>
   fetch(`${url}/api/chat`, { method: "POST", headers: { "content-type": contentType }, body });

@@ -6,6 +6,7 @@ import { chat, type SseResponse } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 import { sentEmails } from "./helpers/outbox.js";
 import { escapeRegExp } from "./helpers/escape-reg-exp.js";
+import { expectProblem, postChat as post } from "./helpers/problem.js";
 
 const ARGS = { to: "bob@example.com", subject: "Lunch", body: "Noon at the usual place?" };
 const EDITED = { to: "carol@example.com", subject: "Lunch moved", body: "One o'clock instead." };
@@ -20,15 +21,6 @@ function model(req: MockRequest): MockReply {
 
 const names = (res: SseResponse) => res.events.map((e) => e.event);
 const event = (res: SseResponse, name: string) => res.events.find((e) => e.event === name)?.data;
-const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${url}/api/chat`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-
-async function expectProblem(res: Response, status: number, detail: RegExp): Promise<any> {
-  expect({ status: res.status, type: res.headers.get("content-type") }).toEqual({ status, type: "application/problem+json; charset=utf-8" });
-  const body = await res.json();
-  expect(body).toMatchObject({ status, detail: expect.stringMatching(detail) });
-  return body;
-}
 
 describe("human approval of tool calls", () => {
   let mock: MockOpenAI;

@@ -4,6 +4,7 @@ import { toMessageRows } from "../conversations/message-row.js";
 import { AppError } from "../errors.js";
 import type { AnyGraph } from "../runs/graph-registry.js";
 import { checkpointObject, type CheckpointObject } from "./thread-state-object.js";
+import { messagesIn, messagesKey } from "../runs/messages-channel.js";
 
 export interface StateUpdate {
   values: Record<string, unknown> | null;
@@ -26,7 +27,7 @@ export async function updateThreadState(pool: pg.Pool, graph: AnyGraph, threadId
     const head = await graph.getState({ configurable: { thread_id: threadId } });
     const headId = (head.config.configurable?.checkpoint_id as string | undefined) ?? null;
     const paused = head.tasks.some((t) => t.interrupts.length > 0);
-    await conversations.project(threadId, toMessageRows(head.values.messages ?? []), headId, paused ? "interrupted" : "idle");
+    await conversations.project(threadId, toMessageRows(messagesIn(head.values, messagesKey(graph))), headId, paused ? "interrupted" : "idle");
     const checkpoint = checkpointObject(written);
     if (!checkpoint) throw new Error(`updateState on ${threadId} returned no checkpoint`);
     return checkpoint;

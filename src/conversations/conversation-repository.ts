@@ -53,6 +53,8 @@ export interface RunOutcome {
   error?: { code: string; message: string; detail?: string };
   /** The claim the run executes under: nothing is written unless it still holds it. */
   claim?: RunClaim;
+  /** The thread's title when it has no user message to take one from (a graph that keeps no messages): its input, shortened. */
+  inputTitle?: string | null;
 }
 
 export interface Page<T> {
@@ -212,7 +214,7 @@ export class ConversationRepository {
   ): Promise<{ pending: boolean }> {
     const col = <K extends keyof MessageRow>(k: K) => messages.map((m) => m[k]);
     const json = (k: "parts" | "metadata") => messages.map((m) => (m[k] === null ? null : JSON.stringify(m[k])));
-    const title = titleOf(messages);
+    const title = titleOf(messages) ?? run?.inputTitle ?? null;
     const { rows } = await this.pool.query(sql.PROJECT_THREAD, [
       threadId, col("messageId"), col("role"), col("content"), json("parts"), col("toolCallId"), col("name"),
       json("metadata"), col("inputTokens"), col("outputTokens"), col("totalTokens"), col("latencyMs"), col("ttftMs"),
@@ -288,7 +290,17 @@ const agentFilterParams = (owner: Owner, f: AgentThreadFilters) => [
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A thread's title when it has none: its first user message, on one line. */
-const titleOf = (messages: MessageRow[]) => messages.find((m) => m.role === "user" && m.content.trim())?.content.trim().replace(/\s+/g, " ").slice(0, 80) ?? null;
+const shortTitle = (text: string) => text.trim().replace(/\s+/g, " ").slice(0, 80) || null;
+const titleOf = (messages: MessageRow[]) => {
+  const first = messages.find((m) => m.role === "user" && m.content.trim());
+  return first ? shortTitle(first.content) : null;
+};
+
+/** A title from a run's input, for a thread without messages: its text, or its JSON. */
+export function inputTitle(input: unknown): string | null {
+  if (input === null || input === undefined) return null;
+  return shortTitle(typeof input === "string" ? input : JSON.stringify(input) ?? "");
+}
 
 const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.q ?? null];
 

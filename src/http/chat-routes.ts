@@ -26,6 +26,9 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
     on_disconnect: z.enum(["continue", "cancel"]).default("continue"),
   };
   const body = z.strictObject({ ...fields, metadata: noNul(z.record(z.string(), z.unknown())).optional() });
+  // Any graph's input itself, for graphs that keep no messages (or a client that builds the state).
+  const { message: _, ...rest } = fields;
+  const inputBody = z.strictObject({ ...rest, input: noNul(z.record(z.string(), z.unknown(), "must be an object: the graph's input")) });
   const query = z.strictObject(fields);
   // Continues an interrupted thread with a decision instead of a message: nothing else of a turn applies.
   const resumeBody = z.strictObject({
@@ -35,6 +38,10 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   });
   const parseBody = (input: unknown): ChatInput => {
     const has = (key: string) => typeof input === "object" && input !== null && key in input;
+    if (has("input") && has("message")) {
+      throw new AppError("invalid_request", "Invalid body: input: cannot be sent with message; send one of them.", { fields: [{ name: "input", reason: "cannot be sent with message" }] });
+    }
+    if (has("input") && !has("resume")) return validate(inputBody, input);
     if (!has("resume")) return validate(body, input);
     if (has("message")) {
       throw new AppError("invalid_request", "Invalid body: resume: cannot be sent with message; send message for a new turn, or resume to answer an interrupted thread.", {
@@ -62,7 +69,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   return router;
 }
 
-type ChatInput = { message?: string; resume?: ToolApprovalDecision; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
+type ChatInput = { message?: string; input?: Record<string, unknown>; resume?: ToolApprovalDecision; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
 
 async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
   const run = await deps.runs.createChatRun({
@@ -72,6 +79,7 @@ async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, inp
     checkpointId: input.checkpoint_id,
     message: input.message === undefined ? undefined : { content: input.message, metadata: input.metadata },
     resume: input.resume,
+    input: input.input,
     requestId: String(req.id),
   });
   await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: input.on_disconnect });

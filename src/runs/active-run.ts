@@ -13,6 +13,7 @@ import { type ModelCallEnd, ModelCallWatcher } from "./model-call-watcher.js";
 import { CLAIM_CONFIG_KEY, ClaimLostError, type RunClaim } from "./run-claim.js";
 import { RunChannel } from "./run-channel.js";
 import { RunStopped, stopOutcome, type StopReason } from "./run-stop.js";
+import { messagesKey } from "./messages-channel.js";
 
 export interface RunInput {
   runId: string;
@@ -26,6 +27,8 @@ export interface RunInput {
   message?: { id: string; content: string; metadata?: Record<string, unknown> };
   /** The human's answer to the graph's pending `interrupt()`: the run resumes it instead of taking a message. */
   resume?: unknown;
+  /** The graph's input as the client gave it (`/api/chat`'s `input`), instead of a message: any graph's state. */
+  graphInput?: Record<string, unknown>;
   checkpointId?: string;
   configurable?: Record<string, unknown>;
   /**
@@ -100,7 +103,9 @@ const SAVED = " The reply so far was saved.";
 export class ActiveRun {
   readonly channel = new RunChannel();
   private readonly controller = new AbortController();
-  private readonly mapper = new LangGraphStreamMapper();
+  private readonly mapper: LangGraphStreamMapper;
+  /** Where the graph keeps its messages (see messages-channel); null for a graph without. */
+  readonly messagesKey: string | null;
   private readonly started = performance.now();
   private firstToken: number | null = null;
   private readonly idle: IdleTimer;
@@ -120,10 +125,12 @@ export class ActiveRun {
     readonly logger: Logger,
     private readonly models?: ModelServers,
   ) {
+    this.messagesKey = messagesKey(input.graph);
+    this.mapper = new LangGraphStreamMapper(this.messagesKey);
     this.watcher = new ModelCallWatcher((inFlight) => (inFlight ? this.idle.start() : this.idle.stop()), models, (call) => this.recordCall(call));
     this.idle = new IdleTimer(limits.modelIdleTimeoutMs, () => this.stop("idle_timeout"));
     this.claim = input.claim && { runId: input.runId, ...input.claim, lost: () => this.stop("lease_lost") };
-    this.held = input.message && !input.agent ? [] : null;
+    this.held = (input.message || input.graphInput) && !input.agent ? [] : null;
   }
 
   get runId(): string {
@@ -161,9 +168,10 @@ export class ActiveRun {
     else this.release();
     let input: unknown = this.input.resume !== undefined ? new Command({ resume: this.input.resume }) : null;
     if (message) {
-      input = { messages: [new HumanMessage({ id: message.id, content: message.content, additional_kwargs: message.metadata ? { metadata: message.metadata } : {} })] };
+      input = { [this.messagesKey ?? "messages"]: [new HumanMessage({ id: message.id, content: message.content, additional_kwargs: message.metadata ? { metadata: message.metadata } : {} })] };
       this.emit({ type: "message", id: message.id, role: "user", content: message.content });
     }
+    if (this.input.graphInput) input = this.input.graphInput;
     if (agent) input = agent.input;
     const config = {
       streamMode: [...new Set([...STREAM_MODES, ...(agent?.streamModes ?? [])])] as StreamMode[],
@@ -224,6 +232,11 @@ export class ActiveRun {
   /** What carries the run's claim to the checkpointer and to tools (see run-claim). */
   private claimConfig(): Record<string, unknown> {
     return this.claim ? { [CLAIM_CONFIG_KEY]: this.claim } : {};
+  }
+
+  /** What the run was given (a message, or a graph input), for the title of a thread that keeps no messages. */
+  get givenInput(): unknown {
+    return this.input.agent ? this.input.agent.input : (this.input.graphInput ?? this.input.message?.content ?? null);
   }
 
   /** Where each message of the run first appeared (messages from before the run keep their own). */
@@ -299,7 +312,7 @@ export class ActiveRun {
       // On top of the run's last checkpoint: a stopped graph's stream ends before its writes have.
       const { checkpointer } = this.input.graph;
       if (checkpointer instanceof ThreadloomSaver) await checkpointer.writesDone(this.input.threadId);
-      await this.input.graph.updateState({ configurable: { thread_id: this.input.threadId, ...this.claimConfig() } }, { messages: [reply] }, partial.node || undefined);
+      await this.input.graph.updateState({ configurable: { thread_id: this.input.threadId, ...this.claimConfig() } }, { [this.messagesKey ?? "messages"]: [reply] }, partial.node || undefined);
       this.emit({ type: "message", id: reply.id!, role: "assistant", content: partial.text });
       return true;
     } catch (err) {

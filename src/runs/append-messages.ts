@@ -7,6 +7,7 @@ import { AppError, type InvalidField } from "../errors.js";
 import { endingNode } from "./ending-node.js";
 import type { AnyGraph } from "./graph-registry.js";
 import { withThreadSlot } from "./with-thread-slot.js";
+import { messagesIn, messagesKey } from "./messages-channel.js";
 
 /**
  * Writes a client's messages into a thread's checkpoint state and its mirror without running the
@@ -31,12 +32,14 @@ export async function appendMessages(pool: pg.Pool, graph: AnyGraph, threadId: s
     if (taken.length > 0) {
       throw new AppError("conflict", `Thread ${shownId} already has messages with the ids ${taken.join(", ")}; ids are never reused, even on other branches.`, { message_ids: taken });
     }
+    const key = messagesKey(graph);
+    if (key === null) throw new AppError("conflict", `Thread ${shownId}'s graph keeps no messages: there is nowhere to add them.`);
     const config = { configurable: { thread_id: threadId } };
-    if (messages.some((m) => m.role === "tool")) requireToolCalls((await graph.getState(config)).values.messages ?? [], messages);
-    await graph.updateState(config, { messages: written }, endingNode(graph));
+    if (messages.some((m) => m.role === "tool")) requireToolCalls(messagesIn((await graph.getState(config)).values, key), messages);
+    await graph.updateState(config, { [key]: written }, endingNode(graph));
     const state = await graph.getState(config);
     const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
-    await conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, statusAfter(status));
+    await conversations.project(threadId, toMessageRows(messagesIn(state.values, key)), checkpointId, statusAfter(status));
     return ids;
   });
 }

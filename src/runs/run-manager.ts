@@ -23,6 +23,7 @@ import { type RunEnd, RunRecorder } from "./run-recorder.js";
 import { type CancelAction, RunRepository } from "./run-repository.js";
 import { stopOutcome } from "./run-stop.js";
 import type { LeaseClaim, LeaseSource } from "./worker-lease.js";
+import { messagesKey } from "./messages-channel.js";
 
 export interface ChatRunRequest {
   owner: Owner;
@@ -34,6 +35,8 @@ export interface ChatRunRequest {
   message?: { content: string; metadata?: Record<string, unknown> };
   /** A decision for the interrupted thread's pending `interrupt()`, given instead of a message. */
   resume?: unknown;
+  /** The graph's input itself (any graph's state), given instead of a message. */
+  input?: Record<string, unknown>;
   threadMetadata?: Record<string, unknown>;
   /** The HTTP request that started the run, so its logs and the run's can be joined. */
   requestId?: string;
@@ -182,6 +185,12 @@ export class RunManager {
     const { graphId, assistantId, configurable, assistantVersion } = await this.resolveAssistant(request, existing);
     // A thread the client names keeps a UUID of its own, random: see migration 0007.
     const threadId = existing?.threadId ?? randomUUID();
+    const graph = await this.deps.graphs.get(graphId, { configurable: { ...configurable, thread_id: threadId } });
+    if (request.message && messagesKey(graph) === null) {
+      throw new AppError("invalid_request", `Invalid body: message: the ${graphId} graph keeps no messages; send input (its state) instead.`, {
+        fields: [{ name: "message", reason: `the ${graphId} graph keeps no messages; send input instead` }],
+      });
+    }
     // The id the run's events and errors show (a thread known by another UUID shows that one, never its key).
     const clientThreadId = existing ? existing.clientThreadId : (request.threadId ?? null);
     const shownId = publicThreadId({ threadId, clientThreadId, knownAs: existing?.knownAs ?? null });
@@ -217,10 +226,9 @@ export class RunManager {
       throw new AppError("conflict", `Thread ${shownId} is no longer waiting for a decision: there is nothing to resume.`);
     }
     if (!claimed.ok) throw threadBusy(shownId, claimed.runningRunId);
-    const graph = await this.deps.graphs.get(graphId, { configurable: { ...configurable, thread_id: threadId } });
     const run = new ActiveRun(
       {
-        runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, checkpointId: request.checkpointId,
+        runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, graphInput: request.input, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
         configurable: { ...configurable, tenant_id: request.owner.tenantId },
         claim: { workerId: lease.workerId, leaseEpoch: lease.epoch },

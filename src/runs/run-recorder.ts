@@ -1,10 +1,12 @@
 import type pg from "pg";
-import { ConversationRepository, type ThreadStatus } from "../conversations/conversation-repository.js";
+import { Command } from "@langchain/langgraph";
+import { ConversationRepository, inputTitle, type ThreadStatus } from "../conversations/conversation-repository.js";
 import { toMessageRows } from "../conversations/message-row.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import type { RunStatus } from "../streaming/run-event.js";
 import type { ActiveRun, RunResult } from "./active-run.js";
 import type { GraphRegistry } from "./graph-registry.js";
+import { messagesIn, messagesKey } from "./messages-channel.js";
 import { refused } from "./run-claim.js";
 
 /** How a run ended, as recorded: its final checkpoint and values (null when it was rolled back). */
@@ -42,8 +44,10 @@ export class RunRecorder {
     const state = seen ? null : await graph.getState({ configurable: { thread_id: threadId } });
     const checkpointId = seen?.checkpointId ?? (state?.config.configurable?.checkpoint_id as string | undefined) ?? null;
     const values = seen?.values ?? state?.values ?? {};
-    const { pending } = await this.conversations.project(threadId, toMessageRows(values.messages ?? []), checkpointId, result.paused ? "interrupted" : THREAD_STATUS_AFTER[result.status], {
+    const rows = toMessageRows(messagesIn(values, run.messagesKey));
+    const { pending } = await this.conversations.project(threadId, rows, checkpointId, result.paused ? "interrupted" : THREAD_STATUS_AFTER[result.status], {
       runId, status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
+      inputTitle: run.messagesKey === null && !(run.givenInput instanceof Command) ? inputTitle(run.givenInput) : null,
       // The client's message, as any replica answers it; the cause beside it for whoever reads the table.
       error: result.error ? { code: result.error.code, message: result.error.message, detail: result.error.detail } : undefined,
       claim: run.claim,
@@ -69,7 +73,7 @@ export class RunRecorder {
     const head = await graph.getState({ configurable: { thread_id: threadId } });
     const checkpointId = (head.config.configurable?.checkpoint_id as string | undefined) ?? null;
     const paused = head.tasks.some((t) => t.interrupts.length > 0);
-    const { pending } = await this.conversations.project(threadId, toMessageRows(head.values.messages ?? []), checkpointId, paused ? "interrupted" : "idle");
+    const { pending } = await this.conversations.project(threadId, toMessageRows(messagesIn(head.values, run.messagesKey)), checkpointId, paused ? "interrupted" : "idle");
     run.logger.info({ removedCheckpoints: removed.length }, "run rolled back");
     if (pending) this.deps.onQueueReady?.(threadId);
     return { checkpointId: null, values: null };
@@ -77,8 +81,9 @@ export class RunRecorder {
 
   async project(graphId: string, threadId: string, status: ThreadStatus): Promise<void> {
     const config = { configurable: { thread_id: threadId } };
-    const state = await (await this.deps.graphs.get(graphId, config)).getState(config);
+    const graph = await this.deps.graphs.get(graphId, config);
+    const state = await graph.getState(config);
     const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
-    await this.conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, status);
+    await this.conversations.project(threadId, toMessageRows(messagesIn(state.values, messagesKey(graph))), checkpointId, status);
   }
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { BaseMessage } from "@langchain/core/messages";
 import type pg from "pg";
 import { ConversationRepository, type Owner, type ThreadRow } from "../conversations/conversation-repository.js";
 import { HistoryRepository, nextNodes } from "../conversations/history-repository.js";
@@ -11,6 +10,8 @@ import { withThreadSlot } from "./with-thread-slot.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
 import type { AnyGraph, GraphRegistry } from "./graph-registry.js";
+import { messagesIn, messagesKey } from "./messages-channel.js";
+import { wireJson } from "../agent-api/wire-json.js";
 
 export interface ThreadBranchesDeps {
   pool: pg.Pool;
@@ -54,7 +55,10 @@ export class ThreadBranches {
     if (checkpointId) await this.requireCheckpoint(thread.threadId, checkpointId);
     const graph = await this.graphOf(thread);
     const snapshot = await graph.getState({ configurable: { thread_id: thread.threadId, ...(checkpointId ? { checkpoint_id: checkpointId } : {}) } });
-    const { messages = [], ...values } = snapshot.values as { messages?: BaseMessage[] };
+    const key = messagesKey(graph);
+    const values = { ...(snapshot.values as Record<string, unknown>) };
+    const messages = messagesIn(values, key);
+    if (key) delete values[key];
     return {
       checkpoint_id: snapshot.config.configurable?.checkpoint_id ?? null,
       parent_checkpoint_id: snapshot.parentConfig?.configurable?.checkpoint_id ?? null,
@@ -62,7 +66,8 @@ export class ThreadBranches {
       step: snapshot.metadata?.step ?? null,
       next: snapshot.next,
       interrupts: snapshot.tasks.flatMap((t) => t.interrupts.map((i) => ({ id: i.id, value: i.value }))),
-      values: { ...values, messages: messages.map(langchainMessageJson) },
+      // The conversation as `messages`, whatever the graph calls it; a graph without one has none.
+      values: { ...wireJson(values) as object, messages: messages.map(langchainMessageJson) },
     };
   }
 
@@ -123,7 +128,7 @@ export class ThreadBranches {
     const state = await graph.getState({ configurable: { thread_id: threadId } });
     const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
     const paused = state.tasks.some((t) => t.interrupts.length > 0);
-    await conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, paused ? "interrupted" : status, undefined, appeared);
+    await conversations.project(threadId, toMessageRows(messagesIn(state.values, messagesKey(graph))), checkpointId, paused ? "interrupted" : status, undefined, appeared);
   }
 
   private async requireCheckpoint(threadId: string, checkpointId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import { wasRejected } from "../../graphs/lib/tool-approval.js";
+import { wireJson } from "../agent-api/wire-json.js";
 import { messageText } from "../conversations/message-row.js";
 import { addUsage, zeroUsage, type RunEvent, type Usage } from "./run-event.js";
 
@@ -21,7 +22,7 @@ export interface CheckpointSeen {
   checkpointId: string;
   messages: BaseMessage[];
   /** The whole state. */
-  values: Record<string, unknown> & { messages?: BaseMessage[] };
+  values: Record<string, unknown>;
   next: string[];
 }
 
@@ -44,14 +45,19 @@ export class LangGraphStreamMapper {
   private requested = new Map<string, { name: string; input: unknown; at: number }>();
   private inFlight: PartialReply | null = null;
 
+  /** `messagesKey`: the state key of the graph's messages (see messages-channel); null for a graph without. */
+  constructor(private readonly messagesKey: string | null = "messages") {}
+
   map([mode, chunk]: StreamPart): RunEvent[] {
     switch (mode) {
       case "messages":
         return this.token(chunk as [BaseMessage, Record<string, unknown>]);
       case "updates":
-        return Object.entries((chunk ?? {}) as Record<string, unknown>).flatMap(([node, update]) =>
-          node === "__interrupt__" ? this.interrupts(update) : this.nodeMessages(node, (update as { messages?: unknown } | null)?.messages),
-        );
+        return Object.entries((chunk ?? {}) as Record<string, unknown>).flatMap(([node, update]): RunEvent[] => {
+          if (node === "__interrupt__") return this.interrupts(update);
+          if (this.messagesKey === null) return [{ type: "update", node, values: wireJson(update ?? null) }];
+          return this.nodeMessages(node, (update as Record<string, unknown> | null)?.[this.messagesKey]);
+        });
       case "custom": {
         const custom = chunk as { type?: unknown; id?: unknown; name?: unknown; input?: unknown } | null;
         if (!custom || typeof custom !== "object") return [];
@@ -61,7 +67,8 @@ export class LangGraphStreamMapper {
       }
       case "checkpoints": {
         const c = chunk as { config: { configurable?: { checkpoint_id?: string } }; values: CheckpointSeen["values"]; next: string[] };
-        this.checkpoint = { checkpointId: c.config.configurable?.checkpoint_id ?? "", messages: c.values.messages ?? [], values: c.values, next: c.next };
+        const messages = this.messagesKey && Array.isArray(c.values[this.messagesKey]) ? (c.values[this.messagesKey] as BaseMessage[]) : [];
+        this.checkpoint = { checkpointId: c.config.configurable?.checkpoint_id ?? "", messages, values: c.values, next: c.next };
         for (const m of this.checkpoint.messages) if (m.id && !this.firstSeen.has(m.id)) this.firstSeen.set(m.id, this.checkpoint.checkpointId);
         return [];
       }

@@ -32,6 +32,8 @@ export type RunEvent =
       name?: string;
     }
   | { type: "doc"; [key: string]: unknown }
+  /** A node's output, for a graph that keeps no messages (a chat's nodes show as messages instead). */
+  | { type: "update"; node: string; values: unknown }
   | { type: "interrupt"; id: string; value: unknown }
   | { type: "error"; code: string; message: string }
   | {
