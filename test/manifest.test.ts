@@ -1,7 +1,9 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { escapeRegExp } from "./helpers/escape-reg-exp.js";
 import { freePort, spawnService, startServiceProcess } from "./helpers/service-process.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
@@ -90,4 +92,28 @@ export const graph = new StateGraph(State)
       expect(await service.stop()).toBe(0);
     }
   }, 60_000);
+});
+
+describe("npm run dev", () => {
+  const graphFile = (value: string) => `import { Annotation, StateGraph } from "@langchain/langgraph";
+export const graph = new StateGraph(Annotation.Root({ v: Annotation<string> })).addNode("n", () => ({ v: "${value}" })).addEdge("__start__", "n").compile();`;
+
+  it("serves a graph's new code once its file changes", async () => {
+    const path = await project({ "langgraph.json": manifest({ g: "./g.ts:graph" }), "g.ts": graphFile("one") });
+    const port = await freePort();
+    // Its own process group: npm, tsx's watcher and the service it restarts all stop together.
+    const child = spawn("npm", ["run", "dev"], { env: { ...env(path), PORT: String(port) }, detached: true, stdio: "ignore" });
+    const run = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/runs/wait`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ assistant_id: "g", input: {} }) });
+      return res.ok ? ((await res.json()) as { v: string }).v : `HTTP ${res.status}`;
+    };
+    try {
+      await vi.waitFor(async () => expect(await run()).toBe("one"), { timeout: 30_000, interval: 250 });
+      await writeFile(join(path, "..", "g.ts"), graphFile("two"));
+      await vi.waitFor(async () => expect(await run()).toBe("two"), { timeout: 30_000, interval: 250 });
+    } finally {
+      process.kill(-child.pid!, "SIGTERM");
+      if (child.exitCode === null) await once(child, "exit");
+    }
+  }, 90_000);
 });
