@@ -2,20 +2,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ChatTurn } from "./helpers/chat-load.js";
 import { checkpointMessages, expectMirrorMatchesCheckpoint } from "./helpers/checkpoint-state.js";
 import { DatabaseOutage } from "./helpers/database-outage.js";
-import { words } from "./helpers/live-chat.js";
-import type { MockRequest, MockReply } from "./helpers/mock-openai.js";
+import { toolThenAnswer } from "./helpers/mock-openai.js";
 import { SseReader } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
 const CLIENTS = 6;
 const BLIPS = 3;
 const BLIP_MS = 3_000;
-
-/** Every turn a tool call, then the answer: a run writes checkpoints while it still has work to do. */
-function toolThenAnswer(req: MockRequest): MockReply {
-  if (req.messages.at(-1)?.role === "tool") return { text: words(8), tokenDelayMs: 25 };
-  return { text: words(6), tokenDelayMs: 25, toolCalls: [{ name: "calculator", args: { expression: "6 * 7" } }] };
-}
 
 /** What a client saw of one POST /api/chat. */
 type Turn = ChatTurn;
@@ -28,7 +21,7 @@ describe("the database refused for 3 s under load, three times", () => {
   beforeAll(async () => {
     process.on("unhandledRejection", collect);
     process.on("uncaughtException", collect);
-    t = await startTestService({ script: toolThenAnswer, env: { RUN_QUEUE_POLL_MS: "300" } });
+    t = await startTestService({ script: toolThenAnswer(8), env: { RUN_QUEUE_POLL_MS: "300" } });
     outage = new DatabaseOutage(t.db.name);
   });
   afterAll(async () => {

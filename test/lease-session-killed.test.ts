@@ -1,6 +1,7 @@
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { expectMirrorMatchesCheckpoint, runRows } from "./helpers/checkpoint-state.js";
+import { killLeaseSession } from "./helpers/crashing-service.js";
 import { holdTable } from "./helpers/hold-table.js";
 import { startMockOpenAI, type MockOpenAI, type MockRequest, type MockReply } from "./helpers/mock-openai.js";
 import { chat, SseReader } from "./helpers/sse-client.js";
@@ -35,15 +36,6 @@ describe("the worker lease's session killed", () => {
   let t: TestService;
   const epoch = async () => (await t.db.pool.query("SELECT epoch::int FROM workers")).rows.map((r) => r.epoch as number);
 
-  /** Kills the lease's session and waits until PostgreSQL has ended it (and dropped what it held). */
-  async function killLeaseSession(): Promise<void> {
-    const query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'threadloom-worker'";
-    const pids = (await t.db.pool.query(query)).rows.map((r) => r.pid as number);
-    expect(pids).toHaveLength(1);
-    await t.db.pool.query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid", [pids]);
-    await vi.waitFor(async () => expect((await t.db.pool.query(query)).rows.map((r) => r.pid)).not.toContain(pids[0]), { timeout: 10_000 });
-  }
-
   beforeAll(async () => {
     mock = await startMockOpenAI(model);
     t = await startTestService({ mock });
@@ -61,7 +53,7 @@ describe("the worker lease's session killed", () => {
     // Its end waits for the checkpoint writes this lock holds back: it is running throughout.
     const gate = await holdTable(t.db.pool, "langgraph.checkpoint_writes");
     try {
-      await killLeaseSession();
+      await killLeaseSession(t.db.pool);
       // Upkeep (and any claim on a busy thread) reaps runs of dead workers: none of ours.
       expect(await t.service.runs.recover()).toEqual([]);
       const second = await postChat(t.url, { message: "and another", thread_id: threadId });
@@ -86,7 +78,7 @@ describe("the worker lease's session killed", () => {
     // The lease's row locked: taking it again waits, so the process stays without a lease meanwhile.
     const row = await holdTable(t.db.pool, "workers");
     try {
-      await killLeaseSession();
+      await killLeaseSession(t.db.pool);
       const second = await postChat(t.url, { message: "and another", thread_id: threadId });
       expect(second.status).toBe(409);
       expect(await second.json()).toMatchObject({ running_run_id: runId });
@@ -110,7 +102,7 @@ describe("the worker lease's session killed", () => {
     try {
       const status = async (runId: string) => (await t.db.pool.query("SELECT status FROM runs WHERE run_id = $1", [runId])).rows[0].status;
       for (const run of runs) expect(await status(run.run_id)).toBe("running");
-      await killLeaseSession();
+      await killLeaseSession(t.db.pool);
       expect(await t.service.runs.recover()).toEqual([]);
       for (const run of runs) expect(await status(run.run_id)).toBe("running");
     } finally {
@@ -145,7 +137,7 @@ describe("the worker lease's session killed", () => {
         },
         { timeout: 15_000 },
       );
-      await killLeaseSession();
+      await killLeaseSession(t.db.pool);
       expect(await t.service.runs.recover()).toEqual([]);
       const second = await postChat(t.url, { message: "hello?", thread_id: threadId });
       expect(second.status).toBe(409);
@@ -166,7 +158,7 @@ describe("the worker lease's session killed", () => {
 
   it("the process holds its lease again, under a new epoch, and claims new runs with it", async () => {
     const [before] = await epoch();
-    await killLeaseSession();
+    await killLeaseSession(t.db.pool);
     await vi.waitFor(async () => expect((await epoch())[0]).toBeGreaterThan(before!), { timeout: 10_000 });
     const [now] = await epoch();
     const res = await chat(t.url, { message: "still there?" });

@@ -18,6 +18,8 @@
  *   BENCH_HOSTILE       0 skips the other clients' TTFT during 200 slow readers + 500 aborting clients
  *                       against the same on an idle service; `only` runs just that part
  *                       (test/bench/hostile-bench.ts)
+ *   BENCH_MANIFEST      0 skips the chat graph from langgraph.json against the same graph wired by
+ *                       hand; `only` runs just that part (test/bench/manifest-bench.ts)
  */
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -31,6 +33,7 @@ import { internalsTable, latencyTable, loadFigures, multiTurnTable, resourceTabl
 import { benchAgentApi } from "./agent-api-bench.js";
 import { benchHistory, historyTable } from "./history-bench.js";
 import { benchHostile } from "./hostile-bench.js";
+import { benchManifest } from "./manifest-bench.js";
 import { startServices } from "./services.js";
 
 const TOKENS = 32;
@@ -45,10 +48,10 @@ const maxConcurrency = Math.max(...levels);
 const replicas = Number(process.env.BENCH_REPLICAS ?? 1);
 /** Turns of the long thread whose history and export are measured (0 skips that part). */
 const HISTORY_TURNS = Number(process.env.BENCH_HISTORY_TURNS ?? 500);
-/** `0`: skip the Agent Server API comparison; `only`: run nothing else. */
-const AGENT_API = process.env.BENCH_AGENT_API ?? "1";
-/** `0`: skip the hostile-clients part; `only`: run nothing else. */
-const HOSTILE = process.env.BENCH_HOSTILE ?? "1";
+/** The optional parts, each `0` (skip it), `1` or `only` (run nothing else). */
+const PARTS = { agentApi: process.env.BENCH_AGENT_API ?? "1", hostile: process.env.BENCH_HOSTILE ?? "1", manifest: process.env.BENCH_MANIFEST ?? "1" };
+const only = (Object.keys(PARTS) as (keyof typeof PARTS)[]).find((part) => PARTS[part] === "only");
+const runsPart = (part: keyof typeof PARTS) => (only ? only === part : PARTS[part] !== "0");
 
 const cleanup: (() => Promise<unknown>)[] = [];
 let cleaning: Promise<void> | undefined;
@@ -79,13 +82,13 @@ async function main(): Promise<void> {
     if (tag === "ARRIVAL") arrivals.set(Number(key), Number(at));
   });
 
-  if (AGENT_API !== "only" && HOSTILE !== "only") await benchService(db, model, modelURL, arrivals, tempDir);
-  if (HOSTILE !== "0" && AGENT_API !== "only") {
-    process.stdout.write(await benchHostile({ db, tempDir, log, defer: (step) => cleanup.push(step) }));
-  }
-  if (AGENT_API !== "0" && HOSTILE !== "only") {
+  const defer = (step: () => Promise<unknown>) => void cleanup.push(step);
+  if (!only) await benchService(db, model, modelURL, arrivals, tempDir);
+  if (runsPart("manifest")) process.stdout.write(await benchManifest({ db, tempDir, log, defer }));
+  if (runsPart("hostile")) process.stdout.write(await benchHostile({ db, tempDir, log, defer }));
+  if (runsPart("agentApi")) {
     const modelDescription = `${TOKENS} tokens, ${TOKEN_DELAY_MS} ms apart, in its own process`;
-    process.stdout.write(`\n${await benchAgentApi({ db, modelURL, modelDescription, modelPid: model.pid, tempDir, log, defer: (step) => cleanup.push(step) })}`);
+    process.stdout.write(`\n${await benchAgentApi({ db, modelURL, modelDescription, modelPid: model.pid, tempDir, log, defer })}`);
   }
 }
 

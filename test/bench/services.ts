@@ -34,6 +34,8 @@ export interface ServicesOptions {
   poolMax: number;
   /** A directory for `--cpu-prof` profiles, if wanted. */
   profileDir?: string;
+  /** More environment for the service (LANGGRAPH_JSON, say). */
+  env?: Record<string, string>;
 }
 
 export async function startServices(options: ServicesOptions): Promise<Services> {
@@ -74,6 +76,7 @@ async function startOne(options: ServicesOptions, index: number): Promise<{ chil
       LOG_LEVEL: "warn",
       DB_POOL_MAX: String(options.poolMax),
       NODE_ENV: "production",
+      ...options.env,
     },
   });
   const url = `http://127.0.0.1:${port}`;

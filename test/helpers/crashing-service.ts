@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { vi } from "vitest";
+import { expect, vi } from "vitest";
 import type { MockOpenAI } from "./mock-openai.js";
 import { startServiceProcess, type ServiceProcess } from "./service-process.js";
 import type { TestDatabase } from "./test-database.js";
@@ -50,4 +50,13 @@ export function workerIdOf(service: ServiceProcess): number {
     if (entry.msg === "worker lease taken" && entry.workerId !== undefined) return entry.workerId;
   }
   throw new Error(`no "worker lease taken" in the log: ${service.logs().slice(0, 2000)}`);
+}
+
+/** Kills the lease's session and waits until PostgreSQL has ended it (and dropped what it held). */
+export async function killLeaseSession(pool: pg.Pool): Promise<void> {
+  const query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'threadloom-worker'";
+  const pids = (await pool.query(query)).rows.map((r) => r.pid as number);
+  expect(pids).toHaveLength(1);
+  await pool.query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid", [pids]);
+  await vi.waitFor(async () => expect((await pool.query(query)).rows.map((r) => r.pid)).not.toContain(pids[0]), { timeout: 10_000 });
 }

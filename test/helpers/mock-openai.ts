@@ -3,6 +3,7 @@
  * wire format as the demo model, plus failure modes (HTTP errors, dropped and stalled streams).
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { words } from "./live-chat.js";
 import {
   completionResponse, sendError, sendJson, splitWords, startWireServer, writeStream, type ModelReply,
 } from "../../graphs/lib/openai-wire.js";
@@ -96,4 +97,15 @@ export async function startMockOpenAI(initial: MockScript = { text: "mock reply"
     script: (s) => { current = s; since = requests.length; },
     close: server.close,
   };
+}
+
+/**
+ * A tool call (the calculator), then a streamed answer of `answerWords` words: each turn writes
+ * checkpoints while it still has work to do, which crash and outage tests need.
+ */
+export function toolThenAnswer(answerWords: number, tokenDelayMs = 25): (req: MockRequest) => MockReply {
+  return (req) =>
+    req.messages.at(-1)?.role === "tool"
+      ? { text: words(answerWords), tokenDelayMs }
+      : { text: words(6), tokenDelayMs, toolCalls: [{ name: "calculator", args: { expression: "6 * 7" } }] };
 }

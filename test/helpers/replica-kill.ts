@@ -2,8 +2,7 @@ import { expect, vi } from "vitest";
 import { AgentLoad } from "./agent-load.js";
 import { ChatLoad } from "./chat-load.js";
 import { killService, startCrashableService, workerIdOf } from "./crashing-service.js";
-import { words } from "./live-chat.js";
-import { startMockOpenAI, type MockReply, type MockRequest } from "./mock-openai.js";
+import { startMockOpenAI, toolThenAnswer } from "./mock-openai.js";
 import { auditLoad, type LoadAudit } from "./load-audit.js";
 import type { ServiceProcess } from "./service-process.js";
 import type { TestDatabase } from "./test-database.js";
@@ -27,12 +26,6 @@ export interface ReplicaKillOutcome {
   seconds: number;
 }
 
-/** A tool call, then a streamed answer: each turn writes checkpoints while it still has work to do. */
-function toolThenAnswer(req: MockRequest): MockReply {
-  if (req.messages.at(-1)?.role === "tool") return { text: words(25), tokenDelayMs: 20 };
-  return { text: words(5), tokenDelayMs: 20, toolCalls: [{ name: "calculator", args: { expression: "6 * 7" } }] };
-}
-
 /**
  * Two `npm start` replicas on one database, chat clients and Agent Server clients spread over both;
  * one replica is SIGKILLed while it runs both kinds of run. The clients go on against the survivor,
@@ -40,7 +33,7 @@ function toolThenAnswer(req: MockRequest): MockReply {
  */
 export async function replicaKill(db: TestDatabase, options: ReplicaKillOptions): Promise<ReplicaKillOutcome> {
   const began = Date.now();
-  const mock = await startMockOpenAI(toolThenAnswer);
+  const mock = await startMockOpenAI(toolThenAnswer(25, 20));
   const env = { RUN_QUEUE_POLL_MS: "300" };
   const replicas: ServiceProcess[] = await Promise.all([startCrashableService(db, mock, env), startCrashableService(db, mock, env)]);
   const [doomed, survivor] = replicas as [ServiceProcess, ServiceProcess];

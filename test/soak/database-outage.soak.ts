@@ -3,9 +3,8 @@ import { AgentLoad } from "../helpers/agent-load.js";
 import { ChatLoad } from "../helpers/chat-load.js";
 import { killService, startCrashableService } from "../helpers/crashing-service.js";
 import { DatabaseOutage } from "../helpers/database-outage.js";
-import { words } from "../helpers/live-chat.js";
 import { auditLoad, describeAudit } from "../helpers/load-audit.js";
-import { startMockOpenAI, type MockOpenAI, type MockReply, type MockRequest } from "../helpers/mock-openai.js";
+import { startMockOpenAI, toolThenAnswer, type MockOpenAI } from "../helpers/mock-openai.js";
 import type { ServiceProcess } from "../helpers/service-process.js";
 import { createTestDatabase } from "../helpers/test-database.js";
 
@@ -13,12 +12,6 @@ const CHAT_CLIENTS = 12;
 const AGENT_CLIENTS = 3;
 const BLIPS = 3;
 const BLIP_MS = 3_000;
-
-/** A tool call, then a streamed answer: a run writes checkpoints while it still has work to do. */
-function toolThenAnswer(req: MockRequest): MockReply {
-  if (req.messages.at(-1)?.role === "tool") return { text: words(12), tokenDelayMs: 25 };
-  return { text: words(6), tokenDelayMs: 25, toolCalls: [{ name: "calculator", args: { expression: "6 * 7" } }] };
-}
 
 // Cap: 150 s (measured about 40 s on a shared 2-core machine).
 describe("soak: the database refused for 3 s under load, three times, under one npm start process", () => {
@@ -32,7 +25,7 @@ describe("soak: the database refused for 3 s under load, three times, under one 
   it("the process lives; every acknowledged turn in state and mirror once; nothing stuck; runs hit end with database_unavailable", async () => {
     const began = Date.now();
     const db = await createTestDatabase();
-    mock = await startMockOpenAI(toolThenAnswer);
+    mock = await startMockOpenAI(toolThenAnswer(12));
     // A lease of 10 s: at 4 s, renewals under this load on a shared 2-core machine sometimes miss
     // their TTL / 6 of slack and the process stops its own runs (worker_lost), outage or not.
     service = await startCrashableService(db, mock, { RUN_QUEUE_POLL_MS: "300", LEASE_TTL_MS: "10000" });

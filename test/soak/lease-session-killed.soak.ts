@@ -1,8 +1,7 @@
-import type pg from "pg";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { AgentLoad } from "../helpers/agent-load.js";
 import { ChatLoad } from "../helpers/chat-load.js";
-import { killService, startCrashableService } from "../helpers/crashing-service.js";
+import { killLeaseSession, killService, startCrashableService } from "../helpers/crashing-service.js";
 import { holdTable } from "../helpers/hold-table.js";
 import { openChat, words, type LiveChat } from "../helpers/live-chat.js";
 import { auditLoad, describeAudit } from "../helpers/load-audit.js";
@@ -128,15 +127,6 @@ describe("soak: the lease session of an npm start process killed three times und
     expect(exit).toBe(0);
   }, 150_000);
 });
-
-/** Kills the lease's session and waits until PostgreSQL has ended it. */
-async function killLeaseSession(pool: pg.Pool): Promise<void> {
-  const query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'threadloom-worker'";
-  const pids = (await pool.query(query)).rows.map((r) => r.pid as number);
-  expect(pids).toHaveLength(1);
-  await pool.query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid", [pids]);
-  await vi.waitFor(async () => expect((await pool.query(query)).rows.map((r) => r.pid)).not.toContain(pids[0]), { timeout: 10_000 });
-}
 
 function countBy(keys: string[]): Record<string, number> {
   const counts: Record<string, number> = {};
