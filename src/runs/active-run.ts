@@ -90,6 +90,16 @@ export interface RunResult {
 }
 
 const INTERNAL_ERROR = "The run failed.";
+/** How much of a graph's own refusal a client is shown. */
+const MAX_SHOWN_CHARS = 1000;
+
+/**
+ * A graph's refusal of the config or context a run gave it: an error named `InvalidConfigError`
+ * (any class; a graph never imports this service). Its message is shown to the client.
+ */
+function isConfigRefusal(err: unknown): err is Error {
+  return err instanceof Error && err.name === "InvalidConfigError";
+}
 const SAVED = " The reply so far was saved.";
 
 /**
@@ -252,6 +262,8 @@ export class ActiveRun {
       this.logger.warn({ err, runId: this.runId }, "run failed");
       const saved = await this.savePartial("error");
       const detail = this.redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      // The graph refused the run's config or context: its own words say which value, and are meant to be shown.
+      if (isConfigRefusal(err)) return this.result("error", { code: "invalid_config", message: this.redact(err.message.slice(0, MAX_SHOWN_CHARS)), detail });
       return this.result("error", { code: "internal", message: INTERNAL_ERROR + (saved ? SAVED : ""), detail });
     }
     // The model's error, not the graph's rethrow of it; the provider's text goes to the log only, keys masked.
