@@ -28,6 +28,8 @@ export interface RunInput {
   resume?: unknown;
   checkpointId?: string;
   configurable?: Record<string, unknown>;
+  /** LangGraph's runtime context for the run (the assistant's under the run's own). */
+  context?: Record<string, unknown>;
   /**
    * The worker and lease epoch the run was claimed under: every write it makes (checkpoints, the
    * mirror, its record, tools' side effects) is fenced by it. Without one nothing is fenced.
@@ -47,7 +49,6 @@ export interface AgentRunOptions {
   streamEvents: boolean;
   interruptBefore?: string[] | "*";
   interruptAfter?: string[] | "*";
-  context?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   recursionLimit?: number;
   tags?: string[];
@@ -183,11 +184,12 @@ export class ActiveRun {
         ...(agent ? { run_id: this.runId } : {}),
         ...this.claimConfig(),
       },
+      ...(this.input.context ? { context: this.input.context } : {}),
       signal: this.controller.signal,
       callbacks: [this.watcher],
       // An Agent Server run streams subgraphs too: the client's stream_subgraphs picks what it sees.
       ...(agent && {
-        subgraphs: true, interruptBefore: agent.interruptBefore, interruptAfter: agent.interruptAfter, context: agent.context,
+        subgraphs: true, interruptBefore: agent.interruptBefore, interruptAfter: agent.interruptAfter,
         metadata: agent.metadata, tags: agent.tags, runId: this.runId, ...(agent.recursionLimit ? { recursionLimit: agent.recursionLimit } : {}),
         ...(agent.durability ? { durability: agent.durability } : {}),
       }),

@@ -1,5 +1,6 @@
 import type { BaseCheckpointSaver, BaseStore, CompiledStateGraph } from "@langchain/langgraph";
-import { AppError } from "../errors.js";
+import type { AssistantConfig, JsonObject } from "../assistants/assistant-config.js";
+import { noAssistant } from "../errors.js";
 import type { GraphConfig, LoadedGraph } from "../manifest/load-graph.js";
 
 // The registry holds graphs of different state shapes; callers use only the shared surface.
@@ -9,10 +10,12 @@ export type AnyGraph = CompiledStateGraph<any, any, any, any, any, any>;
 export interface ResolvedGraph {
   graphId: string;
   assistantId: string;
-  /** A stored assistant's settings, passed to the graph as `configurable`; none for a graph's defaults. */
-  configurable?: Record<string, unknown>;
+  /** What the graph gets as `configurable`: the assistant's; none for a graph's defaults. */
+  configurable: JsonObject;
+  /** What the graph gets as `context`; none when the assistant gives none. */
+  context?: JsonObject;
   /** The stored assistant's version that answers; null for a graph's defaults. */
-  assistantVersion?: number | null;
+  assistantVersion: number | null;
 }
 
 /** Where every graph keeps its state, whatever it was compiled with. */
@@ -41,16 +44,17 @@ export class GraphRegistry {
     return this.graphs.has(graphId);
   }
 
+  /** A graph id (or none: the default graph), run with its defaults. */
   resolve(assistantId: string | undefined): ResolvedGraph {
     const id = assistantId ?? this.defaultGraphId;
     this.find(id);
-    return { graphId: id, assistantId: id };
+    return { graphId: id, assistantId: id, configurable: {}, assistantVersion: null };
   }
 
-  /** A stored assistant: its graph, run with its settings. */
-  resolveStored(assistant: { assistantId: string; graphId: string; version: number; config: object }): ResolvedGraph {
+  /** A stored assistant: its graph, run with its config and context. */
+  resolveStored(assistant: { assistantId: string; graphId: string; version: number; config: AssistantConfig; context: JsonObject }): ResolvedGraph {
     this.find(assistant.graphId);
-    return { graphId: assistant.graphId, assistantId: assistant.assistantId, configurable: { ...assistant.config }, assistantVersion: assistant.version };
+    return { graphId: assistant.graphId, assistantId: assistant.assistantId, ...runWith(assistant), assistantVersion: assistant.version };
   }
 
   /** The graph, built from `config` when the manifest gave a factory, with the service's storage. */
@@ -72,7 +76,11 @@ export class GraphRegistry {
 
   private find(graphId: string): LoadedGraph {
     const loaded = this.graphs.get(graphId);
-    if (!loaded) throw new AppError("not_found", `Assistant or graph "${graphId}" was not found. Known graphs: ${this.ids().join(", ")}.`);
+    if (!loaded) throw noAssistant(graphId, this.ids());
     return loaded;
   }
+}
+
+function runWith(a: { config: AssistantConfig; context: JsonObject }): { configurable: JsonObject; context?: JsonObject } {
+  return { configurable: { ...a.config.configurable }, ...(Object.keys(a.context).length > 0 ? { context: a.context } : {}) };
 }
