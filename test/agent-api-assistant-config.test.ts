@@ -4,14 +4,20 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { graphAssistantId } from "../src/agent-api/graph-assistant-id.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
 const GRAPHS = path.join(path.dirname(fileURLToPath(import.meta.url)), "graphs");
+// As LangGraph's own fixtures do it: the manifest's env sets LANGGRAPH_CONFIG, each graph's defaults.
+const LANGGRAPH_CONFIG = {
+  echo: { configurable: { from_env: "yes", shared: "env" }, context: { tone: "env" }, tags: ["env-tag"] },
+  factory_async: { context: { greeting: "Ahoy" } },
+};
 
 type Seen = { configurable: Record<string, unknown>; context: Record<string, unknown> | null; tags: string[]; recursion_limit: number };
 
 // Assistants of any graph: config and context are whatever the graph reads, stored as given and
-// passed to its runs under the run's own.
+// passed to its runs under the run's own; a graph's own assistant has LANGGRAPH_CONFIG's defaults.
 describe("Agent Server API: assistants carry any config and context", () => {
   let dir: string;
   let t: TestService;
@@ -25,17 +31,42 @@ describe("Agent Server API: assistants carry any config and context", () => {
         factory: `${GRAPHS}/factory.ts:graph`,
         factory_async: `${GRAPHS}/factory.ts:asyncGraph`,
       },
+      env: { LANGGRAPH_CONFIG: JSON.stringify(LANGGRAPH_CONFIG) },
     }));
     t = await startTestService({ env: { LANGGRAPH_JSON: manifest } });
     client = new Client({ apiUrl: t.url, callerOptions: { maxRetries: 0 } });
   });
   afterAll(async () => {
     await t?.close();
+    // The manifest's env went into this process's environment, as it does at start-up.
+    delete process.env.LANGGRAPH_CONFIG;
     await rm(dir, { recursive: true, force: true });
   });
 
   const seen = async (assistantId: string, options: { config?: { configurable?: Record<string, unknown> }; context?: Record<string, unknown> } = {}) =>
     ((await client.runs.wait(null, assistantId, { input: {}, ...options })) as { seen: Seen }).seen;
+
+  it("gives each graph's own assistant its LANGGRAPH_CONFIG entry, which its runs get under their own", async () => {
+    const [system] = await client.assistants.search({ graphId: "echo", metadata: { created_by: "system" } });
+    expect(system).toMatchObject({
+      assistant_id: graphAssistantId("echo"),
+      config: { configurable: { from_env: "yes", shared: "env" }, tags: ["env-tag"] },
+      context: { tone: "env" },
+    });
+    expect(await client.assistants.get("echo")).toEqual(system);
+
+    const plain = await seen("echo");
+    expect(plain.configurable).toMatchObject({ from_env: "yes", shared: "env" });
+    expect([plain.context, plain.tags]).toEqual([{ tone: "env" }, expect.arrayContaining(["env-tag"])]);
+    const own = await seen(graphAssistantId("echo"), { config: { configurable: { shared: "run" } }, context: { extra: 1 } });
+    expect(own.configurable).toMatchObject({ from_env: "yes", shared: "run" });
+    expect(own.context).toEqual({ tone: "env", extra: 1 });
+
+    // A graph without an entry has none; a factory is built with its entry's context.
+    expect(await client.assistants.get("factory")).toMatchObject({ config: {}, context: {} });
+    expect(await client.runs.wait(null, "factory_async", { input: { name: "Ada" } })).toEqual({ name: "Ada", greeting: "Ahoy, Ada!" });
+    expect(await client.runs.wait(null, "factory_async", { input: { name: "Bo" }, context: { greeting: "Hej" } })).toEqual({ name: "Bo", greeting: "Hej, Bo!" });
+  });
 
   it("stores a config of any keys and a context apart from it, returns both as given, and merges them under each run's own", async () => {
     const config = { configurable: { model_name: "gpt", nested: { depth: [1, 2] } }, recursion_limit: 7, tags: ["mine"], anything: true };
@@ -45,6 +76,8 @@ describe("Agent Server API: assistants carry any config and context", () => {
 
     const run = await seen(created.assistant_id, { config: { configurable: { model_name: "claude" } }, context: { tone: "warm" } });
     expect(run.configurable).toMatchObject({ model_name: "claude", nested: { depth: [1, 2] } });
+    // The graph's own defaults are for its own assistant only.
+    expect(run.configurable).not.toHaveProperty("from_env");
     expect(run.context).toEqual({ user: "ada", tone: "warm" });
     expect([run.recursion_limit, run.tags]).toEqual([7, expect.arrayContaining(["mine"])]);
 

@@ -39,7 +39,7 @@ export class AgentAssistants {
   }
 
   private ofGraph(graphId: string): AgentAssistant {
-    return graphAssistant(graphId, this.since);
+    return graphAssistant(graphId, this.since, this.graphs.defaults(graphId));
   }
 
   /** How many assistants `search` would find with no limit: every stored one is read, a page at a time. */

@@ -1,5 +1,6 @@
 import type { AssistantConfig, JsonObject } from "../assistants/assistant-config.js";
 import type { Assistant, AssistantVersion } from "../assistants/assistant-repository.js";
+import type { GraphDefaults } from "../manifest/graph-defaults.js";
 import { graphAssistantId } from "./graph-assistant-id.js";
 
 /** An assistant as the Agent Server API shows it (the SDK's `Assistant`); its runs get its config and context. */
@@ -22,12 +23,13 @@ export interface AgentAssistant {
 
 /**
  * A graph as an assistant, as the Agent Server registers each graph: its id is a UUID5 of the graph
- * id, its name the graph id, marked `created_by: system`. It exists as long as the process does.
+ * id, its name the graph id, marked `created_by: system`, with the graph's defaults from
+ * LANGGRAPH_CONFIG. It exists as long as the process does.
  */
-export function graphAssistant(graphId: string, since: Date): AgentAssistant {
+export function graphAssistant(graphId: string, since: Date, defaults: GraphDefaults): AgentAssistant {
   return {
     json: {
-      assistant_id: graphAssistantId(graphId), graph_id: graphId, config: {}, context: {}, metadata: { created_by: "system" },
+      assistant_id: graphAssistantId(graphId), graph_id: graphId, config: defaults.config, context: defaults.context, metadata: { created_by: "system" },
       version: 1, name: graphId, description: null, created_at: since.toISOString(), updated_at: since.toISOString(),
     },
     stored: false,

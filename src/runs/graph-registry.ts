@@ -1,6 +1,7 @@
 import type { BaseCheckpointSaver, BaseStore, CompiledStateGraph } from "@langchain/langgraph";
 import type { AssistantConfig, JsonObject } from "../assistants/assistant-config.js";
 import { noAssistant } from "../errors.js";
+import { type GraphDefaults, NO_DEFAULTS } from "../manifest/graph-defaults.js";
 import type { GraphConfig, LoadedGraph } from "../manifest/load-graph.js";
 
 // The registry holds graphs of different state shapes; callers use only the shared surface.
@@ -10,9 +11,9 @@ export type AnyGraph = CompiledStateGraph<any, any, any, any, any, any>;
 export interface ResolvedGraph {
   graphId: string;
   assistantId: string;
-  /** What the graph gets as `configurable`: the assistant's; none for a graph's defaults. */
+  /** What the graph gets as `configurable`: the assistant's, or the graph's defaults. */
   configurable: JsonObject;
-  /** What the graph gets as `context`; none when the assistant gives none. */
+  /** What the graph gets as `context`; none when neither the assistant nor the defaults give one. */
   context?: JsonObject;
   /** The stored assistant's version that answers; null for a graph's defaults. */
   assistantVersion: number | null;
@@ -25,13 +26,19 @@ export interface GraphStorage {
 }
 
 /**
- * The graphs of the manifest, by graph id. An assistant id that is a graph id means its defaults.
- * A factory graph is built for each use from the config it is used with (the run's, or the thread's).
+ * The graphs of the manifest, by graph id. An assistant id that is a graph id means its defaults
+ * (LANGGRAPH_CONFIG's entry for it). A factory graph is built for each use from the config it is
+ * used with (the run's, or the thread's).
  */
 export class GraphRegistry {
   private readonly graphs: Map<string, LoadedGraph>;
 
-  constructor(graphs: LoadedGraph[], readonly defaultGraphId: string, private readonly storage: GraphStorage) {
+  constructor(
+    graphs: LoadedGraph[],
+    readonly defaultGraphId: string,
+    private readonly storage: GraphStorage,
+    private readonly graphDefaults: ReadonlyMap<string, GraphDefaults> = new Map(),
+  ) {
     this.graphs = new Map(graphs.map((g) => [g.spec.id, g.graph ? { spec: g.spec, graph: this.attach(g.graph) } : g]));
     if (!this.graphs.has(defaultGraphId)) throw new Error(`default graph ${defaultGraphId} is not in the manifest`);
   }
@@ -44,11 +51,16 @@ export class GraphRegistry {
     return this.graphs.has(graphId);
   }
 
+  /** The config and context a graph's own assistant runs with. */
+  defaults(graphId: string): GraphDefaults {
+    return this.graphDefaults.get(graphId) ?? NO_DEFAULTS;
+  }
+
   /** A graph id (or none: the default graph), run with its defaults. */
   resolve(assistantId: string | undefined): ResolvedGraph {
     const id = assistantId ?? this.defaultGraphId;
     this.find(id);
-    return { graphId: id, assistantId: id, configurable: {}, assistantVersion: null };
+    return { graphId: id, assistantId: id, ...runWith(this.defaults(id)), assistantVersion: null };
   }
 
   /** A stored assistant: its graph, run with its config and context. */
