@@ -13,6 +13,7 @@ import { exposeModelToGraphs } from "./models/expose-model.js";
 import { ModelServers } from "./models/model-servers.js";
 import { GraphRegistry } from "./runs/graph-registry.js";
 import { RunManager } from "./runs/run-manager.js";
+import { threadConfig } from "./runs/thread-config.js";
 import { ThreadBranches } from "./runs/thread-branches.js";
 import { WorkerLease } from "./runs/worker-lease.js";
 import { AgentAssistants } from "./agent-api/agent-assistants.js";
@@ -70,7 +71,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     });
     cleanup.push(() => db.close());
     const { checkpointer } = db;
-    const graphs = new GraphRegistry(loaded, defaultGraphId, { checkpointer, store: db.store }, graphDefaults);
+    const graphs = new GraphRegistry(loaded, defaultGraphId, { checkpointer, store: db.store, threadConfig: (threadId) => threadConfig(db.pool, threadId) }, graphDefaults);
     const lease = await WorkerLease.acquire({ connectionString: db.url, ttlMs: config.LEASE_TTL_MS, logger });
     cleanup.unshift(() => lease.release());
     // Read when scraped; `runs` is assigned below, before anything can scrape.

@@ -87,6 +87,26 @@ describe("Agent Server API: assistants carry any config and context", () => {
     expect((await seen(created.assistant_id)).context).toEqual({ user: "bo" });
   });
 
+  // A factory's nodes may depend on its config: reading or updating a thread's state builds it as
+  // the thread's newest run was built, not with the graph's defaults.
+  it("builds a factory graph from the thread's last run config to read and update its state", async () => {
+    const assistant = await client.assistants.create({ graphId: "factory", config: { configurable: { node_name: "assistant" } } });
+    const { thread_id: threadId } = await client.threads.create({ graphId: "factory" });
+    await client.runs.wait(threadId, assistant.assistant_id, { input: { visited: ["start"] } });
+    expect((await client.threads.get(threadId)).values).toEqual({ visited: ["start", "assistant"] });
+
+    await client.threads.updateState(threadId, { values: { visited: ["edited"] }, asNode: "assistant" });
+    const state = await client.threads.getState(threadId);
+    expect(state.values).toEqual({ visited: ["start", "assistant", "edited"] });
+    expect(state.metadata).toMatchObject({ source: "update" });
+    expect((await client.threads.getHistory(threadId)).length).toBeGreaterThan(2);
+
+    // The graph's defaults have no such node: a thread whose last run used them cannot be updated as it.
+    const other = (await client.threads.create({ graphId: "factory" })).thread_id;
+    await client.runs.wait(other, "factory", { input: { visited: [] } });
+    await expect(client.threads.updateState(other, { values: { visited: ["x"] }, asNode: "assistant" })).rejects.toMatchObject({ status: 400 });
+  });
+
   it("refuses a config or context that is not an object, or that LangGraph could not use, naming the field", async () => {
     const refused = async (body: Record<string, unknown>) => {
       const res = await fetch(`${t.url}/assistants`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ graph_id: "echo", ...body }) });

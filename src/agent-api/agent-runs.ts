@@ -202,7 +202,7 @@ export class AgentRuns {
     const after = await this.runs.find(run.runId);
     if (after?.status === "error" || after?.status === "timeout") return { __error__: { error: after.error?.code ?? after.status, message: after.error?.message ?? "" } };
     const config = { configurable: { thread_id: run.threadId } };
-    const state = await (await this.deps.graphs.get(run.graphId, config)).getState(config);
+    const state = await (await this.deps.graphs.forThread(run.graphId, run.threadId)).getState(config);
     const interrupts = state.tasks.flatMap((t) => t.interrupts);
     return valuesResult(state.values, interrupts);
   }

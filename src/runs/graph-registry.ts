@@ -3,6 +3,7 @@ import type { AssistantConfig, JsonObject } from "../assistants/assistant-config
 import { noAssistant } from "../errors.js";
 import { type GraphDefaults, NO_DEFAULTS } from "../manifest/graph-defaults.js";
 import type { GraphConfig, LoadedGraph } from "../manifest/load-graph.js";
+import type { ThreadConfig } from "./thread-config.js";
 
 // The registry holds graphs of different state shapes; callers use only the shared surface.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -23,6 +24,8 @@ export interface ResolvedGraph {
 export interface GraphStorage {
   checkpointer: BaseCheckpointSaver;
   store?: BaseStore;
+  /** The config a thread's newest run had (see thread-config); null: the graph's defaults. */
+  threadConfig?: (threadId: string) => Promise<ThreadConfig | null>;
 }
 
 /**
@@ -74,6 +77,17 @@ export class GraphRegistry {
     const loaded = this.find(graphId);
     if (loaded.graph) return loaded.graph;
     return this.attach(await loaded.factory({ ...config, configurable: { ...config.configurable } }));
+  }
+
+  /**
+   * The graph that reads and writes a thread's state outside a run: a factory's is built with the
+   * config of the thread's newest run (its nodes may depend on it), else the graph's defaults.
+   */
+  async forThread(graphId: string, threadId: string): Promise<AnyGraph> {
+    const loaded = this.find(graphId);
+    if (loaded.graph) return loaded.graph;
+    const config = (await this.storage.threadConfig?.(threadId)) ?? this.resolve(graphId);
+    return this.get(graphId, { configurable: { ...config.configurable, thread_id: threadId }, context: config.context });
   }
 
   /**

@@ -353,7 +353,7 @@ export class RunManager {
    */
   async appendMessages(threadId: string, owner: Owner, messages: NewMessage[]): Promise<string[]> {
     if (!this.accepting) throw shuttingDown();
-    const appending = this.findThread(threadId, owner).then(async (thread) => appendMessages(this.deps.pool, await this.deps.graphs.get(thread.graphId, { configurable: { thread_id: threadId } }), threadId, messages));
+    const appending = this.findThread(threadId, owner).then(async (thread) => appendMessages(this.deps.pool, await this.deps.graphs.forThread(thread.graphId, threadId), threadId, messages));
     this.appending.add(appending);
     try {
       return await appending;

@@ -77,7 +77,7 @@ export class RunRecorder {
 
   async project(graphId: string, threadId: string, status: ThreadStatus): Promise<void> {
     const config = { configurable: { thread_id: threadId } };
-    const state = await (await this.deps.graphs.get(graphId, config)).getState(config);
+    const state = await (await this.deps.graphs.forThread(graphId, threadId)).getState(config);
     const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
     await this.conversations.project(threadId, toMessageRows(state.values.messages ?? []), checkpointId, status);
   }
