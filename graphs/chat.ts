@@ -6,6 +6,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver, LangGraphRunnableConfig } from "@langchain/langgraph";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { approvalGate } from "./lib/approval-gate.js";
+import { chatSettings } from "./lib/chat-settings.js";
 import { modelVariantsFromEnv } from "./lib/model-from-env.js";
 import { type ModelFactory, ModelVariants } from "./lib/model-variants.js";
 import { selectWindow } from "./lib/select-window.js";
@@ -28,9 +29,6 @@ export interface ChatGraphOptions {
   modelWith?: ModelFactory;
 }
 
-/** The `configurable` keys the chat graph reads: what a stored assistant may set. */
-export const CHAT_SETTINGS = ["system_prompt", "window_rounds", "model", "temperature", "tools"] as const;
-
 export const DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help.";
 
 /** The chat graph's tools; `send_email` needs a human's approval per call, and records into the store. */
@@ -46,8 +44,9 @@ function windowRoundsFromEnv(): number | undefined {
 /**
  * The default agent: the model node and a tool node in a loop until the model stops calling
  * tools. State keeps every message; the model sees the system prompt and a sliding window.
- * `configurable.system_prompt` and `configurable.window_rounds` override the defaults per run, and
- * `configurable.model`, `.temperature` and `.tools` (the names of the tools it may call) the model's.
+ * A run's `system_prompt` and `window_rounds` override the defaults, and `model`, `temperature` and
+ * `tools` (the names of the tools it may call) the model's, each from `context` or `configurable`;
+ * a value it cannot use fails the run with an InvalidConfigError naming it (see chat-settings).
  * Calls of tools marked as needing approval pause the graph for a human's decision (see approval-gate).
  */
 export function buildChatGraph(options: ChatGraphOptions = {}) {
@@ -58,14 +57,15 @@ export function buildChatGraph(options: ChatGraphOptions = {}) {
   const gated = new Set(tools.filter(needsApproval).map((t) => t.name));
   // A tool the run has not enabled is answered as unknown by the tool node: nobody is asked about it.
   const gatedFor = (config: RunnableConfig): ReadonlySet<string> => {
-    const enabled = config.configurable?.tools;
-    return Array.isArray(enabled) ? new Set([...gated].filter((name) => enabled.includes(name))) : gated;
+    const enabled = chatSettings(config).tools;
+    return enabled ? new Set([...gated].filter((name) => enabled.includes(name))) : gated;
   };
 
   async function agent(state: typeof MessagesAnnotation.State, config: RunnableConfig) {
-    const prompt = (config.configurable?.system_prompt as string | undefined) ?? options.systemPrompt ?? (process.env.SYSTEM_PROMPT || DEFAULT_SYSTEM_PROMPT);
-    const rounds = (config.configurable?.window_rounds as number | undefined) ?? options.windowRounds ?? windowRoundsFromEnv() ?? 20;
-    const { model } = (await variants()).forRun(config.configurable);
+    const settings = chatSettings(config);
+    const prompt = settings.system_prompt ?? options.systemPrompt ?? (process.env.SYSTEM_PROMPT || DEFAULT_SYSTEM_PROMPT);
+    const rounds = settings.window_rounds ?? options.windowRounds ?? windowRoundsFromEnv() ?? 20;
+    const { model } = (await variants()).forRun({ ...settings });
     const reply = await streamReply(model, [new SystemMessage(prompt), ...selectWindow(state.messages, rounds)], config);
     return { messages: [reply] };
   }
@@ -78,7 +78,7 @@ export function buildChatGraph(options: ChatGraphOptions = {}) {
   // Tool results get their ids here rather than in the reducer, so clients see them as they stream.
   // The gate passes the calls to run (a rejected one left out, an edited one with its new arguments).
   async function runTools(calls: ToolCall[], state: typeof MessagesAnnotation.State, config: RunnableConfig) {
-    const { toolNode } = (await variants()).forRun(config.configurable);
+    const { toolNode } = (await variants()).forRun({ ...chatSettings(config) });
     // Clients hear of a tool when it starts, not when the model asked for it (it may wait for approval).
     for (const call of calls) (config as LangGraphRunnableConfig).writer?.({ type: "tool_start", id: call.id, name: call.name, input: call.args });
     const last = state.messages.at(-1)!;

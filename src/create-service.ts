@@ -7,11 +7,13 @@ import { openDatabase, type Database } from "./db/open-database.js";
 import { TokenQuota } from "./limits/token-quota.js";
 import { UsageCounters } from "./limits/usage-counters.js";
 import { Metrics } from "./metrics/metrics.js";
+import { readGraphDefaults } from "./manifest/graph-defaults.js";
 import { loadGraphs } from "./manifest/load-graphs.js";
 import { exposeModelToGraphs } from "./models/expose-model.js";
 import { ModelServers } from "./models/model-servers.js";
 import { GraphRegistry } from "./runs/graph-registry.js";
 import { RunManager } from "./runs/run-manager.js";
+import { threadConfig } from "./runs/thread-config.js";
 import { ThreadBranches } from "./runs/thread-branches.js";
 import { WorkerLease } from "./runs/worker-lease.js";
 import { AgentAssistants } from "./agent-api/agent-assistants.js";
@@ -62,12 +64,14 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     if (!loaded.some((g) => g.spec.id === defaultGraphId)) {
       throw new StartupError(`DEFAULT_ASSISTANT_ID: "${defaultGraphId}" is not a graph of ${config.LANGGRAPH_JSON} (it lists ${loaded.map((g) => g.spec.id).join(", ")})`);
     }
+    // Read after the manifest's env is applied: the manifest may set it, as LangGraph's fixtures do.
+    const graphDefaults = readGraphDefaults(process.env.LANGGRAPH_CONFIG, loaded.map((g) => g.spec.id), logger);
     const db = await openDatabase({
       url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, logger, signal,
     });
     cleanup.push(() => db.close());
     const { checkpointer } = db;
-    const graphs = new GraphRegistry(loaded, defaultGraphId, { checkpointer, store: db.store });
+    const graphs = new GraphRegistry(loaded, defaultGraphId, { checkpointer, store: db.store, threadConfig: (threadId) => threadConfig(db.pool, threadId) }, graphDefaults);
     const lease = await WorkerLease.acquire({ connectionString: db.url, ttlMs: config.LEASE_TTL_MS, logger });
     cleanup.unshift(() => lease.release());
     // Read when scraped; `runs` is assigned below, before anything can scrape.

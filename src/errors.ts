@@ -18,3 +18,10 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string, id: string) => new AppError("not_found", `${what} ${id} was not found.`);
+
+/** No assistant by that id (nor a graph by that name), worded as LangGraph's Agent Server words it. */
+export const noAssistant = (id: string, graphIds?: readonly string[]) =>
+  new AppError(
+    "not_found",
+    `No assistant found for "${id}". Make sure the assistant ID is for a valid assistant or a valid graph ID${graphIds ? ` (graphs: ${graphIds.join(", ")})` : ""}.`,
+  );

@@ -13,6 +13,7 @@ type Who = typeof ALICE;
 describe("assistant config (unit)", () => {
   it("merges a patch one level deep: given keys replace, null removes", () => {
     expect(mergePatch({ model: "a", temperature: 1, tools: ["x"] }, { model: "b", temperature: null, window_rounds: 3 })).toEqual({ model: "b", tools: ["x"], window_rounds: 3 });
+    expect(mergePatch({ nested: { a: 1, b: 2 } }, { nested: { a: 3 } })).toEqual({ nested: { a: 3 } });
     expect(mergePatch({ tools: ["x", "y"] }, { tools: ["y"] })).toEqual({ tools: ["y"] });
   });
 });
@@ -43,36 +44,41 @@ describe("assistants API", () => {
   it("creates, reads, updates (a new version each time), lists versions and deletes", async () => {
     const created = await call("POST", "/api/assistants", ALICE, {
       graph_id: "chat", name: "Pirate", description: "Talks like a pirate",
-      config: { system_prompt: "Speak like a pirate.", temperature: 0.7, tools: ["calculator"] }, metadata: { team: "fun" },
+      config: { system_prompt: "Speak like a pirate.", temperature: 0.7, tools: ["calculator"] }, context: { audience: "kids" }, metadata: { team: "fun" },
     });
     expect(created.status).toBe(201);
     const id = created.body.assistant_id;
     expect(created.headers.get("location")).toBe(`/api/assistants/${id}`);
     expect(created.body).toEqual({
       assistant_id: expect.stringMatching(/^[0-9a-f-]{36}$/), graph_id: "chat", name: "Pirate", description: "Talks like a pirate",
-      config: { system_prompt: "Speak like a pirate.", temperature: 0.7, tools: ["calculator"] }, metadata: { team: "fun" },
+      config: { system_prompt: "Speak like a pirate.", temperature: 0.7, tools: ["calculator"] }, context: { audience: "kids" }, metadata: { team: "fun" },
       version: 1, created_at: expect.any(String), updated_at: expect.any(String),
     });
     expect((await call("GET", created.headers.get("location")!, ALICE)).body).toEqual(created.body);
 
-    // config and metadata are merge patches: null removes a setting, other keys are kept.
-    const patched = await call("PATCH", `/api/assistants/${id}`, ALICE, { name: "Captain", config: { temperature: null, model: "gpt-pirate" }, metadata: { tier: 2 } });
+    // config, context and metadata are merge patches: null removes a key, other keys are kept.
+    const patched = await call("PATCH", `/api/assistants/${id}`, ALICE, {
+      name: "Captain", config: { temperature: null, model: "gpt-pirate" }, context: { audience: null, locale: "en" }, metadata: { tier: 2 },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({
       name: "Captain", description: "Talks like a pirate", version: 2,
-      config: { system_prompt: "Speak like a pirate.", model: "gpt-pirate", tools: ["calculator"] }, metadata: { team: "fun", tier: 2 },
+      config: { system_prompt: "Speak like a pirate.", model: "gpt-pirate", tools: ["calculator"] }, context: { locale: "en" }, metadata: { team: "fun", tier: 2 },
     });
     expect(patched.body.config).not.toHaveProperty("temperature");
     await call("PATCH", `/api/assistants/${id}`, ALICE, { description: null });
     expect((await call("GET", `/api/assistants/${id}`, ALICE)).body).toMatchObject({ description: null, version: 3 });
 
-    // Old versions stay readable, newest first, and page like everything else.
+    // Old versions stay readable as they were, newest first, and page like everything else.
     const versions = await call("GET", `/api/assistants/${id}/versions`, ALICE);
-    expect(versions.body.versions.map((v: { version: number; name: string }) => [v.version, v.name])).toEqual([[3, "Captain"], [2, "Captain"], [1, "Pirate"]]);
+    expect(versions.body.versions.map((v: { version: number; name: string; description: string | null }) => [v.version, v.name, v.description])).toEqual([
+      [3, "Captain", null], [2, "Captain", "Talks like a pirate"], [1, "Pirate", "Talks like a pirate"],
+    ]);
     expect(versions.body.versions[2]).toEqual({
-      assistant_id: id, version: 1, graph_id: "chat", name: "Pirate", created_at: created.body.created_at,
-      config: { system_prompt: "Speak like a pirate.", temperature: 0.7, tools: ["calculator"] },
+      assistant_id: id, version: 1, graph_id: "chat", name: "Pirate", description: "Talks like a pirate", created_at: created.body.created_at,
+      config: { system_prompt: "Speak like a pirate.", temperature: 0.7, tools: ["calculator"] }, context: { audience: "kids" }, metadata: { team: "fun" },
     });
+    expect(versions.body.versions[1].metadata).toEqual({ team: "fun", tier: 2 });
     const first = await call("GET", `/api/assistants/${id}/versions?limit=2`, ALICE);
     expect(first.body.versions.map((v: { version: number }) => v.version)).toEqual([3, 2]);
     const rest = await call("GET", `/api/assistants/${id}/versions?limit=2&cursor=${first.body.next_cursor}`, ALICE);
@@ -81,7 +87,7 @@ describe("assistants API", () => {
     expect((await call("DELETE", `/api/assistants/${id}`, ALICE)).status).toBe(204);
     for (const [method, path] of [["GET", ""], ["GET", "/versions"], ["DELETE", ""], ["PATCH", ""]] as const) {
       const res = await call(method, `/api/assistants/${id}${path}`, ALICE, method === "PATCH" ? { name: "x" } : undefined);
-      expect([method, path, res.status, res.body.detail]).toEqual([method, path, 404, `Assistant ${id} was not found.`]);
+      expect([method, path, res.status, res.body.detail]).toEqual([method, path, 404, `No assistant found for "${id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`]);
     }
     expect((await t.db.pool.query("SELECT count(*)::int AS n FROM assistant_versions WHERE assistant_id = $1", [id])).rows[0].n).toBe(0);
   });
@@ -130,27 +136,24 @@ describe("assistants API", () => {
     expect((await call("GET", "/api/assistants?limit=100", BOB)).body.assistants.map((a: { assistant_id: string }) => a.assistant_id)).not.toContain(id);
     const sent = t.mock.requests.length;
     const res = await chat(t.url, { message: "hi", assistant_id: id }, BOB);
-    expect([res.status, JSON.parse(res.body).detail]).toEqual([404, `Assistant ${id} was not found.`]);
+    expect([res.status, JSON.parse(res.body).detail]).toEqual([404, `No assistant found for "${id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`]);
     expect(t.mock.requests).toHaveLength(sent);
 
     expect((await call("GET", `/api/assistants/${id}`, CAROL)).body).toEqual(mine);
     expect((await call("GET", `/api/assistants/${id}`, ALICE)).body).toEqual(mine);
   });
 
+  // Any keys, of any graph: the graph decides what it reads. What cannot be stored is refused.
   it("answers bad input with a 400 naming the field", async () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ graph_id: "nope", name: "x" }, "graph_id", /unknown graph; known graphs: chat, draft/],
       [{ name: "x" }, "graph_id", /expected string/],
       [{ graph_id: "chat" }, "name", /expected string/],
       [{ graph_id: "chat", name: "   " }, "name", /must not be empty/],
-      [{ graph_id: "chat", name: "x", config: { temperature: 2.5 } }, "config.temperature", /between 0 and 2/],
-      [{ graph_id: "chat", name: "x", config: { temperature: "hot" } }, "config.temperature", /must be a number/],
-      [{ graph_id: "chat", name: "x", config: { window_rounds: 0 } }, "config.window_rounds", /between 1 and 1000/],
-      [{ graph_id: "chat", name: "x", config: { window_rounds: 1.5 } }, "config.window_rounds", /integer/],
-      [{ graph_id: "chat", name: "x", config: { window_rounds: 1001 } }, "config.window_rounds", /between 1 and 1000/],
-      [{ graph_id: "chat", name: "x", config: { tools: ["calculator", "calculator"] } }, "config.tools", /twice/],
-      [{ graph_id: "chat", name: "x", config: { system_prompt: "" } }, "config.system_prompt", /must not be empty/],
-      [{ graph_id: "chat", name: "x", config: { temprature: 1 } }, "config.temprature", /unknown field/],
+      [{ graph_id: "chat", name: "x", config: ["system_prompt"] }, "config", /must be an object/],
+      [{ graph_id: "chat", name: "x", config: { note: "a\u0000b" } }, "config", /NUL/],
+      [{ graph_id: "chat", name: "x", config: { system_prompt: "x".repeat(100_001) } }, "config", /at most 100000 bytes as JSON/],
+      [{ graph_id: "chat", name: "x", context: "kids" }, "context", /must be an object/],
       [{ graph_id: "chat", name: "x", metadata: "tags" }, "metadata", /expected record/],
       [{ graph_id: "chat", name: "x\u0000" }, "name", /NUL/],
       [{ graph_id: "chat", name: "x", owner: "bob" }, "owner", /unknown field/],
@@ -158,21 +161,22 @@ describe("assistants API", () => {
     for (const [body, field, reason] of cases) {
       const res = await call("POST", "/api/assistants", ALICE, body);
       expect(res.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
-      expect([JSON.stringify(body), res.status, res.body.invalid_params[0].name]).toEqual([JSON.stringify(body), 400, field]);
+      expect([JSON.stringify(body).slice(0, 80), res.status, res.body.invalid_params[0].name]).toEqual([JSON.stringify(body).slice(0, 80), 400, field]);
       expect(res.body.invalid_params[0].reason).toMatch(reason);
     }
 
-    const id = (await create({ graph_id: "chat", name: "kept", config: { tools: ["calculator"] } })).assistant_id;
+    const id = (await create({ graph_id: "chat", name: "kept", config: { tools: ["calculator"], note: "x".repeat(60_000) } })).assistant_id;
     const patches: [unknown, string, RegExp][] = [
       [{ graph_id: "draft" }, "graph_id", /cannot be changed/],
       [{}, "body", /nothing to update/],
-      [{ config: { tools: ["rm_rf", "rm_rf"] } }, "config.tools", /twice/],
-      [{ config: { temperature: -1 } }, "config.temperature", /between 0 and 2/],
+      [{ config: "none" }, "config", /must be an object/],
+      // Each patch fits, the result would not.
+      [{ config: { more: "y".repeat(60_000) } }, "config", /at most 100000 bytes as JSON/],
       [{ name: null }, "name", /expected string/],
     ];
     for (const [body, field, reason] of patches) {
       const res = await call("PATCH", `/api/assistants/${id}`, ALICE, body);
-      expect([JSON.stringify(body), res.status, res.body.invalid_params[0].name]).toEqual([JSON.stringify(body), 400, field]);
+      expect([JSON.stringify(body).slice(0, 80), res.status, res.body.invalid_params[0].name]).toEqual([JSON.stringify(body).slice(0, 80), 400, field]);
       expect(res.body.invalid_params[0].reason).toMatch(reason);
     }
     // Nothing refused was written: still version 1.
@@ -181,6 +185,29 @@ describe("assistants API", () => {
     expect((await call("GET", "/api/assistants/chat", ALICE)).body.invalid_params).toEqual([{ name: "id", reason: "must be a UUID" }]);
     const text = await fetch(`${t.url}/api/assistants`, { method: "POST", headers: { ...ALICE, "content-type": "text/plain" }, body: "hi" });
     expect(text.status).toBe(400);
+  });
+
+  // The chat graph checks what it reads: a value it cannot use is stored, and fails the run that
+  // reads it with an error naming it, before the model is called.
+  it("fails a chat whose assistant's config the graph cannot use, naming the value", async () => {
+    const hot = await create({ graph_id: "chat", name: "Too hot", config: { temperature: 5, window_rounds: "all" } });
+    const sent = t.mock.requests.length;
+    const res = await chat(t.url, { message: "hello", assistant_id: hot.assistant_id }, ALICE);
+    expect(res.events.find((e) => e.event === "error")!.data).toEqual({
+      type: "error", code: "invalid_config",
+      message: 'The chat graph cannot run with this config: configurable.temperature must be a number from 0 to 2 (got 5); configurable.window_rounds must be an integer from 1 to 1000 (got "all").',
+    });
+    expect(res.events.at(-1)!.event).toBe("error");
+    expect(t.mock.requests).toHaveLength(sent);
+    const run = (await t.db.pool.query("SELECT status, error FROM runs WHERE thread_id = $1", [res.headers.get("x-thread-id")])).rows[0];
+    expect(run).toMatchObject({ status: "error", error: { code: "invalid_config" } });
+
+    // Fixed, the same assistant chats again.
+    await call("PATCH", `/api/assistants/${hot.assistant_id}`, ALICE, { config: { temperature: 1, window_rounds: null } });
+    t.mock.script({ text: "ok" });
+    const fixed = await chat(t.url, { message: "hello", assistant_id: hot.assistant_id }, ALICE);
+    expect(fixed.events.at(-1)!.data).toMatchObject({ type: "end", status: "success" });
+    expect(t.mock.requests.at(-1)!.body.temperature).toBe(1);
   });
 
   it("runs a chat with the assistant's prompt, model, temperature and only its enabled tools", async () => {
@@ -206,6 +233,14 @@ describe("assistants API", () => {
     const silent = await create({ graph_id: "chat", name: "No tools", config: { tools: [] } });
     await chat(t.url, { message: "hello", assistant_id: silent.assistant_id }, ALICE);
     expect(t.mock.requests.at(-1)!.body).not.toHaveProperty("tools");
+  });
+
+  // context reaches the graph as LangGraph's runtime context; the chat graph prefers it to configurable.
+  it("passes the assistant's context to the graph", async () => {
+    const a = await create({ graph_id: "chat", name: "Two prompts", config: { system_prompt: "From config." }, context: { system_prompt: "From context." } });
+    t.mock.script({ text: "ok" });
+    await chat(t.url, { message: "hello", assistant_id: a.assistant_id }, ALICE);
+    expect(t.mock.requests.at(-1)!.messages[0]).toEqual({ role: "system", content: "From context." });
   });
 
   // A model that calls a tool it was not offered gets an error back; the tool does not run.

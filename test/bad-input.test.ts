@@ -82,7 +82,7 @@ describe("bad input", () => {
     });
 
     it("answers 404 for an unknown assistant_id", async () => {
-      await expectProblem(await post(t.url, JSON.stringify({ message: "hi", assistant_id: "nope" })), 404, /"nope" was not found. Known graphs: chat, draft/);
+      await expectProblem(await post(t.url, JSON.stringify({ message: "hi", assistant_id: "nope" })), 404, /^No assistant found for "nope"\. .* \(graphs: chat, draft\)\.$/);
     });
 
     // A checkpoint only means something within its thread.

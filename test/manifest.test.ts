@@ -67,6 +67,23 @@ export const graph = new StateGraph(Annotation.Root({ n: Annotation<number> })).
   }, 60_000);
 });
 
+// LANGGRAPH_CONFIG, each graph's defaults, set in the environment or by the manifest's env.
+describe("a LANGGRAPH_CONFIG that does not work", () => {
+  const COUNTER = `import { Annotation, StateGraph } from "@langchain/langgraph";
+export const graph = new StateGraph(Annotation.Root({ n: Annotation<number> })).addNode("one", () => ({ n: 1 })).addEdge("__start__", "one").compile();`;
+
+  it.each([
+    ["is not JSON, set by the manifest", { env: { LANGGRAPH_CONFIG: "{counter: 1}" } }, {}, /^LANGGRAPH_CONFIG: not valid JSON \(Expected property name .*\)$/],
+    ["gives a graph no object", {}, { LANGGRAPH_CONFIG: '{"counter": ["a"]}' }, /^LANGGRAPH_CONFIG: counter: must be an object \(the graph's config, and its context\)$/],
+    ["gives a graph's configurable no object", {}, { LANGGRAPH_CONFIG: '{"counter": {"configurable": 5}}' }, /^LANGGRAPH_CONFIG: counter\.configurable: must be an object$/],
+  ])("stops start-up when LANGGRAPH_CONFIG %s", async (_, extra, vars, expected) => {
+    const path = await project({ "langgraph.json": JSON.stringify({ graphs: { counter: "./counter.ts:graph" }, ...extra }), "counter.ts": COUNTER });
+    const service = spawnService({ ...env(path), ...vars, PORT: String(await freePort()) });
+    expect(await service.exited).toBe(1);
+    expect(service.stderr().trim().split("\n")).toEqual([expect.stringMatching(expected)]);
+  }, 60_000);
+});
+
 describe("a manifest outside the project", () => {
   it("serves its TypeScript graphs with the project's LangGraph, and applies its env first", async () => {
     const path = await project({

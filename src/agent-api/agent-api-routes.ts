@@ -37,7 +37,7 @@ export function agentApiRoutes(deps: AgentApiDeps): Router {
   router.use(agentSystemRoutes());
   const { assistants } = deps;
   router.use(agentAssistantRoutes({ graphs: deps.graphs, assistants }));
-  router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.storedAssistants }));
+  router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.storedAssistants, conversations: deps.conversations, runs: deps.runs }));
   router.use(agentThreadRoutes(deps));
   router.use(agentRunRoutes({ agentRuns: deps.agentRuns, manager: deps.runs, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger }));
   return router;

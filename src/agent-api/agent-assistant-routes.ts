@@ -43,14 +43,15 @@ export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: 
   router.get("/assistants/:id/graph", async (req, res) => {
     const { xray } = validate(graphQuery, req.query, "query");
     const assistant = await assistants.resolve(res.locals.owner.tenantId, req.params.id);
-    const graph = await deps.graphs.get(assistant.json.graph_id, { configurable: assistant.configurable ?? {} });
-    const drawable = await graph.getGraphAsync({ configurable: assistant.configurable ?? {}, xray: xray || undefined });
+    const { graph_id, config, context } = assistant.json;
+    const graph = await deps.graphs.get(graph_id, { configurable: { ...config.configurable }, context });
+    const drawable = await graph.getGraphAsync({ configurable: { ...config.configurable }, xray: xray || undefined });
     res.json(drawable.toJSON());
   });
 
   router.get("/assistants/:id/schemas", async (req, res) => {
     const { json } = await assistants.resolve(res.locals.owner.tenantId, req.params.id);
-    res.json(graphSchemas(json.graph_id, await deps.graphs.get(json.graph_id)));
+    res.json(graphSchemas(json.graph_id, await deps.graphs.get(json.graph_id, { configurable: { ...json.config.configurable }, context: json.context })));
   });
 
   return router;

@@ -1,13 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
+import { assistantConfigSchema, jsonObjectSchema } from "../assistants/assistant-config.js";
 import type { Assistant, AssistantRepository, AssistantVersion } from "../assistants/assistant-repository.js";
-import { AppError, notFound } from "../errors.js";
+import type { ConversationRepository } from "../conversations/conversation-repository.js";
+import { AppError, noAssistant } from "../errors.js";
 import { containsNul, requireJsonBody, validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
-import { agentConfigSchema, agentContextSchema, agentSettings } from "./agent-assistant-settings.js";
+import type { RunManager } from "../runs/run-manager.js";
 import type { AgentAssistants } from "./agent-assistants.js";
 import { metadataMatches, storedAssistant, storedVersion } from "./assistant-object.js";
+import { threadUuid } from "../conversations/thread-json.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE = 100;
@@ -20,8 +23,8 @@ const metadata = noNul(z.record(z.string(), z.unknown()));
 const createBody = z.object({
   graph_id: z.string().min(1).max(100),
   assistant_id: z.uuid("must be a UUID").optional(),
-  config: agentConfigSchema.optional(),
-  context: agentContextSchema.optional(),
+  config: assistantConfigSchema.optional(),
+  context: jsonObjectSchema.optional(),
   metadata: metadata.default({}),
   if_exists: z.enum(["raise", "do_nothing"]).default("raise"),
   name: name.default("Untitled"),
@@ -29,8 +32,8 @@ const createBody = z.object({
 });
 const patchBody = z.object({
   graph_id: z.string().optional(),
-  config: agentConfigSchema.optional(),
-  context: agentContextSchema.optional(),
+  config: assistantConfigSchema.optional(),
+  context: jsonObjectSchema.optional(),
   metadata: metadata.optional(),
   name: name.optional(),
   description: description.optional(),
@@ -43,18 +46,23 @@ const versionsBody = z.object({
 const latestBody = z.object({ version: z.number().int().min(1) });
 const countBody = z.object({ metadata: metadata.optional(), graph_id: z.string().max(100).optional(), name: z.string().max(200).optional() });
 const pathParams = z.object({ id: z.string().min(1).max(200) });
-const deleteQuery = z.object({
-  delete_threads: z.literal("false", { error: "deleting the assistant's threads is not supported; delete them with DELETE /threads/:id" }).optional(),
-});
+const deleteQuery = z.object({ delete_threads: z.enum(["true", "false"]).optional() });
+
+export interface AgentAssistantWriteDeps {
+  graphs: GraphRegistry;
+  assistants: AgentAssistants;
+  stored: AssistantRepository;
+  conversations: ConversationRepository;
+  runs: RunManager;
+}
 
 /**
  * The Agent Server's write routes for assistants, on the tenant's stored assistants. A graph's own
  * assistant is built in: changing or deleting it is a 409, as it would come back with the process.
  */
-export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assistants: AgentAssistants; stored: AssistantRepository }): Router {
+export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router {
   const { assistants, stored } = deps;
   const router = Router();
-  const settingsOf = (body: z.infer<typeof patchBody>) => agentSettings(body);
 
   /** The tenant's stored assistant the path names; a graph's assistant is refused, anything else is 404. */
   function storedId(id: string): string {
@@ -62,7 +70,7 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
     if (graph) {
       throw new AppError("conflict", `Assistant ${id} is the ${graph.json.graph_id} graph's built-in assistant and cannot be changed; create your own with POST /assistants.`);
     }
-    if (!UUID.test(id)) throw notFound("Assistant", id);
+    if (!UUID.test(id)) throw noAssistant(id);
     return id;
   }
 
@@ -70,12 +78,11 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
     const body = validate(createBody, req.body);
     const tenantId: string = res.locals.owner.tenantId;
     if (!deps.graphs.has(body.graph_id)) throw invalid("graph_id", `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}`);
-    const config = settingsOf(body);
     const graph = body.assistant_id === undefined ? undefined : assistants.graphAssistant(body.assistant_id);
     if (graph && body.if_exists === "do_nothing") return void res.json(graph.json);
     const assistantId = graph ? undefined : body.assistant_id ?? randomUUID();
     const created = assistantId && await stored.createWithId(tenantId, assistantId, body.graph_id, {
-      name: body.name, description: body.description ?? null, config, metadata: body.metadata,
+      name: body.name, description: body.description ?? null, config: body.config ?? {}, context: body.context ?? {}, metadata: body.metadata,
     });
     if (created) return void res.json(storedAssistant(created).json);
     // Taken by this tenant (ids are per tenant): that assistant, unless it was deleted meanwhile.
@@ -84,8 +91,8 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
     res.json(storedAssistant(existing).json);
   });
 
-  // The Agent Server's update: given config or context replace the settings as a whole, metadata
-  // merges key by key, and every update is the next version.
+  // The Agent Server's update: a given config or context replaces the current one as a whole,
+  // metadata merges key by key, and every update, even an empty one, is a new version.
   router.patch("/assistants/:id", requireJsonBody, async (req, res) => {
     const id = storedId(validate(pathParams, req.params, "path").id);
     const body = validate(patchBody, req.body);
@@ -94,26 +101,37 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
         // A thread's checkpoints hold its graph's state; switching graph under them would break it.
         throw invalid("graph_id", "cannot be changed; create another assistant for another graph");
       }
-      const replaces = body.config !== undefined || body.context !== undefined;
       return {
         name: body.name ?? current.name,
         description: body.description === undefined ? current.description : body.description,
-        config: replaces ? settingsOf(body) : current.config,
+        config: body.config ?? current.config,
+        context: body.context ?? current.context,
         metadata: { ...current.metadata, ...body.metadata },
       };
     });
-    if (!updated) throw notFound("Assistant", id);
+    if (!updated) throw noAssistant(id);
     res.json(storedAssistant(updated).json);
   });
 
-  // Threads created with the assistant are kept; their next turn asks for another assistant (409).
+  // Threads created with the assistant are kept, and their next turn asks for another assistant
+  // (409), unless `delete_threads=true`: then the caller's threads of it go first (none if one is
+  // busy), so that a retry after a failure finds the assistant still there.
   router.delete("/assistants/:id", async (req, res) => {
     const id = storedId(validate(pathParams, req.params, "path").id);
-    validate(deleteQuery, req.query, "query");
-    if (!(await stored.delete(res.locals.owner.tenantId, id))) throw notFound("Assistant", id);
+    const query = validate(deleteQuery, req.query, "query");
+    const owner = res.locals.owner;
+    if (!(await stored.find(owner.tenantId, id))) throw noAssistant(id);
+    if (query.delete_threads === "true") {
+      const threads = await deps.conversations.assistantThreads(owner, id);
+      const busy = threads.find((t) => t.status === "busy");
+      if (busy) throw new AppError("conflict", `Thread ${threadUuid(busy)} of assistant ${id} has a run in progress; cancel it before deleting the assistant's threads.`);
+      for (const thread of threads) await deps.runs.deleteThread(thread.threadId, owner, threadUuid(thread));
+    }
+    if (!(await stored.delete(owner.tenantId, id))) throw noAssistant(id);
     res.status(204).end();
   });
 
+  // Each version as it was, metadata included: the filter picks versions, newest first.
   router.post("/assistants/:id/versions", requireJsonBody, async (req, res) => {
     const body = validate(versionsBody, req.body);
     const { id } = validate(pathParams, req.params, "path");
@@ -124,21 +142,25 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
       return void res.json([version].filter((v) => metadataMatches(v.metadata, body.metadata)).slice(body.offset, body.offset + body.limit));
     }
     const current = UUID.test(id) ? await stored.find(tenantId, id) : null;
-    if (!current) throw notFound("Assistant", id);
-    // Versions carry the assistant's current metadata, so the filter keeps all of them or none.
-    if (!metadataMatches(current.metadata, body.metadata)) return void res.json([]);
-    const versions = await readVersions(stored, current, body.offset + body.limit);
-    res.json(versions.slice(body.offset).map((v) => storedVersion(v, current)));
+    if (!current) throw noAssistant(id);
+    const versions = await readVersions(stored, current, body.offset + body.limit, (v) => metadataMatches(v.metadata, body.metadata));
+    res.json(versions.slice(body.offset).map(storedVersion));
   });
 
-  // Our versions keep graph, name and settings but not description or metadata, and the next update
-  // numbers itself from the current version: pointing back at an older one cannot be done faithfully.
+  // Any stored version may answer again; the next update is still numbered after the newest.
   router.post("/assistants/:id/latest", requireJsonBody, async (req, res) => {
     const { version } = validate(latestBody, req.body);
-    const assistant = await assistants.resolve(res.locals.owner.tenantId, validate(pathParams, req.params, "path").id);
-    if (version === assistant.json.version) return void res.json(assistant.json);
-    throw invalid("version", `making an earlier version the latest is not supported here (the latest is ${assistant.json.version}); `
-      + "update the assistant with that version's config instead, which makes it the next version");
+    const { id } = validate(pathParams, req.params, "path");
+    const tenantId: string = res.locals.owner.tenantId;
+    const graph = assistants.graphAssistant(id);
+    if (graph) {
+      if (version !== graph.json.version) throw noVersion(id, version);
+      return void res.json(graph.json);
+    }
+    const changed = UUID.test(id) ? await stored.setLatest(tenantId, id, version) : "no_assistant";
+    if (changed === "no_assistant") throw noAssistant(id);
+    if (changed === "no_version") throw noVersion(id, version);
+    res.json(storedAssistant(changed).json);
   });
 
   router.post("/assistants/count", requireJsonBody, async (req, res) => {
@@ -149,18 +171,22 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
   return router;
 }
 
-/** The newest `wanted` versions, read a keyset page at a time. */
-async function readVersions(stored: AssistantRepository, current: Assistant, wanted: number): Promise<AssistantVersion[]> {
+/** The newest `wanted` versions that `keep` accepts, read a keyset page at a time. */
+async function readVersions(stored: AssistantRepository, current: Assistant, wanted: number, keep: (v: AssistantVersion) => boolean): Promise<AssistantVersion[]> {
   const versions: AssistantVersion[] = [];
   let cursor: string | undefined;
   while (versions.length < wanted) {
     const page = await stored.versions(current.tenantId, current.assistantId, { limit: PAGE, cursor });
     if (!page) break;
-    versions.push(...page.items);
+    versions.push(...page.items.filter(keep));
     if (!page.nextCursor) break;
     cursor = page.nextCursor;
   }
   return versions.slice(0, wanted);
+}
+
+function noVersion(id: string, version: number): AppError {
+  return new AppError("not_found", `Assistant ${id} has no version ${version}.`);
 }
 
 function invalid(name: string, reason: string): AppError {

@@ -1,7 +1,8 @@
 import type { AssistantRepository } from "../assistants/assistant-repository.js";
-import { notFound } from "../errors.js";
+import { noAssistant } from "../errors.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import { type AgentAssistant, graphAssistant, metadataMatches, storedAssistant } from "./assistant-object.js";
+import { graphAssistantId } from "./graph-assistant-id.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE = 100;
@@ -27,19 +28,23 @@ export class AgentAssistants {
     const graph = this.graphAssistant(id);
     if (graph) return graph;
     const assistant = UUID.test(id) ? await this.stored.find(tenantId, id) : null;
-    if (!assistant) throw notFound("Assistant", id);
+    if (!assistant) throw noAssistant(id);
     return storedAssistant(assistant);
   }
 
   /** The graph's assistant if the id names a graph (its graph id or UUID5); these are built in and read-only. */
   graphAssistant(id: string): AgentAssistant | undefined {
-    const graphId = this.graphs.ids().find((g) => g === id || graphAssistant(g, this.since).json.assistant_id === id.toLowerCase());
-    return graphId === undefined ? undefined : graphAssistant(graphId, this.since);
+    const graphId = this.graphs.ids().find((g) => g === id || graphAssistantId(g) === id.toLowerCase());
+    return graphId === undefined ? undefined : this.ofGraph(graphId);
+  }
+
+  private ofGraph(graphId: string): AgentAssistant {
+    return graphAssistant(graphId, this.since, this.graphs.defaults(graphId));
   }
 
   /** How many assistants `search` would find with no limit: every stored one is read, a page at a time. */
   async count(tenantId: string, query: Omit<AssistantSearch, "limit" | "offset">): Promise<number> {
-    let count = this.graphs.ids().map((g) => graphAssistant(g, this.since)).filter((a) => passes(a, query)).length;
+    let count = this.graphs.ids().map((g) => this.ofGraph(g)).filter((a) => passes(a, query)).length;
     let cursor: string | undefined;
     do {
       const page = await this.stored.list(tenantId, { limit: PAGE, cursor });
@@ -56,7 +61,7 @@ export class AgentAssistants {
    */
   async search(tenantId: string, query: AssistantSearch): Promise<AgentAssistant[]> {
     const wanted = query.offset + query.limit;
-    const matches = this.graphs.ids().map((g) => graphAssistant(g, this.since)).filter((a) => passes(a, query));
+    const matches = this.graphs.ids().map((g) => this.ofGraph(g)).filter((a) => passes(a, query));
     let cursor: string | undefined;
     while (matches.length < wanted) {
       const page = await this.stored.list(tenantId, { limit: PAGE, cursor });

@@ -92,10 +92,10 @@ export class AgentRuns {
     const graphId = assistant.json.graph_id;
     if (!this.deps.graphs.has(graphId)) throw new AppError("conflict", `Assistant ${body.assistant_id} runs graph ${graphId}, which this server no longer has.`);
     // A graph's own assistant is recorded by its graph id, as /api/chat runs are.
-    const assistantId = assistant.configurable ? assistant.json.assistant_id : graphId;
+    const assistantId = assistant.stored ? assistant.json.assistant_id : graphId;
     let thread = threadId ? await this.deps.manager.findAgentThread(threadId, owner).catch(ignoreNotFound) : null;
     if (threadId && !thread && body.if_not_exists !== "create") throw notFound("Thread", threadId);
-    const kwargs = runKwargs(body, assistant.configurable ?? {});
+    const kwargs = runKwargs(body, assistant.json);
     if (kwargs.checkpoint_id) {
       if (!thread) throw notFound("Checkpoint", kwargs.checkpoint_id);
       const at = await this.deps.checkpointer.getTuple({ configurable: { thread_id: thread.threadId, checkpoint_ns: "", checkpoint_id: kwargs.checkpoint_id } });
@@ -115,7 +115,7 @@ export class AgentRuns {
       tenantId: owner.tenantId,
       graphId,
       assistantId,
-      assistantVersion: assistant.configurable ? assistant.json.version : null,
+      assistantVersion: assistant.stored ? assistant.json.version : null,
       metadata: body.metadata ?? {},
       agent: { kwargs: kwargs as unknown as Record<string, unknown>, userId: owner.userId, multitaskStrategy: strategy, temporary: threadId === null && body.on_completion !== "keep" },
     };
@@ -202,7 +202,7 @@ export class AgentRuns {
     const after = await this.runs.find(run.runId);
     if (after?.status === "error" || after?.status === "timeout") return { __error__: { error: after.error?.code ?? after.status, message: after.error?.message ?? "" } };
     const config = { configurable: { thread_id: run.threadId } };
-    const state = await (await this.deps.graphs.get(run.graphId, config)).getState(config);
+    const state = await (await this.deps.graphs.forThread(run.graphId, run.threadId)).getState(config);
     const interrupts = state.tasks.flatMap((t) => t.interrupts);
     return valuesResult(state.values, interrupts);
   }
@@ -307,6 +307,7 @@ export class AgentRuns {
           checkpointId: resumed ? undefined : (kwargs.checkpoint_id ?? undefined),
           // Tools that write on the tenant's behalf (send_email) read it here, never from the client.
           configurable: { ...kwargs.config.configurable, tenant_id: record.tenantId },
+          context: kwargs.context ?? undefined,
           claim,
           agent: {
             input: resumed ? null : kwargs.command ? toCommand(kwargs.command) : kwargs.input,
@@ -314,7 +315,6 @@ export class AgentRuns {
             streamEvents: kwargs.stream_mode.includes("events"),
             interruptBefore: kwargs.interrupt_before ?? undefined,
             interruptAfter: kwargs.interrupt_after ?? undefined,
-            context: kwargs.context ?? undefined,
             // As the Agent Server tags them, so each streamed message's metadata says what produced it.
             metadata: { ...record.metadata, graph_id: record.graphId, assistant_id: runObject(record).assistant_id, run_attempt: record.attempt },
             recursionLimit: kwargs.config.recursion_limit,

@@ -57,7 +57,7 @@ const patchBody = z.object({ metadata: metadata.optional(), ttl: unsupported("tt
  */
 export function agentThreadRoutes(deps: AgentThreadDeps): Router {
   const router = Router();
-  const show = async (thread: ThreadRow) => threadObject(thread, await deps.graphs.get(thread.graphId, { configurable: { thread_id: thread.threadId } }));
+  const show = async (thread: ThreadRow) => threadObject(thread, await deps.graphs.forThread(thread.graphId, thread.threadId));
 
   router.post("/threads", requireJsonBody, async (req, res) => {
     const body = validate(createBody, req.body);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AssistantConfig, JsonObject } from "../assistants/assistant-config.js";
 import type { AgentStreamMode } from "./agent-stream-encoder.js";
 import { containsNul } from "../http/validate.js";
 import { checkStateMessages } from "./check-messages.js";
@@ -80,8 +81,15 @@ export interface RunKwargs {
   on_disconnect: "cancel" | "continue";
 }
 
-/** The request with defaults applied; `configurable` is the assistant's settings under the run's own. */
-export function runKwargs(body: RunCreateBody, configurable: Record<string, unknown>): RunKwargs {
+/**
+ * The request with defaults applied, over the assistant's own, as the Agent Server merges them: its
+ * `configurable` and `context` key by key under the run's, its `tags` and `recursion_limit` where the
+ * run gives none.
+ */
+export function runKwargs(body: RunCreateBody, assistant: { config: AssistantConfig; context: JsonObject }): RunKwargs {
+  const tags = body.config?.tags ?? assistant.config.tags;
+  const recursionLimit = body.config?.recursion_limit ?? assistant.config.recursion_limit;
+  const context = body.context || Object.keys(assistant.context).length > 0 ? { ...assistant.context, ...body.context } : null;
   const modes = body.stream_mode == null ? ["values" as const] : Array.isArray(body.stream_mode) ? body.stream_mode : [body.stream_mode];
   return {
     input: body.input ?? null,
@@ -90,12 +98,12 @@ export function runKwargs(body: RunCreateBody, configurable: Record<string, unkn
     stream_subgraphs: body.stream_subgraphs ?? false,
     stream_resumable: body.stream_resumable ?? false,
     config: {
-      ...(body.config?.tags ? { tags: body.config.tags } : {}),
-      ...(body.config?.recursion_limit ? { recursion_limit: body.config.recursion_limit } : {}),
+      ...(tags ? { tags } : {}),
+      ...(recursionLimit ? { recursion_limit: recursionLimit } : {}),
       // LangGraph's own keys (`__pregel_*`: checkpointer, scratchpads) are not the client's to set.
-      configurable: { ...configurable, ...Object.fromEntries(Object.entries(body.config?.configurable ?? {}).filter(([key]) => !key.startsWith("__"))) },
+      configurable: withoutInternal({ ...assistant.config.configurable, ...body.config?.configurable }),
     },
-    context: body.context ?? null,
+    context,
     checkpoint_id: body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? null,
     interrupt_before: body.interrupt_before ?? null,
     interrupt_after: body.interrupt_after ?? null,
@@ -103,4 +111,8 @@ export function runKwargs(body: RunCreateBody, configurable: Record<string, unkn
     durability: body.durability ?? (body.checkpoint_during === false ? "exit" : null),
     on_disconnect: body.on_disconnect ?? "cancel",
   };
+}
+
+function withoutInternal(configurable: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(configurable).filter(([key]) => !key.startsWith("__")));
 }

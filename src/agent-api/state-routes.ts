@@ -62,12 +62,12 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   const stateAt = async (thread: ThreadRow, at: string | undefined, subgraphs: boolean) => {
     if (at && !(await history.checkpointExists(thread.threadId, at))) throw notFound("Checkpoint", at);
     const config = { configurable: { thread_id: thread.threadId, checkpoint_ns: "", ...(at ? { checkpoint_id: at } : {}) } };
-    return shownValue(threadStateObject(await (await deps.graphs.get(thread.graphId, config)).getState(config, { subgraphs })), shownThread(thread));
+    return shownValue(threadStateObject(await (await deps.graphs.forThread(thread.graphId, thread.threadId)).getState(config, { subgraphs })), shownThread(thread));
   };
 
   const historyOf = async (thread: ThreadRow, options: { limit: number; before?: string; metadata?: Record<string, unknown> | null; at?: string }) => {
     const config = { configurable: { thread_id: thread.threadId, checkpoint_ns: "", ...(options.at ? { checkpoint_id: options.at } : {}) } };
-    const graph = await deps.graphs.get(thread.graphId, config);
+    const graph = await deps.graphs.forThread(thread.graphId, thread.threadId);
     const states = [];
     const listing = graph.getStateHistory(config, {
       limit: options.limit,
@@ -107,7 +107,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const thread = await deps.runs.findAgentThread(id, res.locals.owner);
     const from = body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? undefined;
     if (from && !(await history.checkpointExists(thread.threadId, from))) throw notFound("Checkpoint", from);
-    const checkpoint = await updateThreadState(deps.pool, await deps.graphs.get(thread.graphId, { configurable: { thread_id: thread.threadId } }), thread.threadId, { values: body.values ?? null, asNode: body.as_node, checkpointId: from });
+    const checkpoint = await updateThreadState(deps.pool, await deps.graphs.forThread(thread.graphId, thread.threadId), thread.threadId, { values: body.values ?? null, asNode: body.as_node, checkpointId: from });
     res.json({ checkpoint: shownValue(checkpoint, shownThread(thread)) });
   });
 

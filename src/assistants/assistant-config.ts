@@ -1,47 +1,43 @@
 import { z } from "zod";
+import { containsNul } from "../http/validate.js";
 
-/** The per-run settings an assistant stores; each is passed to its graph as `configurable.<name>`. */
+export type JsonObject = Record<string, unknown>;
+
+/**
+ * An assistant's config, as LangGraph's Agent Server keeps it: `configurable` (what its graph reads
+ * as `config.configurable`), `tags`, `recursion_limit`, and any other key. The graph decides what it
+ * reads; nothing here knows any graph's settings.
+ */
 export interface AssistantConfig {
-  system_prompt?: string;
-  model?: string;
-  temperature?: number;
-  window_rounds?: number;
-  /** The graph's tools this assistant may call, by name; absent means all of them. */
-  tools?: string[];
+  configurable?: JsonObject;
+  tags?: string[];
+  recursion_limit?: number;
+  [key: string]: unknown;
 }
 
-export type AssistantSetting = keyof AssistantConfig;
+/** The most a config or a context may take as JSON: a long system prompt fits many times over. */
+export const MAX_CONFIG_BYTES = 100_000;
 
-const notBlank = (s: string) => s.trim().length > 0;
-const settings = {
-  system_prompt: z.string().max(20_000, "must be at most 20000 characters").refine(notBlank, "must not be empty"),
-  model: z.string().max(200, "must be at most 200 characters").refine(notBlank, "must not be empty"),
-  temperature: z.number("must be a number").min(0, "must be between 0 and 2").max(2, "must be between 0 and 2"),
-  window_rounds: z.number("must be an integer").int("must be an integer").min(1, "must be between 1 and 1000").max(1000, "must be between 1 and 1000"),
-  tools: z
-    .array(z.string().min(1).max(200), "must be an array of tool names")
-    .max(100)
-    .refine((names) => new Set(names).size === names.length, "must not name a tool twice"),
-};
+/** Refuses what PostgreSQL cannot store (NUL) and what no graph needs (past MAX_CONFIG_BYTES). */
+function storable<T extends z.ZodType>(schema: T) {
+  return schema
+    .refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters")
+    .refine((v) => Buffer.byteLength(JSON.stringify(v) ?? "") <= MAX_CONFIG_BYTES, `must be at most ${MAX_CONFIG_BYTES} bytes as JSON`);
+}
 
-export const assistantConfigSchema: z.ZodType<AssistantConfig> = z.strictObject({
-  system_prompt: settings.system_prompt.optional(),
-  model: settings.model.optional(),
-  temperature: settings.temperature.optional(),
-  window_rounds: settings.window_rounds.optional(),
-  tools: settings.tools.optional(),
-});
+const object = () => z.record(z.string(), z.unknown(), "must be an object");
 
-/** A PATCH's `config`: a JSON merge patch, where `null` removes a setting (back to the graph's default). */
-export type AssistantConfigPatch = { [K in AssistantSetting]?: AssistantConfig[K] | null };
+/** Any JSON object: a graph's `configurable` or `context`. */
+export const jsonObjectSchema = storable(object());
 
-export const assistantConfigPatchSchema: z.ZodType<AssistantConfigPatch> = z.strictObject({
-  system_prompt: settings.system_prompt.nullable().optional(),
-  model: settings.model.nullable().optional(),
-  temperature: settings.temperature.nullable().optional(),
-  window_rounds: settings.window_rounds.nullable().optional(),
-  tools: settings.tools.nullable().optional(),
-});
+/** A config: any keys; the ones LangGraph itself reads are checked, so that a run does not fail on them later. */
+export const assistantConfigSchema: z.ZodType<AssistantConfig> = storable(
+  z.looseObject({
+    configurable: object().optional(),
+    tags: z.array(z.string().max(200), "must be a list of strings").max(100).optional(),
+    recursion_limit: z.number("must be an integer").int("must be an integer").min(1, "must be from 1 to 10000").max(10_000, "must be from 1 to 10000").optional(),
+  }),
+);
 
 /** One level of JSON merge patch (RFC 7396): given keys replace, `null` removes. */
 export function mergePatch<T extends object>(current: T, patch: { [key: string]: unknown }): T {

@@ -1,13 +1,17 @@
 import type { Assistant, AssistantVersion } from "./assistant-repository.js";
 
-/** The public JSON shape of an assistant (snake_case, like the rest of the API). */
+/**
+ * The public JSON shape of an assistant in our own API (snake_case, like the rest of it). Its
+ * `config` is what the graph reads as `configurable` (the Agent Server API shows the whole config).
+ */
 export function assistantJson(a: Assistant) {
   return {
     assistant_id: a.assistantId,
     graph_id: a.graphId,
     name: a.name,
     description: a.description,
-    config: a.config,
+    config: a.config.configurable ?? {},
+    context: a.context,
     metadata: a.metadata,
     version: a.version,
     created_at: a.createdAt.toISOString(),
@@ -22,7 +26,10 @@ export function assistantVersionJson(v: AssistantVersion) {
     version: v.version,
     graph_id: v.graphId,
     name: v.name,
-    config: v.config,
+    description: v.description,
+    config: v.config.configurable ?? {},
+    context: v.context,
+    metadata: v.metadata,
     created_at: v.createdAt.toISOString(),
   };
 }

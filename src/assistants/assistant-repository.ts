@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { castFailureToMalformed, decodeCursor, encodeCursor, malformedCursor } from "../db/keyset-cursor.js";
 import { inTransaction } from "../db/queryable.js";
-import type { AssistantConfig } from "./assistant-config.js";
+import type { AssistantConfig, JsonObject } from "./assistant-config.js";
 import * as sql from "./assistant-sql.js";
 
 export interface Assistant {
@@ -12,23 +12,29 @@ export interface Assistant {
   name: string;
   description: string | null;
   config: AssistantConfig;
-  metadata: Record<string, unknown>;
+  context: JsonObject;
+  metadata: JsonObject;
+  /** The version that answers now: the newest, unless an older one was made the latest. */
   version: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
+/** One version: all of what the assistant was then, except its graph, which never changes. */
 export interface AssistantVersion {
   assistantId: string;
   version: number;
   graphId: string;
   name: string;
+  description: string | null;
   config: AssistantConfig;
+  context: JsonObject;
+  metadata: JsonObject;
   createdAt: Date;
 }
 
 /** What a create or an update writes; the graph is chosen once, at creation. */
-export type AssistantFields = Pick<Assistant, "name" | "description" | "config" | "metadata">;
+export type AssistantFields = Pick<Assistant, "name" | "description" | "config" | "context" | "metadata">;
 
 export interface Page<T> {
   items: T[];
@@ -51,7 +57,7 @@ export class AssistantRepository {
    */
   async createWithId(tenantId: string, assistantId: string, graphId: string, fields: AssistantFields): Promise<Assistant | null> {
     const { rows } = await this.pool.query(sql.INSERT_ASSISTANT, [
-      assistantId, tenantId, graphId, fields.name, fields.description, fields.config, fields.metadata,
+      assistantId, tenantId, graphId, fields.name, fields.description, fields.config, fields.context, fields.metadata,
     ]);
     return rows[0] ? toAssistant(rows[0]) : null;
   }
@@ -73,17 +79,28 @@ export class AssistantRepository {
   }
 
   /**
-   * Writes the next version from the current one, which `change` sees locked: two updates at once
-   * take turns, so neither is lost and versions count up without gaps. Null if there is no such assistant.
+   * Writes a new version from the current one, which `change` sees locked: two updates at once take
+   * turns, so neither is lost and versions count up without gaps. It is numbered after the newest
+   * version, even when an older one answers now. Null if there is no such assistant.
    */
   async update(tenantId: string, assistantId: string, change: (current: Assistant) => AssistantFields): Promise<Assistant | null> {
     return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query(sql.SELECT_ASSISTANT_FOR_UPDATE, [assistantId, tenantId]);
       if (!rows[0]) return null;
       const next = change(toAssistant(rows[0]));
-      const updated = await client.query(sql.UPDATE_ASSISTANT, [assistantId, tenantId, next.name, next.description, next.config, next.metadata]);
+      const updated = await client.query(sql.UPDATE_ASSISTANT, [assistantId, tenantId, next.name, next.description, next.config, next.context, next.metadata]);
       return toAssistant(updated.rows[0]);
     });
+  }
+
+  /**
+   * Makes a stored version the one that answers (its name, description, config, context and
+   * metadata); later updates still number after the newest. Says which is missing otherwise.
+   */
+  async setLatest(tenantId: string, assistantId: string, version: number): Promise<Assistant | "no_assistant" | "no_version"> {
+    const { rows } = await this.pool.query(sql.SET_LATEST_VERSION, [assistantId, tenantId, version]);
+    if (rows[0]) return toAssistant(rows[0]);
+    return (await this.find(tenantId, assistantId)) ? "no_version" : "no_assistant";
   }
 
   /** Versions newest first, a page at a time (the cursor is the last version seen). Null if there is no such assistant. */
@@ -110,10 +127,13 @@ function decodeVersionCursor(cursor: string): number {
 function toAssistant(r: Record<string, any>): Assistant {
   return {
     assistantId: r.assistant_id, tenantId: r.tenant_id, graphId: r.graph_id, name: r.name, description: r.description,
-    config: r.config, metadata: r.metadata, version: r.version, createdAt: r.created_at, updatedAt: r.updated_at,
+    config: r.config, context: r.context, metadata: r.metadata, version: r.version, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
 
 function toVersion(r: Record<string, any>): AssistantVersion {
-  return { assistantId: r.assistant_id, version: r.version, graphId: r.graph_id, name: r.name, config: r.config, createdAt: r.created_at };
+  return {
+    assistantId: r.assistant_id, version: r.version, graphId: r.graph_id, name: r.name, description: r.description,
+    config: r.config, context: r.context, metadata: r.metadata, createdAt: r.created_at,
+  };
 }

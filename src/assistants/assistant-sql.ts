@@ -1,7 +1,10 @@
 /** The assistants' SQL, kept apart from the code that calls it. Every query is scoped to a tenant. */
 
-const ASSISTANT_COLUMNS = `assistant_id, tenant_id, graph_id, name, description, config, metadata, version,
-  created_at, updated_at, created_at::text AS cursor_at`;
+const assistantColumns = (t = "") => `${t}assistant_id, ${t}tenant_id, ${t}graph_id, ${t}name, ${t}description, ${t}config,
+  ${t}context, ${t}metadata, ${t}version, ${t}created_at, ${t}updated_at, ${t}created_at::text AS cursor_at`;
+const ASSISTANT_COLUMNS = assistantColumns();
+
+const VERSION_COLUMNS = "tenant_id, assistant_id, version, graph_id, name, description, config, context, metadata";
 
 /**
  * Creates the assistant and its version 1 in one statement; no row if the tenant has one with this
@@ -9,13 +12,13 @@ const ASSISTANT_COLUMNS = `assistant_id, tenant_id, graph_id, name, description,
  */
 export const INSERT_ASSISTANT = `
   WITH created AS (
-    INSERT INTO assistants (assistant_id, tenant_id, graph_id, name, description, config, metadata)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    INSERT INTO assistants (assistant_id, tenant_id, graph_id, name, description, config, context, metadata)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
     ON CONFLICT (tenant_id, assistant_id) DO NOTHING
     RETURNING ${ASSISTANT_COLUMNS}
   ), first_version AS (
-    INSERT INTO assistant_versions (tenant_id, assistant_id, version, graph_id, name, config, created_at)
-    SELECT tenant_id, assistant_id, version, graph_id, name, config, created_at FROM created
+    INSERT INTO assistant_versions (${VERSION_COLUMNS}, created_at)
+    SELECT ${VERSION_COLUMNS}, created_at FROM created
   )
   SELECT * FROM created`;
 
@@ -34,20 +37,32 @@ export const LIST_ASSISTANTS = `
   ORDER BY created_at DESC, assistant_id DESC
   LIMIT $4`;
 
-/** Writes the next version: the row moves to it and the version is kept beside the others. */
+/**
+ * Writes a new version, numbered after the newest (the row is locked by the caller): the row moves
+ * to it and the version is kept beside the others.
+ */
 export const UPDATE_ASSISTANT = `
   WITH updated AS (
-    UPDATE assistants SET name = $3, description = $4, config = $5, metadata = $6, version = version + 1, updated_at = now()
+    UPDATE assistants SET name = $3, description = $4, config = $5, context = $6, metadata = $7, updated_at = now(),
+      version = (SELECT max(version) + 1 FROM assistant_versions WHERE tenant_id = $2 AND assistant_id = $1)
     WHERE assistant_id = $1 AND tenant_id = $2
     RETURNING ${ASSISTANT_COLUMNS}
   ), next_version AS (
-    INSERT INTO assistant_versions (tenant_id, assistant_id, version, graph_id, name, config, created_at)
-    SELECT tenant_id, assistant_id, version, graph_id, name, config, updated_at FROM updated
+    INSERT INTO assistant_versions (${VERSION_COLUMNS}, created_at)
+    SELECT ${VERSION_COLUMNS}, updated_at FROM updated
   )
   SELECT * FROM updated`;
 
+/** The assistant as version $3 was; no row if either is missing. */
+export const SET_LATEST_VERSION = `
+  UPDATE assistants a SET name = v.name, description = v.description, config = v.config, context = v.context,
+    metadata = v.metadata, version = v.version, updated_at = now()
+  FROM assistant_versions v
+  WHERE a.assistant_id = $1 AND a.tenant_id = $2 AND v.tenant_id = a.tenant_id AND v.assistant_id = a.assistant_id AND v.version = $3
+  RETURNING ${assistantColumns("a.")}`;
+
 export const LIST_VERSIONS = `
-  SELECT assistant_id, version, graph_id, name, config, created_at
+  SELECT assistant_id, version, graph_id, name, description, config, context, metadata, created_at
   FROM assistant_versions
   WHERE assistant_id = $1 AND tenant_id = $2 AND ($3::int IS NULL OR version < $3)
   ORDER BY version DESC

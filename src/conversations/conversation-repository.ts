@@ -114,6 +114,12 @@ export class ConversationRepository {
     return rows[0] ? toThread(rows[0]) : null;
   }
 
+  /** The owner's threads of an assistant: made with it, or naming it in their metadata. */
+  async assistantThreads(owner: Owner, assistantId: string): Promise<ThreadRow[]> {
+    const { rows } = await this.pool.query(sql.SELECT_ASSISTANT_THREADS, [owner.tenantId, owner.userId, assistantId]);
+    return rows.map(toThread);
+  }
+
   /** The owner's thread the Agent Server API names `id`: by its UUID or the one it is known by. Null otherwise. */
   async findAgentThread(id: string, owner: Owner): Promise<ThreadRow | null> {
     const { rows } = await this.pool.query(sql.SELECT_AGENT_THREAD, [id, owner.tenantId, owner.userId]);

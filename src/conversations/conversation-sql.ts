@@ -129,6 +129,15 @@ export const SELECT_TAKEN_MESSAGE_IDS = `SELECT message_id FROM messages WHERE t
 
 // Every thread of the owner in creation order, by keyset on (created_at, thread_id): a thread that
 // changes while an export runs keeps its place, so none is skipped or sent twice.
+/**
+ * The owner's threads made with assistant $3 (or runs of it), or whose metadata names it as the
+ * Agent Server's threads do (`metadata.assistant_id`).
+ */
+export const SELECT_ASSISTANT_THREADS = `
+  SELECT ${THREAD_COLUMNS} FROM threads
+  WHERE tenant_id = $1 AND user_id = $2 AND (assistant_id = $3 OR metadata->>'assistant_id' = $3)
+  ORDER BY created_at, thread_id`;
+
 export const SELECT_THREAD_BATCH = `
   SELECT ${THREAD_COLUMNS}, created_at::text AS created_cursor FROM threads
   WHERE tenant_id = $1 AND user_id = $2

@@ -1,11 +1,9 @@
 import { Router } from "express";
 import { z } from "zod";
-import {
-  assistantConfigPatchSchema, assistantConfigSchema, mergePatch,
-} from "../assistants/assistant-config.js";
+import { type JsonObject, jsonObjectSchema, mergePatch } from "../assistants/assistant-config.js";
 import { assistantJson, assistantVersionJson } from "../assistants/assistant-json.js";
 import type { AssistantRepository } from "../assistants/assistant-repository.js";
-import { AppError, notFound } from "../errors.js";
+import { AppError, noAssistant } from "../errors.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
 
@@ -23,20 +21,25 @@ const createBody = z.strictObject({
   graph_id: z.string().min(1).max(100),
   name,
   description: description.optional(),
-  config: noNul(assistantConfigSchema).default({}),
+  config: jsonObjectSchema.default({}),
+  context: jsonObjectSchema.default({}),
   metadata: metadata.default({}),
 });
 
-// config and metadata are JSON merge patches: given keys replace, null removes.
+// config, context and metadata are JSON merge patches: given keys replace, null removes.
 const patchBody = z.strictObject({
   graph_id: z.unknown().optional(),
   name: name.optional(),
   description: description.optional(),
-  config: noNul(assistantConfigPatchSchema).optional(),
+  config: jsonObjectSchema.optional(),
+  context: jsonObjectSchema.optional(),
   metadata: metadata.optional(),
 });
 
-/** Stored assistants, per tenant: a graph and the settings its runs use, versioned on every change. */
+/**
+ * Stored assistants, per tenant: a graph and what its runs get (`config` as the graph's
+ * `configurable`, and `context`), versioned on every change. The graph decides what it reads.
+ */
 export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: AssistantRepository }): Router {
   const router = Router();
 
@@ -46,7 +49,7 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
       throw invalid([{ name: "graph_id", reason: `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}` }]);
     }
     const assistant = await deps.assistants.create(res.locals.owner.tenantId, body.graph_id, {
-      name: body.name, description: body.description ?? null, config: body.config, metadata: body.metadata,
+      name: body.name, description: body.description ?? null, config: { configurable: body.config }, context: body.context, metadata: body.metadata,
     });
     res.status(201).location(`/api/assistants/${assistant.assistantId}`).json(assistantJson(assistant));
   });
@@ -60,7 +63,7 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
   router.get("/api/assistants/:id", async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const assistant = await deps.assistants.find(res.locals.owner.tenantId, id);
-    if (!assistant) throw notFound("Assistant", id);
+    if (!assistant) throw noAssistant(id);
     res.json(assistantJson(assistant));
   });
 
@@ -72,18 +75,16 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
       throw invalid([{ name: "graph_id", reason: "cannot be changed; create another assistant for another graph" }]);
     }
     if (Object.values(body).every((v) => v === undefined)) {
-      throw invalid([{ name: "body", reason: "nothing to update: send name, description, config or metadata" }]);
+      throw invalid([{ name: "body", reason: "nothing to update: send name, description, config, context or metadata" }]);
     }
-    const updated = await deps.assistants.update(res.locals.owner.tenantId, id, (current) => {
-      const config = mergePatch(current.config, body.config ?? {});
-      return {
-        name: body.name ?? current.name,
-        description: body.description === undefined ? current.description : body.description,
-        config,
-        metadata: mergePatch(current.metadata, body.metadata ?? {}),
-      };
-    });
-    if (!updated) throw notFound("Assistant", id);
+    const updated = await deps.assistants.update(res.locals.owner.tenantId, id, (current) => ({
+      name: body.name ?? current.name,
+      description: body.description === undefined ? current.description : body.description,
+      config: { ...current.config, configurable: patched("config", current.config.configurable ?? {}, body.config) },
+      context: patched("context", current.context, body.context),
+      metadata: mergePatch(current.metadata, body.metadata ?? {}),
+    }));
+    if (!updated) throw noAssistant(id);
     res.json(assistantJson(updated));
   });
 
@@ -91,18 +92,26 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
     const { id } = validate(params, req.params, "path");
     const { limit, cursor } = validate(listQuery, req.query, "query");
     const page = await deps.assistants.versions(res.locals.owner.tenantId, id, { limit, cursor });
-    if (!page) throw notFound("Assistant", id);
+    if (!page) throw noAssistant(id);
     res.json({ versions: page.items.map(assistantVersionJson), next_cursor: page.nextCursor });
   });
 
   // Threads created with the assistant are kept; their next turn asks for another assistant (409).
   router.delete("/api/assistants/:id", async (req, res) => {
     const { id } = validate(params, req.params, "path");
-    if (!(await deps.assistants.delete(res.locals.owner.tenantId, id))) throw notFound("Assistant", id);
+    if (!(await deps.assistants.delete(res.locals.owner.tenantId, id))) throw noAssistant(id);
     res.status(204).end();
   });
 
   return router;
+}
+
+/** `current` with a merge patch applied, refused (naming `field`) if the result is more than may be stored. */
+function patched(field: string, current: JsonObject, patch: JsonObject | undefined): JsonObject {
+  const next = mergePatch(current, patch ?? {});
+  const checked = jsonObjectSchema.safeParse(next);
+  if (!checked.success) throw invalid([{ name: field, reason: checked.error.issues[0]!.message }]);
+  return next;
 }
 
 function invalid(fields: { name: string; reason: string }[]): AppError {

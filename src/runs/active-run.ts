@@ -31,6 +31,8 @@ export interface RunInput {
   graphInput?: Record<string, unknown>;
   checkpointId?: string;
   configurable?: Record<string, unknown>;
+  /** LangGraph's runtime context for the run (the assistant's under the run's own). */
+  context?: Record<string, unknown>;
   /**
    * The worker and lease epoch the run was claimed under: every write it makes (checkpoints, the
    * mirror, its record, tools' side effects) is fenced by it. Without one nothing is fenced.
@@ -50,7 +52,6 @@ export interface AgentRunOptions {
   streamEvents: boolean;
   interruptBefore?: string[] | "*";
   interruptAfter?: string[] | "*";
-  context?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   recursionLimit?: number;
   tags?: string[];
@@ -93,6 +94,16 @@ export interface RunResult {
 }
 
 const INTERNAL_ERROR = "The run failed.";
+/** How much of a graph's own refusal a client is shown. */
+const MAX_SHOWN_CHARS = 1000;
+
+/**
+ * A graph's refusal of the config or context a run gave it: an error named `InvalidConfigError`
+ * (any class; a graph never imports this service). Its message is shown to the client.
+ */
+function isConfigRefusal(err: unknown): err is Error {
+  return err instanceof Error && err.name === "InvalidConfigError";
+}
 const SAVED = " The reply so far was saved.";
 
 /**
@@ -181,11 +192,12 @@ export class ActiveRun {
         ...(agent ? { run_id: this.runId } : {}),
         ...this.claimConfig(),
       },
+      ...(this.input.context ? { context: this.input.context } : {}),
       signal: this.controller.signal,
       callbacks: [this.watcher],
       // An Agent Server run streams subgraphs too: the client's stream_subgraphs picks what it sees.
       ...(agent && {
-        subgraphs: true, interruptBefore: agent.interruptBefore, interruptAfter: agent.interruptAfter, context: agent.context,
+        subgraphs: true, interruptBefore: agent.interruptBefore, interruptAfter: agent.interruptAfter,
         metadata: agent.metadata, tags: agent.tags, runId: this.runId, ...(agent.recursionLimit ? { recursionLimit: agent.recursionLimit } : {}),
         ...(agent.durability ? { durability: agent.durability } : {}),
       }),
@@ -265,6 +277,8 @@ export class ActiveRun {
       this.logger.warn({ err, runId: this.runId }, "run failed");
       const saved = await this.savePartial("error");
       const detail = this.redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      // The graph refused the run's config or context: its own words say which value, and are meant to be shown.
+      if (isConfigRefusal(err)) return this.result("error", { code: "invalid_config", message: this.redact(err.message.slice(0, MAX_SHOWN_CHARS)), detail });
       return this.result("error", { code: "internal", message: INTERNAL_ERROR + (saved ? SAVED : ""), detail });
     }
     // The model's error, not the graph's rethrow of it; the provider's text goes to the log only, keys masked.

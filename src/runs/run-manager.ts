@@ -11,7 +11,7 @@ import { describeDatabaseError, isTransientDatabaseError } from "../db/database-
 import { keepTrying } from "../db/keep-trying.js";
 import { inTransaction } from "../db/queryable.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
-import { AppError, notFound } from "../errors.js";
+import { AppError, noAssistant, notFound } from "../errors.js";
 import type { TokenQuota } from "../limits/token-quota.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { ModelServers } from "../models/model-servers.js";
@@ -182,10 +182,10 @@ export class RunManager {
     if (request.threadId && !existing && (request.resume !== undefined || request.checkpointId)) throw notFound("Thread", request.threadId);
     requireResumeFits(request, existing);
     if (request.checkpointId) await this.requireCheckpoint(existing?.threadId, request.checkpointId);
-    const { graphId, assistantId, configurable, assistantVersion } = await this.resolveAssistant(request, existing);
+    const { graphId, assistantId, configurable, context, assistantVersion } = await this.resolveAssistant(request, existing);
     // A thread the client names keeps a UUID of its own, random: see migration 0007.
     const threadId = existing?.threadId ?? randomUUID();
-    const graph = await this.deps.graphs.get(graphId, { configurable: { ...configurable, thread_id: threadId } });
+    const graph = await this.deps.graphs.get(graphId, { configurable: { ...configurable, thread_id: threadId }, context });
     if (request.message && messagesKey(graph) === null) {
       throw new AppError("invalid_request", `Invalid body: message: the ${graphId} graph keeps no messages; send input (its state) instead.`, {
         fields: [{ name: "message", reason: `the ${graphId} graph keeps no messages; send input instead` }],
@@ -231,6 +231,7 @@ export class RunManager {
         runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, graphInput: request.input, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
         configurable: { ...configurable, tenant_id: request.owner.tenantId },
+        context,
         claim: { workerId: lease.workerId, leaseEpoch: lease.epoch },
       },
       this.deps.limits,
@@ -360,7 +361,7 @@ export class RunManager {
    */
   async appendMessages(threadId: string, owner: Owner, messages: NewMessage[]): Promise<string[]> {
     if (!this.accepting) throw shuttingDown();
-    const appending = this.findThread(threadId, owner).then(async (thread) => appendMessages(this.deps.pool, await this.deps.graphs.get(thread.graphId, { configurable: { thread_id: threadId } }), threadId, messages));
+    const appending = this.findThread(threadId, owner).then(async (thread) => appendMessages(this.deps.pool, await this.deps.graphs.forThread(thread.graphId, threadId), threadId, messages));
     this.appending.add(appending);
     try {
       return await appending;
@@ -432,7 +433,7 @@ export class RunManager {
     if (!id || !UUID.test(id)) return this.deps.graphs.resolve(id);
     const assistant = await this.assistants.find(request.owner.tenantId, id);
     if (assistant) return this.deps.graphs.resolveStored(assistant);
-    if (request.assistantId) throw notFound("Assistant", id);
+    if (request.assistantId) throw noAssistant(id);
     throw new AppError("conflict", `Thread ${publicThreadId(thread!)} was created with assistant ${id}, which no longer exists; send assistant_id to continue it with another assistant.`, { assistant_id: id });
   }
 

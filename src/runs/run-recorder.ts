@@ -81,7 +81,7 @@ export class RunRecorder {
 
   async project(graphId: string, threadId: string, status: ThreadStatus): Promise<void> {
     const config = { configurable: { thread_id: threadId } };
-    const graph = await this.deps.graphs.get(graphId, config);
+    const graph = await this.deps.graphs.forThread(graphId, threadId);
     const state = await graph.getState(config);
     const checkpointId = (state.config.configurable?.checkpoint_id as string | undefined) ?? null;
     await this.conversations.project(threadId, toMessageRows(messagesIn(state.values, messagesKey(graph))), checkpointId, status);

@@ -35,7 +35,7 @@ export class ThreadBranches {
 
   /** The thread's graph (a factory's, built for the thread). */
   private graphOf(thread: ThreadRow) {
-    return this.deps.graphs.get(thread.graphId, { configurable: { thread_id: thread.threadId } });
+    return this.deps.graphs.forThread(thread.graphId, thread.threadId);
   }
 
   async listHistory(thread: ThreadRow, page: { limit: number; cursor?: string }) {
