@@ -7,6 +7,9 @@ export default defineConfig({
     globalSetup: ["test/helpers/global-setup.ts"],
     // The checkpointer conformance suite (src/db/threadloom-saver.test.ts) registers its tests through globals.
     globals: true,
+    // As src/main.ts tolerates it: a refused write of a run that lost its claim, which LangGraph
+    // 1.4.18 handles late when the graph has a store (see there). Anything else still fails the run.
+    onUnhandledError: (error) => ((error as Error | undefined)?.name === "ClaimLostError" ? false : undefined),
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

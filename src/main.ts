@@ -7,6 +7,7 @@ import { createService, type Service } from "./create-service.js";
 import { describeDatabaseError, isDatabaseUnavailable } from "./db/database-unavailable.js";
 import { applyManifestEnv } from "./manifest/apply-env.js";
 import { readManifest } from "./manifest/read-manifest.js";
+import { ClaimLostError } from "./runs/run-claim.js";
 import { StartupError } from "./startup-error.js";
 
 async function main(): Promise<void> {
@@ -23,9 +24,13 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.LOG_LEVEL, base: { service: "threadloom" } });
   logger.info({ node: process.version }, "starting threadloom");
   // The last net: a database failure nothing awaited (LangGraph writes checkpoints in the background
-  // and looks at the outcome only when the run ends) is logged, and the process goes on. Any other
-  // unhandled rejection is a bug and still ends the process, as Node would.
+  // and looks at the outcome only when the run ends) is logged, and the process goes on. So is a
+  // fenced write refused to a run that lost its claim (already stopped by it): with a store attached,
+  // LangGraph 1.4.18 leaves that write's failure unhandled for a moment (its batched store stops on a
+  // timer before the run awaits its writes), then handles it. Any other unhandled rejection is a bug
+  // and still ends the process, as Node would.
   process.on("unhandledRejection", (reason) => {
+    if (reason instanceof ClaimLostError) return void logger.debug({ runId: reason.runId }, "a refused write of a stopped run was handled late");
     if (!isDatabaseError(reason)) throw reason;
     logger.error({ err: { ...describeDatabaseError(reason), stack: (reason as Error).stack } }, "a database operation failed with nothing waiting for it");
   });
