@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
 import type { Assistant, AssistantRepository, AssistantVersion } from "../assistants/assistant-repository.js";
+import { metadataContains } from "../conversations/metadata-contains.js";
 import { AppError, notFound } from "../errors.js";
+import { authorize } from "../http/access.js";
 import { containsNul, requireJsonBody, validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import { agentConfigSchema, agentContextSchema, agentSettings } from "./agent-assistant-settings.js";
@@ -70,8 +72,14 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
     const body = validate(createBody, req.body);
     const tenantId: string = res.locals.owner.tenantId;
     if (!deps.graphs.has(body.graph_id)) throw invalid("graph_id", `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}`);
+    // The auth handler may stamp the metadata (an owner key, say): the assistant is made with it as left.
+    const value = { ...body, config: body.config ?? {}, context: body.context ?? {} };
+    const visible = await authorize(res, "assistants:create", value);
+    body.metadata = value.metadata ?? {};
     const config = settingsOf(body);
     const graph = body.assistant_id === undefined ? undefined : assistants.graphAssistant(body.assistant_id);
+    // One the handler would not show is still taken: a conflict, as upstream answers it.
+    if (graph && !metadataContains(graph.json.metadata, visible)) throw new AppError("conflict", `Assistant ${body.assistant_id} already exists.`);
     if (graph && body.if_exists === "do_nothing") return void res.json(graph.json);
     const assistantId = graph ? undefined : body.assistant_id ?? randomUUID();
     const created = assistantId && await stored.createWithId(tenantId, assistantId, body.graph_id, {
@@ -80,16 +88,23 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
     if (created) return void res.json(storedAssistant(created).json);
     // Taken by this tenant (ids are per tenant): that assistant, unless it was deleted meanwhile.
     const existing = assistantId ? await stored.find(tenantId, assistantId) : null;
-    if (!existing || body.if_exists === "raise") throw new AppError("conflict", `Assistant ${body.assistant_id} already exists.`);
+    if (!existing || body.if_exists === "raise" || !metadataContains(existing.metadata, visible)) throw new AppError("conflict", `Assistant ${body.assistant_id} already exists.`);
     res.json(storedAssistant(existing).json);
   });
 
   // The Agent Server's update: given config or context replace the settings as a whole, metadata
   // merges key by key, and every update is the next version.
   router.patch("/assistants/:id", requireJsonBody, async (req, res) => {
-    const id = storedId(validate(pathParams, req.params, "path").id);
+    const given = validate(pathParams, req.params, "path").id;
     const body = validate(patchBody, req.body);
+    const value = { assistant_id: given, graph_id: body.graph_id, config: body.config, context: body.context, metadata: body.metadata, name: body.name, description: body.description };
+    const visible = await authorize(res, "assistants:update", value);
+    body.metadata = value.metadata;
+    const graph = assistants.graphAssistant(given);
+    if (graph && !metadataContains(graph.json.metadata, visible)) throw notFound("Assistant", given);
+    const id = storedId(given);
     const updated = await stored.update(res.locals.owner.tenantId, id, (current) => {
+      if (!metadataContains(current.metadata, visible)) throw notFound("Assistant", id);
       if (body.graph_id !== undefined && body.graph_id !== current.graphId) {
         // A thread's checkpoints hold its graph's state; switching graph under them would break it.
         throw invalid("graph_id", "cannot be changed; create another assistant for another graph");
@@ -108,9 +123,13 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
 
   // Threads created with the assistant are kept; their next turn asks for another assistant (409).
   router.delete("/assistants/:id", async (req, res) => {
-    const id = storedId(validate(pathParams, req.params, "path").id);
+    const given = validate(pathParams, req.params, "path").id;
     validate(deleteQuery, req.query, "query");
-    if (!(await stored.delete(res.locals.owner.tenantId, id))) throw notFound("Assistant", id);
+    const visible = await authorize(res, "assistants:delete", { assistant_id: given });
+    const graph = assistants.graphAssistant(given);
+    if (graph && !metadataContains(graph.json.metadata, visible)) throw notFound("Assistant", given);
+    const id = storedId(given);
+    if (!(await stored.delete(res.locals.owner.tenantId, id, visible))) throw notFound("Assistant", id);
     res.status(204).end();
   });
 
@@ -118,13 +137,15 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
     const body = validate(versionsBody, req.body);
     const { id } = validate(pathParams, req.params, "path");
     const tenantId: string = res.locals.owner.tenantId;
+    const visible = await authorize(res, "assistants:read", { assistant_id: id });
     const graph = assistants.graphAssistant(id);
+    if (graph && !metadataContains(graph.json.metadata, visible)) throw notFound("Assistant", id);
     if (graph) {
       const { updated_at: _, ...version } = graph.json;
       return void res.json([version].filter((v) => metadataMatches(v.metadata, body.metadata)).slice(body.offset, body.offset + body.limit));
     }
     const current = UUID.test(id) ? await stored.find(tenantId, id) : null;
-    if (!current) throw notFound("Assistant", id);
+    if (!current || !metadataContains(current.metadata, visible)) throw notFound("Assistant", id);
     // Versions carry the assistant's current metadata, so the filter keeps all of them or none.
     if (!metadataMatches(current.metadata, body.metadata)) return void res.json([]);
     const versions = await readVersions(stored, current, body.offset + body.limit);
@@ -135,7 +156,8 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
   // numbers itself from the current version: pointing back at an older one cannot be done faithfully.
   router.post("/assistants/:id/latest", requireJsonBody, async (req, res) => {
     const { version } = validate(latestBody, req.body);
-    const assistant = await assistants.resolve(res.locals.owner.tenantId, validate(pathParams, req.params, "path").id);
+    const { id } = validate(pathParams, req.params, "path");
+    const assistant = await assistants.resolve(res.locals.owner.tenantId, id, await authorize(res, "assistants:update", { assistant_id: id, version }));
     if (version === assistant.json.version) return void res.json(assistant.json);
     throw invalid("version", `making an earlier version the latest is not supported here (the latest is ${assistant.json.version}); `
       + "update the assistant with that version's config instead, which makes it the next version");
@@ -143,7 +165,8 @@ export function agentAssistantWriteRoutes(deps: { graphs: GraphRegistry; assista
 
   router.post("/assistants/count", requireJsonBody, async (req, res) => {
     const body = validate(countBody, req.body);
-    res.json(await assistants.count(res.locals.owner.tenantId, { graphId: body.graph_id, name: body.name, metadata: body.metadata }));
+    const visible = await authorize(res, "assistants:search", { graph_id: body.graph_id, metadata: body.metadata, limit: 0, offset: 0 });
+    res.json(await assistants.count(res.locals.owner.tenantId, { graphId: body.graph_id, name: body.name, metadata: body.metadata, visible }));
   });
 
   return router;
