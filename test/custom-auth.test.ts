@@ -24,7 +24,8 @@ describe("custom authentication: the manifest's auth.path", () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "threadloom-auth-"));
     const manifest = path.join(dir, "langgraph.json");
     await writeFile(manifest, JSON.stringify({ graphs: { whoami: path.join(GRAPHS, "whoami.ts:graph") }, auth: { path: path.join(GRAPHS, "token-auth.ts:auth") } }));
-    t = await startTestService({ env: { LANGGRAPH_JSON: manifest } });
+    // A rate limit too, which counts per owner: /info, open to all, has none.
+    t = await startTestService({ env: { LANGGRAPH_JSON: manifest, RATE_LIMIT_RPM: "100000" } });
   });
   afterAll(async () => {
     await t?.close();
