@@ -12,6 +12,7 @@ import { ConversationRepository } from "./conversations/conversation-repository.
 import { AppError } from "./errors.js";
 import { assistantRoutes } from "./http/assistant-routes.js";
 import { authenticate } from "./http/authenticate.js";
+import { customAuthenticate } from "./http/custom-auth.js";
 import { branchRoutes } from "./http/branch-routes.js";
 import { chatRoutes } from "./http/chat-routes.js";
 import { crossSiteGuard } from "./http/cross-site-guard.js";
@@ -28,6 +29,7 @@ import { threadRoutes } from "./http/thread-routes.js";
 import { trustedOrigins } from "./http/trusted-origins.js";
 import { UsageCounters } from "./limits/usage-counters.js";
 import type { Metrics } from "./metrics/metrics.js";
+import type { CustomAuth } from "./manifest/load-auth.js";
 import type { GraphRegistry } from "./runs/graph-registry.js";
 import type { RunManager } from "./runs/run-manager.js";
 import type { ThreadBranches } from "./runs/thread-branches.js";
@@ -44,6 +46,8 @@ export interface AppDeps {
   checkpointer: ThreadloomSaver;
   logger: Logger;
   apiKeys: Map<string, ApiKeyIdentity>;
+  /** The manifest's auth module (`auth.path`): it authenticates instead of the API keys (never both). */
+  auth?: CustomAuth;
   maxMessageChars: number;
   heartbeatMs: number;
   /** A streaming client that lets more than this wait unread is cut (SSE_MAX_BUFFER_BYTES). */
@@ -95,9 +99,9 @@ export function createApp(deps: AppDeps): Express {
     res.locals.metrics = deps.metrics;
     next();
   });
-  app.use(metricsRoutes({ metrics: deps.metrics, token: deps.metricsToken, apiKeysSet: deps.apiKeys.size > 0 }));
+  app.use(metricsRoutes({ metrics: deps.metrics, token: deps.metricsToken, authRequired: deps.apiKeys.size > 0 || Boolean(deps.auth) }));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
-  app.use(authenticate(deps.apiKeys));
+  app.use(deps.auth ? customAuthenticate(deps.auth) : authenticate(deps.apiKeys));
   if (deps.rateLimitRpm > 0) app.use(rateLimit(new UsageCounters(deps.pool), deps.rateLimitRpm));
   app.use(statusRoutes({ pool: deps.pool, models: deps.models }));
   // Before the general JSON parser: an import's body may be larger than a chat request's.

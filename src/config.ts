@@ -118,19 +118,22 @@ export function usesDemoModel(config: Config): boolean {
   return !config.OPENAI_API_KEY && !config.OPENAI_BASE_URL;
 }
 
-/** Without API keys the service is for this machine only. */
-export function listenHost(config: Config): string {
-  return config.HOST ?? (config.API_KEYS.size > 0 ? "0.0.0.0" : "127.0.0.1");
+/**
+ * Without authentication (API keys, or the manifest's auth: `authenticated`) the service is for
+ * this machine only.
+ */
+export function listenHost(config: Config, authenticated = config.API_KEYS.size > 0): string {
+  return config.HOST ?? (authenticated ? "0.0.0.0" : "127.0.0.1");
 }
 
 /** Names a browser may use for this machine itself: a page of another site cannot be served under them. */
 export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
 
 /**
- * The Host names requests may carry, or null for any. Without API keys only loopback names, so a
+ * The Host names requests may carry, or null for any. Without authentication only loopback names, so a
  * web page whose DNS name was rebound to 127.0.0.1 cannot reach the service.
  */
-export function allowedHosts(config: Config): Set<string> | null {
-  const given = config.ALLOWED_HOSTS ?? (config.API_KEYS.size > 0 ? "*" : []);
+export function allowedHosts(config: Config, authenticated = config.API_KEYS.size > 0): Set<string> | null {
+  const given = config.ALLOWED_HOSTS ?? (authenticated ? "*" : []);
   return given === "*" ? null : new Set([...LOOPBACK_HOSTS, ...given]);
 }

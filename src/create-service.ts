@@ -59,7 +59,10 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       logger.info({ baseUrl: server.baseUrl, model: server.model, demo: server.demo }, `model server: ${server.baseUrl}, model ${server.model}${server.demo ? " (the offline demo model)" : ""}`);
     }
     // The graphs load before the database opens: a wrong manifest stops start-up with nothing else started.
-    const { graphs: loaded } = await loadGraphs(config.LANGGRAPH_JSON, logger);
+    const { graphs: loaded, auth } = await loadGraphs(config.LANGGRAPH_JSON, logger);
+    if (auth && config.API_KEYS.size > 0) {
+      throw new StartupError(`API_KEYS and the manifest's auth (${auth.spec}) are both set, and only one may authenticate: unset API_KEYS, or remove "auth" from ${config.LANGGRAPH_JSON}`);
+    }
     const defaultGraphId = config.DEFAULT_ASSISTANT_ID ?? loaded[0].spec.id;
     if (!loaded.some((g) => g.spec.id === defaultGraphId)) {
       throw new StartupError(`DEFAULT_ASSISTANT_ID: "${defaultGraphId}" is not a graph of ${config.LANGGRAPH_JSON} (it lists ${loaded.map((g) => g.spec.id).join(", ")})`);
@@ -139,7 +142,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
       heartbeatMs: config.HEARTBEAT_MS, sseMaxBufferBytes: config.SSE_MAX_BUFFER_BYTES, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
-      allowedHosts: allowedHosts(config), metrics, metricsToken: config.METRICS_TOKEN, rateLimitRpm: config.RATE_LIMIT_RPM,
+      auth, allowedHosts: allowedHosts(config, config.API_KEYS.size > 0 || Boolean(auth)), metrics, metricsToken: config.METRICS_TOKEN, rateLimitRpm: config.RATE_LIMIT_RPM,
       importLimits: { maxBytes: config.IMPORT_MAX_BYTES, maxMessages: config.IMPORT_MAX_MESSAGES },
     });
     return {

@@ -12,7 +12,8 @@ import { StartupError } from "./startup-error.js";
 
 async function main(): Promise<void> {
   // The manifest's env (its .env file) is the environment of the whole process, as under the LangGraph CLI.
-  await applyManifestEnv(await readManifest(process.env.LANGGRAPH_JSON || "langgraph.json"));
+  const manifest = await readManifest(process.env.LANGGRAPH_JSON || "langgraph.json");
+  await applyManifestEnv(manifest);
   let config;
   try {
     config = loadConfig();
@@ -34,7 +35,8 @@ async function main(): Promise<void> {
     if (!isDatabaseError(reason)) throw reason;
     logger.error({ err: { ...describeDatabaseError(reason), stack: (reason as Error).stack } }, "a database operation failed with nothing waiting for it");
   });
-  const host = listenHost(config);
+  const authenticated = config.API_KEYS.size > 0 || Boolean(manifest.auth);
+  const host = listenHost(config, authenticated);
 
   // The port is taken first: when it is in use, start-up stops before anything else was started.
   let service: Service | undefined;
@@ -83,9 +85,9 @@ async function main(): Promise<void> {
   const { port } = server.address() as { port: number };
 
   if (service.model.demo) logger.warn("using the offline DEMO model (deterministic, for trying things out): set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one");
-  if (config.API_KEYS.size === 0 && !["127.0.0.1", "::1", "localhost"].includes(host)) {
+  if (!authenticated && !["127.0.0.1", "::1", "localhost"].includes(host)) {
     logger.warn({ host }, "no API_KEYS set but HOST is not loopback: anyone who can reach this address can use the service");
-  } else if (config.API_KEYS.size === 0) {
+  } else if (!authenticated) {
     logger.warn("no API_KEYS set: listening on this machine only, without authentication");
   }
   logger.info({ url: `http://${host === "0.0.0.0" ? "localhost" : host}:${port}` }, "threadloom is listening");

@@ -134,3 +134,48 @@ export const graph = new StateGraph(Annotation.Root({ v: Annotation<string> })).
     }
   }, 90_000);
 });
+
+describe("the manifest's auth (auth.path)", () => {
+  const COUNTER = `import { Annotation, StateGraph } from "@langchain/langgraph";
+export const graph = new StateGraph(Annotation.Root({ n: Annotation<number> })).addNode("one", () => ({ n: 1 })).addEdge("__start__", "one").compile();`;
+  // Outside the project, with no node_modules: the SDK's Auth is the project's, as for graphs.
+  const TOKEN_AUTH = `import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
+export const auth = new Auth().authenticate(async (request: Request) => {
+  if (request.headers.get("authorization") !== "Bearer open-sesame") throw new HTTPException(401, { message: "Say the word" });
+  return "ali";
+});`;
+  const withAuth = (spec: string) => JSON.stringify({ graphs: { counter: "./counter.ts:graph" }, auth: { path: spec } });
+
+  it.each([
+    ["names a file that is not there", { "auth.ts": "" }, "./missing.ts:auth", (dir: string) => `auth (./missing.ts:auth): ${dir}/missing.ts does not exist`],
+    ["names something that is not an Auth", { "auth.ts": "export const auth = { token: 1 };" }, "./auth.ts:auth", () => `auth (./auth.ts:auth): export "auth" is not an Auth of @langchain/langgraph-sdk/auth (export new Auth().authenticate(...))`],
+    ["names an Auth that authenticates nobody", { "auth.ts": 'import { Auth } from "@langchain/langgraph-sdk/auth";\nexport const auth = new Auth().on("*", () => true);' }, "./auth.ts:auth", () => `auth (./auth.ts:auth): export "auth" has no authenticate handler: call .authenticate(async (request) => identity) on it`],
+    ["names an export the file has not got", { "auth.ts": TOKEN_AUTH }, "./auth.ts:guard", (dir: string) => `auth (./auth.ts:guard): ${dir}/auth.ts has no export "guard" (it exports auth)`],
+  ])("stops start-up in one line when it %s", async (_, files, spec, expected) => {
+    const path = await project({ "langgraph.json": withAuth(spec), "counter.ts": COUNTER, ...files });
+    const { code, lines } = await startUpFails(path);
+    expect(code).toBe(1);
+    expect(lines).toEqual([expected(join(path, ".."))]);
+  }, 60_000);
+
+  it("stops start-up in one line when API_KEYS is set too: only one may authenticate", async () => {
+    const path = await project({ "langgraph.json": withAuth("./auth.ts:auth"), "counter.ts": COUNTER, "auth.ts": TOKEN_AUTH });
+    const service = spawnService({ ...env(path), PORT: String(await freePort()), API_KEYS: "key-0123456789:acme:alice" });
+    expect(await service.exited).toBe(1);
+    expect(service.stderr().trim().split("\n")).toEqual([`API_KEYS and the manifest's auth (./auth.ts:auth) are both set, and only one may authenticate: unset API_KEYS, or remove "auth" from ${path}`]);
+  }, 60_000);
+
+  it("authenticates with a module outside the project, written in TypeScript", async () => {
+    const path = await project({ "langgraph.json": withAuth("./auth.ts:auth"), "counter.ts": COUNTER, "auth.ts": TOKEN_AUTH });
+    const service = await startServiceProcess(env(path));
+    try {
+      const refused = await fetch(`${service.url}/runs/wait`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ assistant_id: "counter", input: {} }) });
+      expect([refused.status, (await refused.json()).detail]).toEqual([401, "Say the word"]);
+      const res = await fetch(`${service.url}/runs/wait`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer open-sesame" }, body: JSON.stringify({ assistant_id: "counter", input: {} }) });
+      expect([res.status, await res.json()]).toEqual([200, { n: 1 }]);
+      expect(service.logs()).toContain('"msg":"custom authentication: ./auth.ts:auth"');
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  }, 60_000);
+});

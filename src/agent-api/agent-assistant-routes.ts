@@ -1,5 +1,6 @@
-import { Router } from "express";
+import { type Response, Router } from "express";
 import { z } from "zod";
+import { authorize } from "../http/access.js";
 import { validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { AgentAssistants } from "./agent-assistants.js";
@@ -24,11 +25,14 @@ const graphQuery = z.object({
 export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: AgentAssistants }): Router {
   const { assistants } = deps;
   const router = Router();
+  /** The assistant the path names, if the auth handler for assistants:read lets the caller see it. */
+  const readable = async (res: Response, id: string) => assistants.resolve(res.locals.owner.tenantId, id, await authorize(res, "assistants:read", { assistant_id: id }));
 
   router.post("/assistants/search", async (req, res) => {
     const body = validate(searchBody, req.body);
+    const visible = await authorize(res, "assistants:search", { graph_id: body.graph_id, metadata: body.metadata, limit: body.limit, offset: body.offset });
     const found = await assistants.search(res.locals.owner.tenantId, {
-      graphId: body.graph_id, name: body.name, metadata: body.metadata, limit: body.limit, offset: body.offset,
+      graphId: body.graph_id, name: body.name, metadata: body.metadata, visible, limit: body.limit, offset: body.offset,
     });
     // The Agent Server's paging headers: a full page may have a next one.
     if (found.length === body.limit) res.set("X-Pagination-Next", String(body.offset + found.length));
@@ -37,12 +41,12 @@ export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: 
   });
 
   router.get("/assistants/:id", async (req, res) => {
-    res.json((await assistants.resolve(res.locals.owner.tenantId, req.params.id)).json);
+    res.json((await readable(res, req.params.id)).json);
   });
 
   router.get("/assistants/:id/graph", async (req, res) => {
     const { xray } = validate(graphQuery, req.query, "query");
-    const assistant = await assistants.resolve(res.locals.owner.tenantId, req.params.id);
+    const assistant = await readable(res, req.params.id);
     const { graph_id, config, context } = assistant.json;
     const graph = await deps.graphs.get(graph_id, { configurable: { ...config.configurable }, context });
     const drawable = await graph.getGraphAsync({ configurable: { ...config.configurable }, xray: xray || undefined });
@@ -50,7 +54,7 @@ export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: 
   });
 
   router.get("/assistants/:id/schemas", async (req, res) => {
-    const { json } = await assistants.resolve(res.locals.owner.tenantId, req.params.id);
+    const { json } = await readable(res, req.params.id);
     res.json(graphSchemas(json.graph_id, await deps.graphs.get(json.graph_id, { configurable: { ...json.config.configurable }, context: json.context })));
   });
 

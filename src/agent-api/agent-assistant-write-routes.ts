@@ -4,7 +4,9 @@ import { z } from "zod";
 import { assistantConfigSchema, jsonObjectSchema } from "../assistants/assistant-config.js";
 import type { Assistant, AssistantRepository, AssistantVersion } from "../assistants/assistant-repository.js";
 import type { ConversationRepository } from "../conversations/conversation-repository.js";
+import { metadataContains } from "../conversations/metadata-contains.js";
 import { AppError, noAssistant } from "../errors.js";
+import { authorize } from "../http/access.js";
 import { containsNul, requireJsonBody, validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
@@ -78,7 +80,13 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
     const body = validate(createBody, req.body);
     const tenantId: string = res.locals.owner.tenantId;
     if (!deps.graphs.has(body.graph_id)) throw invalid("graph_id", `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}`);
+    // The auth handler may stamp the metadata (an owner key, say): the assistant is made with it as left.
+    const value = { ...body, config: body.config ?? {}, context: body.context ?? {} };
+    const visible = await authorize(res, "assistants:create", value);
+    body.metadata = value.metadata ?? {};
     const graph = body.assistant_id === undefined ? undefined : assistants.graphAssistant(body.assistant_id);
+    // One the handler would not show is still taken: a conflict, as upstream answers it.
+    if (graph && !metadataContains(graph.json.metadata, visible)) throw new AppError("conflict", `Assistant ${body.assistant_id} already exists.`);
     if (graph && body.if_exists === "do_nothing") return void res.json(graph.json);
     const assistantId = graph ? undefined : body.assistant_id ?? randomUUID();
     const created = assistantId && await stored.createWithId(tenantId, assistantId, body.graph_id, {
@@ -87,16 +95,23 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
     if (created) return void res.json(storedAssistant(created).json);
     // Taken by this tenant (ids are per tenant): that assistant, unless it was deleted meanwhile.
     const existing = assistantId ? await stored.find(tenantId, assistantId) : null;
-    if (!existing || body.if_exists === "raise") throw new AppError("conflict", `Assistant ${body.assistant_id} already exists.`);
+    if (!existing || body.if_exists === "raise" || !metadataContains(existing.metadata, visible)) throw new AppError("conflict", `Assistant ${body.assistant_id} already exists.`);
     res.json(storedAssistant(existing).json);
   });
 
   // The Agent Server's update: a given config or context replaces the current one as a whole,
   // metadata merges key by key, and every update, even an empty one, is a new version.
   router.patch("/assistants/:id", requireJsonBody, async (req, res) => {
-    const id = storedId(validate(pathParams, req.params, "path").id);
+    const given = validate(pathParams, req.params, "path").id;
     const body = validate(patchBody, req.body);
+    const value = { assistant_id: given, graph_id: body.graph_id, config: body.config, context: body.context, metadata: body.metadata, name: body.name, description: body.description };
+    const visible = await authorize(res, "assistants:update", value);
+    body.metadata = value.metadata;
+    const graph = assistants.graphAssistant(given);
+    if (graph && !metadataContains(graph.json.metadata, visible)) throw noAssistant(given);
+    const id = storedId(given);
     const updated = await stored.update(res.locals.owner.tenantId, id, (current) => {
+      if (!metadataContains(current.metadata, visible)) throw noAssistant(id);
       if (body.graph_id !== undefined && body.graph_id !== current.graphId) {
         // A thread's checkpoints hold its graph's state; switching graph under them would break it.
         throw invalid("graph_id", "cannot be changed; create another assistant for another graph");
@@ -117,17 +132,22 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
   // (409), unless `delete_threads=true`: then the caller's threads of it go first (none if one is
   // busy), so that a retry after a failure finds the assistant still there.
   router.delete("/assistants/:id", async (req, res) => {
-    const id = storedId(validate(pathParams, req.params, "path").id);
+    const given = validate(pathParams, req.params, "path").id;
     const query = validate(deleteQuery, req.query, "query");
+    const visible = await authorize(res, "assistants:delete", { assistant_id: given });
+    const graph = assistants.graphAssistant(given);
+    if (graph && !metadataContains(graph.json.metadata, visible)) throw noAssistant(given);
+    const id = storedId(given);
     const owner = res.locals.owner;
-    if (!(await stored.find(owner.tenantId, id))) throw noAssistant(id);
+    const current = await stored.find(owner.tenantId, id);
+    if (!current || !metadataContains(current.metadata, visible)) throw noAssistant(id);
     if (query.delete_threads === "true") {
       const threads = await deps.conversations.assistantThreads(owner, id);
       const busy = threads.find((t) => t.status === "busy");
       if (busy) throw new AppError("conflict", `Thread ${threadUuid(busy)} of assistant ${id} has a run in progress; cancel it before deleting the assistant's threads.`);
       for (const thread of threads) await deps.runs.deleteThread(thread.threadId, owner, threadUuid(thread));
     }
-    if (!(await stored.delete(owner.tenantId, id))) throw noAssistant(id);
+    if (!(await stored.delete(owner.tenantId, id, visible))) throw noAssistant(id);
     res.status(204).end();
   });
 
@@ -136,13 +156,15 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
     const body = validate(versionsBody, req.body);
     const { id } = validate(pathParams, req.params, "path");
     const tenantId: string = res.locals.owner.tenantId;
+    const visible = await authorize(res, "assistants:read", { assistant_id: id });
     const graph = assistants.graphAssistant(id);
+    if (graph && !metadataContains(graph.json.metadata, visible)) throw noAssistant(id);
     if (graph) {
       const { updated_at: _, ...version } = graph.json;
       return void res.json([version].filter((v) => metadataMatches(v.metadata, body.metadata)).slice(body.offset, body.offset + body.limit));
     }
     const current = UUID.test(id) ? await stored.find(tenantId, id) : null;
-    if (!current) throw noAssistant(id);
+    if (!current || !metadataContains(current.metadata, visible)) throw noAssistant(id);
     const versions = await readVersions(stored, current, body.offset + body.limit, (v) => metadataMatches(v.metadata, body.metadata));
     res.json(versions.slice(body.offset).map(storedVersion));
   });
@@ -152,12 +174,16 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
     const { version } = validate(latestBody, req.body);
     const { id } = validate(pathParams, req.params, "path");
     const tenantId: string = res.locals.owner.tenantId;
+    const visible = await authorize(res, "assistants:update", { assistant_id: id, version });
     const graph = assistants.graphAssistant(id);
     if (graph) {
+      if (!metadataContains(graph.json.metadata, visible)) throw noAssistant(id);
       if (version !== graph.json.version) throw noVersion(id, version);
       return void res.json(graph.json);
     }
-    const changed = UUID.test(id) ? await stored.setLatest(tenantId, id, version) : "no_assistant";
+    const current = UUID.test(id) ? await stored.find(tenantId, id) : null;
+    if (!current || !metadataContains(current.metadata, visible)) throw noAssistant(id);
+    const changed = await stored.setLatest(tenantId, id, version);
     if (changed === "no_assistant") throw noAssistant(id);
     if (changed === "no_version") throw noVersion(id, version);
     res.json(storedAssistant(changed).json);
@@ -165,7 +191,8 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
 
   router.post("/assistants/count", requireJsonBody, async (req, res) => {
     const body = validate(countBody, req.body);
-    res.json(await assistants.count(res.locals.owner.tenantId, { graphId: body.graph_id, name: body.name, metadata: body.metadata }));
+    const visible = await authorize(res, "assistants:search", { graph_id: body.graph_id, metadata: body.metadata, limit: 0, offset: 0 });
+    res.json(await assistants.count(res.locals.owner.tenantId, { graphId: body.graph_id, name: body.name, metadata: body.metadata, visible }));
   });
 
   return router;

@@ -1,4 +1,5 @@
 import type { AssistantRepository } from "../assistants/assistant-repository.js";
+import { type MetadataFilter, metadataContains } from "../conversations/metadata-contains.js";
 import { noAssistant } from "../errors.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import { type AgentAssistant, graphAssistant, metadataMatches, storedAssistant } from "./assistant-object.js";
@@ -11,6 +12,8 @@ export interface AssistantSearch {
   graphId?: string;
   name?: string;
   metadata?: Record<string, unknown>;
+  /** Metadata an auth handler requires (containment, as `metadataContains`). */
+  visible?: MetadataFilter;
   limit: number;
   offset: number;
 }
@@ -24,12 +27,12 @@ export class AgentAssistants {
 
   constructor(private readonly graphs: GraphRegistry, private readonly stored: AssistantRepository) {}
 
-  async resolve(tenantId: string, id: string): Promise<AgentAssistant> {
+  /** The assistant `id` names; with `visible` (an auth handler's filter), one whose metadata does not contain it is missing. */
+  async resolve(tenantId: string, id: string, visible?: MetadataFilter): Promise<AgentAssistant> {
     const graph = this.graphAssistant(id);
-    if (graph) return graph;
-    const assistant = UUID.test(id) ? await this.stored.find(tenantId, id) : null;
-    if (!assistant) throw noAssistant(id);
-    return storedAssistant(assistant);
+    const assistant = graph ?? (UUID.test(id) ? await this.stored.find(tenantId, id).then((a) => a && storedAssistant(a)) : null);
+    if (!assistant || !metadataContains(assistant.json.metadata, visible)) throw noAssistant(id);
+    return assistant;
   }
 
   /** The graph's assistant if the id names a graph (its graph id or UUID5); these are built in and read-only. */
@@ -76,5 +79,6 @@ export class AgentAssistants {
 function passes({ json }: AgentAssistant, query: Omit<AssistantSearch, "limit" | "offset">): boolean {
   return (query.graphId === undefined || json.graph_id === query.graphId)
     && (query.name === undefined || json.name.toLowerCase().includes(query.name.toLowerCase()))
-    && metadataMatches(json.metadata, query.metadata);
+    && metadataMatches(json.metadata, query.metadata)
+    && metadataContains(json.metadata, query.visible);
 }

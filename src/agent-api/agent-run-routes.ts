@@ -1,8 +1,8 @@
 import { type Request, type Response, Router } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { Owner } from "../conversations/conversation-repository.js";
 import { AppError } from "../errors.js";
+import { type AuthEvent, authConfigurable, authorize, stamped } from "../http/access.js";
 import { openSse } from "../http/open-sse.js";
 import { requireJsonBody, validate } from "../http/validate.js";
 import { RunMovedError } from "../runs/run-event-log.js";
@@ -63,7 +63,18 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
   const create = async (req: Request, res: Response, stateless: boolean) => {
     const threadId = stateless ? null : validate(threadParams, req.params, "path").id;
     const body = validate(runCreateBody, req.body);
-    const { run, thread } = await agentRuns.create(res.locals.owner, threadId, body);
+    // The auth handler sees the run as upstream shows it, and may stamp its metadata; what it adds
+    // is also the metadata of a thread the run creates.
+    const asked = body.metadata ?? {};
+    const value = {
+      thread_id: threadId ?? undefined, assistant_id: body.assistant_id, status: "pending", metadata: { ...asked },
+      multitask_strategy: body.multitask_strategy ?? "enqueue", if_not_exists: body.if_not_exists ?? "reject", after_seconds: body.after_seconds ?? 0, kwargs: body,
+    };
+    const visible = await authorize(res, "threads:create_run", value);
+    const metadata = value.metadata ?? {};
+    const { run, thread } = await agentRuns.create(res.locals.owner, threadId, { ...body, metadata }, {
+      visible, threadMetadata: stamped(asked, metadata), configurable: authConfigurable(res),
+    });
     return { run, thread, body };
   };
 
@@ -125,46 +136,51 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
   router.post("/runs/cancel", requireJsonBody, async (req, res) => {
     const { action } = validate(cancelQuery.pick({ action: true }), req.query, "query");
     const body = validate(cancelManyBody, req.body);
-    await agentRuns.cancelMany(res.locals.owner, "status" in body ? body : { threadId: body.thread_id, runIds: body.run_ids }, action);
+    const visible = await authorize(res, "threads:update", { thread_id: "thread_id" in body ? body.thread_id : undefined, action, metadata: "run_ids" in body ? { run_ids: body.run_ids } : { status: body.status } });
+    await agentRuns.cancelMany(res.locals.owner, "status" in body ? body : { threadId: body.thread_id, runIds: body.run_ids }, action, visible);
     res.status(204).end();
   });
 
   router.get("/runs/:run_id/stream", async (req, res) => {
     const { run_id } = validate(statelessRunParams, req.params, "path");
     const query = validate(joinQuery, req.query, "query");
-    const { run, thread } = await agentRuns.findOwned(run_id, res.locals.owner);
+    const { run, thread } = await agentRuns.findOwned(run_id, res.locals.owner, await authorize(res, "threads:read", { run_id }));
     await stream(req, res, run, thread, { stateless: true, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
   });
 
   router.get("/threads/:id/runs", async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const query = validate(listQuery, req.query, "query");
-    const thread = await deps.manager.findAgentThread(id, res.locals.owner);
+    const thread = await deps.manager.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     const select = query.select === undefined ? undefined : [query.select].flat();
     res.json((await agentRuns.list(thread, query)).map((run) => selectFields(runObject(run, shownThread(thread).shownId), select)));
   });
 
-  /** The run, on the owner's thread the path names (by its UUID as shown: its key never is). */
-  const ownedRun = async (req: Request, owner: Owner) => {
+  /**
+   * The run, on the owner's thread the path names (by its UUID as shown: its key never is), if the
+   * auth handler for `event` lets the caller at that thread.
+   */
+  const ownedRun = async (req: Request, res: Response, event: AuthEvent) => {
     const { id, run_id } = validate(runParams, req.params, "path");
-    const thread = shownThread(await deps.manager.findAgentThread(id, owner));
+    const value = event === "threads:update" ? { thread_id: id, action: "interrupt", metadata: { run_ids: [run_id] } } : { thread_id: id, run_id };
+    const thread = shownThread(await deps.manager.findAgentThread(id, res.locals.owner, await authorize(res, event, value)));
     return { run: await agentRuns.find(thread.threadId, run_id), thread };
   };
 
   router.get("/threads/:id/runs/:run_id", async (req, res) => {
-    const { run, thread } = await ownedRun(req, res.locals.owner);
+    const { run, thread } = await ownedRun(req, res, "threads:read");
     res.json(runObject(run, thread.shownId));
   });
 
   router.delete("/threads/:id/runs/:run_id", async (req, res) => {
-    const { run } = await ownedRun(req, res.locals.owner);
+    const { run } = await ownedRun(req, res, "threads:delete");
     await agentRuns.delete(run.threadId, run.runId);
     res.status(204).end();
   });
 
   router.get("/threads/:id/runs/:run_id/join", async (req, res) => {
     const query = validate(joinQuery, req.query, "query");
-    const { run, thread } = await ownedRun(req, res.locals.owner);
+    const { run, thread } = await ownedRun(req, res, "threads:read");
     const gone = new AbortController();
     res.on("close", () => {
       if (res.writableFinished) return;
@@ -176,13 +192,13 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
 
   router.get("/threads/:id/runs/:run_id/stream", async (req, res) => {
     const query = validate(joinQuery, req.query, "query");
-    const { run, thread } = await ownedRun(req, res.locals.owner);
+    const { run, thread } = await ownedRun(req, res, "threads:read");
     await stream(req, res, run, thread, { stateless: false, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
   });
 
   router.post("/threads/:id/runs/:run_id/cancel", async (req, res) => {
     const query = validate(cancelQuery, req.query, "query");
-    const { run } = await ownedRun(req, res.locals.owner);
+    const { run } = await ownedRun(req, res, "threads:update");
     const found = await agentRuns.cancel(run.threadId, [run.runId], query.action);
     if (found.length === 0) throw new AppError("not_found", `Run ${run.runId} was not found.`);
     if (query.wait) await agentRuns.ended(run.runId);

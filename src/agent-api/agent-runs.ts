@@ -3,6 +3,7 @@ import { Command, Send } from "@langchain/langgraph";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { ConversationRepository, type Owner, type ThreadRow } from "../conversations/conversation-repository.js";
+import { type MetadataFilter, metadataContains } from "../conversations/metadata-contains.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
 import type { ActiveRun, RunResult } from "../runs/active-run.js";
@@ -30,6 +31,17 @@ export interface AgentRunsDeps {
   logger: Logger;
   /** Asks the run queue to look for runs to start (after one was queued). */
   kick(): void;
+}
+
+/**
+ * What the manifest's auth decided for a new run: the metadata its thread must contain to be run
+ * on (else it is missing), what a thread the run creates is stamped with, and what the run gets in
+ * `configurable` over the client's (the user). Empty without custom auth.
+ */
+export interface RunAuth {
+  visible?: MetadataFilter;
+  threadMetadata?: Record<string, unknown>;
+  configurable?: Record<string, unknown>;
 }
 
 /** What `runs.wait` and `runs.join` answer: the final values, or the error the run ended with. */
@@ -73,19 +85,19 @@ export class AgentRuns {
    * Creates a run on the owner's thread (`threadId` null: a stateless run on a new thread of its
    * own). Returns it once it has started here or has been queued, with its thread as shown.
    */
-  async create(owner: Owner, threadId: string | null, body: RunCreateBody): Promise<{ run: RunRecord; thread: ShownThread }> {
+  async create(owner: Owner, threadId: string | null, body: RunCreateBody, auth: RunAuth = {}): Promise<{ run: RunRecord; thread: ShownThread }> {
     // A place among the runs this process may execute at once, held until the run holds its own.
     const place = this.deps.manager.reservePlace();
     try {
       // Until the run is started here (or given back), upkeep must not take it for a lost one.
-      return await this.deps.manager.claiming(() => this.claimAndStart(place, owner, threadId, body));
+      return await this.deps.manager.claiming(() => this.claimAndStart(place, owner, threadId, body, auth));
     } finally {
       place?.();
     }
   }
 
   /** `create`; without a `place` a run that could start at once is queued instead. */
-  private async claimAndStart(place: (() => void) | null, owner: Owner, threadId: string | null, body: RunCreateBody): Promise<{ run: RunRecord; thread: ShownThread }> {
+  private async claimAndStart(place: (() => void) | null, owner: Owner, threadId: string | null, body: RunCreateBody, auth: RunAuth): Promise<{ run: RunRecord; thread: ShownThread }> {
     if (!this.deps.manager.isAccepting()) throw new AppError("unavailable", "The service is shutting down; retry on another instance.");
     await this.deps.manager.checkQuota(owner);
     const assistant = await this.deps.assistants.resolve(owner.tenantId, body.assistant_id);
@@ -94,8 +106,11 @@ export class AgentRuns {
     // A graph's own assistant is recorded by its graph id, as /api/chat runs are.
     const assistantId = assistant.stored ? assistant.json.assistant_id : graphId;
     let thread = threadId ? await this.deps.manager.findAgentThread(threadId, owner).catch(ignoreNotFound) : null;
+    // One the auth handler does not let the caller see is missing, and not made again either.
+    if (threadId && thread && !metadataContains(thread.metadata, auth.visible)) throw notFound("Thread", threadId);
     if (threadId && !thread && body.if_not_exists !== "create") throw notFound("Thread", threadId);
     const kwargs = runKwargs(body, assistant.json);
+    Object.assign(kwargs.config.configurable, auth.configurable);
     if (kwargs.checkpoint_id) {
       if (!thread) throw notFound("Checkpoint", kwargs.checkpoint_id);
       const at = await this.deps.checkpointer.getTuple({ configurable: { thread_id: thread.threadId, checkpoint_ns: "", checkpoint_id: kwargs.checkpoint_id } });
@@ -104,8 +119,8 @@ export class AgentRuns {
     if (threadId && !thread) {
       // if_not_exists create: made as POST /threads makes it, so another owner's thread with this
       // UUID makes no difference (the new one is known by it); made meanwhile by the owner, it is theirs.
-      const made = { threadId, owner, graphId, assistantId, metadata: {}, graphChosen: true };
-      thread = (await this.conversations.createAgentThread(made)) ?? (await this.deps.manager.findAgentThread(threadId, owner));
+      const made = { threadId, owner, graphId, assistantId, metadata: auth.threadMetadata ?? {}, graphChosen: true };
+      thread = (await this.conversations.createAgentThread(made)) ?? (await this.deps.manager.findAgentThread(threadId, owner, auth.visible));
     }
     const shown = thread ? shownThread(thread) : null;
     const strategy: MultitaskStrategy = body.multitask_strategy ?? "enqueue";
@@ -122,7 +137,7 @@ export class AgentRuns {
     const lease = await this.deps.manager.heldLease();
     const on: ShownThread = shown ?? { threadId: run.threadId, shownId: run.threadId };
     const claimed = await this.runs
-      .claim({ ...run, lease, newThread: thread ? undefined : { userId: owner.userId, metadata: {} } })
+      .claim({ ...run, lease, newThread: thread ? undefined : { userId: owner.userId, metadata: auth.threadMetadata ?? {} } })
       .catch((err: { code?: string }) => {
         // The thread was deleted between our read and the claim (foreign key violation).
         if (err.code === "23503") throw notFound("Thread", on.shownId);
@@ -234,15 +249,15 @@ export class AgentRuns {
    * `POST /runs/cancel`: the given runs of one of the owner's threads (all must exist), or every run
    * of the owner's with a status (pending, running, or both).
    */
-  async cancelMany(owner: Owner, which: { threadId: string; runIds: string[] } | { status: "pending" | "running" | "all" }, action: CancelAction): Promise<void> {
+  async cancelMany(owner: Owner, which: { threadId: string; runIds: string[] } | { status: "pending" | "running" | "all" }, action: CancelAction, visible?: MetadataFilter): Promise<void> {
     if ("status" in which) {
       const statuses: RunRecord["status"][] = which.status === "all" ? ["pending", "running"] : [which.status];
       const byThread = new Map<string, string[]>();
-      for (const { threadId, runId } of await this.runs.ownedWithStatus(owner, statuses)) byThread.set(threadId, [...(byThread.get(threadId) ?? []), runId]);
+      for (const { threadId, runId } of await this.runs.ownedWithStatus(owner, statuses, visible)) byThread.set(threadId, [...(byThread.get(threadId) ?? []), runId]);
       for (const [threadId, runIds] of byThread) await this.cancel(threadId, runIds, action);
       return;
     }
-    const { threadId } = await this.deps.manager.findAgentThread(which.threadId, owner);
+    const { threadId } = await this.deps.manager.findAgentThread(which.threadId, owner, visible);
     // All must exist: a request answered 404 has stopped none of them.
     const found = await this.cancel(threadId, which.runIds, action, true);
     const missing = which.runIds.filter((id) => !found.includes(id));
@@ -260,11 +275,11 @@ export class AgentRuns {
    * The thread decides, not the run: a /api/chat run records no user, and another user of the tenant
    * must find it as missing as a run that never was.
    */
-  async findOwned(runId: string, owner: Owner): Promise<{ run: RunRecord; thread: ShownThread }> {
+  async findOwned(runId: string, owner: Owner, visible?: MetadataFilter): Promise<{ run: RunRecord; thread: ShownThread }> {
     const run = await this.runs.find(runId);
     // The same two reads whether the run is the owner's, another owner's or nobody's.
     const thread = await this.conversations.findThread(run?.threadId ?? runId, owner);
-    if (!run || !thread) throw notFound("Run", runId);
+    if (!run || !thread || !metadataContains(thread.metadata, visible)) throw notFound("Run", runId);
     return { run, thread: shownThread(thread) };
   }
 

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
 import type { ConversationRepository, Owner, ThreadRow } from "../conversations/conversation-repository.js";
+import { metadataContains } from "../conversations/metadata-contains.js";
 import { AppError } from "../errors.js";
+import { authorize } from "../http/access.js";
 import { containsNul, requireJsonBody, validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
@@ -62,6 +64,10 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
   router.post("/threads", requireJsonBody, async (req, res) => {
     const body = validate(createBody, req.body);
     const owner: Owner = res.locals.owner;
+    // The auth handler may stamp the metadata (an owner key, say): the thread is made with it as left.
+    const value = { thread_id: body.thread_id, metadata: body.metadata, if_exists: body.if_exists };
+    const visible = await authorize(res, "threads:create", value);
+    body.metadata = value.metadata ?? {};
     const { graph_id: graphId = deps.graphs.defaultGraphId, ...rest } = body.metadata;
     if (typeof graphId !== "string" || !deps.graphs.has(graphId)) {
       throw invalid("metadata.graph_id", `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}`);
@@ -74,13 +80,15 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
     const created = existing ? null : await deps.conversations.createAgentThread({ threadId, owner, graphId, assistantId: graphId, metadata: rest, graphChosen });
     if (created) return void res.json(await show(created));
     const mine = existing ?? (await deps.conversations.findAgentThread(threadId, owner));
-    if (!mine || body.if_exists === "raise") throw new AppError("conflict", `Thread ${threadId} already exists.`);
+    // One the handler would not show is still taken: a conflict, as upstream answers it.
+    if (!mine || body.if_exists === "raise" || !metadataContains(mine.metadata, visible)) throw new AppError("conflict", `Thread ${threadId} already exists.`);
     res.json(await show(mine));
   });
 
   router.post("/threads/search", requireJsonBody, async (req, res) => {
     const body = validate(searchBody, req.body);
-    const threads = await deps.conversations.searchAgentThreads(res.locals.owner, body, {
+    const visible = await authorize(res, "threads:search", { metadata: body.metadata, ids: body.ids, status: body.status, limit: body.limit, offset: body.offset });
+    const threads = await deps.conversations.searchAgentThreads(res.locals.owner, { ...body, visible }, {
       limit: body.limit, offset: body.offset, sortBy: body.sort_by, sortOrder: body.sort_order,
     });
     // Reading the state is the costly part: skipped when the fields that need it are not selected.
@@ -92,20 +100,23 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
   });
 
   router.post("/threads/count", requireJsonBody, async (req, res) => {
-    res.json(await deps.conversations.countAgentThreads(res.locals.owner, validate(countBody, req.body)));
+    const body = validate(countBody, req.body);
+    const visible = await authorize(res, "threads:search", { metadata: body.metadata, status: body.status, limit: 0, offset: 0 });
+    res.json(await deps.conversations.countAgentThreads(res.locals.owner, { ...body, visible }));
   });
 
   router.get("/threads/:id", async (req, res) => {
     const { id } = validate(params, req.params, "path");
-    res.json(await show(await deps.runs.findAgentThread(id, res.locals.owner)));
+    res.json(await show(await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }))));
   });
 
   // Metadata is merged key by key, and a key sent as null is removed, as on /api/threads.
   router.patch("/threads/:id", requireJsonBody, async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const body = validate(patchBody, req.body);
-    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
-    const { graph_id: graphId, ...rest } = body.metadata ?? {};
+    const value = { thread_id: id, metadata: body.metadata };
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:update", value));
+    const { graph_id: graphId, ...rest } = value.metadata ?? {};
     if (graphId !== undefined && graphId !== thread.graphId) {
       // The checkpoints hold this graph's state; another graph could not read them.
       throw invalid("metadata.graph_id", `cannot be changed; the thread belongs to graph ${thread.graphId}`);
@@ -116,7 +127,7 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
 
   router.delete("/threads/:id", async (req, res) => {
     const { id } = validate(params, req.params, "path");
-    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:delete", { thread_id: id }));
     await deps.runs.deleteThread(thread.threadId, res.locals.owner, id);
     res.status(204).end();
   });
@@ -126,12 +137,19 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
   router.post("/threads/:id/copy", async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const owner: Owner = res.locals.owner;
-    const thread = await deps.runs.findAgentThread(id, owner);
+    const thread = await deps.runs.findAgentThread(id, owner, await authorize(res, "threads:read", { thread_id: id }));
+    // Reading it is not enough: the copy is a new thread, which the create handler may refuse or stamp.
+    const admit = async (metadata: Record<string, unknown>, threadId: string) => {
+      const value = { thread_id: threadId, metadata };
+      await authorize(res, "threads:create", value);
+      return value.metadata ?? {};
+    };
+    const newThreadId = randomUUID();
     const copy = thread.headCheckpointId
-      ? await deps.branches.fork(thread, owner)
+      ? await deps.branches.fork(thread, owner, undefined, admit)
       : await deps.conversations.createThread({
-          threadId: randomUUID(), owner, graphId: thread.graphId, assistantId: thread.assistantId,
-          metadata: { ...thread.metadata, forked_from: threadUuid(thread) },
+          threadId: newThreadId, owner, graphId: thread.graphId, assistantId: thread.assistantId,
+          metadata: await admit({ ...thread.metadata, forked_from: threadUuid(thread) }, newThreadId),
         });
     if (!copy) throw new Error("a fresh thread id was taken");
     res.json(await show(copy));

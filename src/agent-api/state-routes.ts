@@ -4,6 +4,7 @@ import { z } from "zod";
 import { HistoryRepository } from "../conversations/history-repository.js";
 import type { ThreadRow } from "../conversations/conversation-repository.js";
 import { notFound } from "../errors.js";
+import { authorize } from "../http/access.js";
 import { containsNul, requireJsonBody, validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
@@ -81,7 +82,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   router.get("/threads/:id/state", async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const { subgraphs } = validate(subgraphsQuery, req.query, "query");
-    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await stateAt(thread, undefined, subgraphs === "true"));
   });
 
@@ -89,7 +90,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   router.get("/threads/:id/state/:checkpoint_id", async (req, res) => {
     const { id, checkpoint_id } = validate(threadParams.extend({ checkpoint_id: checkpointId }), req.params, "path");
     const { subgraphs } = validate(subgraphsQuery, req.query, "query");
-    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await stateAt(thread, checkpoint_id, subgraphs === "true"));
   });
 
@@ -97,14 +98,14 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const { id } = validate(threadParams, req.params, "path");
     const body = validate(z.strictObject({ checkpoint: checkpointConfig, subgraphs: z.boolean().nullish() }), req.body);
     const query = validate(subgraphsQuery, req.query, "query");
-    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await stateAt(thread, body.checkpoint.checkpoint_id, Boolean(body.subgraphs) || query.subgraphs === "true"));
   });
 
   router.post("/threads/:id/state", requireJsonBody, async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const body = validate(updateBody, req.body);
-    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:update", { thread_id: id }));
     const from = body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? undefined;
     if (from && !(await history.checkpointExists(thread.threadId, from))) throw notFound("Checkpoint", from);
     const checkpoint = await updateThreadState(deps.pool, await deps.graphs.forThread(thread.graphId, thread.threadId), thread.threadId, { values: body.values ?? null, asNode: body.as_node, checkpointId: from });
@@ -114,14 +115,14 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   router.get("/threads/:id/history", async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const query = validate(historyQuery, req.query, "query");
-    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await historyOf(thread, query));
   });
 
   router.post("/threads/:id/history", requireJsonBody, async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const body = validate(historyBody, req.body);
-    const thread = await deps.runs.findAgentThread(id, res.locals.owner);
+    const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     const b = body.before;
     const beforeId = b == null ? undefined : typeof b === "string" ? b : "configurable" in b ? b.configurable.checkpoint_id : b.checkpoint_id;
     res.json(await historyOf(thread, { limit: body.limit, before: beforeId, metadata: body.metadata, at: body.checkpoint?.checkpoint_id }));

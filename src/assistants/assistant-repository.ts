@@ -67,9 +67,11 @@ export class AssistantRepository {
     return rows[0] ? toAssistant(rows[0]) : null;
   }
 
-  async list(tenantId: string, options: { limit: number; cursor?: string }): Promise<Page<Assistant>> {
+  /** A page of the tenant's assistants, newest first; with `visible`, only those whose metadata contains it. */
+  async list(tenantId: string, options: { limit: number; cursor?: string; visible?: Record<string, unknown> }): Promise<Page<Assistant>> {
     const [at, id] = options.cursor ? decodeCursor(options.cursor) : [null, null];
-    const { rows } = await this.pool.query(sql.LIST_ASSISTANTS, [tenantId, at, id, options.limit + 1]).catch(castFailureToMalformed);
+    const visible = options.visible === undefined ? null : JSON.stringify(options.visible);
+    const { rows } = await this.pool.query(sql.LIST_ASSISTANTS, [tenantId, at, id, options.limit + 1, visible]).catch(castFailureToMalformed);
     const items = rows.slice(0, options.limit);
     const last = items.at(-1);
     return {
@@ -113,8 +115,9 @@ export class AssistantRepository {
     return { items: items.map(toVersion), nextCursor: rows.length > options.limit && last ? String(last.version) : null };
   }
 
-  async delete(tenantId: string, assistantId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(sql.DELETE_ASSISTANT, [assistantId, tenantId]);
+  /** Deletes it (if its metadata contains `visible`, when given); false when there is no such assistant. */
+  async delete(tenantId: string, assistantId: string, visible?: Record<string, unknown>): Promise<boolean> {
+    const { rowCount } = await this.pool.query(sql.DELETE_ASSISTANT, [assistantId, tenantId, visible === undefined ? null : JSON.stringify(visible)]);
     return (rowCount ?? 0) > 0;
   }
 }

@@ -30,10 +30,12 @@ export const SELECT_ASSISTANT_FOR_UPDATE = `${SELECT_ASSISTANT} FOR UPDATE`;
 
 // Keyset pagination on (created_at, assistant_id), newest first: creation order never changes, so
 // an update during paging neither skips nor repeats an assistant.
+// $5: metadata each must contain (an auth handler's filter; null: none).
 export const LIST_ASSISTANTS = `
   SELECT ${ASSISTANT_COLUMNS} FROM assistants
   WHERE tenant_id = $1
     AND ($2::timestamptz IS NULL OR (created_at, assistant_id) < ($2::timestamptz, $3::uuid))
+    AND ($5::jsonb IS NULL OR metadata @> $5::jsonb)
   ORDER BY created_at DESC, assistant_id DESC
   LIMIT $4`;
 
@@ -68,4 +70,5 @@ export const LIST_VERSIONS = `
   ORDER BY version DESC
   LIMIT $4`;
 
-export const DELETE_ASSISTANT = `DELETE FROM assistants WHERE assistant_id = $1 AND tenant_id = $2`;
+/** $3: metadata the assistant must contain (an auth handler's filter; null: none). */
+export const DELETE_ASSISTANT = `DELETE FROM assistants WHERE assistant_id = $1 AND tenant_id = $2 AND ($3::jsonb IS NULL OR metadata @> $3::jsonb)`;

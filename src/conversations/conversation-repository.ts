@@ -4,6 +4,7 @@ import type { Queryable } from "../db/queryable.js";
 import { refused, type RunClaim } from "../runs/run-claim.js";
 import type { Usage } from "../streaming/run-event.js";
 import type { MessageRow } from "./message-row.js";
+import type { MetadataFilter } from "./metadata-contains.js";
 import * as sql from "./conversation-sql.js";
 
 export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
@@ -69,6 +70,8 @@ export interface ThreadFilters {
   metadata?: Record<string, unknown>;
   /** A full-text query in web-search syntax that a message of any branch must match. */
   q?: string;
+  /** Threads whose metadata contains what an auth handler allows. */
+  visible?: MetadataFilter;
 }
 
 /** A listed thread; with a query, its best-matching message (of any branch) and a snippet of it. */
@@ -102,9 +105,9 @@ export class ConversationRepository {
     await this.pool.query(sql.FINISH_IMPORTED_THREAD, [threadId, head.length, checkpointId, titleOf(head)]);
   }
 
-  /** A new thread of the same owner as `fromThreadId`, recording where it was forked from; null when that thread is gone. */
-  async insertFork(fromThreadId: string, newThreadId: string, checkpointId: string): Promise<ThreadRow | null> {
-    const { rows } = await this.pool.query(sql.INSERT_FORKED_THREAD, [fromThreadId, newThreadId, checkpointId]);
+  /** A new thread of the same owner as `fromThreadId`, with `metadata`; null when that thread is gone. */
+  async insertFork(fromThreadId: string, newThreadId: string, metadata: Record<string, unknown>): Promise<ThreadRow | null> {
+    const { rows } = await this.pool.query(sql.INSERT_FORKED_THREAD, [fromThreadId, newThreadId, JSON.stringify(metadata)]);
     return rows[0] ? toThread(rows[0]) : null;
   }
 
@@ -151,9 +154,12 @@ export class ConversationRepository {
     return rows[0].total;
   }
 
-  /** Every thread of the owner, in creation order, `limit` at a time after `after` (the previous batch's `next`). */
-  async threadBatch(owner: Owner, after: [string, string] | null, limit: number): Promise<{ items: ThreadRow[]; next: [string, string] | null }> {
-    const { rows } = await this.pool.query(sql.SELECT_THREAD_BATCH, [owner.tenantId, owner.userId, after?.[0] ?? null, after?.[1] ?? null, limit]);
+  /**
+   * Every thread of the owner (whose metadata contains `visible`, if given), in creation order,
+   * `limit` at a time after `after` (the previous batch's `next`).
+   */
+  async threadBatch(owner: Owner, after: [string, string] | null, limit: number, visible?: MetadataFilter): Promise<{ items: ThreadRow[]; next: [string, string] | null }> {
+    const { rows } = await this.pool.query(sql.SELECT_THREAD_BATCH, [owner.tenantId, owner.userId, after?.[0] ?? null, after?.[1] ?? null, limit, jsonOrNull(visible)]);
     const last = rows.at(-1);
     return { items: rows.map(toThread), next: rows.length === limit && last ? [last.created_cursor, last.thread_id] : null };
   }
@@ -280,6 +286,8 @@ export interface AgentThreadFilters {
   status?: ThreadStatus;
   metadata?: Record<string, unknown>;
   ids?: string[];
+  /** Metadata an auth handler requires, as stored (no `graph_id` in it). */
+  visible?: MetadataFilter;
 }
 
 export interface AgentThreadPage {
@@ -290,8 +298,10 @@ export interface AgentThreadPage {
 }
 
 const agentFilterParams = (owner: Owner, f: AgentThreadFilters) => [
-  owner.tenantId, owner.userId, f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.ids ?? null,
+  owner.tenantId, owner.userId, f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.ids ?? null, jsonOrNull(f.visible),
 ];
+
+const jsonOrNull = (value: object | undefined) => (value === undefined ? null : JSON.stringify(value));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -308,7 +318,7 @@ export function inputTitle(input: unknown): string | null {
   return shortTitle(typeof input === "string" ? input : JSON.stringify(input) ?? "");
 }
 
-const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.q ?? null];
+const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.q ?? null, jsonOrNull(f.visible)];
 
 function toThread(r: Record<string, any>): ThreadRow {
   return {

@@ -33,11 +33,13 @@ export const FINISH_IMPORTED_THREAD = `
   UPDATE threads SET message_count = $2, head_checkpoint_id = $3, title = COALESCE(title, $4), status = 'idle', updated_at = now()
   WHERE thread_id = $1`;
 
-/** A thread made from another (a fork): same owner, graph and assistant, marked with its origin. */
+/**
+ * A thread made from another (a fork): same owner, graph and assistant, with the metadata $4 (the
+ * original's, marked with its origin; see ThreadBranches.fork).
+ */
 export const INSERT_FORKED_THREAD = `
   INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, title, metadata)
-  SELECT $2, tenant_id, user_id, graph_id, assistant_id, title,
-         metadata || jsonb_build_object('forked_from', COALESCE(known_as, thread_id)::text, 'forked_at_checkpoint', $3::text)
+  SELECT $2, tenant_id, user_id, graph_id, assistant_id, title, $3::jsonb
   FROM threads WHERE thread_id = $1::uuid
   RETURNING ${THREAD_COLUMNS}`;
 
@@ -62,11 +64,13 @@ export const SELECT_AGENT_THREAD = `
  * The owner's ($1, $2) threads that pass the list filters, whose parameters start at $n: status,
  * metadata containing a JSON object (`@>`, GIN index), and a full-text query in web-search syntax
  * that a message of any branch must match (the messages' generated tsvector, GIN index): a user
- * remembers what they wrote, not which branch it is on. Null is off.
+ * remembers what they wrote, not which branch it is on; and metadata containing what an auth
+ * handler allows. Null is off.
  */
 const threadFilters = (n: number) => `tenant_id = $1 AND user_id = $2
     AND ($${n}::text IS NULL OR status = $${n})
     AND ($${n + 1}::jsonb IS NULL OR metadata @> $${n + 1}::jsonb)
+    AND ($${n + 3}::jsonb IS NULL OR metadata @> $${n + 3}::jsonb)
     AND ($${n + 2}::text IS NULL OR EXISTS (
       SELECT 1 FROM messages m
       WHERE m.thread_id = threads.thread_id AND m.search @@ websearch_to_tsquery('simple', $${n + 2})))`;
@@ -127,8 +131,6 @@ export const SELECT_RUNNING_RUN = `SELECT run_id FROM runs WHERE thread_id = $1 
 /** Which of the given message ids the thread has ever had, on any branch. */
 export const SELECT_TAKEN_MESSAGE_IDS = `SELECT message_id FROM messages WHERE thread_id = $1 AND message_id = ANY($2::text[])`;
 
-// Every thread of the owner in creation order, by keyset on (created_at, thread_id): a thread that
-// changes while an export runs keeps its place, so none is skipped or sent twice.
 /**
  * The owner's threads made with assistant $3 (or runs of it), or whose metadata names it as the
  * Agent Server's threads do (`metadata.assistant_id`).
@@ -138,9 +140,12 @@ export const SELECT_ASSISTANT_THREADS = `
   WHERE tenant_id = $1 AND user_id = $2 AND (assistant_id = $3 OR metadata->>'assistant_id' = $3)
   ORDER BY created_at, thread_id`;
 
+// Every thread of the owner in creation order, by keyset on (created_at, thread_id): a thread that
+// changes while an export runs keeps its place, so none is skipped or sent twice. $6: metadata an
+// auth handler requires (null: none).
 export const SELECT_THREAD_BATCH = `
   SELECT ${THREAD_COLUMNS}, created_at::text AS created_cursor FROM threads
-  WHERE tenant_id = $1 AND user_id = $2
+  WHERE tenant_id = $1 AND user_id = $2 AND ($6::jsonb IS NULL OR metadata @> $6::jsonb)
     AND ($3::timestamptz IS NULL OR (created_at, thread_id) > ($3::timestamptz, $4::uuid))
   ORDER BY created_at, thread_id
   LIMIT $5`;
@@ -270,13 +275,15 @@ export const INSERT_AGENT_THREAD = `
 /**
  * The Agent Server's thread filters on the owner's ($1, $2) threads: status ($3), metadata
  * containing a JSON object ($4), and a list of ids ($5). Its `graph_id` key is our graph_id column,
- * which the API shows inside metadata, so a thread created by /api/chat matches it too.
+ * which the API shows inside metadata, so a thread created by /api/chat matches it too. $6: metadata
+ * an auth handler requires, as stored.
  */
 const AGENT_THREAD_FILTERS = `tenant_id = $1 AND user_id = $2
     AND ($3::text IS NULL OR status = $3)
     AND ($4::jsonb IS NULL OR metadata @> ($4::jsonb - 'graph_id'))
     AND ($4::jsonb ->> 'graph_id' IS NULL OR (graph_chosen AND graph_id = $4::jsonb ->> 'graph_id'))
-    AND ($5::uuid[] IS NULL OR COALESCE(known_as, thread_id) = ANY($5::uuid[]))`;
+    AND ($5::uuid[] IS NULL OR COALESCE(known_as, thread_id) = ANY($5::uuid[]))
+    AND ($6::jsonb IS NULL OR metadata @> $6::jsonb)`;
 
 export const AGENT_THREAD_SORTS = { thread_id: "thread_id", status: "status", created_at: "created_at", updated_at: "updated_at" } as const;
 
@@ -288,6 +295,6 @@ export const searchAgentThreads = (sortBy: keyof typeof AGENT_THREAD_SORTS, orde
   SELECT ${THREAD_COLUMNS} FROM threads
   WHERE ${AGENT_THREAD_FILTERS}
   ORDER BY ${AGENT_THREAD_SORTS[sortBy]} ${order === "asc" ? "ASC" : "DESC"}, thread_id ${order === "asc" ? "ASC" : "DESC"}
-  LIMIT $6 OFFSET $7`;
+  LIMIT $7 OFFSET $8`;
 
 export const COUNT_AGENT_THREADS = `SELECT count(*)::int AS total FROM threads WHERE ${AGENT_THREAD_FILTERS}`;

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { inTransaction } from "../db/queryable.js";
 import { ConversationRepository, type Owner, type StoredMessage, type ThreadRow } from "./conversation-repository.js";
+import type { MetadataFilter } from "./metadata-contains.js";
 
 export interface ExportedThread {
   thread: ThreadRow;
@@ -12,6 +13,8 @@ export interface ExportBatchOptions {
   batchSize: number;
   /** Brings threads whose mirror is behind their checkpoints up to date (a crashed run's thread). */
   repair?: (threadIds: string[]) => Promise<void>;
+  /** Only threads whose metadata contains this (an auth handler's filter). */
+  visible?: MetadataFilter;
 }
 
 /**
@@ -24,12 +27,12 @@ export async function* threadExportBatches(pool: pg.Pool, owner: Owner, options:
   const conversations = new ConversationRepository(pool);
   let after: [string, string] | null = null;
   do {
-    let batch = await readBatch(pool, owner, after, options.batchSize);
+    let batch = await readBatch(pool, owner, after, options.batchSize, options.visible);
     if (options.repair) {
       const stale = await conversations.staleThreads(batch.threads.map((t) => t.thread.threadId));
       if (stale.length > 0) {
         await options.repair(stale.map((s) => s.threadId));
-        batch = await readBatch(pool, owner, after, options.batchSize);
+        batch = await readBatch(pool, owner, after, options.batchSize, options.visible);
       }
     }
     if (batch.threads.length > 0) yield batch.threads;
@@ -37,11 +40,11 @@ export async function* threadExportBatches(pool: pg.Pool, owner: Owner, options:
   } while (after);
 }
 
-async function readBatch(pool: pg.Pool, owner: Owner, after: [string, string] | null, size: number) {
+async function readBatch(pool: pg.Pool, owner: Owner, after: [string, string] | null, size: number, visible?: MetadataFilter) {
   return inTransaction(pool, async (client) => {
     await client.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     const conversations = new ConversationRepository(client);
-    const { items, next } = await conversations.threadBatch(owner, after, size);
+    const { items, next } = await conversations.threadBatch(owner, after, size, visible);
     const threads: ExportedThread[] = [];
     // One query a thread, the same one a thread read uses, so each line equals that thread's export.
     for (const thread of items) threads.push({ thread, messages: await conversations.headMessages(thread.threadId) });

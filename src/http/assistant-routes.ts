@@ -5,6 +5,8 @@ import { assistantJson, assistantVersionJson } from "../assistants/assistant-jso
 import type { AssistantRepository } from "../assistants/assistant-repository.js";
 import { AppError, noAssistant } from "../errors.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
+import { metadataContains } from "../conversations/metadata-contains.js";
+import { authorize } from "./access.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
 
 const noNul = <T>(schema: z.ZodType<T>) => schema.refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
@@ -48,22 +50,27 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
     if (!deps.graphs.has(body.graph_id)) {
       throw invalid([{ name: "graph_id", reason: `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}` }]);
     }
+    // The auth handler may refuse it or stamp its metadata (an owner key, say).
+    const value = { graph_id: body.graph_id, name: body.name, description: body.description, config: body.config, context: body.context, metadata: body.metadata };
+    await authorize(res, "assistants:create", value);
     const assistant = await deps.assistants.create(res.locals.owner.tenantId, body.graph_id, {
-      name: body.name, description: body.description ?? null, config: { configurable: body.config }, context: body.context, metadata: body.metadata,
+      name: body.name, description: body.description ?? null, config: { configurable: body.config }, context: body.context, metadata: value.metadata ?? {},
     });
     res.status(201).location(`/api/assistants/${assistant.assistantId}`).json(assistantJson(assistant));
   });
 
   router.get("/api/assistants", async (req, res) => {
     const { limit, cursor } = validate(listQuery, req.query, "query");
-    const page = await deps.assistants.list(res.locals.owner.tenantId, { limit, cursor });
+    const visible = await authorize(res, "assistants:search", { limit });
+    const page = await deps.assistants.list(res.locals.owner.tenantId, { limit, cursor, visible });
     res.json({ assistants: page.items.map(assistantJson), next_cursor: page.nextCursor });
   });
 
   router.get("/api/assistants/:id", async (req, res) => {
     const { id } = validate(params, req.params, "path");
+    const visible = await authorize(res, "assistants:read", { assistant_id: id });
     const assistant = await deps.assistants.find(res.locals.owner.tenantId, id);
-    if (!assistant) throw noAssistant(id);
+    if (!assistant || !metadataContains(assistant.metadata, visible)) throw noAssistant(id);
     res.json(assistantJson(assistant));
   });
 
@@ -77,13 +84,18 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
     if (Object.values(body).every((v) => v === undefined)) {
       throw invalid([{ name: "body", reason: "nothing to update: send name, description, config, context or metadata" }]);
     }
-    const updated = await deps.assistants.update(res.locals.owner.tenantId, id, (current) => ({
-      name: body.name ?? current.name,
-      description: body.description === undefined ? current.description : body.description,
-      config: { ...current.config, configurable: patched("config", current.config.configurable ?? {}, body.config) },
-      context: patched("context", current.context, body.context),
-      metadata: mergePatch(current.metadata, body.metadata ?? {}),
-    }));
+    const value = { assistant_id: id, name: body.name, description: body.description, config: body.config, context: body.context, metadata: body.metadata };
+    const visible = await authorize(res, "assistants:update", value);
+    const updated = await deps.assistants.update(res.locals.owner.tenantId, id, (current) => {
+      if (!metadataContains(current.metadata, visible)) throw noAssistant(id);
+      return {
+        name: body.name ?? current.name,
+        description: body.description === undefined ? current.description : body.description,
+        config: { ...current.config, configurable: patched("config", current.config.configurable ?? {}, body.config) },
+        context: patched("context", current.context, body.context),
+        metadata: mergePatch(current.metadata, value.metadata ?? {}),
+      };
+    });
     if (!updated) throw noAssistant(id);
     res.json(assistantJson(updated));
   });
@@ -91,6 +103,8 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
   router.get("/api/assistants/:id/versions", async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const { limit, cursor } = validate(listQuery, req.query, "query");
+    const visible = await authorize(res, "assistants:read", { assistant_id: id });
+    if (visible && !metadataContains((await deps.assistants.find(res.locals.owner.tenantId, id))?.metadata, visible)) throw noAssistant(id);
     const page = await deps.assistants.versions(res.locals.owner.tenantId, id, { limit, cursor });
     if (!page) throw noAssistant(id);
     res.json({ versions: page.items.map(assistantVersionJson), next_cursor: page.nextCursor });
@@ -99,7 +113,8 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
   // Threads created with the assistant are kept; their next turn asks for another assistant (409).
   router.delete("/api/assistants/:id", async (req, res) => {
     const { id } = validate(params, req.params, "path");
-    if (!(await deps.assistants.delete(res.locals.owner.tenantId, id))) throw noAssistant(id);
+    const visible = await authorize(res, "assistants:delete", { assistant_id: id });
+    if (!(await deps.assistants.delete(res.locals.owner.tenantId, id, visible))) throw noAssistant(id);
     res.status(204).end();
   });
 

@@ -1,9 +1,10 @@
-import { Router } from "express";
+import { type Response, Router } from "express";
 import { z } from "zod";
 import { threadJson, messageJson } from "../conversations/thread-json.js";
 import type { ConversationRepository } from "../conversations/conversation-repository.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { ThreadBranches } from "../runs/thread-branches.js";
+import { authConfigurable, authorize } from "./access.js";
 import { threadIdParams } from "./native-thread-id.js";
 import { streamRun } from "./stream-run.js";
 import { containsNul, validate } from "./validate.js";
@@ -38,14 +39,14 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
   router.get("/api/threads/:id/history", async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const { limit, cursor } = validate(z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(100).optional() }), req.query, "query");
-    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await deps.branches.listHistory(thread, { limit, cursor }));
   });
 
   router.get("/api/threads/:id/state", async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const query = validate(z.strictObject({ checkpoint_id: checkpointId.optional() }), req.query, "query");
-    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await deps.branches.state(thread, query.checkpoint_id));
   });
 
@@ -53,9 +54,10 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
   router.post("/api/threads/:id/messages/:message_id/edit", async (req, res) => {
     const { id, message_id } = validate(messageParams, req.params, "path");
     const body = validate(editBody, req.body);
-    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner);
+    const auth = await runAuth(res, id);
+    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner, auth.visible);
     const before = await deps.branches.checkpointBefore(threadId, message_id, "user");
-    const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId, checkpointId: before, message: { content: body.content }, requestId: String(req.id) });
+    const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId, checkpointId: before, message: { content: body.content }, requestId: String(req.id), ...auth });
     await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: body.on_disconnect });
   });
 
@@ -63,16 +65,17 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
   router.post("/api/threads/:id/messages/:message_id/regenerate", async (req, res) => {
     const { id, message_id } = validate(messageParams, req.params, "path");
     const body = validate(regenerateBody, req.body);
-    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner);
+    const auth = await runAuth(res, id);
+    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner, auth.visible);
     const before = await deps.branches.checkpointBefore(threadId, message_id, "assistant");
-    const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId, checkpointId: before, requestId: String(req.id) });
+    const run = await deps.runs.createChatRun({ owner: res.locals.owner, threadId, checkpointId: before, requestId: String(req.id), ...auth });
     await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: body.on_disconnect });
   });
 
   router.post("/api/threads/:id/head", async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const body = validate(headBody, req.body);
-    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:update", { thread_id: id }));
     const target = "checkpoint_id" in body ? body.checkpoint_id : await deps.branches.branchOfMessage(thread.threadId, body.message_id);
     await deps.branches.switchHead(thread, target);
     const updated = await deps.runs.findThread(thread.threadId, res.locals.owner);
@@ -82,10 +85,20 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
   router.post("/api/threads/:id/fork", async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const body = validate(z.strictObject({ checkpoint_id: checkpointId.optional() }), req.body);
-    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
-    const fork = await deps.branches.fork(thread, res.locals.owner, body.checkpoint_id);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
+    // The fork is a new thread, which the create handler may refuse or stamp.
+    const fork = await deps.branches.fork(thread, res.locals.owner, body.checkpoint_id, async (metadata, threadId) => {
+      const value = { thread_id: threadId, metadata };
+      await authorize(res, "threads:create", value);
+      return value.metadata ?? {};
+    });
     res.status(201).location(`/api/threads/${fork.threadId}`).json({ ...threadJson(fork), messages: (await deps.conversations.headMessages(fork.threadId)).map(messageJson) });
   });
 
   return router;
+}
+
+/** An edit or a regenerate is a run on the thread: what the auth handler for threads:create_run decides. */
+async function runAuth(res: Response, id: string) {
+  return { visible: await authorize(res, "threads:create_run", { thread_id: id, metadata: {} }), configurable: authConfigurable(res) };
 }

@@ -3,6 +3,7 @@ import type {} from "pino-http";
 import { z } from "zod";
 import { type ToolApprovalDecision, toolApprovalDecision } from "../../graphs/lib/tool-approval.js";
 import { AppError } from "../errors.js";
+import { authConfigurable, authorize } from "./access.js";
 import type { RunManager } from "../runs/run-manager.js";
 import { nativeThreadId } from "./native-thread-id.js";
 import { streamRun } from "./stream-run.js";
@@ -72,8 +73,15 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
 type ChatInput = { message?: string; input?: Record<string, unknown>; resume?: ToolApprovalDecision; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
 
 async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
+  // A turn is a run on the thread (made by it when new): the auth handler may refuse it, hide the
+  // thread, or stamp the metadata of a thread it makes.
+  const value = { thread_id: input.thread_id, assistant_id: input.assistant_id, metadata: {} as Record<string, unknown>, if_not_exists: "create" };
+  const visible = await authorize(res, "threads:create_run", value);
   const run = await deps.runs.createChatRun({
     owner: res.locals.owner,
+    visible,
+    threadMetadata: value.metadata ?? {},
+    configurable: authConfigurable(res),
     threadId: input.thread_id,
     assistantId: input.assistant_id,
     checkpointId: input.checkpoint_id,

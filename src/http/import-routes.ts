@@ -5,6 +5,7 @@ import { messageJson, threadJson } from "../conversations/thread-json.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import { importThread } from "../runs/import-thread.js";
+import { authorize } from "./access.js";
 import { type ImportLimits, readThreadExport } from "./read-thread-export.js";
 
 /**
@@ -16,7 +17,12 @@ export function importRoutes(deps: { pool: pg.Pool; graphs: GraphRegistry; check
   // Read as it comes, with checkJsonBody's checks (nesting, unpaired surrogates) made as it is read.
   router.post("/api/threads/import", async (req, res) => {
     // The document is not kept past the import: the answer is read back from the mirror.
-    const thread = await importThread(deps, res.locals.owner, await readThreadExport(req, deps.limits));
+    const doc = await readThreadExport(req, deps.limits);
+    // A new thread: the auth handler for threads:create may refuse it or stamp its metadata.
+    const value = { metadata: doc.thread.metadata };
+    await authorize(res, "threads:create", value);
+    doc.thread.metadata = value.metadata ?? {};
+    const thread = await importThread(deps, res.locals.owner, doc);
     const messages = await new ConversationRepository(deps.pool).headMessages(thread.threadId);
     res.status(201).location(`/api/threads/${thread.threadId}`).type("application/json");
     // The thread as one JSON document, written a batch of messages at a time at the pace the client reads.

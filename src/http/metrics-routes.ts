@@ -7,8 +7,8 @@ export interface MetricsRoutesDeps {
   metrics: Metrics;
   /** METRICS_TOKEN: when set, a scrape must send `Authorization: Bearer <token>`. */
   token?: string;
-  /** With API keys and no token, nobody may scrape: the numbers are every tenant's together. */
-  apiKeysSet: boolean;
+  /** With authentication (API keys or the manifest's auth) and no token, nobody may scrape: the numbers are every tenant's together. */
+  authRequired: boolean;
 }
 
 /**
@@ -26,8 +26,8 @@ export function metricsRoutes(deps: MetricsRoutesDeps): Router {
         res.set("WWW-Authenticate", 'Bearer realm="threadloom-metrics"');
         throw new AppError("unauthorized", "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.");
       }
-    } else if (deps.apiKeysSet) {
-      throw new AppError("unauthorized", "GET /metrics is closed: with API_KEYS set, set METRICS_TOKEN and scrape with Authorization: Bearer <METRICS_TOKEN>.");
+    } else if (deps.authRequired) {
+      throw new AppError("unauthorized", "GET /metrics is closed: with API_KEYS or the manifest's auth set, set METRICS_TOKEN and scrape with Authorization: Bearer <METRICS_TOKEN>.");
     }
     res.set("Content-Type", deps.metrics.contentType).send(await deps.metrics.text());
   });

@@ -8,6 +8,7 @@ import type {} from "pino-http";
 const STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
@@ -21,6 +22,7 @@ const STATUS: Record<ErrorCode, number> = {
 const TITLE: Record<ErrorCode, string> = {
   invalid_request: "Invalid request",
   unauthorized: "Unauthorized",
+  forbidden: "Forbidden",
   not_found: "Not found",
   conflict: "Conflict",
   payload_too_large: "Payload too large",
@@ -101,8 +103,10 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       logger.warn({ err: describeDatabaseError(err), reqId: req.id }, "request refused: the database gave up on a statement");
     }
     if (known) {
-      // `retry_after` (whole seconds) is the same number in the header and the body.
-      const { fields, ...rest } = known.extra;
+      // `retry_after` (whole seconds) is the same number in the header and the body; `headers` are
+      // response headers (an auth handler's WWW-Authenticate, say), not part of the body.
+      const { fields, headers, ...rest } = known.extra;
+      if (typeof headers === "object" && headers !== null) res.set(headers as Record<string, string>);
       sendProblem(res, known.code, known.message, { ...rest, ...(fields ? { invalid_params: fields satisfies InvalidField[] } : {}) });
       return;
     }

@@ -1,4 +1,5 @@
 import type { RequestHandler } from "express";
+import type { Owner } from "../conversations/conversation-repository.js";
 import { AppError } from "../errors.js";
 import type { UsageCounters } from "../limits/usage-counters.js";
 
@@ -9,7 +10,10 @@ import type { UsageCounters } from "../limits/usage-counters.js";
  */
 export function rateLimit(counters: UsageCounters, perMinute: number): RequestHandler {
   return async (_req, res, next) => {
-    const { tenantId, userId } = res.locals.owner;
+    // No owner: a route the manifest's auth leaves open (GET /info), counted for nobody.
+    const owner = res.locals.owner as Owner | undefined;
+    if (!owner) return next();
+    const { tenantId, userId } = owner;
     const { count, retryAfterSeconds } = await counters.hit("requests", `${tenantId}:${userId}`, 60);
     if (count <= perMinute) return next();
     next(new AppError("rate_limited", `More than ${perMinute} requests this minute for this API key (RATE_LIMIT_RPM); retry in ${retryAfterSeconds} s.`, {

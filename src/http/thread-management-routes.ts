@@ -6,6 +6,7 @@ import { threadExportBatches } from "../conversations/thread-export-batches.js";
 import { messageJson, threadJson } from "../conversations/thread-json.js";
 import { AppError, notFound } from "../errors.js";
 import type { RunManager } from "../runs/run-manager.js";
+import { authorize } from "./access.js";
 import { threadIdParams } from "./native-thread-id.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
 
@@ -49,7 +50,8 @@ export function threadManagementRoutes(deps: ThreadManagementDeps): Router {
   router.get("/api/threads/export", async (req, res) => {
     validate(bulkExportQuery, req.query, "query");
     const owner = res.locals.owner;
-    const batches = threadExportBatches(deps.pool, owner, { batchSize: EXPORT_BATCH, repair: (ids) => repair(deps.runs, ids, owner) });
+    const visible = await authorize(res, "threads:search", {});
+    const batches = threadExportBatches(deps.pool, owner, { batchSize: EXPORT_BATCH, visible, repair: (ids) => repair(deps.runs, ids, owner) });
     const out = backpressured(res);
     // The first batch is read before the headers go out: a failure there is still a problem document.
     let batch = await batches.next();
@@ -76,7 +78,7 @@ export function threadManagementRoutes(deps: ThreadManagementDeps): Router {
   router.post("/api/threads/:id/messages", requireJsonBody, async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const body = validate(appendBody, req.body);
-    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner);
+    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:update", { thread_id: id }));
     const ids = await deps.runs.appendMessages(
       threadId,
       res.locals.owner,
@@ -89,8 +91,10 @@ export function threadManagementRoutes(deps: ThreadManagementDeps): Router {
   router.patch("/api/threads/:id", requireJsonBody, async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const patch = validate(patchBody, req.body);
-    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner);
-    const thread = await deps.conversations.updateThread(threadId, res.locals.owner, patch);
+    // The auth handler may stamp the metadata as it would an Agent Server update.
+    const value = { thread_id: id, metadata: patch.metadata };
+    const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:update", value));
+    const thread = await deps.conversations.updateThread(threadId, res.locals.owner, { ...patch, metadata: value.metadata });
     if (!thread) throw notFound("Thread", id);
     res.json(threadJson(thread));
   });

@@ -4,6 +4,7 @@ import { ConversationRepository } from "../conversations/conversation-repository
 import { EXPORT_FORMATS, exportThread } from "../conversations/export-thread.js";
 import { messageJson, threadJson } from "../conversations/thread-json.js";
 import type { RunManager } from "../runs/run-manager.js";
+import { authorize } from "./access.js";
 import { threadIdParams } from "./native-thread-id.js";
 import { threadListQuery } from "./thread-list-query.js";
 import { validate } from "./validate.js";
@@ -14,7 +15,9 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
   const exportQuery = z.strictObject({ format: z.enum(EXPORT_FORMATS).default("json"), branches: z.enum(["head", "all"]).default("head") });
 
   router.get("/api/threads", async (req, res) => {
-    const { limit, cursor, ...filters } = validate(threadListQuery, req.query, "query");
+    const { limit, cursor, ...asked } = validate(threadListQuery, req.query, "query");
+    const visible = await authorize(res, "threads:search", { metadata: asked.metadata, status: asked.status, limit });
+    const filters = { ...asked, visible };
     const [page, total] = await Promise.all([
       deps.conversations.listThreads(res.locals.owner, { limit, cursor, ...filters }),
       deps.conversations.countThreads(res.locals.owner, filters),
@@ -27,7 +30,7 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
 
   router.get("/api/threads/:id", async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
-    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     const messages = await deps.conversations.headMessages(thread.threadId);
     res.json({ ...threadJson(thread), messages: messages.map(messageJson) });
   });
@@ -37,7 +40,7 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
     const { format, branches } = validate(exportQuery, req.query, "query");
     // The whole tree is a JSON export; markdown and jsonl are transcripts of the head branch.
     const tree = branches === "all" && format === "json";
-    const thread = await deps.runs.findNamedThread(id, res.locals.owner);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     const messages = tree ? await deps.conversations.allMessages(thread.threadId) : await deps.conversations.headMessages(thread.threadId);
     const file = exportThread(thread, messages, format, tree);
     // Quoted always (res.attachment drops the quotes for token-safe names); the name holds only [A-Za-z0-9._-].
@@ -46,7 +49,8 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
 
   router.delete("/api/threads/:id", async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
-    await deps.runs.deleteThread((await deps.runs.findNamedThread(id, res.locals.owner)).threadId, res.locals.owner, id);
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:delete", { thread_id: id }));
+    await deps.runs.deleteThread(thread.threadId, res.locals.owner, id);
     res.status(204).end();
   });
 

@@ -1,9 +1,7 @@
-import { readFile, stat } from "node:fs/promises";
-import { dirname, extname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AnyGraph } from "../runs/graph-registry.js";
 import { StartupError } from "../startup-error.js";
+import { importExport } from "./import-export.js";
 import type { GraphSpec } from "./read-manifest.js";
 
 /** What a run's graph is built from: the run's `configurable` and `context`. */
@@ -42,24 +40,7 @@ function describe(value: unknown): string {
  */
 export async function loadGraph(spec: GraphSpec): Promise<LoadedGraph> {
   const fail = (problem: string) => new StartupError(`graph "${spec.id}" (${spec.spec}): ${problem}`);
-  try {
-    await stat(spec.file);
-  } catch {
-    throw fail(`${spec.file} does not exist`);
-  }
-  const commonJs = await loadsAsCommonJs(spec.file);
-  if (commonJs) throw fail(commonJs);
-  let module: Record<string, unknown>;
-  try {
-    module = await import(pathToFileURL(spec.file).href);
-  } catch (err) {
-    throw fail(`importing ${spec.file} threw: ${(err as Error)?.message ?? String(err)}`);
-  }
-  if (!(spec.exportName in module)) {
-    const names = Object.keys(module).filter((name) => name !== "__esModule");
-    throw fail(`${spec.file} has no export "${spec.exportName}"${names.length ? ` (it exports ${names.join(", ")})` : ""}`);
-  }
-  const exported = module[spec.exportName];
+  const exported = await importExport(spec.file, spec.exportName, fail);
   const what = `export "${spec.exportName}"`;
   if (typeof exported === "function" && !isCompiled(exported)) {
     const build = exported as (config: GraphConfig) => unknown;
@@ -69,30 +50,5 @@ export async function loadGraph(spec: GraphSpec): Promise<LoadedGraph> {
     return { spec, graph: toCompiled(await exported, what) };
   } catch (err) {
     throw fail((err as Error)?.message ?? String(err));
-  }
-}
-
-/**
- * Why the file would load as CommonJS, if it would: there, `require` gets LangGraph's CommonJS build,
- * a second copy of its classes beside the service's (a Command or an interrupt would not be
- * recognised). Node decides as it always does: by the extension, else the nearest package.json's "type".
- */
-async function loadsAsCommonJs(file: string): Promise<string | undefined> {
-  const ext = extname(file);
-  if ([".mts", ".mjs"].includes(ext)) return undefined;
-  const advice = `name it ${file.replace(/\.[cm]?[jt]sx?$/, ".mts")}, or set "type": "module" in its package.json`;
-  if ([".cts", ".cjs"].includes(ext)) return `${file} is CommonJS; graphs are ES modules: ${advice}`;
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
-    const text = await readFile(join(dir, "package.json"), "utf8").catch(() => undefined);
-    if (text !== undefined) {
-      let type: unknown;
-      try {
-        type = (JSON.parse(text) as { type?: unknown }).type;
-      } catch {
-        return `${join(dir, "package.json")} is not valid JSON`;
-      }
-      return type === "module" ? undefined : `${file} would load as CommonJS (${join(dir, "package.json")} has no "type": "module"); graphs are ES modules: ${advice}`;
-    }
-    if (dirname(dir) === dir) return `${file} would load as CommonJS (no package.json above it says "type": "module"); graphs are ES modules: ${advice}`;
   }
 }

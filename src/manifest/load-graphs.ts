@@ -1,12 +1,13 @@
 import type { Logger } from "pino";
 import { applyManifestEnv } from "./apply-env.js";
 import { registerGraphLogger } from "./graph-logger.js";
+import { type CustomAuth, loadAuth } from "./load-auth.js";
 import { loadGraph, type LoadedGraph } from "./load-graph.js";
 import { useProjectPackages } from "./project-packages.js";
 import { readManifest, type Manifest } from "./read-manifest.js";
 
-/** Reads the manifest, applies its env, and imports every graph it lists, in order. */
-export async function loadGraphs(path: string, logger: Logger): Promise<{ manifest: Manifest; graphs: LoadedGraph[] }> {
+/** Reads the manifest, applies its env, and imports every graph it lists, in order, then its auth if it names one. */
+export async function loadGraphs(path: string, logger: Logger): Promise<{ manifest: Manifest; graphs: LoadedGraph[]; auth?: CustomAuth }> {
   const manifest = await readManifest(path);
   const set = await applyManifestEnv(manifest);
   if (set.length > 0) logger.info({ variables: set }, `set ${set.length} variables from the manifest's env`);
@@ -18,5 +19,7 @@ export async function loadGraphs(path: string, logger: Logger): Promise<{ manife
     logger.info({ graphId: spec.id, path: spec.file, factory: Boolean(loaded.factory) }, `graph ${spec.id}: ${spec.spec}`);
     graphs.push(loaded);
   }
-  return { manifest, graphs };
+  const auth = manifest.auth ? await loadAuth(manifest.auth) : undefined;
+  if (auth) logger.info({ path: manifest.auth!.file }, `custom authentication: ${auth.spec}`);
+  return { manifest, graphs, auth };
 }

@@ -5,6 +5,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { AssistantRepository } from "../assistants/assistant-repository.js";
 import { ConversationRepository, type Owner, type ThreadRow } from "../conversations/conversation-repository.js";
+import { type MetadataFilter, metadataContains } from "../conversations/metadata-contains.js";
 import { publicThreadId } from "../conversations/thread-json.js";
 import type { NewMessage } from "../conversations/to-langchain-message.js";
 import { describeDatabaseError, isTransientDatabaseError } from "../db/database-unavailable.js";
@@ -37,7 +38,12 @@ export interface ChatRunRequest {
   resume?: unknown;
   /** The graph's input itself (any graph's state), given instead of a message. */
   input?: Record<string, unknown>;
+  /** The metadata of a thread the run starts. */
   threadMetadata?: Record<string, unknown>;
+  /** Metadata the thread must contain to be run on (an auth handler's filter): else it is missing. */
+  visible?: MetadataFilter;
+  /** Put in the run's `configurable` (the authenticated user, under custom auth). */
+  configurable?: Record<string, unknown>;
   /** The HTTP request that started the run, so its logs and the run's can be joined. */
   requestId?: string;
 }
@@ -178,6 +184,8 @@ export class RunManager {
     if (!this.accepting) throw shuttingDown();
     await this.checkQuota(request.owner);
     const existing = request.threadId ? await this.conversations.findNamedThread(request.threadId, request.owner) : null;
+    // One the auth handler does not let the caller see is missing, and not started again either.
+    if (existing && !metadataContains(existing.metadata, request.visible)) throw notFound("Thread", request.threadId!);
     // An id not used yet starts a thread with a message; there is nothing to resume or branch from.
     if (request.threadId && !existing && (request.resume !== undefined || request.checkpointId)) throw notFound("Thread", request.threadId);
     requireResumeFits(request, existing);
@@ -230,7 +238,7 @@ export class RunManager {
       {
         runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, graphInput: request.input, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
-        configurable: { ...configurable, tenant_id: request.owner.tenantId },
+        configurable: { ...configurable, ...request.configurable, tenant_id: request.owner.tenantId },
         context,
         claim: { workerId: lease.workerId, leaseEpoch: lease.epoch },
       },
@@ -328,23 +336,26 @@ export class RunManager {
     return this.accepting;
   }
 
-  /** The owner's thread with its mirror brought up to date (after a crash, for example). */
-  async findThread(threadId: string, owner: Owner): Promise<ThreadRow> {
-    return this.upToDate(await this.conversations.findThread(threadId, owner), threadId, owner);
+  /**
+   * The owner's thread with its mirror brought up to date (after a crash, for example). With `filter`
+   * (what an auth handler allows), a thread whose metadata does not contain it is as missing as any.
+   */
+  async findThread(threadId: string, owner: Owner, filter?: MetadataFilter): Promise<ThreadRow> {
+    return this.upToDate(await this.conversations.findThread(threadId, owner), threadId, owner, filter);
   }
 
   /** `findThread` for an id the Agent Server API was sent: the thread's UUID or the one it is known by. */
-  async findAgentThread(id: string, owner: Owner): Promise<ThreadRow> {
-    return this.upToDate(await this.conversations.findAgentThread(id, owner), id, owner);
+  async findAgentThread(id: string, owner: Owner, filter?: MetadataFilter): Promise<ThreadRow> {
+    return this.upToDate(await this.conversations.findAgentThread(id, owner), id, owner, filter);
   }
 
   /** `findThread` for an id a native client sent: the thread's UUID or the client's own id for it. */
-  async findNamedThread(id: string, owner: Owner): Promise<ThreadRow> {
-    return this.upToDate(await this.conversations.findNamedThread(id, owner), id, owner);
+  async findNamedThread(id: string, owner: Owner, filter?: MetadataFilter): Promise<ThreadRow> {
+    return this.upToDate(await this.conversations.findNamedThread(id, owner), id, owner, filter);
   }
 
-  private async upToDate(found: ThreadRow | null, id: string, owner: Owner): Promise<ThreadRow> {
-    if (!found) throw notFound("Thread", id);
+  private async upToDate(found: ThreadRow | null, id: string, owner: Owner, filter?: MetadataFilter): Promise<ThreadRow> {
+    if (!found || !metadataContains(found.metadata, filter)) throw notFound("Thread", id);
     let thread = found;
     const { threadId } = thread;
     const stale = thread.status === "busy" ? (await this.recover()).includes(threadId) : (await this.conversations.staleThreads([threadId])).length > 0;

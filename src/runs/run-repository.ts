@@ -193,8 +193,8 @@ export class RunRepository {
   }
 
   /** The owner's runs in one of `statuses`, with their threads. */
-  async ownedWithStatus(owner: { tenantId: string; userId: string }, statuses: RunRecordStatus[]): Promise<{ runId: string; threadId: string }[]> {
-    const { rows } = await this.db.query(sql.SELECT_OWNER_RUNS_BY_STATUS, [owner.tenantId, owner.userId, statuses]);
+  async ownedWithStatus(owner: { tenantId: string; userId: string }, statuses: RunRecordStatus[], visible?: Record<string, unknown>): Promise<{ runId: string; threadId: string }[]> {
+    const { rows } = await this.db.query(sql.SELECT_OWNER_RUNS_BY_STATUS, [owner.tenantId, owner.userId, statuses, visible === undefined ? null : JSON.stringify(visible)]);
     return rows.map((r) => ({ runId: r.run_id, threadId: r.thread_id }));
   }
 

@@ -228,10 +228,13 @@ export const LIST_THREAD_RUNS = `
 export const SELECT_INFLIGHT_RUNS = `
   SELECT run_id, status FROM runs WHERE thread_id = $1 AND status IN ('pending', 'running') ORDER BY created_at, run_id`;
 
-/** The owner's runs with one of the statuses $3 (pending, running), on any of their threads. */
+/**
+ * The owner's runs with one of the statuses $3 (pending, running), on any of their threads whose
+ * metadata contains $4 (what an auth handler allows; null: any).
+ */
 export const SELECT_OWNER_RUNS_BY_STATUS = `
   SELECT r.run_id, r.thread_id FROM runs r JOIN threads t USING (thread_id)
-  WHERE t.tenant_id = $1 AND t.user_id = $2 AND r.status = ANY($3::text[])`;
+  WHERE t.tenant_id = $1 AND t.user_id = $2 AND r.status = ANY($3::text[]) AND ($4::jsonb IS NULL OR t.metadata @> $4::jsonb)`;
 
 /** Deletes a run that is not running (a pending one leaves the queue). */
 export const DELETE_RUN = `

@@ -4,7 +4,7 @@ import { ConversationRepository, type Owner, type ThreadRow } from "../conversat
 import { HistoryRepository, nextNodes } from "../conversations/history-repository.js";
 import { langchainMessageJson } from "../conversations/langchain-message-json.js";
 import { toMessageRows } from "../conversations/message-row.js";
-import { publicThreadId } from "../conversations/thread-json.js";
+import { publicThreadId, threadUuid } from "../conversations/thread-json.js";
 import { inTransaction } from "../db/queryable.js";
 import { withThreadSlot } from "./with-thread-slot.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
@@ -103,18 +103,24 @@ export class ThreadBranches {
     });
   }
 
-  /** A new thread of the same owner holding the branch up to `checkpointId` (default: the head). */
-  async fork(thread: ThreadRow, owner: Owner, checkpointId?: string): Promise<ThreadRow> {
+  /**
+   * A new thread of the same owner holding the branch up to `checkpointId` (default: the head), with
+   * the original's metadata marked with where it came from; `admit`, if given, sees that metadata
+   * and the new id first and returns the metadata to store (an auth handler's stamps) or throws.
+   */
+  async fork(thread: ThreadRow, owner: Owner, checkpointId?: string, admit?: (metadata: Record<string, unknown>, threadId: string) => Promise<Record<string, unknown>>): Promise<ThreadRow> {
     const at = checkpointId ?? thread.headCheckpointId;
     if (!at) throw new AppError("conflict", `Thread ${publicThreadId(thread)} has no checkpoint to fork from yet.`);
     await this.requireCheckpoint(thread.threadId, at);
     const newThreadId = randomUUID();
+    const proposed = { ...thread.metadata, forked_from: threadUuid(thread), forked_at_checkpoint: at };
+    const metadata = admit ? await admit(proposed, newThreadId) : proposed;
     // Messages keep the checkpoints they first appeared in: the copy has the same checkpoint ids.
     const appeared = new Map((await this.conversations.allMessages(thread.threadId)).map((m) => [m.messageId, m.checkpointId ?? ""]));
     await inTransaction(this.deps.pool, async (client) => {
       const conversations = new ConversationRepository(client);
       // Deleted since it was read: as missing as if it had been gone before.
-      if (!(await conversations.insertFork(thread.threadId, newThreadId, at))) throw notFound("Thread", publicThreadId(thread));
+      if (!(await conversations.insertFork(thread.threadId, newThreadId, metadata))) throw notFound("Thread", publicThreadId(thread));
       await this.deps.checkpointer.copyBranch(thread.threadId, newThreadId, at);
     });
     const graph = await this.graphOf(thread);
