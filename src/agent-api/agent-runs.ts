@@ -11,7 +11,7 @@ import { CHANNELS, type Notifier } from "../runs/notifier.js";
 import type { RunEventLog, StoredEvent } from "../runs/run-event-log.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { RunEnd } from "../runs/run-recorder.js";
-import { type CancelAction, type MultitaskStrategy, type RunRecord, RunRepository } from "../runs/run-repository.js";
+import { type CancelAction, type EnqueueInput, type MultitaskStrategy, type RunRecord, RunRepository } from "../runs/run-repository.js";
 import type { AgentAssistants } from "./agent-assistants.js";
 import { AgentStreamEncoder, libStreamModes } from "./agent-stream-encoder.js";
 import { runObject } from "./run-object.js";
@@ -37,6 +37,13 @@ export type WaitResult = Record<string, unknown> | null;
 
 /** How long a finished run's result stays in memory for a waiter that is a little late. */
 const RESULT_TTL_MS = 60_000;
+/** How long after a run's after_seconds the process that queued it looks for it (the clocks of Node and PostgreSQL differ a little). */
+const DUE_MARGIN_MS = 100;
+
+const threadBusy = (on: ShownThread, runningRunId: string | null) =>
+  new AppError("conflict", `Thread ${on.shownId} already has a run in progress (${runningRunId}); wait for it to end, cancel it, or use another multitask_strategy.`, {
+    running_run_id: runningRunId,
+  });
 
 /**
  * The Agent Server's runs over our run slot and queue: creating them (started here at once when the
@@ -119,8 +126,16 @@ export class AgentRuns {
       metadata: body.metadata ?? {},
       agent: { kwargs: kwargs as unknown as Record<string, unknown>, userId: owner.userId, multitaskStrategy: strategy, temporary: threadId === null && body.on_completion !== "keep" },
     };
-    const lease = await this.deps.manager.heldLease();
     const on: ShownThread = shown ?? { threadId: run.threadId, shownId: run.threadId };
+    const afterSeconds = body.after_seconds ?? 0;
+    if (afterSeconds > 0) {
+      // A run for later never starts now: it waits in the queue, and this process looks again when it is due.
+      if (!thread) await this.conversations.createAgentThread({ threadId: run.threadId, owner, graphId, assistantId, metadata: {}, graphChosen: true });
+      const queued = await this.enqueue(run, strategy, on, afterSeconds);
+      setTimeout(() => this.deps.kick(), afterSeconds * 1000 + DUE_MARGIN_MS).unref();
+      return queued;
+    }
+    const lease = await this.deps.manager.heldLease();
     const claimed = await this.runs
       .claim({ ...run, lease, newThread: thread ? undefined : { userId: owner.userId, metadata: {} } })
       .catch((err: { code?: string }) => {
@@ -146,12 +161,17 @@ export class AgentRuns {
       started.done.catch((err) => this.deps.logger.error({ err, runId: record.runId }, "run failed to start"));
       return { run: record, thread: on };
     }
-    if (strategy === "reject") {
-      throw new AppError("conflict", `Thread ${on.shownId} already has a run in progress (${claimed.runningRunId}); wait for it to end, cancel it, or use another multitask_strategy.`, {
-        running_run_id: claimed.runningRunId,
-      });
-    }
-    const queued = await this.runs.enqueue(run);
+    if (strategy === "reject") throw threadBusy(on, claimed.runningRunId);
+    return this.enqueue(run, strategy, on, 0);
+  }
+
+  /**
+   * Queues the run behind the thread's others (with `reject`, only on a thread that has none), due
+   * `afterSeconds` from now; with `interrupt` or `rollback` the runs ahead of it are stopped.
+   */
+  private async enqueue(run: EnqueueInput, strategy: MultitaskStrategy, on: ShownThread, afterSeconds: number): Promise<{ run: RunRecord; thread: ShownThread }> {
+    const queued = await this.runs.enqueue(run, { afterSeconds, onlyIfFree: strategy === "reject" });
+    if (!queued) throw threadBusy(on, (await this.runs.inflight(run.threadId))[0]?.runId ?? null);
     if (strategy === "interrupt" || strategy === "rollback") {
       // Only the runs ahead of this one in the queue: one created meanwhile, behind it, is newer and
       // stays (and cancels this one in turn). Gone already, this one was itself cancelled by such a run.

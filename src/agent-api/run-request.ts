@@ -56,7 +56,8 @@ export const runCreateBody = z.object({
   on_completion: z.enum(["delete", "keep"]).nullish(),
   durability: z.enum(["sync", "async", "exit"]).nullish(),
   checkpoint_during: z.boolean().nullish(),
-  after_seconds: z.union([z.literal(0), z.null()]).optional().describe("scheduling is not supported: only 0"),
+  // The run waits in the queue this long before it may start (a year at most).
+  after_seconds: z.number().min(0).max(365 * 24 * 3600).nullish(),
   webhook: unsupported("webhook"),
   feedback_keys: unsupported("feedback_keys (LangSmith)"),
   langsmith_tracer: unsupported("langsmith_tracer"),
