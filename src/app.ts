@@ -118,7 +118,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
   // The LangGraph Agent Server's routes (no /api prefix), for the official LangGraph client.
   app.use(agentApiRoutes({
-    runs: deps.runs, branches: deps.branches, graphs: deps.graphs, conversations: new ConversationRepository(deps.pool),
+    pool: deps.pool, runs: deps.runs, branches: deps.branches, graphs: deps.graphs, conversations: new ConversationRepository(deps.pool),
     assistants: deps.assistants, storedAssistants: new AssistantRepository(deps.pool), agentRuns: deps.agentRuns,
     heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger,
   }));

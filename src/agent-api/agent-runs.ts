@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { Command, Send } from "@langchain/langgraph";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { ConversationRepository, type Owner, type ThreadRow } from "../conversations/conversation-repository.js";
@@ -15,6 +14,7 @@ import { type CancelAction, type EnqueueInput, type MultitaskStrategy, type RunR
 import type { AgentAssistants } from "./agent-assistants.js";
 import { AgentStreamEncoder, libStreamModes } from "./agent-stream-encoder.js";
 import { runObject } from "./run-object.js";
+import { toCommand } from "./to-command.js";
 import { type ShownThread, shownThread } from "./shown-thread.js";
 import { type RunCreateBody, type RunKwargs, runKwargs } from "./run-request.js";
 import { wireJson } from "./wire-json.js";
@@ -390,17 +390,6 @@ export class AgentRuns {
 /** The claim a run's record says it runs under (none for a run claimed before leases had epochs). */
 function claimOf(record: RunRecord): { workerId: number; leaseEpoch: number } | undefined {
   return record.workerId !== null && record.leaseEpoch !== null ? { workerId: record.workerId, leaseEpoch: record.leaseEpoch } : undefined;
-}
-
-/** The Agent Server's Command from its JSON form (`goto` may name nodes or Sends). */
-function toCommand(command: NonNullable<RunKwargs["command"]>): Command {
-  const send = (g: string | { node: string; input: unknown }) => (typeof g === "string" ? g : new Send(g.node, g.input));
-  const goto = command.goto == null ? undefined : Array.isArray(command.goto) ? command.goto.map(send) : send(command.goto);
-  return new Command({
-    ...(command.resume !== undefined ? { resume: command.resume } : {}),
-    ...(command.update != null ? { update: command.update } : {}),
-    ...(goto !== undefined ? { goto } : {}),
-  });
 }
 
 function interruptsOf(chunk: unknown): unknown[] {

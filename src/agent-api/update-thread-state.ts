@@ -1,3 +1,5 @@
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { Command } from "@langchain/langgraph";
 import type pg from "pg";
 import { withThreadSlot } from "../runs/with-thread-slot.js";
 import { toMessageRows } from "../conversations/message-row.js";
@@ -20,9 +22,28 @@ export interface StateUpdate {
  * the thread's status afterwards follows the new checkpoint (interrupted only if it still pauses).
  */
 export async function updateThreadState(pool: pg.Pool, graph: AnyGraph, threadId: string, update: StateUpdate): Promise<CheckpointObject> {
+  const at = { configurable: { thread_id: threadId, checkpoint_ns: "", ...(update.checkpointId ? { checkpoint_id: update.checkpointId } : {}) } };
+  return writeThreadState(pool, graph, threadId, () => graph.updateState(at, update.values ?? undefined, update.asNode));
+}
+
+/** One superstep of a bulk update: its updates are written together, as if their nodes had run in one step. */
+export interface Superstep {
+  updates: { values: Record<string, unknown> | Command | null; asNode?: string }[];
+}
+
+/**
+ * The Agent Server's bulk update (`threads.create({ supersteps })`): each superstep a checkpoint,
+ * in order, from the thread's head; as `updateThreadState`, under the thread's slot, then mirrored.
+ */
+export async function bulkUpdateThreadState(pool: pg.Pool, graph: AnyGraph, threadId: string, supersteps: Superstep[]): Promise<CheckpointObject> {
+  const at = { configurable: { thread_id: threadId, checkpoint_ns: "" } };
+  const steps = supersteps.map((step) => ({ updates: step.updates.map((u) => ({ values: u.values ?? undefined, asNode: u.asNode })) }));
+  return writeThreadState(pool, graph, threadId, () => graph.bulkUpdateState(at, steps));
+}
+
+async function writeThreadState(pool: pg.Pool, graph: AnyGraph, threadId: string, write: () => Promise<RunnableConfig>): Promise<CheckpointObject> {
   return withThreadSlot(pool, threadId, async (conversations) => {
-    const at = { configurable: { thread_id: threadId, checkpoint_ns: "", ...(update.checkpointId ? { checkpoint_id: update.checkpointId } : {}) } };
-    const written = await graph.updateState(at, update.values ?? undefined, update.asNode).catch(asClientError);
+    const written = await write().catch(asClientError);
     const head = await graph.getState({ configurable: { thread_id: threadId } });
     const headId = (head.config.configurable?.checkpoint_id as string | undefined) ?? null;
     const paused = head.tasks.some((t) => t.interrupts.length > 0);
