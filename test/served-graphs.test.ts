@@ -26,6 +26,7 @@ const ENTRIES: Record<string, string> = {
   react: "react.ts:graph",
   approval: "approval.ts:graph",
   promised: "promised.ts:graph",
+  failing: "failing.ts:graph",
 };
 const WEATHER_CALL: MockReply[] = [{ toolCalls: [{ id: "call_w", name: "get_weather", args: { city: "Paris" } }] }, { text: "Sunny in Paris" }];
 
@@ -205,6 +206,34 @@ describe("served graphs: each export shape of langgraph.json", () => {
       const done = (await client.runs.wait(threadId, "approval", { command: { resume: "yes, go ahead" } })) as Messages;
       expect(done.messages.map((m) => [m.type, m.content])).toEqual([["human", "may I?"], ["ai", 'Resumed with "yes, go ahead"']]);
       expect((await client.threads.get(threadId)).status).toBe("idle");
+    });
+  });
+
+  describe("a graph's exception", () => {
+    const boo = { error: "LedgerClosedError", message: "The ledger is closed: cannot post rent." };
+
+    it("is passed on by class and message: the stream's error event, a joined stream's, runs.wait and runs.join", async () => {
+      const streamed = await collect(client.runs.stream(await newThread("failing"), "failing", { input: { entry: "rent" }, streamMode: ["values", "debug"] }));
+      expect(streamed.at(-1)).toMatchObject({ event: "error" });
+      expect(streamed.at(-1)!.data).toEqual(boo);
+
+      const threadId = await newThread("failing");
+      const run = await client.runs.create(threadId, "failing", { input: { entry: "rent" } });
+      const joined = (await collect(client.runs.joinStream(threadId, run.run_id))).at(-1)!;
+      expect([joined.event, joined.data]).toEqual(["error", boo]);
+      expect(await client.runs.join(threadId, run.run_id)).toEqual({ __error__: boo });
+      expect((await client.runs.get(threadId, run.run_id)).status).toBe("error");
+      expect((await client.threads.get(threadId)).status).toBe("error");
+      await expect(client.runs.wait(await newThread("failing"), "failing", { input: { entry: "rent" } })).rejects.toThrow(/LedgerClosedError/);
+    });
+
+    it("a failure of the service's own handling stays masked, and so does the graph's exception on /api/chat", async () => {
+      const streamed = await collect(client.runs.stream(await newThread("failing"), "failing", { input: { entry: "bigint" }, streamMode: ["custom"] }));
+      expect([streamed.at(-1)!.event, streamed.at(-1)!.data]).toEqual(["error", { error: "internal", message: "The run failed." }]);
+      expect(JSON.stringify(streamed)).not.toMatch(/BigInt/i);
+
+      const res = await chat(t.url, { message: "rent", assistant_id: "failing" });
+      expect(res.events.at(-1)!.data).toEqual({ type: "error", code: "internal", message: "The run failed." });
     });
   });
 

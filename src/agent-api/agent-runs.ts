@@ -7,6 +7,7 @@ import { AppError, notFound } from "../errors.js";
 import type { ActiveRun, RunResult } from "../runs/active-run.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import { CHANNELS, type Notifier } from "../runs/notifier.js";
+import type { GraphException } from "../runs/graph-exception.js";
 import type { RunEventLog, StoredEvent } from "../runs/run-event-log.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { RunEnd } from "../runs/run-recorder.js";
@@ -220,7 +221,7 @@ export class AgentRuns {
     const local = this.results.get(run.runId);
     if (local !== undefined) return local;
     const after = await this.runs.find(run.runId);
-    if (after?.status === "error" || after?.status === "timeout") return { __error__: { error: after.error?.code ?? after.status, message: after.error?.message ?? "" } };
+    if (after?.status === "error" || after?.status === "timeout") return { __error__: after.error ? shownError(after.error) : { error: after.status, message: "" } };
     const config = { configurable: { thread_id: run.threadId } };
     const state = await (await this.deps.graphs.get(run.graphId, config)).getState(config);
     const interrupts = state.tasks.flatMap((t) => t.interrupts);
@@ -363,7 +364,10 @@ export class AgentRuns {
       // Tried again until its events are saved: the last one is written once.
       beforeRecord: async (result) => {
         moved = started.retriesAfter(result.stopReason);
-        if (result.error && !moved && !lastWritten) write([encoder.error(Object.assign(new Error(result.error.message), { name: errorName(result.error) }))]);
+        if (result.error && !moved && !lastWritten) {
+          const shown = shownError(result.error);
+          write([encoder.error(Object.assign(new Error(shown.message), { name: shown.error }))]);
+        }
         lastWritten = true;
         await writer.flush();
       },
@@ -397,14 +401,17 @@ function interruptsOf(chunk: unknown): unknown[] {
   return Array.isArray(list) ? list : [];
 }
 
-/** A graph error's class (GraphRecursionError, …) when it had one, else our code (model_auth_failed, …); the message stays ours. */
-function errorName(error: NonNullable<RunResult["error"]>): string {
-  const name = error.code === "internal" ? error.detail?.match(/^([A-Za-z_][\w]*):/)?.[1] : undefined;
-  return name && name !== "Error" ? name : error.code;
+/**
+ * A run's error as the Agent Server shows it: what the graph raised, by its class and message, as
+ * upstream passes it on (GraphRecursionError, a node's CustomError); any other failure by our code
+ * (model_auth_failed, internal, …) and our message, never the cause behind it.
+ */
+function shownError(error: { code: string; message: string; raised?: GraphException }): { error: string; message: string } {
+  return error.raised ? { error: error.raised.name, message: error.raised.message } : { error: error.code, message: error.message };
 }
 
 function waitResult(result: RunResult, end: RunEnd, interrupts: unknown[]): WaitResult {
-  if (result.error) return { __error__: { error: errorName(result.error), message: result.error.message } };
+  if (result.error) return { __error__: shownError(result.error) };
   if (!end.values) return null;
   return valuesResult(end.values, interrupts);
 }

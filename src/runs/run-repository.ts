@@ -27,7 +27,8 @@ export interface RunRecord {
   usage: Usage;
   ttftMs: number | null;
   latencyMs: number | null;
-  error: { code: string; message: string } | null;
+  /** How it failed; `raised` is the graph's own exception when the graph raised one. */
+  error: { code: string; message: string; raised?: { name: string; message: string } } | null;
   metadata: Record<string, unknown>;
   /** The Agent Server request the run was created with; null for a /api/chat run. */
   kwargs: Record<string, unknown> | null;
