@@ -12,6 +12,8 @@ export interface StateUpdate {
   asNode?: string;
   /** Update from this checkpoint instead of the head: the new checkpoint starts a new head branch. */
   checkpointId?: string;
+  /** A subgraph's namespace (a paused task's `checkpoint`): the update is written to its state. */
+  checkpointNs?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface StateUpdate {
  * the thread's status afterwards follows the new checkpoint (interrupted only if it still pauses).
  */
 export async function updateThreadState(pool: pg.Pool, graph: AnyGraph, threadId: string, update: StateUpdate): Promise<CheckpointObject> {
-  const at = { configurable: { thread_id: threadId, checkpoint_ns: "", ...(update.checkpointId ? { checkpoint_id: update.checkpointId } : {}) } };
+  const at = { configurable: { thread_id: threadId, checkpoint_ns: update.checkpointNs ?? "", ...(update.checkpointId ? { checkpoint_id: update.checkpointId } : {}) } };
   return writeThreadState(pool, graph, threadId, () => graph.updateState(at, update.values ?? undefined, update.asNode));
 }
 
