@@ -21,7 +21,8 @@ export interface StateUpdate {
  * had just run, then projects the new head into the mirror. Like `appendMessages`, it holds the
  * thread's row lock (the run slot) throughout and refuses with 409 while a run is active. Unlike
  * it, an interrupted thread may be updated: Agent Server clients edit paused state this way, and
- * the thread's status afterwards follows the new checkpoint (interrupted only if it still pauses).
+ * the thread's status afterwards follows the new checkpoint (interrupted while it still pauses or
+ * still has the node it stopped before to run).
  */
 export async function updateThreadState(pool: pg.Pool, graph: AnyGraph, threadId: string, update: StateUpdate): Promise<CheckpointObject> {
   const at = { configurable: { thread_id: threadId, checkpoint_ns: update.checkpointNs ?? "", ...(update.checkpointId ? { checkpoint_id: update.checkpointId } : {}) } };
@@ -44,11 +45,14 @@ export async function bulkUpdateThreadState(pool: pg.Pool, graph: AnyGraph, thre
 }
 
 async function writeThreadState(pool: pg.Pool, graph: AnyGraph, threadId: string, write: () => Promise<RunnableConfig>): Promise<CheckpointObject> {
-  return withThreadSlot(pool, threadId, async (conversations) => {
+  return withThreadSlot(pool, threadId, async (conversations, status) => {
     const written = await write().catch(asClientError);
     const head = await graph.getState({ configurable: { thread_id: threadId } });
     const headId = (head.config.configurable?.checkpoint_id as string | undefined) ?? null;
-    const paused = head.tasks.some((t) => t.interrupts.length > 0);
+    // Still waiting when the head pauses for a decision, or when a thread stopped before a node
+    // (interrupt_before / interrupt_after) still has it next: editing that state is what clients do
+    // before they continue, and the Agent Server leaves the thread interrupted meanwhile.
+    const paused = head.tasks.some((t) => t.interrupts.length > 0) || (status === "interrupted" && head.next.length > 0);
     await conversations.project(threadId, toMessageRows(head.values.messages ?? []), headId, paused ? "interrupted" : "idle");
     const checkpoint = checkpointObject(written);
     if (!checkpoint) throw new Error(`updateState on ${threadId} returned no checkpoint`);
