@@ -253,21 +253,23 @@ export class AgentRuns {
 
   /**
    * `POST /runs/cancel`: the given runs of one of the owner's threads (all must exist), or every run
-   * of the owner's with a status (pending, running, or both).
+   * of the owner's with a status (pending, running, or both). Returns the runs it asked to stop.
    */
-  async cancelMany(owner: Owner, which: { threadId: string; runIds: string[] } | { status: "pending" | "running" | "all" }, action: CancelAction): Promise<void> {
+  async cancelMany(owner: Owner, which: { threadId: string; runIds: string[] } | { status: "pending" | "running" | "all" }, action: CancelAction): Promise<string[]> {
     if ("status" in which) {
       const statuses: RunRecord["status"][] = which.status === "all" ? ["pending", "running"] : [which.status];
       const byThread = new Map<string, string[]>();
       for (const { threadId, runId } of await this.runs.ownedWithStatus(owner, statuses)) byThread.set(threadId, [...(byThread.get(threadId) ?? []), runId]);
-      for (const [threadId, runIds] of byThread) await this.cancel(threadId, runIds, action);
-      return;
+      const found: string[] = [];
+      for (const [threadId, runIds] of byThread) found.push(...(await this.cancel(threadId, runIds, action)));
+      return found;
     }
     const { threadId } = await this.deps.manager.findAgentThread(which.threadId, owner);
     // All must exist: a request answered 404 has stopped none of them.
     const found = await this.cancel(threadId, which.runIds, action, true);
     const missing = which.runIds.filter((id) => !found.includes(id));
     if (missing.length > 0) throw notFound("Run", missing.join(", "));
+    return found;
   }
 
   async find(threadId: string, runId: string): Promise<RunRecord> {
