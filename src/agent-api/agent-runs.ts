@@ -15,6 +15,7 @@ import { type CancelAction, type EnqueueInput, type MultitaskStrategy, type RunR
 import type { AgentAssistants } from "./agent-assistants.js";
 import { AgentStreamEncoder, libStreamModes } from "./agent-stream-encoder.js";
 import { runObject } from "./run-object.js";
+import { type ThreadStreamEvent, type ThreadStreamStart, threadStream } from "./thread-stream.js";
 import { toCommand } from "./to-command.js";
 import { type ShownThread, shownThread } from "./shown-thread.js";
 import { type RunCreateBody, type RunKwargs, runKwargs } from "./run-request.js";
@@ -38,6 +39,8 @@ export type WaitResult = Record<string, unknown> | null;
 
 /** How long a finished run's result stays in memory for a waiter that is a little late. */
 const RESULT_TTL_MS = 60_000;
+/** How often a thread stream looks for a new run on its thread when no notification says so. */
+const THREAD_POLL_MS = 2_000;
 /** How long after a run's after_seconds the process that queued it looks for it (the clocks of Node and PostgreSQL differ a little). */
 const DUE_MARGIN_MS = 100;
 
@@ -213,6 +216,12 @@ export class AgentRuns {
     for await (const event of this.deps.eventLog.join(runId, afterSeq, signal)) {
       if (!modes?.length || wanted(event.event, modes)) yield event;
     }
+  }
+
+  /** The thread's runs' events, one run after another, live until `signal` aborts (GET /threads/:id/stream). */
+  thread(threadId: string, start: ThreadStreamStart, signal: AbortSignal): AsyncGenerator<ThreadStreamEvent> {
+    const deps = { pool: this.deps.pool, notifier: this.deps.notifier, runEvents: (runId: string, after: number, s: AbortSignal) => this.events(runId, after, s), pollMs: THREAD_POLL_MS };
+    return threadStream(deps, threadId, start, signal);
   }
 
   /** Waits for the run to end (wherever it runs) and returns its final values or error. */

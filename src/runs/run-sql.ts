@@ -1,7 +1,8 @@
 import { WORKER_LOCK_CLASS } from "./worker-lease.js";
 
 /**
- * Takes the thread's run slot in one statement, under worker $6's lease epoch $18, creating the
+ * Takes the thread's run slot in one statement, under worker $6's lease epoch $18 (and says so on
+ * the run-started channel), creating the
  * thread first when $10 says it is new (with the id the client chose for it, $17, if any), and only if the thread has status $12 when
  * that is given. Runs queued on the thread go first: a claim does not jump them. Returns the new
  * run's id, or null and the id of the run that holds the slot or heads the queue (null too when
@@ -30,7 +31,9 @@ export const CLAIM_RUN = `
   SELECT (SELECT run_id FROM run) AS run_id,
          COALESCE((SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'running'),
                   (SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'pending' ORDER BY created_at, run_id LIMIT 1)) AS running_run_id,
-         (SELECT count(*) FROM new_thread) + (SELECT count(*) FROM busy) AS touched`;
+         (SELECT count(*) FROM new_thread) + (SELECT count(*) FROM busy) AS touched,
+         -- Those who follow the thread's runs (GET /threads/:id/stream) hear of it.
+         (SELECT pg_notify('threadloom_run_started', $2::text) FROM run) IS NULL AS notified`;
 
 /** The run that holds thread $1's slot, or else heads its queue. */
 export const SELECT_SLOT_HOLDER = `

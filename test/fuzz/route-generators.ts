@@ -258,6 +258,11 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   "GET /threads/:id/runs/:run_id": (g) => ({ params: g.run() }),
   "DELETE /threads/:id/runs/:run_id": (g) => ({ params: g.rng.chance(0.2) ? g.run() : { id: g.thread(), run_id: g.rng.uuid() } }),
   "GET /threads/:id/runs/:run_id/join": (g) => ({ params: g.run(), query: joinQuery(g) }),
+  "GET /threads/:id/stream": (g) => ({
+    params: { id: g.thread() },
+    query: g.some({ stream_mode: () => g.rng.pick(["run_modes", "lifecycle", "state_update", "values"]) }) as Record<string, string>,
+    headers: lastEventId(g, ["-", "0", `${g.run().run_id}:3`, `${g.run().run_id}:done`, "x:y"]),
+  }),
   "GET /threads/:id/runs/:run_id/stream": (g) => ({ params: g.run(), query: joinQuery(g), headers: lastEventId(g, ["0", "-1", "3", "x"]) }),
   "POST /threads/:id/runs/:run_id/cancel": (g) => ({ params: g.run(), query: g.some({ wait: () => g.rng.pick(["true", "false", "1", "x"]), action: () => g.rng.pick(["interrupt", "rollback", "x"]) }) as Record<string, string> }),
 };
