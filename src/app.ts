@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { stateRoutes } from "./agent-api/state-routes.js";
 import { agentApiRoutes } from "./agent-api/agent-api-routes.js";
+import { internalTruncateRoutes } from "./agent-api/internal-truncate-routes.js";
 import { AssistantRepository } from "./assistants/assistant-repository.js";
 import type { ApiKeyIdentity } from "./config.js";
 import { ConversationRepository } from "./conversations/conversation-repository.js";
@@ -66,6 +67,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** RATE_LIMIT_RPM: requests a minute per API key's owner; 0 for no limit. */
   rateLimitRpm: number;
+  /** INTERNAL_TRUNCATE_ENABLED: serve LangGraph's test hook POST /internal/truncate. */
+  internalTruncate?: boolean;
 }
 
 /** The HTTP application. Everything it uses is passed in; it creates nothing at import time. */
@@ -122,10 +125,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
   // The LangGraph Agent Server's routes (no /api prefix), for the official LangGraph client.
   app.use(agentApiRoutes({
-    runs: deps.runs, branches: deps.branches, graphs: deps.graphs, conversations: new ConversationRepository(deps.pool),
+    pool: deps.pool, runs: deps.runs, branches: deps.branches, graphs: deps.graphs, conversations: new ConversationRepository(deps.pool),
     assistants: deps.assistants, storedAssistants: new AssistantRepository(deps.pool), agentRuns: deps.agentRuns,
     heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger,
   }));
+  if (deps.internalTruncate) app.use(internalTruncateRoutes({ pool: deps.pool, agentRuns: deps.agentRuns, checkpointer: deps.checkpointer }));
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));
   app.use(problemHandler(deps.logger));
   return app;

@@ -92,6 +92,8 @@ const schema = z.object({
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),
   RATE_LIMIT_RPM: int(0, 1_000_000).default(0),
   TOKEN_QUOTA_PER_DAY: int(0, Number.MAX_SAFE_INTEGER).default(0),
+  // LangGraph's test hook POST /internal/truncate (its conformance suite); never for a real deployment.
+  INTERNAL_TRUNCATE_ENABLED: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], "must be 0 or 1").default("0")).transform((v) => v === "1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

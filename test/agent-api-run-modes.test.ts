@@ -292,6 +292,32 @@ describe("Agent Server runs: stream modes and run options", () => {
       await expectMirrorMatchesState(thread.thread_id);
     });
 
+    it("a thread stopped at a breakpoint stays interrupted while its state is edited, until the edit leaves nothing to run", async () => {
+      const thread = await s.alice.threads.create();
+      s.t.mock.script([{ toolCalls: [{ id: "call_calc", name: "calculator", args: { expression: "5+5" } }] }, { text: "It is 11" }]);
+      await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("5+5?"), interruptBefore: ["tools"] }));
+      expect((await s.alice.threads.get(thread.thread_id)).status).toBe("interrupted");
+      // The model's call is edited in place (same id); the tool is still next.
+      const call = (await s.alice.threads.getState<Values>(thread.thread_id)).values.messages[1]!;
+      await s.alice.threads.updateState(thread.thread_id, { values: { messages: [{ ...call, tool_calls: [{ id: "call_calc", name: "calculator", args: { expression: "5+6" } }] }] } });
+      expect((await s.alice.threads.getState(thread.thread_id)).next).toEqual(["tools"]);
+      expect((await s.alice.threads.get(thread.thread_id)).status).toBe("interrupted");
+      await expectMirrorMatchesState(thread.thread_id);
+
+      const resumed = await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: null }));
+      expect((ofEvent(resumed, "values").at(-1) as Values).messages.map((m) => m.content)).toEqual(["5+5?", "", "11", "It is 11"]);
+      expect((await s.alice.threads.get(thread.thread_id)).status).toBe("idle");
+
+      // Paused again, an edit as the tool's answer leaves nothing for the tool to do: the thread no longer waits.
+      s.t.mock.script([{ toolCalls: [{ id: "call_calc2", name: "calculator", args: { expression: "1+1" } }] }]);
+      await collect(s.alice.runs.stream(thread.thread_id, "chat", { input: user("1+1?"), interruptBefore: ["tools"] }));
+      expect((await s.alice.threads.get(thread.thread_id)).status).toBe("interrupted");
+      await s.alice.threads.updateState(thread.thread_id, { values: { messages: [{ type: "ai", content: "Two." }] }, asNode: "agent" });
+      expect((await s.alice.threads.getState(thread.thread_id)).next).toEqual([]);
+      expect((await s.alice.threads.get(thread.thread_id)).status).toBe("idle");
+      await expectMirrorMatchesState(thread.thread_id);
+    });
+
     it("interruptAfter: [\"agent\"] stops after the model's step; a run with input null continues", async () => {
       const thread = await s.alice.threads.create();
       s.t.mock.script([{ toolCalls: [{ name: "calculator", args: { expression: "3*3" } }] }, { text: "It is 9" }]);

@@ -82,6 +82,34 @@ describe("Agent Server state and history routes", () => {
     expect(viaGet.map((s: { checkpoint: { checkpoint_id: string } }) => s.checkpoint.checkpoint_id)).toEqual(ids.slice(2, 4));
   });
 
+  it("a run's metadata and configurable are in the metadata of each checkpoint it writes, and getHistory filters by them", async () => {
+    // A thread made without a graph, run with a stored assistant: its history is that graph's checkpoints.
+    const assistant = await client.assistants.create({ graphId: "chat", config: { configurable: { temperature: 0.5 } } });
+    const { thread_id } = await client.threads.create();
+    expect(await client.threads.getHistory(thread_id)).toEqual([]);
+    const input = (content: string) => ({ messages: [{ role: "user", content }] });
+    t.mock.script({ text: "First." });
+    await client.runs.wait(thread_id, assistant.assistant_id, { input: input("one") });
+    const first = await client.threads.getHistory(thread_id, { limit: 100 });
+    expect(first.length).toBeGreaterThan(1);
+    expect(first.at(-1)!.next).toEqual(["__start__"]);
+    t.mock.script({ text: "Second." });
+    await client.runs.wait(thread_id, assistant.assistant_id, { input: input("two"), metadata: { origin: "batch-7" }, config: { configurable: { model: "mock-model" } } });
+
+    const all = await client.threads.getHistory(thread_id, { limit: 100 });
+    const second = all.slice(0, all.length - first.length);
+    expect(second.length).toBeGreaterThan(1);
+    for (const state of second) {
+      expect(state.metadata).toMatchObject({ origin: "batch-7", graph_id: "chat", assistant_id: assistant.assistant_id, temperature: 0.5, model: "mock-model", run_attempt: 1 });
+      // Ours stays ours: the tenant tools read, and LangGraph's keys.
+      expect(Object.keys(state.metadata!).filter((key) => key === "tenant_id" || key.startsWith("__"))).toEqual([]);
+    }
+    expect(first.every((state) => state.metadata?.origin === undefined)).toBe(true);
+    const filtered = await client.threads.getHistory(thread_id, { limit: 100, metadata: { origin: "batch-7" } });
+    expect(filtered.map((state) => state.checkpoint.checkpoint_id)).toEqual(second.map((state) => state.checkpoint.checkpoint_id));
+    expect(await client.threads.getHistory(thread_id, { limit: 100, metadata: { model: "mock-model" } })).toHaveLength(second.length);
+  });
+
   it("updateState appends a message as the agent; the mirror then shows it", async () => {
     const threadId = await threadWithTwoTurns();
     const result = await client.threads.updateState(threadId, { values: { messages: [{ type: "ai", content: "A note from elsewhere.", id: "note-1" }] }, asNode: "agent" });

@@ -60,7 +60,9 @@ describe("Agent Server API: assistants and threads through @langchain/langgraph-
 
   it("creates, reads, searches, counts, updates, copies and deletes threads", async () => {
     const thread = await s.alice.threads.create({ metadata: { project: "zoo" } });
-    expect(thread).toMatchObject({ status: "idle", values: {}, interrupts: {}, metadata: { project: "zoo", graph_id: "chat" } });
+    // Made without a graph, it has none yet: its first run's becomes its own (the chat below).
+    expect(thread).toMatchObject({ status: "idle", values: {}, interrupts: {} });
+    expect(thread.metadata).toEqual({ project: "zoo" });
     const draft = await s.alice.threads.create({ graphId: "draft", metadata: { project: "zoo" } });
     expect(draft.metadata).toEqual({ project: "zoo", graph_id: "draft" });
 
@@ -114,6 +116,39 @@ describe("Agent Server API: assistants and threads through @langchain/langgraph-
     expect(await s.bob.threads.get(threadId)).toEqual(bobs);
     expect((await s.alice.threads.get(threadId)).metadata).toMatchObject({ owner: "alice" });
     expect(await status(s.bob.threads.create({ threadId, ifExists: "raise" }))).toBe(409);
+  });
+
+  it("creates a thread from supersteps: each one a checkpoint, as if its nodes had run, so a run's history can be rebuilt", async () => {
+    const { thread_id } = await s.alice.threads.create();
+    s.t.mock.script({ text: "Original answer" });
+    const stream = [];
+    for await (const chunk of s.alice.runs.stream(thread_id, "chat", { input: { messages: [{ role: "user", content: "original" }] }, streamMode: ["updates"] })) stream.push(chunk);
+    const history = await s.alice.threads.getHistory(thread_id, { limit: 100 });
+    const input = history.at(-2)!.values;
+    const updates = stream.filter((c) => c.event === "updates").map((c) => ({ updates: Object.entries(c.data as object).map(([asNode, values]) => ({ asNode, values })) }));
+    expect(updates.length).toBeGreaterThan(0);
+    const requests = s.t.mock.requests.length;
+
+    const clone = await s.alice.threads.create({
+      graphId: "chat",
+      metadata: { cloned_from: thread_id },
+      supersteps: [{ updates: [{ asNode: "__input__", values: input }] }, { updates: [{ asNode: "__start__", values: input }] }, ...updates],
+    });
+    expect(clone).toMatchObject({ status: "idle", metadata: { graph_id: "chat", cloned_from: thread_id } });
+    const rebuilt = await s.alice.threads.getHistory(clone.thread_id, { limit: 100 });
+    expect(rebuilt.map(({ next, values }) => ({ next, values }))).toEqual(history.map(({ next, values }) => ({ next, values })));
+    expect(s.t.mock.requests.length, "the model was called").toBe(requests);
+    // The mirror follows the new head, as after any state update.
+    expect((await s.mirror(clone.thread_id)).messages.map((m) => m.content)).toEqual(["original", "Original answer"]);
+  });
+
+  it("refuses supersteps without a graph, and leaves no thread behind when the graph refuses them", async () => {
+    const before = await s.alice.threads.count();
+    const steps = [{ updates: [{ asNode: "no-such-node", values: { messages: [{ role: "user", content: "x" }] } }] }];
+    expect(await status(s.alice.threads.create({ supersteps: steps }))).toBe(400);
+    expect(await status(s.alice.threads.create({ graphId: "chat", supersteps: steps }))).toBe(400);
+    expect(await status(s.alice.threads.create({ graphId: "chat", supersteps: [{ updates: [] }] }))).toBe(400);
+    expect(await s.alice.threads.count()).toBe(before);
   });
 
   it("keeps threads per owner and answers 404 problems for unknown ids", async () => {

@@ -2,11 +2,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Client } from "@langchain/langgraph-sdk";
+import { type Checkpoint, Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILDER_REPLY } from "./graphs/builder.js";
 import type { MockReply } from "./helpers/mock-openai.js";
 import { chat } from "./helpers/sse-client.js";
+import { sdkStatus } from "./helpers/sdk-clients.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
 type Chunk = { event: string; data: any };
@@ -26,6 +27,7 @@ const ENTRIES: Record<string, string> = {
   react: "react.ts:graph",
   approval: "approval.ts:graph",
   promised: "promised.ts:graph",
+  failing: "failing.ts:graph",
 };
 const WEATHER_CALL: MockReply[] = [{ toolCalls: [{ id: "call_w", name: "get_weather", args: { city: "Paris" } }] }, { text: "Sunny in Paris" }];
 
@@ -142,6 +144,54 @@ describe("served graphs: each export shape of langgraph.json", () => {
       expect((await client.threads.get(threadId)).status).toBe("idle");
     });
 
+    it("nested: a paused task names its path and its subgraph's namespace, which reads, updates and lists the subgraph's own state", async () => {
+      const threadId = await newThread("nested");
+      await client.runs.wait(threadId, "nested", { input: { topic: "tea" } });
+      const [task] = (await client.threads.getState(threadId)).tasks;
+      expect(task).toEqual({
+        id: expect.any(String), name: "research", path: ["__pregel_pull", "research"], error: null, result: null, state: null,
+        interrupts: [expect.objectContaining({ value: expect.objectContaining({ question: "Are these notes right?" }) })],
+        checkpoint: { thread_id: threadId, checkpoint_ns: expect.stringMatching(/^research:[0-9a-f-]{36}$/) },
+      });
+      // With subgraphs the task carries the subgraph's state instead, shaped as a state but for the root's interrupts list.
+      const withState = (await client.threads.getState(threadId, undefined, { subgraphs: true })).tasks[0]!;
+      expect(withState.checkpoint).toBeNull();
+      expect(Object.keys(withState.state!).sort()).toEqual(["checkpoint", "created_at", "metadata", "next", "parent_checkpoint", "tasks", "values"]);
+
+      const inner = await client.threads.getState(threadId, task!.checkpoint!);
+      expect(inner.values).toEqual({ topic: "tea", notes: ["tea is old", "tea is popular"] });
+      expect(inner.next).toEqual(["review"]);
+      expect(inner.tasks).toEqual([expect.objectContaining({ name: "review", path: ["__pregel_pull", "review"], checkpoint: null })]);
+
+      // The subgraph's notes are edited where they live; the resumed review sees them.
+      await client.threads.updateState(threadId, { values: { notes: ["tea is cold"] }, checkpoint: task!.checkpoint! });
+      expect((await client.threads.getState<{ notes: string[] }>(threadId, task!.checkpoint!)).values.notes).toEqual(["tea is old", "tea is popular", "tea is cold"]);
+      const innerHistory = await client.threads.getHistory(threadId, { checkpoint: task!.checkpoint!, limit: 100 });
+      expect(innerHistory[0]!.values).toMatchObject({ notes: ["tea is old", "tea is popular", "tea is cold"] });
+      expect(innerHistory.every((state) => state.checkpoint.checkpoint_ns === task!.checkpoint!.checkpoint_ns)).toBe(true);
+      const done = await client.runs.wait(threadId, "nested", { command: { resume: "fine" } });
+      expect(done).toMatchObject({ report: "tea: tea is old; tea is popular; tea is cold (fine)", published: true });
+
+      // A namespace the thread never had is a checkpoint that is not there; one that is no namespace, a bad request.
+      const missing = { thread_id: threadId, checkpoint_ns: "research:00000000-0000-4000-8000-000000000000" } as unknown as Checkpoint;
+      expect(await sdkStatus(client.threads.getState(threadId, missing))).toBe(404);
+      expect(await sdkStatus(client.threads.updateState(threadId, { values: { notes: ["x"] }, checkpoint: missing }))).toBe(404);
+      expect(await sdkStatus(client.threads.getHistory(threadId, { checkpoint: { checkpoint_ns: "research" } }))).toBe(400);
+    });
+
+    it("GET /assistants/:id/subgraphs: each subgraph by namespace, nested ones with recurse, one namespace's alone", async () => {
+      const research = await client.assistants.getSubgraphs("nested");
+      expect(Object.keys(research)).toEqual(["research"]);
+      // As the JS server answers, whatever the SDK's type says: `state`, `input`, `output`.
+      const { state } = research.research as unknown as { state: { properties: Record<string, unknown> } };
+      expect(Object.keys(state.properties).sort()).toEqual(["notes", "report", "topic", "verdict"]);
+      expect(Object.keys(await client.assistants.getSubgraphs("nested", { recurse: true }))).toEqual(["research"]);
+      expect(Object.keys(await client.assistants.getSubgraphs("nested", { namespace: "research" }))).toEqual(["research"]);
+      expect(await client.assistants.getSubgraphs("nested", { namespace: "elsewhere" })).toEqual({});
+      expect(await client.assistants.getSubgraphs("counter", { recurse: true })).toEqual({});
+      expect(await sdkStatus(client.assistants.getSubgraphs("no-such-graph"))).toBe(404);
+    });
+
     it("factory: the graph is built per run from config.configurable (node_name), default when absent", async () => {
       const threadId = await newThread("factory");
       const chunks = await collect(client.runs.stream(threadId, "factory", { input: { visited: ["start"] }, config: { configurable: { node_name: "picked" } }, streamMode: "updates" }));
@@ -205,6 +255,34 @@ describe("served graphs: each export shape of langgraph.json", () => {
       const done = (await client.runs.wait(threadId, "approval", { command: { resume: "yes, go ahead" } })) as Messages;
       expect(done.messages.map((m) => [m.type, m.content])).toEqual([["human", "may I?"], ["ai", 'Resumed with "yes, go ahead"']]);
       expect((await client.threads.get(threadId)).status).toBe("idle");
+    });
+  });
+
+  describe("a graph's exception", () => {
+    const boo = { error: "LedgerClosedError", message: "The ledger is closed: cannot post rent." };
+
+    it("is passed on by class and message: the stream's error event, a joined stream's, runs.wait and runs.join", async () => {
+      const streamed = await collect(client.runs.stream(await newThread("failing"), "failing", { input: { entry: "rent" }, streamMode: ["values", "debug"] }));
+      expect(streamed.at(-1)).toMatchObject({ event: "error" });
+      expect(streamed.at(-1)!.data).toEqual(boo);
+
+      const threadId = await newThread("failing");
+      const run = await client.runs.create(threadId, "failing", { input: { entry: "rent" } });
+      const joined = (await collect(client.runs.joinStream(threadId, run.run_id))).at(-1)!;
+      expect([joined.event, joined.data]).toEqual(["error", boo]);
+      expect(await client.runs.join(threadId, run.run_id)).toEqual({ __error__: boo });
+      expect((await client.runs.get(threadId, run.run_id)).status).toBe("error");
+      expect((await client.threads.get(threadId)).status).toBe("error");
+      await expect(client.runs.wait(await newThread("failing"), "failing", { input: { entry: "rent" } })).rejects.toThrow(/LedgerClosedError/);
+    });
+
+    it("a failure of the service's own handling stays masked, and so does the graph's exception on /api/chat", async () => {
+      const streamed = await collect(client.runs.stream(await newThread("failing"), "failing", { input: { entry: "bigint" }, streamMode: ["custom"] }));
+      expect([streamed.at(-1)!.event, streamed.at(-1)!.data]).toEqual(["error", { error: "internal", message: "The run failed." }]);
+      expect(JSON.stringify(streamed)).not.toMatch(/BigInt/i);
+
+      const res = await chat(t.url, { message: "rent", assistant_id: "failing" });
+      expect(res.events.at(-1)!.data).toEqual({ type: "error", code: "internal", message: "The run failed." });
     });
   });
 

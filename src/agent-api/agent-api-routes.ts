@@ -1,4 +1,5 @@
 import { Router } from "express";
+import type pg from "pg";
 import type { Logger } from "pino";
 import type { AssistantRepository } from "../assistants/assistant-repository.js";
 import type { ConversationRepository } from "../conversations/conversation-repository.js";
@@ -14,6 +15,7 @@ import { agentSystemRoutes } from "./agent-system-routes.js";
 import { agentThreadRoutes } from "./agent-thread-routes.js";
 
 export interface AgentApiDeps {
+  pool: pg.Pool;
   runs: RunManager;
   branches: ThreadBranches;
   graphs: GraphRegistry;

@@ -1,10 +1,10 @@
-import { type Response, Router } from "express";
+import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import { authorize } from "../http/access.js";
 import { validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { AgentAssistants } from "./agent-assistants.js";
-import { graphSchemas } from "./graph-schemas.js";
+import { graphSchemas, subgraphSchemas } from "./graph-schemas.js";
 
 const ASSISTANT_FIELDS = ["assistant_id", "graph_id", "name", "description", "config", "context", "created_at", "updated_at", "metadata", "version"] as const;
 
@@ -16,6 +16,9 @@ const searchBody = z.object({
   limit: z.number().int().min(1).max(1000).default(10),
   offset: z.number().int().min(0).max(100_000).default(0),
   select: z.array(z.enum(ASSISTANT_FIELDS)).optional(),
+});
+const subgraphsQuery = z.object({
+  recurse: z.enum(["true", "false", "1", "0"], "must be true or false").transform((v) => v === "true" || v === "1").optional(),
 });
 const graphQuery = z.object({
   xray: z.union([z.enum(["true", "false"]).transform((v) => v === "true"), z.coerce.number().int().min(0).max(100)]).optional(),
@@ -52,6 +55,20 @@ export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: 
     const drawable = await graph.getGraphAsync({ configurable: { ...config.configurable }, xray: xray || undefined });
     res.json(drawable.toJSON());
   });
+
+  // Each subgraph of the graph by namespace (`node`, nested ones `node|inner`), under `namespace` if
+  // given; with `recurse`, the subgraphs of subgraphs too.
+  const subgraphs = async (req: Request, res: Response) => {
+    const { recurse } = validate(subgraphsQuery, req.query, "query");
+    const { json } = await readable(res, String(req.params.id));
+    const graph = await deps.graphs.get(json.graph_id, { configurable: { ...json.config.configurable }, context: json.context });
+    const found: [string, ReturnType<typeof subgraphSchemas>][] = [];
+    const namespace = typeof req.params.namespace === "string" ? req.params.namespace : undefined;
+    for await (const [ns, subgraph] of graph.getSubgraphsAsync(namespace, recurse ?? false)) found.push([ns, subgraphSchemas(ns, subgraph)]);
+    res.json(Object.fromEntries(found));
+  };
+  router.get("/assistants/:id/subgraphs", subgraphs);
+  router.get("/assistants/:id/subgraphs/:namespace", subgraphs);
 
   router.get("/assistants/:id/schemas", async (req, res) => {
     const { json } = await readable(res, req.params.id);

@@ -13,6 +13,7 @@ import { runObject } from "./run-object.js";
 import { type ShownThread, shownText, shownThread } from "./shown-thread.js";
 import { selectFields } from "./thread-object.js";
 import { STREAM_MODES, runCreateBody } from "./run-request.js";
+import type { ThreadStreamStart } from "./thread-stream.js";
 
 export interface AgentRunRoutesDeps {
   agentRuns: AgentRuns;
@@ -49,6 +50,10 @@ const cancelManyBody = z.union(
   { error: "give status (pending, running or all), or thread_id with run_ids" },
 );
 const lastEventId = z.coerce.number().int().min(-1).max(2 ** 31 - 2);
+// The thread stream's modes: every run event (and run_done), or only each run's start and end.
+const threadStreamMode = z.enum(["run_modes", "lifecycle"], "must be run_modes or lifecycle (state_update is not supported by this server)");
+const threadStreamQuery = z.object({ stream_mode: z.union([threadStreamMode, z.array(threadStreamMode)]).optional() });
+const threadEventId = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,10}|done)$/;
 
 /**
  * The Agent Server's run routes: background, streamed and waited runs on a thread or stateless,
@@ -196,6 +201,34 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
     await stream(req, res, run, thread, { stateless: false, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
   });
 
+  // A second tab follows the thread: each run's events as it runs, then the next run's, until it leaves.
+  router.get("/threads/:id/stream", async (req, res) => {
+    const { id } = validate(threadParams, req.params, "path");
+    const query = validate(threadStreamQuery, req.query, "query");
+    const start = threadStreamStart(req);
+    const thread = shownThread(await deps.manager.findAgentThread(id, res.locals.owner));
+    const modes = [query.stream_mode ?? "run_modes"].flat();
+    const lifecycleOnly = !modes.includes("run_modes");
+    // Where the SDK reconnects, with Last-Event-ID, after a dropped connection.
+    const sse = openSse(res, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, headers: { Location: `/threads/${thread.shownId}/stream` } });
+    const gone = new AbortController();
+    sse.onDisconnect(() => gone.abort());
+    try {
+      for await (const e of agentRuns.thread(thread.threadId, start, gone.signal)) {
+        if (lifecycleOnly && e.event !== "metadata" && e.event !== "run_done") continue;
+        sse.write(`event: ${e.event}\ndata: ${shownText(e.data, thread)}\nid: ${e.id}\n\n`);
+      }
+    } catch (err) {
+      if (err instanceof RunMovedError) {
+        // As a run's stream: cut, so the client reconnects with Last-Event-ID and follows it elsewhere.
+        res.destroy();
+        return;
+      }
+      req.log.error({ err, threadId: thread.threadId }, "thread stream failed");
+    }
+    sse.end();
+  });
+
   router.post("/threads/:id/runs/:run_id/cancel", async (req, res) => {
     const query = validate(cancelQuery, req.query, "query");
     const { run } = await ownedRun(req, res, "threads:update");
@@ -219,6 +252,20 @@ function afterSeq(req: Request): number {
     });
   }
   return parsed.data;
+}
+
+/** Where a thread stream starts: after the event Last-Event-ID names; `-` from the thread's first run kept; without it, now. */
+function threadStreamStart(req: Request): ThreadStreamStart {
+  const header = req.get("Last-Event-ID");
+  if (header === undefined || header === "") return { from: "now" };
+  if (header === "-") return { from: "first" };
+  const match = threadEventId.exec(header);
+  if (!match) {
+    throw new AppError("invalid_request", "Invalid header: Last-Event-ID: must be the id of an event of this thread's stream, or -.", {
+      fields: [{ name: "Last-Event-ID", reason: "must be <run id>:<event number>, <run id>:done, or -" }],
+    });
+  }
+  return { from: "after", runId: match[1]!, seq: match[2] === "done" ? "done" : Number(match[2]) };
 }
 
 function modesOf(mode: string | string[] | undefined): string[] | undefined {

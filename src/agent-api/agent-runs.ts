@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { Command, Send } from "@langchain/langgraph";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { ConversationRepository, type Owner, type ThreadRow } from "../conversations/conversation-repository.js";
@@ -9,13 +8,16 @@ import { AppError, notFound } from "../errors.js";
 import type { ActiveRun, RunResult } from "../runs/active-run.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import { CHANNELS, type Notifier } from "../runs/notifier.js";
+import type { GraphException } from "../runs/graph-exception.js";
 import type { RunEventLog, StoredEvent } from "../runs/run-event-log.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { RunEnd } from "../runs/run-recorder.js";
-import { type CancelAction, type MultitaskStrategy, type RunRecord, RunRepository } from "../runs/run-repository.js";
+import { type CancelAction, type EnqueueInput, type MultitaskStrategy, type RunRecord, RunRepository } from "../runs/run-repository.js";
 import type { AgentAssistants } from "./agent-assistants.js";
 import { AgentStreamEncoder, libStreamModes } from "./agent-stream-encoder.js";
 import { runObject } from "./run-object.js";
+import { type ThreadStreamEvent, type ThreadStreamStart, threadStream } from "./thread-stream.js";
+import { toCommand } from "./to-command.js";
 import { type ShownThread, shownThread } from "./shown-thread.js";
 import { type RunCreateBody, type RunKwargs, runKwargs } from "./run-request.js";
 import { wireJson } from "./wire-json.js";
@@ -49,6 +51,15 @@ export type WaitResult = Record<string, unknown> | null;
 
 /** How long a finished run's result stays in memory for a waiter that is a little late. */
 const RESULT_TTL_MS = 60_000;
+/** How often a thread stream looks for a new run on its thread when no notification says so. */
+const THREAD_POLL_MS = 2_000;
+/** How long after a run's after_seconds the process that queued it looks for it (the clocks of Node and PostgreSQL differ a little). */
+const DUE_MARGIN_MS = 100;
+
+const threadBusy = (on: ShownThread, runningRunId: string | null) =>
+  new AppError("conflict", `Thread ${on.shownId} already has a run in progress (${runningRunId}); wait for it to end, cancel it, or use another multitask_strategy.`, {
+    running_run_id: runningRunId,
+  });
 
 /**
  * The Agent Server's runs over our run slot and queue: creating them (started here at once when the
@@ -134,8 +145,16 @@ export class AgentRuns {
       metadata: body.metadata ?? {},
       agent: { kwargs: kwargs as unknown as Record<string, unknown>, userId: owner.userId, multitaskStrategy: strategy, temporary: threadId === null && body.on_completion !== "keep" },
     };
-    const lease = await this.deps.manager.heldLease();
     const on: ShownThread = shown ?? { threadId: run.threadId, shownId: run.threadId };
+    const afterSeconds = body.after_seconds ?? 0;
+    if (afterSeconds > 0) {
+      // A run for later never starts now: it waits in the queue, and this process looks again when it is due.
+      if (!thread) await this.conversations.createAgentThread({ threadId: run.threadId, owner, graphId, assistantId, metadata: {}, graphChosen: true });
+      const queued = await this.enqueue(run, strategy, on, afterSeconds);
+      setTimeout(() => this.deps.kick(), afterSeconds * 1000 + DUE_MARGIN_MS).unref();
+      return queued;
+    }
+    const lease = await this.deps.manager.heldLease();
     const claimed = await this.runs
       .claim({ ...run, lease, newThread: thread ? undefined : { userId: owner.userId, metadata: auth.threadMetadata ?? {} } })
       .catch((err: { code?: string }) => {
@@ -161,12 +180,17 @@ export class AgentRuns {
       started.done.catch((err) => this.deps.logger.error({ err, runId: record.runId }, "run failed to start"));
       return { run: record, thread: on };
     }
-    if (strategy === "reject") {
-      throw new AppError("conflict", `Thread ${on.shownId} already has a run in progress (${claimed.runningRunId}); wait for it to end, cancel it, or use another multitask_strategy.`, {
-        running_run_id: claimed.runningRunId,
-      });
-    }
-    const queued = await this.runs.enqueue(run);
+    if (strategy === "reject") throw threadBusy(on, claimed.runningRunId);
+    return this.enqueue(run, strategy, on, 0);
+  }
+
+  /**
+   * Queues the run behind the thread's others (with `reject`, only on a thread that has none), due
+   * `afterSeconds` from now; with `interrupt` or `rollback` the runs ahead of it are stopped.
+   */
+  private async enqueue(run: EnqueueInput, strategy: MultitaskStrategy, on: ShownThread, afterSeconds: number): Promise<{ run: RunRecord; thread: ShownThread }> {
+    const queued = await this.runs.enqueue(run, { afterSeconds, onlyIfFree: strategy === "reject" });
+    if (!queued) throw threadBusy(on, (await this.runs.inflight(run.threadId))[0]?.runId ?? null);
     if (strategy === "interrupt" || strategy === "rollback") {
       // Only the runs ahead of this one in the queue: one created meanwhile, behind it, is newer and
       // stays (and cancels this one in turn). Gone already, this one was itself cancelled by such a run.
@@ -209,13 +233,19 @@ export class AgentRuns {
     }
   }
 
+  /** The thread's runs' events, one run after another, live until `signal` aborts (GET /threads/:id/stream). */
+  thread(threadId: string, start: ThreadStreamStart, signal: AbortSignal): AsyncGenerator<ThreadStreamEvent> {
+    const deps = { pool: this.deps.pool, notifier: this.deps.notifier, runEvents: (runId: string, after: number, s: AbortSignal) => this.events(runId, after, s), pollMs: THREAD_POLL_MS };
+    return threadStream(deps, threadId, start, signal);
+  }
+
   /** Waits for the run to end (wherever it runs) and returns its final values or error. */
   async wait(run: RunRecord, signal?: AbortSignal): Promise<WaitResult> {
     await this.ended(run.runId, signal);
     const local = this.results.get(run.runId);
     if (local !== undefined) return local;
     const after = await this.runs.find(run.runId);
-    if (after?.status === "error" || after?.status === "timeout") return { __error__: { error: after.error?.code ?? after.status, message: after.error?.message ?? "" } };
+    if (after?.status === "error" || after?.status === "timeout") return { __error__: after.error ? shownError(after.error) : { error: after.status, message: "" } };
     const config = { configurable: { thread_id: run.threadId } };
     const state = await (await this.deps.graphs.forThread(run.graphId, run.threadId)).getState(config);
     const interrupts = state.tasks.flatMap((t) => t.interrupts);
@@ -247,21 +277,23 @@ export class AgentRuns {
 
   /**
    * `POST /runs/cancel`: the given runs of one of the owner's threads (all must exist), or every run
-   * of the owner's with a status (pending, running, or both).
+   * of the owner's with a status (pending, running, or both). Returns the runs it asked to stop.
    */
-  async cancelMany(owner: Owner, which: { threadId: string; runIds: string[] } | { status: "pending" | "running" | "all" }, action: CancelAction, visible?: MetadataFilter): Promise<void> {
+  async cancelMany(owner: Owner, which: { threadId: string; runIds: string[] } | { status: "pending" | "running" | "all" }, action: CancelAction, visible?: MetadataFilter): Promise<string[]> {
     if ("status" in which) {
       const statuses: RunRecord["status"][] = which.status === "all" ? ["pending", "running"] : [which.status];
       const byThread = new Map<string, string[]>();
       for (const { threadId, runId } of await this.runs.ownedWithStatus(owner, statuses, visible)) byThread.set(threadId, [...(byThread.get(threadId) ?? []), runId]);
-      for (const [threadId, runIds] of byThread) await this.cancel(threadId, runIds, action);
-      return;
+      const found: string[] = [];
+      for (const [threadId, runIds] of byThread) found.push(...(await this.cancel(threadId, runIds, action)));
+      return found;
     }
     const { threadId } = await this.deps.manager.findAgentThread(which.threadId, owner, visible);
     // All must exist: a request answered 404 has stopped none of them.
     const found = await this.cancel(threadId, which.runIds, action, true);
     const missing = which.runIds.filter((id) => !found.includes(id));
     if (missing.length > 0) throw notFound("Run", missing.join(", "));
+    return found;
   }
 
   async find(threadId: string, runId: string): Promise<RunRecord> {
@@ -358,7 +390,10 @@ export class AgentRuns {
       // Tried again until its events are saved: the last one is written once.
       beforeRecord: async (result) => {
         moved = started.retriesAfter(result.stopReason);
-        if (result.error && !moved && !lastWritten) write([encoder.error(Object.assign(new Error(result.error.message), { name: errorName(result.error) }))]);
+        if (result.error && !moved && !lastWritten) {
+          const shown = shownError(result.error);
+          write([encoder.error(Object.assign(new Error(shown.message), { name: shown.error }))]);
+        }
         lastWritten = true;
         await writer.flush();
       },
@@ -387,30 +422,22 @@ function claimOf(record: RunRecord): { workerId: number; leaseEpoch: number } | 
   return record.workerId !== null && record.leaseEpoch !== null ? { workerId: record.workerId, leaseEpoch: record.leaseEpoch } : undefined;
 }
 
-/** The Agent Server's Command from its JSON form (`goto` may name nodes or Sends). */
-function toCommand(command: NonNullable<RunKwargs["command"]>): Command {
-  const send = (g: string | { node: string; input: unknown }) => (typeof g === "string" ? g : new Send(g.node, g.input));
-  const goto = command.goto == null ? undefined : Array.isArray(command.goto) ? command.goto.map(send) : send(command.goto);
-  return new Command({
-    ...(command.resume !== undefined ? { resume: command.resume } : {}),
-    ...(command.update != null ? { update: command.update } : {}),
-    ...(goto !== undefined ? { goto } : {}),
-  });
-}
-
 function interruptsOf(chunk: unknown): unknown[] {
   const list = (chunk as { __interrupt__?: unknown } | null)?.__interrupt__;
   return Array.isArray(list) ? list : [];
 }
 
-/** A graph error's class (GraphRecursionError, …) when it had one, else our code (model_auth_failed, …); the message stays ours. */
-function errorName(error: NonNullable<RunResult["error"]>): string {
-  const name = error.code === "internal" ? error.detail?.match(/^([A-Za-z_][\w]*):/)?.[1] : undefined;
-  return name && name !== "Error" ? name : error.code;
+/**
+ * A run's error as the Agent Server shows it: what the graph raised, by its class and message, as
+ * upstream passes it on (GraphRecursionError, a node's CustomError); any other failure by our code
+ * (model_auth_failed, internal, …) and our message, never the cause behind it.
+ */
+function shownError(error: { code: string; message: string; raised?: GraphException }): { error: string; message: string } {
+  return error.raised ? { error: error.raised.name, message: error.raised.message } : { error: error.code, message: error.message };
 }
 
 function waitResult(result: RunResult, end: RunEnd, interrupts: unknown[]): WaitResult {
-  if (result.error) return { __error__: { error: errorName(result.error), message: result.error.message } };
+  if (result.error) return { __error__: shownError(result.error) };
   if (!end.values) return null;
   return valuesResult(end.values, interrupts);
 }

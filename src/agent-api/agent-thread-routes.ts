@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
+import type pg from "pg";
 import { z } from "zod";
 import type { ConversationRepository, Owner, ThreadRow } from "../conversations/conversation-repository.js";
 import { metadataContains } from "../conversations/metadata-contains.js";
@@ -10,9 +11,14 @@ import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { ThreadBranches } from "../runs/thread-branches.js";
 import { threadUuid } from "../conversations/thread-json.js";
+import { checkStateMessages } from "./check-messages.js";
+import { commandBody } from "./run-request.js";
 import { selectFields, shownMetadata, threadObject } from "./thread-object.js";
+import { toCommand } from "./to-command.js";
+import { bulkUpdateThreadState, type Superstep } from "./update-thread-state.js";
 
 export interface AgentThreadDeps {
+  pool: pg.Pool;
   runs: RunManager;
   branches: ThreadBranches;
   graphs: GraphRegistry;
@@ -27,11 +33,17 @@ const params = z.object({ id: z.uuid("must be a UUID") });
 
 // Not strict: the official client sends every field it knows, and newer clients know more. Fields
 // whose meaning we do not implement are refused rather than ignored.
+const update = z.object({
+  values: z.record(z.string(), z.unknown()).nullish().refine((v) => !containsNul(v), "must not contain NUL characters").superRefine(checkStateMessages),
+  command: commandBody.nullish(),
+  as_node: z.string().min(1).max(200).optional(),
+});
 const createBody = z.object({
   thread_id: z.uuid("must be a UUID").optional(),
   metadata: metadata.default({}),
   if_exists: z.enum(["raise", "do_nothing"]).default("raise"),
-  supersteps: unsupported("supersteps"),
+  // State to start from, written as `threads.updateState` would write it, one checkpoint a superstep.
+  supersteps: z.array(z.object({ updates: z.array(update).min(1).max(100) })).max(1000).optional(),
   ttl: unsupported("ttl"),
 });
 const filters = {
@@ -59,7 +71,8 @@ const patchBody = z.object({ metadata: metadata.optional(), ttl: unsupported("tt
  */
 export function agentThreadRoutes(deps: AgentThreadDeps): Router {
   const router = Router();
-  const show = async (thread: ThreadRow) => threadObject(thread, await deps.graphs.forThread(thread.graphId, thread.threadId));
+  const graphOf = (thread: ThreadRow) => deps.graphs.forThread(thread.graphId, thread.threadId);
+  const show = async (thread: ThreadRow) => threadObject(thread, await graphOf(thread));
 
   router.post("/threads", requireJsonBody, async (req, res) => {
     const body = validate(createBody, req.body);
@@ -72,17 +85,28 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
     if (typeof graphId !== "string" || !deps.graphs.has(graphId)) {
       throw invalid("metadata.graph_id", `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}`);
     }
+    const graphChosen = body.metadata.graph_id !== undefined;
+    const supersteps = body.supersteps ?? [];
+    // The state is written as a graph's, and the thread keeps that graph: it must be named.
+    if (supersteps.length > 0 && !graphChosen) throw invalid("metadata.graph_id", "is required with supersteps (the graph whose state they write)");
     const threadId = body.thread_id ?? randomUUID();
     // Only the caller's own threads decide: another owner's thread with this UUID is, to the caller,
     // a UUID nobody has (the new thread is then known by it; see INSERT_AGENT_THREAD).
     const existing = body.thread_id ? await deps.conversations.findAgentThread(threadId, owner) : null;
-    const graphChosen = body.metadata.graph_id !== undefined;
     const created = existing ? null : await deps.conversations.createAgentThread({ threadId, owner, graphId, assistantId: graphId, metadata: rest, graphChosen });
-    if (created) return void res.json(await show(created));
-    const mine = existing ?? (await deps.conversations.findAgentThread(threadId, owner));
+    const mine = created ?? existing ?? (await deps.conversations.findAgentThread(threadId, owner));
     // One the handler would not show is still taken: a conflict, as upstream answers it.
-    if (!mine || body.if_exists === "raise" || !metadataContains(mine.metadata, visible)) throw new AppError("conflict", `Thread ${threadId} already exists.`);
-    res.json(await show(mine));
+    if (!mine || (!created && (body.if_exists === "raise" || !metadataContains(mine.metadata, visible)))) throw new AppError("conflict", `Thread ${threadId} already exists.`);
+    if (supersteps.length === 0) return void res.json(await show(mine));
+    // As upstream, on the thread answered: the new one, or with do_nothing the one there was.
+    try {
+      await bulkUpdateThreadState(deps.pool, await graphOf(mine), mine.threadId, supersteps.map(toSuperstep));
+    } catch (err) {
+      // A thread made for state it could not take is not left behind, empty.
+      if (created) await deps.runs.deleteThread(created.threadId, owner);
+      throw err;
+    }
+    res.json(await show((await deps.conversations.findThread(mine.threadId, owner)) ?? mine));
   });
 
   router.post("/threads/search", requireJsonBody, async (req, res) => {
@@ -164,6 +188,11 @@ function stateless(thread: ThreadRow) {
     thread_id: threadUuid(thread), client_thread_id: thread.clientThreadId, created_at: thread.createdAt.toISOString(), updated_at: thread.updatedAt.toISOString(),
     metadata: shownMetadata(thread), status: thread.status, config: {},
   };
+}
+
+/** A superstep as the SDK sends it: an update is a Command when it has one, else its values. */
+function toSuperstep(step: { updates: z.infer<typeof update>[] }): Superstep {
+  return { updates: step.updates.map((u) => ({ values: u.command != null ? toCommand(u.command) : (u.values ?? null), asNode: u.as_node })) };
 }
 
 function invalid(name: string, reason: string): AppError {

@@ -8,12 +8,7 @@ import type { AnyGraph } from "../runs/graph-registry.js";
  * separate input or output annotations.
  */
 export function graphSchemas(graphId: string, graph: AnyGraph) {
-  const channels = Object.keys((graph as unknown as { builder: { channels: Record<string, unknown> } }).builder.channels);
-  const state = {
-    type: "object",
-    title: graphId,
-    properties: Object.fromEntries(channels.map((key) => [key, key === "messages" ? { type: "array", items: { type: "object" } } : {}])),
-  };
+  const state = stateSchema(graphId, graph);
   const config = null;
   return {
     graph_id: graphId,
@@ -24,4 +19,20 @@ export function graphSchemas(graphId: string, graph: AnyGraph) {
     // As the JS server does: from JavaScript, config and context schemas are the same thing.
     context_schema: config,
   };
+}
+
+/** A graph's state as a JSON schema: each channel by name, untyped but for messages (see graphSchemas). */
+export function stateSchema(title: string, graph: unknown) {
+  const channels = Object.keys((graph as { builder?: { channels?: Record<string, unknown> } }).builder?.channels ?? {});
+  return {
+    type: "object",
+    title,
+    properties: Object.fromEntries(channels.map((key) => [key, key === "messages" ? { type: "array", items: { type: "object" } } : {}])),
+  };
+}
+
+/** A subgraph's schemas as `/assistants/:id/subgraphs` gives them (the JS server's GraphSchema: no graph_id, no _schema suffix). */
+export function subgraphSchemas(namespace: string, graph: unknown) {
+  const state = stateSchema(namespace, graph);
+  return { state, input: state, output: state };
 }

@@ -13,6 +13,15 @@ const streamMode = z.enum(STREAM_MODES, `must be one of ${STREAM_MODES.join(", "
 const checkpointId = z.string().regex(/^[0-9a-f-]{36}$/, "must be a checkpoint id");
 const send = z.strictObject({ node: z.string().min(1), input: z.unknown() });
 
+/** A Command as JSON: a resume value, a state update, where to go next. */
+export const commandBody = noNul(
+  z.strictObject({
+    resume: z.unknown().optional(),
+    update: z.union([z.record(z.string(), z.unknown()), z.array(z.tuple([z.string(), z.unknown()]))]).superRefine(checkStateMessages).nullish(),
+    goto: z.union([z.string().min(1), send, z.array(z.union([z.string().min(1), send]))]).nullish(),
+  }),
+);
+
 /**
  * The body of the Agent Server's run routes (`RunCreateStateful` / `RunCreateStateless`). Not
  * strict: clients send fields newer than this server; fields whose meaning we do not implement are
@@ -21,13 +30,7 @@ const send = z.strictObject({ node: z.string().min(1), input: z.unknown() });
 export const runCreateBody = z.object({
   assistant_id: z.string().min(1).max(200),
   input: noNul(z.unknown()).superRefine(checkStateMessages).optional(),
-  command: noNul(
-    z.strictObject({
-      resume: z.unknown().optional(),
-      update: z.union([z.record(z.string(), z.unknown()), z.array(z.tuple([z.string(), z.unknown()]))]).superRefine(checkStateMessages).nullish(),
-      goto: z.union([z.string().min(1), send, z.array(z.union([z.string().min(1), send]))]).nullish(),
-    }),
-  ).nullish(),
+  command: commandBody.nullish(),
   metadata: noNul(z.record(z.string(), z.unknown())).nullish(),
   config: noNul(
     z.object({
@@ -57,7 +60,8 @@ export const runCreateBody = z.object({
   on_completion: z.enum(["delete", "keep"]).nullish(),
   durability: z.enum(["sync", "async", "exit"]).nullish(),
   checkpoint_during: z.boolean().nullish(),
-  after_seconds: z.union([z.literal(0), z.null()]).optional().describe("scheduling is not supported: only 0"),
+  // The run waits in the queue this long before it may start (a year at most).
+  after_seconds: z.number().min(0).max(365 * 24 * 3600).nullish(),
   webhook: unsupported("webhook"),
   feedback_keys: unsupported("feedback_keys (LangSmith)"),
   langsmith_tracer: unsupported("langsmith_tracer"),

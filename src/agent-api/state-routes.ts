@@ -22,10 +22,11 @@ export interface StateRoutesDeps {
 const threadParams = z.object({ id: z.uuid("must be a UUID") });
 const checkpointId = z.string().regex(/^[0-9a-f-]{36}$/, "must be a checkpoint id");
 const subgraphsQuery = z.strictObject({ subgraphs: z.enum(["true", "false"], "must be true or false").optional() });
-// Our graphs have no subgraphs yet, so only the root namespace addresses a checkpoint.
+// "" is the root graph; a subgraph's is "node:task id", nested ones joined by "|" (a task's `checkpoint` gives it).
+const checkpointNs = z.union([z.literal(""), z.string().max(2000).regex(/^[^|:]+:[^|:]+(\|[^|:]+:[^|:]+)*$/, "must be a namespace such as \"node:<task id>\"")]);
 const checkpointConfig = z.strictObject({
   thread_id: z.string().optional(),
-  checkpoint_ns: z.literal("", "only the root namespace (\"\") is supported").optional(),
+  checkpoint_ns: checkpointNs.optional(),
   checkpoint_id: checkpointId.optional(),
   checkpoint_map: z.record(z.string(), z.unknown()).nullish(),
 });
@@ -59,15 +60,24 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   const router = Router();
   const history = new HistoryRepository(deps.pool);
 
-  // LangGraph's snapshots carry the thread's key; the API shows the thread's UUID (see ShownThread).
-  const stateAt = async (thread: ThreadRow, at: string | undefined, subgraphs: boolean) => {
-    if (at && !(await history.checkpointExists(thread.threadId, at))) throw notFound("Checkpoint", at);
-    const config = { configurable: { thread_id: thread.threadId, checkpoint_ns: "", ...(at ? { checkpoint_id: at } : {}) } };
-    return shownValue(threadStateObject(await (await deps.graphs.forThread(thread.graphId, thread.threadId)).getState(config, { subgraphs })), shownThread(thread));
+  /**
+   * The config that addresses a checkpoint of the thread (its head without `at`; a subgraph's with
+   * `ns`), once the checkpoint is known to exist: LangGraph would start from nothing otherwise.
+   */
+  const addressOf = async (thread: ThreadRow, at: string | undefined, ns = "") => {
+    if ((at || ns) && !(await history.checkpointExists(thread.threadId, at ?? null, ns))) throw notFound("Checkpoint", at ?? ns);
+    return { configurable: { thread_id: thread.threadId, checkpoint_ns: ns, ...(at ? { checkpoint_id: at } : {}) } };
   };
 
-  const historyOf = async (thread: ThreadRow, options: { limit: number; before?: string; metadata?: Record<string, unknown> | null; at?: string }) => {
-    const config = { configurable: { thread_id: thread.threadId, checkpoint_ns: "", ...(options.at ? { checkpoint_id: options.at } : {}) } };
+  // LangGraph's snapshots carry the thread's key; the API shows the thread's UUID (see ShownThread).
+  const stateAt = async (thread: ThreadRow, at: string | undefined, subgraphs: boolean, ns = "") => {
+    const config = await addressOf(thread, at, ns);
+    const graph = await deps.graphs.forThread(thread.graphId, thread.threadId);
+    return shownValue(threadStateObject(await graph.getState(config, { subgraphs }).catch(subgraphGone(ns))), shownThread(thread));
+  };
+
+  const historyOf = async (thread: ThreadRow, options: { limit: number; before?: string; metadata?: Record<string, unknown> | null; at?: string; ns?: string }) => {
+    const config = await addressOf(thread, options.at, options.ns);
     const graph = await deps.graphs.forThread(thread.graphId, thread.threadId);
     const states = [];
     const listing = graph.getStateHistory(config, {
@@ -75,7 +85,11 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
       ...(options.before ? { before: { configurable: { checkpoint_id: options.before } } } : {}),
       ...(options.metadata ? { filter: options.metadata } : {}),
     });
-    for await (const snapshot of listing) states.push(threadStateObject(snapshot));
+    try {
+      for await (const snapshot of listing) states.push(threadStateObject(snapshot));
+    } catch (err) {
+      subgraphGone(options.ns ?? "")(err);
+    }
     return shownValue(states, shownThread(thread));
   };
 
@@ -99,7 +113,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const body = validate(z.strictObject({ checkpoint: checkpointConfig, subgraphs: z.boolean().nullish() }), req.body);
     const query = validate(subgraphsQuery, req.query, "query");
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
-    res.json(await stateAt(thread, body.checkpoint.checkpoint_id, Boolean(body.subgraphs) || query.subgraphs === "true"));
+    res.json(await stateAt(thread, body.checkpoint.checkpoint_id, Boolean(body.subgraphs) || query.subgraphs === "true", body.checkpoint.checkpoint_ns));
   });
 
   router.post("/threads/:id/state", requireJsonBody, async (req, res) => {
@@ -107,8 +121,10 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const body = validate(updateBody, req.body);
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:update", { thread_id: id }));
     const from = body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? undefined;
-    if (from && !(await history.checkpointExists(thread.threadId, from))) throw notFound("Checkpoint", from);
-    const checkpoint = await updateThreadState(deps.pool, await deps.graphs.forThread(thread.graphId, thread.threadId), thread.threadId, { values: body.values ?? null, asNode: body.as_node, checkpointId: from });
+    const ns = body.checkpoint?.checkpoint_ns ?? "";
+    await addressOf(thread, from, ns);
+    const graph = await deps.graphs.forThread(thread.graphId, thread.threadId);
+    const checkpoint = await updateThreadState(deps.pool, graph, thread.threadId, { values: body.values ?? null, asNode: body.as_node, checkpointId: from, checkpointNs: ns }).catch(subgraphGone(ns));
     res.json({ checkpoint: shownValue(checkpoint, shownThread(thread)) });
   });
 
@@ -125,8 +141,19 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     const b = body.before;
     const beforeId = b == null ? undefined : typeof b === "string" ? b : "configurable" in b ? b.configurable.checkpoint_id : b.checkpoint_id;
-    res.json(await historyOf(thread, { limit: body.limit, before: beforeId, metadata: body.metadata, at: body.checkpoint?.checkpoint_id }));
+    res.json(await historyOf(thread, { limit: body.limit, before: beforeId, metadata: body.metadata, at: body.checkpoint?.checkpoint_id, ns: body.checkpoint?.checkpoint_ns }));
   });
 
   return router;
+}
+
+/**
+ * LangGraph's answer to a namespace its graph has no subgraph for (a checkpoint of a graph that has
+ * changed since): the checkpoint is not there to read, a 404 rather than a 500.
+ */
+function subgraphGone(ns: string): (err: unknown) => never {
+  return (err) => {
+    if (ns && err instanceof Error && /^Subgraph .* not found$/.test(err.message)) throw notFound("Checkpoint", ns);
+    throw err;
+  };
 }

@@ -19,15 +19,19 @@ export interface ThreadStateObject {
   created_at: string | null;
   parent_checkpoint: CheckpointObject | null;
   tasks: ThreadTaskObject[];
-  interrupts: InterruptObject[];
+  /** The root state's only, as the Python server sends it; a subgraph's state in a task has none, as on the JS server. */
+  interrupts?: InterruptObject[];
 }
 
 interface ThreadTaskObject {
   id: string;
   name: string;
+  /** Where LangGraph scheduled it: `["__pregel_pull", node]` for a node, `["__pregel_push", …]` for a Send. */
+  path: unknown[];
   error: string | null;
   interrupts: InterruptObject[];
-  checkpoint: CheckpointObject | null;
+  /** A subgraph task's namespace (`thread_id`, `checkpoint_ns`), to read or update its state; null with `state`. */
+  checkpoint: Record<string, unknown> | null;
   state: ThreadStateObject | null;
   result: unknown;
 }
@@ -42,13 +46,15 @@ export function threadStateObject(snapshot: StateSnapshot): ThreadStateObject {
   const tasks = snapshot.tasks.map((task): ThreadTaskObject => {
     // With `subgraphs`, a task's state is the subgraph's snapshot; otherwise only its config.
     const nested = task.state && "values" in task.state ? (task.state as StateSnapshot) : null;
+    // As the Agent Server shows a task: a subgraph's namespace as LangGraph gives it, or its state with `subgraphs`.
     return {
       id: task.id,
       name: task.name,
+      path: (wireJson(task.path ?? []) as unknown[]) ?? [],
       error: task.error == null ? null : errorText(task.error),
       interrupts: task.interrupts.map(interruptObject),
-      checkpoint: nested ? checkpointObject(nested.config) : checkpointObject(task.state as RunnableConfig | undefined),
-      state: nested ? threadStateObject(nested) : null,
+      checkpoint: nested ? null : taskCheckpoint(task.state as RunnableConfig | undefined),
+      state: nested ? subgraphState(nested) : null,
       result: wireJson(task.result ?? null),
     };
   });
@@ -64,6 +70,11 @@ export function threadStateObject(snapshot: StateSnapshot): ThreadStateObject {
   };
 }
 
+function subgraphState(snapshot: StateSnapshot): ThreadStateObject {
+  const { interrupts: _, ...state } = threadStateObject(snapshot);
+  return state;
+}
+
 /** The checkpoint a config points at; null when it points at none (a thread without checkpoints). */
 export function checkpointObject(config: RunnableConfig | undefined): CheckpointObject | null {
   const c = config?.configurable;
@@ -76,12 +87,20 @@ export function checkpointObject(config: RunnableConfig | undefined): Checkpoint
   };
 }
 
+/** The `configurable` that addresses a subgraph task's checkpoints, without LangGraph's internal keys. */
+function taskCheckpoint(config: RunnableConfig | undefined): Record<string, unknown> | null {
+  const c = config?.configurable;
+  if (!c) return null;
+  return wireJson(Object.fromEntries(Object.entries(c).filter(([key]) => !key.startsWith("__")))) as Record<string, unknown>;
+}
+
 function interruptObject(i: { id?: string; value?: unknown }): InterruptObject {
   return { value: wireJson(i.value ?? null), ...(i.id ? { id: i.id } : {}) };
 }
 
+/** A failed task's error as the Agent Server shows it: the message. */
 function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (error instanceof Error) return error.message;
   if (typeof error === "object" && error && "message" in error) return String(error.message);
   return String(error);
 }

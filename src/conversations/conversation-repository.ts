@@ -51,7 +51,7 @@ export interface RunOutcome {
   ttftMs: number | null;
   latencyMs: number;
   /** `detail`: the cause as logged (secrets masked), kept for operators; clients get `message`. */
-  error?: { code: string; message: string; detail?: string };
+  error?: { code: string; message: string; detail?: string; raised?: { name: string; message: string } };
   /** The claim the run executes under: nothing is written unless it still holds it. */
   claim?: RunClaim;
   /** The thread's title when it has no user message to take one from (a graph that keeps no messages): its input, shortened. */

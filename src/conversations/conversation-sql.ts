@@ -125,8 +125,11 @@ export const UPDATE_THREAD = `
 export const LOCK_THREAD = `SELECT status, client_thread_id, known_as FROM threads WHERE thread_id = $1 FOR UPDATE`;
 
 // A statement of its own, run after the lock is granted: under READ COMMITTED it then sees a run
-// whose claim committed while we waited (a subquery of the locking statement would not).
-export const SELECT_RUNNING_RUN = `SELECT run_id FROM runs WHERE thread_id = $1 AND status = 'running'`;
+// whose claim committed while we waited (a subquery of the locking statement would not). A run
+// waiting in the thread's queue holds it too, as upstream: it would start from the state written now.
+export const SELECT_RUNNING_RUN = `
+  SELECT run_id FROM runs WHERE thread_id = $1 AND status IN ('running', 'pending')
+  ORDER BY status = 'running' DESC, created_at, run_id LIMIT 1`;
 
 /** Which of the given message ids the thread has ever had, on any branch. */
 export const SELECT_TAKEN_MESSAGE_IDS = `SELECT message_id FROM messages WHERE thread_id = $1 AND message_id = ANY($2::text[])`;

@@ -59,8 +59,9 @@ export class HistoryRepository {
     return rows[0]?.tip ?? null;
   }
 
-  async checkpointExists(threadId: string, checkpointId: string): Promise<boolean> {
-    return (await this.db.query(sql.CHECKPOINT_EXISTS, [threadId, checkpointId])).rows.length > 0;
+  /** Whether the thread has the checkpoint (any checkpoint of namespace `ns`, without an id). */
+  async checkpointExists(threadId: string, checkpointId: string | null, ns = ""): Promise<boolean> {
+    return (await this.db.query(sql.CHECKPOINT_EXISTS, [threadId, checkpointId, ns])).rows.length > 0;
   }
 }
 

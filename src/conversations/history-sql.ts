@@ -41,4 +41,5 @@ export const BRANCH_TIP = `
   )
   SELECT max(checkpoint_id) AS tip FROM branch`;
 
-export const CHECKPOINT_EXISTS = `SELECT 1 FROM ${CHECKPOINTS} WHERE thread_id = $1::text AND checkpoint_ns = '' AND checkpoint_id = $2`;
+export const CHECKPOINT_EXISTS = `
+  SELECT 1 FROM ${CHECKPOINTS} WHERE thread_id = $1::text AND checkpoint_ns = $3 AND ($2::text IS NULL OR checkpoint_id = $2) LIMIT 1`;

@@ -5,6 +5,7 @@ import {
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
 import { CLAIM_CONFIG_KEY, claimFromConfig, refused, type RunClaim } from "../runs/run-claim.js";
+import { checkpointMetadata } from "./checkpoint-metadata.js";
 import { readableMessages } from "./readable-messages.js";
 import { isDatabaseUnavailable } from "./database-unavailable.js";
 import { keepTrying } from "./keep-trying.js";
@@ -100,9 +101,9 @@ export class ThreadloomSaver extends PostgresSaver {
 
   private async putCheckpoint(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     if (config.configurable === undefined) throw new Error(`Missing "configurable" field in "config" param`);
-    const { thread_id, checkpoint_ns = "", checkpoint_id, run_id } = config.configurable;
-    // The run that wrote it, as the Agent Server records it: a rollback removes a run's checkpoints by it.
-    const stamped = typeof run_id === "string" ? { ...metadata, run_id } : metadata;
+    const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable;
+    // With the run that wrote it, as the Agent Server records it: a rollback removes a run's checkpoints by it.
+    const stamped = checkpointMetadata(config, metadata);
     const [blobs, dumpedMetadata] = await Promise.all([
       this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
       this._dumpMetadata(stamped),

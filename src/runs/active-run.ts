@@ -9,6 +9,7 @@ import { isDatabaseUnavailable } from "../db/database-unavailable.js";
 import { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { classifyModelError, errorChain } from "../models/model-failure.js";
 import type { ModelServers } from "../models/model-servers.js";
+import { type GraphException, graphException, RunInternalError } from "./graph-exception.js";
 import { type ModelCallEnd, ModelCallWatcher } from "./model-call-watcher.js";
 import { CLAIM_CONFIG_KEY, ClaimLostError, type RunClaim } from "./run-claim.js";
 import { RunChannel } from "./run-channel.js";
@@ -84,7 +85,8 @@ export interface RunLimits {
 /** How a run ended, handed to whoever records it (the run manager). */
 export interface RunResult {
   status: RunStatus;
-  error?: { code: string; message: string; detail?: string };
+  /** `raised`: the graph's own exception, which the Agent Server API passes on (our message stays for native clients). */
+  error?: { code: string; message: string; detail?: string; raised?: GraphException };
   /** The graph paused for a human decision (`interrupt()`): the thread waits to be resumed. */
   paused: boolean;
   /** Why the run was stopped early, if it was. */
@@ -103,6 +105,15 @@ const MAX_SHOWN_CHARS = 1000;
  */
 function isConfigRefusal(err: unknown): err is Error {
   return err instanceof Error && err.name === "InvalidConfigError";
+}
+
+/** Runs our own handling of a streamed part: what it throws is ours, not the graph's. */
+function ours(handle: () => void): void {
+  try {
+    handle();
+  } catch (err) {
+    throw new RunInternalError(err);
+  }
 }
 const SAVED = " The reply so far was saved.";
 
@@ -208,14 +219,16 @@ export class ActiveRun {
       for await (const raw of parts) {
         this.idle.touch();
         const [ns, mode, chunk] = (agent ? raw : [[], ...(raw as StreamPart)]) as [string[], string, unknown];
-        // Model tokens and custom writes come from inside nodes (a namespace), like a stream without subgraphs gives them.
-        if (ns.length === 0 || mode === "messages" || mode === "custom") {
-          for (const out of this.mapper.map([mode, chunk])) {
-            if (out.type === "token" && this.firstToken === null) this.firstToken = performance.now();
-            this.emit(out);
+        ours(() => {
+          // Model tokens and custom writes come from inside nodes (a namespace), like a stream without subgraphs gives them.
+          if (ns.length === 0 || mode === "messages" || mode === "custom") {
+            for (const out of this.mapper.map([mode, chunk])) {
+              if (out.type === "token" && this.firstToken === null) this.firstToken = performance.now();
+              this.emit(out);
+            }
           }
-        }
-        agent?.onPart({ ns, mode, chunk });
+          agent?.onPart({ ns, mode, chunk });
+        });
       }
       return this.result(this.mapper.interrupted ? "interrupted" : "success", undefined, this.mapper.interrupted);
     } catch (err) {
@@ -237,7 +250,7 @@ export class ActiveRun {
     const events = this.input.graph.streamEvents(agent.input as never, { ...config, version: "v2" }) as unknown as AsyncIterable<StreamEventLike>;
     for await (const event of events) {
       if (event.event === "on_chain_stream" && event.run_id === this.runId) yield event.data.chunk;
-      else agent.onStreamEvent?.(event);
+      else ours(() => agent.onStreamEvent?.(event));
     }
   }
 
@@ -276,10 +289,15 @@ export class ActiveRun {
     if (!failed && !this.watcher.inFlight) {
       this.logger.warn({ err, runId: this.runId }, "run failed");
       const saved = await this.savePartial("error");
-      const detail = this.redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      const cause = err instanceof RunInternalError ? err.cause : err;
+      const detail = this.redact(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
       // The graph refused the run's config or context: its own words say which value, and are meant to be shown.
-      if (isConfigRefusal(err)) return this.result("error", { code: "invalid_config", message: this.redact(err.message.slice(0, MAX_SHOWN_CHARS)), detail });
-      return this.result("error", { code: "internal", message: INTERNAL_ERROR + (saved ? SAVED : ""), detail });
+      if (isConfigRefusal(cause)) return this.result("error", { code: "invalid_config", message: this.redact(cause.message.slice(0, MAX_SHOWN_CHARS)), detail });
+      const raised = graphException(err);
+      return this.result("error", {
+        code: "internal", message: INTERNAL_ERROR + (saved ? SAVED : ""), detail,
+        ...(raised && { raised: { name: raised.name, message: this.redact(raised.message) } }),
+      });
     }
     // The model's error, not the graph's rethrow of it; the provider's text goes to the log only, keys masked.
     const error = failed ? failed.error : err;

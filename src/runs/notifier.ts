@@ -12,6 +12,8 @@ export const CHANNELS = {
   runCancel: "threadloom_run_cancel",
   /** A run was queued (payload: the thread id). */
   runQueued: "threadloom_run_queued",
+  /** A run was started on a thread without waiting in the queue (payload: the thread id). */
+  runStarted: "threadloom_run_started",
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];

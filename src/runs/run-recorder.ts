@@ -49,7 +49,7 @@ export class RunRecorder {
       runId, status: result.status, usage: run.usage, ttftMs: result.ttftMs, latencyMs: result.latencyMs,
       inputTitle: run.messagesKey === null && !(run.givenInput instanceof Command) ? inputTitle(run.givenInput) : null,
       // The client's message, as any replica answers it; the cause beside it for whoever reads the table.
-      error: result.error ? { code: result.error.code, message: result.error.message, detail: result.error.detail } : undefined,
+      error: result.error ? { code: result.error.code, message: result.error.message, detail: result.error.detail, ...(result.error.raised && { raised: result.error.raised }) } : undefined,
       claim: run.claim,
     }, run.messageCheckpoints);
     if (pending) this.deps.onQueueReady?.(threadId);

@@ -27,7 +27,8 @@ export interface RunRecord {
   usage: Usage;
   ttftMs: number | null;
   latencyMs: number | null;
-  error: { code: string; message: string } | null;
+  /** How it failed; `raised` is the graph's own exception when the graph raised one. */
+  error: { code: string; message: string; raised?: { name: string; message: string } } | null;
   metadata: Record<string, unknown>;
   /** The Agent Server request the run was created with; null for a /api/chat run. */
   kwargs: Record<string, unknown> | null;
@@ -57,6 +58,8 @@ export interface ClaimInput {
   agent?: { kwargs: Record<string, unknown>; userId: string; multitaskStrategy: MultitaskStrategy; temporary: boolean };
 }
 
+export type EnqueueInput = Omit<ClaimInput, "lease" | "requireStatus" | "newThread"> & { agent: NonNullable<ClaimInput["agent"]> };
+
 /** The `runs` table: the per-thread run slot, the queue of pending runs, and each run's outcome. */
 export class RunRepository {
   constructor(private readonly db: Queryable) {}
@@ -76,13 +79,18 @@ export class RunRepository {
     return { ok: false, runningRunId };
   }
 
-  /** Queues a run behind the thread's running and pending ones, and tells every process; returns it as queued. */
-  async enqueue(input: Omit<ClaimInput, "lease" | "requireStatus" | "newThread"> & { agent: NonNullable<ClaimInput["agent"]> }): Promise<RunRecord> {
+  /**
+   * Queues a run behind the thread's running and pending ones, and tells every process; returns it as
+   * queued. `afterSeconds` keeps it waiting that long; `onlyIfFree` queues it only on a thread with no
+   * run running or queued (null otherwise).
+   */
+  async enqueue(input: EnqueueInput, options: { afterSeconds?: number; onlyIfFree?: boolean } = {}): Promise<RunRecord | null> {
     const { rows } = await this.db.query(sql.ENQUEUE_RUN, [
       input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.assistantVersion ?? null,
       input.agent.multitaskStrategy, input.metadata, input.agent.kwargs, input.agent.userId, input.agent.temporary,
+      options.afterSeconds ?? 0, options.onlyIfFree ?? false,
     ]);
-    return toRun(rows[0]);
+    return rows[0] ? toRun(rows[0]) : null;
   }
 
   /** Starts the oldest pending run whose thread is free (of `threadId` only, when given) under this lease. */

@@ -1,7 +1,8 @@
 import { WORKER_LOCK_CLASS } from "./worker-lease.js";
 
 /**
- * Takes the thread's run slot in one statement, under worker $6's lease epoch $18, creating the
+ * Takes the thread's run slot in one statement, under worker $6's lease epoch $18 (and says so on
+ * the run-started channel), creating the
  * thread first when $10 says it is new (with the id the client chose for it, $17, if any), and only if the thread has status $12 when
  * that is given. Runs queued on the thread go first: a claim does not jump them. Returns the new
  * run's id, or null and the id of the run that holds the slot or heads the queue (null too when
@@ -30,7 +31,9 @@ export const CLAIM_RUN = `
   SELECT (SELECT run_id FROM run) AS run_id,
          COALESCE((SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'running'),
                   (SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'pending' ORDER BY created_at, run_id LIMIT 1)) AS running_run_id,
-         (SELECT count(*) FROM new_thread) + (SELECT count(*) FROM busy) AS touched`;
+         (SELECT count(*) FROM new_thread) + (SELECT count(*) FROM busy) AS touched,
+         -- Those who follow the thread's runs (GET /threads/:id/stream) hear of it.
+         (SELECT pg_notify('threadloom_run_started', $2::text) FROM run) IS NULL AS notified`;
 
 /** The run that holds thread $1's slot, or else heads its queue. */
 export const SELECT_SLOT_HOLDER = `
@@ -68,30 +71,39 @@ export const RELEASE_RUN = `
   UPDATE runs SET status = 'pending', worker_id = NULL, lease_epoch = NULL, updated_at = now()
   WHERE run_id = $1 AND status = 'running' AND ${holds("$2", "$3")}`;
 
-/** Queues a run behind the thread's others (multitask_strategy enqueue, interrupt, rollback); returns it as queued. */
+/**
+ * Queues a run behind the thread's others (multitask_strategy enqueue, interrupt, rollback), due
+ * $12 seconds from now (after_seconds); returns it as queued. With $13 it is queued only if the
+ * thread has no run running or queued (reject), and nothing is returned otherwise.
+ */
 export const ENQUEUE_RUN = `
   WITH run AS (
     INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy,
-                      metadata, kwargs, user_id, temporary)
-    VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)
+                      metadata, kwargs, user_id, temporary, not_before)
+    SELECT $1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11,
+           CASE WHEN $12::float8 > 0 THEN now() + make_interval(secs => $12::float8) END
+    WHERE NOT $13::boolean OR NOT EXISTS (SELECT 1 FROM runs WHERE thread_id = $2 AND status IN ('pending', 'running'))
     RETURNING *
   ), busy AS (
-    UPDATE threads SET status = 'busy', updated_at = now(), graph_id = CASE WHEN graph_chosen THEN graph_id ELSE $4 END, assistant_id = CASE WHEN graph_chosen THEN assistant_id ELSE $5 END, graph_chosen = true WHERE thread_id = $2
+    UPDATE threads SET status = 'busy', updated_at = now(), graph_id = CASE WHEN graph_chosen THEN graph_id ELSE $4 END, assistant_id = CASE WHEN graph_chosen THEN assistant_id ELSE $5 END, graph_chosen = true
+    WHERE thread_id = $2 AND EXISTS (SELECT 1 FROM run)
   )
   SELECT run.*, pg_notify('threadloom_run_queued', $2::text) IS NULL AS notified FROM run`;
 
 /**
- * Starts the oldest pending run whose thread is free (no running run, no older pending run), on
- * worker $1 under its lease epoch $3; $2 restricts it to one thread. SKIP LOCKED lets processes take different runs at once.
+ * Starts the pending run due first whose thread is free (no running run, no pending run due
+ * before it) and whose time has come (not_before), on worker $1 under its lease epoch $3; $2
+ * restricts it to one thread. SKIP LOCKED lets processes take different runs at once.
  */
 export const CLAIM_NEXT_RUN = `
   WITH next AS (
     SELECT r.run_id FROM runs r
     WHERE r.status = 'pending' AND ($2::uuid IS NULL OR r.thread_id = $2)
+      AND COALESCE(r.not_before, r.created_at) <= now()
       AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.thread_id = r.thread_id AND x.status = 'running')
       AND NOT EXISTS (SELECT 1 FROM runs p WHERE p.thread_id = r.thread_id AND p.status = 'pending'
-                      AND (p.created_at, p.run_id) < (r.created_at, r.run_id))
-    ORDER BY r.created_at, r.run_id
+                      AND (COALESCE(p.not_before, p.created_at), p.run_id) < (COALESCE(r.not_before, r.created_at), r.run_id))
+    ORDER BY COALESCE(r.not_before, r.created_at), r.run_id
     LIMIT 1
     FOR UPDATE SKIP LOCKED
   ), claimed AS (

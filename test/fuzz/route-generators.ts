@@ -205,6 +205,8 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   "GET /assistants/:id": (g) => ({ params: { id: g.assistant() } }),
   "GET /assistants/:id/graph": (g) => ({ params: { id: g.assistant() }, query: g.some({ xray: () => g.rng.pick(["true", "false", "1", "101", "x"]) }) as Record<string, string> }),
   "GET /assistants/:id/schemas": (g) => ({ params: { id: g.assistant() } }),
+  "GET /assistants/:id/subgraphs": (g) => ({ params: { id: g.assistant() }, query: g.some({ recurse: () => g.rng.pick(["true", "false", "1", "x"]) }) as Record<string, string> }),
+  "GET /assistants/:id/subgraphs/:namespace": (g) => ({ params: { id: g.assistant(), namespace: g.rng.pick(["research", "a%7Cb", "%00", "x".repeat(3000)]) }, query: g.some({ recurse: () => g.rng.pick(["true", "0"]) }) as Record<string, string> }),
   "PATCH /assistants/:id": (g) => ({ params: { id: g.assistant() }, body: g.some({ graph_id: () => g.rng.pick(["chat", "draft"]), name: () => g.text(), description: () => g.text(), metadata: () => g.metadata(), config: () => g.rng.pick([{ configurable: { system_prompt: "x" } }, hostileValue(g.rng)]), context: () => hostileValue(g.rng) }) }),
   "DELETE /assistants/:id": (g) => ({ params: { id: g.rng.chance(0.1) ? g.assistant() : g.rng.uuid() }, query: g.some({ delete_threads: () => g.rng.pick(["false", "true"]) }) as Record<string, string> }),
   "POST /assistants/:id/versions": (g) => ({ params: { id: g.assistant() }, body: g.some({ metadata: () => g.metadata(), limit: () => g.rng.pick([1, 10, 0]), offset: () => g.rng.pick([0, 1, -1]) }) }),
@@ -256,6 +258,11 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   "GET /threads/:id/runs/:run_id": (g) => ({ params: g.run() }),
   "DELETE /threads/:id/runs/:run_id": (g) => ({ params: g.rng.chance(0.2) ? g.run() : { id: g.thread(), run_id: g.rng.uuid() } }),
   "GET /threads/:id/runs/:run_id/join": (g) => ({ params: g.run(), query: joinQuery(g) }),
+  "GET /threads/:id/stream": (g) => ({
+    params: { id: g.thread() },
+    query: g.some({ stream_mode: () => g.rng.pick(["run_modes", "lifecycle", "state_update", "values"]) }) as Record<string, string>,
+    headers: lastEventId(g, ["-", "0", `${g.run().run_id}:3`, `${g.run().run_id}:done`, "x:y"]),
+  }),
   "GET /threads/:id/runs/:run_id/stream": (g) => ({ params: g.run(), query: joinQuery(g), headers: lastEventId(g, ["0", "-1", "3", "x"]) }),
   "POST /threads/:id/runs/:run_id/cancel": (g) => ({ params: g.run(), query: g.some({ wait: () => g.rng.pick(["true", "false", "1", "x"]), action: () => g.rng.pick(["interrupt", "rollback", "x"]) }) as Record<string, string> }),
 };
