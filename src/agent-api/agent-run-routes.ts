@@ -206,7 +206,7 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
     const { id } = validate(threadParams, req.params, "path");
     const query = validate(threadStreamQuery, req.query, "query");
     const start = threadStreamStart(req);
-    const thread = shownThread(await deps.manager.findAgentThread(id, res.locals.owner));
+    const thread = shownThread(await deps.manager.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id })));
     const modes = [query.stream_mode ?? "run_modes"].flat();
     const lifecycleOnly = !modes.includes("run_modes");
     // Where the SDK reconnects, with Last-Event-ID, after a dropped connection.
