@@ -281,7 +281,7 @@ describe("served graphs: each export shape of langgraph.json", () => {
       expect([streamed.at(-1)!.event, streamed.at(-1)!.data]).toEqual(["error", { error: "internal", message: "The run failed." }]);
       expect(JSON.stringify(streamed)).not.toMatch(/BigInt/i);
 
-      const res = await chat(t.url, { message: "rent", assistant_id: "failing" });
+      const res = await chat(t.url, { input: { entry: "rent" }, assistant_id: "failing" });
       expect(res.events.at(-1)!.data).toEqual({ type: "error", code: "internal", message: "The run failed." });
     });
   });

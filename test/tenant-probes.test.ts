@@ -32,6 +32,8 @@ interface Probe {
   request: (ids: Ids, own: string) => Request;
   /** Ids a whole tenant shares (assistants): only another tenant probes them. */
   tenantWide?: true;
+  /** A stream that only ends when the client leaves (a thread's): its status and headers are compared, its body not read. */
+  endless?: true;
 }
 
 const get = (path: string): Request => ({ method: "GET", path });
@@ -144,6 +146,7 @@ const PROBES: Record<string, Probe[]> = {
     { request: (ids) => get(`/threads/${ids.thread}/runs/${ids.run}/join`) },
     { request: (ids, own) => get(`/threads/${own}/runs/${ids.run}/join`) },
   ],
+  "GET /threads/:id/stream": [{ request: (ids) => get(`/threads/${ids.thread}/stream`), endless: true }],
   "GET /threads/:id/runs/:run_id/stream": [
     { request: (ids) => get(`/threads/${ids.thread}/runs/${ids.run}/stream`) },
     { request: (ids, own) => get(`/threads/${own}/runs/${ids.nativeRun}/stream`) },
@@ -172,6 +175,8 @@ const PROBES: Record<string, Probe[]> = {
   "GET /assistants/:id": [{ request: (ids) => get(`/assistants/${ids.assistant}`), tenantWide: true }],
   "GET /assistants/:id/graph": [{ request: (ids) => get(`/assistants/${ids.assistant}/graph`), tenantWide: true }],
   "GET /assistants/:id/schemas": [{ request: (ids) => get(`/assistants/${ids.assistant}/schemas`), tenantWide: true }],
+  "GET /assistants/:id/subgraphs": [{ request: (ids) => get(`/assistants/${ids.assistant}/subgraphs`), tenantWide: true }],
+  "GET /assistants/:id/subgraphs/:namespace": [{ request: (ids) => get(`/assistants/${ids.assistant}/subgraphs/tools`), tenantWide: true }],
   "PATCH /assistants/:id": [{ request: (ids) => ({ method: "PATCH", path: `/assistants/${ids.assistant}`, body: { name: "probe" } }), tenantWide: true }],
   "POST /assistants/:id/versions": [{ request: (ids) => post(`/assistants/${ids.assistant}/versions`), tenantWide: true }],
   "POST /assistants/:id/latest": [{ request: (ids) => post(`/assistants/${ids.assistant}/latest`, { version: 1 }), tenantWide: true }],
@@ -210,13 +215,20 @@ describe("tenant probes: another owner's id answers exactly as a missing one", (
   let alice: Ids;
   const own = new Map<string, string>();
 
-  const send = async (key: string, req: Request) => {
+  const send = async (key: string, req: Request, endless = false) => {
+    const leave = new AbortController();
     const res = await fetch(`${t.url}${req.path}`, {
       method: req.method,
       headers: { authorization: `Bearer ${key}`, ...(req.body === undefined ? {} : { "content-type": "application/json" }) },
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
+      signal: leave.signal,
     });
-    return { status: res.status, type: res.headers.get("content-type"), location: res.headers.get("content-location"), body: await res.text() };
+    const head = { status: res.status, type: res.headers.get("content-type"), location: res.headers.get("content-location") };
+    if (endless && res.ok) {
+      leave.abort();
+      return { ...head, body: "" };
+    }
+    return { ...head, body: await res.text() };
   };
   const json = async (key: string, req: Request) => JSON.parse((await send(key, req)).body);
   /** Waits until no run is pending or running (background runs a probe started), so the next probe finds threads free. */
@@ -271,7 +283,7 @@ describe("tenant probes: another owner's id answers exactly as a missing one", (
             if (probe.tenantWide && key === CAROL) continue;
             const seen = [];
             for (const ids of [alice, fresh]) {
-              const res = await send(key, probe.request(ids, mine));
+              const res = await send(key, probe.request(ids, mine), probe.endless);
               await settle();
               seen.push({ status: res.status, type: res.type, location: res.location && normalise(res.location, ids), body: normalise(res.body, ids) });
             }

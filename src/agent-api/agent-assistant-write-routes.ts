@@ -45,7 +45,7 @@ const versionsBody = z.object({
   limit: z.number().int().min(1).max(1000).default(10),
   offset: z.number().int().min(0).max(100_000).default(0),
 });
-const latestBody = z.object({ version: z.number().int().min(1) });
+const latestBody = z.object({ version: z.number().int().min(1).max(2_147_483_647) });
 const countBody = z.object({ metadata: metadata.optional(), graph_id: z.string().max(100).optional(), name: z.string().max(200).optional() });
 const pathParams = z.object({ id: z.string().min(1).max(200) });
 const deleteQuery = z.object({ delete_threads: z.enum(["true", "false"]).optional() });
