@@ -131,7 +131,11 @@ describe("the database refused for 3 s under load, three times", () => {
       await expectMirrorMatchesCheckpoint(t.db.pool, threadId);
       const said = (await checkpointMessages(t.db.pool, threadId)).filter((m) => m.role === "user").map((m) => m.content);
       for (const x of turns.filter((x) => `outage-${x.client}` === name)) {
-        expect(said.filter((c) => c === x.message), `${x.message} (${x.start ? "acknowledged" : x.status}) in ${said.join(", ")}`).toHaveLength(x.start ? 1 : 0);
+        const saved = said.filter((c) => c === x.message).length;
+        // Acknowledged: there once. Not: at most once — an input whose commit's reply the outage cut
+        // is saved though its client heard only the error (README: What happens when things go wrong).
+        if (x.start) expect(saved, `${x.message} (acknowledged) in ${said.join(", ")}`).toBe(1);
+        else expect(saved, `${x.message} (${x.status}, not acknowledged) in ${said.join(", ")}`).toBeLessThanOrEqual(x.status === 200 ? 1 : 0);
         if (!x.start) continue;
         const run = runById.get(x.start.run_id);
         expect(run, x.message).toMatchObject(x.last!.event === "end" ? { status: "success", code: null } : { status: "error", code: "database_unavailable" });
