@@ -5,13 +5,13 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver, LangGraphRunnableConfig } from "@langchain/langgraph";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { approvalGate } from "./lib/approval-gate.js";
+import { approvalGate, type GatedTools } from "./lib/approval-gate.js";
 import { chatSettings } from "./lib/chat-settings.js";
 import { modelVariantsFromEnv } from "./lib/model-from-env.js";
 import { type ModelFactory, ModelVariants } from "./lib/model-variants.js";
 import { selectWindow } from "./lib/select-window.js";
 import { streamReply } from "./lib/stream-reply.js";
-import { needsApproval } from "./lib/tool-approval.js";
+import { gatedTools } from "./lib/tool-approval.js";
 import { createCalculatorTool } from "./tools/calculator.js";
 import { createCurrentTimeTool } from "./tools/current-time.js";
 import { createSendEmailTool } from "./tools/send-email.js";
@@ -47,18 +47,19 @@ function windowRoundsFromEnv(): number | undefined {
  * A run's `system_prompt` and `window_rounds` override the defaults, and `model`, `temperature` and
  * `tools` (the names of the tools it may call) the model's, each from `context` or `configurable`;
  * a value it cannot use fails the run with an InvalidConfigError naming it (see chat-settings).
- * Calls of tools marked as needing approval pause the graph for a human's decision (see approval-gate).
+ * Calls of tools marked as needing approval pause the graph for a human's decisions, once per model
+ * step, in the standard human-in-the-loop format agent-chat-ui draws (see approval-gate and hitl).
  */
 export function buildChatGraph(options: ChatGraphOptions = {}) {
   const tools = options.tools ?? defaultChatTools();
   if (options.model && !options.model.bindTools) throw new Error("the chat graph needs a model that supports tool calling");
   const fixed = options.model && new ModelVariants({ model: options.model, tools, modelWith: options.modelWith });
   const variants = async () => fixed ?? (await modelVariantsFromEnv(tools));
-  const gated = new Set(tools.filter(needsApproval).map((t) => t.name));
+  const gated = gatedTools(tools);
   // A tool the run has not enabled is answered as unknown by the tool node: nobody is asked about it.
-  const gatedFor = (config: RunnableConfig): ReadonlySet<string> => {
+  const gatedFor = (config: RunnableConfig): GatedTools => {
     const enabled = chatSettings(config).tools;
-    return enabled ? new Set([...gated].filter((name) => enabled.includes(name))) : gated;
+    return enabled ? new Map([...gated].filter(([name]) => enabled.includes(name))) : gated;
   };
 
   async function agent(state: typeof MessagesAnnotation.State, config: RunnableConfig) {

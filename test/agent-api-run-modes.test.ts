@@ -208,7 +208,12 @@ describe("Agent Server runs: stream modes and run options", () => {
       const { threadId, runId, chunks } = await pausedThread();
       const values = ofEvent(chunks, "values");
       const callId = values.at(-2)!.messages.at(-1).tool_calls[0].id as string;
-      const question = { id: expect.any(String), value: { type: "tool_approval", tool_call_id: callId, name: "send_email", args: EMAIL } };
+      // LangChain's standard human-in-the-loop request, which agent-chat-ui draws as Approve / Edit / Reject.
+      const value = {
+        action_requests: [{ name: "send_email", args: EMAIL, tool_call_id: callId, description: expect.any(String) }],
+        review_configs: [{ action_name: "send_email", allowed_decisions: ["approve", "edit", "reject"], args_schema: expect.objectContaining({ type: "object" }) }],
+      };
+      const question = { id: expect.any(String), value };
       expect(values.at(-1)).toEqual({ __interrupt__: [expect.objectContaining(question)] });
       expect(ofEvent(chunks, "updates").at(-1)).toEqual({ __interrupt__: [expect.objectContaining(question)] });
 
@@ -228,7 +233,7 @@ describe("Agent Server runs: stream modes and run options", () => {
       const thread = await s.alice.threads.create();
       const waited = (await s.alice.runs.wait(thread.thread_id, "chat", { input: user("please email bob about lunch") })) as Values & { __interrupt__: unknown[] };
       expect(waited.messages.map((m) => m.type)).toEqual(["human", "ai"]);
-      expect(waited.__interrupt__).toEqual([expect.objectContaining({ id: expect.any(String), value: expect.objectContaining({ type: "tool_approval", name: "send_email" }) })]);
+      expect(waited.__interrupt__).toEqual([expect.objectContaining({ id: expect.any(String), value: expect.objectContaining({ action_requests: [expect.objectContaining({ name: "send_email" })] }) })]);
       // The same answer from another connection once it is over (join reads it back from the checkpoint).
       const [run] = await s.alice.runs.list(thread.thread_id);
       expect(await s.alice.runs.join(thread.thread_id, run!.run_id)).toEqual(waited);
@@ -236,7 +241,7 @@ describe("Agent Server runs: stream modes and run options", () => {
 
     it("a resume command approving the call runs the tool and the run completes", async () => {
       const { threadId } = await pausedThread();
-      const chunks = await collect(s.alice.runs.stream(threadId, "chat", { command: { resume: { decision: "approve" } }, streamMode: "updates" }));
+      const chunks = await collect(s.alice.runs.stream(threadId, "chat", { command: { resume: { decisions: [{ type: "approve" }] } }, streamMode: "updates" }));
       const updates = ofEvent(chunks, "updates");
       expect(updates.map((u) => Object.keys(u))).toEqual([["tools"], ["agent"]]);
       const result = updates[0].tools.messages[0] as Message;
@@ -253,13 +258,12 @@ describe("Agent Server runs: stream modes and run options", () => {
       expect(values.messages.map((m) => m.type)).toEqual(["human", "ai", "tool", "ai"]);
     });
 
-    it("a resume command rejecting the call tells the model, and nothing is sent", async () => {
+    it("a resume command rejecting the call tells the model why, and nothing is sent", async () => {
       const { threadId } = await pausedThread();
-      const values = ofEvent(await collect(s.alice.runs.stream(threadId, "chat", { command: { resume: { decision: "reject" } } })), "values").at(-1) as Values;
-      expect(values.messages.slice(-2).map((m) => [m.type, m.content])).toEqual([
-        ["tool", "The user rejected this call to send_email, so it did not run."],
-        ["ai", "noted: The user rejected this call to send_email, so it did not run."],
-      ]);
+      const resume = { decisions: [{ type: "reject", message: "Bob is away." }] };
+      const values = ofEvent(await collect(s.alice.runs.stream(threadId, "chat", { command: { resume } })), "values").at(-1) as Values;
+      const refusal = "The user rejected this call to send_email, so it did not run. Their reason: Bob is away.";
+      expect(values.messages.slice(-2).map((m) => [m.type, m.content])).toEqual([["tool", refusal], ["ai", `noted: ${refusal}`]]);
       expect((await s.alice.threads.get(threadId)).status).toBe("idle");
       expect(await outbox(threadId)).toEqual([]);
       await expectMirrorMatchesState(threadId);

@@ -127,14 +127,19 @@ describe("useStream (@langchain/langgraph-sdk/react) against the Agent Server AP
     const callId = asked.tool_calls[0]!.id;
     expect(chat.result.current.interrupt).toMatchObject({
       id: expect.any(String),
-      value: { type: "tool_approval", tool_call_id: callId, name: "send_email", args: EMAIL },
+      // What agent-chat-ui (which mounts this hook) reads to draw Approve / Edit / Reject.
+      value: {
+        action_requests: [{ name: "send_email", args: EMAIL, tool_call_id: callId }],
+        review_configs: [{ action_name: "send_email", allowed_decisions: ["approve", "edit", "reject"] }],
+      },
     });
     const threadId = chat.threadIds[0]!;
     const thread = await alice.threads.get(threadId);
     expect(thread.status).toBe("interrupted");
     expect(Object.values(thread.interrupts).flat().map((i) => i.id)).toEqual([(chat.result.current.interrupt as { id: string }).id]);
 
-    await chat.result.current.submit(undefined, { command: { resume: { decision: "approve" } } });
+    // As agent-chat-ui's Approve button sends it.
+    await chat.result.current.submit({}, { command: { resume: { decisions: [{ type: "approve" }] } } });
     await chat.idle();
     expect(chat.result.current.interrupt).toBeUndefined();
     const messages = chat.result.current.messages;

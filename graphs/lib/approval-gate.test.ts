@@ -6,7 +6,8 @@ import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { approvalGate } from "./approval-gate.js";
-import { needsApproval, REQUIRES_APPROVAL } from "./tool-approval.js";
+import type { HitlRequest } from "./hitl.js";
+import { gatedTools, REQUIRES_APPROVAL } from "./tool-approval.js";
 
 // Two tools that only write down what they were called with: `pay` needs approval, `look` does not.
 function setup() {
@@ -19,7 +20,7 @@ function setup() {
   const toolNode = new ToolNode(tools);
   const runTools = async (calls: ToolCall[], _state: unknown, config: object) =>
     ((await toolNode.invoke({ messages: [new AIMessage({ content: "", tool_calls: calls })] }, config)) as { messages: ToolMessage[] }).messages;
-  const gated = new Set(tools.filter(needsApproval).map((t) => t.name));
+  const gated = gatedTools(tools);
   const graph = new StateGraph(MessagesAnnotation)
     .addNode("tools", approvalGate(gated, runTools))
     .addEdge(START, "tools")
@@ -28,7 +29,7 @@ function setup() {
   const config = { configurable: { thread_id: randomUUID() } };
   const ask = (...calls: ToolCall[]) => graph.invoke({ messages: [new AIMessage({ id: "ai", content: "", tool_calls: calls })] }, config);
   const resume = (decision: unknown) => graph.invoke(new Command({ resume: decision }), config);
-  const pending = async () => (await graph.getState(config)).tasks.flatMap((t) => t.interrupts.map((i) => i.value));
+  const pending = async () => (await graph.getState(config)).tasks.flatMap((t) => t.interrupts.map((i) => i.value as HitlRequest));
   const results = async () => (await graph.getState(config)).values.messages.slice(1) as ToolMessage[];
   return { ran, gated, ask, resume, pending, results };
 }
@@ -39,76 +40,93 @@ const summary = (m: ToolMessage) => ({ id: m.tool_call_id, status: m.status, con
 describe("approvalGate", () => {
   it("gates the tools marked as needing approval, and only those", async () => {
     const { gated, ask, ran, results, pending } = setup();
-    expect([...gated]).toEqual(["pay"]);
+    expect([...gated.keys()]).toEqual(["pay"]);
     await ask(call("look", { what: "sky" }));
     expect(ran).toEqual(["look sky"]);
     expect(await pending()).toEqual([]);
     expect((await results()).map(summary)).toEqual([{ id: "look-1", status: "success", content: "saw sky", approval: undefined }]);
   });
 
-  it("pauses before a gated call with the call's name and arguments, having run nothing", async () => {
+  it("pauses in the standard format with the call, its description and its arguments' schema, having run nothing", async () => {
     const { ask, ran, pending } = setup();
     const out = await ask(call("look", { what: "sky" }), call("pay", { amount: 5 }));
+    const request = {
+      action_requests: [{ name: "pay", args: { amount: 5 }, tool_call_id: "pay-1", description: expect.stringMatching(/^pay waits for your approval before it runs\.\n\nPay\n\nArguments: \{\n {2}"amount": 5\n\}$/) }],
+      review_configs: [{
+        action_name: "pay", allowed_decisions: ["approve", "edit", "reject"],
+        args_schema: expect.objectContaining({ type: "object", properties: { amount: { type: "number" } }, required: ["amount"] }),
+      }],
+    };
     expect((out as { __interrupt__?: unknown }).__interrupt__).toEqual([{
       id: expect.any(String),
-      value: { type: "tool_approval", tool_call_id: "pay-1", name: "pay", args: { amount: 5 } },
+      value: request,
       // Clients of the LangGraph API learn the shape of an answer from the interrupt itself.
-      response_schema: expect.objectContaining({ required: ["decision"], properties: expect.objectContaining({ decision: { type: "string", enum: ["approve", "reject", "edit"] } }) }),
+      response_schema: expect.objectContaining({ required: ["decisions"], properties: { decisions: expect.objectContaining({ type: "array" }) } }),
     }]);
-    expect(await pending()).toEqual([{ type: "tool_approval", tool_call_id: "pay-1", name: "pay", args: { amount: 5 } }]);
+    expect(await pending()).toEqual([request]);
     expect(ran).toEqual([]);
   });
 
   it("runs an approved call as asked", async () => {
     const { ask, resume, ran, results } = setup();
     await ask(call("pay", { amount: 5 }));
-    await resume({ decision: "approve" });
+    await resume({ decisions: [{ type: "approve" }] });
     expect(ran).toEqual(["pay 5"]);
-    expect((await results()).map(summary)).toEqual([{ id: "pay-1", status: "success", content: "paid 5", approval: { decision: "approve" } }]);
+    expect((await results()).map(summary)).toEqual([{ id: "pay-1", status: "success", content: "paid 5", approval: { type: "approve" } }]);
   });
 
-  // The model's message keeps what it asked for; the result says what ran instead.
-  it("runs an edited call with the new arguments and says so in its result", async () => {
+  // The model's message keeps what it asked for; the result says what ran instead. LangChain's JS
+  // middleware spells the edit editedAction: both casings are read.
+  it.each([
+    ["edited_action", { decisions: [{ type: "edit", edited_action: { name: "pay", args: { amount: 3 } } }] }],
+    ["editedAction", { decisions: [{ type: "edit", editedAction: { name: "pay", args: { amount: 3 } } }] }],
+    ["our alias", { decision: "edit", args: { amount: 3 } }],
+  ])("runs an edited call (%s) with the new arguments and says so in its result", async (_label, answer) => {
     const { ask, resume, ran, results } = setup();
     await ask(call("pay", { amount: 5 }));
-    await resume({ decision: "edit", args: { amount: 3 } });
+    await resume(answer);
     expect(ran).toEqual(["pay 3"]);
     expect((await results()).map(summary)).toEqual([{
       id: "pay-1", status: "success",
       content: 'The user edited the arguments before approving; it ran with {"amount":3}. Result: paid 3',
-      approval: { decision: "edit", args: { amount: 3 } },
+      approval: { type: "edit", edited_action: { name: "pay", args: { amount: 3 } } },
     }]);
   });
 
-  it("answers a rejected call with a refusal, without running it", async () => {
+  it("answers a rejected call with a refusal carrying the user's reason, without running it", async () => {
     const { ask, resume, ran, results } = setup();
     await ask(call("pay", { amount: 5 }));
-    await resume({ decision: "reject" });
+    await resume({ decisions: [{ type: "reject", message: "too much" }] });
     expect(ran).toEqual([]);
-    expect((await results()).map(summary)).toEqual([
-      { id: "pay-1", status: "error", content: "The user rejected this call to pay, so it did not run.", approval: { decision: "reject" } },
-    ]);
+    expect((await results()).map(summary)).toEqual([{
+      id: "pay-1", status: "error", content: "The user rejected this call to pay, so it did not run. Their reason: too much", approval: { type: "reject", message: "too much" },
+    }]);
   });
 
   // Nothing runs until every gated call is decided: a resumed node starts over, and would run a tool twice.
-  it("asks about each gated call in turn, then runs the calls in the model's order", async () => {
+  it("asks about every gated call of a step in one pause, then runs the calls in the model's order", async () => {
     const { ask, resume, ran, results, pending } = setup();
     await ask(call("pay", { amount: 1 }, "a"), call("look", { what: "sky" }, "b"), call("pay", { amount: 2 }, "c"));
-    expect((await pending()).map((v) => (v as { tool_call_id: string }).tool_call_id)).toEqual(["a"]);
-    await resume({ decision: "reject" });
-    expect((await pending()).map((v) => (v as { tool_call_id: string }).tool_call_id)).toEqual(["c"]);
+    expect((await pending()).map((v) => v.action_requests.map((r) => r.tool_call_id))).toEqual([["a", "c"]]);
     expect(ran).toEqual([]);
-    await resume({ decision: "approve" });
+    await resume({ decisions: [{ type: "reject" }, { type: "approve" }] });
     expect(ran.sort()).toEqual(["look sky", "pay 2"]);
     expect((await results()).map((m) => [m.tool_call_id, m.status])).toEqual([["a", "error"], ["b", "success"], ["c", "success"]]);
     expect(await pending()).toEqual([]);
   });
 
-  it("refuses a resume that is not a decision, and runs nothing", async () => {
-    const { ask, resume, ran } = setup();
-    await ask(call("pay", { amount: 5 }));
-    await expect(resume({ decision: "maybe" })).rejects.toThrow(/decision/);
-    await expect(resume({ decision: "edit" })).rejects.toThrow(/args/);
+  // LangGraph keeps the answer a node was given: a failed node would be given the wrong one again.
+  it("asks again when a resume does not answer the pause, saying why, and runs nothing until one does", async () => {
+    const { ask, resume, ran, pending, results } = setup();
+    await ask(call("pay", { amount: 1 }, "a"), call("pay", { amount: 2 }, "c"));
+    const [asked] = await pending();
+    await resume({ decisions: [{ type: "approve" }] });
+    expect(await pending()).toEqual([{ ...asked, invalid_resume: "decisions: must hold 2 decisions, one per action request in order (it holds 1)" }]);
+    await resume({ decision: "edit", args: { amount: 3 } });
+    expect(await pending()).toEqual([{ ...asked, invalid_resume: "decision: edit applies to one call, and this pause lists 2: send decisions, one per call" }]);
     expect(ran).toEqual([]);
+    await resume({ decisions: [{ type: "approve" }, { type: "reject" }] });
+    expect(ran).toEqual(["pay 1"]);
+    expect((await results()).map((m) => [m.tool_call_id, m.status])).toEqual([["a", "success"], ["c", "error"]]);
   });
 });

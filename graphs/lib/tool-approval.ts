@@ -1,5 +1,5 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { z } from "zod";
+import { toJsonSchema } from "@langchain/core/utils/json_schema";
 
 /**
  * The tool metadata key that marks a tool as needing a human's approval before each call runs:
@@ -7,31 +7,23 @@ import { z } from "zod";
  */
 export const REQUIRES_APPROVAL = "requires_approval";
 
-/** What the graph pauses with (`interrupt(value)`): one tool call waiting for a decision. */
-export interface ToolApprovalRequest {
-  type: "tool_approval";
-  tool_call_id: string;
-  name: string;
-  args: Record<string, unknown>;
+/** What a pause tells the human about a gated tool, beside the call's own name and arguments. */
+export interface GatedTool {
+  description?: string;
+  /** The JSON schema of the tool's arguments, for a client's edit form. */
+  argsSchema?: Record<string, unknown>;
 }
 
-export const TOOL_APPROVAL_DECISIONS = ["approve", "reject", "edit"] as const;
-
-/**
- * What resumes it (`new Command({ resume })`): run the call as the model asked, do not run it, or
- * run it with `args` instead (all of them: they replace the model's, they are not merged).
- */
-export const toolApprovalDecision = z
-  .strictObject({
-    decision: z.enum(TOOL_APPROVAL_DECISIONS, { error: `must be one of ${TOOL_APPROVAL_DECISIONS.join(", ")}` }),
-    args: z.record(z.string(), z.unknown(), { error: "must be an object of the tool's arguments" }).optional(),
-  })
-  .superRefine((value, ctx) => {
-    if (value.decision === "edit" && value.args === undefined) ctx.addIssue({ code: "custom", path: ["args"], message: "is required when decision is edit" });
-    if (value.decision !== "edit" && value.args !== undefined) ctx.addIssue({ code: "custom", path: ["args"], message: "is only allowed when decision is edit" });
-  });
-
-export type ToolApprovalDecision = z.infer<typeof toolApprovalDecision>;
+/** The tools marked with `REQUIRES_APPROVAL`, by name, with what a pause says of each. */
+export function gatedTools(tools: StructuredToolInterface[]): Map<string, GatedTool> {
+  return new Map(
+    tools.filter(needsApproval).map((t) => {
+      const schema = toJsonSchema(t.schema) as Record<string, unknown> | undefined;
+      const { $schema: _, ...argsSchema } = schema ?? {};
+      return [t.name, { description: t.description, ...(schema && { argsSchema }) }];
+    }),
+  );
+}
 
 /** Whether the tool was marked with `REQUIRES_APPROVAL`. */
 export function needsApproval(tool: StructuredToolInterface): boolean {
@@ -43,6 +35,7 @@ export function needsApproval(tool: StructuredToolInterface): boolean {
  * gate records the decision in the result's `additional_kwargs.metadata.approval`.
  */
 export function wasRejected(result: { additional_kwargs?: Record<string, unknown> }): boolean {
-  const metadata = result.additional_kwargs?.metadata as { approval?: { decision?: unknown } } | undefined;
-  return metadata?.approval?.decision === "reject";
+  // `decision` is how results were marked before the standard format (`type`).
+  const approval = (result.additional_kwargs?.metadata as { approval?: { type?: unknown; decision?: unknown } } | undefined)?.approval;
+  return approval?.type === "reject" || approval?.decision === "reject";
 }

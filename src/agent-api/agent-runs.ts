@@ -18,6 +18,7 @@ import { AgentStreamEncoder, libStreamModes } from "./agent-stream-encoder.js";
 import { runObject } from "./run-object.js";
 import { type ThreadStreamEvent, type ThreadStreamStart, threadStream } from "./thread-stream.js";
 import { toCommand } from "./to-command.js";
+import { checkResume } from "../runs/check-resume.js";
 import { type ShownThread, shownThread } from "./shown-thread.js";
 import { type RunCreateBody, type RunKwargs, runKwargs } from "./run-request.js";
 import { wireJson } from "./wire-json.js";
@@ -126,6 +127,11 @@ export class AgentRuns {
       if (!thread) throw notFound("Checkpoint", kwargs.checkpoint_id);
       const at = await this.deps.checkpointer.getTuple({ configurable: { thread_id: thread.threadId, checkpoint_ns: "", checkpoint_id: kwargs.checkpoint_id } });
       if (!at) throw notFound("Checkpoint", kwargs.checkpoint_id);
+    }
+    if (kwargs.command?.resume !== undefined && thread?.status === "interrupted") {
+      // Checked against the pause it answers, before the run (one queued behind a running run is
+      // checked by the graph, when it runs).
+      kwargs.command = { ...kwargs.command, resume: await checkResume(this.deps.checkpointer, thread.threadId, kwargs.command.resume, "command.resume", kwargs.checkpoint_id ?? undefined) };
     }
     if (threadId && !thread) {
       // if_not_exists create: made as POST /threads makes it, so another owner's thread with this

@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from "express";
 import type {} from "pino-http";
 import { z } from "zod";
-import { type ToolApprovalDecision, toolApprovalDecision } from "../../graphs/lib/tool-approval.js";
 import { AppError } from "../errors.js";
 import { authConfigurable, authorize } from "./access.js";
 import type { RunManager } from "../runs/run-manager.js";
@@ -31,10 +30,11 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   const { message: _, ...rest } = fields;
   const inputBody = z.strictObject({ ...rest, input: noNul(z.record(z.string(), z.unknown(), "must be an object: the graph's input")) });
   const query = z.strictObject(fields);
-  // Continues an interrupted thread with a decision instead of a message: nothing else of a turn applies.
+  // Continues an interrupted thread with its answer instead of a message: nothing else of a turn
+  // applies. What the answer must be depends on the pause, so the run manager checks it against that.
   const resumeBody = z.strictObject({
     thread_id: nativeThreadId("is required with resume"),
-    resume: noNul(toolApprovalDecision),
+    resume: noNul(z.unknown().refine((v) => v !== null && v !== undefined, "is required: the answer to the pause")),
     on_disconnect: fields.on_disconnect,
   });
   const parseBody = (input: unknown): ChatInput => {
@@ -70,7 +70,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   return router;
 }
 
-type ChatInput = { message?: string; input?: Record<string, unknown>; resume?: ToolApprovalDecision; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
+type ChatInput = { message?: string; input?: Record<string, unknown>; resume?: unknown; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
 
 async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
   // A turn is a run on the thread (made by it when new): the auth handler may refuse it, hide the

@@ -16,6 +16,7 @@ import { AppError, noAssistant, notFound } from "../errors.js";
 import type { TokenQuota } from "../limits/token-quota.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { ModelServers } from "../models/model-servers.js";
+import { checkResume } from "./check-resume.js";
 import { ActiveRun, type RunInput, type RunLimits, type RunResult } from "./active-run.js";
 import { appendMessages } from "./append-messages.js";
 import type { GraphRegistry, ResolvedGraph } from "./graph-registry.js";
@@ -190,6 +191,7 @@ export class RunManager {
     if (request.threadId && !existing && (request.resume !== undefined || request.checkpointId)) throw notFound("Thread", request.threadId);
     requireResumeFits(request, existing);
     if (request.checkpointId) await this.requireCheckpoint(existing?.threadId, request.checkpointId);
+    const resume = request.resume === undefined ? undefined : await checkResume(this.deps.checkpointer, existing!.threadId, request.resume, "resume", request.checkpointId);
     const { graphId, assistantId, configurable, context, assistantVersion } = await this.resolveAssistant(request, existing);
     // A thread the client names keeps a UUID of its own, random: see migration 0007.
     const threadId = existing?.threadId ?? randomUUID();
@@ -236,7 +238,7 @@ export class RunManager {
     if (!claimed.ok) throw threadBusy(shownId, claimed.runningRunId);
     const run = new ActiveRun(
       {
-        runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume: request.resume, graphInput: request.input, checkpointId: request.checkpointId,
+        runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume, graphInput: request.input, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
         configurable: { ...configurable, ...request.configurable, tenant_id: request.owner.tenantId },
         context,
@@ -568,9 +570,9 @@ function requireResumeFits(request: ChatRunRequest, thread: ThreadRow | null): v
   } else if (thread?.status === "interrupted" && request.message && (!request.checkpointId || request.checkpointId === thread.headCheckpointId)) {
     throw new AppError(
       "conflict",
-      `Thread ${publicThreadId(thread)} is interrupted: a tool call waits for your decision before the thread takes another message. ` +
-        `Send {"thread_id": "${publicThreadId(thread)}", "resume": {"decision": "approve"}} to run it, "decision": "reject" to refuse it, ` +
-        `or "decision": "edit" with "args" to run it with other arguments.`,
+      `Thread ${publicThreadId(thread)} is interrupted: it waits for your answer before it takes another message. ` +
+        `For tool calls waiting for approval, send {"thread_id": "${publicThreadId(thread)}", "resume": {"decisions": [{"type": "approve"}]}}, one decision per call: ` +
+        `"approve" runs it, {"type": "reject", "message": "…"} refuses it, {"type": "edit", "edited_action": {"name": "…", "args": {…}}} runs it with other arguments.`,
       { thread_status: thread.status },
     );
   }
