@@ -26,6 +26,7 @@ const ENTRIES: Record<string, string> = {
   agent_factory: "agent.ts:makeAgent",
   react: "react.ts:graph",
   approval: "approval.ts:graph",
+  reviewed: "agent.ts:reviewedAgent",
   promised: "promised.ts:graph",
   failing: "failing.ts:graph",
 };
@@ -328,9 +329,35 @@ describe("served graphs: each export shape of langgraph.json", () => {
       expect(paused.events.find((e) => e.event === "interrupt")!.data).toEqual({ type: "interrupt", id: expect.any(String), value: { question: "May I answer?", about: "may I?" } });
       expect(paused.events.at(-1)!.data).toMatchObject({ type: "end", status: "interrupted" });
       expect((await chat(t.url, { message: "hello?", thread_id: threadId })).status).toBe(409);
-      const resumed = await chat(t.url, { thread_id: threadId, resume: { decision: "approve" } });
-      expect(roles(resumed.events)).toEqual([["assistant", 'Resumed with {"decision":"approve"}']]);
+      // Its own interrupt() is not one of tool calls to decide: any JSON answers it, as it came.
+      const resumed = await chat(t.url, { thread_id: threadId, resume: "yes, go on" });
+      expect(roles(resumed.events)).toEqual([["assistant", 'Resumed with "yes, go on"']]);
       expect(resumed.events.at(-1)!.data).toMatchObject({ type: "end", status: "success" });
+    });
+
+    // LangChain's JS middleware pauses in camelCase; an answer in the standard snake_case (what
+    // agent-chat-ui sends) is checked against it and handed over in the casing it reads.
+    it("LangChain's humanInTheLoopMiddleware: its pause is checked, and a snake_case edit reaches it as editedAction", async () => {
+      t.mock.script(WEATHER_CALL);
+      const { thread_id: threadId } = await client.threads.create({ graphId: "reviewed" });
+      const paused = await client.runs.wait(threadId, "reviewed", { input: user("weather in Paris?") }) as { __interrupt__: { value: unknown }[] };
+      expect(paused.__interrupt__.map((i) => i.value)).toEqual([{
+        actionRequests: [{ name: "get_weather", args: { city: "Paris" }, description: expect.stringContaining("get_weather") }],
+        reviewConfigs: [{ actionName: "get_weather", allowedDecisions: ["approve", "edit"] }],
+      }]);
+      const refused = await fetch(`${t.url}/threads/${threadId}/runs/wait`, {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ assistant_id: "reviewed", command: { resume: { decisions: [{ type: "reject", message: "no" }] } } }),
+      });
+      expect(refused.status).toBe(400);
+      expect((await refused.json()).invalid_params).toEqual([{ name: "command.resume.decisions.0.type", reason: "reject is not allowed for get_weather: one of approve, edit" }]);
+
+      const before = t.mock.requests.length;
+      const done = await client.runs.wait(threadId, "reviewed", { command: { resume: { decisions: [{ type: "edit", edited_action: { name: "get_weather", args: { city: "Rome" } } }] } } }) as Messages;
+      expect(done.messages.map((m) => [m.type, m.content])).toEqual([["human", "weather in Paris?"], ["ai", ""], ["tool", "It is sunny in Rome."], ["ai", "Sunny in Paris"]]);
+      expect(t.mock.requests.length - before).toBe(1);
+      const [run] = await client.runs.list(threadId);
+      expect((run as unknown as { kwargs: { command: unknown } }).kwargs.command).toEqual({ resume: { decisions: [{ type: "edit", editedAction: { name: "get_weather", args: { city: "Rome" } } }] } });
     });
   });
 });

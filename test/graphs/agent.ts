@@ -1,5 +1,6 @@
-// Shape: langchain's createAgent: `agent` at module level (its model swapped in per call from the environment), `makeAgent` a factory.
-import { createAgent, createMiddleware } from "langchain";
+// Shape: langchain's createAgent: `agent` at module level (its model swapped in per call from the environment), `makeAgent` a factory,
+// `reviewedAgent` with LangChain's own human-in-the-loop middleware (its pauses in camelCase).
+import { createAgent, createMiddleware, humanInTheLoopMiddleware } from "langchain";
 import { envModel } from "./env-model.js";
 import { weatherTool } from "./weather-tool.js";
 
@@ -13,3 +14,9 @@ const modelFromEnv = createMiddleware({
 export const agent = createAgent({ model: "openai:unused", tools: [weatherTool], middleware: [modelFromEnv] });
 
 export const makeAgent = () => createAgent({ model: envModel(), tools: [weatherTool] });
+
+export const reviewedAgent = createAgent({
+  model: "openai:unused",
+  tools: [weatherTool],
+  middleware: [modelFromEnv, humanInTheLoopMiddleware({ interruptOn: { get_weather: { allowedDecisions: ["approve", "edit"] } } })],
+});
