@@ -15,7 +15,7 @@ export interface ChatRequest { model?: string; messages: any[]; tools?: any[]; s
 export interface StreamFrame { kind: "role" | "token" | "tool" | "finish" | "usage"; data: object }
 export type CompletionHandler = (body: ChatRequest, req: IncomingMessage, res: ServerResponse) => Promise<void>;
 /** The fields of `POST /v1/embeddings` these servers act on; `input` as one text or several. */
-export interface EmbeddingRequest { model?: string; input: string[]; dimensions?: number }
+export interface EmbeddingRequest { model?: string; input: string[]; dimensions?: number; encoding_format?: string }
 export type EmbeddingHandler = (body: EmbeddingRequest, req: IncomingMessage, res: ServerResponse) => Promise<void>;
 export interface WireServer { baseURL: string; close(): Promise<void> }
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -132,12 +132,16 @@ function fnv1a(text: string): number {
   return hash;
 }
 
-/** An embeddings answer as OpenAI gives it (floats), one vector per input, in order. */
+/**
+ * An embeddings answer as OpenAI gives it, one vector per input, in order: floats, or with
+ * `encoding_format: "base64"` (what OpenAI's own client asks for) little-endian float32s in base64.
+ */
 export function embeddingResponse(body: EmbeddingRequest, vectors: number[][], model: string) {
   const tokens = body.input.reduce((n, text) => n + splitWords(text.trim()).length, 0);
+  const encode = (v: number[]) => (body.encoding_format === "base64" ? Buffer.from(new Float32Array(v).buffer).toString("base64") : v);
   return {
     object: "list", model,
-    data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })),
+    data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding: encode(embedding) })),
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
 }
@@ -164,10 +168,10 @@ export async function startWireServer(opts: { model: string; port?: number; onCo
         return sendJson(res, 200, { object: "list", data: [{ id: opts.model, object: "model", created: 0, owned_by: "threadloom" }] });
       }
       if (req.method === "POST" && path === "/v1/embeddings" && opts.onEmbeddings) {
-        const body = (await readJson(req)) as { model?: string; input?: unknown; dimensions?: number } | null;
+        const body = (await readJson(req)) as { model?: string; input?: unknown; dimensions?: number; encoding_format?: string } | null;
         const input = typeof body?.input === "string" ? [body.input] : body?.input;
         if (!Array.isArray(input) || input.length === 0 || !input.every((t) => typeof t === "string")) return sendError(res, 400, "'input' must be a string or a non-empty array of strings");
-        return await opts.onEmbeddings({ model: body!.model, input, dimensions: body!.dimensions }, req, res);
+        return await opts.onEmbeddings({ model: body!.model, input, dimensions: body!.dimensions, encoding_format: body!.encoding_format }, req, res);
       }
       if (req.method !== "POST" || path !== "/v1/chat/completions") return sendError(res, 404, `No route for ${req.method} ${path}`);
       const body = (await readJson(req)) as ChatRequest;
