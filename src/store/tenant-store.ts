@@ -21,6 +21,11 @@ export class TenantStore extends BaseStore {
     super();
   }
 
+  /** What a config holding this store shows if serialised (as LangGraph's own stores do): never the pool. */
+  toJSON(): string {
+    return "[TenantStore]";
+  }
+
   async batch<Op extends Operation[]>(operations: Op): Promise<OperationResults<Op>> {
     const results: unknown[] = [];
     for (const op of operations) results.push(await this.run(op));
