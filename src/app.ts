@@ -7,6 +7,7 @@ import { pinoHttp } from "pino-http";
 import { stateRoutes } from "./agent-api/state-routes.js";
 import { agentApiRoutes } from "./agent-api/agent-api-routes.js";
 import { internalTruncateRoutes } from "./agent-api/internal-truncate-routes.js";
+import { storeRoutes } from "./agent-api/store-routes.js";
 import { AssistantRepository } from "./assistants/assistant-repository.js";
 import type { ApiKeyIdentity } from "./config.js";
 import { ConversationRepository } from "./conversations/conversation-repository.js";
@@ -38,6 +39,7 @@ import type { ThreadloomSaver } from "./db/threadloom-saver.js";
 import type { AgentAssistants } from "./agent-api/agent-assistants.js";
 import type { AgentRuns } from "./agent-api/agent-runs.js";
 import type { ModelServers } from "./models/model-servers.js";
+import type { StoreRepository } from "./store/store-repository.js";
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -45,6 +47,8 @@ export interface AppDeps {
   branches: ThreadBranches;
   graphs: GraphRegistry;
   checkpointer: ThreadloomSaver;
+  /** The store's items, by tenant (the graphs' `config.store` and the /store routes). */
+  store: StoreRepository;
   logger: Logger;
   apiKeys: Map<string, ApiKeyIdentity>;
   /** The manifest's auth module (`auth.path`): it authenticates instead of the API keys (never both). */
@@ -129,7 +133,9 @@ export function createApp(deps: AppDeps): Express {
     assistants: deps.assistants, storedAssistants: new AssistantRepository(deps.pool), agentRuns: deps.agentRuns,
     heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger,
   }));
-  if (deps.internalTruncate) app.use(internalTruncateRoutes({ pool: deps.pool, agentRuns: deps.agentRuns, checkpointer: deps.checkpointer }));
+  // The Agent Server's store (long-term memory), the caller's tenant's.
+  app.use(storeRoutes({ store: deps.store }));
+  if (deps.internalTruncate) app.use(internalTruncateRoutes({ pool: deps.pool, agentRuns: deps.agentRuns, checkpointer: deps.checkpointer, store: deps.store }));
   app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));
   app.use(problemHandler(deps.logger));
   return app;

@@ -24,6 +24,13 @@ import { RunEventLog } from "./runs/run-event-log.js";
 import { RunQueue } from "./runs/run-queue.js";
 import { RunRepository } from "./runs/run-repository.js";
 import { StartupError } from "./startup-error.js";
+import { openAIEmbedder } from "./store/openai-embedder.js";
+import { StoreRepository } from "./store/store-repository.js";
+import { TenantStore } from "./store/tenant-store.js";
+import { enableVectorSearch } from "./store/vector-support.js";
+
+/** Where the OpenAI client sends requests when OPENAI_BASE_URL is not set. */
+const OPENAI_API_URL = "https://api.openai.com/v1";
 
 export interface Service {
   app: Express;
@@ -59,7 +66,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       logger.info({ baseUrl: server.baseUrl, model: server.model, demo: server.demo }, `model server: ${server.baseUrl}, model ${server.model}${server.demo ? " (the offline demo model)" : ""}`);
     }
     // The graphs load before the database opens: a wrong manifest stops start-up with nothing else started.
-    const { graphs: loaded, auth } = await loadGraphs(config.LANGGRAPH_JSON, logger);
+    const { graphs: loaded, auth, manifest } = await loadGraphs(config.LANGGRAPH_JSON, logger);
     if (auth && config.API_KEYS.size > 0) {
       throw new StartupError(`API_KEYS and the manifest's auth (${auth.spec}) are both set, and only one may authenticate: unset API_KEYS, or remove "auth" from ${config.LANGGRAPH_JSON}`);
     }
@@ -74,7 +81,15 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     });
     cleanup.push(() => db.close());
     const { checkpointer } = db;
-    const graphs = new GraphRegistry(loaded, defaultGraphId, { checkpointer, store: db.store, threadConfig: (threadId) => threadConfig(db.pool, threadId) }, graphDefaults);
+    // The store: each tenant's items, searched by meaning when the manifest's store.index says how to embed them.
+    const index = manifest.storeIndex;
+    const store = new StoreRepository(db.pool, index && {
+      embed: openAIEmbedder({ baseURL: baseURL ?? OPENAI_API_URL, apiKey: config.OPENAI_API_KEY, model: index.model }),
+      dims: index.dims, fields: index.fields ?? ["$"], vectors: await enableVectorSearch(db.pool, logger),
+    });
+    const graphs = new GraphRegistry(loaded, defaultGraphId, {
+      checkpointer, storeFor: (tenantId) => new TenantStore(store, tenantId), threadConfig: (threadId) => threadConfig(db.pool, threadId),
+    }, graphDefaults);
     const lease = await WorkerLease.acquire({ connectionString: db.url, ttlMs: config.LEASE_TTL_MS, logger });
     cleanup.unshift(() => lease.release());
     // Read when scraped; `runs` is assigned below, before anything can scrape.
@@ -140,7 +155,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     queue.start();
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
     const app = createApp({
-      branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
+      branches, checkpointer, pool: db.pool, runs, graphs, store, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
       heartbeatMs: config.HEARTBEAT_MS, sseMaxBufferBytes: config.SSE_MAX_BUFFER_BYTES, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
       auth, allowedHosts: allowedHosts(config, config.API_KEYS.size > 0 || Boolean(auth)), metrics, metricsToken: config.METRICS_TOKEN, rateLimitRpm: config.RATE_LIMIT_RPM,
       internalTruncate: config.INTERNAL_TRUNCATE_ENABLED,

@@ -79,6 +79,15 @@ describe("POST /internal/truncate", () => {
     expect(await checkpointsOf(mine.threadId)).toBe(0);
   });
 
+  it("store: the caller's tenant's items go; another tenant's stay", async () => {
+    await alice.store.putItem(["notes"], "a", { v: 1 });
+    await bob.store.putItem(["notes"], "b", { v: 2 });
+    expect((await truncate(t, ALICE, { store: true })).status).toBe(200);
+    expect(await alice.store.searchItems([])).toEqual({ items: [] });
+    expect(await alice.store.listNamespaces()).toEqual({ namespaces: [] });
+    expect((await bob.store.getItem(["notes"], "b"))?.value).toEqual({ v: 2 });
+  });
+
   it("refuses a body it does not know with 400", async () => {
     expect((await truncate(t, ALICE, { threads: "yes" })).status).toBe(400);
     expect((await truncate(t, ALICE, { everything: true })).status).toBe(400);

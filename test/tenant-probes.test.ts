@@ -181,11 +181,21 @@ const PROBES: Record<string, Probe[]> = {
   "POST /assistants/:id/versions": [{ request: (ids) => post(`/assistants/${ids.assistant}/versions`), tenantWide: true }],
   "POST /assistants/:id/latest": [{ request: (ids) => post(`/assistants/${ids.assistant}/latest`, { version: 1 }), tenantWide: true }],
 
+  // The store is the tenant's: Alice's item lives at ["probe", <her thread id>], under her message's id.
+  "GET /store/items": [{ request: (ids) => get(`/store/items?namespace=probe.${ids.thread}&key=${ids.message}`), tenantWide: true }],
+  "PUT /store/items": [{ request: (ids) => ({ method: "PUT", path: "/store/items", body: { namespace: ["probe", ids.thread], key: ids.message, value: { probed: true } } }), tenantWide: true }],
+  "POST /store/items/search": [
+    { request: (ids) => post("/store/items/search", { namespace_prefix: ["probe", ids.thread] }), tenantWide: true },
+    { request: (ids) => post("/store/items/search", { namespace_prefix: ["probe"], filter: { secret: ids.message } }), tenantWide: true },
+  ],
+  "POST /store/namespaces": [{ request: (ids) => post("/store/namespaces", { prefix: ["probe", ids.thread] }), tenantWide: true }],
+
   // Deletes last, so that the creates above have something of the prober's own to delete in the second pass.
   "DELETE /api/threads/:id": [{ request: (ids) => ({ method: "DELETE", path: `/api/threads/${ids.thread}` }) }],
   "DELETE /threads/:id": [{ request: (ids) => ({ method: "DELETE", path: `/threads/${ids.thread}` }) }],
   "DELETE /api/assistants/:id": [{ request: (ids) => ({ method: "DELETE", path: `/api/assistants/${ids.assistant}` }), tenantWide: true }],
   "DELETE /assistants/:id": [{ request: (ids) => ({ method: "DELETE", path: `/assistants/${ids.assistant}` }), tenantWide: true }],
+  "DELETE /store/items": [{ request: (ids) => ({ method: "DELETE", path: "/store/items", body: { namespace: ["probe", ids.thread], key: ids.message } }), tenantWide: true }],
 };
 
 /** Routes that take no id of anyone's: nothing to probe. */
@@ -249,6 +259,8 @@ describe("tenant probes: another owner's id answers exactly as a missing one", (
     const run = waited.location!.split("/").at(-1)!;
     const assistant = (await json(ALICE, post("/assistants", { graph_id: "chat", name: "Alice's" }))).assistant_id as string;
     alice = { thread, run, nativeRun, checkpoint: native.head_checkpoint_id, message: native.messages[0].id, assistant };
+    const stored = await send(ALICE, { method: "PUT", path: "/store/items", body: { namespace: ["probe", thread], key: alice.message, value: { secret: alice.message } } });
+    expect(stored.status).toBe(204);
     for (const [, key] of PROBERS) {
       const res = await fetch(`${t.url}/api/chat`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ message: "my own" }) });
       own.set(key, res.headers.get("x-thread-id")!);
@@ -303,6 +315,7 @@ describe("tenant probes: another owner's id answers exactly as a missing one", (
     expect(native.messages.map((m: { content: string }) => m.content)).toEqual(["alice again", "mock reply"]);
     expect((await json(ALICE, get(`/threads/${alice.thread}/runs/${alice.run}`))).status).toBe("success");
     expect((await json(ALICE, get(`/assistants/${alice.assistant}`))).name).toBe("Alice's");
+    expect((await json(ALICE, get(`/store/items?namespace=probe.${alice.thread}&key=${alice.message}`))).value).toEqual({ secret: alice.message });
     const { rows } = await t.db.pool.query("SELECT tenant_id, user_id FROM threads WHERE thread_id = $1", [alice.thread]);
     expect(rows).toEqual([{ tenant_id: "acme", user_id: "alice" }]);
   });

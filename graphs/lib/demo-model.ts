@@ -2,7 +2,9 @@
  * The offline demo model: a deterministic OpenAI-compatible server so the service works end to end
  * (streaming, tools, approvals, memory, drafting) for someone without an API key.
  */
-import { messageText, splitWords, startWireServer, writeStream, completionResponse, sendJson, type ChatRequest, type ModelReply } from "./openai-wire.js";
+import {
+  messageText, splitWords, startWireServer, writeStream, completionResponse, sendJson, embeddingResponse, wordHashEmbedding, type ChatRequest, type ModelReply,
+} from "./openai-wire.js";
 
 export const DEMO_MODEL_NAME = "threadloom-demo";
 
@@ -30,6 +32,8 @@ export async function startDemoModel(options: { tokenDelayMs?: number; port?: nu
       if (body.stream) await writeStream(res, body, reply, DEMO_MODEL_NAME, { tokenDelayMs });
       else sendJson(res, 200, completionResponse(body, reply, DEMO_MODEL_NAME));
     },
+    // Word-overlap vectors, so a store with `store.index` searches by meaning offline too (roughly).
+    onEmbeddings: async (body, _req, res) => sendJson(res, 200, embeddingResponse(body, body.input.map((text) => wordHashEmbedding(text, body.dimensions)), body.model ?? DEMO_MODEL_NAME)),
   });
   return { ...server, model: DEMO_MODEL_NAME };
 }

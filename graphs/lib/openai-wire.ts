@@ -14,6 +14,9 @@ export interface ChatRequest { model?: string; messages: any[]; tools?: any[]; s
 /** A frame of a streamed reply; `kind` lets writers count text tokens (mid-stream failure tests). */
 export interface StreamFrame { kind: "role" | "token" | "tool" | "finish" | "usage"; data: object }
 export type CompletionHandler = (body: ChatRequest, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** The fields of `POST /v1/embeddings` these servers act on; `input` as one text or several. */
+export interface EmbeddingRequest { model?: string; input: string[]; dimensions?: number; encoding_format?: string }
+export type EmbeddingHandler = (body: EmbeddingRequest, req: IncomingMessage, res: ServerResponse) => Promise<void>;
 export interface WireServer { baseURL: string; close(): Promise<void> }
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -105,6 +108,44 @@ export const sendJson = (res: ServerResponse, status: number, body: unknown): vo
 export const sendError = (res: ServerResponse, status: number, message: string, type = "invalid_request_error", code: string | null = null): void =>
   sendJson(res, status, { error: { message, type, param: null, code } });
 
+/** How many dimensions OpenAI's embedding models answer with when a request names none. */
+export const DEFAULT_EMBEDDING_DIMS = 1536;
+
+/**
+ * A deterministic stand-in for an embedding model: each word (lower-cased letters and digits) adds
+ * one at a place its hash picks, and the vector is normalised, so texts that share words are near
+ * (cosine similarity) and texts that share none are orthogonal. A text without words is a vector of
+ * its own, never zero (a zero vector has no direction to compare).
+ */
+export function wordHashEmbedding(text: string, dims = DEFAULT_EMBEDDING_DIMS): number[] {
+  const vector = new Array<number>(dims).fill(0);
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  for (const word of words) vector[fnv1a(word) % dims]! += 1;
+  if (words.length === 0) vector[0] = 1;
+  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
+  return vector.map((x) => x / norm);
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, "utf8")) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash;
+}
+
+/**
+ * An embeddings answer as OpenAI gives it, one vector per input, in order: floats, or with
+ * `encoding_format: "base64"` (what OpenAI's own client asks for) little-endian float32s in base64.
+ */
+export function embeddingResponse(body: EmbeddingRequest, vectors: number[][], model: string) {
+  const tokens = body.input.reduce((n, text) => n + splitWords(text.trim()).length, 0);
+  const encode = (v: number[]) => (body.encoding_format === "base64" ? Buffer.from(new Float32Array(v).buffer).toString("base64") : v);
+  return {
+    object: "list", model,
+    data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding: encode(embedding) })),
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
+}
+
 class BodyError extends Error { constructor(readonly status: number, message: string) { super(message); } }
 
 /** Capped so a runaway client cannot make the demo model buffer without limit. */
@@ -119,12 +160,18 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Routes the OpenAI endpoints on 127.0.0.1; `close()` also ends stalled streams so it returns. */
-export async function startWireServer(opts: { model: string; port?: number; onCompletion: CompletionHandler }): Promise<WireServer> {
+export async function startWireServer(opts: { model: string; port?: number; onCompletion: CompletionHandler; onEmbeddings?: EmbeddingHandler }): Promise<WireServer> {
   const server = createServer(async (req, res) => {
     const path = (req.url ?? "").split("?")[0].replace(/\/+$/, "");
     try {
       if (req.method === "GET" && path === "/v1/models") {
         return sendJson(res, 200, { object: "list", data: [{ id: opts.model, object: "model", created: 0, owned_by: "threadloom" }] });
+      }
+      if (req.method === "POST" && path === "/v1/embeddings" && opts.onEmbeddings) {
+        const body = (await readJson(req)) as { model?: string; input?: unknown; dimensions?: number; encoding_format?: string } | null;
+        const input = typeof body?.input === "string" ? [body.input] : body?.input;
+        if (!Array.isArray(input) || input.length === 0 || !input.every((t) => typeof t === "string")) return sendError(res, 400, "'input' must be a string or a non-empty array of strings");
+        return await opts.onEmbeddings({ model: body!.model, input, dimensions: body!.dimensions, encoding_format: body!.encoding_format }, req, res);
       }
       if (req.method !== "POST" || path !== "/v1/chat/completions") return sendError(res, 404, `No route for ${req.method} ${path}`);
       const body = (await readJson(req)) as ChatRequest;

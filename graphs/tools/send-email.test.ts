@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { ToolMessage } from "@langchain/core/messages";
-import type { PostgresStore } from "@langchain/langgraph-checkpoint-postgres/store";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStore } from "../../src/db/create-store.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { StoreRepository } from "../../src/store/store-repository.js";
+import { TenantStore } from "../../src/store/tenant-store.js";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-database.js";
 import { needsApproval } from "../lib/tool-approval.js";
 import { createSendEmailTool, outboxNamespace } from "./send-email.js";
@@ -10,7 +10,7 @@ import { createSendEmailTool, outboxNamespace } from "./send-email.js";
 // The tool as a graph's tool node calls it: with the run's config, whose store is the service's.
 describe("send_email", () => {
   let db: TestDatabase;
-  let store: PostgresStore;
+  let store: TenantStore;
   const threadId = randomUUID();
   const args = { to: "bob@example.com", subject: "Lunch", body: "Noon at the usual place?" };
   const asToolCall = (a: Record<string, unknown>, id: string = randomUUID()) => ({ id, name: "send_email", args: a, type: "tool_call" as const });
@@ -19,10 +19,8 @@ describe("send_email", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    store = createStore(db.url);
-    await store.setup();
+    store = new TenantStore(new StoreRepository(db.pool), "acme");
   });
-  afterAll(() => store.stop());
 
   it("is marked as needing approval", () => {
     const sendEmail = createSendEmailTool();

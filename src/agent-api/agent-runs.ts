@@ -361,6 +361,7 @@ export class AgentRuns {
           // Tools that write on the tenant's behalf (send_email) read it here, never from the client.
           configurable: { ...kwargs.config.configurable, tenant_id: record.tenantId },
           context: kwargs.context ?? undefined,
+          store: this.deps.graphs.storeFor(record.tenantId),
           claim,
           agent: {
             input: resumed ? null : kwargs.command ? toCommand(kwargs.command) : kwargs.input,

@@ -1,20 +1,23 @@
 import type pg from "pg";
 import type { Owner } from "../conversations/conversation-repository.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
+import type { StoreRepository } from "../store/store-repository.js";
 import type { AgentRuns } from "./agent-runs.js";
 
-/** What `POST /internal/truncate` empties; `store` is accepted and left alone. */
+/** What `POST /internal/truncate` empties. */
 export interface TruncateFlags {
   runs?: boolean;
   threads?: boolean;
   assistants?: boolean;
   checkpoints?: boolean;
+  store?: boolean;
 }
 
 export interface TruncateDeps {
   pool: pg.Pool;
   agentRuns: AgentRuns;
   checkpointer: ThreadloomSaver;
+  store: StoreRepository;
 }
 
 /** How long the truncate waits for the owner's runs it stopped to end. */
@@ -33,8 +36,9 @@ const EMPTY_MIRRORS = `
 /**
  * LangGraph's test hook (`/internal/truncate`, which its API suite calls between tests): empties
  * the caller's data for each flag, never another owner's. Threads take their runs, mirrors and
- * checkpoints with them; assistants are the tenant's stored ones (each graph's own stays). The
- * owner's runs are stopped first and waited for, so nothing running writes into what is emptied.
+ * checkpoints with them; assistants are the tenant's stored ones (each graph's own stays), and so is
+ * the store. The owner's runs are stopped first and waited for, so nothing running writes into what
+ * is emptied.
  */
 export async function truncateOwnerData(deps: TruncateDeps, owner: Owner, flags: TruncateFlags): Promise<void> {
   if (flags.runs || flags.threads || flags.checkpoints) await stopOwnerRuns(deps, owner);
@@ -51,6 +55,7 @@ export async function truncateOwnerData(deps: TruncateDeps, owner: Owner, flags:
     }
   }
   if (flags.assistants) await deps.pool.query(DELETE_TENANT_ASSISTANTS, [owner.tenantId]);
+  if (flags.store) await deps.store.clear(owner.tenantId);
 }
 
 async function stopOwnerRuns(deps: TruncateDeps, owner: Owner): Promise<void> {

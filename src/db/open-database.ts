@@ -1,10 +1,8 @@
 import type { ThreadloomSaver } from "./threadloom-saver.js";
 import type pg from "pg";
 import type { Logger } from "pino";
-import type { PostgresStore } from "@langchain/langgraph-checkpoint-postgres/store";
 import { createCheckpointer } from "./create-checkpointer.js";
 import { createPool, endPool } from "./create-pool.js";
-import { createStore } from "./create-store.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded-postgres.js";
 import { migrate } from "./migrate.js";
 import { probeDatabase } from "./probe-database.js";
@@ -14,8 +12,6 @@ export interface Database {
   url: string;
   pool: pg.Pool;
   checkpointer: ThreadloomSaver;
-  /** The graphs' store (LangGraph's BaseStore). */
-  store: PostgresStore;
   /** Set when the service started its own PostgreSQL. */
   embedded?: EmbeddedDatabase;
   /** Called each time the pool obtains a connection again after the database was unavailable. */
@@ -48,32 +44,24 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   // The pool exists before whatever counts its reconnects (the metrics read the pool).
   const reconnected = new Set<() => void>();
-  let store: PostgresStore | undefined;
   const pool = createPool(url, { max: options.poolMax, logger, onReconnected: () => reconnected.forEach((listener) => listener()) });
   try {
     const checkpointer = createCheckpointer(pool);
-    store = createStore(url);
-    const applied = await migrate(pool, async () => {
-      await checkpointer.setup();
-      await store!.setup();
-    }, options.signal);
+    const applied = await migrate(pool, () => checkpointer.setup(), options.signal);
     if (applied.length > 0) logger.info({ applied }, "applied migrations");
     return {
       url,
       pool,
       checkpointer,
-      store,
       embedded,
       onReconnected: (listener) => void reconnected.add(listener),
       async close() {
         // Every connection closed first: the server is stopped only once nothing uses it.
-        await store!.stop();
         await endPool(pool);
         await embedded?.stop();
       },
     };
   } catch (err) {
-    await store?.stop().catch(() => {});
     await endPool(pool).catch(() => {});
     await embedded?.stop().catch(() => {});
     throw err;

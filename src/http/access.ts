@@ -10,8 +10,10 @@ export interface AuthContext {
   scopes: string[];
 }
 
-/** Resource and action of an auth handler: `threads:read`, `assistants:create`, … */
-export type AuthEvent = `${"threads" | "assistants"}:${"create" | "read" | "update" | "delete" | "search" | "create_run"}`;
+/** Resource and action of an auth handler: `threads:read`, `assistants:create`, `store:put`, … */
+export type AuthEvent =
+  | `${"threads" | "assistants"}:${"create" | "read" | "update" | "delete" | "search" | "create_run"}`
+  | `store:${"put" | "get" | "search" | "delete" | "list_namespaces"}`;
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -21,16 +21,33 @@ export interface Manifest {
   env?: string | Record<string, string>;
   /** `auth.path`, as a spec like a graph's. */
   auth?: Omit<GraphSpec, "id">;
+  /** `store.index`: the store's items are embedded (by an OpenAI-compatible model) and searched by meaning. */
+  storeIndex?: StoreIndexSpec;
+}
+
+/** `store.index` as LangGraph's platform writes it: `{"embed": "openai:text-embedding-3-small", "dims": 1536, "fields": ["$"]}`. */
+export interface StoreIndexSpec {
+  /** The embedding model's name at the OpenAI-compatible server (the part after `openai:`). */
+  model: string;
+  dims: number;
+  fields?: string[];
 }
 
 const specString = z.string().min(1).regex(/^[^:]+(:[A-Za-z_$][\w$]*)?$/, "must be ./file.ts or ./file.ts:exportName");
 const graphEntry = z.union([specString, z.object({ path: specString, description: z.string().optional() })]);
 
-// Other keys the LangGraph CLI knows (ui, http, store, dependencies, node_version...) are allowed and ignored here.
+const storeIndex = z.object({
+  embed: z.string().regex(/^openai:.+/, 'must be "openai:<model>" (an embedding model of the OpenAI-compatible server, e.g. "openai:text-embedding-3-small")'),
+  dims: z.number().int().min(1).max(16_000),
+  fields: z.array(z.string().min(1)).min(1).optional(),
+}).loose();
+
+// Other keys the LangGraph CLI knows (ui, http, dependencies, node_version...) are allowed and ignored here.
 const manifestSchema = z.object({
   graphs: z.record(z.string().min(1), graphEntry).refine((g) => Object.keys(g).length > 0, "must list at least one graph"),
   env: z.union([z.string().min(1), z.record(z.string(), z.coerce.string())]).optional(),
   auth: z.object({ path: specString.optional() }).loose().optional(),
+  store: z.object({ index: storeIndex.optional() }).loose().optional(),
 });
 
 /** Reads `langgraph.json`: a problem is a StartupError of one line naming the file and what is wrong. */
@@ -59,12 +76,13 @@ export async function readManifest(path: string): Promise<Manifest> {
     const [path, exportName] = spec.split(":", 2);
     return { spec, file: resolve(dir, path), exportName: exportName ?? "default" };
   };
-  const { graphs, env, auth } = parsed.data;
+  const { graphs, env, auth, store } = parsed.data;
   return {
     path: file,
     dir,
     graphs: Object.entries(graphs).map(([id, entry]) => ({ id, ...specOf(typeof entry === "string" ? entry : entry.path) })),
     env: typeof env === "string" ? resolve(dir, env) : env,
     auth: auth?.path ? specOf(auth.path) : undefined,
+    storeIndex: store?.index && { model: store.index.embed.slice("openai:".length), dims: store.index.dims, fields: store.index.fields },
   };
 }

@@ -1,5 +1,5 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
-import { Command, type StreamMode } from "@langchain/langgraph";
+import { type BaseStore, Command, type StreamMode } from "@langchain/langgraph";
 import type { Logger } from "pino";
 import { type CheckpointSeen, LangGraphStreamMapper, STREAM_MODES, type StreamPart } from "../streaming/from-langgraph.js";
 import type { RunEvent, RunStatus } from "../streaming/run-event.js";
@@ -34,6 +34,8 @@ export interface RunInput {
   configurable?: Record<string, unknown>;
   /** LangGraph's runtime context for the run (the assistant's under the run's own). */
   context?: Record<string, unknown>;
+  /** The store the graph gets (`config.store`, over the graph's own): its tenant's. */
+  store?: BaseStore;
   /**
    * The worker and lease epoch the run was claimed under: every write it makes (checkpoints, the
    * mirror, its record, tools' side effects) is fenced by it. Without one nothing is fenced.
@@ -204,6 +206,7 @@ export class ActiveRun {
         ...this.claimConfig(),
       },
       ...(this.input.context ? { context: this.input.context } : {}),
+      ...(this.input.store ? { store: this.input.store } : {}),
       signal: this.controller.signal,
       callbacks: [this.watcher],
       // An Agent Server run streams subgraphs too: the client's stream_subgraphs picks what it sees.

@@ -3,6 +3,7 @@ import type { AssistantConfig, JsonObject } from "../assistants/assistant-config
 import { noAssistant } from "../errors.js";
 import { type GraphDefaults, NO_DEFAULTS } from "../manifest/graph-defaults.js";
 import type { GraphConfig, LoadedGraph } from "../manifest/load-graph.js";
+import { OutsideRunStore } from "../store/outside-run-store.js";
 import type { ThreadConfig } from "./thread-config.js";
 
 // The registry holds graphs of different state shapes; callers use only the shared surface.
@@ -23,7 +24,11 @@ export interface ResolvedGraph {
 /** Where every graph keeps its state, whatever it was compiled with. */
 export interface GraphStorage {
   checkpointer: BaseCheckpointSaver;
-  store?: BaseStore;
+  /**
+   * A tenant's store, which each of its runs gets as `config.store`. Graphs then hold one that
+   * refuses (see OutsideRunStore); without it they keep the store they were compiled with.
+   */
+  storeFor?: (tenantId: string) => BaseStore;
   /** The config a thread's newest run had (see thread-config); null: the graph's defaults. */
   threadConfig?: (threadId: string) => Promise<ThreadConfig | null>;
 }
@@ -52,6 +57,11 @@ export class GraphRegistry {
 
   has(graphId: string): boolean {
     return this.graphs.has(graphId);
+  }
+
+  /** The store a run of this tenant gets (`config.store`); none when the service keeps no store. */
+  storeFor(tenantId: string): BaseStore | undefined {
+    return this.storage.storeFor?.(tenantId);
   }
 
   /** The config and context a graph's own assistant runs with. */
@@ -97,7 +107,7 @@ export class GraphRegistry {
    */
   private attach(graph: AnyGraph): AnyGraph {
     const Graph = graph.constructor as new (fields: object) => AnyGraph;
-    return new Graph({ ...graph, checkpointer: this.storage.checkpointer, store: this.storage.store ?? graph.store });
+    return new Graph({ ...graph, checkpointer: this.storage.checkpointer, store: this.storage.storeFor ? new OutsideRunStore() : graph.store });
   }
 
   private find(graphId: string): LoadedGraph {

@@ -242,6 +242,7 @@ export class RunManager {
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
         configurable: { ...configurable, ...request.configurable, tenant_id: request.owner.tenantId },
         context,
+        store: this.deps.graphs.storeFor(request.owner.tenantId),
         claim: { workerId: lease.workerId, leaseEpoch: lease.epoch },
       },
       this.deps.limits,

@@ -53,7 +53,7 @@ const json = async (url: string, method: string, path: string, body?: unknown) =
 
 /** Threads of both APIs with runs, checkpoints and messages, stored assistants, and an export: the ids generators reuse. */
 async function makeIds(url: string): Promise<FuzzIds> {
-  const ids: FuzzIds = { threads: [], runs: [], checkpoints: [], messages: [], assistants: [], threadExport: null };
+  const ids: FuzzIds = { threads: [], runs: [], checkpoints: [], messages: [], assistants: [], threadExport: null, storeItems: [] };
   for (let i = 0; i < 3; i++) {
     const chatted = await call(url, "POST", "/api/chat", { message: `native turn ${i}` });
     const thread = chatted.headers.get("x-thread-id")!;
@@ -76,6 +76,10 @@ async function makeIds(url: string): Promise<FuzzIds> {
   ids.assistants.push((await json(url, "POST", "/assistants", { graph_id: "chat", name: "fuzz agent" })).assistant_id);
   ids.assistants.push((await json(url, "POST", "/api/assistants", { graph_id: "chat", name: "fuzz native" })).assistant_id);
   ids.threadExport = await json(url, "GET", `/api/threads/${ids.threads[0]}/export?format=json`);
+  for (const item of [{ namespace: ["memories", "alice"], key: "food" }, { namespace: ["memories"], key: "colour" }]) {
+    await (await call(url, "PUT", "/store/items", { ...item, value: { text: `favourite ${item.key}`, n: 1 } })).text();
+    ids.storeItems.push(item);
+  }
   return ids;
 }
 

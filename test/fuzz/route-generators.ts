@@ -13,6 +13,8 @@ export interface FuzzIds {
   assistants: string[];
   /** A real thread export, the body imports start from. */
   threadExport: unknown;
+  /** Items of the fuzzing key's tenant's store. */
+  storeItems: { namespace: string[]; key: string }[];
 }
 
 /** What a generator asks for; the runner fills the route's path and mutates some of it. */
@@ -62,6 +64,30 @@ export class Gen {
 
   assistant(): string {
     return this.rng.chance(0.3) ? this.rng.pick(["chat", "draft"]) : this.pickId(this.ids.assistants);
+  }
+
+  /** A store namespace: mostly a real item's (or a prefix of one), sometimes made up, now and then hostile labels. */
+  namespace(): unknown[] {
+    const roll = this.rng.next();
+    const real = this.ids.storeItems.length ? this.rng.pick(this.ids.storeItems).namespace : ["memories"];
+    if (roll < 0.6) return real.slice(0, 1 + this.rng.int(real.length));
+    if (roll < 0.8) return Array.from({ length: 1 + this.rng.int(3) }, () => this.rng.pick(["a", "b:c", "%", "_", "*", "é", "memories"]));
+    return Array.from({ length: this.rng.pick([0, 1, 2, 21]) }, () => (this.rng.chance(0.5) ? hostileString(this.rng) : hostileValue(this.rng)));
+  }
+
+  /** A store key: a real item's, a made-up one, or hostile. */
+  storeKey(): unknown {
+    const roll = this.rng.next();
+    if (roll < 0.6 && this.ids.storeItems.length) return this.rng.pick(this.ids.storeItems).key;
+    return roll < 0.85 ? this.rng.pick(["k", "", "a.b", "🙂"]) : hostileValue(this.rng);
+  }
+
+  /** A search filter: LangGraph's operators, mostly on real fields, sometimes wrong. */
+  storeFilter(): unknown {
+    return this.rng.pick([
+      { n: this.rng.int(3) }, { text: this.text() }, { n: { $gte: 1, $lt: 3 } }, { n: { $in: [1, "2", null] } }, { n: { $nin: [] } }, { tag: { $ne: "a" } },
+      { n: { $gt: hostileValue(this.rng) } }, { n: { $regex: "." } }, { [hostileString(this.rng)]: hostileValue(this.rng) }, hostileValue(this.rng),
+    ]);
   }
 
   checkpointIdValue(): string {
@@ -211,6 +237,30 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   "DELETE /assistants/:id": (g) => ({ params: { id: g.rng.chance(0.1) ? g.assistant() : g.rng.uuid() }, query: g.some({ delete_threads: () => g.rng.pick(["false", "true"]) }) as Record<string, string> }),
   "POST /assistants/:id/versions": (g) => ({ params: { id: g.assistant() }, body: g.some({ metadata: () => g.metadata(), limit: () => g.rng.pick([1, 10, 0]), offset: () => g.rng.pick([0, 1, -1]) }) }),
   "POST /assistants/:id/latest": (g) => ({ params: { id: g.assistant() }, body: { version: g.rng.pick([1, 2, 3, 0, 2 ** 31, 1.5]) } }),
+
+  "PUT /store/items": (g) => ({
+    body: {
+      namespace: g.namespace(), key: g.storeKey(),
+      value: g.rng.chance(0.8) ? { text: g.text(), n: g.rng.int(3), ...g.some({ tags: () => ["a", g.text()], deep: () => hostileValue(g.rng) }) } : hostileValue(g.rng),
+      ...g.some({ index: () => g.rng.pick([false, null, ["text"], ["$"], ["tags[*]", "deep.x[-1]"], "text", [hostileString(g.rng)]]), ttl: () => g.rng.pick([null, 5, "x"]) }, 0.3),
+    },
+  }),
+  "GET /store/items": (g) => ({
+    query: {
+      ...g.some({ namespace: () => g.namespace().map(String).join(".") }, 0.9), ...g.some({ key: () => String(g.storeKey()) }, 0.9),
+      ...g.some({ refresh_ttl: () => g.rng.pick(["true", "false", "x"]) }, 0.2),
+    } as Record<string, string>,
+  }),
+  "DELETE /store/items": (g) => ({ body: { namespace: g.namespace(), key: g.rng.chance(0.3) ? g.storeKey() : g.rng.uuid() } }),
+  "POST /store/items/search": (g) => ({
+    body: {
+      namespace_prefix: g.rng.chance(0.2) ? [] : g.namespace(),
+      ...g.some({ filter: () => g.storeFilter(), limit: () => g.rng.pick([1, 10, 1000, 0, 1001, 1.5]), offset: () => g.rng.pick([0, 2, -1, 100_001]), query: () => g.text(), refresh_ttl: () => g.rng.chance(0.5) }),
+    },
+  }),
+  "POST /store/namespaces": (g) => ({
+    body: g.some({ prefix: () => g.namespace(), suffix: () => g.namespace(), max_depth: () => g.rng.pick([1, 2, 0, 1001, 1.5]), limit: () => g.rng.pick([1, 100, 0, 1001]), offset: () => g.rng.pick([0, 1, -1]) }),
+  }),
 
   "POST /threads": (g) => ({ body: g.some({ thread_id: () => g.thread(), metadata: () => g.metadata(), if_exists: () => g.rng.pick(["raise", "do_nothing", "x"]), graph_id: () => "chat", ttl: () => 60 }) }),
   "POST /threads/search": (g) => ({ body: g.some({ ids: () => [g.thread(), g.thread()], metadata: () => g.metadata(), status: () => g.rng.pick(["idle", "busy", "interrupted", "error", "x"]), values: () => hostileValue(g.rng), limit: () => g.rng.pick([1, 10, 1000, 0]), offset: () => g.rng.pick([0, 3, 100_001]), sort_by: () => g.rng.pick(["thread_id", "status", "created_at", "updated_at", "x"]), sort_order: () => g.rng.pick(["asc", "desc"]), select: () => ["thread_id"] }) }),

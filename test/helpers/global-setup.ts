@@ -5,7 +5,6 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { createCheckpointer } from "../../src/db/create-checkpointer.js";
 import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.js";
-import { createStore } from "../../src/db/create-store.js";
 import { migrate } from "../../src/db/migrate.js";
 
 declare module "vitest" {
@@ -35,15 +34,7 @@ export default async function setup(project: TestProject) {
   await admin(serverUrl, `CREATE DATABASE ${template}`);
   const pool = new pg.Pool({ connectionString: withDatabase(serverUrl, template), max: 2 });
   try {
-    const store = createStore(withDatabase(serverUrl, template));
-    try {
-      await migrate(pool, async () => {
-        await createCheckpointer(pool).setup();
-        await store.setup();
-      });
-    } finally {
-      await store.stop();
-    }
+    await migrate(pool, () => createCheckpointer(pool).setup());
   } finally {
     await pool.end();
   }

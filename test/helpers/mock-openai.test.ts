@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ChatOpenAI } from "@langchain/openai";
+import { ChatOpenAI, OpenAIEmbeddings } from "@langchain/openai";
 import { AIMessage, AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
+import { wordHashEmbedding } from "../../graphs/lib/openai-wire.js";
 import { startMockOpenAI, type MockOpenAI, type MockScript } from "./mock-openai.js";
 
 let mock: MockOpenAI | undefined;
@@ -121,5 +122,23 @@ describe("mock OpenAI", () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: { message: "Request body is not valid JSON", type: "invalid_request_error", param: null, code: null } });
     expect(mock.requests).toHaveLength(0);
+  });
+
+  // OpenAI's own client (base64 float32s) and a plain request (floats) get the same vectors.
+  it("embeds texts deterministically, nearer the more words they share, for OpenAI's client and plain requests", async () => {
+    mock = await startMockOpenAI();
+    const embeddings = new OpenAIEmbeddings({ model: "text-embedding-3-small", apiKey: "x", configuration: { baseURL: mock.baseURL }, maxRetries: 0 });
+    const [coffee, morning, bikes] = await embeddings.embedDocuments(["I like coffee", "coffee in the morning", "bikes"]);
+    expect(coffee).toHaveLength(1536);
+    for (const [i, x] of coffee!.entries()) expect(x).toBeCloseTo(wordHashEmbedding("I like coffee")[i]!, 6);
+    const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+    expect(cosine(coffee!, morning!)).toBeGreaterThan(0.2);
+    expect(cosine(coffee!, bikes!)).toBeCloseTo(0, 6);
+    const res = await fetch(`${mock.baseURL}/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", input: "bikes", dimensions: 8 }) });
+    const body = await res.json();
+    expect(body).toMatchObject({ object: "list", model: "m", data: [{ object: "embedding", index: 0, embedding: wordHashEmbedding("bikes", 8) }], usage: { prompt_tokens: 1, total_tokens: 1 } });
+    expect(mock.embeddingRequests.map((r) => r.input)).toEqual([["I like coffee", "coffee in the morning", "bikes"], ["bikes"]]);
+    mock.scriptEmbeddings({ httpStatus: 429 });
+    await expect(embeddings.embedQuery("x")).rejects.toThrow(/429/);
   });
 });

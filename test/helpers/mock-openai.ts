@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { words } from "./live-chat.js";
 import {
-  completionResponse, sendError, sendJson, splitWords, startWireServer, writeStream, type ModelReply,
+  completionResponse, embeddingResponse, sendError, sendJson, splitWords, startWireServer, wordHashEmbedding, writeStream, type ModelReply,
 } from "../../graphs/lib/openai-wire.js";
 
 export interface MockReply {
@@ -37,10 +37,21 @@ export interface MockRequest {
 
 export type MockScript = MockReply | MockReply[] | ((req: MockRequest) => MockReply);
 
+/** How `/v1/embeddings` answers: word-overlap vectors (see wordHashEmbedding), of `dims`, or an error. */
+export interface MockEmbeddings {
+  /** Dimensions of every vector (default: the request's `dimensions`, else 1536). */
+  dims?: number;
+  /** Answer with this status and an OpenAI error body instead. */
+  httpStatus?: number;
+}
+
 export interface MockOpenAI {
   baseURL: string;
   requests: MockRequest[];
+  /** Every `/v1/embeddings` request: its model and texts. */
+  embeddingRequests: { model?: string; input: string[] }[];
   script(s: MockScript): void;
+  scriptEmbeddings(e: MockEmbeddings): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +76,8 @@ export async function startMockOpenAI(initial: MockScript = { text: "mock reply"
   let current = initial;
   let since = 0;
   const requests: MockRequest[] = [];
+  const embeddingRequests: MockOpenAI["embeddingRequests"] = [];
+  let embeddings: MockEmbeddings = {};
   const server = await startWireServer({
     model: MOCK_MODEL_NAME,
     onCompletion: async (body, req, res) => {
@@ -90,11 +103,19 @@ export async function startMockOpenAI(initial: MockScript = { text: "mock reply"
       await sleep(10);
       res.socket?.destroy();
     },
+    onEmbeddings: async (body, _req, res) => {
+      embeddingRequests.push({ model: body.model, input: body.input });
+      if (embeddings.httpStatus !== undefined) return sendError(res, embeddings.httpStatus, `mock embedding error (HTTP ${embeddings.httpStatus})`);
+      const dims = embeddings.dims ?? body.dimensions;
+      sendJson(res, 200, embeddingResponse(body, body.input.map((text) => wordHashEmbedding(text, dims)), body.model ?? MOCK_MODEL_NAME));
+    },
   });
   return {
     baseURL: server.baseURL,
     requests,
+    embeddingRequests,
     script: (s) => { current = s; since = requests.length; },
+    scriptEmbeddings: (e) => { embeddings = e; },
     close: server.close,
   };
 }
