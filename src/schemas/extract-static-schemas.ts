@@ -19,9 +19,8 @@ export interface StaticSchemas {
   subgraphs: Record<string, GraphSchema>;
 }
 
-export type StaticResult =
-  | { graphId: string; ok: true; schemas: StaticSchemas; /** The project files the graph's types come from (its own first). */ files: string[] }
-  | { graphId: string; ok: false; error: string };
+/** A graph's schemas or why they could not be read, and the project files its types come from (its own first). */
+export type StaticResult = ({ ok: true; schemas: StaticSchemas } | { ok: false; error: string }) & { graphId: string; files: string[] };
 
 /**
  * Reads each graph's schemas from its TypeScript types, as `langgraphjs dev` does for graphs that
@@ -45,6 +44,7 @@ export function extractStaticSchemas(targets: StaticTarget[], projectRoot: strin
   });
 
   return targets.map((target): StaticResult => {
+    const files = localImports(target.file, program.getCompilerOptions());
     try {
       const { type, declaration } = exportOf(program, checker, target);
       const compiled = compiledGraphType(checker, factoryResult(checker, type));
@@ -54,10 +54,10 @@ export function extractStaticSchemas(targets: StaticTarget[], projectRoot: strin
         graphId: target.graphId,
         ok: true,
         schemas: { root: graphSchema(compiled), subgraphs: Object.fromEntries([...subgraphs].map(([ns, t]) => [ns, graphSchema(t)])) },
-        files: localImports(target.file, program.getCompilerOptions()),
+        files,
       };
     } catch (err) {
-      return { graphId: target.graphId, ok: false, error: (err as Error)?.message ?? String(err) };
+      return { graphId: target.graphId, ok: false, error: (err as Error)?.message ?? String(err), files };
     }
   });
 }

@@ -75,31 +75,35 @@ export class GraphSchemas {
     const { logger, cacheDir, extractTimeoutMs, projectRoot } = this.options;
     const began = performance.now();
     const found = new Map<string, StaticSchemas>();
+    const failed = (graphId: string, error: string) =>
+      logger.warn({ graphId, error }, `graph ${graphId}: its schemas could not be read from its types (${error}); its state's keys are given untyped`);
     const cache = await SchemaCache.open(cacheDir).catch((err) => {
       logger.warn({ err, dir: cacheDir }, `SCHEMA_CACHE_DIR ${cacheDir} cannot be used (${(err as Error).message}): graphs' types are read at every start`);
       return undefined;
     });
+    let cached = 0;
     const readCache = async (wanted: StaticTarget[]) => {
+      const left: StaticTarget[] = [];
       for (const target of wanted) {
-        const schemas = await cache?.read(target);
-        if (schemas) found.set(target.graphId, schemas);
+        const read = await cache?.read(target);
+        if (!read) left.push(target);
+        else if ("schemas" in read) found.set(target.graphId, read.schemas);
+        else failed(target.graphId, read.error);
+        if (read) cached++;
       }
-      return wanted.filter((t) => !found.has(t.graphId));
+      return left;
     };
     let missing = await readCache(targets);
-    const cached = targets.length - missing.length;
     const extract = async () => {
       // Another process may have read them while this one waited for the lock.
       missing = await readCache(missing);
       if (missing.length === 0) return;
       for (const result of await extractInWorker(missing, { projectRoot, timeoutMs: extractTimeoutMs })) {
-        if (!result.ok) {
-          logger.warn({ graphId: result.graphId, error: result.error }, `graph ${result.graphId}: its schemas could not be read from its types (${result.error}); its state's keys are given untyped`);
-          continue;
-        }
-        found.set(result.graphId, result.schemas);
         const target = missing.find((t) => t.graphId === result.graphId)!;
-        await cache?.write(target, result.schemas, result.files).catch((err) => logger.warn({ err, dir: cacheDir }, "could not keep a graph's schemas in SCHEMA_CACHE_DIR"));
+        if (result.ok) found.set(result.graphId, result.schemas);
+        else failed(result.graphId, result.error);
+        const read = result.ok ? { schemas: result.schemas } : { error: result.error };
+        await cache?.write(target, read, result.files).catch((err) => logger.warn({ err, dir: cacheDir }, "could not keep a graph's schemas in SCHEMA_CACHE_DIR"));
       }
     };
     if (missing.length > 0) {

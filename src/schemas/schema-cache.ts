@@ -14,8 +14,11 @@ interface Entry {
   exportName: string;
   /** The project files the types came from, with their content's hash when read. */
   files: { path: string; sha256: string }[];
-  schemas: StaticSchemas;
+  /** What was read, or why nothing could be (the same sources fail the same way: not tried again). */
+  read: CachedRead;
 }
+
+export type CachedRead = { schemas: StaticSchemas } | { error: string };
 
 /** Where extracted schemas are kept when SCHEMA_CACHE_DIR is not set: the OS's temp dir, one folder per user. */
 export function defaultSchemaCacheDir(): string {
@@ -44,7 +47,7 @@ export class SchemaCache {
     return new SchemaCache(dir, fingerprint());
   }
 
-  async read(target: StaticTarget): Promise<StaticSchemas | undefined> {
+  async read(target: StaticTarget): Promise<CachedRead | undefined> {
     let entry: Entry;
     try {
       entry = JSON.parse(await readFile(await this.pathOf(target), "utf8")) as Entry;
@@ -55,16 +58,17 @@ export class SchemaCache {
     for (const file of entry.files) {
       if ((await hashFile(file.path).catch(() => null)) !== file.sha256) return undefined;
     }
-    return entry.schemas;
+    return entry.read;
   }
 
-  async write(target: StaticTarget, schemas: StaticSchemas, files: string[]): Promise<void> {
+  /** Keeps what was read from `files` (the graph's own first). */
+  async write(target: StaticTarget, read: CachedRead, files: string[]): Promise<void> {
     const entry: Entry = {
       format: FORMAT,
       file: target.file,
       exportName: target.exportName,
       files: await Promise.all(files.map(async (file) => ({ path: file, sha256: await hashFile(file) }))),
-      schemas,
+      read,
     };
     const destination = await this.pathOf(target);
     const temporary = `${destination}.${randomUUID()}.tmp`;
