@@ -77,7 +77,7 @@ describe("graph schemas", () => {
         ticket: { $ref: "#/definitions/Ticket" },
         note: { type: ["null", "string"] },
         messages,
-        status: { type: "string", enum: ["open", "closed"] },
+        status: { type: "string", enum: ["closed", "open"] },
         attempts: { type: "number" },
       },
       definitions: {
@@ -85,7 +85,7 @@ describe("graph schemas", () => {
           type: "object",
           properties: {
             id: { description: "Where the ticket is tracked.", type: "string" },
-            priority: { type: "string", enum: ["low", "high"] },
+            priority: { type: "string", enum: ["high", "low"] },
             tags: { type: "array", items: { type: "string" } },
           },
         },
@@ -100,7 +100,7 @@ describe("graph schemas", () => {
     });
     // Input is the input annotation's keys, output the output annotation's.
     expect(Object.keys(schemas.input_schema!.properties)).toEqual(["ticket", "note", "messages", "status", "attempts"]);
-    expect(schemas.output_schema!.properties).toEqual({ messages, status: { type: "string", enum: ["open", "closed"] }, attempts: { type: "number" } });
+    expect(schemas.output_schema!.properties).toEqual({ messages, status: { type: "string", enum: ["closed", "open"] }, attempts: { type: "number" } });
     const config = {
       type: "object",
       properties: { model_name: { description: "Which model answers.", type: "string" }, temperature: { type: "number" } },
@@ -207,7 +207,7 @@ describe("graph schemas: the cache follows the sources", () => {
 
     expect(await start()).toEqual({ shape: { type: "object", properties: { size: { type: "number" } } }, read: expect.objectContaining({ fromCache: 0 }) });
     await writeFile(path.join(dir, "shape.mts"), shape("  size: number;\n  /** Its colour. */\n  colour: \"red\" | \"blue\";"));
-    const changed = { type: "object", properties: { size: { type: "number" }, colour: { description: "Its colour.", type: "string", enum: ["red", "blue"] } } };
+    const changed = { type: "object", properties: { size: { type: "number" }, colour: { description: "Its colour.", type: "string", enum: ["blue", "red"] } } };
     expect(await start()).toEqual({ shape: changed, read: expect.objectContaining({ fromCache: 0 }) });
     expect(await start()).toEqual({ shape: changed, read: expect.objectContaining({ fromCache: 1 }) });
   });

@@ -13,6 +13,9 @@ export function extractInWorker(targets: StaticTarget[], options: { projectRoot:
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./static-schema-worker.mjs", import.meta.url), {
       workerData: { targets, projectRoot: options.projectRoot },
+      // Not the parent's flags: its --import preloads (tsx, a profiler) are the service's, and the
+      // worker loads what it needs itself (see static-schema-worker.mjs).
+      execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
     worker.unref();

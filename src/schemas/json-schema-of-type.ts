@@ -211,7 +211,7 @@ function jsonType(value: string | number | boolean): string {
 
 /**
  * Primitive types and literals of a union as few schemas as possible: `{type}` or `{type: [...]}`;
- * literals as an `enum` (with null in it when the union is nullable), or `const` when alone.
+ * literals as an `enum`, sorted (with null in it when the union is nullable), or `const` when alone.
  */
 function scalarSchemas(types: Set<string>, literals: (string | number | boolean)[]): JsonSchema[] {
   const typeOf = (names: Iterable<string>) => {
@@ -219,12 +219,21 @@ function scalarSchemas(types: Set<string>, literals: (string | number | boolean)
     return sorted.length === 1 ? sorted[0] : sorted;
   };
   if (literals.length === 0) return types.size === 0 ? [] : [{ type: typeOf(types) }];
+  // Sorted: the checker orders a union's members by when each literal type was first made, which
+  // depends on everything else in the program.
+  literals = [...literals].sort(compareLiterals);
   const literalTypes = literals.map(jsonType);
   const nullable = types.has("null");
   if (types.size === 0 && literals.length === 1) return [{ type: literalTypes[0], const: literals[0] }];
   if (types.size === (nullable ? 1 : 0)) return [{ type: typeOf([...literalTypes, ...types]), enum: nullable ? [...literals, null] : literals }];
   // Literals beside other primitives (`number | "auto"`): each kept as a choice of its own.
   return [{ type: typeOf(types) }, { type: typeOf(literalTypes), enum: literals }];
+}
+
+function compareLiterals(a: string | number | boolean, b: string | number | boolean): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function dedupe(schemas: JsonSchema[]): JsonSchema[] {

@@ -3,10 +3,13 @@ import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { StaticSchemas, StaticTarget } from "./extract-static-schemas.js";
 
-/** Bumped whenever the extractor describes types differently: older entries are then not read. */
+/** Bumped when an entry's shape changes. (A change to how types are described changes the extractor's hash: see fingerprint.) */
 const FORMAT = 1;
+/** The extractor's sources: entries written by another version of them are not read. */
+const EXTRACTOR = ["extract-static-schemas.ts", "json-schema-of-type.ts", "find-subgraphs.ts", "subclass-index.ts", "create-schema-program.ts", "local-imports.ts"];
 
 interface Entry {
   format: number;
@@ -28,8 +31,8 @@ export function defaultSchemaCacheDir(): string {
 
 /**
  * Graphs' schemas read from their types, one file per graph, named by a hash of what they were read
- * from: the graph file's path and content, its export, and the versions of TypeScript, LangGraph and
- * LangChain core. An entry is used only while every project file the graph imports still hashes as
+ * from and with: the graph file's path and content, its export, the extractor's own code, and the
+ * versions of TypeScript, LangGraph and LangChain core. An entry is used only while every project file the graph imports still hashes as
  * it did. Entries are written whole (a temporary file renamed), so a reader never sees half of one.
  */
 export class SchemaCache {
@@ -44,7 +47,7 @@ export class SchemaCache {
     const info = await stat(dir);
     if (!info.isDirectory()) throw new Error(`${dir} is not a folder`);
     if (typeof process.getuid === "function" && info.uid !== process.getuid()) throw new Error(`${dir} belongs to another user`);
-    return new SchemaCache(dir, fingerprint());
+    return new SchemaCache(dir, await fingerprint());
   }
 
   async read(target: StaticTarget): Promise<CachedRead | undefined> {
@@ -89,7 +92,7 @@ export class SchemaCache {
   }
 }
 
-function fingerprint(): string {
+async function fingerprint(): Promise<string> {
   const require = createRequire(import.meta.url);
   const version = (name: string) => {
     try {
@@ -98,7 +101,8 @@ function fingerprint(): string {
       return "none";
     }
   };
-  return [FORMAT, ...["typescript", "@langchain/langgraph", "@langchain/core"].map((name) => `${name}@${version(name)}`)].join(" ");
+  const extractor = await Promise.all(EXTRACTOR.map((file) => hashFile(fileURLToPath(new URL(file, import.meta.url)))));
+  return [FORMAT, sha256(extractor.join()), ...["typescript", "@langchain/langgraph", "@langchain/core"].map((name) => `${name}@${version(name)}`)].join(" ");
 }
 
 async function hashFile(file: string): Promise<string> {
