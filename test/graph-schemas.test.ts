@@ -229,3 +229,42 @@ describe("graph schemas: the cache follows the sources", () => {
     }
   });
 });
+
+// The repository's graphs (langgraph.json), with the service's default SCHEMA_CACHE_DIR.
+describe("graph schemas of chat and draft", () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService({ env: { SCHEMA_WAIT_MS: "85000" } });
+  });
+  afterAll(() => t?.close());
+
+  it("gives the chat graph's settings as its config and context schemas, as forms need them", { timeout: 90_000 }, async () => {
+    const schemas: Schemas = await getJson(`${t.url}/assistants/chat/schemas`);
+    expect(schemas.config_schema).toEqual({
+      type: "object",
+      properties: {
+        system_prompt: { description: expect.stringMatching(/^The instructions the model gets/), type: "string", minLength: 1, maxLength: 20000 },
+        window_rounds: { description: expect.stringMatching(/^How many rounds/), type: "integer", minimum: 1, maximum: 1000 },
+        model: { description: expect.stringMatching(/^The model's name/), type: "string", minLength: 1, maxLength: 200 },
+        temperature: { description: expect.stringMatching(/^Sampling temperature/), type: "number", minimum: 0, maximum: 2 },
+        tools: { description: expect.stringMatching(/^The graph's tools this run may call/), type: "array", items: { type: "string" } },
+      },
+      $schema: DRAFT_07,
+    });
+    expect(schemas.context_schema).toEqual(schemas.config_schema);
+    // MessagesAnnotation: a list of messages kept, and taken in any of LangChain's forms.
+    const messages = { type: "array", items: { $ref: MESSAGE_REF }, langgraph_type: "messages" };
+    expect(schemas.state_schema!.properties).toEqual({ messages });
+    expect(schemas.input_schema!.properties).toEqual({ messages });
+  });
+
+  it("types the draft graph's document", { timeout: 90_000 }, async () => {
+    const schemas: Schemas = await getJson(`${t.url}/assistants/draft/schemas`);
+    expect(schemas.state_schema!.properties.document).toEqual({ anyOf: [{ $ref: "#/definitions/DraftDocument" }, { type: "null" }] });
+    expect(schemas.state_schema!.definitions.DraftDocument).toEqual({
+      type: "object",
+      properties: { title: { type: "string" }, content: { type: "string" }, version: { type: "number" } },
+    });
+    expect(schemas.config_schema).toBeNull();
+  });
+});

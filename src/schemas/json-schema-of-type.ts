@@ -47,7 +47,7 @@ export class JsonSchemaOfType {
   private propertySchema(symbol: ts.Symbol, type: ts.Type, depth: number): JsonSchema {
     const schema = this.schemaOf(type, depth + 1);
     const description = documentation(this.checker, symbol);
-    return description ? { description, ...schema } : schema;
+    return { ...(description ? { description } : {}), ...schema, ...keywordTags(this.checker, symbol) };
   }
 
   private schemaOf(type: ts.Type, depth: number): JsonSchema {
@@ -267,6 +267,31 @@ function isData(property: ts.Symbol): boolean {
 
 function isAbstractClass(symbol: ts.Symbol): boolean {
   return Boolean(symbol.declarations?.some((d) => ts.isClassDeclaration(d) && ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Abstract));
+}
+
+/** JSON Schema keywords a property's JSDoc may give, as typescript-json-schema reads them: `@minimum 0`, `@type integer`. */
+const KEYWORD_TAGS = new Set([
+  "type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern",
+  "format", "minItems", "maxItems", "uniqueItems", "default", "examples", "title", "deprecated",
+]);
+
+function keywordTags(checker: ts.TypeChecker, symbol: ts.Symbol): JsonSchema {
+  const keywords: JsonSchema = {};
+  for (const tag of symbol.getJsDocTags(checker)) {
+    if (!KEYWORD_TAGS.has(tag.name)) continue;
+    const text = ts.displayPartsToString(tag.text).trim();
+    keywords[tag.name] = text === "" ? true : parseTagValue(text);
+  }
+  return keywords;
+}
+
+/** A tag's value as JSON when it is JSON (`2`, `true`, `["a"]`), else the text (`integer`, `^a+$`). */
+function parseTagValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function documentation(checker: ts.TypeChecker, symbol: ts.Symbol): string | undefined {
