@@ -33,6 +33,8 @@ interface Figures {
   /** The repeated requests after that. */
   repeatMs: number[];
   cpuMs: number;
+  /** The server process's peak resident memory (the worker's heap is in it). */
+  peakMiB: number;
 }
 
 export async function benchSchemas(options: SchemaBenchOptions): Promise<string> {
@@ -47,7 +49,8 @@ export async function benchSchemas(options: SchemaBenchOptions): Promise<string>
     const services = await startServices({ db: options.db, modelURL, tempDir: options.tempDir, replicas: 1, poolMax: 5, env: { SCHEMA_CACHE_DIR: cacheDir, SCHEMA_WAIT_MS: "600000" } });
     try {
       const child = services.children[0]!;
-      rows.push({ server: label, ...(await measure(services.urls[0]!, () => cpuMs(child.pid)).catch((err) => Promise.reject(new Error(`${err.message}\n${child.tail()}`)))) });
+      const figures = await measure(services.urls[0]!, () => cpuMs(child.pid)).catch((err) => Promise.reject(new Error(`${err.message}\n${child.tail()}`)));
+      rows.push({ server: label, ...figures, peakMiB: services.memoryMiB().peak });
     } finally {
       await services.stop();
     }
@@ -60,7 +63,8 @@ export async function benchSchemas(options: SchemaBenchOptions): Promise<string>
     process.env.LANGGRAPH_SCHEMA_RESOLVE_TIMEOUT_MS ??= "600000";
     const server = await startLangGraphCli({ bin, modelURL, tempDir: options.tempDir, jobs: 1 });
     try {
-      rows.push({ server: `langgraphjs dev (${cliVersions(bin)})`, ...(await measure(server.url, () => server.cpuMs())) });
+      const figures = await measure(server.url, () => server.cpuMs());
+      rows.push({ server: `langgraphjs dev (${cliVersions(bin)})`, ...figures, peakMiB: server.memoryMiB().peak });
       cli = "";
     } finally {
       await server.stop();
@@ -69,7 +73,7 @@ export async function benchSchemas(options: SchemaBenchOptions): Promise<string>
   return report(rows, cli);
 }
 
-async function measure(url: string, cpu: () => number): Promise<Omit<Figures, "server">> {
+async function measure(url: string, cpu: () => number): Promise<Omit<Figures, "server" | "peakMiB">> {
   const cpuBefore = cpu();
   const began = performance.now();
   const firstMs: number[] = [];
@@ -103,6 +107,7 @@ function report(rows: Figures[], note: string): string {
     percentile(r.repeatMs, 50).toFixed(1),
     Math.max(...r.repeatMs).toFixed(1),
     ms(r.cpuMs),
+    ms(r.peakMiB),
   ]);
   const ratio = (a: Figures | undefined, b: Figures | undefined) => (a && b ? `${(b.firstMs.at(-1)! / a.firstMs.at(-1)!).toFixed(1)}x` : "n/a");
   const [cold, warm, reference] = rows;
@@ -112,7 +117,7 @@ function report(rows: Figures[], note: string): string {
     "",
     `Each server started, then asked for ${GRAPHS.join(" and ")} once each (time from its first /ok), then ${REPEATS} times more each.`,
     "",
-    table(["server", ...GRAPHS.map((g) => `${g} first ms`), "repeat p50 ms", "repeat max ms", "server CPU ms"], lines),
+    table(["server", ...GRAPHS.map((g) => `${g} first ms`), "repeat p50 ms", "repeat max ms", "server CPU ms", "server peak RSS MiB"], lines),
     "",
     reference ? `langgraphjs dev / threadloom, time to both first answers: ${ratio(cold, reference)} (empty cache), ${ratio(warm, reference)} (filled cache)` : note,
     "",
