@@ -31,6 +31,8 @@ export interface GraphSchemasOptions {
  */
 export class GraphSchemas {
   private readonly fromTypes = new Map<string, Promise<StaticSchemas | null>>();
+  /** Run-time schemas by graph builder (shared by a graph's copies): a Zod schema is converted once. */
+  private readonly atRuntime = new WeakMap<object, GraphSchema>();
 
   constructor(private readonly options: GraphSchemasOptions) {}
 
@@ -45,16 +47,24 @@ export class GraphSchemas {
 
   /** `/assistants/:id/schemas`: the graph's run-time schemas, the rest from its types, else untyped. */
   async forGraph(graphId: string, graph: unknown): Promise<GraphSchema> {
-    const runtime = runtimeGraphSchema(graph);
+    const runtime = this.runtimeOf(graph);
     const typed = runtime.state ? undefined : await this.typesOf(graphId);
     return withUntyped(mergeGraphSchemas(runtime, typed?.root ?? NO_SCHEMA), graphId, graph);
   }
 
   /** `/assistants/:id/subgraphs`: one subgraph's, by its namespace (`node|inner`). */
   async forSubgraph(graphId: string, namespace: string, subgraph: unknown): Promise<GraphSchema> {
-    const runtime = runtimeGraphSchema(subgraph);
+    const runtime = this.runtimeOf(subgraph);
     const typed = runtime.state ? undefined : await this.typesOf(graphId);
     return withUntyped(mergeGraphSchemas(runtime, typed?.subgraphs[namespace] ?? NO_SCHEMA), namespace, subgraph);
+  }
+
+  private runtimeOf(graph: unknown): GraphSchema {
+    const builder = (graph as { builder?: unknown } | null)?.builder;
+    if (typeof builder !== "object" || builder === null) return runtimeGraphSchema(graph);
+    let schema = this.atRuntime.get(builder);
+    if (!schema) this.atRuntime.set(builder, (schema = runtimeGraphSchema(graph)));
+    return schema;
   }
 
   private async typesOf(graphId: string): Promise<StaticSchemas | null> {

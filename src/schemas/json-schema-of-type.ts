@@ -1,5 +1,8 @@
 import ts from "typescript";
 import type { JsonSchema } from "./graph-schema.js";
+import { documentation, keywordTags } from "./jsdoc-schema.js";
+import { isLangChainMessage, isOverwrite, mentionsMessage, messageBase } from "./langchain-types.js";
+import { jsonType, literalValue, primitiveName, scalarSchemas, type Literal } from "./scalar-schemas.js";
 import type { SubclassIndex } from "./subclass-index.js";
 
 export const DRAFT_07 = "http://json-schema.org/draft-07/schema#";
@@ -78,7 +81,7 @@ export class JsonSchemaOfType {
     const messageList = kept.find((t) => this.checker.isArrayType(t) && mentionsMessage(this.checker, this.checker.getTypeArguments(t as ts.TypeReference)[0]));
     if (messageList) return { type: "array", items: this.schemaOf(messageBase(this.checker, messageList), depth + 1), langgraph_type: "messages" };
     const types = new Set<string>();
-    const literals: (string | number | boolean)[] = [];
+    const literals: Literal[] = [];
     const others: JsonSchema[] = [];
     for (const t of kept) {
       const primitive = primitiveName(t);
@@ -116,10 +119,13 @@ export class JsonSchemaOfType {
 
   private object(type: ts.Type, depth: number): JsonSchema {
     if (isFunction(this.checker, type)) return {};
-    const symbol = type.getSymbol();
-    const library = symbol?.declarations?.some((d) => this.program.isSourceFileDefaultLibrary(d.getSourceFile()));
-    if (library) return symbol!.name === "Date" ? { type: "string", format: "date-time" } : { type: "object" };
-    if (this.named(type)) return this.reference(type, depth);
+    if (this.named(type)) {
+      // JavaScript's own classes (Date, Map, Promise...) are not described member by member.
+      const symbol = type.getSymbol()!;
+      const library = symbol.declarations?.some((d) => this.program.isSourceFileDefaultLibrary(d.getSourceFile()));
+      if (library) return symbol.name === "Date" ? { type: "string", format: "date-time" } : { type: "object" };
+      return this.reference(type, depth);
+    }
     if (this.open.has(type)) return {};
     this.open.add(type);
     try {
@@ -189,53 +195,6 @@ export function definitionName(checker: ts.TypeChecker, type: ts.Type): string {
     .replace(/\s+/g, "");
 }
 
-function primitiveName(type: ts.Type): string | undefined {
-  const f = type.flags;
-  if (f & (F.String | F.TemplateLiteral | F.StringMapping)) return "string";
-  if (f & F.Number) return "number";
-  if (f & F.BigInt) return "integer";
-  if (f & F.Boolean) return "boolean";
-  if (f & F.Null) return "null";
-  return undefined;
-}
-
-function literalValue(checker: ts.TypeChecker, type: ts.Type): string | number | boolean | undefined {
-  if (type.isStringLiteral() || type.isNumberLiteral()) return type.value;
-  if (type.flags & F.BooleanLiteral) return checker.typeToString(type) === "true";
-  return undefined;
-}
-
-function jsonType(value: string | number | boolean): string {
-  return typeof value === "string" ? "string" : typeof value === "number" ? "number" : "boolean";
-}
-
-/**
- * Primitive types and literals of a union as few schemas as possible: `{type}` or `{type: [...]}`;
- * literals as an `enum`, sorted (with null in it when the union is nullable), or `const` when alone.
- */
-function scalarSchemas(types: Set<string>, literals: (string | number | boolean)[]): JsonSchema[] {
-  const typeOf = (names: Iterable<string>) => {
-    const sorted = [...new Set(names)].sort();
-    return sorted.length === 1 ? sorted[0] : sorted;
-  };
-  if (literals.length === 0) return types.size === 0 ? [] : [{ type: typeOf(types) }];
-  // Sorted: the checker orders a union's members by when each literal type was first made, which
-  // depends on everything else in the program.
-  literals = [...literals].sort(compareLiterals);
-  const literalTypes = literals.map(jsonType);
-  const nullable = types.has("null");
-  if (types.size === 0 && literals.length === 1) return [{ type: literalTypes[0], const: literals[0] }];
-  if (types.size === (nullable ? 1 : 0)) return [{ type: typeOf([...literalTypes, ...types]), enum: nullable ? [...literals, null] : literals }];
-  // Literals beside other primitives (`number | "auto"`): each kept as a choice of its own.
-  return [{ type: typeOf(types) }, { type: typeOf(literalTypes), enum: literals }];
-}
-
-function compareLiterals(a: string | number | boolean, b: string | number | boolean): number {
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 function dedupe(schemas: JsonSchema[]): JsonSchema[] {
   const seen = new Set<string>();
   return schemas.filter((s) => {
@@ -244,11 +203,6 @@ function dedupe(schemas: JsonSchema[]): JsonSchema[] {
     seen.add(key);
     return true;
   });
-}
-
-/** LangGraph's `Overwrite` wrapper in an update type: a way to write a value, not a value of the state. */
-function isOverwrite(type: ts.Type): boolean {
-  return type.getSymbol()?.name === "OverwriteValue" || type.aliasSymbol?.name === "OverwriteValue";
 }
 
 function isFunction(checker: ts.TypeChecker, type: ts.Type): boolean {
@@ -267,59 +221,4 @@ function isData(property: ts.Symbol): boolean {
 
 function isAbstractClass(symbol: ts.Symbol): boolean {
   return Boolean(symbol.declarations?.some((d) => ts.isClassDeclaration(d) && ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Abstract));
-}
-
-/** JSON Schema keywords a property's JSDoc may give, as typescript-json-schema reads them: `@minimum 0`, `@type integer`. */
-const KEYWORD_TAGS = new Set([
-  "type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern",
-  "format", "minItems", "maxItems", "uniqueItems", "default", "examples", "title", "deprecated",
-]);
-
-function keywordTags(checker: ts.TypeChecker, symbol: ts.Symbol): JsonSchema {
-  const keywords: JsonSchema = {};
-  for (const tag of symbol.getJsDocTags(checker)) {
-    if (!KEYWORD_TAGS.has(tag.name)) continue;
-    const text = ts.displayPartsToString(tag.text).trim();
-    keywords[tag.name] = text === "" ? true : parseTagValue(text);
-  }
-  return keywords;
-}
-
-/** A tag's value as JSON when it is JSON (`2`, `true`, `["a"]`), else the text (`integer`, `^a+$`). */
-function parseTagValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function documentation(checker: ts.TypeChecker, symbol: ts.Symbol): string | undefined {
-  const text = ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
-  return text || undefined;
-}
-
-/** LangChain's BaseMessage or a class derived from it (any of them, in a union). */
-export function isLangChainMessage(checker: ts.TypeChecker, type: ts.Type, seen = new Set<ts.Type>()): boolean {
-  if (seen.has(type)) return false;
-  seen.add(type);
-  if (type.isUnion()) return type.types.length > 0 && type.types.every((t) => isLangChainMessage(checker, t, seen));
-  const symbol = type.getSymbol();
-  if (!symbol || !(symbol.flags & ts.SymbolFlags.Class)) return false;
-  const fromCore = symbol.declarations?.some((d) => /[\\/]@langchain[\\/]core[\\/]/.test(d.getSourceFile().fileName));
-  if (symbol.name === "BaseMessage" && fromCore) return true;
-  const target = (type as ts.TypeReference).target ?? type;
-  return (checker.getBaseTypes(target as ts.InterfaceType) ?? []).some((base) => isLangChainMessage(checker, base, seen));
-}
-
-/** A LangChain message, or a union with one among its members. */
-function mentionsMessage(checker: ts.TypeChecker, type: ts.Type | undefined): boolean {
-  if (!type) return false;
-  return type.isUnion() ? type.types.some((t) => isLangChainMessage(checker, t)) : isLangChainMessage(checker, type);
-}
-
-/** The message type of a list of message-likes: its first LangChain message member. */
-function messageBase(checker: ts.TypeChecker, list: ts.Type): ts.Type {
-  const element = checker.getTypeArguments(list as ts.TypeReference)[0];
-  return element.isUnion() ? element.types.find((t) => isLangChainMessage(checker, t))! : element;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -8,8 +8,6 @@ import type { StaticSchemas, StaticTarget } from "./extract-static-schemas.js";
 
 /** Bumped when an entry's shape changes. (A change to how types are described changes the extractor's hash: see fingerprint.) */
 const FORMAT = 1;
-/** The extractor's sources: entries written by another version of them are not read. */
-const EXTRACTOR = ["extract-static-schemas.ts", "json-schema-of-type.ts", "find-subgraphs.ts", "subclass-index.ts", "create-schema-program.ts", "local-imports.ts"];
 
 interface Entry {
   format: number;
@@ -101,7 +99,10 @@ async function fingerprint(): Promise<string> {
       return "none";
     }
   };
-  const extractor = await Promise.all(EXTRACTOR.map((file) => hashFile(fileURLToPath(new URL(file, import.meta.url)))));
+  // The extractor's code (this folder's): entries another version of it wrote are not read.
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const sources = (await readdir(here)).filter((file) => /\.m?ts$|\.mjs$/.test(file) && !file.includes(".test.")).sort();
+  const extractor = await Promise.all(sources.map((file) => hashFile(path.join(here, file))));
   return [FORMAT, sha256(extractor.join()), ...["typescript", "@langchain/langgraph", "@langchain/core"].map((name) => `${name}@${version(name)}`)].join(" ");
 }
 
