@@ -117,7 +117,8 @@ describe("graph schemas", () => {
       state: { type: "object", properties: { ticket: { $ref: "#/definitions/Ticket" }, escalated: { type: ["boolean", "null"] } } },
       input: { properties: { ticket: {}, escalated: {} } },
       output: { properties: { ticket: {}, escalated: {} } },
-      config: null,
+      // No context annotation: an object of nothing known, as langgraphjs dev says.
+      config: { type: "object", $schema: DRAFT_07 },
     });
   });
 
@@ -265,6 +266,6 @@ describe("graph schemas of chat and draft", () => {
       type: "object",
       properties: { title: { type: "string" }, content: { type: "string" }, version: { type: "number" } },
     });
-    expect(schemas.config_schema).toBeNull();
+    expect(schemas.config_schema).toEqual({ type: "object", $schema: DRAFT_07 });
   });
 });

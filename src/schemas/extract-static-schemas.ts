@@ -87,8 +87,7 @@ function propertyType(checker: ts.TypeChecker, type: ts.Type, name: string): ts.
 
 /**
  * The context (config) schema: what each channel of the graph's context annotation takes. An
- * annotation written without a call (`Annotation<string>`) is the channel its call returns. A graph
- * without one has LangGraph's catch-all StateDefinition (no keys): no schema.
+ * annotation written without a call (`Annotation<string>`) is the channel its call returns.
  */
 function configSchema(checker: ts.TypeChecker, compiled: ts.Type, converter: () => JsonSchemaOfType) {
   const builder = propertyType(checker, compiled, "builder");
@@ -101,5 +100,6 @@ function configSchema(checker: ts.TypeChecker, compiled: ts.Type, converter: () 
     const type = propertyType(checker, channel, "UpdateType");
     return type ? [{ symbol, type }] : [];
   });
-  return entries.length === 0 ? null : converter().rootOfProperties(entries);
+  // No keys (LangGraph's catch-all StateDefinition): an object of nothing known, as langgraphjs dev says.
+  return converter().rootOfProperties(entries);
 }

@@ -39,7 +39,7 @@ export class JsonSchemaOfType {
   /** A whole schema for an object whose keys' types are known one by one (a context annotation's channels). */
   rootOfProperties(entries: { symbol: ts.Symbol; type: ts.Type }[]): JsonSchema {
     const properties = Object.fromEntries(entries.map(({ symbol, type }) => [symbol.name, this.propertySchema(symbol, type, 0)]));
-    return this.whole({ type: "object", properties });
+    return this.whole({ type: "object", ...(entries.length > 0 ? { properties } : {}) });
   }
 
   private whole(schema: JsonSchema): JsonSchema {
@@ -187,11 +187,14 @@ export class JsonSchemaOfType {
   }
 }
 
-/** How a class or interface is named in `definitions`: as TypeScript prints it, without spaces or import paths. */
+/**
+ * How a class or interface is named in `definitions`: as TypeScript prints it fully qualified
+ * (`ContentBlock.Text`: namespaces kept), without module paths or spaces.
+ */
 export function definitionName(checker: ts.TypeChecker, type: ts.Type): string {
   return checker
-    .typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation)
-    .replace(/import\("[^"]*"\)\./g, "")
+    .typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseFullyQualifiedType)
+    .replace(/(import\([^()]*\)|"[^"]*")\./g, "")
     .replace(/\s+/g, "");
 }
 
