@@ -213,15 +213,20 @@ describe("graph schemas: the cache follows the sources", () => {
     expect(await start()).toEqual({ shape: changed, read: expect.objectContaining({ fromCache: 1 }) });
   });
 
-  it("works without a cache when SCHEMA_CACHE_DIR cannot be used, saying so once", { timeout: 90_000 }, async () => {
+  it("works without a cache when SCHEMA_CACHE_DIR cannot be used, saying so once; a request that may not wait is answered untyped", { timeout: 90_000 }, async () => {
     const dir = await tempDir("threadloom-schema-test-nocache-");
     await writeFile(path.join(dir, "graph.mts"), GRAPH);
     await writeFile(path.join(dir, "shape.mts"), shape("  size: number;"));
     const notAFolder = path.join(dir, "file");
     await writeFile(notAFolder, "");
     const log = logs();
-    const t = await startTestService({ env: { LANGGRAPH_JSON: await writeManifest(dir, { edited: "./graph.mts:graph" }), SCHEMA_CACHE_DIR: notAFolder, SCHEMA_WAIT_MS: "85000" }, logger: log.logger });
+    const env = { LANGGRAPH_JSON: await writeManifest(dir, { edited: "./graph.mts:graph" }), SCHEMA_CACHE_DIR: notAFolder, SCHEMA_WAIT_MS: "0" };
+    const t = await startTestService({ env, logger: log.logger });
     try {
+      // Asked at once, with no wait allowed, while the compiler has only begun: the keys, untyped.
+      const early: Schemas = await getJson(`${t.url}/assistants/edited/schemas`);
+      expect(early.state_schema).toEqual({ type: "object", title: "edited", properties: { shape: {} } });
+      await t.service.schemasReady;
       const schemas: Schemas = await getJson(`${t.url}/assistants/edited/schemas`);
       expect(schemas.state_schema!.definitions.Shape).toEqual({ type: "object", properties: { size: { type: "number" } } });
       expect(log.lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([expect.stringContaining(`SCHEMA_CACHE_DIR ${notAFolder} cannot be used`)]);
