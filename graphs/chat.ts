@@ -6,7 +6,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver, LangGraphRunnableConfig } from "@langchain/langgraph";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { approvalGate, type GatedTools } from "./lib/approval-gate.js";
-import { chatSettings } from "./lib/chat-settings.js";
+import { ChatContext, chatSettings } from "./lib/chat-settings.js";
 import { modelVariantsFromEnv } from "./lib/model-from-env.js";
 import { type ModelFactory, ModelVariants } from "./lib/model-variants.js";
 import { selectWindow } from "./lib/select-window.js";
@@ -95,7 +95,8 @@ export function buildChatGraph(options: ChatGraphOptions = {}) {
     );
   }
 
-  return new StateGraph(MessagesAnnotation)
+  // The context annotation describes the settings (the schemas' config and context); chatSettings reads them.
+  return new StateGraph(MessagesAnnotation, ChatContext)
     .addNode("agent", agent)
     .addNode("tools", approvalGate(gatedFor, runTools))
     .addEdge(START, "agent")

@@ -34,6 +34,7 @@ import type { Metrics } from "./metrics/metrics.js";
 import type { CustomAuth } from "./manifest/load-auth.js";
 import type { GraphRegistry } from "./runs/graph-registry.js";
 import type { RunManager } from "./runs/run-manager.js";
+import type { GraphSchemas } from "./schemas/graph-schemas.js";
 import type { ThreadBranches } from "./runs/thread-branches.js";
 import type { ThreadloomSaver } from "./db/threadloom-saver.js";
 import type { AgentAssistants } from "./agent-api/agent-assistants.js";
@@ -46,6 +47,8 @@ export interface AppDeps {
   runs: RunManager;
   branches: ThreadBranches;
   graphs: GraphRegistry;
+  /** Each graph's JSON schemas, for `/assistants/:id/schemas`. */
+  schemas: GraphSchemas;
   checkpointer: ThreadloomSaver;
   /** The store's items, by tenant (the graphs' `config.store` and the /store routes). */
   store: StoreRepository;
@@ -129,7 +132,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
   // The LangGraph Agent Server's routes (no /api prefix), for the official LangGraph client.
   app.use(agentApiRoutes({
-    pool: deps.pool, runs: deps.runs, branches: deps.branches, graphs: deps.graphs, conversations: new ConversationRepository(deps.pool),
+    pool: deps.pool, runs: deps.runs, branches: deps.branches, graphs: deps.graphs, schemas: deps.schemas, conversations: new ConversationRepository(deps.pool),
     assistants: deps.assistants, storedAssistants: new AssistantRepository(deps.pool), agentRuns: deps.agentRuns,
     heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger,
   }));

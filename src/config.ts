@@ -87,6 +87,10 @@ const schema = z.object({
   RUN_MAX_ATTEMPTS: int(1, 100).default(3),
   RUN_EVENTS_RETENTION_MS: int(1_000, 31_536_000_000).default(3_600_000),
   LEASE_TTL_MS: int(1_000, 600_000).default(30_000),
+  // Graphs' JSON schemas read from their TypeScript types (see src/schemas/graph-schemas.ts).
+  SCHEMA_CACHE_DIR: optionalString,
+  SCHEMA_WAIT_MS: int(0, 600_000).default(25_000),
+  SCHEMA_EXTRACT_TIMEOUT_MS: int(1_000, 3_600_000).default(180_000),
   API_KEYS: apiKeys,
   ALLOWED_HOSTS: hostList,
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),

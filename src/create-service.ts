@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import type { Express } from "express";
 import type { Logger } from "pino";
 import { startDemoModel } from "../graphs/lib/demo-model.js";
@@ -23,6 +24,8 @@ import { CHANNELS, Notifier } from "./runs/notifier.js";
 import { RunEventLog } from "./runs/run-event-log.js";
 import { RunQueue } from "./runs/run-queue.js";
 import { RunRepository } from "./runs/run-repository.js";
+import { GraphSchemas } from "./schemas/graph-schemas.js";
+import { defaultSchemaCacheDir } from "./schemas/schema-cache.js";
 import { StartupError } from "./startup-error.js";
 import { openAIEmbedder } from "./store/openai-embedder.js";
 import { StoreRepository } from "./store/store-repository.js";
@@ -32,10 +35,17 @@ import { enableVectorSearch } from "./store/vector-support.js";
 /** Where the OpenAI client sends requests when OPENAI_BASE_URL is not set. */
 const OPENAI_API_URL = "https://api.openai.com/v1";
 
+/** This service's folder: graphs elsewhere resolve LangGraph and LangChain from its packages. */
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
 export interface Service {
   app: Express;
   runs: RunManager;
   graphs: GraphRegistry;
+  /** Each graph's JSON schemas. */
+  schemas: GraphSchemas;
+  /** Resolves once the graphs' types read at start-up are read (or failed to be); nothing waits for it. */
+  schemasReady: Promise<void>;
   db: Database;
   agentRuns: AgentRuns;
   /** The model's name, and whether it is the offline demo model. */
@@ -81,6 +91,10 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     });
     cleanup.push(() => db.close());
     const { checkpointer } = db;
+    const schemas = new GraphSchemas({
+      graphs: loaded, logger, cacheDir: config.SCHEMA_CACHE_DIR ?? defaultSchemaCacheDir(), waitMs: config.SCHEMA_WAIT_MS,
+      extractTimeoutMs: config.SCHEMA_EXTRACT_TIMEOUT_MS, projectRoot: PROJECT_ROOT,
+    });
     // The store: each tenant's items, searched by meaning when the manifest's store.index says how to embed them.
     const index = manifest.storeIndex;
     const store = new StoreRepository(db.pool, index && {
@@ -155,16 +169,21 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     queue.start();
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
     const app = createApp({
-      branches, checkpointer, pool: db.pool, runs, graphs, store, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
+      branches, checkpointer, pool: db.pool, runs, graphs, store, schemas, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
       heartbeatMs: config.HEARTBEAT_MS, sseMaxBufferBytes: config.SSE_MAX_BUFFER_BYTES, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
       auth, allowedHosts: allowedHosts(config, config.API_KEYS.size > 0 || Boolean(auth)), metrics, metricsToken: config.METRICS_TOKEN, rateLimitRpm: config.RATE_LIMIT_RPM,
       internalTruncate: config.INTERNAL_TRUNCATE_ENABLED,
       importLimits: { maxBytes: config.IMPORT_MAX_BYTES, maxMessages: config.IMPORT_MAX_MESSAGES },
     });
+    // Annotation graphs' schemas come from their types: read in a worker while the service serves
+    // (started last: a start-up that fails leaves nothing running).
+    const schemasReady = schemas.start();
     return {
       app,
       runs,
       graphs,
+      schemas,
+      schemasReady,
       db,
       agentRuns,
       model: { name: modelName, demo: Boolean(demo) },

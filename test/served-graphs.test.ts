@@ -183,7 +183,7 @@ describe("served graphs: each export shape of langgraph.json", () => {
     it("GET /assistants/:id/subgraphs: each subgraph by namespace, nested ones with recurse, one namespace's alone", async () => {
       const research = await client.assistants.getSubgraphs("nested");
       expect(Object.keys(research)).toEqual(["research"]);
-      // As the JS server answers, whatever the SDK's type says: `state`, `input`, `output`.
+      // As the JS server answers, whatever the SDK's type says: `state`, `input`, `output`, `config`.
       const { state } = research.research as unknown as { state: { properties: Record<string, unknown> } };
       expect(Object.keys(state.properties).sort()).toEqual(["notes", "report", "topic", "verdict"]);
       expect(Object.keys(await client.assistants.getSubgraphs("nested", { recurse: true }))).toEqual(["research"]);

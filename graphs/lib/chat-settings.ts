@@ -1,12 +1,44 @@
-/** What a run may set for the chat graph, each read from `context` or else `configurable` by its snake_case name. */
-export interface ChatSettings {
-  system_prompt?: string;
-  window_rounds?: number;
-  model?: string;
-  temperature?: number;
-  /** The graph's tools this run may call, by name; absent means all of them. */
-  tools?: string[];
-}
+import { Annotation } from "@langchain/langgraph";
+
+/**
+ * What a run may set for the chat graph, each read from `context` or else `configurable` by its
+ * snake_case name: the graph's context annotation. LangGraph checks nothing of it at run time
+ * (chatSettings does); its types and JSDoc (descriptions, `@minimum`...) are what
+ * `GET /assistants/chat/schemas` gives as the config and context schemas, which forms are drawn from.
+ */
+export const ChatContext = Annotation.Root({
+  /**
+   * The instructions the model gets before the conversation. Default: SYSTEM_PROMPT from the
+   * environment, else a short helpful-assistant prompt.
+   * @minLength 1
+   * @maxLength 20000
+   */
+  system_prompt: Annotation<string>,
+  /**
+   * How many rounds (a user message and all that follows it) the model is sent. Default:
+   * WINDOW_ROUNDS from the environment, else 20.
+   * @type integer
+   * @minimum 1
+   * @maximum 1000
+   */
+  window_rounds: Annotation<number>,
+  /**
+   * The model's name at the model server. Default: OPENAI_MODEL.
+   * @minLength 1
+   * @maxLength 200
+   */
+  model: Annotation<string>,
+  /**
+   * Sampling temperature: 0 is the most predictable. Default: the model server's.
+   * @minimum 0
+   * @maximum 2
+   */
+  temperature: Annotation<number>,
+  /** The graph's tools this run may call, by name (calculator, current_time, send_email); absent means all of them. */
+  tools: Annotation<string[]>,
+});
+
+export type ChatSettings = Partial<typeof ChatContext.State>;
 
 /**
  * A setting of the wrong type or out of range. The server shows the message of an error named

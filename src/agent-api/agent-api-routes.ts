@@ -5,6 +5,7 @@ import type { AssistantRepository } from "../assistants/assistant-repository.js"
 import type { ConversationRepository } from "../conversations/conversation-repository.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
+import type { GraphSchemas } from "../schemas/graph-schemas.js";
 import type { ThreadBranches } from "../runs/thread-branches.js";
 import { agentAssistantRoutes } from "./agent-assistant-routes.js";
 import { agentAssistantWriteRoutes } from "./agent-assistant-write-routes.js";
@@ -19,6 +20,8 @@ export interface AgentApiDeps {
   runs: RunManager;
   branches: ThreadBranches;
   graphs: GraphRegistry;
+  /** Each graph's JSON schemas (`/assistants/:id/schemas`, `/subgraphs`). */
+  schemas: GraphSchemas;
   conversations: ConversationRepository;
   /** One view of the assistants for reads, writes and runs, so a graph's assistant shows one created_at. */
   assistants: AgentAssistants;
@@ -38,7 +41,7 @@ export function agentApiRoutes(deps: AgentApiDeps): Router {
   const router = Router();
   router.use(agentSystemRoutes());
   const { assistants } = deps;
-  router.use(agentAssistantRoutes({ graphs: deps.graphs, assistants }));
+  router.use(agentAssistantRoutes({ graphs: deps.graphs, assistants, schemas: deps.schemas }));
   router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.storedAssistants, conversations: deps.conversations, runs: deps.runs }));
   router.use(agentThreadRoutes(deps));
   router.use(agentRunRoutes({ agentRuns: deps.agentRuns, manager: deps.runs, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger }));

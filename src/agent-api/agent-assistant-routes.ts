@@ -3,8 +3,9 @@ import { z } from "zod";
 import { authorize } from "../http/access.js";
 import { validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
+import type { GraphSchema } from "../schemas/graph-schema.js";
+import type { GraphSchemas } from "../schemas/graph-schemas.js";
 import type { AgentAssistants } from "./agent-assistants.js";
-import { graphSchemas, subgraphSchemas } from "./graph-schemas.js";
 
 const ASSISTANT_FIELDS = ["assistant_id", "graph_id", "name", "description", "config", "context", "created_at", "updated_at", "metadata", "version"] as const;
 
@@ -25,7 +26,7 @@ const graphQuery = z.object({
 });
 
 /** The Agent Server's read routes for assistants: each graph, and the tenant's stored assistants. */
-export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: AgentAssistants }): Router {
+export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: AgentAssistants; schemas: GraphSchemas }): Router {
   const { assistants } = deps;
   const router = Router();
   /** The assistant the path names, if the auth handler for assistants:read lets the caller see it. */
@@ -62,17 +63,27 @@ export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: 
     const { recurse } = validate(subgraphsQuery, req.query, "query");
     const { json } = await readable(res, String(req.params.id));
     const graph = await deps.graphs.get(json.graph_id, { configurable: { ...json.config.configurable }, context: json.context });
-    const found: [string, ReturnType<typeof subgraphSchemas>][] = [];
+    const found: [string, GraphSchema][] = [];
     const namespace = typeof req.params.namespace === "string" ? req.params.namespace : undefined;
-    for await (const [ns, subgraph] of graph.getSubgraphsAsync(namespace, recurse ?? false)) found.push([ns, subgraphSchemas(ns, subgraph)]);
+    for await (const [ns, subgraph] of graph.getSubgraphsAsync(namespace, recurse ?? false)) found.push([ns, await deps.schemas.forSubgraph(json.graph_id, ns, subgraph)]);
     res.json(Object.fromEntries(found));
   };
   router.get("/assistants/:id/subgraphs", subgraphs);
   router.get("/assistants/:id/subgraphs/:namespace", subgraphs);
 
+  // The graph's JSON schemas (see GraphSchemas); as the JS Agent Server, its context schema is its config schema.
   router.get("/assistants/:id/schemas", async (req, res) => {
     const { json } = await readable(res, req.params.id);
-    res.json(graphSchemas(json.graph_id, await deps.graphs.get(json.graph_id, { configurable: { ...json.config.configurable }, context: json.context })));
+    const graph = await deps.graphs.get(json.graph_id, { configurable: { ...json.config.configurable }, context: json.context });
+    const schema = await deps.schemas.forGraph(json.graph_id, graph);
+    res.json({
+      graph_id: json.graph_id,
+      input_schema: schema.input,
+      output_schema: schema.output,
+      state_schema: schema.state,
+      config_schema: schema.config,
+      context_schema: schema.config,
+    });
   });
 
   return router;

@@ -20,6 +20,8 @@
  *                       (test/bench/hostile-bench.ts)
  *   BENCH_MANIFEST      0 skips the chat graph from langgraph.json against the same graph wired by
  *                       hand; `only` runs just that part (test/bench/manifest-bench.ts)
+ *   BENCH_SCHEMAS       0 skips GET /assistants/:id/schemas with an empty and a filled schema cache
+ *                       and against `langgraphjs dev`; `only` runs just that part (test/bench/schema-bench.ts)
  */
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -34,6 +36,7 @@ import { benchAgentApi } from "./agent-api-bench.js";
 import { benchHistory, historyTable } from "./history-bench.js";
 import { benchHostile } from "./hostile-bench.js";
 import { benchManifest } from "./manifest-bench.js";
+import { benchSchemas } from "./schema-bench.js";
 import { startServices } from "./services.js";
 
 const TOKENS = 32;
@@ -49,7 +52,12 @@ const replicas = Number(process.env.BENCH_REPLICAS ?? 1);
 /** Turns of the long thread whose history and export are measured (0 skips that part). */
 const HISTORY_TURNS = Number(process.env.BENCH_HISTORY_TURNS ?? 500);
 /** The optional parts, each `0` (skip it), `1` or `only` (run nothing else). */
-const PARTS = { agentApi: process.env.BENCH_AGENT_API ?? "1", hostile: process.env.BENCH_HOSTILE ?? "1", manifest: process.env.BENCH_MANIFEST ?? "1" };
+const PARTS = {
+  agentApi: process.env.BENCH_AGENT_API ?? "1",
+  hostile: process.env.BENCH_HOSTILE ?? "1",
+  manifest: process.env.BENCH_MANIFEST ?? "1",
+  schemas: process.env.BENCH_SCHEMAS ?? "1",
+};
 const only = (Object.keys(PARTS) as (keyof typeof PARTS)[]).find((part) => PARTS[part] === "only");
 const runsPart = (part: keyof typeof PARTS) => (only ? only === part : PARTS[part] !== "0");
 
@@ -86,6 +94,7 @@ async function main(): Promise<void> {
   if (!only) await benchService(db, model, modelURL, arrivals, tempDir);
   if (runsPart("manifest")) process.stdout.write(await benchManifest({ db, tempDir, log, defer }));
   if (runsPart("hostile")) process.stdout.write(await benchHostile({ db, tempDir, log, defer }));
+  if (runsPart("schemas")) process.stdout.write(await benchSchemas({ db, tempDir, log, defer }));
   if (runsPart("agentApi")) {
     const modelDescription = `${TOKENS} tokens, ${TOKEN_DELAY_MS} ms apart, in its own process`;
     process.stdout.write(`\n${await benchAgentApi({ db, modelURL, modelDescription, modelPid: model.pid, tempDir, log, defer })}`);

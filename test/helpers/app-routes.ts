@@ -32,7 +32,7 @@ export function declaredRoutes(): string[] {
     },
   });
   const deps = {
-    pool: untouchable, runs: untouchable, branches: untouchable, graphs: untouchable, checkpointer: untouchable, store: untouchable,
+    pool: untouchable, runs: untouchable, branches: untouchable, graphs: untouchable, schemas: untouchable, checkpointer: untouchable, store: untouchable,
     logger: pino({ level: "silent" }), apiKeys: new Map(), maxMessageChars: 32_000, heartbeatMs: 5_000,
     agentRuns: untouchable, assistants: untouchable, corsOrigins: "", models: untouchable, allowedHosts: null,
     metrics: untouchable, rateLimitRpm: 0,
