@@ -24,6 +24,13 @@ import { RunEventLog } from "./runs/run-event-log.js";
 import { RunQueue } from "./runs/run-queue.js";
 import { RunRepository } from "./runs/run-repository.js";
 import { StartupError } from "./startup-error.js";
+import { wireJson } from "./agent-api/wire-json.js";
+import { customAppFetch } from "./http/custom-app-fetch.js";
+import { bindLoopbackFetch } from "./http/loopback-fetch.js";
+import { GraphUis } from "./ui/graph-uis.js";
+import { webhookChecker } from "./webhooks/check-webhook.js";
+import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
+import { WebhookPolicy } from "./webhooks/webhook-policy.js";
 
 export interface Service {
   app: Express;
@@ -59,7 +66,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       logger.info({ baseUrl: server.baseUrl, model: server.model, demo: server.demo }, `model server: ${server.baseUrl}, model ${server.model}${server.demo ? " (the offline demo model)" : ""}`);
     }
     // The graphs load before the database opens: a wrong manifest stops start-up with nothing else started.
-    const { graphs: loaded, auth } = await loadGraphs(config.LANGGRAPH_JSON, logger);
+    const { graphs: loaded, auth, manifest, customApp } = await loadGraphs(config.LANGGRAPH_JSON, logger);
     if (auth && config.API_KEYS.size > 0) {
       throw new StartupError(`API_KEYS and the manifest's auth (${auth.spec}) are both set, and only one may authenticate: unset API_KEYS, or remove "auth" from ${config.LANGGRAPH_JSON}`);
     }
@@ -105,9 +112,21 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     });
     const eventLog = new RunEventLog(db.pool, notifier, logger);
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
+    const webhookPolicy = new WebhookPolicy(config.WEBHOOK_ALLOWED_HOSTS);
+    const webhooks = new WebhookDispatcher({
+      pool: db.pool, logger: logger.child({ component: "webhooks" }), policy: webhookPolicy,
+      sendToApp: customApp && customAppFetch(customApp, logger),
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS, maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+      async currentValues({ graphId, threadId }) {
+        if (!graphs.has(graphId)) return undefined;
+        const state = await (await graphs.forThread(graphId, threadId)).getState({ configurable: { thread_id: threadId } });
+        return wireJson(state.values);
+      },
+    });
+    cleanup.unshift(() => webhooks.close());
     const agentRuns = new AgentRuns({
       pool: db.pool, manager: runs, graphs, assistants, checkpointer, eventLog, notifier, logger,
-      kick: () => queue?.kick(),
+      kick: () => queue?.kick(), webhooks,
     });
     cleanup.unshift(async () => agentRuns.close());
     let pruned = 0;
@@ -138,6 +157,9 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     });
     await runs.recover();
     queue.start();
+    webhooks.start();
+    const uis = new GraphUis(manifest.ui, manifest.uiShared, logger);
+    uis.start();
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
@@ -145,7 +167,12 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       auth, allowedHosts: allowedHosts(config, config.API_KEYS.size > 0 || Boolean(auth)), metrics, metricsToken: config.METRICS_TOKEN, rateLimitRpm: config.RATE_LIMIT_RPM,
       internalTruncate: config.INTERNAL_TRUNCATE_ENABLED,
       importLimits: { maxBytes: config.IMPORT_MAX_BYTES, maxMessages: config.IMPORT_MAX_MESSAGES },
+      customApp, httpCors: manifest.http.cors, disabledRoutes: manifest.http.disabled, uis,
+      checkWebhook: webhookChecker(webhookPolicy, Boolean(customApp)),
     });
+    // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
+    const unbindLoopback = bindLoopbackFetch(app);
+    cleanup.unshift(async () => unbindLoopback());
     return {
       app,
       runs,
