@@ -64,9 +64,10 @@ export function honoFront(app: HonoLike, logger: Logger): Hono<Env> {
 }
 
 /**
- * The request as the custom app's middleware left it: its URL and headers, and its body, or the
- * JSON (or text) a middleware read and perhaps changed (Hono keeps what `c.req.json()` parsed, and
- * gives it again to whoever asks, changes included).
+ * The request as the custom app's middleware left it: its URL and headers, and its body: the one a
+ * middleware put in place (`c.req.raw = new Request(c.req.raw, { body })`), else what a middleware
+ * read through Hono (`c.req.json()`, `c.req.text()`; Hono before 4.13 kept the parsed JSON, changes
+ * included), else the body as it came.
  */
 async function asLeft(c: Context): Promise<Request> {
   const raw = c.req.raw;
@@ -74,12 +75,14 @@ async function asLeft(c: Context): Promise<Request> {
   const headers = new Headers(raw.headers);
   if (method === "GET" || method === "HEAD") return new Request(c.req.url, { method, headers, signal: raw.signal });
   const read = c.req.bodyCache as { json?: Promise<unknown>; text?: Promise<string>; arrayBuffer?: Promise<ArrayBuffer>; blob?: Promise<Blob> };
-  let body: BodyInit | null = raw.bodyUsed ? null : raw.body;
-  if (read.json) body = JSON.stringify(await read.json);
+  let body: BodyInit | null = null;
+  if (!raw.bodyUsed) body = raw.body;
+  else if (read.json) body = JSON.stringify(await read.json);
   else if (read.text) body = await read.text;
   else if (read.arrayBuffer) body = await read.arrayBuffer;
   else if (read.blob) body = await read.blob;
-  if (body !== raw.body) headers.delete("content-length");
+  // The body may not be the one its length was given for: it goes chunked.
+  headers.delete("content-length");
   return new Request(c.req.url, { method, headers, body, signal: raw.signal, duplex: "half" } as RequestInit);
 }
 

@@ -1,5 +1,5 @@
 import { dirname, extname } from "node:path";
-import { build, type BuildFailure, type Message } from "esbuild";
+import type { BuildFailure, Message } from "esbuild";
 
 /** One file of a graph's UI bundle, served at `/ui/<graph>/<name>`. */
 export interface UiFile {
@@ -25,6 +25,8 @@ export const uiGlobalName = (graphId: string) => `__LGUI_${graphId.replace(/[^a-
  * A failure is a `UiBuildError` saying where.
  */
 export async function bundleUi(graphId: string, file: string, shared: readonly string[] = []): Promise<UiFile[]> {
+  // Loaded when a UI is first built: a service without `ui` never loads esbuild.
+  const { build } = await import("esbuild");
   let outputs;
   try {
     ({ outputFiles: outputs } = await build({
@@ -45,7 +47,7 @@ export async function bundleUi(graphId: string, file: string, shared: readonly s
   }
   return outputs.map((out) => {
     const name = `entrypoint${extname(out.path)}`;
-    return { name, contents: name === "entrypoint.js" ? new TextEncoder().encode(asScript(graphId, out.text)) : out.contents };
+    return { name, contents: name === "entrypoint.js" ? Buffer.from(asScript(graphId, out.text)) : out.contents };
   });
 }
 
