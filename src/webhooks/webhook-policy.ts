@@ -57,10 +57,9 @@ export class WebhookPolicy {
 /** Why an entry of WEBHOOK_ALLOWED_HOSTS is not a host name, an address or a CIDR range, or null. */
 export function allowedHostsEntryProblem(entry: string): string | null {
   const [address, prefix, ...rest] = entry.split("/");
-  if (prefix !== undefined) {
-    const kind = isIP(address!);
-    const max = kind === 6 ? 128 : 32;
-    if (!kind || rest.length || !/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return `"${entry}" is not a CIDR range (like 10.0.0.0/8 or fd00::/8)`;
+  const kind = isIP(address!);
+  if (prefix !== undefined && kind) {
+    if (rest.length || !/^\d{1,3}$/.test(prefix) || Number(prefix) > (kind === 6 ? 128 : 32)) return `"${entry}" is not a CIDR range (like 10.0.0.0/8 or fd00::/8)`;
     return null;
   }
   if (isIP(entry.replace(/^\[|\]$/g, ""))) return null;
