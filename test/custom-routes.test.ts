@@ -165,6 +165,14 @@ describe("custom routes: an Express Router as http.app, with built-in route grou
     expect(seen.configurable).toMatchObject({ from_custom_app: "express" });
   });
 
+  it("takes a run's webhook that is a path, in-process", async () => {
+    const client = new Client({ apiUrl: t.url, callerOptions: { maxRetries: 0 } });
+    const { run_id } = await client.runs.create(null, "echo", { input: {}, webhook: "/custom/hooks" });
+    let hooks: { run_id: string; status: string }[] = [];
+    while (!hooks.some((h) => h.run_id === run_id)) hooks = await (await fetch(`${t.url}/custom/hooks`)).json();
+    expect(hooks.find((h) => h.run_id === run_id)).toMatchObject({ status: "success", values: { seen: expect.any(Object) } });
+  });
+
   it("serves none of a disabled group's routes, and the rest as before", async () => {
     await expectProblem(await fetch(`${t.url}/info`), 404, /^No route for GET \/info\.$/);
     await expectProblem(await fetch(`${t.url}/assistants/search`, { method: "POST", headers: json, body: "{}" }), 404, /No route/);
