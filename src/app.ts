@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import cors from "cors";
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler, Router } from "express";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
@@ -28,7 +28,16 @@ import { statusRoutes } from "./http/status-routes.js";
 import { problemHandler } from "./http/problem.js";
 import { threadManagementRoutes } from "./http/thread-management-routes.js";
 import { threadRoutes } from "./http/thread-routes.js";
-import { trustedOrigins } from "./http/trusted-origins.js";
+import { corsSettings } from "./http/cors-settings.js";
+import { expressCustomApp } from "./http/express-custom-app.js";
+import { honoCustomApp } from "./http/hono-custom-app.js";
+import { inProcessServer } from "./http/in-process-fetch.js";
+import { authenticateUnlessMarked, continueMarked } from "./http/marked-caller.js";
+import type { HttpApp } from "./manifest/load-http-app.js";
+import type { ManifestCors, RouteGroup } from "./manifest/read-manifest.js";
+import { GraphUis } from "./ui/graph-uis.js";
+import { uiAssetRoutes, uiComponentRoutes } from "./ui/ui-routes.js";
+import type { CheckWebhook } from "./webhooks/check-webhook.js";
 import { UsageCounters } from "./limits/usage-counters.js";
 import type { Metrics } from "./metrics/metrics.js";
 import type { CustomAuth } from "./manifest/load-auth.js";
@@ -76,6 +85,16 @@ export interface AppDeps {
   rateLimitRpm: number;
   /** INTERNAL_TRUNCATE_ENABLED: serve LangGraph's test hook POST /internal/truncate. */
   internalTruncate?: boolean;
+  /** The manifest's `http.app`, in front of the service's routes. */
+  customApp?: HttpApp;
+  /** The manifest's `http.cors`, which replaces CORS_ORIGINS when given. */
+  httpCors?: ManifestCors;
+  /** The Agent Server route groups the manifest's `http.disable_<group>` turns off. */
+  disabledRoutes?: ReadonlySet<RouteGroup>;
+  /** The graphs' generative UI bundles (the manifest's `ui`). */
+  uis?: GraphUis;
+  /** Checks a new run's `webhook`; without it, runs take none. */
+  checkWebhook?: CheckWebhook;
 }
 
 /** The HTTP application. Everything it uses is passed in; it creates nothing at import time. */
@@ -100,57 +119,83 @@ export function createApp(deps: AppDeps): Express {
   if (deps.allowedHosts) app.use(hostGuard(deps.allowedHosts));
   // Before authentication: a browser's preflight carries no credentials. The headers browser
   // clients read (the SDK takes the run id from Content-Location) are exposed.
-  const origins = corsOrigin(deps.corsOrigins);
-  app.use(cors({ origin: origins, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));
+  const { options: corsOptions, isTrusted } = corsSettings(deps.corsOrigins, deps.httpCors);
+  app.use(cors(corsOptions));
   // Pages of other sites may not change anything, nor start a run with GET /chat (an EventSource).
-  app.use(crossSiteGuard(trustedOrigins(origins), { unsafeMethodsOnly: true }));
-  app.get("/chat", crossSiteGuard(trustedOrigins(origins)));
+  app.use(crossSiteGuard(isTrusted, { unsafeMethodsOnly: true }));
+  app.get("/chat", crossSiteGuard(isTrusted));
   app.use((_req, res, next) => {
     res.locals.metrics = deps.metrics;
     next();
   });
   app.use(metricsRoutes({ metrics: deps.metrics, token: deps.metricsToken, authRequired: deps.apiKeys.size > 0 || Boolean(deps.auth) }));
+  // A page loads a graph's UI bundle with a <script> tag, which carries no credentials.
+  const uis = deps.uis ?? GraphUis.none(deps.logger);
+  app.use(uiAssetRoutes(uis));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
-  app.use(deps.auth ? customAuthenticate(deps.auth) : authenticate(deps.apiKeys));
+  // A request this process made in-process for a caller (a custom route's LangGraph client) is that caller's.
+  app.use(authenticateUnlessMarked(deps.auth ? customAuthenticate(deps.auth) : authenticate(deps.apiKeys)));
   if (deps.rateLimitRpm > 0) app.use(rateLimit(new UsageCounters(deps.pool), deps.rateLimitRpm));
-  app.use(statusRoutes({ pool: deps.pool, models: deps.models }));
+  const routes = serviceRoutes(deps, uis);
+  // The manifest's custom app goes before the service's routes, as on LangGraph's server: a Hono
+  // app's middleware wraps them, so they are reached through it (in-process), as it left the request.
+  if (deps.customApp?.kind === "hono") {
+    app.use(honoCustomApp(deps.customApp.app, inProcessServer(behindCustomApp(routes, deps)), deps.logger));
+  } else {
+    if (deps.customApp) app.use(expressCustomApp(deps.customApp.handler));
+    app.use(routes);
+  }
+  app.use(problemHandler(deps.logger));
+  return app;
+}
+
+/** The service's own routes, from after authentication to the 404 of a path none of them serves. */
+function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
+  const router = Router();
+  const off = deps.disabledRoutes ?? new Set<RouteGroup>();
+  router.use(statusRoutes({ pool: deps.pool, models: deps.models }));
   // Before the general JSON parser: an import's body may be larger than a chat request's.
-  app.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer, limits: deps.importLimits ?? DEFAULT_IMPORT_LIMITS }));
-  app.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }), checkJsonBody);
-  app.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes }));
+  router.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer, limits: deps.importLimits ?? DEFAULT_IMPORT_LIMITS }));
+  router.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }), checkJsonBody);
+  router.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes }));
   // Before the thread routes, whose `/api/threads/:id` would take `/api/threads/export` for a bad id.
-  app.use(threadManagementRoutes({ pool: deps.pool, runs: deps.runs, conversations: new ConversationRepository(deps.pool), maxMessageChars: deps.maxMessageChars }));
-  app.use(threadRoutes({ runs: deps.runs, conversations: new ConversationRepository(deps.pool) }));
-  app.use(
+  router.use(threadManagementRoutes({ pool: deps.pool, runs: deps.runs, conversations: new ConversationRepository(deps.pool), maxMessageChars: deps.maxMessageChars }));
+  router.use(threadRoutes({ runs: deps.runs, conversations: new ConversationRepository(deps.pool) }));
+  router.use(
     branchRoutes({
       runs: deps.runs, branches: deps.branches, conversations: new ConversationRepository(deps.pool),
       maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes,
     }),
   );
-  app.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool) }));
+  router.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool) }));
   // LangGraph Agent Server API (for @langchain/langgraph-sdk): thread state and history.
-  app.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
+  if (!off.has("threads")) router.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
   // The LangGraph Agent Server's routes (no /api prefix), for the official LangGraph client.
-  app.use(agentApiRoutes({
+  router.use(agentApiRoutes({
     pool: deps.pool, runs: deps.runs, branches: deps.branches, graphs: deps.graphs, schemas: deps.schemas, conversations: new ConversationRepository(deps.pool),
     assistants: deps.assistants, storedAssistants: new AssistantRepository(deps.pool), agentRuns: deps.agentRuns,
-    heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger,
+    heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger, disabled: off, checkWebhook: deps.checkWebhook,
   }));
   // The Agent Server's store (long-term memory), the caller's tenant's.
-  app.use(storeRoutes({ store: deps.store }));
-  if (deps.internalTruncate) app.use(internalTruncateRoutes({ pool: deps.pool, agentRuns: deps.agentRuns, checkpointer: deps.checkpointer, store: deps.store }));
-  app.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));
+  if (!off.has("store")) router.use(storeRoutes({ store: deps.store }));
+  router.use(uiComponentRoutes(uis));
+  if (deps.internalTruncate) router.use(internalTruncateRoutes({ pool: deps.pool, agentRuns: deps.agentRuns, checkpointer: deps.checkpointer, store: deps.store }));
+  router.use((req, _res, next) => next(new AppError("not_found", `No route for ${req.method} ${req.path}.`)));
+  return router;
+}
+
+/**
+ * The service's routes as a Hono custom app reaches them: in-process, each request continuing one
+ * the front door authenticated (see `continueMarked`).
+ */
+function behindCustomApp(routes: RequestHandler, deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+  app.use(continueMarked({ metrics: deps.metrics, logger: deps.logger }));
+  app.use(routes);
   app.use(problemHandler(deps.logger));
   return app;
 }
 
 const DEFAULT_IMPORT_LIMITS = { maxBytes: 52_428_800, maxMessages: 20_000 };
-const EXPOSED_HEADERS = ["Content-Location", "Location", "X-Pagination-Next", "X-Pagination-Total", "X-Request-Id", "X-Thread-Id", "X-Run-Id"];
-const LOCAL_PAGE = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
-
-/** Which browser origins may call the API: "*" any, a list those, none given pages on this machine. */
-function corsOrigin(setting: string): boolean | string[] | RegExp {
-  const origins = setting.split(",").map((o) => o.trim()).filter(Boolean);
-  if (origins.includes("*")) return true;
-  return origins.length ? origins : LOCAL_PAGE;
-}

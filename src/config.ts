@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { allowedHostsEntryProblem } from "./webhooks/webhook-policy.js";
 
 /** One API key's identity: requests made with it act as this tenant and user. */
 export interface ApiKeyIdentity {
@@ -58,6 +59,23 @@ const hostList = z.preprocess(
     }),
 );
 
+/** WEBHOOK_ALLOWED_HOSTS: host names, addresses and CIDR ranges, comma-separated. */
+const webhookHosts = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const entries = (raw ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+      const problem = entries.map(allowedHostsEntryProblem).find((p) => p !== null);
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: `${problem}; give host names (hooks.internal), addresses (10.0.0.5, [::1]) or CIDR ranges (10.0.0.0/8)` });
+        return z.NEVER;
+      }
+      return entries;
+    }),
+);
+
 const schema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: optionalString,
@@ -98,6 +116,10 @@ const schema = z.object({
   TOKEN_QUOTA_PER_DAY: int(0, Number.MAX_SAFE_INTEGER).default(0),
   // LangGraph's test hook POST /internal/truncate (its conformance suite); never for a real deployment.
   INTERNAL_TRUNCATE_ENABLED: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], "must be 0 or 1").default("0")).transform((v) => v === "1"),
+  WEBHOOK_ALLOWED_HOSTS: webhookHosts,
+  WEBHOOK_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(6),
+  WEBHOOK_RETRY_BASE_MS: int(1, 3_600_000).default(2_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

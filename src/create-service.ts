@@ -31,6 +31,13 @@ import { openAIEmbedder } from "./store/openai-embedder.js";
 import { StoreRepository } from "./store/store-repository.js";
 import { TenantStore } from "./store/tenant-store.js";
 import { enableVectorSearch } from "./store/vector-support.js";
+import { wireJson } from "./agent-api/wire-json.js";
+import { customAppFetch } from "./http/custom-app-fetch.js";
+import { bindLoopbackFetch } from "./http/loopback-fetch.js";
+import { GraphUis } from "./ui/graph-uis.js";
+import { webhookChecker } from "./webhooks/check-webhook.js";
+import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
+import { WebhookPolicy } from "./webhooks/webhook-policy.js";
 
 /** Where the OpenAI client sends requests when OPENAI_BASE_URL is not set. */
 const OPENAI_API_URL = "https://api.openai.com/v1";
@@ -76,7 +83,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       logger.info({ baseUrl: server.baseUrl, model: server.model, demo: server.demo }, `model server: ${server.baseUrl}, model ${server.model}${server.demo ? " (the offline demo model)" : ""}`);
     }
     // The graphs load before the database opens: a wrong manifest stops start-up with nothing else started.
-    const { graphs: loaded, auth, manifest } = await loadGraphs(config.LANGGRAPH_JSON, logger);
+    const { graphs: loaded, auth, manifest, customApp } = await loadGraphs(config.LANGGRAPH_JSON, logger);
     if (auth && config.API_KEYS.size > 0) {
       throw new StartupError(`API_KEYS and the manifest's auth (${auth.spec}) are both set, and only one may authenticate: unset API_KEYS, or remove "auth" from ${config.LANGGRAPH_JSON}`);
     }
@@ -134,9 +141,21 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     });
     const eventLog = new RunEventLog(db.pool, notifier, logger);
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
+    const webhookPolicy = new WebhookPolicy(config.WEBHOOK_ALLOWED_HOSTS);
+    const webhooks = new WebhookDispatcher({
+      pool: db.pool, logger: logger.child({ component: "webhooks" }), policy: webhookPolicy,
+      sendToApp: customApp && customAppFetch(customApp, logger),
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS, maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+      async currentValues({ graphId, threadId }) {
+        if (!graphs.has(graphId)) return undefined;
+        const state = await (await graphs.forThread(graphId, threadId)).getState({ configurable: { thread_id: threadId } });
+        return wireJson(state.values);
+      },
+    });
+    cleanup.unshift(() => webhooks.close());
     const agentRuns = new AgentRuns({
       pool: db.pool, manager: runs, graphs, assistants, checkpointer, eventLog, notifier, logger,
-      kick: () => queue?.kick(),
+      kick: () => queue?.kick(), webhooks,
     });
     cleanup.unshift(async () => agentRuns.close());
     let pruned = 0;
@@ -167,6 +186,9 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     });
     await runs.recover();
     queue.start();
+    webhooks.start();
+    const uis = new GraphUis(manifest.ui, manifest.uiShared, logger);
+    uis.start();
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, store, schemas, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
@@ -174,7 +196,12 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       auth, allowedHosts: allowedHosts(config, config.API_KEYS.size > 0 || Boolean(auth)), metrics, metricsToken: config.METRICS_TOKEN, rateLimitRpm: config.RATE_LIMIT_RPM,
       internalTruncate: config.INTERNAL_TRUNCATE_ENABLED,
       importLimits: { maxBytes: config.IMPORT_MAX_BYTES, maxMessages: config.IMPORT_MAX_MESSAGES },
+      customApp, httpCors: manifest.http.cors, disabledRoutes: manifest.http.disabled, uis,
+      checkWebhook: webhookChecker(webhookPolicy, Boolean(customApp)),
     });
+    // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
+    const unbindLoopback = bindLoopbackFetch(app);
+    cleanup.unshift(async () => unbindLoopback());
     // Annotation graphs' schemas come from their types: read in a worker while the service serves
     // (started last: a start-up that fails leaves nothing running).
     const schemasReady = schemas.start();

@@ -203,6 +203,8 @@ const NO_ID = new Set([
   "GET /healthz", "GET /readyz", "GET /metrics", "GET /api/status", "GET /ok", "GET /info", "GET /api/threads", "GET /api/threads/export",
   "POST /api/threads/import", "GET /api/assistants", "POST /api/assistants", "POST /threads/count", "POST /assistants/search",
   "POST /assistants/count",
+  // A graph's generative UI: the manifest's, the same for every caller.
+  "POST /ui/:graph", "GET /ui/:graph/:file",
 ]);
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;

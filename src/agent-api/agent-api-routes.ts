@@ -7,6 +7,8 @@ import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { GraphSchemas } from "../schemas/graph-schemas.js";
 import type { ThreadBranches } from "../runs/thread-branches.js";
+import type { RouteGroup } from "../manifest/read-manifest.js";
+import type { CheckWebhook } from "../webhooks/check-webhook.js";
 import { agentAssistantRoutes } from "./agent-assistant-routes.js";
 import { agentAssistantWriteRoutes } from "./agent-assistant-write-routes.js";
 import type { AgentAssistants } from "./agent-assistants.js";
@@ -30,6 +32,10 @@ export interface AgentApiDeps {
   heartbeatMs: number;
   sseMaxBufferBytes?: number;
   logger: Logger;
+  /** Groups the manifest turns off (`http.disable_<group>`): their routes are not served. */
+  disabled?: ReadonlySet<RouteGroup>;
+  /** Checks a new run's `webhook`; without it, runs take none. */
+  checkWebhook?: CheckWebhook;
 }
 
 /**
@@ -39,11 +45,18 @@ export interface AgentApiDeps {
  */
 export function agentApiRoutes(deps: AgentApiDeps): Router {
   const router = Router();
-  router.use(agentSystemRoutes());
+  const on = (group: RouteGroup) => !deps.disabled?.has(group);
+  if (on("meta")) router.use(agentSystemRoutes());
   const { assistants } = deps;
-  router.use(agentAssistantRoutes({ graphs: deps.graphs, assistants, schemas: deps.schemas }));
-  router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.storedAssistants, conversations: deps.conversations, runs: deps.runs }));
-  router.use(agentThreadRoutes(deps));
-  router.use(agentRunRoutes({ agentRuns: deps.agentRuns, manager: deps.runs, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger }));
+  if (on("assistants")) {
+    router.use(agentAssistantRoutes({ graphs: deps.graphs, assistants, schemas: deps.schemas }));
+    router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.storedAssistants, conversations: deps.conversations, runs: deps.runs }));
+  }
+  if (on("threads")) router.use(agentThreadRoutes(deps));
+  if (on("runs")) {
+    router.use(agentRunRoutes({
+      agentRuns: deps.agentRuns, manager: deps.runs, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger, checkWebhook: deps.checkWebhook,
+    }));
+  }
   return router;
 }

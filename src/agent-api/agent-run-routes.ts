@@ -13,7 +13,9 @@ import { runObject } from "./run-object.js";
 import { type ShownThread, shownText, shownThread } from "./shown-thread.js";
 import { selectFields } from "./thread-object.js";
 import { STREAM_MODES, runCreateBody } from "./run-request.js";
+import { headerConfigurable } from "./header-configurable.js";
 import type { ThreadStreamStart } from "./thread-stream.js";
+import type { CheckWebhook } from "../webhooks/check-webhook.js";
 
 export interface AgentRunRoutesDeps {
   agentRuns: AgentRuns;
@@ -22,6 +24,8 @@ export interface AgentRunRoutesDeps {
   /** A client cut for reading too slowly rejoins from `run_events` (Last-Event-ID). */
   sseMaxBufferBytes?: number;
   logger: Logger;
+  /** Checks a new run's `webhook`; without it, runs take none. */
+  checkWebhook?: CheckWebhook;
 }
 
 const uuid = z.uuid("must be a UUID");
@@ -67,7 +71,12 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
 
   const create = async (req: Request, res: Response, stateless: boolean) => {
     const threadId = stateless ? null : validate(threadParams, req.params, "path").id;
-    const body = validate(runCreateBody, req.body);
+    const given = validate(runCreateBody, req.body);
+    const body = { ...given, config: { ...given.config, configurable: { ...given.config?.configurable, ...headerConfigurable(req.headers) } } };
+    if (body.webhook != null) {
+      if (!deps.checkWebhook) throw new AppError("invalid_request", "Invalid body: webhook: is not supported by this server", { fields: [{ name: "webhook", reason: "is not supported by this server" }] });
+      await deps.checkWebhook(body.webhook);
+    }
     // The auth handler sees the run as upstream shows it, and may stamp its metadata; what it adds
     // is also the metadata of a thread the run creates.
     const asked = body.metadata ?? {};

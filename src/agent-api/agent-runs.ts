@@ -34,6 +34,8 @@ export interface AgentRunsDeps {
   logger: Logger;
   /** Asks the run queue to look for runs to start (after one was queued). */
   kick(): void;
+  /** Sends the webhook of a run that had one, once its end is recorded here (with its final values). */
+  webhooks?: { runEnded(runId: string, values: unknown): Promise<void> };
 }
 
 /**
@@ -407,6 +409,10 @@ export class AgentRuns {
       afterRecord: async (result, end) => {
         this.results.set(runId, waitResult(result, end, interrupts));
         setTimeout(() => this.results.delete(runId), RESULT_TTL_MS).unref();
+        if (kwargs.webhook && this.deps.webhooks) {
+          // Not sent now, another process sends it, with the thread's values as they then are.
+          await this.deps.webhooks.runEnded(runId, wireJson(end.values)).catch((err) => logger.warn({ err }, "could not start sending the run's webhook"));
+        }
         if (record.temporary) await this.deleteTemporaryThread(record);
       },
     });

@@ -62,7 +62,8 @@ export const runCreateBody = z.object({
   checkpoint_during: z.boolean().nullish(),
   // The run waits in the queue this long before it may start (a year at most).
   after_seconds: z.number().min(0).max(365 * 24 * 3600).nullish(),
-  webhook: unsupported("webhook"),
+  // An http(s) URL, or a path of the manifest's http.app; checked (its host resolved) by the route.
+  webhook: noNul(z.string().min(1).max(2048)).nullish(),
   feedback_keys: unsupported("feedback_keys (LangSmith)"),
   langsmith_tracer: unsupported("langsmith_tracer"),
 });
@@ -83,6 +84,8 @@ export interface RunKwargs {
   interrupt_after: string[] | "*" | null;
   durability: "sync" | "async" | "exit" | null;
   on_disconnect: "cancel" | "continue";
+  /** Where the run is POSTed when it ends (migration 0015's trigger records the delivery); absent without one. */
+  webhook?: string;
 }
 
 /**
@@ -114,6 +117,7 @@ export function runKwargs(body: RunCreateBody, assistant: { config: AssistantCon
     // checkpoint_during (deprecated) false meant what durability "exit" means now.
     durability: body.durability ?? (body.checkpoint_during === false ? "exit" : null),
     on_disconnect: body.on_disconnect ?? "cancel",
+    ...(body.webhook ? { webhook: body.webhook } : {}),
   };
 }
 

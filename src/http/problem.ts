@@ -17,6 +17,8 @@ const STATUS: Record<ErrorCode, number> = {
   misdirected_host: 421,
   rate_limited: 429,
   quota_exceeded: 429,
+  // The manifest's UI for the graph did not build: the service's configuration, not the client, is at fault.
+  ui_unavailable: 500,
 };
 
 const TITLE: Record<ErrorCode, string> = {
@@ -31,6 +33,7 @@ const TITLE: Record<ErrorCode, string> = {
   misdirected_host: "Misdirected request",
   rate_limited: "Too many requests",
   quota_exceeded: "Quota exceeded",
+  ui_unavailable: "UI unavailable",
 };
 
 /** Seconds a client is asked to wait before trying a 503 again. */
@@ -116,8 +119,10 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
 }
 
 function sendProblem500(res: Response, requestId: string): void {
-  res.status(500).type("application/problem+json").json({
-    type: "about:blank", title: "Internal Server Error", status: 500,
-    detail: "Something went wrong on our side; the error was logged.", request_id: requestId,
-  });
+  res.status(500).type("application/problem+json").json(problem500(requestId));
+}
+
+/** The opaque answer to a failure of ours: what went wrong is in the log, under the request id. */
+export function problem500(requestId: string) {
+  return { type: "about:blank", title: "Internal Server Error", status: 500, detail: "Something went wrong on our side; the error was logged.", request_id: requestId };
 }

@@ -23,6 +23,34 @@ export interface Manifest {
   auth?: Omit<GraphSpec, "id">;
   /** `store.index`: the store's items are embedded (by an OpenAI-compatible model) and searched by meaning. */
   storeIndex?: StoreIndexSpec;
+  /** `http`: the custom app (`http.app`), CORS, and which built-in route groups are off. */
+  http: HttpSettings;
+  /** `ui`: each graph's generative UI components (a .tsx file), by graph id; `ui_config.shared` with them. */
+  ui: { id: string; spec: string; file: string }[];
+  uiShared: string[];
+}
+
+/** The built-in route groups `http.disable_<group>` turns off, as LangGraph's server names them. */
+export const ROUTE_GROUPS = ["assistants", "threads", "runs", "store", "meta"] as const;
+export type RouteGroup = (typeof ROUTE_GROUPS)[number];
+
+/** The manifest's `http.cors`, as LangGraph's server reads it (Starlette's CORSMiddleware's options). */
+export interface ManifestCors {
+  allow_origins?: string[];
+  allow_origin_regex?: string;
+  allow_methods?: string[];
+  allow_headers?: string[];
+  allow_credentials?: boolean;
+  expose_headers?: string[];
+  max_age?: number;
+}
+
+export interface HttpSettings {
+  app?: Omit<GraphSpec, "id">;
+  cors?: ManifestCors;
+  disabled: ReadonlySet<RouteGroup>;
+  /** Keys of `http` this server does not implement (LangGraph's Python server has more), to warn about. */
+  unknownKeys: string[];
 }
 
 /** `store.index` as LangGraph's platform writes it: `{"embed": "openai:text-embedding-3-small", "dims": 1536, "fields": ["$"]}`. */
@@ -42,13 +70,46 @@ const storeIndex = z.object({
   fields: z.array(z.string().min(1)).min(1).optional(),
 }).loose();
 
-// Other keys the LangGraph CLI knows (ui, http, dependencies, node_version...) are allowed and ignored here.
+const cors = z.strictObject({
+  allow_origins: z.array(z.string().min(1)).optional(),
+  allow_origin_regex: z
+    .string()
+    .min(1)
+    .refine((source) => {
+      try {
+        new RegExp(source);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be a valid regular expression")
+    .optional(),
+  allow_methods: z.array(z.string().regex(/^[A-Za-z*]+$/, "must be method names")).optional(),
+  allow_headers: z.array(z.string().min(1)).optional(),
+  allow_credentials: z.boolean().optional(),
+  expose_headers: z.array(z.string().min(1)).optional(),
+  max_age: z.number().int().min(0).optional(),
+});
+const http = z
+  .object({
+    app: specString.optional(),
+    cors: cors.optional(),
+    ...Object.fromEntries(ROUTE_GROUPS.map((group) => [`disable_${group}`, z.boolean().optional()])),
+  })
+  .loose();
+
+// Other keys the LangGraph CLI knows (dependencies, node_version...) are allowed and ignored here.
 const manifestSchema = z.object({
   graphs: z.record(z.string().min(1), graphEntry).refine((g) => Object.keys(g).length > 0, "must list at least one graph"),
   env: z.union([z.string().min(1), z.record(z.string(), z.coerce.string())]).optional(),
   auth: z.object({ path: specString.optional() }).loose().optional(),
   store: z.object({ index: storeIndex.optional() }).loose().optional(),
+  http: http.optional(),
+  ui: z.record(z.string().min(1), z.string().min(1)).optional(),
+  ui_config: z.object({ shared: z.array(z.string().min(1)).optional() }).loose().optional(),
 });
+
+const HTTP_KEYS = new Set(["app", "cors", ...ROUTE_GROUPS.map((group) => `disable_${group}`)]);
 
 /** Reads `langgraph.json`: a problem is a StartupError of one line naming the file and what is wrong. */
 export async function readManifest(path: string): Promise<Manifest> {
@@ -76,7 +137,8 @@ export async function readManifest(path: string): Promise<Manifest> {
     const [path, exportName] = spec.split(":", 2);
     return { spec, file: resolve(dir, path), exportName: exportName ?? "default" };
   };
-  const { graphs, env, auth, store } = parsed.data;
+  const { graphs, env, auth, store, ui, ui_config } = parsed.data;
+  const httpEntry = (parsed.data.http ?? {}) as Record<string, unknown> & z.infer<typeof http>;
   return {
     path: file,
     dir,
@@ -84,5 +146,13 @@ export async function readManifest(path: string): Promise<Manifest> {
     env: typeof env === "string" ? resolve(dir, env) : env,
     auth: auth?.path ? specOf(auth.path) : undefined,
     storeIndex: store?.index && { model: store.index.embed.slice("openai:".length), dims: store.index.dims, fields: store.index.fields },
+    http: {
+      app: httpEntry.app ? specOf(httpEntry.app) : undefined,
+      cors: httpEntry.cors,
+      disabled: new Set(ROUTE_GROUPS.filter((group) => httpEntry[`disable_${group}`] === true)),
+      unknownKeys: Object.keys(httpEntry).filter((key) => !HTTP_KEYS.has(key)),
+    },
+    ui: Object.entries(ui ?? {}).map(([id, path]) => ({ id, spec: path, file: resolve(dir, path) })),
+    uiShared: ui_config?.shared ?? [],
   };
 }

@@ -213,7 +213,8 @@ export class RunRepository {
   }
 }
 
-function toRun(r: Record<string, any>): RunRecord {
+/** A `runs` row (as selected, or as `to_jsonb` gives it with its timestamps as Dates) as a RunRecord. */
+export function toRun(r: Record<string, any>): RunRecord {
   return {
     runId: r.run_id, threadId: r.thread_id, tenantId: r.tenant_id, graphId: r.graph_id, assistantId: r.assistant_id,
     assistantVersion: r.assistant_version, status: r.status, multitaskStrategy: r.multitask_strategy,

@@ -145,7 +145,8 @@ function runBody(g: Gen, threadless = false): Record<string, unknown> {
       on_completion: () => g.rng.pick(["delete", "keep"]),
       durability: () => g.rng.pick(["sync", "async", "exit"]),
       after_seconds: () => g.rng.pick([0, 5, null]),
-      webhook: () => "http://127.0.0.1:1/hook",
+      // Refused without resolving anything: a loopback address, a path without http.app, a scheme, junk.
+      webhook: () => g.rng.pick(["http://127.0.0.1:1/hook", "/custom/webhook", "ftp://example.com/x", "//127.0.0.1/x", "http://[::1]/x", hostileValue(g.rng)]),
       ...(threadless ? {} : {
         if_not_exists: () => g.rng.pick(["create", "reject"]),
         checkpoint_id: () => g.checkpointIdValue(),
@@ -315,4 +316,7 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   }),
   "GET /threads/:id/runs/:run_id/stream": (g) => ({ params: g.run(), query: joinQuery(g), headers: lastEventId(g, ["0", "-1", "3", "x"]) }),
   "POST /threads/:id/runs/:run_id/cancel": (g) => ({ params: g.run(), query: g.some({ wait: () => g.rng.pick(["true", "false", "1", "x"]), action: () => g.rng.pick(["interrupt", "rollback", "x"]) }) as Record<string, string> }),
+
+  "POST /ui/:graph": (g) => ({ params: { graph: g.rng.pick(["chat", "agent", "%00", "x".repeat(300)]) }, body: g.some({ name: () => g.rng.pick(["weather", "", 5, hostileString(g.rng)]) }, 0.8) }),
+  "GET /ui/:graph/:file": (g) => ({ params: { graph: g.rng.pick(["chat", "agent", "%2e%2e"]), file: g.rng.chance(0.3) ? g.pickId([]) : g.rng.pick(["entrypoint.js", "entrypoint.css", "..%2fpackage.json"]) } }),
 };
