@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { AppError } from "../errors.js";
+import { drained } from "./drained.js";
 
 /**
  * A Node request as a Fetch API Request, for an app written against that API (Hono): its method,
@@ -61,17 +62,4 @@ export async function sendFetchResponse(response: Response, res: ServerResponse)
   } finally {
     res.off("close", cancel);
   }
-}
-
-/** Resolves when the response can take more, or is closed. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
 }

@@ -1,4 +1,4 @@
-import { type Response, Router } from "express";
+import { Router } from "express";
 import type pg from "pg";
 import { ConversationRepository } from "../conversations/conversation-repository.js";
 import { messageJson, threadJson } from "../conversations/thread-json.js";
@@ -7,6 +7,7 @@ import type { GraphRegistry } from "../runs/graph-registry.js";
 import { importThread } from "../runs/import-thread.js";
 import { authorize } from "./access.js";
 import { type ImportLimits, readThreadExport } from "./read-thread-export.js";
+import { drained } from "./drained.js";
 
 /**
  * `POST /api/threads/import`: a thread recreated from this service's JSON export, for the caller.
@@ -42,16 +43,3 @@ export function importRoutes(deps: { pool: pg.Pool; graphs: GraphRegistry; check
 
 /** Messages of the answer serialized between two writes. */
 const RESPONSE_BATCH = 500;
-
-/** Resolves once the response takes more, or the client has gone. */
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
-}
