@@ -34,6 +34,9 @@ export function inProcessFetch(server: http.Server, request: Request, caller?: C
   request.headers.forEach((value, name) => {
     if (!HOP_BY_HOP.has(name)) headers[name] = value;
   });
+  // Node's client chunks a body of unknown length by itself only for some methods (not DELETE or
+  // OPTIONS): sent raw, the server could not tell where it ends, and would cut the connection.
+  if (request.body && headers["content-length"] === undefined) headers["transfer-encoding"] = "chunked";
   return new Promise((resolve, reject) => {
     const req = http.request(
       { method: request.method, path: `${url.pathname}${url.search}`, headers, createConnection: () => client as never, signal: request.signal },
