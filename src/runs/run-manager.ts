@@ -363,8 +363,14 @@ export class RunManager {
     const { threadId } = thread;
     const stale = thread.status === "busy" ? (await this.recover()).includes(threadId) : (await this.conversations.staleThreads([threadId])).length > 0;
     if (stale) {
-      if (thread.status !== "busy") await this.recorder.project(thread.graphId, threadId, thread.status);
-      thread = (await this.conversations.findThread(threadId, owner))!;
+      // Deleted meanwhile, the thread is gone: its mirror rows refer to a thread that no longer exists.
+      const gone = (err: { code?: string }) => {
+        throw err.code === "23503" ? notFound("Thread", id) : err;
+      };
+      if (thread.status !== "busy") await this.recorder.project(thread.graphId, threadId, thread.status).catch(gone);
+      const again = await this.conversations.findThread(threadId, owner);
+      if (!again) throw notFound("Thread", id);
+      thread = again;
     }
     return thread;
   }
