@@ -37,6 +37,7 @@ import type { HttpApp } from "./manifest/load-http-app.js";
 import type { ManifestCors, RouteGroup } from "./manifest/read-manifest.js";
 import { GraphUis } from "./ui/graph-uis.js";
 import { uiAssetRoutes, uiComponentRoutes } from "./ui/ui-routes.js";
+import { webRoutes } from "./http/web-routes.js";
 import type { CheckWebhook } from "./webhooks/check-webhook.js";
 import { UsageCounters } from "./limits/usage-counters.js";
 import type { Metrics } from "./metrics/metrics.js";
@@ -93,6 +94,8 @@ export interface AppDeps {
   disabledRoutes?: ReadonlySet<RouteGroup>;
   /** The graphs' generative UI bundles (the manifest's `ui`). */
   uis?: GraphUis;
+  /** The built web app's folder, served at `/`; none: no page. */
+  webDir?: string;
   /** Checks a new run's `webhook`; without it, runs take none. */
   checkWebhook?: CheckWebhook;
 }
@@ -132,6 +135,7 @@ export function createApp(deps: AppDeps): Express {
   // A page loads a graph's UI bundle with a <script> tag, which carries no credentials.
   const uis = deps.uis ?? GraphUis.none(deps.logger);
   app.use(uiAssetRoutes(uis));
+  if (deps.webDir) app.use(webRoutes(deps.webDir));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   // A request this process made in-process for a caller (a custom route's LangGraph client) is that caller's.
   app.use(authenticateUnlessMarked(deps.auth ? customAuthenticate(deps.auth) : authenticate(deps.apiKeys)));

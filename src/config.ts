@@ -116,6 +116,8 @@ const schema = z.object({
   TOKEN_QUOTA_PER_DAY: int(0, Number.MAX_SAFE_INTEGER).default(0),
   // LangGraph's test hook POST /internal/truncate (its conformance suite); never for a real deployment.
   INTERNAL_TRUNCATE_ENABLED: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], "must be 0 or 1").default("0")).transform((v) => v === "1"),
+  // The web app at `/`: 1 serves it (built by `npm ci` into dist/web), 0 leaves `/` to a custom app.
+  WEB_APP_ENABLED: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], "must be 0 or 1").default("1")).transform((v) => v === "1"),
   WEBHOOK_ALLOWED_HOSTS: webhookHosts,
   WEBHOOK_TIMEOUT_MS: int(100, 600_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(6),

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Express } from "express";
 import type { Logger } from "pino";
@@ -44,6 +45,8 @@ const OPENAI_API_URL = "https://api.openai.com/v1";
 
 /** This service's folder: graphs elsewhere resolve LangGraph and LangChain from its packages. */
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** Where `npm run build:web` (run by `npm ci`) writes the web app. */
+const WEB_DIST_DIR = join(PROJECT_ROOT, "dist", "web");
 
 export interface Service {
   app: Express;
@@ -198,6 +201,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       importLimits: { maxBytes: config.IMPORT_MAX_BYTES, maxMessages: config.IMPORT_MAX_MESSAGES },
       customApp, httpCors: manifest.http.cors, disabledRoutes: manifest.http.disabled, uis,
       checkWebhook: webhookChecker(webhookPolicy, Boolean(customApp)),
+      webDir: config.WEB_APP_ENABLED ? WEB_DIST_DIR : undefined,
     });
     // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
     const unbindLoopback = bindLoopbackFetch(app);

@@ -1,0 +1,3 @@
+export function AssistantEditor() {
+  return <p className="empty">The assistant editor goes here.</p>;
+}

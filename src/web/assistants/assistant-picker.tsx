@@ -1,0 +1,3 @@
+export function AssistantPicker() {
+  return null;
+}

@@ -1,0 +1,3 @@
+export function ChatView() {
+  return <p className="empty">The conversation goes here.</p>;
+}

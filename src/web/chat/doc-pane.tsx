@@ -1,0 +1,3 @@
+export function DocPane() {
+  return <p className="empty">Documents a run writes appear here.</p>;
+}

@@ -1,0 +1,3 @@
+export function InspectorPanel() {
+  return <p className="empty">The inspector goes here.</p>;
+}

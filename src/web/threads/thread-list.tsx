@@ -1,0 +1,3 @@
+export function ThreadList() {
+  return <p className="empty">Threads go here.</p>;
+}
