@@ -112,7 +112,7 @@ export const graph = new StateGraph(State)
   }, 60_000);
 });
 
-describe("npm run dev", () => {
+describe("npm run dev:service", () => {
   const graphFile = (value: string) => `import { Annotation, StateGraph } from "@langchain/langgraph";
 export const graph = new StateGraph(Annotation.Root({ v: Annotation<string> })).addNode("n", () => ({ v: "${value}" })).addEdge("__start__", "n").compile();`;
 
@@ -120,7 +120,7 @@ export const graph = new StateGraph(Annotation.Root({ v: Annotation<string> })).
     const path = await project({ "langgraph.json": manifest({ g: "./g.ts:graph" }), "g.ts": graphFile("one") });
     const port = await freePort();
     // Its own process group: npm, tsx's watcher and the service it restarts all stop together.
-    const child = spawn("npm", ["run", "dev"], { env: { ...env(path), PORT: String(port) }, detached: true, stdio: "ignore" });
+    const child = spawn("npm", ["run", "dev:service"], { env: { ...env(path), PORT: String(port) }, detached: true, stdio: "ignore" });
     const run = async () => {
       const res = await fetch(`http://127.0.0.1:${port}/runs/wait`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ assistant_id: "g", input: {} }) });
       return res.ok ? ((await res.json()) as { v: string }).v : `HTTP ${res.status}`;

@@ -6,6 +6,7 @@ import type { TestProject } from "vitest/node";
 import { createCheckpointer } from "../../src/db/create-checkpointer.js";
 import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.js";
 import { migrate } from "../../src/db/migrate.js";
+import { browserSkipReason } from "../e2e/browser.js";
 
 declare module "vitest" {
   interface ProvidedContext {
@@ -17,6 +18,7 @@ declare module "vitest" {
 
 /** One PostgreSQL per test run: TEST_DATABASE_URL when set, else an embedded server. */
 export default async function setup(project: TestProject) {
+  if (browserSkipReason) console.log(`browser tests (test/e2e) skipped: ${browserSkipReason}`);
   let stopServer = async () => {};
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
