@@ -41,8 +41,9 @@ function pageHeaders(res: Response): void {
 export function webRoutes(dir: string): Router {
   const router = Router();
   const index = join(dir, "index.html");
-  router.use(["/", "/assets", "/favicon.svg"], compression());
-  router.get("/", (_req, res) => {
+  // Mounted on these routes alone: `router.use("/", …)` would match every path, event streams included.
+  const compress = compression();
+  router.get("/", compress, (_req, res) => {
     if (!existsSync(index)) {
       throw new AppError("unavailable", `The web app is not built: run \`npm run build:web\` (npm ci runs it) to write ${dir}.`);
     }
@@ -51,8 +52,8 @@ export function webRoutes(dir: string): Router {
     res.sendFile(index);
   });
   // Only these paths touch the disk: every API request would otherwise cost a stat.
-  router.use("/assets", express.static(join(dir, "assets"), { index: false, redirect: false, immutable: true, maxAge: "365d", setHeaders: pageHeaders }));
-  router.get("/favicon.svg", (_req, res) => {
+  router.use("/assets", compress, express.static(join(dir, "assets"), { index: false, redirect: false, immutable: true, maxAge: "365d", setHeaders: pageHeaders }));
+  router.get("/favicon.svg", compress, (_req, res) => {
     pageHeaders(res);
     res.set("Cache-Control", "public, max-age=86400");
     res.sendFile(join(dir, "favicon.svg"));

@@ -37,11 +37,20 @@ describe.skipIf(browserSkipReason)("the web app at /", () => {
     expect(js.headers.get("content-encoding")).toBe("gzip");
   });
 
-  test("an unknown asset is a 404 problem, and the API is never compressed", async () => {
+  test("an unknown asset is a 404 problem, and the API is never compressed: neither JSON nor an event stream", async () => {
     const missing = await fetch(`${svc.url}/assets/nope-123.js`);
     expect(missing.status).toBe(404);
-    const api = await fetch(`${svc.url}/api/threads`, { headers: { "accept-encoding": "gzip" } });
-    expect(api.headers.get("content-encoding")).toBeNull();
+    expect(missing.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    const gzip = { "accept-encoding": "gzip" };
+    // Both well past compression's 1 KB threshold.
+    const schemas = await fetch(`${svc.url}/assistants/chat/schemas`, { headers: gzip });
+    expect((await schemas.text()).length).toBeGreaterThan(2048);
+    expect(schemas.headers.get("content-encoding")).toBeNull();
+    svc.mock.script({ text: "word ".repeat(400) });
+    const chat = await fetch(`${svc.url}/api/chat`, { method: "POST", headers: { ...gzip, "content-type": "application/json" }, body: JSON.stringify({ message: "hello" }) });
+    expect(chat.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect((await chat.text()).length).toBeGreaterThan(2048);
+    expect(chat.headers.get("content-encoding")).toBeNull();
   });
 
   test("opens with no error in the page", async () => {
