@@ -12,6 +12,7 @@ import { MessageList } from "./message-list";
 import { newId } from "./new-id";
 import { StateView } from "./state-view";
 import type { ToolTiming } from "./tool-card";
+import { toolTimesFromTask, type TaskEvent } from "./tool-times";
 import { useKeepsMessages } from "./use-keeps-messages";
 import { useThreadFollower } from "./use-thread-follower";
 import { useThreadMirror } from "./use-thread-mirror";
@@ -61,6 +62,8 @@ export function ChatView() {
   const [actionError, setActionError] = useState<string | null>(null);
   const [pause, setPause] = useState<PendingInterrupt[]>([]);
   const [stateValues, setStateValues] = useState<Record<string, unknown> | null>(null);
+  const [frozen, setFrozen] = useState<SdkMessage[] | null>(null);
+  const stopping = useRef(false);
   const baseline = useRef<Set<string>>(new Set());
   const ownRuns = useRef(new Set<string>());
   const runId = useRef<string | null>(null);
@@ -113,10 +116,11 @@ export function ChatView() {
       else if (data.event === "on_tool_end" || data.event === "on_tool_error") setToolTimes((t) => (t[id] ? { ...t, [id]: { ...t[id], end: now } } : t));
     },
     onTaskEvent: (data) => {
-      const task = data as { name?: string; result?: unknown; error?: unknown };
+      const task = data as TaskEvent;
       if (!task.name || task.name.startsWith("__")) return;
       const ended = "result" in task || "error" in task;
       latest.current.runStatus.report({ node: ended ? null : task.name });
+      setToolTimes((times) => toolTimesFromTask(times, task, performance.now()));
     },
     onUpdateEvent: (data) => {
       for (const [node, update] of Object.entries(data ?? {})) {
@@ -124,6 +128,9 @@ export function ChatView() {
       }
     },
   });
+
+  // Stopping counts as running until the stopped run's end is in the mirror.
+  const running = stream.isLoading || frozen !== null;
 
   const docsRef = useRef(docs);
   docsRef.current = docs;
@@ -185,6 +192,7 @@ export function ChatView() {
     }
     if (!wasLoading.current) return;
     wasLoading.current = false;
+    if (stopping.current) return;
     setRunError(stream.error ? describe(stream.error) : null);
     void refresh().then(() => {
       setShowLive(false);
@@ -212,8 +220,8 @@ export function ChatView() {
       setRunError(null);
       void joinRef.current(id);
     },
-    (id) => {
-      if (!isLoadingRef.current && !ownRuns.current.has(id)) void refresh();
+    () => {
+      if (!isLoadingRef.current && !stopping.current) void refresh();
     },
   );
 
@@ -263,13 +271,30 @@ export function ChatView() {
   async function stop() {
     const id = runId.current;
     const uuid = threadUuid;
+    if (stopping.current) return;
+    stopping.current = true;
+    // The SDK puts back the state it had before the run; the reply so far stays on the page until
+    // the mirror has it (the run writes it there as it stops).
+    setFrozen(stream.messages);
     // The SDK cancels the runs it started; a run this tab joined is cancelled here.
     const sdkCancels = uuid && sessionStorage.getItem(`lg:stream:${uuid}`) === id;
-    await stream.stop();
-    if (id && uuid && !sdkCancels) await client.runs.cancel(uuid, id).catch((err) => setActionError(`Could not stop the run: ${describe(err)}`));
+    try {
+      await stream.stop();
+      if (id && uuid && !sdkCancels) await client.runs.cancel(uuid, id);
+      if (id && uuid) await client.runs.join(uuid, id).catch(() => undefined);
+    } catch (err) {
+      setActionError(`Could not stop the run: ${describe(err)}`);
+    }
+    await refresh();
+    stopping.current = false;
+    setFrozen(null);
+    setShowLive(false);
+    setBranchFrom(null);
+    runId.current = null;
+    latest.current.threadsChanged();
+    latest.current.runStatus.ended();
   }
 
-  const running = stream.isLoading;
   const stopRef = useRef(stop);
   stopRef.current = stop;
   useEffect(() => {
@@ -281,7 +306,7 @@ export function ChatView() {
     return () => document.removeEventListener("keydown", onKey);
   }, [running]);
 
-  const live = showLive ? stream.messages : null;
+  const live = frozen ?? (showLive ? stream.messages : null);
   const messages = useMemo(() => mergeMessages(thread?.messages ?? [], live, branchFrom, baseline.current), [thread, live, branchFrom]);
   const streamingId = running ? (messages.at(-1)?.role === "assistant" ? messages.at(-1)!.id : null) : null;
   const pendingIds = new Set(pause.flatMap((p) => ((p.value as { action_requests?: { tool_call_id?: string }[] })?.action_requests ?? []).map((a) => a.tool_call_id ?? "")));
