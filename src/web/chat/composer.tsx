@@ -49,7 +49,8 @@ export function Composer({ running, paused, jsonInput, onSend, onSendJson, onSto
       <textarea
         ref={area}
         aria-label={jsonInput ? "Run input (JSON)" : "Message"}
-        placeholder={paused ? "Decide on the pending request above first" : jsonInput ? '{"count": 1}  (Ctrl+Enter runs)' : "Message (Enter sends, Shift+Enter new line)"}
+        placeholder={paused ? "Decide on the pending request above first" : jsonInput ? '{"count": 1}  (Ctrl+Enter runs)' : "Message (Enter sends)"}
+        title={jsonInput ? "Ctrl+Enter runs" : "Enter sends, Shift+Enter is a new line, Esc stops a run"}
         className={jsonInput ? "mono" : undefined}
         rows={jsonInput ? 4 : Math.min(8, Math.max(1, text.split("\n").length))}
         value={text}

@@ -77,6 +77,8 @@ function AssistantMessage({ message, results, actions, streaming }: { message: V
       {message.toolCalls.map((call) => (
         <ToolCard key={call.id} call={call} result={results.get(call.id)} state={actions.toolState(call.id)} timing={actions.toolTiming(call.id)} />
       ))}
+      {/* Until the mirror has the reply, its footer's place is kept: the usage line does not push the page. */}
+      {!message.mirror && <div className="message-foot pending" aria-hidden="true" />}
       {message.mirror && (
         <div className="message-foot">
           <UsageLine message={message.mirror} />
