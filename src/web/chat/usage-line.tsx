@@ -1,0 +1,21 @@
+import type { Message } from "../api/types";
+
+function ms(value: number): string {
+  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+}
+
+/** Under a reply: its model, tokens in/out, time to first token and latency, as the mirror stored them. */
+export function UsageLine({ message }: { message: Message }) {
+  const parts: string[] = [];
+  if (message.model) parts.push(message.model);
+  if (message.usage) parts.push(`${message.usage.input_tokens} in / ${message.usage.output_tokens} out tokens`);
+  if (message.ttft_ms != null) parts.push(`TTFT ${ms(message.ttft_ms)}`);
+  if (message.latency_ms != null) parts.push(`latency ${ms(message.latency_ms)}`);
+  if (message.status !== "complete") parts.push(message.status);
+  if (parts.length === 0) return null;
+  return (
+    <div className="usage-line" aria-label="Reply usage">
+      {parts.join(" · ")}
+    </div>
+  );
+}
