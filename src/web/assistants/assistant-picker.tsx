@@ -23,8 +23,10 @@ export function AssistantPicker() {
   );
   return (
     <label className="assistant-picker" title={threadId ? "This thread's assistant. Start a new chat to choose another." : "The assistant new chats start with"}>
-      <span className="assistant-picker-label">{threadId ? "Thread's assistant" : "Assistant"}</span>
-      <select value={shown} disabled={threadId !== null} onChange={(e) => setAssistantId(e.target.value)}>
+      <span className="assistant-picker-label" aria-hidden="true">
+        {threadId ? "Thread's assistant" : "Assistant"}
+      </span>
+      <select aria-label={threadId ? "Thread's assistant" : "Assistant"} value={shown} disabled={threadId !== null} onChange={(e) => setAssistantId(e.target.value)}>
         {!known && <option value={shown}>{shown || "…"}</option>}
         {graphs.length > 0 && <optgroup label="Graphs">{graphs.map(option)}</optgroup>}
         {stored.length > 0 && <optgroup label="Stored assistants">{stored.map(option)}</optgroup>}

@@ -16,7 +16,7 @@ export function ThreadList() {
   const [status, setStatus] = useState("");
   const [assistantId, setAssistantId] = useState("");
   const [actionError, setActionError] = useState<string | null>(null);
-  const { threads, hasMore, total, loading, error, loadMore } = useThreadPages({ q, status, assistantId });
+  const { threads, hasMore, total, loading, error, loadMore, refresh } = useThreadPages({ q, status, assistantId });
 
   useEffect(() => {
     const timer = setTimeout(() => setQ(typed.trim()), SEARCH_DEBOUNCE_MS);
@@ -36,6 +36,12 @@ export function ThreadList() {
     observer.observe(el);
     return () => observer.disconnect();
   }, [hasMore, threads.length]);
+
+  // A thread opened by a link or made elsewhere (another tab, the API) that the list has not seen yet.
+  const listed = threads.some((t) => t.thread_id === threadId || t.thread_uuid === threadId);
+  useEffect(() => {
+    if (threadId && total !== null && !listed && !q && !status && !assistantId) void refresh();
+  }, [threadId]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const showBranch = async (thread: Thread) => {
     try {
