@@ -8,7 +8,7 @@ import { startTestService, type TestService } from "./helpers/test-service.js";
 // bob is in tenantB, everyone else in tenantA. One user per concern keeps their lists apart.
 const KEYS = {
   alice: "key-aaaaaaaa", bob: "key-bbbbbbbb", carol: "key-cccccccc", dave: "key-dddddddd", erin: "key-eeeeeeee", frank: "key-ffffffff", gina: "key-gggggggg",
-  hana: "key-hhhhhhhh",
+  hana: "key-hhhhhhhh", ivan: "key-iiiiiiii",
 } as const;
 type User = keyof typeof KEYS;
 const tenant = (user: User) => (user === "bob" ? "tenantB" : "tenantA");
@@ -361,9 +361,32 @@ describe("thread management", () => {
       expect([all.total, all.threads.length]).toEqual([4, 4]);
     });
 
+    // The web app's assistant filter: the assistant a thread was made with (a graph id for the
+    // graph's defaults, or a stored assistant's UUID), and the graph behind it.
+    it("filters by assistant and by graph, alone and with a search", async () => {
+      const created = await call("ivan", "POST", "/api/assistants", { graph_id: "chat", name: "Terse" });
+      const terse = created.json.assistant_id as string;
+      t.mock.script({ text: "ok" });
+      const byTerse = (await chat(t.url, { message: "a brown hen", assistant_id: terse }, headers("ivan"))).headers.get("x-thread-id")!;
+      const byChat = await newThread("ivan", "a brown cow");
+      const byDraft = (await chat(t.url, { message: "a brown goat", assistant_id: "draft" }, headers("ivan"))).headers.get("x-thread-id")!;
+      const ivans = async (query: Record<string, string>) => (await list(query, "ivan")).threads.map((th) => th.thread_id);
+      expect(await ivans({ assistant_id: terse })).toEqual([byTerse]);
+      expect(await ivans({ assistant_id: "chat" })).toEqual([byChat]);
+      expect(await ivans({ assistant_id: "draft", q: "brown" })).toEqual([byDraft]);
+      expect(await ivans({ assistant_id: "chat", q: "hen" })).toEqual([]);
+      expect(await ivans({ graph_id: "chat" })).toEqual([byChat, byTerse]);
+      expect(await ivans({ graph_id: "chat", assistant_id: terse })).toEqual([byTerse]);
+      expect((await list({ graph_id: "draft" }, "ivan")).total).toBe(1);
+      // Another owner's thread of the same assistant id is not theirs to see.
+      expect(await ivans({ assistant_id: "nobody" })).toEqual([]);
+      expect((await list({ assistant_id: "chat" }, "carol")).total).toBe(4);
+    });
+
     it("refuses bad filters naming the parameter", async () => {
       for (const [query, field] of [
         [{ metadata: "{oops" }, "metadata"], [{ metadata: "[1]" }, "metadata"], [{ status: "asleep" }, "status"], [{ q: " " }, "q"], [{ sort: "asc" }, "sort"],
+        [{ assistant_id: "" }, "assistant_id"], [{ graph_id: "x".repeat(101) }, "graph_id"],
       ] as const) {
         const res = await call("carol", "GET", `/api/threads?${new URLSearchParams(query)}`);
         expect([res.status, invalidParams(res)]).toEqual([400, [field]]);

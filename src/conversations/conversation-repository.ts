@@ -72,6 +72,9 @@ export interface ThreadFilters {
   q?: string;
   /** Threads whose metadata contains what an auth handler allows. */
   visible?: MetadataFilter;
+  /** Threads made with this assistant (a graph id or a stored assistant's UUID), as the list shows it. */
+  assistantId?: string;
+  graphId?: string;
 }
 
 /** A listed thread; with a query, its best-matching message (of any branch) and a snippet of it. */
@@ -318,7 +321,9 @@ export function inputTitle(input: unknown): string | null {
   return shortTitle(typeof input === "string" ? input : JSON.stringify(input) ?? "");
 }
 
-const filterParams = (f: ThreadFilters) => [f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.q ?? null, jsonOrNull(f.visible)];
+const filterParams = (f: ThreadFilters) => [
+  f.status ?? null, f.metadata ? JSON.stringify(f.metadata) : null, f.q ?? null, jsonOrNull(f.visible), f.assistantId ?? null, f.graphId ?? null,
+];
 
 function toThread(r: Record<string, any>): ThreadRow {
   return {

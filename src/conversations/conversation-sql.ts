@@ -65,10 +65,12 @@ export const SELECT_AGENT_THREAD = `
  * metadata containing a JSON object (`@>`, GIN index), and a full-text query in web-search syntax
  * that a message of any branch must match (the messages' generated tsvector, GIN index): a user
  * remembers what they wrote, not which branch it is on; and metadata containing what an auth
- * handler allows. Null is off.
+ * handler allows; the assistant and the graph the thread was made with. Null is off.
  */
 const threadFilters = (n: number) => `tenant_id = $1 AND user_id = $2
     AND ($${n}::text IS NULL OR status = $${n})
+    AND ($${n + 4}::text IS NULL OR assistant_id = $${n + 4})
+    AND ($${n + 5}::text IS NULL OR graph_id = $${n + 5})
     AND ($${n + 1}::jsonb IS NULL OR metadata @> $${n + 1}::jsonb)
     AND ($${n + 3}::jsonb IS NULL OR metadata @> $${n + 3}::jsonb)
     AND ($${n + 2}::text IS NULL OR EXISTS (

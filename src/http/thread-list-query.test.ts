@@ -7,6 +7,7 @@ describe("threadListQuery", () => {
     expect(threadListQuery.parse({ limit: "5", q: '  "red fox" -dog ', status: "idle", metadata: '{"project":"x","n":1}' })).toEqual({
       limit: 5, q: '"red fox" -dog', status: "idle", metadata: { project: "x", n: 1 },
     });
+    expect(threadListQuery.parse({ assistant_id: " chat ", graph_id: "draft" })).toEqual({ limit: 20, assistant_id: "chat", graph_id: "draft" });
   });
 
   // Each failure names its parameter, as the 400's invalid_params will.
@@ -17,6 +18,9 @@ describe("threadListQuery", () => {
     [{ metadata: '{"a":"\\u0000"}' }, "metadata", /NUL/],
     [{ q: "   " }, "q", /empty/],
     [{ status: "sleeping" }, "status", /./],
+    [{ assistant_id: " " }, "assistant_id", /empty/],
+    [{ assistant_id: "a\u0000" }, "assistant_id", /NUL/],
+    [{ graph_id: "g".repeat(101) }, "graph_id", /./],
     [{ order: "asc" }, "", /order/],
   ])("refuses %j", (input, field, reason) => {
     const result = threadListQuery.safeParse(input);

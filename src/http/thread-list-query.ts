@@ -32,7 +32,7 @@ const jsonObject = z
 
 /**
  * `GET /api/threads`: a keyset page (newest first), narrowed by status, by metadata containing a
- * JSON object, and by a full-text query in web-search syntax (`"a phrase"`, `or`, `-word`).
+ * JSON object, by assistant or graph, and by a full-text query in web-search syntax (`"a phrase"`, `or`, `-word`).
  */
 export const threadListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -40,4 +40,7 @@ export const threadListQuery = z.strictObject({
   q: z.string().trim().min(1, "must not be empty").max(500).refine(noNul, "must not contain NUL (U+0000) characters").optional(),
   status: z.enum(["idle", "busy", "interrupted", "error"]).optional(),
   metadata: jsonObject.optional(),
+  // Threads made with this assistant: a graph id (its defaults) or a stored assistant's UUID.
+  assistant_id: z.string().trim().min(1, "must not be empty").max(200).refine(noNul, "must not contain NUL (U+0000) characters").optional(),
+  graph_id: z.string().trim().min(1, "must not be empty").max(100).refine(noNul, "must not contain NUL (U+0000) characters").optional(),
 });

@@ -15,9 +15,9 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
   const exportQuery = z.strictObject({ format: z.enum(EXPORT_FORMATS).default("json"), branches: z.enum(["head", "all"]).default("head") });
 
   router.get("/api/threads", async (req, res) => {
-    const { limit, cursor, ...asked } = validate(threadListQuery, req.query, "query");
+    const { limit, cursor, assistant_id: assistantId, graph_id: graphId, ...asked } = validate(threadListQuery, req.query, "query");
     const visible = await authorize(res, "threads:search", { metadata: asked.metadata, status: asked.status, limit });
-    const filters = { ...asked, visible };
+    const filters = { ...asked, assistantId, graphId, visible };
     const [page, total] = await Promise.all([
       deps.conversations.listThreads(res.locals.owner, { limit, cursor, ...filters }),
       deps.conversations.countThreads(res.locals.owner, filters),

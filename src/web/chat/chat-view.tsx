@@ -5,6 +5,7 @@ import type { Thread } from "../api/types";
 import { useApp } from "../shell/app-context";
 import { useDocs } from "../shell/docs-context";
 import { useRunStatus } from "../shell/run-status";
+import { ThreadHeader } from "../threads/thread-header";
 import { ApprovalPanel, type PendingInterrupt } from "./approval-panel";
 import { Composer } from "./composer";
 import type { MessageActions } from "./message-item";
@@ -344,7 +345,7 @@ export function ChatView() {
 
   return (
     <div className="chat-view">
-      {/* ThreadHeader (src/web/threads/thread-header.tsx: rename, export, fork) goes here once it exists. */}
+      <ThreadHeader />
       {mirror.error && (
         <p className="error-line" role="alert">
           Could not load the thread: {mirror.error}
