@@ -17,6 +17,10 @@ export interface CheckpointSummary {
   versionsSeen: Record<string, Versions>;
   /** Channels that hold a value at this checkpoint. */
   available: string[];
+  /** The writers the checkpoint's metadata names (`writes`, LangGraph 0.x), if it names any. */
+  recordedWriters: string[] | null;
+  /** A loop checkpoint's parent, whose next tasks wrote it. */
+  parent: Pick<CheckpointSummary, "channelVersions" | "versionsSeen" | "available"> | null;
 }
 
 export interface MessageCheckpoints {
@@ -37,6 +41,8 @@ export class HistoryRepository {
     const items = rows.slice(0, options.limit).map((r) => ({
       checkpointId: r.checkpoint_id, parentCheckpointId: r.parent_checkpoint_id, step: r.step, source: r.source,
       createdAt: r.created_at, addedMessageIds: r.added, channelVersions: r.channel_versions ?? {}, versionsSeen: r.versions_seen ?? {}, available: r.available,
+      recordedWriters: r.recorded_writers,
+      parent: r.parent_available ? { channelVersions: r.parent_channel_versions ?? {}, versionsSeen: r.parent_versions_seen ?? {}, available: r.parent_available } : null,
     }));
     return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.checkpointId : null };
   }
@@ -75,4 +81,20 @@ export function nextNodes(summary: Pick<CheckpointSummary, "channelVersions" | "
   return Object.entries(triggers)
     .filter(([node, channels]) => channels.some((chan) => available.has(chan) && newer(summary.channelVersions[chan], summary.versionsSeen[node]?.[chan])))
     .map(([node]) => node);
+}
+
+/**
+ * The nodes that wrote a checkpoint: the ones its metadata names, else by its source: the caller's
+ * input (`__input__`), an `update_state` (`__update__`: LangGraph 1.x does not record its `as_node`),
+ * a copy of another checkpoint (`__copy__`, a head switch), or for a loop step the tasks that ran
+ * from its parent, which are the parent's `next`.
+ */
+export function writersOf(summary: Pick<CheckpointSummary, "source" | "recordedWriters" | "parent">, triggers: Record<string, string[]>): string[] {
+  if (summary.recordedWriters?.length) return summary.recordedWriters;
+  switch (summary.source) {
+    case "input": return ["__input__"];
+    case "update": return ["__update__"];
+    case "fork": return ["__copy__"];
+    default: return summary.parent ? nextNodes(summary.parent, triggers) : [];
+  }
 }
