@@ -71,7 +71,7 @@ describe("history and branching", () => {
       return all;
     };
     const all = await history();
-    const expected = [];
+    const expected: { next: string[]; config: { configurable?: Record<string, unknown> } }[] = [];
     for await (const s of (await t.service.graphs.get("chat")).getStateHistory({ configurable: { thread_id: thread_uuid } })) expected.push(s);
     expect(all.map((c) => c.checkpoint_id)).toEqual(expected.map((s) => s.config.configurable!.checkpoint_id));
     const parentNext = (i: number) => expected[i + 1]?.next ?? [];
