@@ -61,7 +61,7 @@ describe("history and branching", () => {
     const edited = await post(`/threads/${thread_uuid}/state`, { values: { messages: [{ role: "user", content: "a note" }] }, as_node: "agent" });
     expect(edited.status).toBe(200);
     const history = async () => {
-      const all: { checkpoint_id: string; source: string; writers: string[] }[] = [];
+      const all: { checkpoint_id: string; parent_checkpoint_id: string | null; source: string; writers: string[] }[] = [];
       let cursor: string | null = null;
       do {
         const page: { checkpoints: typeof all; next_cursor: string | null } = await get(`/api/threads/${threadId}/history?limit=1${cursor ? `&cursor=${cursor}` : ""}`);
@@ -83,6 +83,21 @@ describe("history and branching", () => {
     const first = all.find((c) => c.writers.includes("tools"))!;
     expect((await post(`/api/threads/${threadId}/head`, { checkpoint_id: first.checkpoint_id })).status).toBe(200);
     expect((await history())[0]).toMatchObject({ source: "fork", writers: ["__copy__"] });
+
+    // Run again from an old checkpoint without input: LangGraph copies it first, then runs its next.
+    const beforeTools = all.find((c) => c.source === "loop" && c.writers.includes("agent") && expected.find((s) => s.config.configurable!.checkpoint_id === c.checkpoint_id)!.next.includes("tools"))!;
+    t.mock.script({ text: "again" });
+    try {
+      const run = await post(`/threads/${thread_uuid}/runs/wait`, { assistant_id: "chat", input: null, checkpoint_id: beforeTools.checkpoint_id });
+      expect(run.status).toBe(200);
+    } finally {
+      t.mock.script(() => ({ text: `reply ${++replies}` }));
+    }
+    const branched = await history();
+    const copy = branched.findIndex((c) => c.source === "fork" && c.parent_checkpoint_id === beforeTools.checkpoint_id);
+    expect(copy).toBeGreaterThan(0);
+    expect(branched[copy - 1]).toMatchObject({ source: "loop", writers: ["tools"], parent_checkpoint_id: branched[copy].checkpoint_id });
+
   });
 
   it("returns the state at any checkpoint and at the head", async () => {

@@ -2,35 +2,36 @@ import { CHECKPOINT_SCHEMA } from "../db/create-checkpointer.js";
 
 const CHECKPOINTS = `${CHECKPOINT_SCHEMA}.checkpoints`;
 
-/** The channels holding a value at checkpoint `cp` (a consumed trigger is stored as an 'empty' blob). */
-const available = (cp: string) => `
-  ARRAY(SELECT v.key FROM jsonb_each_text(${cp}.checkpoint->'channel_versions') v
+/** What `next` is computed from: a checkpoint's versions and the channels holding a value. */
+const VERSIONS = `
+  c.checkpoint->'channel_versions' AS channel_versions, c.checkpoint->'versions_seen' AS versions_seen,
+  -- Channels holding a value (a consumed trigger is stored as an 'empty' blob): only those trigger nodes.
+  ARRAY(SELECT v.key FROM jsonb_each_text(c.checkpoint->'channel_versions') v
         JOIN ${CHECKPOINT_SCHEMA}.checkpoint_blobs b
-          ON b.thread_id = ${cp}.thread_id AND b.checkpoint_ns = '' AND b.channel = v.key AND b.version = v.value
-        WHERE b.type <> 'empty')`;
+          ON b.thread_id = c.thread_id AND b.checkpoint_ns = '' AND b.channel = v.key AND b.version = v.value
+        WHERE b.type <> 'empty') AS available`;
 
 /**
  * A page of a thread's checkpoints, newest first (checkpoint ids are time-ordered UUIDs), read from
- * the checkpoint rows' JSON and the mirror: no channel value is deserialized. A loop checkpoint was
- * written by the tasks that ran from its parent, so the parent's versions come along (joined, so a
- * parent on the next page is right too); `writes` is the metadata's record of the writers, which
- * LangGraph 0.x kept and 1.x no longer does.
+ * the checkpoint rows' JSON and the mirror: no channel value is deserialized. `writes` is the
+ * metadata's record of the nodes that wrote it, which LangGraph 0.x kept and 1.x no longer does.
  */
 export const LIST_CHECKPOINTS = `
   SELECT c.checkpoint_id, c.parent_checkpoint_id, (c.metadata->>'step')::int AS step, c.metadata->>'source' AS source,
-         c.checkpoint->>'ts' AS created_at, c.checkpoint->'channel_versions' AS channel_versions,
-         c.checkpoint->'versions_seen' AS versions_seen,
-         ${available("c")} AS available,
+         c.checkpoint->>'ts' AS created_at, ${VERSIONS},
          ARRAY(SELECT m.message_id FROM messages m
                WHERE m.thread_id = $1::uuid AND m.checkpoint_id = c.checkpoint_id ORDER BY m.position) AS added,
-         CASE WHEN jsonb_typeof(c.metadata->'writes') = 'object' THEN ARRAY(SELECT jsonb_object_keys(c.metadata->'writes')) END AS recorded_writers,
-         p.checkpoint->'channel_versions' AS parent_channel_versions, p.checkpoint->'versions_seen' AS parent_versions_seen,
-         CASE WHEN p.checkpoint_id IS NOT NULL AND c.metadata->>'source' = 'loop' THEN ${available("p")} END AS parent_available
+         CASE WHEN jsonb_typeof(c.metadata->'writes') = 'object' THEN ARRAY(SELECT jsonb_object_keys(c.metadata->'writes')) END AS recorded_writers
   FROM ${CHECKPOINTS} c
-  LEFT JOIN ${CHECKPOINTS} p ON p.thread_id = c.thread_id AND p.checkpoint_ns = '' AND p.checkpoint_id = c.parent_checkpoint_id
   WHERE c.thread_id = $1::text AND c.checkpoint_ns = '' AND ($2::text IS NULL OR c.checkpoint_id < $2)
   ORDER BY c.checkpoint_id DESC
   LIMIT $3`;
+
+/** The versions of some checkpoints of a thread: the parents a page of history does not hold. */
+export const CHECKPOINT_VERSIONS = `
+  SELECT c.checkpoint_id, ${VERSIONS}
+  FROM ${CHECKPOINTS} c
+  WHERE c.thread_id = $1::text AND c.checkpoint_ns = '' AND c.checkpoint_id = ANY($2::text[])`;
 
 /** Where a message first appeared, and that checkpoint's parent and the parent's source. */
 export const MESSAGE_CHECKPOINTS = `

@@ -22,6 +22,8 @@
  *                       hand; `only` runs just that part (test/bench/manifest-bench.ts)
  *   BENCH_SCHEMAS       0 skips GET /assistants/:id/schemas with an empty and a filled schema cache
  *                       and against `langgraphjs dev`; `only` runs just that part (test/bench/schema-bench.ts)
+ *   BENCH_WEB           0 skips the inspector's timeline painted in Chromium on a 1,500-checkpoint
+ *                       thread; `only` runs just that part (test/bench/web-timeline-bench.ts)
  */
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -37,6 +39,7 @@ import { benchHistory, historyTable } from "./history-bench.js";
 import { benchHostile } from "./hostile-bench.js";
 import { benchManifest } from "./manifest-bench.js";
 import { benchSchemas } from "./schema-bench.js";
+import { benchWebTimeline } from "./web-timeline-bench.js";
 import { startServices } from "./services.js";
 
 const TOKENS = 32;
@@ -57,6 +60,7 @@ const PARTS = {
   hostile: process.env.BENCH_HOSTILE ?? "1",
   manifest: process.env.BENCH_MANIFEST ?? "1",
   schemas: process.env.BENCH_SCHEMAS ?? "1",
+  web: process.env.BENCH_WEB ?? "1",
 };
 const only = (Object.keys(PARTS) as (keyof typeof PARTS)[]).find((part) => PARTS[part] === "only");
 const runsPart = (part: keyof typeof PARTS) => (only ? only === part : PARTS[part] !== "0");
@@ -95,6 +99,7 @@ async function main(): Promise<void> {
   if (runsPart("manifest")) process.stdout.write(await benchManifest({ db, tempDir, log, defer }));
   if (runsPart("hostile")) process.stdout.write(await benchHostile({ db, tempDir, log, defer }));
   if (runsPart("schemas")) process.stdout.write(await benchSchemas({ db, tempDir, log, defer }));
+  if (runsPart("web")) process.stdout.write(await benchWebTimeline({ db, log }));
   if (runsPart("agentApi")) {
     const modelDescription = `${TOKENS} tokens, ${TOKEN_DELAY_MS} ms apart, in its own process`;
     process.stdout.write(`\n${await benchAgentApi({ db, modelURL, modelDescription, modelPid: model.pid, tempDir, log, defer })}`);

@@ -31,27 +31,33 @@ export function InspectorPanel() {
 
   if (!threadId) return <p className="empty">Open a thread to inspect its graph and checkpoints.</p>;
   if (error) return <p className="error-text empty">{error}</p>;
-  if (!thread) return <p className="empty">Loading…</p>;
+  // The timeline needs only the thread's id: it does not wait for the thread's row or its graph.
   return (
     <div className="inspector">
-      <dl className="thread-ids">
-        <dt>List id</dt>
-        <dd>
-          <code>{thread.thread_id}</code>
-        </dd>
-        <dt>UUID</dt>
-        <dd>
-          <code>{thread.thread_uuid}</code>
-        </dd>
-        <dt>Graph</dt>
-        <dd>
-          {thread.graph_id} <span className="muted">· assistant {thread.assistant_id} · {busy ? "running" : thread.status}</span>
-        </dd>
-      </dl>
-      {graph ? <GraphView graph={graph} running={running} next={selected?.next ?? []} /> : <p className="muted">{graphError ?? "Loading the graph…"}</p>}
+      {thread ? (
+        <>
+          <dl className="thread-ids">
+            <dt>List id</dt>
+            <dd>
+              <code>{thread.thread_id}</code>
+            </dd>
+            <dt>UUID</dt>
+            <dd>
+              <code>{thread.thread_uuid}</code>
+            </dd>
+            <dt>Graph</dt>
+            <dd>
+              {thread.graph_id} <span className="muted">· assistant {thread.assistant_id} · {busy ? "running" : thread.status}</span>
+            </dd>
+          </dl>
+          {graph ? <GraphView graph={graph} running={running} next={selected?.next ?? []} /> : <p className="muted">{graphError ?? "Loading the graph…"}</p>}
+        </>
+      ) : (
+        <p className="muted inspector-loading">Loading…</p>
+      )}
       <h3 className="inspector-heading">Checkpoints</h3>
-      <Timeline history={history} headId={thread.head_checkpoint_id} selectedId={selected?.checkpoint_id ?? null} onSelect={setSelected} />
-      {selected && (
+      <Timeline history={history} headId={thread?.head_checkpoint_id ?? null} selectedId={selected?.checkpoint_id ?? null} onSelect={setSelected} />
+      {selected && thread && (
         <CheckpointDetail
           key={selected.checkpoint_id}
           thread={thread}

@@ -2,6 +2,7 @@ import { useEffect, useRef } from "react";
 import type { HistoryEntry } from "../api/types";
 import type { History } from "./use-history";
 import { relativeTime } from "./relative-time";
+import { TIMELINE_PAINTED_MARK } from "./timeline-mark";
 
 interface TimelineProps {
   history: History;
@@ -10,8 +11,6 @@ interface TimelineProps {
   onSelect(entry: HistoryEntry): void;
 }
 
-/** Marked once the first page of a thread's checkpoints is on screen: what the bench reads. */
-export const TIMELINE_PAINTED_MARK = "threadloom:timeline-painted";
 
 /**
  * Every checkpoint, newest first; older pages load as the list scrolls to its end, so a long

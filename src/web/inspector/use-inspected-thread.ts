@@ -22,7 +22,7 @@ export function useInspectedThread(threadId: string | null, reloadKey: string): 
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const next = await api.json<Thread>(`/api/threads/${encodeURIComponent(threadId)}`, { signal: abort.signal });
+        const next = await api.json<Thread>(`/api/threads/${encodeURIComponent(threadId)}?messages=false`, { signal: abort.signal });
         setThread((prev) => (prev && JSON.stringify(prev) === JSON.stringify(next) ? prev : next));
         setError(null);
       } catch (err) {
