@@ -30,7 +30,10 @@ export interface WebBenchOptions {
 
 export async function benchWebTimeline({ db, log }: WebBenchOptions): Promise<string> {
   if (browserSkipReason) return `\n${TITLE}\n\nskipped: ${browserSkipReason}\n`;
+  const t0 = performance.now();
+  const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
   ensureWebBuilt();
+  log(`web: page built (${since()})`);
   const mock = await startMockOpenAI({ text: "a short answer" });
   const config = loadConfig({ DATABASE_URL: db.url, OPENAI_BASE_URL: mock.baseURL, OPENAI_API_KEY: "bench", OPENAI_MODEL: "mock-model", LOG_LEVEL: "silent" });
   const service = await createService(config, pino({ level: "silent" }));
@@ -39,20 +42,23 @@ export async function benchWebTimeline({ db, log }: WebBenchOptions): Promise<st
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await launchBrowser();
   try {
-    // 1,000 checkpoints in one request (the Agent Server's bulk update: a user message, then a reply
-    // as the agent, alternately), 350 single state updates, then real chat turns on top, so the
-    // first page is what a chat writes (input, loop steps with their writers).
+    // The older 1,350 checkpoints are empty state updates (1,000 in one bulk request, then single
+    // ones): written fast, since rewriting a growing message list 1,350 times takes minutes here.
+    // The newest 150 are real chat turns (input, loop steps with their writers, messages), which is
+    // what the first page shows; a keyset page never reads the rows below it.
     log(`web: building a ${BULK + UPDATES + 3 * TURNS}-checkpoint thread`);
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return res;
     };
-    const say = (i: number) => (i % 2 === 0 ? { values: { messages: [{ role: "user", content: `question ${i}` }] }, as_node: "__input__" } : { values: { messages: [{ role: "assistant", content: `answer ${i}` }] }, as_node: "agent" });
-    const created = (await (await post("/threads", { metadata: { graph_id: "chat" }, supersteps: Array.from({ length: BULK }, (_, i) => ({ updates: [say(i)] })) })).json()) as { thread_id: string };
+    const created = (await (await post("/threads", { metadata: { graph_id: "chat" }, supersteps: Array.from({ length: BULK }, () => ({ updates: [{ values: null }] })) })).json()) as { thread_id: string };
     const threadId = created.thread_id;
-    for (let i = 0; i < UPDATES; i++) await post(`/threads/${threadId}/state`, say(BULK + i));
+    log(`web: bulk update done (${since()})`);
+    for (let i = 0; i < UPDATES; i++) await post(`/threads/${threadId}/state`, { values: null });
+    log(`web: single updates done (${since()})`);
     for (let i = 0; i < TURNS; i++) await (await post("/api/chat", { message: `turn ${i + 1}`, thread_id: threadId })).text();
+    log(`web: chat turns done (${since()})`);
     const firstPage = `/api/threads/${threadId}/history?limit=50`;
     let checkpoints = 0;
     for (let cursor: string | null = null, first = true; first || cursor; first = false) {
@@ -93,17 +99,20 @@ export async function benchWebTimeline({ db, log }: WebBenchOptions): Promise<st
     }
     const rows = await page.goto(`${url}/#/t/${threadId}`).then(() => painted()).then(() => page.getByRole("list", { name: "Checkpoints" }).getByRole("button", { name: /^Step / }).count());
     const switched: number[] = [];
+    const switchedArrived: number[] = [];
     await page.goto(`${url}/#/`);
     await page.getByRole("link", { name: "threadloom" }).waitFor();
     for (let i = 0; i < REPEATS + 1; i++) {
-      const ms = await page.evaluate(async ({ mark, id }) => {
+      const { ms, arrived } = await page.evaluate(async ({ mark, id }) => {
         performance.clearMarks(mark);
+        performance.clearResourceTimings();
         const started = performance.now();
         location.hash = `#/t/${id}`;
         while (performance.getEntriesByName(mark).length === 0) await new Promise((r) => requestAnimationFrame(r));
-        return performance.getEntriesByName(mark)[0]!.startTime - started;
+        const history = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).find((r) => r.name.includes("/history?"));
+        return { ms: performance.getEntriesByName(mark)[0]!.startTime - started, arrived: history ? history.responseEnd - started : NaN };
       }, { mark: TIMELINE_PAINTED_MARK, id: threadId });
-      if (i > 0) switched.push(ms);
+      if (i > 0) (switched.push(ms), switchedArrived.push(arrived));
       await page.evaluate(() => (location.hash = "#/"));
       await page.getByText("Open a thread to inspect").waitFor();
     }
@@ -122,6 +131,7 @@ export async function benchWebTimeline({ db, log }: WebBenchOptions): Promise<st
       line("switch to the thread in a loaded page (hash change)", switched),
       line("reference: GET history?limit=50 from node", endpoint),
       line("reference: the same request inside the cold loads (resource timing)", coldHistory.filter(Number.isFinite)),
+      line("reference: hash change to the history page's last byte, in the switch", switchedArrived.filter(Number.isFinite)),
       "",
     ].join("\n");
   } finally {

@@ -54,6 +54,7 @@ export function GraphView({ graph, running, next }: GraphViewProps) {
         nodes={nodes}
         edges={edges}
         fitView
+        fitViewOptions={{ padding: 0.2 }}
         nodesDraggable={false}
         nodesConnectable={false}
         elementsSelectable={false}

@@ -1,15 +1,17 @@
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import type { HistoryEntry } from "../api/types";
 import { useApp } from "../shell/app-context";
 import { useRunStatus } from "../shell/run-status";
-import { CheckpointDetail } from "./checkpoint-detail";
-import { GraphView } from "./graph-view";
 import "./inspector.css";
 import { Timeline } from "./timeline";
 import { useGraph } from "./use-graph";
 import { useHistory } from "./use-history";
 import { useInspectedThread } from "./use-inspected-thread";
 import { useRunningNodes, type OwnRun } from "./use-running-nodes";
+
+// React Flow, dagre and jsondiffpatch load on their own, so neither the page nor the timeline waits for them.
+const GraphView = lazy(() => import("./graph-view").then((m) => ({ default: m.GraphView })));
+const CheckpointDetail = lazy(() => import("./checkpoint-detail").then((m) => ({ default: m.CheckpointDetail })));
 
 /** The open thread inside: its graph with the running node lit, every checkpoint, time travel. */
 export function InspectorPanel() {
@@ -50,7 +52,9 @@ export function InspectorPanel() {
               {thread.graph_id} <span className="muted">· assistant {thread.assistant_id} · {busy ? "running" : thread.status}</span>
             </dd>
           </dl>
-          {graph ? <GraphView graph={graph} running={running} next={selected?.next ?? []} /> : <p className="muted">{graphError ?? "Loading the graph…"}</p>}
+          <Suspense fallback={<div className="inspector-graph" />}>
+            {graph ? <GraphView graph={graph} running={running} next={selected?.next ?? []} /> : <p className="muted inspector-graph">{graphError ?? "Loading the graph…"}</p>}
+          </Suspense>
         </>
       ) : (
         <p className="muted inspector-loading">Loading…</p>
@@ -58,6 +62,7 @@ export function InspectorPanel() {
       <h3 className="inspector-heading">Checkpoints</h3>
       <Timeline history={history} headId={thread?.head_checkpoint_id ?? null} selectedId={selected?.checkpoint_id ?? null} onSelect={setSelected} />
       {selected && thread && (
+        <Suspense fallback={<p className="muted">Loading…</p>}>
         <CheckpointDetail
           key={selected.checkpoint_id}
           thread={thread}
@@ -66,6 +71,7 @@ export function InspectorPanel() {
           onRunning={(node, isRunning) => setOwn({ running: isRunning, node })}
           onChanged={() => setChanges((c) => c + 1)}
         />
+        </Suspense>
       )}
     </div>
   );

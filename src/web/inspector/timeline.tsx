@@ -66,8 +66,8 @@ function TimelineRow({ entry, head, selected, onSelect }: { entry: HistoryEntry;
         <span className="step">{entry.step}</span>
         <span className={`source source-${entry.source}`}>{entry.source}</span>
         <span className="writers">{writers}</span>
-        {added > 0 && <span className="added">+{added} msg</span>}
-        {head && <span className="head-badge">head</span>}
+        <span className="added">{added > 0 ? `+${added} msg` : ""}</span>
+        <span>{head && <span className="head-badge">head</span>}</span>
         <time dateTime={entry.created_at}>{relativeTime(entry.created_at)}</time>
       </button>
     </li>
