@@ -108,7 +108,7 @@ describe.skipIf(browserSkipReason)("the inspector", () => {
       "user: calc 6*7 please", "assistant: ", "tool: 42", "assistant: The answer is 42.", "user: a branch from turn one", expect.stringMatching(/^assistant: reply \d+$/),
     ]);
     await expect.poll(async () => rows(page).count()).toBe((await history(threadId)).length);
-    await expect(rows(page).first().getAttribute("aria-label")).resolves.toMatch(/loop by agent, 1 message added, head$/);
+    await expect.poll(() => rows(page).first().getAttribute("aria-label")).toMatch(/loop by agent, 1 message added, head$/);
     await shot(page, "ran-from-old-checkpoint");
     expect(errors.list).toEqual([]);
     await context.close();

@@ -2,6 +2,9 @@ import { Background, Controls, ReactFlow, type Edge, type Node } from "@xyflow/r
 import "@xyflow/react/dist/style.css";
 import { useMemo } from "react";
 import { layoutGraph, type GraphShape } from "./layout-graph";
+import { StepNode } from "./step-node";
+
+const NODE_TYPES = { step: StepNode };
 
 interface GraphViewProps {
   graph: GraphShape;
@@ -26,7 +29,7 @@ export function GraphView({ graph, running, next }: GraphViewProps) {
           data: { label: n.id },
           width: n.width,
           height: n.height,
-          type: n.id === "__start__" ? "input" : n.id === "__end__" ? "output" : "default",
+          type: "step",
           className: ["graph-node", n.terminal && "terminal", isRunning && "running", isNext && "next"].filter(Boolean).join(" "),
           ariaLabel: states ? `${n.id}, ${states}` : n.id,
           domAttributes: isRunning ? { "aria-current": "step" } : {},
@@ -36,22 +39,27 @@ export function GraphView({ graph, running, next }: GraphViewProps) {
       }),
     [layout, running, next],
   );
-  const edges = useMemo<Edge[]>(
-    () =>
-      layout.edges.map((e) => ({
+  const edges = useMemo<Edge[]>(() => {
+    const y = new Map(layout.nodes.map((n) => [n.id, n.y]));
+    return layout.edges.map((e) => {
+      const back = (y.get(e.target) ?? 0) < (y.get(e.source) ?? 0);
+      return {
         id: e.id,
         source: e.source,
         target: e.target,
+        sourceHandle: back ? "back-out" : "bottom",
+        targetHandle: back ? "back-in" : "top",
         className: e.conditional ? "conditional" : undefined,
         animated: false,
         focusable: false,
-      })),
-    [layout],
-  );
+      };
+    });
+  }, [layout]);
   return (
     <div className="inspector-graph" role="figure" aria-label="Graph">
       <ReactFlow
         nodes={nodes}
+        nodeTypes={NODE_TYPES}
         edges={edges}
         fitView
         fitViewOptions={{ padding: 0.2 }}

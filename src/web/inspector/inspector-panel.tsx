@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import type { HistoryEntry } from "../api/types";
 import { useApp } from "../shell/app-context";
 import { useRunStatus } from "../shell/run-status";
@@ -23,6 +23,14 @@ export function InspectorPanel() {
   const { thread, error } = useInspectedThread(threadId, `${version}:${changes}`);
   const [reload, setReload] = useState("");
   const history = useHistory(threadId, `${version}:${changes}:${reload}`);
+  // The thread's row changes when its mirror catches up (a run's last messages, another tab's edit):
+  // the timeline reloads then too, but not when the row first arrives.
+  const stamp = thread ? `${thread.thread_id}:${thread.updated_at}:${thread.head_checkpoint_id}` : null;
+  const lastStamp = useRef<string | null>(null);
+  useEffect(() => {
+    if (lastStamp.current && stamp && stamp !== lastStamp.current) setChanges((c) => c + 1);
+    lastStamp.current = stamp;
+  }, [stamp]);
   const { running, busy, tick } = useRunningNodes(thread, history.entries[0], own);
   const { graph, error: graphError } = useGraph(thread?.assistant_id ?? null);
 
