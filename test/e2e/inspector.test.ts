@@ -191,4 +191,21 @@ describe.skipIf(browserSkipReason)("the inspector", () => {
     expect(errors.list).toEqual([]);
     await context.close();
   });
+
+  // 20 runs of 4 checkpoints: the first page of 50 is shown at once, the rest as the list scrolls.
+  test("loads older checkpoints as the timeline scrolls", async () => {
+    const first = await chat(svc.url, { assistant_id: "counter", input: { items: ["run 1"] } });
+    const id = first.headers.get("x-thread-id")!;
+    for (let i = 2; i <= 20; i++) await chat(svc.url, { thread_id: id, input: { items: [`run ${i}`] } });
+    const { context, page, errors } = await open(`${svc.url}/#/t/${id}`);
+    await rows(page).first().waitFor();
+    await expect(rows(page).count()).resolves.toBe(50);
+    await rows(page).nth(49).scrollIntoViewIfNeeded();
+    await expect.poll(() => rows(page).count()).toBe(80);
+    await expect(rows(page).last().getAttribute("aria-label")).resolves.toBe("Step -1 input by __input__");
+    await expect(page.getByRole("button", { name: "Older checkpoints" }).count()).resolves.toBe(0);
+    await shot(page, "scrolled-to-the-first-checkpoint");
+    expect(errors.list).toEqual([]);
+    await context.close();
+  });
 });

@@ -71,14 +71,14 @@ export function InspectorPanel() {
       <Timeline history={history} headId={thread?.head_checkpoint_id ?? null} selectedId={selected?.checkpoint_id ?? null} onSelect={setSelected} />
       {selected && thread && (
         <Suspense fallback={<p className="muted">Loading…</p>}>
-        <CheckpointDetail
-          key={selected.checkpoint_id}
-          thread={thread}
-          entry={selected}
-          nodes={graphNodes}
-          onRunning={(node, isRunning) => setOwn({ running: isRunning, node })}
-          onChanged={() => setChanges((c) => c + 1)}
-        />
+          <CheckpointDetail
+            key={selected.checkpoint_id}
+            thread={thread}
+            entry={selected}
+            nodes={graphNodes}
+            onRunning={(node, isRunning) => setOwn({ running: isRunning, node })}
+            onChanged={() => setChanges((c) => c + 1)}
+          />
         </Suspense>
       )}
     </div>
