@@ -93,9 +93,11 @@ describe("history and branching", () => {
     } finally {
       t.mock.script(() => ({ text: `reply ${++replies}` }));
     }
-    const branched = await history();
-    const copy = branched.findIndex((c) => c.source === "fork" && c.parent_checkpoint_id === beforeTools.checkpoint_id);
-    expect(copy).toBeGreaterThan(0);
+    // The run's steps after the copy, once they are all written.
+    let branched = await history();
+    const copyAt = () => branched.findIndex((c) => c.source === "fork" && c.parent_checkpoint_id === beforeTools.checkpoint_id);
+    await expect.poll(async () => ((branched = await history()), copyAt()), { timeout: 5000 }).toBeGreaterThan(0);
+    const copy = copyAt();
     expect(branched[copy - 1]).toMatchObject({ source: "loop", writers: ["tools"], parent_checkpoint_id: branched[copy].checkpoint_id });
 
   });
