@@ -5,6 +5,7 @@
  * - cold: a fresh page load on `#/t/<id>` until the first page of rows is painted (the inspector's
  *   `performance.mark`), i.e. HTML, JS, the thread and the first history page;
  * - switch: from the hash change that opens the thread in a loaded page until its rows are painted.
+ * BENCH_WEB_EXPLAIN=1 also logs the history query's EXPLAIN ANALYZE on that thread.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
