@@ -1,7 +1,7 @@
 /**
  * The bench's web part: how fast the inspector's timeline paints on a 1,500-checkpoint thread.
- * The thread is built through the real service (in this process, a no-delay mock model), then Chromium (playwright-core, the browser tests' flags) opens the
- * page on it. Two figures, each against the history endpoint's own latency in the same run:
+ * The thread is built through the real service (in this process, a no-delay mock model), then
+ * Chromium (playwright-core, the browser tests' flags) opens the page on it. Two figures, each against the history endpoint's own latency in the same run:
  * - cold: a fresh page load on `#/t/<id>` until the first page of rows is painted (the inspector's
  *   `performance.mark`), i.e. HTML, JS, the thread and the first history page;
  * - switch: from the hash change that opens the thread in a loaded page until its rows are painted.
