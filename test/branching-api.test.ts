@@ -47,6 +47,61 @@ describe("history and branching", () => {
     expect(where.next).toEqual(["agent"]);
   });
 
+  // LangGraph 1.x records no writers in checkpoint metadata: a loop step was written by the tasks
+  // that ran from its parent (LangGraph's own `next` of the parent), read a page at a time.
+  it("names the node(s) that wrote each checkpoint, across pages, for tool steps, updates and head switches", async () => {
+    t.mock.script((req) => (req.messages.at(-1)?.role === "tool" ? { text: `reply ${++replies}` } : { toolCalls: [{ name: "calculator", args: { expression: "6*7" } }] }));
+    let threadId: string;
+    try {
+      threadId = await newThread("what is 6*7?");
+    } finally {
+      t.mock.script(() => ({ text: `reply ${++replies}` }));
+    }
+    const { thread_uuid } = await get(`/api/threads/${threadId}`);
+    const edited = await post(`/threads/${thread_uuid}/state`, { values: { messages: [{ role: "user", content: "a note" }] }, as_node: "agent" });
+    expect(edited.status).toBe(200);
+    const history = async () => {
+      const all: { checkpoint_id: string; parent_checkpoint_id: string | null; source: string; writers: string[] }[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { checkpoints: typeof all; next_cursor: string | null } = await get(`/api/threads/${threadId}/history?limit=1${cursor ? `&cursor=${cursor}` : ""}`);
+        all.push(...page.checkpoints);
+        cursor = page.next_cursor;
+      } while (cursor);
+      return all;
+    };
+    const all = await history();
+    const expected: { next: string[]; config: { configurable?: Record<string, unknown> } }[] = [];
+    for await (const s of (await t.service.graphs.get("chat")).getStateHistory({ configurable: { thread_id: thread_uuid } })) expected.push(s);
+    expect(all.map((c) => c.checkpoint_id)).toEqual(expected.map((s) => s.config.configurable!.checkpoint_id));
+    const parentNext = (i: number) => expected[i + 1]?.next ?? [];
+    expect(all.map((c, i) => (c.source === "loop" ? c.writers.join() === parentNext(i).join() : true))).not.toContain(false);
+    expect([...all].reverse().map((c) => `${c.source}:${c.writers.join("+")}`)).toEqual([
+      "input:__input__", "loop:__start__", "loop:agent", "loop:tools", "loop:agent", "update:__update__",
+    ]);
+
+    const first = all.find((c) => c.writers.includes("tools"))!;
+    expect((await post(`/api/threads/${threadId}/head`, { checkpoint_id: first.checkpoint_id })).status).toBe(200);
+    expect((await history())[0]).toMatchObject({ source: "fork", writers: ["__copy__"] });
+
+    // Run again from an old checkpoint without input: LangGraph copies it first, then runs its next.
+    const beforeTools = all.find((c) => c.source === "loop" && c.writers.includes("agent") && expected.find((s) => s.config.configurable!.checkpoint_id === c.checkpoint_id)!.next.includes("tools"))!;
+    t.mock.script({ text: "again" });
+    try {
+      const run = await post(`/threads/${thread_uuid}/runs/wait`, { assistant_id: "chat", input: null, checkpoint_id: beforeTools.checkpoint_id });
+      expect(run.status).toBe(200);
+    } finally {
+      t.mock.script(() => ({ text: `reply ${++replies}` }));
+    }
+    // The run's steps after the copy, once they are all written.
+    let branched = await history();
+    const copyAt = () => branched.findIndex((c) => c.source === "fork" && c.parent_checkpoint_id === beforeTools.checkpoint_id);
+    await expect.poll(async () => ((branched = await history()), copyAt()), { timeout: 5000 }).toBeGreaterThan(0);
+    const copy = copyAt();
+    expect(branched[copy - 1]).toMatchObject({ source: "loop", writers: ["tools"], parent_checkpoint_id: branched[copy].checkpoint_id });
+
+  });
+
   it("returns the state at any checkpoint and at the head", async () => {
     const threadId = await newThread("alpha", "beta");
     const { checkpoints } = await get(`/api/threads/${threadId}/history?limit=200`);

@@ -85,6 +85,13 @@ describe("threads API", () => {
     await chat(t.url, { message: "and 7*8?", thread_id: id }, key("reader"));
     const after = await getJson(`/api/threads/${id}`, "reader");
     expect([after.title, after.message_count, after.messages.length]).toEqual(["What is 6*7?", 6, 6]);
+
+    // Without its messages: the same row, for a page that polls a long thread's status.
+    const { messages, ...row } = after;
+    expect(messages).toHaveLength(6);
+    expect(await getJson(`/api/threads/${id}?messages=false`, "reader")).toEqual(row);
+    const bad = await get(`/api/threads/${id}?messages=no`, "reader");
+    expect([bad.status, JSON.parse(bad.text).invalid_params?.[0]?.name]).toEqual([400, "messages"]);
   });
 
   // Each format: the attachment header, the content type, and the exact bytes.

@@ -17,6 +17,10 @@ export interface CheckpointSummary {
   versionsSeen: Record<string, Versions>;
   /** Channels that hold a value at this checkpoint. */
   available: string[];
+  /** The writers the checkpoint's metadata names (`writes`, LangGraph 0.x), if it names any. */
+  recordedWriters: string[] | null;
+  /** A loop checkpoint's parent, whose next tasks wrote it. */
+  parent: { channelVersions: Versions; versionsSeen: Record<string, Versions>; available: string[] } | null;
 }
 
 export interface MessageCheckpoints {
@@ -26,6 +30,12 @@ export interface MessageCheckpoints {
   before: string | null;
 }
 
+type Versioned = Pick<CheckpointSummary, "channelVersions" | "versionsSeen" | "available">;
+
+function versionsOf(r: { channel_versions: Versions | null; versions_seen: Record<string, Versions> | null; available: string[] }): Versioned {
+  return { channelVersions: r.channel_versions ?? {}, versionsSeen: r.versions_seen ?? {}, available: r.available };
+}
+
 /** A thread's checkpoints as history: what the saver wrote, read without decoding any state. */
 export class HistoryRepository {
   constructor(private readonly db: Queryable) {}
@@ -33,10 +43,18 @@ export class HistoryRepository {
   async listCheckpoints(threadId: string, options: { limit: number; cursor?: string }): Promise<Page<CheckpointSummary>> {
     // A history cursor is the last checkpoint id of the previous page.
     if (options.cursor !== undefined && !/^[0-9a-f-]{36}$/.test(options.cursor)) throw malformedCursor();
+    // One row past the page tells whether there is a next page, and is most often the last row's parent.
     const { rows } = await this.db.query(sql.LIST_CHECKPOINTS, [threadId, options.cursor ?? null, options.limit + 1]);
-    const items = rows.slice(0, options.limit).map((r) => ({
+    const versions = new Map(rows.map((r) => [r.checkpoint_id as string, versionsOf(r)]));
+    const page = rows.slice(0, options.limit);
+    // A loop step was written by the tasks that ran from its parent: the parents the page lacks
+    // (a branch point, a page's end) are read too, still without decoding any state.
+    const missing = [...new Set(page.filter((r) => r.source === "loop" && r.parent_checkpoint_id && !versions.has(r.parent_checkpoint_id)).map((r) => r.parent_checkpoint_id as string))];
+    if (missing.length > 0) for (const r of (await this.db.query(sql.CHECKPOINT_VERSIONS, [threadId, missing])).rows) versions.set(r.checkpoint_id, versionsOf(r));
+    const items = page.map((r) => ({
       checkpointId: r.checkpoint_id, parentCheckpointId: r.parent_checkpoint_id, step: r.step, source: r.source,
-      createdAt: r.created_at, addedMessageIds: r.added, channelVersions: r.channel_versions ?? {}, versionsSeen: r.versions_seen ?? {}, available: r.available,
+      createdAt: r.created_at, addedMessageIds: r.added, ...versionsOf(r), recordedWriters: r.recorded_writers,
+      parent: r.source === "loop" && r.parent_checkpoint_id ? (versions.get(r.parent_checkpoint_id) ?? null) : null,
     }));
     return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.checkpointId : null };
   }
@@ -75,4 +93,20 @@ export function nextNodes(summary: Pick<CheckpointSummary, "channelVersions" | "
   return Object.entries(triggers)
     .filter(([node, channels]) => channels.some((chan) => available.has(chan) && newer(summary.channelVersions[chan], summary.versionsSeen[node]?.[chan])))
     .map(([node]) => node);
+}
+
+/**
+ * The nodes that wrote a checkpoint: the ones its metadata names, else by its source: the caller's
+ * input (`__input__`), an `update_state` (`__update__`: LangGraph 1.x does not record its `as_node`),
+ * a copy of another checkpoint (`__copy__`, a head switch), or for a loop step the tasks that ran
+ * from its parent, which are the parent's `next`.
+ */
+export function writersOf(summary: Pick<CheckpointSummary, "source" | "recordedWriters" | "parent">, triggers: Record<string, string[]>): string[] {
+  if (summary.recordedWriters?.length) return summary.recordedWriters;
+  switch (summary.source) {
+    case "input": return ["__input__"];
+    case "update": return ["__update__"];
+    case "fork": return ["__copy__"];
+    default: return summary.parent ? nextNodes(summary.parent, triggers) : [];
+  }
 }

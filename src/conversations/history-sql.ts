@@ -2,25 +2,36 @@ import { CHECKPOINT_SCHEMA } from "../db/create-checkpointer.js";
 
 const CHECKPOINTS = `${CHECKPOINT_SCHEMA}.checkpoints`;
 
+/** What `next` is computed from: a checkpoint's versions and the channels holding a value. */
+const VERSIONS = `
+  c.checkpoint->'channel_versions' AS channel_versions, c.checkpoint->'versions_seen' AS versions_seen,
+  -- Channels holding a value (a consumed trigger is stored as an 'empty' blob): only those trigger nodes.
+  ARRAY(SELECT v.key FROM jsonb_each_text(c.checkpoint->'channel_versions') v
+        JOIN ${CHECKPOINT_SCHEMA}.checkpoint_blobs b
+          ON b.thread_id = c.thread_id AND b.checkpoint_ns = '' AND b.channel = v.key AND b.version = v.value
+        WHERE b.type <> 'empty') AS available`;
+
 /**
  * A page of a thread's checkpoints, newest first (checkpoint ids are time-ordered UUIDs), read from
- * the checkpoint rows' JSON and the mirror: no channel value is deserialized.
+ * the checkpoint rows' JSON and the mirror: no channel value is deserialized. `writes` is the
+ * metadata's record of the nodes that wrote it, which LangGraph 0.x kept and 1.x no longer does.
  */
 export const LIST_CHECKPOINTS = `
   SELECT c.checkpoint_id, c.parent_checkpoint_id, (c.metadata->>'step')::int AS step, c.metadata->>'source' AS source,
-         c.checkpoint->>'ts' AS created_at, c.checkpoint->'channel_versions' AS channel_versions,
-         c.checkpoint->'versions_seen' AS versions_seen,
-         -- Channels holding a value (a consumed trigger is stored as an 'empty' blob): only those trigger nodes.
-         ARRAY(SELECT v.key FROM jsonb_each_text(c.checkpoint->'channel_versions') v
-               JOIN ${CHECKPOINT_SCHEMA}.checkpoint_blobs b
-                 ON b.thread_id = c.thread_id AND b.checkpoint_ns = '' AND b.channel = v.key AND b.version = v.value
-               WHERE b.type <> 'empty') AS available,
+         c.checkpoint->>'ts' AS created_at, ${VERSIONS},
          ARRAY(SELECT m.message_id FROM messages m
-               WHERE m.thread_id = $1::uuid AND m.checkpoint_id = c.checkpoint_id ORDER BY m.position) AS added
+               WHERE m.thread_id = $1::uuid AND m.checkpoint_id = c.checkpoint_id ORDER BY m.position) AS added,
+         CASE WHEN jsonb_typeof(c.metadata->'writes') = 'object' THEN ARRAY(SELECT jsonb_object_keys(c.metadata->'writes')) END AS recorded_writers
   FROM ${CHECKPOINTS} c
   WHERE c.thread_id = $1::text AND c.checkpoint_ns = '' AND ($2::text IS NULL OR c.checkpoint_id < $2)
   ORDER BY c.checkpoint_id DESC
   LIMIT $3`;
+
+/** The versions of some checkpoints of a thread: the parents a page of history does not hold. */
+export const CHECKPOINT_VERSIONS = `
+  SELECT c.checkpoint_id, ${VERSIONS}
+  FROM ${CHECKPOINTS} c
+  WHERE c.thread_id = $1::text AND c.checkpoint_ns = '' AND c.checkpoint_id = ANY($2::text[])`;
 
 /** Where a message first appeared, and that checkpoint's parent and the parent's source. */
 export const MESSAGE_CHECKPOINTS = `

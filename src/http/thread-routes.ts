@@ -28,9 +28,14 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
     res.json({ threads, next_cursor: page.nextCursor, total });
   });
 
+  // `messages=false`: the thread's row alone, for a page that polls its status on a long thread.
+  const readQuery = z.object({ messages: z.enum(["true", "false"]).default("true") });
+
   router.get("/api/threads/:id", async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
+    const query = validate(readQuery, req.query, "query");
     const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
+    if (query.messages === "false") return void res.json(threadJson(thread));
     const messages = await deps.conversations.headMessages(thread.threadId);
     res.json({ ...threadJson(thread), messages: messages.map(messageJson) });
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { ConversationRepository, type Owner, type ThreadRow } from "../conversations/conversation-repository.js";
-import { HistoryRepository, nextNodes } from "../conversations/history-repository.js";
+import { HistoryRepository, nextNodes, writersOf } from "../conversations/history-repository.js";
 import { langchainMessageJson } from "../conversations/langchain-message-json.js";
 import { toMessageRows } from "../conversations/message-row.js";
 import { publicThreadId, threadUuid } from "../conversations/thread-json.js";
@@ -44,7 +44,7 @@ export class ThreadBranches {
     return {
       checkpoints: items.map((c) => ({
         checkpoint_id: c.checkpointId, parent_checkpoint_id: c.parentCheckpointId, created_at: c.createdAt, step: c.step,
-        source: c.source, next: nextNodes(c, triggers), added_message_ids: c.addedMessageIds,
+        source: c.source, writers: writersOf(c, triggers), next: nextNodes(c, triggers), added_message_ids: c.addedMessageIds,
       })),
       next_cursor: nextCursor,
     };

@@ -22,8 +22,10 @@
  *                       hand; `only` runs just that part (test/bench/manifest-bench.ts)
  *   BENCH_SCHEMAS       0 skips GET /assistants/:id/schemas with an empty and a filled schema cache
  *                       and against `langgraphjs dev`; `only` runs just that part (test/bench/schema-bench.ts)
- *   BENCH_WEB           0 skips the web page (weight, cold load, Enter to first token painted against
- *                       the API's TTFT) in Chromium; `only` runs just that part (test/bench/web-page-bench.ts)
+ *   BENCH_WEB           0 skips the web app in Chromium: the page (weight, cold load, Enter to the first
+ *                       token painted against the API's TTFT; test/bench/web-page-bench.ts) and the
+ *                       inspector's timeline on a 1,500-checkpoint thread (test/bench/web-timeline-bench.ts);
+ *                       `only` runs just that part
  */
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -40,6 +42,7 @@ import { benchHostile } from "./hostile-bench.js";
 import { benchManifest } from "./manifest-bench.js";
 import { benchSchemas } from "./schema-bench.js";
 import { benchWebPage } from "./web-page-bench.js";
+import { benchWebTimeline } from "./web-timeline-bench.js";
 import { startServices } from "./services.js";
 
 const TOKENS = 32;
@@ -99,7 +102,10 @@ async function main(): Promise<void> {
   if (runsPart("manifest")) process.stdout.write(await benchManifest({ db, tempDir, log, defer }));
   if (runsPart("hostile")) process.stdout.write(await benchHostile({ db, tempDir, log, defer }));
   if (runsPart("schemas")) process.stdout.write(await benchSchemas({ db, tempDir, log, defer }));
-  if (runsPart("web")) process.stdout.write(await benchWebPage({ db, tempDir, log, defer }));
+  if (runsPart("web")) {
+    process.stdout.write(await benchWebPage({ db, tempDir, log, defer }));
+    process.stdout.write(await benchWebTimeline({ db, log }));
+  }
   if (runsPart("agentApi")) {
     const modelDescription = `${TOKENS} tokens, ${TOKEN_DELAY_MS} ms apart, in its own process`;
     process.stdout.write(`\n${await benchAgentApi({ db, modelURL, modelDescription, modelPid: model.pid, tempDir, log, defer })}`);

@@ -71,6 +71,8 @@ export interface HistoryEntry {
   created_at: string;
   step: number;
   source: "input" | "loop" | "update" | "fork";
+  /** The nodes that wrote it (`__input__`, `__update__`, `__copy__` for the caller's writes). */
+  writers: string[];
   next: string[];
   added_message_ids: string[];
 }
