@@ -2,10 +2,10 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { chat } from "../helpers/sse-client.js";
 import { startTestService, type TestService } from "../helpers/test-service.js";
-import { browserSkipReason, ensureWebBuilt, launchBrowser, openPage, screenshots } from "./browser.js";
+import { browserSkipReason, ensureWebBuilt, launchBrowser, openPage, screenshots, STEP_TIMEOUT_MS } from "./browser.js";
 
 const shot = screenshots(import.meta.filename);
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000 });
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: STEP_TIMEOUT_MS });
 const KEYS = { alice: "key-alice-7f3a91", bob: "key-bob-c2d84e" } as const;
 // What Chromium logs for each refused request: the page asks for a key after the first one.
 const UNAUTHORIZED = "console: Failed to load resource: the server responded with a status of 401 (Unauthorized)";
@@ -44,7 +44,7 @@ describe.skipIf(browserSkipReason)("the web app with API_KEYS", () => {
     expect((await fetch(`${svc.url}/api/threads`)).status).toBe(401);
 
     const { context, page, errors } = await openPage(browser, "about:blank");
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
     const urls = recordUrls(page);
     await page.goto(svc.url);
     const dialog = page.getByRole("dialog", { name: "API key" });
@@ -82,7 +82,7 @@ describe.skipIf(browserSkipReason)("the web app with API_KEYS", () => {
 
   test("another browser session with another key sees only its own threads", async () => {
     const { context, page, errors } = await openPage(browser, "about:blank");
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
     const urls = recordUrls(page);
     const headers: (string | undefined)[] = [];
     page.on("request", (req) => req.url().includes("/api/threads") && headers.push(req.headers().authorization));

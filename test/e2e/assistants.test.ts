@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { chat } from "../helpers/sse-client.js";
 import { startTestService, type TestService } from "../helpers/test-service.js";
 import { writeManifest, type WrittenManifest } from "../helpers/write-manifest.js";
-import { browserSkipReason, ensureWebBuilt, launchBrowser, openPage, screenshots } from "./browser.js";
+import { browserSkipReason, ensureWebBuilt, launchBrowser, openPage, screenshots, STEP_TIMEOUT_MS } from "./browser.js";
 
 const shot = screenshots(import.meta.filename);
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000 });
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: STEP_TIMEOUT_MS });
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 // The chat graph (a context schema: model, temperature, system prompt…) and one that takes no settings.
@@ -38,7 +38,7 @@ describe.skipIf(browserSkipReason)("the assistant picker and editor", () => {
   };
   const open = async (url: string) => {
     const opened = await openPage(browser, url);
-    opened.page.setDefaultTimeout(10_000);
+    opened.page.setDefaultTimeout(STEP_TIMEOUT_MS);
     return opened;
   };
   const picker = (page: Page) => page.getByRole("combobox", { name: "Assistant", exact: true });

@@ -3,11 +3,21 @@ import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { vi } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WEB_SRC = join(ROOT, "src", "web");
 const WEB_INDEX = join(ROOT, "dist", "web", "index.html");
 export const SCREENSHOT_DIR = join(ROOT, "test", "e2e", "__screenshots__");
+
+/**
+ * How long one step of a browser test may wait for the page. Generous: CI runs these beside a second
+ * test suite on two cores, where a page that answers in 100 ms alone can take seconds; a step that
+ * never happens still fails, and says which. The tests of a file that imports this module get
+ * matching time in all.
+ */
+export const STEP_TIMEOUT_MS = 20_000;
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 120_000 });
 
 /** Debian's Chromium (apt-get install chromium), or CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -57,6 +67,7 @@ export interface PageErrors {
  */
 export async function openPage(browser: Browser, url: string, options: { viewport?: { width: number; height: number }; colorScheme?: "light" | "dark" } = {}): Promise<{ context: BrowserContext; page: Page; errors: PageErrors }> {
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1360, height: 860 }, colorScheme: options.colorScheme ?? "light", acceptDownloads: true });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
   const page = await context.newPage();
   const errors: PageErrors = { list: [] };
   page.on("pageerror", (err) => errors.list.push(`pageerror: ${err.message}`));

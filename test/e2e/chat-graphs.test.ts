@@ -2,7 +2,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startTestService, type TestService } from "../helpers/test-service.js";
 import type { WrittenManifest } from "../helpers/write-manifest.js";
-import { browserSkipReason, ensureWebBuilt, launchBrowser, openPage, screenshots } from "./browser.js";
+import { browserSkipReason, ensureWebBuilt, launchBrowser, openPage, screenshots, STEP_TIMEOUT_MS } from "./browser.js";
 import { writeChatManifest } from "./chat-manifest.js";
 
 const shot = screenshots(import.meta.filename);
@@ -52,7 +52,7 @@ describe.skipIf(browserSkipReason)("chat: other graphs, documents, phone width a
     const box = page.getByRole("textbox", { name: "Message" });
     await box.fill("plan a picnic");
     await box.press("Enter");
-    await page.getByRole("button", { name: "Send" }).waitFor({ timeout: 15_000 });
+    await page.getByRole("button", { name: "Send" }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.getByRole("tab", { name: /Document/ }).click();
     const doc = page.getByRole("article", { name: /^Document / });
     await doc.getByText("bread").waitFor();

@@ -6,7 +6,7 @@ import type { MockRequest } from "../helpers/mock-openai.js";
 import { chat } from "../helpers/sse-client.js";
 import { startTestService, type TestService } from "../helpers/test-service.js";
 import { writeManifest, type WrittenManifest } from "../helpers/write-manifest.js";
-import { browserSkipReason, ensureWebBuilt, launchBrowser, openPage, screenshots } from "./browser.js";
+import { browserSkipReason, ensureWebBuilt, launchBrowser, openPage, screenshots, STEP_TIMEOUT_MS } from "./browser.js";
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const shot = screenshots(import.meta.filename);
@@ -37,7 +37,7 @@ describe.skipIf(browserSkipReason)("the inspector", () => {
   // A missing element fails with its locator well before the test's own timeout.
   const open = async (url: string, options?: Parameters<typeof openPage>[2]) => {
     const opened = await openPage(browser, url, options);
-    opened.page.setDefaultTimeout(10_000);
+    opened.page.setDefaultTimeout(STEP_TIMEOUT_MS);
     return opened;
   };
   let threadId: string;

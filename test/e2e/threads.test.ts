@@ -3,11 +3,11 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { chat } from "../helpers/sse-client.js";
 import { startTestService, type TestService } from "../helpers/test-service.js";
-import { browserSkipReason, ensureWebBuilt, launchBrowser, openPage, screenshots } from "./browser.js";
+import { browserSkipReason, ensureWebBuilt, launchBrowser, openPage, screenshots, STEP_TIMEOUT_MS } from "./browser.js";
 
 const shot = screenshots(import.meta.filename);
 // The page answers within a few seconds on a busy machine; vitest's default of 1 s is for unit tests.
-const poll = <T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) => expect.poll(fn, { timeout: 10_000, ...options });
+const poll = <T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) => expect.poll(fn, { timeout: STEP_TIMEOUT_MS, ...options });
 
 // One service for the file, one owner (no API keys): each test makes threads with words of its own.
 describe.skipIf(browserSkipReason)("the thread list and the open thread's header", () => {
@@ -38,7 +38,7 @@ describe.skipIf(browserSkipReason)("the thread list and the open thread's header
   // Failures show as the step that failed, well before the test's own timeout.
   const open = async (url: string, options?: Parameters<typeof openPage>[2]) => {
     const opened = await openPage(browser, url, options);
-    opened.page.setDefaultTimeout(10_000);
+    opened.page.setDefaultTimeout(STEP_TIMEOUT_MS);
     return opened;
   };
   const threadLinks = (page: Page) => page.getByRole("navigation", { name: "Threads" }).getByRole("listitem").getByRole("link");
@@ -169,7 +169,7 @@ describe.skipIf(browserSkipReason)("the thread list and the open thread's header
     await item.locator(".status-badge", { hasText: "busy" }).waitFor();
     await shot(page, "busy");
     expect((await running).events.at(-1)?.data).toMatchObject({ status: "success" });
-    await poll(() => item.locator(".status-badge").count(), { timeout: 15_000 }).toBe(0);
+    await poll(() => item.locator(".status-badge").count(), { timeout: STEP_TIMEOUT_MS }).toBe(0);
     expect(await item.locator(".thread-title").textContent()).toBe("a slow question");
     expect(errors.list).toEqual([]);
     await context.close();

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import type { HistoryEntry } from "../api/types";
 import type { History } from "./use-history";
-import { relativeTime } from "./relative-time";
+import { relativeTime } from "../shell/relative-time";
 import { TIMELINE_PAINTED_MARK } from "./timeline-mark";
 
 interface TimelineProps {

@@ -1,6 +1,6 @@
 import type { Thread } from "../api/types";
 import { threadHref } from "../shell/use-hash-route";
-import { relativeTime } from "./relative-time";
+import { relativeTime } from "../shell/relative-time";
 import { SnippetText } from "./snippet-text";
 
 /** One thread of the list: a link to it, with its status when not idle and, in a search, where it matched. */
