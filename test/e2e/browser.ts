@@ -4,6 +4,9 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { vi } from "vitest";
+import { CHROMIUM } from "./browser-skip.js";
+
+export { browserSkipReason, CHROMIUM } from "./browser-skip.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WEB_SRC = join(ROOT, "src", "web");
@@ -17,21 +20,8 @@ export const SCREENSHOT_DIR = join(ROOT, "test", "e2e", "__screenshots__");
  * matching time in all.
  */
 export const STEP_TIMEOUT_MS = 20_000;
-vi.setConfig({ testTimeout: 180_000, hookTimeout: 120_000 });
-
-/** Debian's Chromium (apt-get install chromium), or CHROMIUM_PATH. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-/**
- * Why the browser tests do not run here, or null when they do. Against TEST_DATABASE_URL they are
- * left out unless E2E_ANY_DATABASE=1: they test the page, which no database changes, and CI's pass on
- * the system PostgreSQL runs beside the embedded one on a 2-core machine.
- */
-export const browserSkipReason: string | null = !existsSync(CHROMIUM)
-  ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
-  : process.env.TEST_DATABASE_URL && process.env.E2E_ANY_DATABASE !== "1"
-    ? "they run in the embedded PostgreSQL pass (TEST_DATABASE_URL is set; E2E_ANY_DATABASE=1 runs them too)"
-    : null;
+// Only inside vitest: the bench drives the browser with these helpers too.
+if (process.env.VITEST) vi.setConfig({ testTimeout: 180_000, hookTimeout: 120_000 });
 
 // As the machine's probe starts it: no sandbox (root), no GPU, and nothing that calls out of this
 // closed network (Chromium's background connections would be refused, many at a time).

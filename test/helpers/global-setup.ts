@@ -6,7 +6,7 @@ import type { TestProject } from "vitest/node";
 import { createCheckpointer } from "../../src/db/create-checkpointer.js";
 import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.js";
 import { migrate } from "../../src/db/migrate.js";
-import { browserSkipReason } from "../e2e/browser.js";
+import { browserSkipReason } from "../e2e/browser-skip.js";
 
 declare module "vitest" {
   interface ProvidedContext {
