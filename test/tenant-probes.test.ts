@@ -205,6 +205,8 @@ const NO_ID = new Set([
   "POST /assistants/count",
   // A graph's generative UI: the manifest's, the same for every caller.
   "POST /ui/:graph", "GET /ui/:graph/:file",
+  // The web app's page and icon: the same files for everyone, served before authentication.
+  "GET /", "GET /favicon.svg",
 ]);
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;

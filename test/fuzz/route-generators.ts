@@ -173,6 +173,9 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   "GET /readyz": () => ({}),
   "GET /metrics": () => ({}),
   "GET /ok": () => ({}),
+  // The web app: its page and icon (its hashed assets are a static folder, not routes).
+  "GET /": () => ({}),
+  "GET /favicon.svg": () => ({}),
   "GET /info": () => ({}),
   "GET /api/status": () => ({}),
 

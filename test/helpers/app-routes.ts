@@ -36,6 +36,8 @@ export function declaredRoutes(): string[] {
     logger: pino({ level: "silent" }), apiKeys: new Map(), maxMessageChars: 32_000, heartbeatMs: 5_000,
     agentRuns: untouchable, assistants: untouchable, corsOrigins: "", models: untouchable, allowedHosts: null,
     metrics: untouchable, rateLimitRpm: 0,
+    // The web app's routes are declared whether or not the folder holds a built page.
+    webDir: "dist/web",
   } as unknown as AppDeps;
   return routesOf(createApp(deps));
 }
