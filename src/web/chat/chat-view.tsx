@@ -313,8 +313,9 @@ export function ChatView() {
   const pendingIds = new Set(pause.flatMap((p) => ((p.value as { action_requests?: { tool_call_id?: string }[] })?.action_requests ?? []).map((a) => a.tool_call_id ?? "")));
   const resultIds = new Set(messages.filter((m) => m.role === "tool").map((m) => m.toolCallId ?? ""));
 
-  const actions: MessageActions = {
-    busy: running,
+  // The message items are memoised: their handlers keep one identity and call this render's.
+  const handlers = useRef<Pick<MessageActions, "edit" | "regenerate" | "switchTo">>(null!);
+  handlers.current = {
     edit: (message, content) => {
       const msg = humanMessage(content);
       void branch(message, { messages: [msg] }, msg);
@@ -329,6 +330,18 @@ export function ChatView() {
         .then(() => latest.current.runStatus.ended())
         .catch((err) => setActionError(`Could not switch branches: ${describe(err)}`));
     },
+  };
+  const stableHandlers = useMemo<Pick<MessageActions, "edit" | "regenerate" | "switchTo">>(
+    () => ({
+      edit: (message, content) => handlers.current.edit(message, content),
+      regenerate: (message) => handlers.current.regenerate(message),
+      switchTo: (messageId) => handlers.current.switchTo(messageId),
+    }),
+    [],
+  );
+  const actions: MessageActions = {
+    busy: running,
+    ...stableHandlers,
     toolState: (callId) => {
       const t = toolTimes[callId];
       if (resultIds.has(callId)) return "done";

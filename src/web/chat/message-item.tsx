@@ -97,8 +97,27 @@ function AssistantMessage({ message, results, actions, streaming }: { message: V
   );
 }
 
+interface ItemProps {
+  message: ViewMessage;
+  results: Map<string, ViewMessage>;
+  actions: MessageActions;
+  streaming: boolean;
+}
+
+/**
+ * Whether a message would be drawn the same: its view, and what its actions and tool cards show. The
+ * actions object is new on every render of the conversation (its tool states read the run's state),
+ * so it is compared by what it answers for this message; its handlers are stable (see ChatView).
+ */
+function drawnAlike(a: ItemProps, b: ItemProps): boolean {
+  if (a.message !== b.message || a.streaming !== b.streaming || a.actions.busy !== b.actions.busy) return false;
+  return a.message.toolCalls.every(
+    ({ id }) => a.results.get(id) === b.results.get(id) && a.actions.toolState(id) === b.actions.toolState(id) && a.actions.toolTiming(id) === b.actions.toolTiming(id),
+  );
+}
+
 /** One message of the conversation; a tool's result is drawn in its call's card, not on its own. */
-export const MessageItem = memo(function MessageItem(props: { message: ViewMessage; results: Map<string, ViewMessage>; actions: MessageActions; streaming: boolean }) {
+export const MessageItem = memo(function MessageItem(props: ItemProps) {
   const { message } = props;
   if (message.role === "user") return <UserMessage message={message} actions={props.actions} />;
   if (message.role === "assistant") return <AssistantMessage {...props} />;
@@ -115,4 +134,4 @@ export const MessageItem = memo(function MessageItem(props: { message: ViewMessa
       <pre>{message.content}</pre>
     </article>
   );
-});
+}, drawnAlike);

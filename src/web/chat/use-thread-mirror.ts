@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { startTransition, useCallback, useEffect, useRef, useState } from "react";
 import type { ThreadWithMessages } from "../api/types";
 import { useApp } from "../shell/app-context";
 
@@ -21,7 +21,9 @@ export function useThreadMirror(threadId: string | null): ThreadMirror {
   const current = useRef(threadId);
   current.current = threadId;
 
-  const reload = useCallback(async () => {
+  // `deferred`: drawn as a transition, which yields to the page's other parts (the inspector's
+  // timeline of the same thread is then not held up by drawing a long conversation).
+  const load = useCallback(async (deferred: boolean) => {
     const id = current.current;
     if (!id) {
       setThread(null);
@@ -31,8 +33,12 @@ export function useThreadMirror(threadId: string | null): ThreadMirror {
     try {
       const next = await apiRef.current.json<ThreadWithMessages>(`/api/threads/${encodeURIComponent(id)}`);
       if (current.current === id) {
-        setThread(next);
-        setError(null);
+        const show = () => {
+          setThread(next);
+          setError(null);
+        };
+        if (deferred) startTransition(show);
+        else show();
       }
     } catch (err) {
       if (current.current === id) setError((err as Error).message);
@@ -40,13 +46,14 @@ export function useThreadMirror(threadId: string | null): ThreadMirror {
       if (current.current === id) setLoading(false);
     }
   }, []);
+  const reload = useCallback(() => load(false), [load]);
 
   useEffect(() => {
     // A different thread: drop the old one at once, so nothing of it shows under the new id.
     setThread((t) => (t && (t.thread_id === threadId || t.thread_uuid === threadId) ? t : null));
     setError(null);
-    void reload();
-  }, [threadId, reload]);
+    void load(true);
+  }, [threadId, load]);
 
   return { thread, loading, error, reload };
 }

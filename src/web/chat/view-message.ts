@@ -12,8 +12,13 @@ export interface ViewMessage {
   mirror?: Message;
 }
 
+/** The mirror's rows keep their identity until the thread is read again, and so do their views. */
+const mirrorViews = new WeakMap<Message, ViewMessage>();
+
 export function fromMirror(m: Message): ViewMessage {
-  return { id: m.id, role: m.role, content: m.content, toolCalls: m.tool_calls ?? [], toolCallId: m.tool_call_id, mirror: m };
+  let view = mirrorViews.get(m);
+  if (!view) mirrorViews.set(m, (view = { id: m.id, role: m.role, content: m.content, toolCalls: m.tool_calls ?? [], toolCallId: m.tool_call_id, mirror: m }));
+  return view;
 }
 
 const ROLES: Record<string, Message["role"]> = { human: "user", ai: "assistant", tool: "tool", system: "system" };
@@ -24,15 +29,28 @@ export function textOfContent(content: SdkMessage["content"] | unknown): string 
   return content.map((part) => (part && typeof part === "object" && "text" in part && typeof part.text === "string" ? part.text : "")).join("");
 }
 
+/** The last view of each streamed message, by id: kept while the message is unchanged. */
+const streamViews = new Map<string, { key: string; view: ViewMessage }>();
+
+/**
+ * A streamed message as a view. The stream hands over new objects on every update, the messages
+ * that did not change included; an unchanged one keeps its view, so the conversation redraws only
+ * the message that grew (the items are memoised on their view).
+ */
 export function fromStream(m: SdkMessage, index: number): ViewMessage {
   const toolCalls = m.type === "ai" ? (m.tool_calls ?? []).map((c, i) => ({ id: c.id ?? `${m.id}-${i}`, name: c.name, args: c.args ?? {} })) : [];
-  return {
+  const view: ViewMessage = {
     id: m.id ?? `live-${index}`,
     role: ROLES[m.type] ?? "assistant",
     content: textOfContent(m.content),
     toolCalls,
     toolCallId: m.type === "tool" ? m.tool_call_id : undefined,
   };
+  const key = JSON.stringify([view.role, view.content, view.toolCalls, view.toolCallId]);
+  const last = streamViews.get(view.id);
+  if (last?.key === key) return last.view;
+  streamViews.set(view.id, { key, view });
+  return view;
 }
 
 /**
