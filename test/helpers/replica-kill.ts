@@ -59,6 +59,9 @@ export async function replicaKill(db: TestDatabase, options: ReplicaKillOptions)
     }, { timeout: 30_000, interval: 20 });
     await killService(doomed);
     alive = [survivor];
+    // Counted again now that it is dead: a run seen running just before the kill may have ended before
+    // the signal landed. Its lease outlives it by seconds, so what still shows running is what it held.
+    killedInFlight = await inFlight();
 
     for (let i = 0; i < options.rounds; i++) await chat.everyClientAnswered();
     const agentBefore = agent.succeeded();
@@ -86,6 +89,7 @@ export async function replicaKill(db: TestDatabase, options: ReplicaKillOptions)
 export function expectReplicaKillHeld(outcome: Awaited<ReturnType<typeof replicaKill>>): void {
   const { audit } = outcome;
   expect(audit.acknowledged).toBeGreaterThan(0);
+  expect(outcome.killedInFlight.chat + outcome.killedInFlight.agent).toBeGreaterThan(0);
   expect({ lost: audit.lost, duplicated: audit.duplicated, stuck: audit.stuck, mirrorDiffers: audit.mirrorDiffers, toldOtherwise: audit.toldOtherwise })
     .toEqual({ lost: [], duplicated: [], stuck: [], mirrorDiffers: [], toldOtherwise: [] });
   // The chat runs the dead replica ran were failed by the survivor; its Agent Server runs queued again and finished there.
