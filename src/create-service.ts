@@ -23,6 +23,7 @@ import { AgentRuns } from "./agent-api/agent-runs.js";
 import { AssistantRepository } from "./assistants/assistant-repository.js";
 import { CHANNELS, Notifier } from "./runs/notifier.js";
 import { RunEventLog } from "./runs/run-event-log.js";
+import { NativeRunEvents } from "./runs/native-run-events.js";
 import { RunQueue } from "./runs/run-queue.js";
 import { RunRepository } from "./runs/run-repository.js";
 import { GraphSchemas } from "./schemas/graph-schemas.js";
@@ -122,6 +123,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     const notifier = await Notifier.connect(db.url, logger, { onReconnected: () => metrics.dbReconnects.inc({ connection: "listener" }) });
     cleanup.unshift(() => notifier.close());
     let queue: RunQueue | undefined;
+    const eventLog = new RunEventLog(db.pool, notifier, logger);
     const runs = new RunManager({
       pool: db.pool,
       checkpointer,
@@ -133,6 +135,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       maxAttempts: config.RUN_MAX_ATTEMPTS,
       metrics,
       quota: config.TOKEN_QUOTA_PER_DAY > 0 ? new TokenQuota(new UsageCounters(db.pool), config.TOKEN_QUOTA_PER_DAY) : undefined,
+      nativeEvents: new NativeRunEvents(db.pool, eventLog),
       maxRuns: config.MAX_CONCURRENT_RUNS,
       // A place freed in a full process: a run left pending for want of one can start.
       onRoom: () => queue?.kick(),
@@ -142,7 +145,6 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
         else db.pool.query(`SELECT pg_notify('${CHANNELS.runQueued}', '')`).catch((err) => logger.warn({ err }, "could not notify the run queue"));
       },
     });
-    const eventLog = new RunEventLog(db.pool, notifier, logger);
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
     const webhookPolicy = new WebhookPolicy(config.WEBHOOK_ALLOWED_HOSTS);
     const webhooks = new WebhookDispatcher({

@@ -65,6 +65,10 @@ const PROBES: Record<string, Probe[]> = {
     { request: (ids) => get(`/api/threads/${ids.thread}/history`) },
     { request: (ids, own) => get(`/api/threads/${own}/history?cursor=${ids.checkpoint}`) },
   ],
+  "GET /api/threads/:id/stream": [
+    { request: (ids) => get(`/api/threads/${ids.thread}/stream`) },
+    { request: (ids, own) => get(`/api/threads/${own}/stream?run_id=${ids.nativeRun}`) },
+  ],
   "GET /api/threads/:id/state": [
     { request: (ids) => get(`/api/threads/${ids.thread}/state`) },
     { request: (ids, own) => get(`/api/threads/${own}/state?checkpoint_id=${ids.checkpoint}`) },

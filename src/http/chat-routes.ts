@@ -4,8 +4,8 @@ import { z } from "zod";
 import { AppError } from "../errors.js";
 import { authConfigurable, authorize } from "./access.js";
 import type { RunManager } from "../runs/run-manager.js";
-import { nativeThreadId } from "./native-thread-id.js";
-import { streamRun } from "./stream-run.js";
+import { nativeThreadId, threadIdParams } from "./native-thread-id.js";
+import { streamJoined, streamRun } from "./stream-run.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
 
 export interface ChatRoutesDeps {
@@ -67,7 +67,39 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
     await streamChat(req, res, deps, validate(query, req.query, "query"));
   });
 
+  // A native run's stream joined again (a dropped connection, a reload, another tab): the thread's
+  // run in progress, or the one `run_id` names, after the event `Last-Event-ID` names.
+  const joinQuery = z.strictObject({ run_id: z.uuid("must be a UUID").optional() });
+  router.get("/api/threads/:id/stream", async (req, res) => {
+    const { id } = validate(threadIdParams, req.params, "path");
+    const { run_id: asked } = validate(joinQuery, req.query, "query");
+    const after = lastEventId(req.get("last-event-id"));
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
+    const runId = asked ?? (await deps.runs.activeNativeRun(thread.threadId));
+    if (runId === null) return void res.status(204).end();
+    if (asked && !(await deps.runs.isNativeRunOf(thread.threadId, asked))) throw new AppError("not_found", `Run ${asked} was not found on thread ${id}.`);
+    const gone = new AbortController();
+    res.on("close", () => gone.abort());
+    await streamJoined(res, deps.runs.joinNativeRun(runId, after, gone.signal), gone, {
+      heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, headers: { "X-Thread-Id": id, "X-Run-Id": runId },
+    });
+  });
+
   return router;
+}
+
+const lastEventIdValue = z.coerce.number().int().min(0).max(2 ** 31 - 2);
+
+/** `Last-Event-ID`: the id of the last event the client has (0, or none, for all of them). */
+export function lastEventId(header: string | undefined): number {
+  if (header === undefined || header === "") return 0;
+  const parsed = lastEventIdValue.safeParse(header);
+  if (!parsed.success) {
+    throw new AppError("invalid_request", "Invalid header: Last-Event-ID: must be the id of an event of this run's stream (a whole number).", {
+      fields: [{ name: "Last-Event-ID", reason: "must be a whole number" }],
+    });
+  }
+  return parsed.data;
 }
 
 type ChatInput = { message?: string; input?: Record<string, unknown>; resume?: unknown; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };

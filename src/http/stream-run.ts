@@ -1,6 +1,7 @@
 import type { Response } from "express";
 import type { ActiveRun } from "../runs/active-run.js";
 import type { RunManager } from "../runs/run-manager.js";
+import type { NumberedEvent } from "../runs/native-run-events.js";
 import { encodeNative } from "../streaming/encoders/native.js";
 import { openSse } from "./open-sse.js";
 
@@ -24,5 +25,22 @@ export async function streamRun(res: Response, runs: RunManager, run: ActiveRun,
     if (options.onDisconnect === "cancel") runs.cancel(run.runId);
   });
   await runs.start(run);
+  sse.end();
+}
+
+/**
+ * Streams a native run being joined again (`events`, from RunManager.joinNativeRun) to the response,
+ * in the native protocol, until its closing event; 204 when there is nothing left to send.
+ */
+export async function streamJoined(res: Response, events: AsyncGenerator<NumberedEvent>, gone: AbortController, options: Omit<StreamRunOptions, "onDisconnect"> & { headers: Record<string, string> }): Promise<void> {
+  const first = await events.next();
+  if (first.done) {
+    res.status(204).end();
+    return;
+  }
+  const sse = openSse(res, { heartbeatMs: options.heartbeatMs, maxBufferBytes: options.maxBufferBytes, headers: options.headers });
+  sse.onDisconnect(() => gone.abort());
+  sse.write(encodeNative(first.value.event, first.value.seq));
+  for await (const { event, seq } of events) sse.write(encodeNative(event, seq));
   sse.end();
 }

@@ -77,7 +77,7 @@ export class RunEventWriter {
     readonly firstSeq: number,
     private readonly log: RunEventLog,
     /** The run's claim: its events are saved only while it holds it. */
-    readonly claim?: RunClaim,
+    private claim?: RunClaim,
   ) {
     this.nextSeq = firstSeq;
   }
@@ -140,6 +140,14 @@ export class RunEventWriter {
     if (this.unsaved.length > 0 && !this.timer) this.timer = setTimeout(() => this.flushLater(), this.log.flushMs);
   }
 
+  /**
+   * The run's end is recorded, so its claim (a running run's) fences nothing any more: what it appends
+   * now (a native run's closing event) is saved without it.
+   */
+  release(): void {
+    this.claim = undefined;
+  }
+
   /** The run is over and recorded (or, `moved`, queued for another process): listeners here end. */
   end(moved = false): void {
     this.moved = moved;
@@ -171,8 +179,8 @@ export class RunEventLog {
    * attempts', from a block of its own: a client may hold events the dead process sent but never
    * saved, and their ids must not name other events now.
    */
-  async open(runId: string, attempt: number, claim?: RunClaim): Promise<RunEventWriter> {
-    let first = 0;
+  async open(runId: string, attempt: number, claim?: RunClaim, firstSeq = 0): Promise<RunEventWriter> {
+    let first = firstSeq;
     if (attempt > 1) {
       const { rows } = await this.pool.query("SELECT COALESCE(max(seq) + 1, 0) AS next FROM run_events WHERE run_id = $1", [runId]);
       // (Blocks stop at 200, inside PostgreSQL's integer; later attempts go on after the last id.)

@@ -26,6 +26,7 @@ import { type CancelAction, RunRepository } from "./run-repository.js";
 import { stopOutcome } from "./run-stop.js";
 import type { LeaseClaim, LeaseSource } from "./worker-lease.js";
 import { messagesKey } from "./messages-channel.js";
+import type { NativeRecording, NativeRunEvents, NumberedEvent } from "./native-run-events.js";
 
 export interface ChatRunRequest {
   owner: Owner;
@@ -67,6 +68,8 @@ export interface RunManagerDeps {
   metrics?: Pick<Metrics, "runEnded">;
   /** Refuses new runs of a tenant past its tokens for the day (TOKEN_QUOTA_PER_DAY). */
   quota?: Pick<TokenQuota, "check">;
+  /** Where native runs' events are kept, so their streams can be joined again (from any process). */
+  nativeEvents: NativeRunEvents;
   /** Runs this process executes at once (MAX_CONCURRENT_RUNS); unlimited when not given. */
   maxRuns?: number;
   /** Called when a run ends in a process that was running all it may: queued runs can start here now. */
@@ -101,6 +104,10 @@ export class RunManager {
   private readonly assistants: AssistantRepository;
   private readonly recorder: RunRecorder;
   private accepting = true;
+  /** Native runs (createChatRun's) claimed and not started yet: their events are recorded once they start. */
+  private readonly native = new Set<string>();
+  /** Native runs' closing events being saved: shutdown waits for them, before the pool closes. */
+  private readonly closing = new Set<Promise<void>>();
   /** Runs claimed from the queue and not started yet: upkeep leaves them alone. */
   private readonly held = new Set<string>();
   /** Claims in flight besides chat runs' (`creating`): upkeep judges none of this process's runs meanwhile. */
@@ -250,7 +257,26 @@ export class RunManager {
       this.deps.models,
     );
     this.active.set(runId, { run, done: Promise.resolve() });
+    this.native.add(runId);
     return run;
+  }
+
+  /** The native run in progress on the thread (its internal UUID), or null when none is. */
+  activeNativeRun(threadId: string): Promise<string | null> {
+    return this.deps.nativeEvents.active(threadId);
+  }
+
+  /** Whether `runId` is a native run of the thread (its internal UUID). */
+  isNativeRunOf(threadId: string, runId: string): Promise<boolean> {
+    return this.deps.nativeEvents.isRunOf(threadId, runId);
+  }
+
+  /**
+   * A native run's events after `afterSeq` (the ids its SSE frames carry, from 1; 0 for all), live until
+   * its closing `end` or `error`, or until `signal` aborts; from whichever process runs it.
+   */
+  joinNativeRun(runId: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<NumberedEvent> {
+    return this.deps.nativeEvents.join(runId, afterSeq, signal);
   }
 
   /** Runs to the end; resolves once the mirror and the run record are written. Never rejects. */
@@ -480,9 +506,22 @@ export class RunManager {
     // What still waits for an unreachable database is given up: the next process repairs those runs.
     this.giveUp.abort();
     await all();
+    await Promise.all(this.closing);
   }
 
   private async execute(run: ActiveRun, hooks: RunHooks): Promise<void> {
+    if (!this.native.delete(run.runId)) return this.executeRun(run, hooks);
+    const recording = await this.deps.nativeEvents.record(run);
+    try {
+      await this.executeRun(run, { ...hooks, beforeRecord: nativeBeforeRecord(recording, hooks) });
+    } finally {
+      // The run has ended when its client has heard so; its closing event is saved after, and shutdown waits for that.
+      const closing: Promise<void> = recording.close().finally(() => this.closing.delete(closing));
+      this.closing.add(closing);
+    }
+  }
+
+  private async executeRun(run: ActiveRun, hooks: RunHooks): Promise<void> {
     const { threadId, runId } = run.input;
     // Native clients get their own id for the thread back; Agent Server encoders do not read these two events.
     const shownId = run.input.clientThreadId ?? threadId;
@@ -583,6 +622,14 @@ function requireResumeFits(request: ChatRunRequest, thread: ThreadRow | null): v
       { thread_status: thread.status },
     );
   }
+}
+
+/** A native run's events are all written before its end is recorded (but for its closing event). */
+function nativeBeforeRecord(recording: NativeRecording, hooks: RunHooks): RunHooks["beforeRecord"] {
+  return async (result) => {
+    await hooks.beforeRecord?.(result);
+    await recording.flush();
+  };
 }
 
 /** How long a claim waits for a lease being taken again before the request is answered 503. */

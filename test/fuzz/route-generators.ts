@@ -203,6 +203,7 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   "PATCH /api/threads/:id": (g) => ({ params: { id: g.thread() }, body: g.some({ title: () => g.text(), metadata: () => g.metadata() }, 0.6) }),
   "DELETE /api/threads/:id": (g) => ({ params: { id: g.rng.chance(0.2) ? g.thread() : g.rng.uuid() } }),
   "GET /api/threads/:id/export": (g) => ({ params: { id: g.thread() }, query: g.some({ format: () => g.rng.pick(["json", "markdown", "pdf"]), branches: () => g.rng.pick(["all", "head", "true", "x"]) }) as Record<string, string> }),
+  "GET /api/threads/:id/stream": (g) => ({ params: { id: g.thread() }, query: g.some({ run_id: () => g.run().run_id }) as Record<string, string>, headers: lastEventId(g, ["0", "-1", "5", "x", "99999999999"]) }),
   "GET /api/threads/:id/history": (g) => ({ params: { id: g.thread() }, query: { ...limitQuery(g), ...g.some({ cursor: () => g.checkpointIdValue() }) } as Record<string, string> }),
   "GET /api/threads/:id/state": (g) => ({ params: { id: g.thread() }, query: g.some({ checkpoint_id: () => g.checkpointIdValue() }) as Record<string, string> }),
   "POST /api/threads/:id/messages": (g) => ({
