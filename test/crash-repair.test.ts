@@ -23,8 +23,9 @@ describe("repair after a crash", () => {
     const base = service.url;
     const response = await fetch(`${base}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "tell me a long story" }) });
     const threadId = response.headers.get("x-thread-id")!;
+    const runId = response.headers.get("x-run-id")!;
     let tokens = 0;
-    await readSse(response, { until: (e) => e.event === "token" && ++tokens === 5 });
+    const seen = await readSse(response, { until: (e) => e.event === "token" && ++tokens === 5 });
     await killService(service);
 
     const before = await db.pool.query("SELECT r.status AS run, t.status AS thread FROM runs r JOIN threads t USING (thread_id) WHERE thread_id = $1", [threadId]);
@@ -42,6 +43,14 @@ describe("repair after a crash", () => {
     const state = await (await t.service.graphs.get("chat")).getState({ configurable: { thread_id: threadId } });
     expect(thread.messages.map((m: { id: string }) => m.id)).toEqual(state.values.messages.map((m: { id: string }) => m.id));
     expect(thread.messages[0]).toMatchObject({ role: "user", content: "tell me a long story" });
+
+    // Joined again, the run's stream has what the dead process saved after the client's last event,
+    // then the error it ended with, made from its record (the process never sent one).
+    const rest = await readSse(await fetch(`${t.url}/api/threads/${threadId}/stream?run_id=${runId}`, { headers: { "Last-Event-ID": seen.events.at(-1)!.id! } }));
+    const ids = rest.events.map((e) => Number(e.id));
+    expect(ids).toEqual(ids.map((_, i) => Number(seen.events.at(-1)!.id) + 1 + i));
+    expect(rest.events.at(-1)).toMatchObject({ event: "error", data: { type: "error", code: "worker_lost" } });
+    expect(rest.events.slice(0, -1).every((e) => e.event === "token")).toBe(true);
 
     const next = await chat(t.url, { message: "again", thread_id: threadId });
     expect(next.events.at(-1)!.data.status).toBe("success");
