@@ -16,6 +16,11 @@ export interface Target {
   body(key: number, threadId?: string): string;
   tokenMarker: string;
   errorMarker: string;
+  /**
+   * Where the turn `key` goes when its path or headers name the thread (by default: the URL as given,
+   * the thread the answer's X-Thread-Id names); `threadId` is the one it continues, if any.
+   */
+  route?(key: number, threadId?: string): { path: string; headers?: Record<string, string>; threadId: string };
 }
 
 export interface Sample {
@@ -71,17 +76,19 @@ const TURN_TIMEOUT_MS = 60_000;
 
 export function turn(target: Target, threadId?: string): Promise<Sample> {
   const key = ++lastKey;
-  const payload = target.body(key, threadId);
+  const route = target.route?.(key, threadId);
+  const payload = target.body(key, route?.threadId ?? threadId);
   const { tokenMarker, errorMarker } = target;
+  const base = target.urls[key % target.urls.length]!;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const sentAt = performance.timeOrigin + t0;
     let socket: Socket | undefined;
     let socketStart = 0;
-    const req = http.request(target.urls[key % target.urls.length], {
+    const req = http.request(route ? new URL(route.path, base) : base, {
       method: "POST",
       agent: target.agent,
-      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...route?.headers },
     });
     // Keep-alive hands the socket back to the agent before "end", so keep a reference to it.
     req.on("socket", (s) => {
@@ -115,7 +122,7 @@ export function turn(target: Target, threadId?: string): Promise<Sample> {
           return reject(new Error(`${target.name}: turn ${key} failed (HTTP ${res.statusCode}, ${tokens} tokens${failed ? ", error event" : ""})`));
         }
         const header = res.headers["x-thread-id"];
-        resolve({ key, sentAt, ttftMs: ttft, turnMs, bodyBytes, wireBytes, tokens, threadId: typeof header === "string" ? header : undefined });
+        resolve({ key, sentAt, ttftMs: ttft, turnMs, bodyBytes, wireBytes, tokens, threadId: route?.threadId ?? (typeof header === "string" ? header : undefined) });
       });
       res.on("error", reject);
     });

@@ -26,6 +26,10 @@
  *                       token painted against the API's TTFT; test/bench/web-page-bench.ts) and the
  *                       inspector's timeline on a 1,500-checkpoint thread (test/bench/web-timeline-bench.ts);
  *                       `only` runs just that part
+ *   BENCH_PROTOCOLS     0 skips one turn through each protocol (native SSE, Agent Server, UI message
+ *                       stream, OpenAI chat completions, WebSocket) against the raw model, multi-turn:
+ *                       TTFT, wire bytes per token, service CPU per turn; `only` runs just that part
+ *                       (test/bench/protocols-bench.ts)
  */
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -43,6 +47,7 @@ import { benchManifest } from "./manifest-bench.js";
 import { benchSchemas } from "./schema-bench.js";
 import { benchWebPage } from "./web-page-bench.js";
 import { benchWebTimeline } from "./web-timeline-bench.js";
+import { benchProtocols } from "./protocols-bench.js";
 import { startServices } from "./services.js";
 
 const TOKENS = 32;
@@ -64,6 +69,7 @@ const PARTS = {
   manifest: process.env.BENCH_MANIFEST ?? "1",
   schemas: process.env.BENCH_SCHEMAS ?? "1",
   web: process.env.BENCH_WEB ?? "1",
+  protocols: process.env.BENCH_PROTOCOLS ?? "1",
 };
 const only = (Object.keys(PARTS) as (keyof typeof PARTS)[]).find((part) => PARTS[part] === "only");
 const runsPart = (part: keyof typeof PARTS) => (only ? only === part : PARTS[part] !== "0");
@@ -102,6 +108,7 @@ async function main(): Promise<void> {
   if (runsPart("manifest")) process.stdout.write(await benchManifest({ db, tempDir, log, defer }));
   if (runsPart("hostile")) process.stdout.write(await benchHostile({ db, tempDir, log, defer }));
   if (runsPart("schemas")) process.stdout.write(await benchSchemas({ db, tempDir, log, defer }));
+  if (runsPart("protocols")) process.stdout.write(await benchProtocols({ db, tempDir, log, defer }));
   if (runsPart("web")) {
     process.stdout.write(await benchWebPage({ db, tempDir, log, defer }));
     process.stdout.write(await benchWebTimeline({ db, log }));
