@@ -42,7 +42,7 @@ describe("npx threadloom chat, in a terminal, against the real service", () => {
     t = await startTestService({ script: model, env: { API_KEYS: `${KEY}:acme:alice` } });
     cwd = await mkdtemp(path.join(tmpdir(), "threadloom-terminal-"));
     term = open({ tty: true });
-    approvals = open({ tty: true });
+    approvals = open({ tty: true, env: { NO_COLOR: "1" } });
     piped = open({ tty: false });
   });
   afterAll(async () => {
@@ -106,7 +106,7 @@ describe("npx threadloom chat, in a terminal, against the real service", () => {
     });
   });
 
-  it("asks for approval at the prompt: y runs the tool, n refuses it, edit runs it with the arguments typed", async () => {
+  it("asks for approval at the prompt: y runs the tool, n refuses it, edit runs it with the arguments typed; NO_COLOR: no colour", async () => {
     const term = approvals;
     await term.next("> ");
     term.type("email bob about lunch\r");
@@ -137,7 +137,11 @@ describe("npx threadloom chat, in a terminal, against the real service", () => {
     expect((await sentEmails(t.db.pool, thread.thread_uuid)).map((e) => e.to)).toEqual(["bob@example.com", "carol@example.com"]);
     // Approved and edited: the tool ran twice; refused: never.
     expect(term.text.match(/✓ send_email/g)).toHaveLength(2);
-    term.type("/quit\r");
+    // NO_COLOR: no colour and no spinner (the line editor still moves the cursor).
+    expect(term.raw).not.toMatch(/\x1b\[[0-9;]*m|⠋/);
+    expect(term.raw).toMatch(/\x1b\[/);
+    // Ctrl-C at an empty prompt quits.
+    term.type("\x03");
     expect(await term.exit()).toBe(0);
   });
 
