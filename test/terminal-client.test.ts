@@ -75,6 +75,8 @@ describe("npx threadloom chat, in a terminal, against the real service", () => {
       await term.next(/✓ calculator \(\d+ ms\)\n/);
       await term.next("noted: 42\n");
       await term.next("> ");
+      // The spinner's first frame, drawn as the tool started, then the tick in green.
+      expect(term.raw).toMatch(/\x1b\[36m⠋\x1b\[39m \x1b\[2mcalculator…/);
       expect(term.raw).toMatch(/\x1b\[32m✓\x1b\[39m calculator/);
       // The same thread: the client kept the one its first turn started.
       expect((await api(`/api/threads/${threadId}`)).messages.map((m: { content: string }) => m.content)).toContain("noted: 42");
