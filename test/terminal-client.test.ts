@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MockReply, MockRequest } from "./helpers/mock-openai.js";
 import { sentEmails } from "./helpers/outbox.js";
+import { SseReader } from "./helpers/sse-client.js";
 import { TerminalSession } from "./helpers/terminal-session.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
@@ -82,7 +83,7 @@ describe("npx threadloom chat, in a terminal, against the real service", () => {
       expect((await api(`/api/threads/${threadId}`)).messages.map((m: { content: string }) => m.content)).toContain("noted: 42");
     });
 
-    it("/new, /threads, /switch, /export md, /history, and Ctrl-D quits", async () => {
+    it("/new, /threads, /switch, /export md, /history; a problem is one line", async () => {
       term.type("/new\r");
       term.type("hello\r");
       await term.next("hello back from the model\n");
@@ -103,6 +104,26 @@ describe("npx threadloom chat, in a terminal, against the real service", () => {
       // A problem the service answers is one line.
       term.type("/switch no-such-thread\r");
       await term.next(/\n✗ 404 Not found: [^\n]*no-such-thread[^\n]*\n> /);
+    });
+
+    it("/switch to a thread with another client's run in progress follows it; Ctrl-C stops following, not the run; Ctrl-D quits", async () => {
+      // Another client's turn, which stalls after two tokens; that client goes away and the run goes on.
+      const res = await fetch(`${t.url}/api/chat`, {
+        method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` }, body: JSON.stringify({ thread_id: "elsewhere", message: "a stall from elsewhere" }),
+      });
+      const other = new SseReader(res);
+      while ((await other.next())?.event !== "token");
+      await other.cancel();
+      term.type("/switch elsewhere\r");
+      await term.next("A run is in progress on this thread");
+      await term.next("Once upon ");
+      term.type("\x03");
+      await term.next("■ no longer following (the run goes on)");
+      await term.next("> ");
+      const thread = await api("/api/threads/elsewhere?messages=false");
+      expect(thread.status).toBe("busy");
+      const cancelled = await fetch(`${t.url}/threads/${thread.thread_uuid}/runs/${res.headers.get("x-run-id")}/cancel?wait=true`, { method: "POST", headers: { authorization: `Bearer ${KEY}` } });
+      expect(cancelled.status).toBe(204);
       term.type("\x04");
       expect(await term.exit()).toBe(0);
     });

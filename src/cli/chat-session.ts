@@ -4,7 +4,7 @@ import type { LineInput } from "./line-input.js";
 import { RunPrinter, type RunOutcome } from "./run-printer.js";
 import { runCommand } from "./slash-commands.js";
 import type { TerminalOutput } from "./terminal-output.js";
-import { ClientError, type ChatBody, type ThreadloomClient } from "./threadloom-client.js";
+import { ClientError, type ChatBody, type ChatStream, type ThreadloomClient } from "./threadloom-client.js";
 
 export interface ThreadJson {
   thread_id: string;
@@ -64,7 +64,15 @@ export class ChatSession {
     this.threadId = thread.thread_id;
     out.line(out.paint("dim", `Thread ${thread.thread_id}: ${thread.title ?? "(untitled)"} · ${thread.message_count} messages · ${thread.status}`));
     for (const m of (thread.messages ?? []).slice(-10)) out.line(transcriptLine(m, out));
+    if (thread.status === "busy") await this.followRun();
     if (thread.status === "interrupted") await this.resumePaused();
+  }
+
+  /** Shows the run another client started on this thread as it goes (from its start); Ctrl-C stops showing it, not the run. */
+  async followRun(): Promise<void> {
+    this.out.line(this.out.paint("dim", "A run is in progress on this thread (Ctrl-C stops following it, not the run):"));
+    const outcome = await this.stream((signal) => this.client.follow(this.threadId!, signal), { owned: false });
+    if (outcome?.status === "interrupted" && outcome.interrupt !== undefined) await this.resumePaused();
   }
 
   /** Asks again for the decision a paused thread waits for (read from its state), and resumes it. */
@@ -78,7 +86,8 @@ export class ChatSession {
   /** A turn and the resumes it leads to, until it ends or a decision is left for later. */
   async turn(body: ChatBody): Promise<void> {
     for (let next: ChatBody | null = body; next; ) {
-      const outcome = await this.stream(next);
+      const sent = next;
+      const outcome = await this.stream((signal) => this.client.chat(sent, signal), { owned: true });
       next = null;
       if (outcome?.status !== "interrupted" || outcome.interrupt === undefined) return;
       const resume = await askResume(outcome.interrupt, this.input, this.out);
@@ -87,14 +96,19 @@ export class ChatSession {
     }
   }
 
-  private async stream(body: ChatBody): Promise<RunOutcome | null> {
+  /**
+   * Draws a run's stream until it ends or Ctrl-C drops it. Dropping the stream of our own turn
+   * (`owned`, sent with on_disconnect cancel) stops the run; another client's run goes on.
+   */
+  private async stream(open: (signal: AbortSignal) => Promise<ChatStream | null>, { owned }: { owned: boolean }): Promise<RunOutcome | null> {
     const controller = new AbortController();
     const printer = new RunPrinter(this.out);
     try {
       await this.input.whileRunning(
         () => controller.abort(),
         async () => {
-          const stream = await this.client.chat(body, controller.signal);
+          const stream = await open(controller.signal);
+          if (!stream) return;
           this.threadId = stream.threadId ?? this.threadId;
           for await (const event of stream.events) printer.handle(event);
         },
@@ -103,8 +117,8 @@ export class ChatSession {
     } catch (error) {
       this.out.stopSpinner();
       if (!controller.signal.aborted) throw error;
-      this.out.line(this.out.paint("dim", "■ stopped"));
-      await this.untilNotBusy();
+      this.out.line(this.out.paint("dim", owned ? "■ stopped" : "■ no longer following (the run goes on)"));
+      if (owned) await this.untilNotBusy();
       return null;
     }
   }

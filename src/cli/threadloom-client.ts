@@ -57,9 +57,17 @@ export class ThreadloomClient {
       body: JSON.stringify({ ...body, on_disconnect: "cancel" }),
       signal,
     });
-    return { threadId: res.headers.get("x-thread-id"), runId: res.headers.get("x-run-id"), events: runEvents(res.body!) };
+    return chatStream(res);
+  }
+
+  /** The run in progress on a thread, from its first event (null when none is): following it never stops it. */
+  async follow(threadId: string, signal: AbortSignal): Promise<ChatStream | null> {
+    const res = await this.request(`/api/threads/${encodeURIComponent(threadId)}/stream`, { headers: { accept: "text/event-stream" }, signal });
+    return res.status === 204 ? null : chatStream(res);
   }
 }
+
+const chatStream = (res: Response): ChatStream => ({ threadId: res.headers.get("x-thread-id"), runId: res.headers.get("x-run-id"), events: runEvents(res.body!) });
 
 async function* runEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<RunEvent> {
   for await (const message of readSse(body)) yield JSON.parse(message.data) as RunEvent;
