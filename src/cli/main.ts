@@ -1,0 +1,39 @@
+import { parseArgs } from "node:util";
+import { ChatSession } from "./chat-session.js";
+import { LineInput } from "./line-input.js";
+import { TerminalOutput } from "./terminal-output.js";
+import { ThreadloomClient } from "./threadloom-client.js";
+
+const USAGE = `Usage: threadloom chat [--url <url>] [--thread <id>] [--assistant <id>]
+
+Chat with a running threadloom service in the terminal.
+  --url        the service (default: $THREADLOOM_URL, or http://127.0.0.1:3000)
+  --thread     continue this thread (or start one with this id)
+  --assistant  the graph or stored assistant to chat with (default: the thread's, or the service's)
+API_KEY in the environment is sent as Authorization: Bearer.`;
+
+function args() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: { url: { type: "string" }, thread: { type: "string" }, assistant: { type: "string" }, help: { type: "boolean", short: "h" } },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return null;
+  }
+}
+
+const parsed = args();
+const { values, positionals } = parsed ?? { values: {}, positionals: [] };
+
+if (values.help || positionals[0] !== "chat" || positionals.length > 1) {
+  (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
+  process.exitCode = values.help ? 0 : 2;
+} else {
+  const client = new ThreadloomClient(values.url ?? process.env.THREADLOOM_URL ?? "http://127.0.0.1:3000", process.env.API_KEY || undefined);
+  const session = new ChatSession(client, new LineInput(), TerminalOutput.for(process.stdout), { threadId: values.thread, assistantId: values.assistant });
+  await session.run();
+  // fetch keeps idle connections open for seconds; the session is over, so the process is too.
+  process.stdout.write("", () => process.exit());
+}
