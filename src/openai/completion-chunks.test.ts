@@ -51,6 +51,13 @@ describe("CompletionChunks", () => {
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("stop");
   });
 
+  it("adds the tool calls shown up into message.tool_calls", () => {
+    const encoder = new CompletionChunks({ ...OPTIONS, includeUsage: true, showToolCalls: true });
+    expect(chatCompletion(TOOL_RUN.flatMap((e) => encoder.encode(e) as CompletionChunk[])).choices[0]!.message.tool_calls).toEqual([
+      { id: "call_1", type: "function", function: { name: "calculator", arguments: '{"expression":"6*7"}' } },
+    ]);
+  });
+
   it("adds up to one chat.completion, the same text as the stream", () => {
     const encoder = new CompletionChunks({ ...OPTIONS, includeUsage: true });
     expect(chatCompletion(TOOL_RUN.flatMap((e) => encoder.encode(e) as CompletionChunk[]))).toEqual({
