@@ -18,6 +18,7 @@ function model(req: MockRequest): MockReply {
   if (last?.role === "tool") return { text: `The result is ${last.content}.` };
   const asked = String(last?.content);
   if (/email/.test(asked)) return { toolCalls: [{ name: "send_email", args: EMAIL }] };
+  if (/fail/.test(asked)) return { httpStatus: 500 };
   if (/compute/.test(asked)) return { text: "Let me compute.", toolCalls: [{ id: "call_calc", name: "calculator", args: { expression: "6*7" } }] };
   return { tokens: ["You ", "said: ", asked], usage: { prompt_tokens: 11, completion_tokens: 3 } };
 }
@@ -175,6 +176,20 @@ describe("OpenAI-compatible chat completions", () => {
     expect((await (await api(`/api/threads/${threadId}`)).json()).status).toBe("interrupted");
     const resumed = await api("/api/chat", { method: "POST", body: JSON.stringify({ thread_id: threadId, resume: { decisions: [{ type: "reject", message: "no" }] } }) });
     expect(await resumed.text()).toContain('"status":"success"');
+  });
+
+  it("tells of a failed run as OpenAI does: a 502 not to be retried, or an error chunk the SDK throws; a stateless one leaves nothing", async () => {
+    const before = await rows();
+    const res = await api("/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "fail now" }] }) });
+    expect({ status: res.status, retry: res.headers.get("x-should-retry") }).toEqual({ status: 502, retry: "false" });
+    expect(await res.json()).toEqual({ error: { message: expect.stringMatching(/^The model server at http:\/\/127\.0\.0\.1:\d+ answered with an error \(HTTP 500\)\.$/), type: "run_error", param: null, code: "model_error" } });
+    const stream = await openai.chat.completions.create({ model: "chat", stream: true, messages: [{ role: "user", content: "fail again" }] });
+    const thrown = await (async () => {
+      for await (const _ of stream);
+    })().then(() => null, (e) => e);
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    expect(thrown).toMatchObject({ code: "model_error", message: expect.stringMatching(/answered with an error \(HTTP 500\)/) });
+    expect(await rows()).toEqual(before);
   });
 
   it("refuses what it cannot honour with OpenAI's error shape, and unknown keys", async () => {

@@ -43,10 +43,14 @@ export async function respondCompletion(req: Request, res: Response, runs: RunMa
 
   if (options.stream) {
     const sse = openSse(res, { heartbeatMs: options.heartbeatMs, maxBufferBytes: options.maxBufferBytes, headers: options.keep ? { "X-Thread-Id": shownId } : {} });
+    // The last frames wait for the clean-up: an SDK stops reading at an error (or at [DONE]).
+    const last: string[] = [];
     const unsubscribe = run.channel.subscribe((event) => {
       const out = encode(event);
-      for (const chunk of Array.isArray(out) ? out : [out]) sse.write(formatSse({ data: JSON.stringify(chunk) }));
-      if (event.type === "end") sse.write(formatSse({ data: "[DONE]" }));
+      const frames = (Array.isArray(out) ? out : [out]).map((chunk) => formatSse({ data: JSON.stringify(chunk) }));
+      if (event.type === "end") last.push(...frames, formatSse({ data: "[DONE]" }));
+      else if (event.type === "error") last.push(...frames);
+      else for (const frame of frames) sse.write(frame);
     });
     sse.onDisconnect(() => {
       unsubscribe();
@@ -54,6 +58,7 @@ export async function respondCompletion(req: Request, res: Response, runs: RunMa
     });
     await runs.start(run);
     await removeUnlessKept(runs, run, options, outcome.paused);
+    for (const frame of last) sse.write(frame);
     sse.end();
     return;
   }
