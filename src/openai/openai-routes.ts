@@ -54,7 +54,7 @@ export function openAiRoutes(deps: OpenAiRoutesDeps): Router {
       .catch((err) => {
         throw keepsNoMessages(err) ? new AppError("invalid_request", `Invalid body: model: ${body.model} keeps no messages, so it cannot chat.`, { param: "model", fields: [{ name: "model", reason: "keeps no messages" }] }) : err;
       });
-    await respondCompletion(req, res, deps.runs, run, {
+    await respondCompletion(res, deps.runs, run, {
       id: `chatcmpl-${randomUUID().replaceAll("-", "")}`, model: body.model, created: Math.floor(Date.now() / 1000),
       stream: body.stream === true, includeUsage: body.stream_options?.include_usage === true,
       showToolCalls: body.show_tool_calls ?? /^(true|1)$/i.test(req.get("x-show-tool-calls") ?? ""),

@@ -1,4 +1,4 @@
-import type { Request, Response } from "express";
+import type { Response } from "express";
 import type { Owner } from "../conversations/conversation-repository.js";
 import { openSse } from "../http/open-sse.js";
 import type { ActiveRun } from "../runs/active-run.js";
@@ -24,7 +24,7 @@ export interface RespondOptions extends Omit<ChunkOptions, "includeUsage"> {
  * `chat.completion` once it has ended. Either way the response ends only after a thread that is
  * not kept is gone, so a client that has its answer finds nothing of it left.
  */
-export async function respondCompletion(req: Request, res: Response, runs: RunManager, run: ActiveRun, options: RespondOptions): Promise<void> {
+export async function respondCompletion(res: Response, runs: RunManager, run: ActiveRun, options: RespondOptions): Promise<void> {
   const shownId = run.input.clientThreadId ?? run.input.threadId;
   const encoder = new CompletionChunks({ ...options, includeUsage: options.stream ? options.includeUsage : true });
   // What the run came to: paused for a human (its thread is then kept), or failed.
