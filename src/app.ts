@@ -38,6 +38,9 @@ import type { ManifestCors, RouteGroup } from "./manifest/read-manifest.js";
 import { GraphUis } from "./ui/graph-uis.js";
 import { uiAssetRoutes, uiComponentRoutes } from "./ui/ui-routes.js";
 import { webRoutes } from "./http/web-routes.js";
+import { OpenAiModels } from "./openai/openai-models.js";
+import { OPENAI_ERRORS } from "./openai/openai-error.js";
+import { openAiRoutes } from "./openai/openai-routes.js";
 import type { CheckWebhook } from "./webhooks/check-webhook.js";
 import { UsageCounters } from "./limits/usage-counters.js";
 import type { Metrics } from "./metrics/metrics.js";
@@ -149,6 +152,8 @@ export function createApp(deps: AppDeps): Express {
     if (deps.customApp) app.use(expressCustomApp(deps.customApp.handler));
     app.use(routes);
   }
+  // OpenAI's clients read errors in OpenAI's shape (`error.message`), not problem+json.
+  app.use("/v1", problemHandler(deps.logger, OPENAI_ERRORS));
   app.use(problemHandler(deps.logger));
   return app;
 }
@@ -162,6 +167,10 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
   router.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer, limits: deps.importLimits ?? DEFAULT_IMPORT_LIMITS }));
   router.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }), checkJsonBody);
   router.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes }));
+  router.use(openAiRoutes({
+    runs: deps.runs, models: new OpenAiModels(deps.graphs, new AssistantRepository(deps.pool)),
+    maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes,
+  }));
   // Before the thread routes, whose `/api/threads/:id` would take `/api/threads/export` for a bad id.
   router.use(threadManagementRoutes({ pool: deps.pool, runs: deps.runs, conversations: new ConversationRepository(deps.pool), maxMessageChars: deps.maxMessageChars }));
   router.use(threadRoutes({ runs: deps.runs, conversations: new ConversationRepository(deps.pool) }));
@@ -198,6 +207,7 @@ function behindCustomApp(routes: RequestHandler, deps: AppDeps): Express {
   app.set("query parser", "simple");
   app.use(continueMarked({ metrics: deps.metrics, logger: deps.logger }));
   app.use(routes);
+  app.use("/v1", problemHandler(deps.logger, OPENAI_ERRORS));
   app.use(problemHandler(deps.logger));
   return app;
 }

@@ -55,6 +55,10 @@ const PROBES: Record<string, Probe[]> = {
     { request: (ids) => get(`/chat?${new URLSearchParams({ message: "probe", thread_id: ids.thread })}`) },
     { request: (ids, own) => get(`/chat?${new URLSearchParams({ message: "probe", thread_id: own, checkpoint_id: ids.checkpoint })}`) },
   ],
+  "POST /v1/chat/completions": [
+    { request: (ids) => post("/v1/chat/completions", { model: "chat", messages: [{ role: "user", content: "probe" }], metadata: { thread_id: ids.thread } }) },
+    { request: (ids) => post("/v1/chat/completions", { model: ids.assistant, messages: [{ role: "user", content: "probe" }] }), tenantWide: true },
+  ],
   "GET /api/threads/:id": [{ request: (ids) => get(`/api/threads/${ids.thread}`) }],
   "PATCH /api/threads/:id": [{ request: (ids) => ({ method: "PATCH", path: `/api/threads/${ids.thread}`, body: { title: "probe" } }) }],
   "GET /api/threads/:id/export": [
@@ -206,7 +210,7 @@ const PROBES: Record<string, Probe[]> = {
 const NO_ID = new Set([
   "GET /healthz", "GET /readyz", "GET /metrics", "GET /api/status", "GET /ok", "GET /info", "GET /api/threads", "GET /api/threads/export",
   "POST /api/threads/import", "GET /api/assistants", "POST /api/assistants", "POST /threads/count", "POST /assistants/search",
-  "POST /assistants/count",
+  "POST /assistants/count", "GET /v1/models",
   // A graph's generative UI: the manifest's, the same for every caller.
   "POST /ui/:graph", "GET /ui/:graph/:file",
   // The web app's page and icon: the same files for everyone, served before authentication.
@@ -222,6 +226,7 @@ function normalise(text: string, ids: Ids): string {
   for (const [role, id] of Object.entries(ids)) out = out.replaceAll(id, `<${role}>`);
   return out
     .replace(/chatcmpl-[\w-]+/g, "<completion>")
+    .replace(/"created":\d+/g, '"created":0')
     .replace(UUID, "<uuid>")
     .replace(TIME, "<time>")
     .replace(/"(\w*_ms|latency|ttft)":\s*\d+(\.\d+)?/g, '"$1":0')

@@ -44,11 +44,27 @@ export const RETRY_AFTER_SECONDS = 2;
  * 503 without one says when to try again all the same.
  */
 export function sendProblem(res: Response, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): void {
+  const status = setErrorStatus(res, code, extra);
+  res.type("application/problem+json").json({ type: `about:blank#${code}`, title: TITLE[code], status, detail, ...extra });
+}
+
+/** Sets the status an error code answers with, and Retry-After when it asks for one; returns the status. */
+export function setErrorStatus(res: Response, code: ErrorCode, extra: Record<string, unknown> = {}): number {
   const status = STATUS[code];
   const retryAfter = typeof extra.retry_after === "number" ? extra.retry_after : code === "unavailable" ? RETRY_AFTER_SECONDS : undefined;
   if (retryAfter !== undefined) res.setHeader("Retry-After", String(retryAfter));
-  res.status(status).type("application/problem+json").json({ type: `about:blank#${code}`, title: TITLE[code], status, detail, ...extra });
+  res.status(status);
+  return status;
 }
+
+/** How the handler writes the errors it settled on: problem+json by default (`/v1` answers OpenAI's shape). */
+export interface ErrorFormat {
+  send(res: Response, code: ErrorCode, detail: string, extra: Record<string, unknown>): void;
+  /** A failure of ours, masked: the log has it under the request id. */
+  send500(res: Response, requestId: string): void;
+}
+
+const PROBLEM_JSON: ErrorFormat = { send: sendProblem, send500: sendProblem500 };
 
 /**
  * Errors from Express and body-parser carry a 4xx `status` (and body-parser a `type`); they are the
@@ -91,8 +107,8 @@ function fromDatabase(err: unknown): AppError | null {
   return null;
 }
 
-/** The one error handler: typed errors become problem+json; anything else is logged and masked. */
-export function problemHandler(logger: Logger): ErrorRequestHandler {
+/** The one error handler: typed errors become problem+json (or `format`); anything else is logged and masked. */
+export function problemHandler(logger: Logger, format: ErrorFormat = PROBLEM_JSON): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = err instanceof AppError ? err : (fromFramework(err) ?? fromDatabase(err));
     if (res.headersSent) {
@@ -110,11 +126,11 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       // response headers (an auth handler's WWW-Authenticate, say), not part of the body.
       const { fields, headers, ...rest } = known.extra;
       if (typeof headers === "object" && headers !== null) res.set(headers as Record<string, string>);
-      sendProblem(res, known.code, known.message, { ...rest, ...(fields ? { invalid_params: fields satisfies InvalidField[] } : {}) });
+      format.send(res, known.code, known.message, { ...rest, ...(fields ? { invalid_params: fields satisfies InvalidField[] } : {}) });
       return;
     }
     logger.error({ err, reqId: req.id }, "unhandled error");
-    sendProblem500(res, String(req.id ?? ""));
+    format.send500(res, String(req.id ?? ""));
   };
 }
 

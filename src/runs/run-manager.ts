@@ -40,6 +40,8 @@ export interface ChatRunRequest {
   resume?: unknown;
   /** The graph's input itself (any graph's state), given instead of a message. */
   input?: Record<string, unknown>;
+  /** Messages for the graph's conversation, given instead of a message (a client that sends the history itself). */
+  messages?: { role: "user" | "assistant" | "system"; content: string }[];
   /** The metadata of a thread the run starts. */
   threadMetadata?: Record<string, unknown>;
   /** Metadata the thread must contain to be run on (an auth handler's filter): else it is missing. */
@@ -203,11 +205,14 @@ export class RunManager {
     // A thread the client names keeps a UUID of its own, random: see migration 0007.
     const threadId = existing?.threadId ?? randomUUID();
     const graph = await this.deps.graphs.get(graphId, { configurable: { ...configurable, thread_id: threadId }, context });
-    if (request.message && messagesKey(graph) === null) {
-      throw new AppError("invalid_request", `Invalid body: message: the ${graphId} graph keeps no messages; send input (its state) instead.`, {
-        fields: [{ name: "message", reason: `the ${graphId} graph keeps no messages; send input instead` }],
+    const key = messagesKey(graph);
+    const field = request.message ? "message" : request.messages ? "messages" : null;
+    if (field && key === null) {
+      throw new AppError("invalid_request", `Invalid body: ${field}: the ${graphId} graph keeps no messages; send input (its state) instead.`, {
+        fields: [{ name: field, reason: `the ${graphId} graph keeps no messages; send input instead` }],
       });
     }
+    const graphInput = request.messages && key ? { [key]: request.messages } : request.input;
     // The id the run's events and errors show (a thread known by another UUID shows that one, never its key).
     const clientThreadId = existing ? existing.clientThreadId : (request.threadId ?? null);
     const shownId = publicThreadId({ threadId, clientThreadId, knownAs: existing?.knownAs ?? null });
@@ -245,7 +250,7 @@ export class RunManager {
     if (!claimed.ok) throw threadBusy(shownId, claimed.runningRunId);
     const run = new ActiveRun(
       {
-        runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume, graphInput: request.input, checkpointId: request.checkpointId,
+        runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume, graphInput, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
         configurable: { ...configurable, ...request.configurable, tenant_id: request.owner.tenantId },
         context,

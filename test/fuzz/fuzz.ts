@@ -22,7 +22,7 @@ export interface FuzzOptions {
 }
 
 export interface Finding {
-  kind: "server error" | "503 without Retry-After" | "error not problem+json" | "no response" | "timeout" | "route without generator" | "generator without route";
+  kind: "server error" | "503 without Retry-After" | "error not problem+json" | "error not in OpenAI's shape" | "no response" | "timeout" | "route without generator" | "generator without route";
   detail: string;
   /** Replay: FUZZ_SEED=<seed> FUZZ_ONLY=<index> npm run fuzz */
   seed: number;
@@ -106,12 +106,31 @@ function send(agent: http.Agent, base: URL, req: FuzzRequest): Promise<Outcome> 
   });
 }
 
-function checkOutcome(o: Outcome): Pick<Finding, "kind" | "detail"> | null {
+/**
+ * `/v1` answers errors as OpenAI does, for its clients: `{"error": {"message", "type", "param", "code"}}`
+ * (paths match whatever their case, as Express routes them). Not a 431: Node's HTTP parser refuses
+ * those headers before any route, as problem+json wherever they were sent.
+ */
+const isOpenAiPath = (path: string, status: number) => /^\/v1(\/|\?|$)/i.test(path) && status !== 431;
+
+function isOpenAiError(o: Outcome): boolean {
+  try {
+    const { error } = JSON.parse(o.body ?? "");
+    return typeof error.message === "string" && typeof error.type === "string" && "param" in error && "code" in error;
+  } catch {
+    return false;
+  }
+}
+
+function checkOutcome(o: Outcome, path: string): Pick<Finding, "kind" | "detail"> | null {
   if (o.timedOut) return { kind: "timeout", detail: o.error ?? "" };
   if (o.status === undefined) return { kind: "no response", detail: o.error ?? "the connection ended without a response" };
   const type = o.headers?.["content-type"] ?? "";
   if (o.status >= 500 && o.status !== 503) return { kind: "server error", detail: (o.body ?? "").slice(0, 500) };
   if (o.status === 503 && !o.headers?.["retry-after"]) return { kind: "503 without Retry-After", detail: (o.body ?? "").slice(0, 500) };
+  if (o.status >= 400 && isOpenAiPath(path, o.status)) {
+    return type.startsWith("application/json") && isOpenAiError(o) ? null : { kind: "error not in OpenAI's shape", detail: `${type}: ${(o.body ?? "").slice(0, 300)}` };
+  }
   if (o.status >= 400 && !type.startsWith("application/problem+json")) return { kind: "error not problem+json", detail: `${type}: ${(o.body ?? "").slice(0, 300)}` };
   return null;
 }
@@ -159,11 +178,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
         const counts = (byRoute[route] ??= {});
         counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
       }
-      if (outcome.status === 400 && !/"invalid_params"/.test(outcome.body ?? "")) {
+      if (outcome.status === 400 && !/"invalid_params"|"param":"/.test(outcome.body ?? "")) {
         const seen = (unnamed400[route] ??= { count: 0, detail: (outcome.body ?? "").slice(0, 300), index });
         seen.count++;
       }
-      const problem = checkOutcome(outcome);
+      const problem = checkOutcome(outcome, request.path);
       if (problem) {
         findings.push({ ...problem, seed, index, route, request: shown(request), status: outcome.status });
         log(`finding #${findings.length} (${problem.kind}) at request ${index}, ${route}: ${problem.detail.slice(0, 200)}`);

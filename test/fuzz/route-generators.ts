@@ -191,6 +191,27 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   "GET /chat": (g) => ({
     query: { message: g.text(), ...g.some({ thread_id: () => g.thread(), assistant_id: () => g.assistant(), checkpoint_id: () => g.checkpointIdValue(), on_disconnect: () => g.rng.pick(["continue", "cancel"]) }) } as Record<string, string>,
   }),
+  // OpenAI's chat completions: a thread by header or metadata, or the whole conversation; what they refuse.
+  "POST /v1/chat/completions": (g) => ({
+    headers: g.some({ "x-thread-id": () => g.thread(), "x-show-tool-calls": () => g.rng.pick(["true", "1", "no"]) }, 0.3) as Record<string, string>,
+    body: {
+      model: g.rng.chance(0.9) ? g.assistant() : hostileValue(g.rng),
+      messages: g.rng.chance(0.9)
+        ? Array.from({ length: g.rng.pick([1, 1, 2, 3, 0]) }, () => ({
+          role: g.rng.pick(["user", "user", "system", "developer", "assistant", "tool", "robot"]),
+          content: g.rng.pick([g.text(), [{ type: "text", text: g.text() }], [{ type: "image_url", image_url: { url: "http://x" } }], null, hostileValue(g.rng)]),
+        }))
+        : hostileValue(g.rng),
+      ...g.some({
+        stream: () => g.rng.pick([true, false, "yes"]), stream_options: () => g.rng.pick([{ include_usage: true }, null, hostileValue(g.rng)]),
+        metadata: () => g.rng.pick([{ thread_id: g.thread() }, { source: "fuzz" }, g.metadata()]), store: () => g.rng.pick([true, false, 1]),
+        temperature: () => g.rng.pick([0, 0.7, 2, 3, -1, "hot"]), n: () => g.rng.pick([1, 2, 0]), user: () => g.text(),
+        tools: () => g.rng.pick([[], [{ type: "function", function: { name: "f" } }], hostileValue(g.rng)]), show_tool_calls: () => g.rng.pick([true, false, "x"]),
+        response_format: () => g.rng.pick([{ type: "text" }, { type: "json_object" }, hostileValue(g.rng)]), logprobs: () => g.rng.pick([false, true]),
+      }, 0.25),
+    },
+  }),
+  "GET /v1/models": () => ({}),
   "GET /api/threads": (g) => ({
     query: g.some({
       limit: () => g.rng.pick(["1", "20", "100", "101", "0", "x"]), cursor: () => g.rng.pick(["eyJ4IjoxfQ", "AAAA", "not base64!", "x".repeat(501), hostileString(g.rng)]),
