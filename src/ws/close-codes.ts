@@ -9,8 +9,7 @@ export const CLOSE = {
   policy: 1008,
   /** A frame larger than the service takes (ws enforces it as `maxPayload`). */
   tooBig: 1009,
-  /** A failure of ours the socket cannot go on after. */
-  internal: 1011,
+  // 1011 (a failure of ours) is not sent: a frame that fails on our side is answered with a 500 error frame.
   /** The service is shutting down: reconnect (to it or another replica) and `join` the threads. */
   tryAgain: 1013,
   /** The client read too slowly: more than SSE_MAX_BUFFER_BYTES waited unsent. Reconnect and `join`. */
