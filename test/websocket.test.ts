@@ -103,6 +103,31 @@ describe("WebSocket /api/ws", () => {
     expect(await runStatus(continued!)).toBe("success");
   });
 
+  it("joins a thread's running run after a dropped socket from last_event_id: the rest, each event once", async () => {
+    const first = await open();
+    first.send({ type: "chat", thread_id: "ws-join", message: "long 40" });
+    await first.frame((f) => f.type === "token" && f.index >= 3);
+    first.ws.terminate();
+    const seen = first.frames.filter((f) => f.event_id !== undefined);
+    const last = seen.at(-1).event_id;
+    expect(seen.map((f) => f.event_id)).toEqual(seen.map((_, i) => i + 1));
+
+    const again = await open();
+    again.send({ type: "join", ref: "back", thread_id: "ws-join", last_event_id: last });
+    const rest = await again.run(seen[0].run_id);
+    expect(rest[0].event_id).toBe(last + 1);
+    expect(rest.map((f) => f.event_id)).toEqual(rest.map((_, i) => last + 1 + i));
+    expect([...seen, ...rest].filter((f) => f.type === "token").map((f) => f.content).join("")).toBe(words(40));
+    expect(rest.at(-1)).toMatchObject({ type: "end", status: "success", thread_id: "ws-join" });
+
+    // Nothing runs on it now; another owner's thread of that name is none of Bob's.
+    again.send({ type: "join", ref: "idle", thread_id: "ws-join" });
+    expect(await again.frame((f) => f.ref === "idle")).toEqual({ type: "no_active_run", thread_id: "ws-join", ref: "idle" });
+    const bob = await open({ key: BOB });
+    bob.send({ type: "join", ref: "peek", thread_id: "ws-join", last_event_id: 0 });
+    expect(await bob.frame((f) => f.ref === "peek")).toMatchObject({ type: "error", code: "not_found", status: 404 });
+  });
+
   it("answers bad frames with an error frame naming what was wrong, and the socket goes on", async () => {
     const socket = await open();
     socket.ws.send("{not json");

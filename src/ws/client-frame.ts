@@ -28,7 +28,7 @@ const auth = z.strictObject({ api_key: z.string().min(1, "must not be empty").ma
 const cancel = z.strictObject({ run_id: z.string().min(1).max(100) });
 const join = z.strictObject({
   thread_id: nativeThreadId(),
-  last_event_id: z.number().int().nonnegative("must be 0 or the event_id of the last event received").default(0),
+  last_event_id: z.number("must be 0 or the event_id of the last event received").int().min(0).max(2 ** 31 - 2).default(0),
 });
 
 /** A message's JSON object (checked as request bodies are); throws an AppError naming what is wrong. */

@@ -28,12 +28,6 @@ export interface WsConnectionDeps {
   requestId: string;
 }
 
-/** The run manager's rejoin of native runs from their durable events. */
-interface NativeRunJoin {
-  activeNativeRun(threadId: string): Promise<string | null>;
-  joinNativeRun(runId: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<{ seq: number; event: RunEvent }>;
-}
-
 /** How long a socket opened without credentials may take to send its `auth` frame. */
 export const AUTH_DEADLINE_MS = 10_000;
 
@@ -148,8 +142,7 @@ export class WsConnection {
 
   /** Follows the thread's running native run from the durable events after `afterSeq`, as POST /api/chat's owner sees the thread. */
   private async join(threadId: string, afterSeq: number, caller: SocketCaller, ref: string | undefined): Promise<void> {
-    const runs = this.deps.runs as RunManager & Partial<NativeRunJoin>;
-    if (!runs.activeNativeRun || !runs.joinNativeRun) throw new AppError("unavailable", "Rejoining a run is not available yet.");
+    const { runs } = this.deps;
     const thread = await runs.findNamedThread(threadId, caller.owner, await authorize({ locals: caller }, "threads:read", { thread_id: threadId }));
     const runId = await runs.activeNativeRun(thread.threadId);
     if (runId === null) return this.sendJson({ type: "no_active_run", thread_id: threadId, ...(ref !== undefined && { ref }) });
