@@ -19,7 +19,7 @@ const HUGE = Array.from({ length: 500 }, (_, i) => `word${i}-${"x".repeat(600)}`
 function script(req: MockRequest) {
   const said = String(req.messages.filter((m) => m.role === "user").at(-1)?.content ?? "");
   const long = /^long (\d+)$/.exec(said);
-  if (long) return { text: words(Number(long[1])), tokenDelayMs: 25 };
+  if (long) return { text: words(Number(long[1])), tokenDelayMs: 15 };
   if (said === "huge") return { text: HUGE, tokenDelayMs: 0 };
   return { text: `You said ${said}` };
 }
@@ -44,9 +44,10 @@ describe("WebSocket /api/ws", () => {
     const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
     t = await startTestService({ env: { API_KEYS: `${ALICE}:acme:alice,${BOB}:acme:bob`, SSE_MAX_BUFFER_BYTES: String(MAX_BUFFER_BYTES) }, script, logger });
   });
+  let closed = false;
   afterAll(async () => {
     for (const s of sockets) s.ws.terminate();
-    await t.close();
+    if (!closed) await t.close();
   });
 
   it("carries two turns on two threads at once, each frame naming its run, in order, with the native events' fields", async () => {
@@ -89,8 +90,8 @@ describe("WebSocket /api/ws", () => {
 
   it("on a dropped socket, stops the turns sent with on_disconnect cancel and lets the others finish", async () => {
     const socket = await open();
-    socket.send({ type: "chat", thread_id: "ws-drop-cancel", message: "long 60", on_disconnect: "cancel" });
-    socket.send({ type: "chat", thread_id: "ws-drop-continue", message: "long 60" });
+    socket.send({ type: "chat", thread_id: "ws-drop-cancel", message: "long 50", on_disconnect: "cancel" });
+    socket.send({ type: "chat", thread_id: "ws-drop-continue", message: "long 50" });
     const [cancelled, continued] = await Promise.all(
       ["ws-drop-cancel", "ws-drop-continue"].map(async (thread) => {
         const start = await socket.frame((f) => f.type === "start" && f.thread_id === thread);
@@ -235,5 +236,18 @@ describe("WebSocket /api/ws", () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  // Last: it stops the service.
+  it("on shutdown lets the runs finish and be recorded, then closes each socket with 1013", async () => {
+    const socket = await open();
+    socket.send({ type: "chat", thread_id: "ws-shutdown", message: "long 20" });
+    const start = await socket.frame((f) => f.type === "start" && f.thread_id === "ws-shutdown");
+    closed = true;
+    await t.close({ allowActiveRuns: true, graceMs: 15_000 });
+    expect(await socket.closed).toEqual({ code: 1013, reason: "the service is shutting down: reconnect and join" });
+    expect(socket.frames.at(-1)).toMatchObject({ type: "end", run_id: start.run_id, status: "success" });
+    const { rows } = await t.db.pool.query("SELECT status FROM runs WHERE run_id = $1", [start.run_id]);
+    expect(rows).toEqual([{ status: "success" }]);
   });
 });
