@@ -150,6 +150,12 @@ describe("WebSocket /api/ws", () => {
     expect((await socket.run(start.run_id)).filter((f) => f.type === "message").map((f) => f.content)).toEqual(["still there?", "You said still there?"]);
   });
 
+  it("closes the socket with 1009 on a frame larger than a chat request may be", async () => {
+    const socket = await open();
+    socket.send({ type: "chat", message: "x".repeat(1_100_000) });
+    expect((await socket.closed).code).toBe(1009);
+  });
+
   it("answers a frame the run manager refuses (a busy thread) with its problem", async () => {
     const socket = await open();
     socket.send({ type: "chat", thread_id: "ws-busy", message: "long 30" });

@@ -146,6 +146,7 @@ export class WsConnection {
     const thread = await runs.findNamedThread(threadId, caller.owner, await authorize({ locals: caller }, "threads:read", { thread_id: threadId }));
     const runId = await runs.activeNativeRun(thread.threadId);
     if (runId === null) return this.sendJson({ type: "no_active_run", thread_id: threadId, ...(ref !== undefined && { ref }) });
+    if (this.socket.readyState !== this.socket.OPEN) return;
     if (this.turns.has(runId)) throw new AppError("conflict", `This socket already follows run ${runId}.`, { run_id: runId });
     const aborter = new AbortController();
     const turn: Turn = { onDisconnect: "continue", unfollow: () => aborter.abort() };
