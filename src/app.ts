@@ -54,6 +54,7 @@ import type { AgentAssistants } from "./agent-api/agent-assistants.js";
 import type { AgentRuns } from "./agent-api/agent-runs.js";
 import type { ModelServers } from "./models/model-servers.js";
 import type { StoreRepository } from "./store/store-repository.js";
+import type { WebSocketEndpoint } from "./ws/ws-endpoint.js";
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -101,6 +102,8 @@ export interface AppDeps {
   webDir?: string;
   /** Checks a new run's `webhook`; without it, runs take none. */
   checkWebhook?: CheckWebhook;
+  /** `GET /api/ws`'s upgrades (see `WebSocketEndpoint.attach`); without it, the route says it is not served. */
+  webSockets?: WebSocketEndpoint;
 }
 
 /** The HTTP application. Everything it uses is passed in; it creates nothing at import time. */
@@ -130,6 +133,8 @@ export function createApp(deps: AppDeps): Express {
   // Pages of other sites may not change anything, nor start a run with GET /chat (an EventSource).
   app.use(crossSiteGuard(isTrusted, { unsafeMethodsOnly: true }));
   app.get("/chat", crossSiteGuard(isTrusted));
+  // A page of any site may open a WebSocket (no CORS applies to it), which would then carry the user's cookies.
+  app.get("/api/ws", crossSiteGuard(isTrusted));
   app.use((_req, res, next) => {
     res.locals.metrics = deps.metrics;
     next();
@@ -141,8 +146,12 @@ export function createApp(deps: AppDeps): Express {
   if (deps.webDir) app.use(webRoutes(deps.webDir));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   // A request this process made in-process for a caller (a custom route's LangGraph client) is that caller's.
+  // A WebSocket upgrade without credentials authenticates by its first frame instead.
+  if (deps.webSockets) app.get("/api/ws", deps.webSockets.acceptUnauthenticated);
   app.use(authenticateUnlessMarked(deps.auth ? customAuthenticate(deps.auth) : authenticate(deps.apiKeys)));
   if (deps.rateLimitRpm > 0) app.use(rateLimit(new UsageCounters(deps.pool), deps.rateLimitRpm));
+  // Here, not behind a custom app: an upgrade needs the connection itself, which an in-process request has not.
+  app.get("/api/ws", deps.webSockets?.route ?? ((_req, _res, next) => next(new AppError("not_found", "WebSockets are not served by this app."))));
   const routes = serviceRoutes(deps, uis);
   // The manifest's custom app goes before the service's routes, as on LangGraph's server: a Hono
   // app's middleware wraps them, so they are reached through it (in-process), as it left the request.

@@ -1,3 +1,4 @@
+import type http from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Express } from "express";
@@ -38,6 +39,7 @@ import { customAppFetch } from "./http/custom-app-fetch.js";
 import { bindLoopbackFetch } from "./http/loopback-fetch.js";
 import { GraphUis } from "./ui/graph-uis.js";
 import { webhookChecker } from "./webhooks/check-webhook.js";
+import { WebSocketEndpoint } from "./ws/ws-endpoint.js";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
 import { WebhookPolicy } from "./webhooks/webhook-policy.js";
 
@@ -65,7 +67,9 @@ export interface Service {
   models: ModelServers;
   /** This service's Prometheus metrics (GET /metrics); other parts record into it. */
   metrics: Metrics;
-  /** Lets running runs finish within `graceMs`, stops the rest, then releases everything. */
+  /** Serves `GET /api/ws` (WebSocket upgrades) on the HTTP server that serves `app`. */
+  attach(server: http.Server): void;
+  /** Lets running runs finish within `graceMs`, stops the rest, closes WebSockets, then releases everything. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -195,6 +199,9 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     const uis = new GraphUis(manifest.ui, manifest.uiShared, logger);
     uis.start();
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
+    const webSockets = new WebSocketEndpoint({
+      runs, maxMessageChars: config.MAX_MESSAGE_CHARS, heartbeatMs: config.HEARTBEAT_MS, maxBufferBytes: config.SSE_MAX_BUFFER_BYTES, apiKeys: config.API_KEYS, auth, logger,
+    });
     const app = createApp({
       branches, checkpointer, pool: db.pool, runs, graphs, store, schemas, logger, apiKeys: config.API_KEYS, maxMessageChars: config.MAX_MESSAGE_CHARS,
       heartbeatMs: config.HEARTBEAT_MS, sseMaxBufferBytes: config.SSE_MAX_BUFFER_BYTES, agentRuns, assistants, corsOrigins: config.CORS_ORIGINS, models,
@@ -204,6 +211,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       customApp, httpCors: manifest.http.cors, disabledRoutes: manifest.http.disabled, uis,
       checkWebhook: webhookChecker(webhookPolicy, Boolean(customApp)),
       webDir: config.WEB_APP_ENABLED ? WEB_DIST_DIR : undefined,
+      webSockets,
     });
     // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
     const unbindLoopback = bindLoopbackFetch(app);
@@ -222,10 +230,16 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       model: { name: modelName, demo: Boolean(demo) },
       models,
       metrics,
+      attach(server) {
+        webSockets.attach(server, app);
+      },
       async close(graceMs = config.SHUTDOWN_GRACE_MS) {
         db.embedded?.beginStop();
+        webSockets.stopAccepting();
         await queue?.stop();
         await runs.shutdown(graceMs);
+        // The runs' last events are sent and recorded: the sockets close after them, before the pool.
+        await webSockets.close();
         for (const step of cleanup) await step();
       },
     };

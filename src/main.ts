@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   started = true;
+  service.attach(server);
   const { port } = server.address() as { port: number };
 
   if (service.model.demo) logger.warn("using the offline DEMO model (deterministic, for trying things out): set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one");

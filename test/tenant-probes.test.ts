@@ -215,6 +215,8 @@ const NO_ID = new Set([
   "POST /ui/:graph", "GET /ui/:graph/:file",
   // The web app's page and icon: the same files for everyone, served before authentication.
   "GET /", "GET /favicon.svg",
+  // Over HTTP it only refuses a request that is not an upgrade; its frames' ids are probed in websocket.test.ts.
+  "GET /api/ws",
 ]);
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;

@@ -54,8 +54,11 @@ export class Access {
   }
 }
 
+/** Where a caller's access is kept: a response's `locals`, or a WebSocket connection's. */
+export type WithAccess = { locals: Pick<Response["locals"], "access"> };
+
 /** `authorize` for the request `res` answers: without custom auth there is nothing to check (undefined). */
-export function authorize(res: Response, event: AuthEvent, value: object): Promise<Record<string, unknown> | undefined> {
+export function authorize(res: WithAccess, event: AuthEvent, value: object): Promise<Record<string, unknown> | undefined> {
   return res.locals.access?.authorize(event, value) ?? Promise.resolve(undefined);
 }
 
@@ -63,7 +66,7 @@ export function authorize(res: Response, event: AuthEvent, value: object): Promi
  * What a run of the request gets in `configurable` under custom auth, as LangGraph's server sets it
  * (over anything the client sent under these names): the user, its identity and its permissions.
  */
-export function authConfigurable(res: Response): Record<string, unknown> {
+export function authConfigurable(res: WithAccess): Record<string, unknown> {
   const context = res.locals.access?.context;
   if (!context) return {};
   return { langgraph_auth_user: context.user, langgraph_auth_user_id: context.user.identity, langgraph_auth_permissions: context.scopes };

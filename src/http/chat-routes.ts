@@ -2,7 +2,8 @@ import { Router, type Request, type Response } from "express";
 import type {} from "pino-http";
 import { z } from "zod";
 import { AppError } from "../errors.js";
-import { authConfigurable, authorize } from "./access.js";
+import { authConfigurable, authorize, type WithAccess } from "./access.js";
+import type { ActiveRun } from "../runs/active-run.js";
 import type { RunManager } from "../runs/run-manager.js";
 import { nativeThreadId, threadIdParams } from "./native-thread-id.js";
 import { streamJoined, streamRun } from "./stream-run.js";
@@ -17,40 +18,7 @@ export interface ChatRoutesDeps {
 
 /** The native chat protocol: `POST /api/chat` (JSON body) and `GET /chat` (EventSource). */
 export function chatRoutes(deps: ChatRoutesDeps): Router {
-  const noNul = <T>(schema: z.ZodType<T>) => schema.refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
-  const fields = {
-    message: noNul(z.string().trim().min(1, "must not be empty").max(deps.maxMessageChars, `must be at most ${deps.maxMessageChars} characters`)),
-    thread_id: nativeThreadId().optional(),
-    assistant_id: noNul(z.string().min(1).max(200)).optional(),
-    checkpoint_id: noNul(z.string().min(1).max(100)).optional(),
-    on_disconnect: z.enum(["continue", "cancel"]).default("continue"),
-  };
-  const body = z.strictObject({ ...fields, metadata: noNul(z.record(z.string(), z.unknown())).optional() });
-  // Any graph's input itself, for graphs that keep no messages (or a client that builds the state).
-  const { message: _, ...rest } = fields;
-  const inputBody = z.strictObject({ ...rest, input: noNul(z.record(z.string(), z.unknown(), "must be an object: the graph's input")) });
-  const query = z.strictObject(fields);
-  // Continues an interrupted thread with its answer instead of a message: nothing else of a turn
-  // applies. What the answer must be depends on the pause, so the run manager checks it against that.
-  const resumeBody = z.strictObject({
-    thread_id: nativeThreadId("is required with resume"),
-    resume: noNul(z.unknown().refine((v) => v !== null && v !== undefined, "is required: the answer to the pause")),
-    on_disconnect: fields.on_disconnect,
-  });
-  const parseBody = (input: unknown): ChatInput => {
-    const has = (key: string) => typeof input === "object" && input !== null && key in input;
-    if (has("input") && has("message")) {
-      throw new AppError("invalid_request", "Invalid body: input: cannot be sent with message; send one of them.", { fields: [{ name: "input", reason: "cannot be sent with message" }] });
-    }
-    if (has("input") && !has("resume")) return validate(inputBody, input);
-    if (!has("resume")) return validate(body, input);
-    if (has("message")) {
-      throw new AppError("invalid_request", "Invalid body: resume: cannot be sent with message; send message for a new turn, or resume to answer an interrupted thread.", {
-        fields: [{ name: "resume", reason: "cannot be sent with message" }],
-      });
-    }
-    return validate(resumeBody, input);
-  };
+  const { parseBody, query } = chatInputs(deps.maxMessageChars);
   const router = Router();
 
   router.post("/api/chat", requireJsonBody, async (req, res) => {
@@ -102,14 +70,62 @@ export function lastEventId(header: string | undefined): number {
   return parsed.data;
 }
 
-type ChatInput = { message?: string; input?: Record<string, unknown>; resume?: unknown; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
+/**
+ * What a chat turn may be sent as: `parseBody` checks a JSON body (a message, a graph's input, or a
+ * resume), `query` the query of `GET /chat`. Every transport of the native protocol validates with these.
+ */
+export function chatInputs(maxMessageChars: number) {
+  const noNul = <T>(schema: z.ZodType<T>) => schema.refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
+  const fields = {
+    message: noNul(z.string().trim().min(1, "must not be empty").max(maxMessageChars, `must be at most ${maxMessageChars} characters`)),
+    thread_id: nativeThreadId().optional(),
+    assistant_id: noNul(z.string().min(1).max(200)).optional(),
+    checkpoint_id: noNul(z.string().min(1).max(100)).optional(),
+    on_disconnect: z.enum(["continue", "cancel"]).default("continue"),
+  };
+  const body = z.strictObject({ ...fields, metadata: noNul(z.record(z.string(), z.unknown())).optional() });
+  // Any graph's input itself, for graphs that keep no messages (or a client that builds the state).
+  const { message: _, ...rest } = fields;
+  const inputBody = z.strictObject({ ...rest, input: noNul(z.record(z.string(), z.unknown(), "must be an object: the graph's input")) });
+  const query = z.strictObject(fields);
+  // Continues an interrupted thread with its answer instead of a message: nothing else of a turn
+  // applies. What the answer must be depends on the pause, so the run manager checks it against that.
+  const resumeBody = z.strictObject({
+    thread_id: nativeThreadId("is required with resume"),
+    resume: noNul(z.unknown().refine((v) => v !== null && v !== undefined, "is required: the answer to the pause")),
+    on_disconnect: fields.on_disconnect,
+  });
+  const parseBody = (input: unknown): ChatInput => {
+    const has = (key: string) => typeof input === "object" && input !== null && key in input;
+    if (has("input") && has("message")) {
+      throw new AppError("invalid_request", "Invalid body: input: cannot be sent with message; send one of them.", { fields: [{ name: "input", reason: "cannot be sent with message" }] });
+    }
+    if (has("input") && !has("resume")) return validate(inputBody, input);
+    if (!has("resume")) return validate(body, input);
+    if (has("message")) {
+      throw new AppError("invalid_request", "Invalid body: resume: cannot be sent with message; send message for a new turn, or resume to answer an interrupted thread.", {
+        fields: [{ name: "resume", reason: "cannot be sent with message" }],
+      });
+    }
+    return validate(resumeBody, input);
+  };
+  return { parseBody, query };
+}
+
+export type ChatInput = { message?: string; input?: Record<string, unknown>; resume?: unknown; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
 
 async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
+  const run = await createChatTurn(deps.runs, res, input, String(req.id));
+  await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: input.on_disconnect });
+}
+
+/** Claims the run of a chat turn for its caller (`res.locals`' owner and access); the caller starts it. */
+export async function createChatTurn(runs: RunManager, res: WithAccess & { locals: Pick<Response["locals"], "owner"> }, input: ChatInput, requestId: string): Promise<ActiveRun> {
   // A turn is a run on the thread (made by it when new): the auth handler may refuse it, hide the
   // thread, or stamp the metadata of a thread it makes.
   const value = { thread_id: input.thread_id, assistant_id: input.assistant_id, metadata: {} as Record<string, unknown>, if_not_exists: "create" };
   const visible = await authorize(res, "threads:create_run", value);
-  const run = await deps.runs.createChatRun({
+  return runs.createChatRun({
     owner: res.locals.owner,
     visible,
     threadMetadata: value.metadata ?? {},
@@ -120,7 +136,6 @@ async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, inp
     message: input.message === undefined ? undefined : { content: input.message, metadata: input.metadata },
     resume: input.resume,
     input: input.input,
-    requestId: String(req.id),
+    requestId,
   });
-  await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: input.on_disconnect });
 }

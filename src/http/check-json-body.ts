@@ -14,13 +14,16 @@ export const MAX_JSON_DEPTH = 64;
  * text that is not Unicode (a lone surrogate, naming its field), before any route reads it.
  */
 export const checkJsonBody: RequestHandler = (req, _res, next) => {
-  const body: unknown = req.body;
-  if (body === null || typeof body !== "object") return next();
-  if (depthExceeds(body, MAX_JSON_DEPTH)) return next(nestedTooDeep());
-  const at = loneSurrogatePath(body);
-  if (at !== null) return next(notUnicode(at || "body"));
-  next();
+  next(jsonRefusal(req.body) ?? undefined);
 };
+
+/** Why a parsed JSON value is refused (nested too deep, or not Unicode), or null: `checkJsonBody`'s checks. */
+export function jsonRefusal(body: unknown): AppError | null {
+  if (body === null || typeof body !== "object") return null;
+  if (depthExceeds(body, MAX_JSON_DEPTH)) return nestedTooDeep();
+  const at = loneSurrogatePath(body);
+  return at === null ? null : notUnicode(at || "body");
+}
 
 /** The refusal of a body nested deeper than MAX_JSON_DEPTH (also a streamed body's, as it is read). */
 export function nestedTooDeep(): AppError {

@@ -17,17 +17,23 @@ export const CUSTOM_AUTH_TENANT = "default";
 export function customAuthenticate(auth: CustomAuth): RequestHandler {
   return async (req, res, next) => {
     if (req.method === "GET" && req.path === "/info") return next();
-    let identity: unknown;
-    try {
-      identity = await auth.authenticate(fetchRequest(req));
-    } catch (err) {
-      throw authException(err) ?? err;
-    }
-    const context = authContext(identity, auth.spec);
-    res.locals.owner = ownerOf(context);
-    res.locals.access = new Access(auth, context);
+    const { owner, access } = await identify(auth, req);
+    res.locals.owner = owner;
+    res.locals.access = access;
     next();
   };
+}
+
+/** Who the auth module says the request's caller is; throws its refusal (an AppError) as it answers. */
+export async function identify(auth: CustomAuth, req: ExpressRequest): Promise<{ owner: Owner; access: Access }> {
+  let identity: unknown;
+  try {
+    identity = await auth.authenticate(fetchRequest(req));
+  } catch (err) {
+    throw authException(err) ?? err;
+  }
+  const context = authContext(identity, auth.spec);
+  return { owner: ownerOf(context), access: new Access(auth, context) };
 }
 
 /**

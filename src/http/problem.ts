@@ -107,10 +107,21 @@ function fromDatabase(err: unknown): AppError | null {
   return null;
 }
 
+/** The error as the client is told it (a typed error, or the framework's or database's known ones), or null for a failure of ours. */
+export function knownError(err: unknown): AppError | null {
+  return err instanceof AppError ? err : (fromFramework(err as Parameters<typeof fromFramework>[0]) ?? fromDatabase(err));
+}
+
+/** The problem document's fields for a known error, as `problemHandler` sends them (headers aside). */
+export function problemFields(known: AppError): { type: string; title: string; status: number; detail: string; [key: string]: unknown } {
+  const { fields, headers: _, ...rest } = known.extra;
+  return { type: `about:blank#${known.code}`, title: TITLE[known.code], status: STATUS[known.code], detail: known.message, ...rest, ...(fields ? { invalid_params: fields satisfies InvalidField[] } : {}) };
+}
+
 /** The one error handler: typed errors become problem+json (or `format`); anything else is logged and masked. */
 export function problemHandler(logger: Logger, format: ErrorFormat = PROBLEM_JSON): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const known = err instanceof AppError ? err : (fromFramework(err) ?? fromDatabase(err));
+    const known = knownError(err);
     if (res.headersSent) {
       if (known?.code === "unavailable") logger.warn({ reqId: req.id, detail: known.message }, "response cut short: the database is unavailable");
       else logger.error({ err, reqId: req.id }, "error after the response started");

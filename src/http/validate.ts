@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { AppError } from "../errors.js";
 
 /** Parses input with a zod schema; failures become a 400 naming each invalid field. */
-export function validate<S extends z.ZodType>(schema: S, input: unknown, where: "body" | "query" | "path" = "body"): z.infer<S> {
+export function validate<S extends z.ZodType>(schema: S, input: unknown, where: "body" | "query" | "path" | "frame" = "body"): z.infer<S> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const fields = result.error.issues.flatMap((issue) => {

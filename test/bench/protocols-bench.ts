@@ -13,6 +13,7 @@ import { modelTarget, serviceTarget, turn, type Sample, type Target } from "./lo
 import { cpuMs, spawnTs, waitForLine } from "./processes.js";
 import { percentile, table } from "./report.js";
 import { startServices } from "./services.js";
+import { webSocketTurns } from "./ws-turns.js";
 
 const TOKENS = 32;
 const TOKEN_DELAY_MS = 2;
@@ -45,10 +46,13 @@ export async function benchProtocols(options: ProtocolsBenchOptions): Promise<st
   const url = services.urls[0]!;
   const targets = [modelTarget(modelURL, 1), serviceTarget([url], 1), agentServerTarget(url)];
   options.defer(async () => targets.forEach((t) => t.agent.destroy()));
+  const ws = await webSocketTurns(url);
+  options.defer(async () => ws.close());
   const protocols: Protocol[] = [
     { name: "raw model (reference)", service: false, turn: () => turn(targets[0]!) },
     { name: "native SSE (POST /api/chat)", service: true, turn: (id) => turn(targets[1]!, id) },
     { name: "Agent Server (runs/stream, messages-tuple)", service: true, turn: (id) => turn(targets[2]!, id) },
+    { name: "WebSocket (/api/ws, one socket)", service: true, turn: (id) => ws.turn(id) },
   ];
 
   const samples = new Map<string, Sample[]>(protocols.map((p) => [p.name, []]));

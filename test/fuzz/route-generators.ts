@@ -179,7 +179,8 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   "GET /info": () => ({}),
   "GET /api/status": () => ({}),
 
-  // The native API.
+  // The native API. A WebSocket's frames are tested in websocket.test.ts; over plain HTTP it answers 400.
+  "GET /api/ws": (g) => ({ ...g.some({ query: () => ({ api_key: g.text() }) }) }),
   "POST /api/chat": (g) => ({
     body: g.rng.chance(0.15)
       ? { thread_id: g.thread(), resume: g.rng.pick([{ decision: "approve" }, { decision: "edit", args: { q: 1 } }, { decision: "reject" }, hostileValue(g.rng)]), ...g.some({ on_disconnect: () => "cancel" }) }

@@ -44,6 +44,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const restoreEnv = setEnv(options.env ?? {});
   const service = await createService(config, options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
   const server = http.createServer(service.app);
+  service.attach(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
