@@ -44,7 +44,7 @@ export async function benchProtocols(options: ProtocolsBenchOptions): Promise<st
   const services = await startServices({ db: options.db, modelURL, tempDir: options.tempDir, replicas: 1, poolMax: 20 });
   options.defer(() => services.stop());
   const url = services.urls[0]!;
-  const targets = [modelTarget(modelURL, 1), serviceTarget([url], 1), agentServerTarget(url)];
+  const targets = [modelTarget(modelURL, 1), serviceTarget([url], 1), agentServerTarget(url), openAITarget(url)];
   options.defer(async () => targets.forEach((t) => t.agent.destroy()));
   const ws = await webSocketTurns(url);
   options.defer(async () => ws.close());
@@ -52,6 +52,7 @@ export async function benchProtocols(options: ProtocolsBenchOptions): Promise<st
     { name: "raw model (reference)", service: false, turn: () => turn(targets[0]!) },
     { name: "native SSE (POST /api/chat)", service: true, turn: (id) => turn(targets[1]!, id) },
     { name: "Agent Server (runs/stream, messages-tuple)", service: true, turn: (id) => turn(targets[2]!, id) },
+    { name: "OpenAI chat completions (stream, X-Thread-Id)", service: true, turn: (id) => turn(targets[3]!, id) },
     { name: "WebSocket (/api/ws, one socket)", service: true, turn: (id) => ws.turn(id) },
   ];
 
@@ -97,6 +98,23 @@ function agentServerTarget(baseURL: string): Target {
     body: (key) => JSON.stringify({ assistant_id: "chat", input: { messages: [{ role: "user", content: `Say something. [${key}]` }] }, stream_mode: ["messages-tuple"], if_not_exists: "create" }),
     tokenMarker: "event: messages\n",
     errorMarker: "event: error\n",
+  };
+}
+
+/** OpenAI's chat completions, streamed, on a thread named by X-Thread-Id (the client's own id). */
+function openAITarget(baseURL: string): Target {
+  return {
+    name: "openai",
+    urls: [new URL(baseURL)],
+    agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+    route: (key, threadId) => {
+      const id = threadId ?? `bench-openai-${key}`;
+      return { path: "/v1/chat/completions", headers: { "x-thread-id": id }, threadId: id };
+    },
+    body: (key) => JSON.stringify({ model: "chat", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: `Say something. [${key}]` }] }),
+    // Content deltas only: the first chunk carries `{"role":"assistant","content":""}`.
+    tokenMarker: '"delta":{"content":',
+    errorMarker: '"error":',
   };
 }
 
