@@ -1,0 +1,81 @@
+import { type Request, type Response, Router } from "express";
+import type { ConversationRepository } from "../conversations/conversation-repository.js";
+import { AppError } from "../errors.js";
+import type { RunManager } from "../runs/run-manager.js";
+import type { ThreadBranches } from "../runs/thread-branches.js";
+import { authConfigurable, authorize } from "./access.js";
+import { streamUiRun } from "./stream-ui-run.js";
+import { readUiChatRequest, type UiChatRequest } from "./ui-chat-request.js";
+import { requireJsonBody } from "./validate.js";
+
+export interface UiChatRoutesDeps {
+  runs: RunManager;
+  branches: ThreadBranches;
+  conversations: ConversationRepository;
+  maxMessageChars: number;
+  heartbeatMs: number;
+  sseMaxBufferBytes?: number;
+}
+
+/** The Vercel AI SDK's `useChat` (`DefaultChatTransport`): `POST /api/ui/chat`. */
+export function uiChatRoutes(deps: UiChatRoutesDeps): Router {
+  const router = Router();
+
+  router.post("/api/ui/chat", requireJsonBody, async (req, res) => {
+    await streamTurn(req, res, deps, readUiChatRequest(req.body, deps.maxMessageChars));
+  });
+
+  return router;
+}
+
+async function streamTurn(req: Request, res: Response, deps: UiChatRoutesDeps, request: UiChatRequest): Promise<void> {
+  const { turn } = request;
+  const value = { thread_id: request.threadId, assistant_id: request.assistantId, metadata: {} as Record<string, unknown>, if_not_exists: "create" };
+  const visible = await authorize(res, "threads:create_run", value);
+  const owner = res.locals.owner;
+  // Regenerate and edit run from the checkpoint before the message they replace: a new branch.
+  let checkpointId: string | undefined;
+  if (turn.kind === "regenerate" || (turn.kind === "message" && turn.edit)) {
+    const { threadId } = await deps.runs.findNamedThread(request.threadId, owner, visible);
+    const head = await deps.conversations.headMessages(threadId);
+    checkpointId = turn.kind === "regenerate"
+      ? await deps.branches.checkpointBefore(threadId, turn.replyId ?? lastReplyId(head, request.threadId), "assistant")
+      : await deps.branches.checkpointBefore(threadId, editedId(head, turn.edit!), "user");
+  }
+  const run = await deps.runs.createChatRun({
+    owner,
+    visible,
+    threadMetadata: value.metadata ?? {},
+    configurable: authConfigurable(res),
+    threadId: request.threadId,
+    assistantId: request.assistantId,
+    checkpointId,
+    message: turn.kind === "message" ? { content: turn.text } : undefined,
+    resume: turn.kind === "resume" ? { decisions: turn.decisions } : undefined,
+    requestId: String(req.id),
+  });
+  await streamUiRun(res, deps.runs, run, {
+    heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: request.onDisconnect,
+    continuesReply: turn.kind === "resume" ? turn.replyId : undefined,
+  });
+}
+
+type HeadMessage = { messageId: string; role: string };
+
+/** The thread's last reply: the first assistant message after the last user message on the head branch. */
+export function replyAfterLastUser(head: HeadMessage[]): string | null {
+  const lastUser = head.map((m) => m.role).lastIndexOf("user");
+  return head.slice(lastUser + 1).find((m) => m.role === "assistant")?.messageId ?? null;
+}
+
+function lastReplyId(head: HeadMessage[], threadId: string): string {
+  const id = replyAfterLastUser(head);
+  if (id === null) throw new AppError("conflict", `Thread ${threadId} has no reply to regenerate.`);
+  return id;
+}
+
+/** The user message an edit replaces: ours by its id, else (a client that keeps ids of its own) by its place. */
+function editedId(head: HeadMessage[], edit: { id: string; ordinal: number }): string {
+  if (head.some((m) => m.messageId === edit.id)) return edit.id;
+  return head.filter((m) => m.role === "user")[edit.ordinal]?.messageId ?? edit.id;
+}
