@@ -4,24 +4,9 @@ import { useChat } from "@ai-sdk/react";
 import { renderHook, waitFor } from "@testing-library/react";
 import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MockReply, MockRequest } from "./helpers/mock-openai.js";
 import { sentEmails } from "./helpers/outbox.js";
+import { STORY, uiChatModel } from "./helpers/ui-chat-model.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
-
-const EMAIL = { to: "bob@example.com", subject: "Lunch", body: "Noon?" };
-const STORY = "and then ".repeat(150).trimEnd();
-
-// As in ui-chat.test.ts: e-mail and calculator calls, tool results quoted back, a slow "story",
-// and otherwise a greeting numbered by request.
-function model(req: MockRequest): MockReply {
-  const last = req.messages.at(-1);
-  if (last?.role === "tool") return { text: `noted: ${last.content}` };
-  const said = String(last?.content);
-  if (/email/.test(said)) return { toolCalls: [{ name: "send_email", args: EMAIL }] };
-  if (/calc/.test(said)) return { toolCalls: [{ name: "calculator", args: { expression: "6 * 7" } }] };
-  if (/story/.test(said)) return { text: STORY, tokenDelayMs: 20 };
-  return { text: `hello number ${req.index}` };
-}
 
 const texts = (m: UIMessage | undefined) => (m?.parts ?? []).flatMap((p) => (p.type === "text" ? [p.text] : [])).join("");
 const tool = (m: UIMessage | undefined, name: string) => m?.parts.find((p) => p.type === `tool-${name}`) as { state: string; output?: unknown; approval?: { id: string } } | undefined;
@@ -30,7 +15,7 @@ const tool = (m: UIMessage | undefined, name: string) => m?.parts.find((p) => p.
 describe("useChat (@ai-sdk/react) against POST /api/ui/chat", () => {
   let t: TestService;
   beforeAll(async () => {
-    t = await startTestService({ script: model });
+    t = await startTestService({ script: uiChatModel });
     // Fed by a network stream as in a browser: outside act(), React renders each update as it comes.
     (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
   });

@@ -1,24 +1,9 @@
 import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MockReply, MockRequest } from "./helpers/mock-openai.js";
 import { sentEmails } from "./helpers/outbox.js";
+import { STORY, uiChatModel } from "./helpers/ui-chat-model.js";
 import { expectProblem } from "./helpers/problem.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
-
-const EMAIL = { to: "bob@example.com", subject: "Lunch", body: "Noon?" };
-
-// Asked to e-mail, the model calls send_email; to calculate, the calculator; a tool's result it
-// quotes back; a "story" streams slowly enough to be stopped midway; anything else gets a greeting
-// numbered by request (so a regenerated reply differs).
-function model(req: MockRequest): MockReply {
-  const last = req.messages.at(-1);
-  if (last?.role === "tool") return { text: `noted: ${last.content}` };
-  const said = String(last?.content);
-  if (/email/.test(said)) return { toolCalls: [{ name: "send_email", args: EMAIL }] };
-  if (/calc/.test(said)) return { toolCalls: [{ name: "calculator", args: { expression: "6 * 7" } }] };
-  if (/story/.test(said)) return { text: "and then ".repeat(200), tokenDelayMs: 20 };
-  return { text: `hello number ${req.index}` };
-}
 
 const user = (id: string, text: string): UIMessage => ({ id, role: "user", parts: [{ type: "text", text }] });
 const texts = (m: UIMessage) => m.parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("");
@@ -26,7 +11,7 @@ const texts = (m: UIMessage) => m.parts.flatMap((p) => (p.type === "text" ? [p.t
 describe("POST /api/ui/chat: the Vercel AI SDK's UI message stream, with ai 6's own client", () => {
   let t: TestService;
   beforeAll(async () => {
-    t = await startTestService({ script: model });
+    t = await startTestService({ script: uiChatModel });
   });
   afterAll(() => t.close());
 
@@ -113,6 +98,19 @@ describe("POST /api/ui/chat: the Vercel AI SDK's UI message stream, with ai 6's 
     expect((await thread("ui-regen")).messages[1]).toMatchObject({ id: third.id, siblings: { count: 3 } });
   });
 
+  it("edits a user message on a new branch (sendMessage with messageId), found by the client's id or by its place", async () => {
+    const { message: first } = await send("ui-edit", [user("c1", "hi")]);
+    await send("ui-edit", [user("c1", "hi"), { ...first }, user("c2", "and then?")]);
+    // useChat's own id for the second message: the thread's second user message.
+    const { message: edited } = await send("ui-edit", [user("c1", "hi"), { ...first }, user("c2", "what else?")], { messageId: "c2" });
+    const { messages } = await thread("ui-edit");
+    expect(messages.map((m: { content: string }) => m.content)).toEqual(["hi", texts(first), "what else?", texts(edited)]);
+    expect(messages[2].siblings).toMatchObject({ count: 2 });
+    // The server's id for the first: its own message.
+    await send("ui-edit", [user(messages[0].id, "hello")], { messageId: messages[0].id });
+    expect((await thread("ui-edit")).messages.map((m: { content: string }) => m.content)).toEqual(["hello", expect.stringMatching(/^hello number/)]);
+  });
+
   it("stops the run when the client aborts (useChat's stop)", async () => {
     const abort = new AbortController();
     const stream = await transport().sendMessages({ chatId: "ui-stop", messages: [user("u1", "tell a story")], trigger: "submit-message", messageId: undefined, abortSignal: abort.signal });
@@ -124,7 +122,7 @@ describe("POST /api/ui/chat: the Vercel AI SDK's UI message stream, with ai 6's 
     expect(ended.status).toBe("idle");
     const reply = ended.messages[1];
     expect(reply).toMatchObject({ role: "assistant", status: "partial" });
-    expect(reply.content.length).toBeLessThan("and then ".repeat(200).trimEnd().length);
+    expect(reply.content.length).toBeLessThan(STORY.length);
   });
 
   it("refuses what useChat would never send with a 400 naming the field", async () => {

@@ -1,21 +1,13 @@
 import { type Request, type Response, Router } from "express";
-import type { ConversationRepository } from "../conversations/conversation-repository.js";
 import { AppError } from "../errors.js";
-import type { RunManager } from "../runs/run-manager.js";
-import type { ThreadBranches } from "../runs/thread-branches.js";
 import { authConfigurable, authorize } from "./access.js";
+import type { BranchRoutesDeps } from "./branch-routes.js";
 import { streamUiRun } from "./stream-ui-run.js";
 import { readUiChatRequest, type UiChatRequest } from "./ui-chat-request.js";
 import { requireJsonBody } from "./validate.js";
 
-export interface UiChatRoutesDeps {
-  runs: RunManager;
-  branches: ThreadBranches;
-  conversations: ConversationRepository;
-  maxMessageChars: number;
-  heartbeatMs: number;
-  sseMaxBufferBytes?: number;
-}
+/** What the branching routes need: the UI chat regenerates and edits through the same branching. */
+export type UiChatRoutesDeps = BranchRoutesDeps;
 
 /** The Vercel AI SDK's `useChat` (`DefaultChatTransport`): `POST /api/ui/chat`. */
 export function uiChatRoutes(deps: UiChatRoutesDeps): Router {
