@@ -64,9 +64,9 @@ const PROBES: Record<string, Probe[]> = {
   "POST /api/ui/chat": [
     { request: (ids) => post("/api/ui/chat", uiChat(ids.thread, "submit-message")) },
     { request: (ids, own) => post("/api/ui/chat", uiChat(own, "regenerate-message", ids.message)) },
-    { request: (ids, own) => post("/api/ui/chat", uiChat(own, "submit-message", ids.message)) },
     { request: (ids) => post("/api/ui/chat", { ...uiChat(randomUUID(), "submit-message"), assistant_id: ids.assistant }), tenantWide: true },
   ],
+  "GET /api/ui/chat/:id/stream": [{ request: (ids) => get(`/api/ui/chat/${ids.thread}/stream`) }],
   "GET /api/threads/:id": [{ request: (ids) => get(`/api/threads/${ids.thread}`) }],
   "PATCH /api/threads/:id": [{ request: (ids) => ({ method: "PATCH", path: `/api/threads/${ids.thread}`, body: { title: "probe" } }) }],
   "GET /api/threads/:id/export": [

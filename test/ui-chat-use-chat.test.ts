@@ -81,6 +81,23 @@ describe("useChat (@ai-sdk/react) against POST /api/ui/chat", () => {
     expect(await sentEmails(t.db.pool, (await thread("use-chat-2")).thread_uuid)).toHaveLength(1);
   });
 
+  it("with resume: true, a newly mounted hook rejoins the run a dropped connection left going", async () => {
+    const first = mountChat("use-chat-4", { body: { on_disconnect: "continue" } });
+    void first.result.current.sendMessage({ text: "tell a story" });
+    await waitFor(() => expect(texts(first.result.current.messages[1]).length).toBeGreaterThan(0), { timeout: 10_000 });
+    const shown = first.result.current.messages;
+    // The page goes away mid-reply (stop() aborts the request as a closed tab would); the run goes on.
+    await first.result.current.stop();
+    first.unmount();
+
+    const again = mountChat("use-chat-4", { resume: true, messages: shown });
+    await waitFor(() => expect(texts(again.result.current.messages[1])).toBe(STORY), { timeout: 10_000 });
+    await again.ready();
+    expect(again.result.current.messages.map((m) => m.id)).toEqual(shown.map((m) => m.id));
+    const { messages } = await thread("use-chat-4");
+    expect(messages[1]).toMatchObject({ id: shown[1]!.id, content: STORY, status: "complete" });
+  });
+
   it("stop() stops the run on the server, keeping the reply so far", async () => {
     const chat = mountChat("use-chat-3");
     void chat.result.current.sendMessage({ text: "tell a story" });

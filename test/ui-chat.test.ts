@@ -125,6 +125,26 @@ describe("POST /api/ui/chat: the Vercel AI SDK's UI message stream, with ai 6's 
     expect(reply.content.length).toBeLessThan(STORY.length);
   });
 
+  it("rejoins a run that goes on after a dropped connection (resume), from its first part; 204 when none is in progress", async () => {
+    const drop = new AbortController();
+    const stream = await transport({ on_disconnect: "continue" }).sendMessages({ chatId: "ui-resume", messages: [user("u1", "tell a story")], trigger: "submit-message", messageId: undefined, abortSignal: drop.signal });
+    const reader = stream.getReader();
+    let replyId: string | undefined;
+    for (let c = await reader.read(); c.value?.type !== "text-delta"; c = await reader.read()) if (c.value?.type === "start") replyId = c.value.messageId;
+    drop.abort();
+    await reader.cancel().catch(() => {});
+
+    const rejoined = await transport().reconnectToStream({ chatId: "ui-resume" });
+    expect(rejoined).not.toBeNull();
+    let message: UIMessage | undefined;
+    for await (const m of readUIMessageStream({ stream: rejoined!, terminateOnError: true })) message = m;
+    const ended = await waitForThread("ui-resume", (th) => th.status !== "busy");
+    expect(ended.messages[1]).toMatchObject({ id: replyId, status: "complete", content: texts(message!) });
+    expect(message!.id).toBe(replyId);
+    expect(await transport().reconnectToStream({ chatId: "ui-resume" })).toBeNull();
+    expect(await transport().reconnectToStream({ chatId: "ui-never-used" })).toBeNull();
+  });
+
   it("refuses what useChat would never send with a 400 naming the field", async () => {
     const post = (body: unknown) => fetch(`${t.url}/api/ui/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     const names = async (res: Response) => (await expectProblem(res, 400, /^Invalid body: /)).invalid_params.map((f: { name: string }) => f.name);

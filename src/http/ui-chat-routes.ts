@@ -2,19 +2,43 @@ import { type Request, type Response, Router } from "express";
 import { AppError } from "../errors.js";
 import { authConfigurable, authorize } from "./access.js";
 import type { BranchRoutesDeps } from "./branch-routes.js";
-import { streamUiRun } from "./stream-ui-run.js";
+import { threadIdParams } from "./native-thread-id.js";
+import { openUiStream, streamUiRun } from "./stream-ui-run.js";
 import { readUiChatRequest, type UiChatRequest } from "./ui-chat-request.js";
-import { requireJsonBody } from "./validate.js";
+import { requireJsonBody, validate } from "./validate.js";
 
 /** What the branching routes need: the UI chat regenerates and edits through the same branching. */
 export type UiChatRoutesDeps = BranchRoutesDeps;
 
-/** The Vercel AI SDK's `useChat` (`DefaultChatTransport`): `POST /api/ui/chat`. */
+/** The Vercel AI SDK's `useChat` (`DefaultChatTransport`): `POST /api/ui/chat` and its resume, `GET /api/ui/chat/:id/stream`. */
 export function uiChatRoutes(deps: UiChatRoutesDeps): Router {
   const router = Router();
 
   router.post("/api/ui/chat", requireJsonBody, async (req, res) => {
     await streamTurn(req, res, deps, readUiChatRequest(req.body, deps.maxMessageChars));
+  });
+
+  // useChat's `resume: true`: the thread's run in progress, replayed from its first event (the
+  // transport's default, resumeStreamIsReplay), then live. Nothing to rejoin (no run, or no thread the
+  // caller may see) is a 204, which the transport reads as "no stream", never as an error.
+  router.get("/api/ui/chat/:id/stream", async (req, res) => {
+    const { id } = validate(threadIdParams, req.params, "path");
+    const visible = await authorize(res, "threads:read", { thread_id: id });
+    const thread = await deps.runs.findNamedThread(id, res.locals.owner, visible).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === "not_found") return null;
+      throw err;
+    });
+    const runId = thread && (await deps.runs.activeNativeRun(thread.threadId));
+    if (!thread || !runId) {
+      res.status(204).end();
+      return;
+    }
+    const continuesReply = replyAfterLastUser(await deps.conversations.headMessages(thread.threadId)) ?? undefined;
+    const { sse, send } = openUiStream(res, { "X-Thread-Id": id, "X-Run-Id": runId }, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, continuesReply });
+    const leave = new AbortController();
+    sse.onDisconnect(() => leave.abort());
+    for await (const { event } of deps.runs.joinNativeRun(runId, 0, leave.signal)) send(event);
+    sse.end();
   });
 
   return router;

@@ -228,6 +228,7 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
       },
     };
   },
+  "GET /api/ui/chat/:id/stream": (g) => ({ params: { id: g.thread() } }),
   "GET /api/threads": (g) => ({
     query: g.some({
       limit: () => g.rng.pick(["1", "20", "100", "101", "0", "x"]), cursor: () => g.rng.pick(["eyJ4IjoxfQ", "AAAA", "not base64!", "x".repeat(501), hostileString(g.rng)]),

@@ -1,8 +1,8 @@
 import type { MockReply, MockRequest } from "./mock-openai.js";
 
 export const EMAIL = { to: "bob@example.com", subject: "Lunch", body: "Noon?" };
-/** A reply slow enough (about three seconds) to be stopped or dropped midway. */
-export const STORY = "and then ".repeat(150).trimEnd();
+/** A reply slow enough (over a second) to be stopped or dropped midway. */
+export const STORY = "and then ".repeat(60).trimEnd();
 
 /**
  * The model of the useChat tests: asked to e-mail it calls send_email, to calculate the calculator; a
