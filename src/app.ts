@@ -17,6 +17,7 @@ import { authenticate } from "./http/authenticate.js";
 import { customAuthenticate } from "./http/custom-auth.js";
 import { branchRoutes } from "./http/branch-routes.js";
 import { chatRoutes } from "./http/chat-routes.js";
+import { uiChatRoutes } from "./http/ui-chat-routes.js";
 import { crossSiteGuard } from "./http/cross-site-guard.js";
 import { hostGuard } from "./http/host-guard.js";
 import { checkJsonBody } from "./http/check-json-body.js";
@@ -178,6 +179,10 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
   router.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes }));
   router.use(openAiRoutes({
     runs: deps.runs, models: new OpenAiModels(deps.graphs, new AssistantRepository(deps.pool)),
+    maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes,
+  }));
+  router.use(uiChatRoutes({
+    runs: deps.runs, branches: deps.branches, conversations: new ConversationRepository(deps.pool),
     maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes,
   }));
   // Before the thread routes, whose `/api/threads/:id` would take `/api/threads/export` for a bad id.

@@ -39,6 +39,8 @@ interface Probe {
 const get = (path: string): Request => ({ method: "GET", path });
 const post = (path: string, body: unknown = {}): Request => ({ method: "POST", path, body });
 const input = { messages: [{ role: "user", content: "probe" }] };
+/** useChat's body (DefaultChatTransport): a new user message, or a regenerate; `messageId` names the message replaced. */
+const uiChat = (id: string, trigger: string, messageId?: string) => ({ id, trigger, messageId, messages: [{ id: "u1", role: "user", parts: [{ type: "text", text: "probe" }] }] });
 const streamModes = ["values", "messages-tuple", "updates", "debug", "checkpoints", "tasks"];
 
 /**
@@ -59,6 +61,12 @@ const PROBES: Record<string, Probe[]> = {
     { request: (ids) => post("/v1/chat/completions", { model: "chat", messages: [{ role: "user", content: "probe" }], metadata: { thread_id: ids.thread } }) },
     { request: (ids) => post("/v1/chat/completions", { model: ids.assistant, messages: [{ role: "user", content: "probe" }] }), tenantWide: true },
   ],
+  "POST /api/ui/chat": [
+    { request: (ids) => post("/api/ui/chat", uiChat(ids.thread, "submit-message")) },
+    { request: (ids, own) => post("/api/ui/chat", uiChat(own, "regenerate-message", ids.message)) },
+    { request: (ids) => post("/api/ui/chat", { ...uiChat(randomUUID(), "submit-message"), assistant_id: ids.assistant }), tenantWide: true },
+  ],
+  "GET /api/ui/chat/:id/stream": [{ request: (ids) => get(`/api/ui/chat/${ids.thread}/stream`) }],
   "GET /api/threads/:id": [{ request: (ids) => get(`/api/threads/${ids.thread}`) }],
   "PATCH /api/threads/:id": [{ request: (ids) => ({ method: "PATCH", path: `/api/threads/${ids.thread}`, body: { title: "probe" } }) }],
   "GET /api/threads/:id/export": [

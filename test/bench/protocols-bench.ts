@@ -44,7 +44,7 @@ export async function benchProtocols(options: ProtocolsBenchOptions): Promise<st
   const services = await startServices({ db: options.db, modelURL, tempDir: options.tempDir, replicas: 1, poolMax: 20 });
   options.defer(() => services.stop());
   const url = services.urls[0]!;
-  const targets = [modelTarget(modelURL, 1), serviceTarget([url], 1), agentServerTarget(url), openAITarget(url)];
+  const targets = [modelTarget(modelURL, 1), serviceTarget([url], 1), agentServerTarget(url), uiStreamTarget(url), openAITarget(url)];
   options.defer(async () => targets.forEach((t) => t.agent.destroy()));
   const ws = await webSocketTurns(url);
   options.defer(async () => ws.close());
@@ -52,7 +52,8 @@ export async function benchProtocols(options: ProtocolsBenchOptions): Promise<st
     { name: "raw model (reference)", service: false, turn: () => turn(targets[0]!) },
     { name: "native SSE (POST /api/chat)", service: true, turn: (id) => turn(targets[1]!, id) },
     { name: "Agent Server (runs/stream, messages-tuple)", service: true, turn: (id) => turn(targets[2]!, id) },
-    { name: "OpenAI chat completions (stream, X-Thread-Id)", service: true, turn: (id) => turn(targets[3]!, id) },
+    { name: "UI message stream (POST /api/ui/chat)", service: true, turn: (id) => turn(targets[3]!, id) },
+    { name: "OpenAI chat completions (stream, X-Thread-Id)", service: true, turn: (id) => turn(targets[4]!, id) },
     { name: "WebSocket (/api/ws, one socket)", service: true, turn: (id) => ws.turn(id) },
   ];
 
@@ -115,6 +116,19 @@ function openAITarget(baseURL: string): Target {
     // Content deltas only: the first chunk carries `{"role":"assistant","content":""}`.
     tokenMarker: '"delta":{"content":',
     errorMarker: '"error":',
+  };
+}
+
+/** The Vercel AI SDK's useChat (DefaultChatTransport): the chat's id names the thread; only the new message matters. */
+function uiStreamTarget(baseURL: string): Target {
+  return {
+    name: "ui message stream",
+    urls: [new URL(baseURL)],
+    agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+    route: (_key, threadId) => ({ path: "/api/ui/chat", threadId: threadId ?? randomUUID() }),
+    body: (key, threadId) => JSON.stringify({ id: threadId, trigger: "submit-message", messages: [{ id: `m${key}`, role: "user", parts: [{ type: "text", text: `Say something. [${key}]` }] }] }),
+    tokenMarker: '"type":"text-delta"',
+    errorMarker: '"type":"error"',
   };
 }
 

@@ -213,6 +213,22 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
     },
   }),
   "GET /v1/models": () => ({}),
+  // The Vercel AI SDK's useChat: a new message, a regenerate (of a real reply, now and then), or an approval response.
+  "POST /api/ui/chat": (g) => {
+    const target = g.message();
+    const user = { id: g.rng.pick(["u1", target.message_id]), role: g.rng.pick(["user", "user", "system", "robot"]), parts: g.rng.pick([[{ type: "text", text: g.text() }], [], [{ type: "file", url: "data:," }], hostileValue(g.rng)]) };
+    const approval = g.rng.pick([{ approved: true }, { approved: false, reason: g.text() }, { approved: "yes" }, hostileValue(g.rng)]);
+    const reply = { id: target.message_id, role: "assistant", parts: [{ type: "tool-send_email", toolCallId: "call_1", state: g.rng.pick(["approval-responded", "approval-requested"]), input: {}, approval }] };
+    return {
+      body: {
+        id: target.id,
+        messages: g.rng.chance(0.2) ? [user, reply] : g.rng.chance(0.05) ? hostileValue(g.rng) : [user],
+        trigger: g.rng.pick(["submit-message", "submit-message", "regenerate-message", "resume-stream"]),
+        ...g.some({ messageId: () => g.rng.pick([target.message_id, hostileString(g.rng)]), assistant_id: () => g.assistant(), on_disconnect: () => g.rng.pick(["continue", "cancel", "x"]) }, 0.3),
+      },
+    };
+  },
+  "GET /api/ui/chat/:id/stream": (g) => ({ params: { id: g.thread() } }),
   "GET /api/threads": (g) => ({
     query: g.some({
       limit: () => g.rng.pick(["1", "20", "100", "101", "0", "x"]), cursor: () => g.rng.pick(["eyJ4IjoxfQ", "AAAA", "not base64!", "x".repeat(501), hostileString(g.rng)]),
