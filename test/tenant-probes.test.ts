@@ -330,7 +330,7 @@ describe("tenant probes: another owner's id answers exactly as a missing one", (
       expect(differences).toEqual([]);
       // Not vacuous: the probes met 404s, creates that worked, and the prober's own things.
       expect([...statuses.keys()]).toEqual(expect.arrayContaining([200, 404]));
-    });
+    }, 120_000); // Every route twice over, several of them runs: about 20 s alone, more on a busy machine.
   });
 
   it("left Alice's things exactly as they were", async () => {
