@@ -41,6 +41,8 @@ import { webRoutes } from "./http/web-routes.js";
 import { OpenAiModels } from "./openai/openai-models.js";
 import { OPENAI_ERRORS } from "./openai/openai-error.js";
 import { openAiRoutes } from "./openai/openai-routes.js";
+import { openApiRoutes } from "./openapi/openapi-routes.js";
+import type { RouterLike } from "./openapi/openapi-document.js";
 import type { CheckWebhook } from "./webhooks/check-webhook.js";
 import { UsageCounters } from "./limits/usage-counters.js";
 import type { Metrics } from "./metrics/metrics.js";
@@ -139,11 +141,13 @@ export function createApp(deps: AppDeps): Express {
   const uis = deps.uis ?? GraphUis.none(deps.logger);
   app.use(uiAssetRoutes(uis));
   if (deps.webDir) app.use(webRoutes(deps.webDir));
+  const routes = serviceRoutes(deps, uis);
+  // Every route's description: the app's, and the service's routes even when a Hono app fronts them.
+  app.use(openApiRoutes(() => [(app as unknown as { router: RouterLike }).router, routes as unknown as RouterLike]));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   // A request this process made in-process for a caller (a custom route's LangGraph client) is that caller's.
   app.use(authenticateUnlessMarked(deps.auth ? customAuthenticate(deps.auth) : authenticate(deps.apiKeys)));
   if (deps.rateLimitRpm > 0) app.use(rateLimit(new UsageCounters(deps.pool), deps.rateLimitRpm));
-  const routes = serviceRoutes(deps, uis);
   // The manifest's custom app goes before the service's routes, as on LangGraph's server: a Hono
   // app's middleware wraps them, so they are reached through it (in-process), as it left the request.
   if (deps.customApp?.kind === "hono") {

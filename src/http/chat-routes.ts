@@ -7,6 +7,7 @@ import type { RunManager } from "../runs/run-manager.js";
 import { nativeThreadId, threadIdParams } from "./native-thread-id.js";
 import { streamJoined, streamRun } from "./stream-run.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
+import { doc, SSE_RESPONSE, type ResponseDoc } from "../openapi/doc.js";
 
 export interface ChatRoutesDeps {
   runs: RunManager;
@@ -30,6 +31,8 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   const { message: _, ...rest } = fields;
   const inputBody = z.strictObject({ ...rest, input: noNul(z.record(z.string(), z.unknown(), "must be an object: the graph's input")) });
   const query = z.strictObject(fields);
+  // Not strict: a POST's query was never read before `format`, and clients may send other parameters.
+  const postQuery = z.object({ format: z.enum(["sse", "text"], "must be sse or text").optional() });
   // Continues an interrupted thread with its answer instead of a message: nothing else of a turn
   // applies. What the answer must be depends on the pause, so the run manager checks it against that.
   const resumeBody = z.strictObject({
@@ -53,18 +56,19 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   };
   const router = Router();
 
-  router.post("/api/chat", requireJsonBody, async (req, res) => {
-    await streamChat(req, res, deps, parseBody(req.body));
+  router.post("/api/chat", doc({ summary: "Send a message (or a graph's input, or the answer to a pause) and stream the run", query: postQuery, body: [body, inputBody, resumeBody], response: CHAT_RESPONSE }), requireJsonBody, async (req, res) => {
+    const { format } = validate(postQuery, req.query, "query");
+    await streamChat(req, res, deps, parseBody(req.body), format ?? (wantsText(req) ? "text" : "sse"));
   });
 
-  router.get("/chat", async (req, res) => {
+  router.get("/chat", doc({ summary: "The same for a browser's EventSource: the message in the query", query, response: SSE_RESPONSE }), async (req, res) => {
     // An EventSource reconnects by itself after the stream ends, sending Last-Event-ID. Answering
     // 204 stops it, instead of sending the same message again as a new turn.
     if (req.get("last-event-id") !== undefined) {
       res.status(204).end();
       return;
     }
-    await streamChat(req, res, deps, validate(query, req.query, "query"));
+    await streamChat(req, res, deps, validate(query, req.query, "query"), "sse");
   });
 
   // A native run's stream joined again (a dropped connection, a reload, another tab): the thread's
@@ -104,7 +108,18 @@ export function lastEventId(header: string | undefined): number {
 
 type ChatInput = { message?: string; input?: Record<string, unknown>; resume?: unknown; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
 
-async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
+const CHAT_RESPONSE: ResponseDoc = {
+  type: ["text/event-stream", "text/plain"],
+  description: "The run's events (SSE); or, with `?format=text` or `Accept: text/plain`, the reply's text as it streams, ending with a `[interrupted] …`, `[error] …` or `[stopped] …` line when the run did not succeed. X-Thread-Id and X-Run-Id name the thread and the run.",
+};
+
+/** `Accept: text/plain` without `text/event-stream`: a script that wants the reply's text alone. */
+function wantsText(req: Request): boolean {
+  const accept = req.get("accept") ?? "";
+  return /\btext\/plain\b/i.test(accept) && !/\btext\/event-stream\b/i.test(accept);
+}
+
+async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput, format: "sse" | "text"): Promise<void> {
   // A turn is a run on the thread (made by it when new): the auth handler may refuse it, hide the
   // thread, or stamp the metadata of a thread it makes.
   const value = { thread_id: input.thread_id, assistant_id: input.assistant_id, metadata: {} as Record<string, unknown>, if_not_exists: "create" };
@@ -122,5 +137,5 @@ async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, inp
     input: input.input,
     requestId: String(req.id),
   });
-  await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: input.on_disconnect });
+  await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: input.on_disconnect, format });
 }
