@@ -215,6 +215,8 @@ const NO_ID = new Set([
   "POST /ui/:graph", "GET /ui/:graph/:file",
   // The web app's page and icon: the same files for everyone, served before authentication.
   "GET /", "GET /favicon.svg",
+  // The API's description and its docs page: the same for everyone, served before authentication.
+  "GET /openapi.json", "GET /docs", "GET /docs/docs.js", "GET /docs/docs.css",
 ]);
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
