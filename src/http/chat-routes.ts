@@ -74,7 +74,7 @@ export function chatRoutes(deps: ChatRoutesDeps): Router {
   // A native run's stream joined again (a dropped connection, a reload, another tab): the thread's
   // run in progress, or the one `run_id` names, after the event `Last-Event-ID` names.
   const joinQuery = z.strictObject({ run_id: z.uuid("must be a UUID").optional() });
-  router.get("/api/threads/:id/stream", async (req, res) => {
+  router.get("/api/threads/:id/stream", doc({ summary: "Join a native run's stream again (after Last-Event-ID): the thread's run in progress, or run_id's; 204 when none", params: threadIdParams, query: joinQuery, response: SSE_RESPONSE }), async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const { run_id: asked } = validate(joinQuery, req.query, "query");
     const after = lastEventId(req.get("last-event-id"));
