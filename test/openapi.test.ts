@@ -54,6 +54,8 @@ describe("the OpenAPI description", () => {
     const runBody = spec.paths["/threads/{id}/runs/stream"]!.post!.requestBody!.content["application/json"]!.schema;
     expect(runBody.required).toEqual(["assistant_id"]);
     expect(Object.keys(runBody.properties as Schema)).toEqual(expect.arrayContaining(["input", "command", "stream_mode", "multitask_strategy", "webhook"]));
+    // A field the server refuses may not be sent, rather than anything.
+    expect((runBody.properties as Record<string, Schema>).feedback_keys).toEqual({ not: {} });
     expect(JSON.stringify(spec)).not.toContain("$defs");
   });
 

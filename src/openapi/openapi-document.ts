@@ -121,7 +121,7 @@ class SchemaCache {
   of(schema: z.ZodType): JsonSchema {
     let made = this.made.get(schema);
     if (!made) {
-      const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+      const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any", override: refuseUndefined }) as JsonSchema;
       if ("$defs" in rest) throw new Error("a described schema refers to itself; describe it without $defs");
       made = rest;
       this.made.set(schema, made);
@@ -142,6 +142,12 @@ class SchemaCache {
     return { properties, required: new Set([...counts].filter(([, n]) => n === alternatives.length).map(([name]) => name)) };
   }
 }
+
+// A field the server refuses (`z.undefined()`: "ttl is not supported") may not be sent at all, rather
+// than anything, as JSON Schema would have it otherwise.
+const refuseUndefined = (ctx: { zodSchema: z.core.$ZodTypes; jsonSchema: JsonSchema }) => {
+  if (ctx.zodSchema._zod.def.type === "undefined") ctx.jsonSchema.not = {};
+};
 
 const PROBLEM = {
   type: "object",

@@ -39,14 +39,20 @@ export function jsonArguments(args: string[]): string[] {
 
 /**
  * The argument lists of every curl call in each block, as bash puts them together (quotes,
- * continuations, variables), with a curl that only records its arguments and answers `{}`, and a jq
- * that answers a UUID: the ids the examples read from earlier answers.
+ * continuations, variables), with a curl that only records its arguments and answers `{}` (after
+ * headers naming a thread and a run, when asked for them), and a jq that answers a UUID: the ids the
+ * examples read from earlier answers.
  */
 export async function recordedCurls(blocks: Block[]): Promise<{ block: Block; calls: string[][] }[]> {
   const dir = await mkdtemp(join(tmpdir(), "readme-args-"));
   const fake = `set -e
-    curl() { printf '%s\\0' "$@" > "$(mktemp "$CALLS/call.XXXXXX")"; echo '{}'; }
-    jq() { cat > /dev/null; echo 0b6e7f0c-5d1e-4c4b-9a33-2f2b1c0d9e8f; }`;
+    id=0b6e7f0c-5d1e-4c4b-9a33-2f2b1c0d9e8f
+    curl() {
+      printf '%s\\0' "$@" > "$(mktemp "$CALLS/call.XXXXXX")"
+      case " $* " in *" -D - "* | *" -i "*) printf 'HTTP/1.1 200 OK\\r\\nX-Thread-Id: %s\\r\\nX-Run-Id: %s\\r\\n\\r\\n' "$id" "$id" ;; esac
+      echo '{}'
+    }
+    jq() { cat > /dev/null; echo "$id"; }`;
   try {
     const recorded = [];
     for (const [n, block] of blocks.entries()) {
