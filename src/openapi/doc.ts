@@ -31,6 +31,8 @@ export interface RouteDoc {
   /** The body may be left out. */
   bodyOptional?: boolean;
   response?: ResponseDoc;
+  /** What its errors are, when not problem+json (as under /v1, in OpenAI's shape). */
+  errors?: { type: string; description: string };
   /** Served without an API key. */
   public?: boolean;
 }

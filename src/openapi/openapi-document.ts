@@ -90,19 +90,19 @@ function operation(method: string, expressPath: string, d: RouteDoc, schemas: Sc
     tags: [d.tag ?? tagOf(expressPath)],
     ...(parameters.length ? { parameters } : {}),
     ...(bodies.length ? { requestBody: { required: !d.bodyOptional, content: { [d.bodyType ?? "application/json"]: { schema: body } } } } : {}),
-    responses: responses(d.response ?? {}, schemas),
+    responses: responses(d.response ?? {}, schemas, d.errors),
     ...(d.public ? { security: [] } : {}),
   };
 }
 
-function responses(ok: ResponseDoc, schemas: SchemaCache): JsonSchema {
+function responses(ok: ResponseDoc, schemas: SchemaCache, errors?: RouteDoc["errors"]): JsonSchema {
   const status = ok.status ?? 200;
   const types = ok.type === undefined ? (status === 204 ? [] : ["application/json"]) : typeof ok.type === "string" ? [ok.type] : ok.type;
   const schema = ok.schema ? { schema: schemas.of(ok.schema) } : {};
   const content = Object.fromEntries(types.map((type) => [type, schema]));
   return {
     [String(status)]: { description: ok.description ?? "Success.", ...(types.length ? { content } : {}) },
-    default: { description: "A problem (RFC 9457): invalid input (400, naming the fields), unknown id (404), conflict (409), unavailable (503, with Retry-After)…", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } },
+    default: errors ? { description: errors.description, content: { [errors.type]: {} } } : { description: "A problem (RFC 9457): invalid input (400, naming the fields), unknown id (404), conflict (409), unavailable (503, with Retry-After)…", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } },
   };
 }
 
