@@ -39,9 +39,12 @@ import type { ManifestCors, RouteGroup } from "./manifest/read-manifest.js";
 import { GraphUis } from "./ui/graph-uis.js";
 import { uiAssetRoutes, uiComponentRoutes } from "./ui/ui-routes.js";
 import { webRoutes } from "./http/web-routes.js";
+import { doc } from "./openapi/doc.js";
 import { OpenAiModels } from "./openai/openai-models.js";
 import { OPENAI_ERRORS } from "./openai/openai-error.js";
 import { openAiRoutes } from "./openai/openai-routes.js";
+import { openApiRoutes } from "./openapi/openapi-routes.js";
+import type { RouterLike } from "./openapi/openapi-document.js";
 import type { CheckWebhook } from "./webhooks/check-webhook.js";
 import { UsageCounters } from "./limits/usage-counters.js";
 import type { Metrics } from "./metrics/metrics.js";
@@ -145,6 +148,9 @@ export function createApp(deps: AppDeps): Express {
   const uis = deps.uis ?? GraphUis.none(deps.logger);
   app.use(uiAssetRoutes(uis));
   if (deps.webDir) app.use(webRoutes(deps.webDir));
+  const routes = serviceRoutes(deps, uis);
+  // Every route's description: the app's, and the service's routes even when a Hono app fronts them.
+  app.use(openApiRoutes(() => [(app as unknown as { router: RouterLike }).router, routes as unknown as RouterLike]));
   // Authenticate first: an anonymous caller gets a 401, never a parse error, and its body is not read.
   // A request this process made in-process for a caller (a custom route's LangGraph client) is that caller's.
   // A WebSocket upgrade without credentials authenticates by its first frame instead.
@@ -152,8 +158,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(authenticateUnlessMarked(deps.auth ? customAuthenticate(deps.auth) : authenticate(deps.apiKeys)));
   if (deps.rateLimitRpm > 0) app.use(rateLimit(new UsageCounters(deps.pool), deps.rateLimitRpm));
   // Here, not behind a custom app: an upgrade needs the connection itself, which an in-process request has not.
-  app.get("/api/ws", deps.webSockets?.route ?? ((_req, _res, next) => next(new AppError("not_found", "WebSockets are not served by this app."))));
-  const routes = serviceRoutes(deps, uis);
+  app.get(
+    "/api/ws",
+    doc({ summary: "WebSocket: chat, resume, cancel and join frames on one socket (see the README)", tag: "threadloom API", response: { status: 101, type: [], description: "Switching protocols: the socket's frames are JSON text messages." } }),
+    deps.webSockets?.route ?? ((_req, _res, next) => next(new AppError("not_found", "WebSockets are not served by this app."))),
+  );
   // The manifest's custom app goes before the service's routes, as on LangGraph's server: a Hono
   // app's middleware wraps them, so they are reached through it (in-process), as it left the request.
   if (deps.customApp?.kind === "hono") {

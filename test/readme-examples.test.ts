@@ -1,42 +1,15 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { README, curlBlocks as shellCurlBlocks, fencedBlocks, jsonArguments, recordedCurls } from "./helpers/readme-curls.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
 const run = promisify(execFile);
-const README = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-
-interface Block { lang: string; code: string; line: number }
-
-/** The README's fenced code blocks (indented ones too, as in a list), in order. */
-function fencedBlocks(markdown: string): Block[] {
-  const blocks: Block[] = [];
-  for (const m of markdown.matchAll(/^( *)```(\w*)\n([\s\S]*?)^\1```$/gm)) {
-    const indent = m[1].length;
-    const code = m[3].split("\n").map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join("\n");
-    blocks.push({ lang: m[2], code, line: markdown.slice(0, m.index).split("\n").length });
-  }
-  return blocks;
-}
-
 const blocks = fencedBlocks(README);
-// The shell examples that call the service; the others start it (npm, npx, node), which a reader does once.
-const curlBlocks = blocks.filter((b) => (b.lang === "sh" || b.lang === "bash") && /\bcurl\b/.test(b.code));
-const DATA_OPTIONS = new Set(["-d", "--data", "--data-raw", "--data-binary", "--json"]);
-
-/** The bodies a curl command line sends that must be JSON: its data, and `name={…}` query values. */
-function jsonArguments(args: string[]): string[] {
-  return args.flatMap((arg, i) => {
-    const previous = args[i - 1];
-    if (previous && DATA_OPTIONS.has(previous) && !arg.startsWith("@")) return [arg];
-    if (previous === "--data-urlencode" && /^\w+=[[{]/.test(arg)) return [arg.slice(arg.indexOf("=") + 1)];
-    return [];
-  });
-}
+const curlBlocks = shellCurlBlocks(blocks);
 
 describe("README examples", () => {
   it("has shell examples that call the service, and no fenced example in a language it does not check", () => {
@@ -53,28 +26,13 @@ describe("README examples", () => {
   // Bash itself reads each block (quotes, continuations, variables), with a curl that only records
   // its arguments: every JSON body must parse once the shell has put it together.
   it("sends only bodies that parse as JSON, whatever the ids", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "readme-args-"));
-    try {
-      const fake = `set -e
-        curl() { printf '%s\\0' "$@" > "$(mktemp "$CALLS/call.XXXXXX")"; echo '{}'; }
-        jq() { cat > /dev/null; echo 0b6e7f0c-5d1e-4c4b-9a33-2f2b1c0d9e8f; }`;
-      for (const [n, block] of curlBlocks.entries()) {
-        const calls = join(dir, String(n));
-        await mkdir(calls);
-        await run("bash", ["-c", `${fake}\n${block.code}`], { cwd: dir, env: { ...process.env, CALLS: calls } }).catch((err) => {
-          throw new Error(`README line ${block.line}: the shell could not run the block: ${err.stderr}`);
-        });
-        const files = await readdir(calls);
-        expect(files.length, `README line ${block.line}`).toBeGreaterThan(0);
-        for (const file of files) {
-          const args = (await readFile(join(calls, file), "utf8")).split("\0").slice(0, -1);
-          for (const body of jsonArguments(args)) {
-            expect(() => JSON.parse(body), `README line ${block.line}: curl ${args.join(" ")}`).not.toThrow();
-          }
+    for (const { block, calls } of await recordedCurls(curlBlocks)) {
+      expect(calls.length, `README line ${block.line}`).toBeGreaterThan(0);
+      for (const args of calls) {
+        for (const body of jsonArguments(args)) {
+          expect(() => JSON.parse(body), `README line ${block.line}: curl ${args.join(" ")}`).not.toThrow();
         }
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -225,6 +225,8 @@ const NO_ID = new Set([
   "GET /", "GET /favicon.svg",
   // Over HTTP it only refuses a request that is not an upgrade; its frames' ids are probed in websocket.test.ts.
   "GET /api/ws",
+  // The API's description and its docs page: the same for everyone, served before authentication.
+  "GET /openapi.json", "GET /docs", "GET /docs/docs.js", "GET /docs/docs.css",
 ]);
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;

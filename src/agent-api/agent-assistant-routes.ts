@@ -6,6 +6,7 @@ import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { GraphSchema } from "../schemas/graph-schema.js";
 import type { GraphSchemas } from "../schemas/graph-schemas.js";
 import type { AgentAssistants } from "./agent-assistants.js";
+import { doc } from "../openapi/doc.js";
 
 const ASSISTANT_FIELDS = ["assistant_id", "graph_id", "name", "description", "config", "context", "created_at", "updated_at", "metadata", "version"] as const;
 
@@ -32,7 +33,7 @@ export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: 
   /** The assistant the path names, if the auth handler for assistants:read lets the caller see it. */
   const readable = async (res: Response, id: string) => assistants.resolve(res.locals.owner.tenantId, id, await authorize(res, "assistants:read", { assistant_id: id }));
 
-  router.post("/assistants/search", async (req, res) => {
+  router.post("/assistants/search", doc({ summary: "Search assistants: each graph's own and the tenant's stored ones", body: searchBody, bodyOptional: true }), async (req, res) => {
     const body = validate(searchBody, req.body);
     const visible = await authorize(res, "assistants:search", { graph_id: body.graph_id, metadata: body.metadata, limit: body.limit, offset: body.offset });
     const found = await assistants.search(res.locals.owner.tenantId, {
@@ -44,11 +45,11 @@ export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: 
     res.json(found.map(({ json }) => (body.select ? Object.fromEntries(Object.entries(json).filter(([k]) => body.select!.includes(k as never))) : json)));
   });
 
-  router.get("/assistants/:id", async (req, res) => {
+  router.get("/assistants/:id", doc({ summary: "An assistant (a graph id names its default assistant)" }), async (req, res) => {
     res.json((await readable(res, req.params.id)).json);
   });
 
-  router.get("/assistants/:id/graph", async (req, res) => {
+  router.get("/assistants/:id/graph", doc({ summary: "The assistant's graph, drawable (nodes and edges)", query: graphQuery }), async (req, res) => {
     const { xray } = validate(graphQuery, req.query, "query");
     const assistant = await readable(res, req.params.id);
     const { graph_id, config, context } = assistant.json;
@@ -68,11 +69,11 @@ export function agentAssistantRoutes(deps: { graphs: GraphRegistry; assistants: 
     for await (const [ns, subgraph] of graph.getSubgraphsAsync(namespace, recurse ?? false)) found.push([ns, await deps.schemas.forSubgraph(json.graph_id, ns, subgraph)]);
     res.json(Object.fromEntries(found));
   };
-  router.get("/assistants/:id/subgraphs", subgraphs);
-  router.get("/assistants/:id/subgraphs/:namespace", subgraphs);
+  router.get("/assistants/:id/subgraphs", doc({ summary: "The schemas of the graph's subgraphs, by namespace", query: subgraphsQuery }), subgraphs);
+  router.get("/assistants/:id/subgraphs/:namespace", doc({ summary: "The schemas of the subgraphs under a namespace", query: subgraphsQuery }), subgraphs);
 
   // The graph's JSON schemas (see GraphSchemas); as the JS Agent Server, its context schema is its config schema.
-  router.get("/assistants/:id/schemas", async (req, res) => {
+  router.get("/assistants/:id/schemas", doc({ summary: "The graph's input, output, state and config JSON schemas" }), async (req, res) => {
     const { json } = await readable(res, req.params.id);
     const graph = await deps.graphs.get(json.graph_id, { configurable: { ...json.config.configurable }, context: json.context });
     const schema = await deps.schemas.forGraph(json.graph_id, graph);

@@ -13,6 +13,7 @@ import type { RunManager } from "../runs/run-manager.js";
 import type { AgentAssistants } from "./agent-assistants.js";
 import { metadataMatches, storedAssistant, storedVersion } from "./assistant-object.js";
 import { threadUuid } from "../conversations/thread-json.js";
+import { doc, NO_CONTENT } from "../openapi/doc.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE = 100;
@@ -76,7 +77,7 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
     return id;
   }
 
-  router.post("/assistants", requireJsonBody, async (req, res) => {
+  router.post("/assistants", doc({ summary: "Create a stored assistant", body: createBody }), requireJsonBody, async (req, res) => {
     const body = validate(createBody, req.body);
     const tenantId: string = res.locals.owner.tenantId;
     if (!deps.graphs.has(body.graph_id)) throw invalid("graph_id", `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}`);
@@ -101,7 +102,7 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
 
   // The Agent Server's update: a given config or context replaces the current one as a whole,
   // metadata merges key by key, and every update, even an empty one, is a new version.
-  router.patch("/assistants/:id", requireJsonBody, async (req, res) => {
+  router.patch("/assistants/:id", doc({ summary: "Change a stored assistant: a new version", params: pathParams, body: patchBody }), requireJsonBody, async (req, res) => {
     const given = validate(pathParams, req.params, "path").id;
     const body = validate(patchBody, req.body);
     const value = { assistant_id: given, graph_id: body.graph_id, config: body.config, context: body.context, metadata: body.metadata, name: body.name, description: body.description };
@@ -131,7 +132,7 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
   // Threads created with the assistant are kept, and their next turn asks for another assistant
   // (409), unless `delete_threads=true`: then the caller's threads of it go first (none if one is
   // busy), so that a retry after a failure finds the assistant still there.
-  router.delete("/assistants/:id", async (req, res) => {
+  router.delete("/assistants/:id", doc({ summary: "Delete a stored assistant (and its threads, with delete_threads)", params: pathParams, query: deleteQuery, response: NO_CONTENT }), async (req, res) => {
     const given = validate(pathParams, req.params, "path").id;
     const query = validate(deleteQuery, req.query, "query");
     const visible = await authorize(res, "assistants:delete", { assistant_id: given });
@@ -152,7 +153,7 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
   });
 
   // Each version as it was, metadata included: the filter picks versions, newest first.
-  router.post("/assistants/:id/versions", requireJsonBody, async (req, res) => {
+  router.post("/assistants/:id/versions", doc({ summary: "An assistant's versions, newest first", params: pathParams, body: versionsBody, bodyOptional: true }), requireJsonBody, async (req, res) => {
     const body = validate(versionsBody, req.body);
     const { id } = validate(pathParams, req.params, "path");
     const tenantId: string = res.locals.owner.tenantId;
@@ -170,7 +171,7 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
   });
 
   // Any stored version may answer again; the next update is still numbered after the newest.
-  router.post("/assistants/:id/latest", requireJsonBody, async (req, res) => {
+  router.post("/assistants/:id/latest", doc({ summary: "Make one of an assistant's versions the one that answers", params: pathParams, body: latestBody }), requireJsonBody, async (req, res) => {
     const { version } = validate(latestBody, req.body);
     const { id } = validate(pathParams, req.params, "path");
     const tenantId: string = res.locals.owner.tenantId;
@@ -189,7 +190,7 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
     res.json(storedAssistant(changed).json);
   });
 
-  router.post("/assistants/count", requireJsonBody, async (req, res) => {
+  router.post("/assistants/count", doc({ summary: "Count assistants", body: countBody, bodyOptional: true }), requireJsonBody, async (req, res) => {
     const body = validate(countBody, req.body);
     const visible = await authorize(res, "assistants:search", { graph_id: body.graph_id, metadata: body.metadata, limit: 0, offset: 0 });
     res.json(await assistants.count(res.locals.owner.tenantId, { graphId: body.graph_id, name: body.name, metadata: body.metadata, visible }));

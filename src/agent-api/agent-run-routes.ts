@@ -16,6 +16,7 @@ import { STREAM_MODES, runCreateBody } from "./run-request.js";
 import { headerConfigurable } from "./header-configurable.js";
 import type { ThreadStreamStart } from "./thread-stream.js";
 import type { CheckWebhook } from "../webhooks/check-webhook.js";
+import { doc, NO_CONTENT, SSE_RESPONSE } from "../openapi/doc.js";
 
 export interface AgentRunRoutesDeps {
   agentRuns: AgentRuns;
@@ -45,6 +46,7 @@ const joinQuery = z.object({
   stream_mode: z.union([z.enum(STREAM_MODES), z.array(z.enum(STREAM_MODES))]).optional(),
 });
 const cancelQuery = z.object({ wait: flag.default(false), action: z.enum(["interrupt", "rollback"]).default("interrupt") });
+const cancelManyQuery = cancelQuery.pick({ action: true });
 // Either a status, or a thread and its run ids (the SDK sends the fields it was not given as absent).
 const cancelManyBody = z.union(
   [
@@ -134,35 +136,35 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
     await sendWhenDone(res, at(run, thread, stateless), agentRuns.wait(run, gone.signal), thread, deps.heartbeatMs);
   };
 
-  router.post("/threads/:id/runs", requireJsonBody, async (req, res) => {
+  router.post("/threads/:id/runs", doc({ summary: "Start a run on the thread in the background", params: threadParams, body: runCreateBody }), requireJsonBody, async (req, res) => {
     const { run, thread } = await create(req, res, false);
     res.set("Content-Location", at(run, thread, false)).json(runObject(run, thread.shownId));
   });
-  router.post("/threads/:id/runs/stream", requireJsonBody, (req, res) => createAndStream(req, res, false));
-  router.post("/threads/:id/runs/wait", requireJsonBody, (req, res) => createAndWait(req, res, false));
+  router.post("/threads/:id/runs/stream", doc({ summary: "Start a run on the thread and stream it (stream_mode)", params: threadParams, body: runCreateBody, response: SSE_RESPONSE }), requireJsonBody, (req, res) => createAndStream(req, res, false));
+  router.post("/threads/:id/runs/wait", doc({ summary: "Start a run on the thread and answer its final values", params: threadParams, body: runCreateBody }), requireJsonBody, (req, res) => createAndWait(req, res, false));
 
-  router.post("/runs", requireJsonBody, async (req, res) => {
+  router.post("/runs", doc({ summary: "Start a stateless run in the background", body: runCreateBody }), requireJsonBody, async (req, res) => {
     const { run, thread } = await create(req, res, true);
     res.set("Content-Location", at(run, thread, true)).json(runObject(run, thread.shownId));
   });
-  router.post("/runs/stream", requireJsonBody, (req, res) => createAndStream(req, res, true));
-  router.post("/runs/wait", requireJsonBody, (req, res) => createAndWait(req, res, true));
-  router.post("/runs/cancel", requireJsonBody, async (req, res) => {
-    const { action } = validate(cancelQuery.pick({ action: true }), req.query, "query");
+  router.post("/runs/stream", doc({ summary: "Start a stateless run and stream it", body: runCreateBody, response: SSE_RESPONSE }), requireJsonBody, (req, res) => createAndStream(req, res, true));
+  router.post("/runs/wait", doc({ summary: "Start a stateless run and answer its final values", body: runCreateBody }), requireJsonBody, (req, res) => createAndWait(req, res, true));
+  router.post("/runs/cancel", doc({ summary: "Cancel runs: by status, or a thread's runs by id", query: cancelManyQuery, body: cancelManyBody, response: NO_CONTENT }), requireJsonBody, async (req, res) => {
+    const { action } = validate(cancelManyQuery, req.query, "query");
     const body = validate(cancelManyBody, req.body);
     const visible = await authorize(res, "threads:update", { thread_id: "thread_id" in body ? body.thread_id : undefined, action, metadata: "run_ids" in body ? { run_ids: body.run_ids } : { status: body.status } });
     await agentRuns.cancelMany(res.locals.owner, "status" in body ? body : { threadId: body.thread_id, runIds: body.run_ids }, action, visible);
     res.status(204).end();
   });
 
-  router.get("/runs/:run_id/stream", async (req, res) => {
+  router.get("/runs/:run_id/stream", doc({ summary: "Join a stateless run's stream (from Last-Event-ID)", params: statelessRunParams, query: joinQuery, response: SSE_RESPONSE }), async (req, res) => {
     const { run_id } = validate(statelessRunParams, req.params, "path");
     const query = validate(joinQuery, req.query, "query");
     const { run, thread } = await agentRuns.findOwned(run_id, res.locals.owner, await authorize(res, "threads:read", { run_id }));
     await stream(req, res, run, thread, { stateless: true, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
   });
 
-  router.get("/threads/:id/runs", async (req, res) => {
+  router.get("/threads/:id/runs", doc({ summary: "The thread's runs, newest first", params: threadParams, query: listQuery }), async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const query = validate(listQuery, req.query, "query");
     const thread = await deps.manager.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
@@ -181,18 +183,18 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
     return { run: await agentRuns.find(thread.threadId, run_id), thread };
   };
 
-  router.get("/threads/:id/runs/:run_id", async (req, res) => {
+  router.get("/threads/:id/runs/:run_id", doc({ summary: "A run", params: runParams }), async (req, res) => {
     const { run, thread } = await ownedRun(req, res, "threads:read");
     res.json(runObject(run, thread.shownId));
   });
 
-  router.delete("/threads/:id/runs/:run_id", async (req, res) => {
+  router.delete("/threads/:id/runs/:run_id", doc({ summary: "Delete a run that has ended", params: runParams, response: NO_CONTENT }), async (req, res) => {
     const { run } = await ownedRun(req, res, "threads:delete");
     await agentRuns.delete(run.threadId, run.runId);
     res.status(204).end();
   });
 
-  router.get("/threads/:id/runs/:run_id/join", async (req, res) => {
+  router.get("/threads/:id/runs/:run_id/join", doc({ summary: "Wait for a run to end; its final values", params: runParams, query: joinQuery }), async (req, res) => {
     const query = validate(joinQuery, req.query, "query");
     const { run, thread } = await ownedRun(req, res, "threads:read");
     const gone = new AbortController();
@@ -204,14 +206,14 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
     await sendWhenDone(res, at(run, thread, false), agentRuns.wait(run, gone.signal), thread, deps.heartbeatMs);
   });
 
-  router.get("/threads/:id/runs/:run_id/stream", async (req, res) => {
+  router.get("/threads/:id/runs/:run_id/stream", doc({ summary: "Join a run's stream (from Last-Event-ID)", params: runParams, query: joinQuery, response: SSE_RESPONSE }), async (req, res) => {
     const query = validate(joinQuery, req.query, "query");
     const { run, thread } = await ownedRun(req, res, "threads:read");
     await stream(req, res, run, thread, { stateless: false, afterSeq: afterSeq(req), modes: modesOf(query.stream_mode), cancelOnDisconnect: query.cancel_on_disconnect ?? false });
   });
 
   // A second tab follows the thread: each run's events as it runs, then the next run's, until it leaves.
-  router.get("/threads/:id/stream", async (req, res) => {
+  router.get("/threads/:id/stream", doc({ summary: "Follow the thread: each run's events as it runs, until the client leaves", params: threadParams, query: threadStreamQuery, response: SSE_RESPONSE }), async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const query = validate(threadStreamQuery, req.query, "query");
     const start = threadStreamStart(req);
@@ -238,7 +240,7 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
     sse.end();
   });
 
-  router.post("/threads/:id/runs/:run_id/cancel", async (req, res) => {
+  router.post("/threads/:id/runs/:run_id/cancel", doc({ summary: "Cancel a run (202; 204 once it ended, with wait)", params: runParams, query: cancelQuery, response: { status: 202, type: [] } }), async (req, res) => {
     const query = validate(cancelQuery, req.query, "query");
     const { run } = await ownedRun(req, res, "threads:update");
     const found = await agentRuns.cancel(run.threadId, [run.runId], query.action);

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Router } from "express";
+import { doc } from "../openapi/doc.js";
 
 /** The Agent Server's `/ok` and `/info`: what the SDK and LangGraph Studio probe before anything else. */
 export function agentSystemRoutes(): Router {
@@ -14,8 +15,8 @@ export function agentSystemRoutes(): Router {
     metadata: {},
   };
   const router = Router();
-  router.get("/ok", (_req, res) => void res.json({ ok: true }));
-  router.get("/info", (_req, res) => void res.json(info));
+  router.get("/ok", doc({ summary: "The server answers" }), (_req, res) => void res.json({ ok: true }));
+  router.get("/info", doc({ summary: "Server version and the optional features it offers" }), (_req, res) => void res.json(info));
   return router;
 }
 

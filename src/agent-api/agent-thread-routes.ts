@@ -16,6 +16,7 @@ import { commandBody } from "./run-request.js";
 import { selectFields, shownMetadata, threadObject } from "./thread-object.js";
 import { toCommand } from "./to-command.js";
 import { bulkUpdateThreadState, type Superstep } from "./update-thread-state.js";
+import { doc, NO_CONTENT } from "../openapi/doc.js";
 
 export interface AgentThreadDeps {
   pool: pg.Pool;
@@ -74,7 +75,7 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
   const graphOf = (thread: ThreadRow) => deps.graphs.forThread(thread.graphId, thread.threadId);
   const show = async (thread: ThreadRow) => threadObject(thread, await graphOf(thread));
 
-  router.post("/threads", requireJsonBody, async (req, res) => {
+  router.post("/threads", doc({ summary: "Create a thread (optionally with its id, and state to start from)", body: createBody, bodyOptional: true }), requireJsonBody, async (req, res) => {
     const body = validate(createBody, req.body);
     const owner: Owner = res.locals.owner;
     // The auth handler may stamp the metadata (an owner key, say): the thread is made with it as left.
@@ -109,7 +110,7 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
     res.json(await show((await deps.conversations.findThread(mine.threadId, owner)) ?? mine));
   });
 
-  router.post("/threads/search", requireJsonBody, async (req, res) => {
+  router.post("/threads/search", doc({ summary: "Search threads", body: searchBody, bodyOptional: true }), requireJsonBody, async (req, res) => {
     const body = validate(searchBody, req.body);
     const visible = await authorize(res, "threads:search", { metadata: body.metadata, ids: body.ids, status: body.status, limit: body.limit, offset: body.offset });
     const threads = await deps.conversations.searchAgentThreads(res.locals.owner, { ...body, visible }, {
@@ -123,19 +124,19 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
     res.json(shown);
   });
 
-  router.post("/threads/count", requireJsonBody, async (req, res) => {
+  router.post("/threads/count", doc({ summary: "Count threads", body: countBody, bodyOptional: true }), requireJsonBody, async (req, res) => {
     const body = validate(countBody, req.body);
     const visible = await authorize(res, "threads:search", { metadata: body.metadata, status: body.status, limit: 0, offset: 0 });
     res.json(await deps.conversations.countAgentThreads(res.locals.owner, { ...body, visible }));
   });
 
-  router.get("/threads/:id", async (req, res) => {
+  router.get("/threads/:id", doc({ summary: "A thread", params }), async (req, res) => {
     const { id } = validate(params, req.params, "path");
     res.json(await show(await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }))));
   });
 
   // Metadata is merged key by key, and a key sent as null is removed, as on /api/threads.
-  router.patch("/threads/:id", requireJsonBody, async (req, res) => {
+  router.patch("/threads/:id", doc({ summary: "Change a thread's metadata (merged)", params, body: patchBody }), requireJsonBody, async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const body = validate(patchBody, req.body);
     const value = { thread_id: id, metadata: body.metadata };
@@ -149,7 +150,7 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
     res.json(await show(updated ?? thread));
   });
 
-  router.delete("/threads/:id", async (req, res) => {
+  router.delete("/threads/:id", doc({ summary: "Delete a thread", params, response: NO_CONTENT }), async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:delete", { thread_id: id }));
     await deps.runs.deleteThread(thread.threadId, res.locals.owner, id);
@@ -158,7 +159,7 @@ export function agentThreadRoutes(deps: AgentThreadDeps): Router {
 
   // A copy is a fork at the head: checkpoints and mirror, for the same owner. Unlike the JS server
   // (409), a missing thread is a 404, as on the Python one.
-  router.post("/threads/:id/copy", async (req, res) => {
+  router.post("/threads/:id/copy", doc({ summary: "Copy a thread, its checkpoints included, into a new thread", params }), async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const owner: Owner = res.locals.owner;
     const thread = await deps.runs.findAgentThread(id, owner, await authorize(res, "threads:read", { thread_id: id }));

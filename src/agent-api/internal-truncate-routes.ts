@@ -2,6 +2,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { requireJsonBody, validate } from "../http/validate.js";
 import { type TruncateDeps, truncateOwnerData } from "./truncate-owner-data.js";
+import { doc } from "../openapi/doc.js";
 
 // LangGraph's own test utilities send `checkpoint`; its server reads `checkpointer`. Either counts.
 const truncateBody = z.strictObject({
@@ -20,7 +21,7 @@ const truncateBody = z.strictObject({
  */
 export function internalTruncateRoutes(deps: TruncateDeps): Router {
   const router = Router();
-  router.post("/internal/truncate", requireJsonBody, async (req, res) => {
+  router.post("/internal/truncate", doc({ summary: "Delete the caller's data (LangGraph's test hook; INTERNAL_TRUNCATE_ENABLED)", body: truncateBody }), requireJsonBody, async (req, res) => {
     const body = validate(truncateBody, req.body);
     await truncateOwnerData(deps, res.locals.owner, { ...body, checkpoints: body.checkpoint || body.checkpointer });
     res.json({ ok: true });

@@ -12,6 +12,7 @@ import { checkStateMessages } from "./check-messages.js";
 import { shownThread, shownValue } from "./shown-thread.js";
 import { threadStateObject } from "./thread-state-object.js";
 import { updateThreadState } from "./update-thread-state.js";
+import { doc } from "../openapi/doc.js";
 
 export interface StateRoutesDeps {
   pool: pg.Pool;
@@ -43,6 +44,8 @@ const historyBody = z.strictObject({
   metadata: z.record(z.string(), z.unknown()).nullish().refine((v) => !containsNul(v), "must not contain NUL characters"),
   checkpoint: checkpointConfig.nullish(),
 });
+const checkpointParams = threadParams.extend({ checkpoint_id: checkpointId });
+const checkpointBody = z.strictObject({ checkpoint: checkpointConfig, subgraphs: z.boolean().nullish() });
 const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(10), before: checkpointId.optional() });
 const updateBody = z.strictObject({
   values: z.record(z.string(), z.unknown()).nullish().refine((v) => !containsNul(v), "must not contain NUL characters").superRefine(checkStateMessages),
@@ -93,7 +96,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     return shownValue(states, shownThread(thread));
   };
 
-  router.get("/threads/:id/state", async (req, res) => {
+  router.get("/threads/:id/state", doc({ summary: "The thread's current state", params: threadParams, query: subgraphsQuery }), async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const { subgraphs } = validate(subgraphsQuery, req.query, "query");
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
@@ -101,22 +104,22 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   });
 
   // Deprecated in the SDK in favour of POST /state/checkpoint, which it still uses for a string id.
-  router.get("/threads/:id/state/:checkpoint_id", async (req, res) => {
-    const { id, checkpoint_id } = validate(threadParams.extend({ checkpoint_id: checkpointId }), req.params, "path");
+  router.get("/threads/:id/state/:checkpoint_id", doc({ summary: "The thread's state at a checkpoint (deprecated in the SDK)", params: checkpointParams, query: subgraphsQuery }), async (req, res) => {
+    const { id, checkpoint_id } = validate(checkpointParams, req.params, "path");
     const { subgraphs } = validate(subgraphsQuery, req.query, "query");
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await stateAt(thread, checkpoint_id, subgraphs === "true"));
   });
 
-  router.post("/threads/:id/state/checkpoint", requireJsonBody, async (req, res) => {
+  router.post("/threads/:id/state/checkpoint", doc({ summary: "The thread's state at a checkpoint", params: threadParams, query: subgraphsQuery, body: checkpointBody }), requireJsonBody, async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
-    const body = validate(z.strictObject({ checkpoint: checkpointConfig, subgraphs: z.boolean().nullish() }), req.body);
+    const body = validate(checkpointBody, req.body);
     const query = validate(subgraphsQuery, req.query, "query");
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await stateAt(thread, body.checkpoint.checkpoint_id, Boolean(body.subgraphs) || query.subgraphs === "true", body.checkpoint.checkpoint_ns));
   });
 
-  router.post("/threads/:id/state", requireJsonBody, async (req, res) => {
+  router.post("/threads/:id/state", doc({ summary: "Update the thread's state (as a node, from a checkpoint)", params: threadParams, body: updateBody }), requireJsonBody, async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const body = validate(updateBody, req.body);
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:update", { thread_id: id }));
@@ -128,14 +131,14 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     res.json({ checkpoint: shownValue(checkpoint, shownThread(thread)) });
   });
 
-  router.get("/threads/:id/history", async (req, res) => {
+  router.get("/threads/:id/history", doc({ summary: "The thread's states, newest first", params: threadParams, query: historyQuery }), async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const query = validate(historyQuery, req.query, "query");
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await historyOf(thread, query));
   });
 
-  router.post("/threads/:id/history", requireJsonBody, async (req, res) => {
+  router.post("/threads/:id/history", doc({ summary: "The thread's states, newest first, filtered", params: threadParams, body: historyBody, bodyOptional: true }), requireJsonBody, async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const body = validate(historyBody, req.body);
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));

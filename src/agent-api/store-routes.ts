@@ -8,6 +8,7 @@ import { checkKey, checkNamespace, checkValue } from "../store/store-rules.js";
 import { checkFilter } from "../store/store-filter.js";
 import type { StoreRepository, Visible } from "../store/store-repository.js";
 import { storeItemObject } from "./store-item-object.js";
+import { doc, NO_CONTENT } from "../openapi/doc.js";
 
 // Not strict, as the Agent Server's: the official client sends what it knows (`index`, `ttl`,
 // `refresh_ttl`). Labels are checked one by one afterwards, so a 400 names the label (`namespace.2`).
@@ -56,7 +57,7 @@ export function storeRoutes(deps: { store: StoreRepository }): Router {
     return item !== null && !metadataContains({ ...item.value, namespace: item.namespace, key: item.key }, visible);
   };
 
-  router.put("/store/items", requireJsonBody, async (req, res) => {
+  router.put("/store/items", doc({ summary: "Store an item under a namespace and key", body: putBody, response: NO_CONTENT }), requireJsonBody, async (req, res) => {
     const body = validate(putBody, req.body);
     const asked = { namespace: checkNamespace(body.namespace, "namespace"), key: body.key, value: checkValue(body.value) };
     checkKey(asked.key, asked.namespace);
@@ -72,7 +73,7 @@ export function storeRoutes(deps: { store: StoreRepository }): Router {
     res.status(204).end();
   });
 
-  router.delete("/store/items", requireJsonBody, async (req, res) => {
+  router.delete("/store/items", doc({ summary: "Delete an item", body: itemBody, response: NO_CONTENT }), requireJsonBody, async (req, res) => {
     const body = validate(itemBody, req.body);
     const asked = { namespace: checkNamespace(body.namespace, "namespace"), key: body.key };
     checkKey(asked.key, asked.namespace);
@@ -88,7 +89,7 @@ export function storeRoutes(deps: { store: StoreRepository }): Router {
   });
 
   // The namespace comes as one query parameter, its labels joined with ".".
-  router.get("/store/items", async (req, res) => {
+  router.get("/store/items", doc({ summary: "An item (namespace as dot-separated labels), or null", query: getQuery }), async (req, res) => {
     const query = validate(getQuery, req.query, "query");
     const asked = { namespace: checkNamespace(query.namespace?.split(".") ?? [], "namespace"), key: query.key };
     checkKey(asked.key, asked.namespace);
@@ -99,7 +100,7 @@ export function storeRoutes(deps: { store: StoreRepository }): Router {
     res.json(item && storeItemObject(item));
   });
 
-  router.post("/store/items/search", requireJsonBody, async (req, res) => {
+  router.post("/store/items/search", doc({ summary: "Search items under a namespace prefix: by filter, or by meaning with query", body: searchBody }), requireJsonBody, async (req, res) => {
     const body = validate(searchBody, req.body);
     const filter = checkFilter(body.filter);
     const asked = { namespace: checkNamespace(body.namespace_prefix, "namespace_prefix", { empty: true }), filter, limit: body.limit, offset: body.offset, query: body.query ?? undefined };
@@ -110,7 +111,7 @@ export function storeRoutes(deps: { store: StoreRepository }): Router {
     res.json({ items: items.map(storeItemObject) });
   });
 
-  router.post("/store/namespaces", requireJsonBody, async (req, res) => {
+  router.post("/store/namespaces", doc({ summary: "List the namespaces that hold items", body: namespacesBody, bodyOptional: true }), requireJsonBody, async (req, res) => {
     const body = validate(namespacesBody, req.body);
     const pattern = (labels: unknown[] | null | undefined, field: string) => (labels ? checkNamespace(labels, field, { empty: true }) : undefined);
     const asked = { namespace: pattern(body.prefix, "prefix"), suffix: pattern(body.suffix, "suffix"), max_depth: body.max_depth ?? undefined, limit: body.limit, offset: body.offset };

@@ -8,6 +8,7 @@ import type { GraphRegistry } from "../runs/graph-registry.js";
 import { metadataContains } from "../conversations/metadata-contains.js";
 import { authorize } from "./access.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
+import { doc, NO_CONTENT } from "../openapi/doc.js";
 
 const noNul = <T>(schema: z.ZodType<T>) => schema.refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
 const name = noNul(z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"));
@@ -45,7 +46,7 @@ const patchBody = z.strictObject({
 export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: AssistantRepository }): Router {
   const router = Router();
 
-  router.post("/api/assistants", requireJsonBody, async (req, res) => {
+  router.post("/api/assistants", doc({ summary: "Create a stored assistant: a graph with its config, context and metadata", body: createBody, response: { status: 201 } }), requireJsonBody, async (req, res) => {
     const body = validate(createBody, req.body);
     if (!deps.graphs.has(body.graph_id)) {
       throw invalid([{ name: "graph_id", reason: `unknown graph; known graphs: ${deps.graphs.ids().join(", ")}` }]);
@@ -59,14 +60,14 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
     res.status(201).location(`/api/assistants/${assistant.assistantId}`).json(assistantJson(assistant));
   });
 
-  router.get("/api/assistants", async (req, res) => {
+  router.get("/api/assistants", doc({ summary: "List the tenant's stored assistants", query: listQuery }), async (req, res) => {
     const { limit, cursor } = validate(listQuery, req.query, "query");
     const visible = await authorize(res, "assistants:search", { limit });
     const page = await deps.assistants.list(res.locals.owner.tenantId, { limit, cursor, visible });
     res.json({ assistants: page.items.map(assistantJson), next_cursor: page.nextCursor });
   });
 
-  router.get("/api/assistants/:id", async (req, res) => {
+  router.get("/api/assistants/:id", doc({ summary: "A stored assistant", params }), async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const visible = await authorize(res, "assistants:read", { assistant_id: id });
     const assistant = await deps.assistants.find(res.locals.owner.tenantId, id);
@@ -74,7 +75,7 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
     res.json(assistantJson(assistant));
   });
 
-  router.patch("/api/assistants/:id", requireJsonBody, async (req, res) => {
+  router.patch("/api/assistants/:id", doc({ summary: "Change a stored assistant (config, context and metadata are JSON merge patches); a new version", params, body: patchBody }), requireJsonBody, async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const body = validate(patchBody, req.body);
     if (body.graph_id !== undefined) {
@@ -100,7 +101,7 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
     res.json(assistantJson(updated));
   });
 
-  router.get("/api/assistants/:id/versions", async (req, res) => {
+  router.get("/api/assistants/:id/versions", doc({ summary: "A stored assistant's versions, newest first", params, query: listQuery }), async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const { limit, cursor } = validate(listQuery, req.query, "query");
     const visible = await authorize(res, "assistants:read", { assistant_id: id });
@@ -111,7 +112,7 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
   });
 
   // Threads created with the assistant are kept; their next turn asks for another assistant (409).
-  router.delete("/api/assistants/:id", async (req, res) => {
+  router.delete("/api/assistants/:id", doc({ summary: "Delete a stored assistant", params, response: NO_CONTENT }), async (req, res) => {
     const { id } = validate(params, req.params, "path");
     const visible = await authorize(res, "assistants:delete", { assistant_id: id });
     if (!(await deps.assistants.delete(res.locals.owner.tenantId, id, visible))) throw noAssistant(id);

@@ -8,6 +8,7 @@ import { authConfigurable, authorize } from "./access.js";
 import { threadIdParams } from "./native-thread-id.js";
 import { streamRun } from "./stream-run.js";
 import { containsNul, validate } from "./validate.js";
+import { doc, SSE_RESPONSE } from "../openapi/doc.js";
 
 export interface BranchRoutesDeps {
   runs: RunManager;
@@ -22,6 +23,9 @@ export interface BranchRoutesDeps {
 const messageId = z.string().min(1).max(200).refine((id) => !containsNul(id), "must not contain NUL (U+0000) characters");
 const messageParams = threadIdParams.extend({ message_id: messageId });
 const checkpointId = z.string().regex(/^[0-9a-f-]{36}$/, "must be a checkpoint id");
+const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(100).optional() });
+const checkpointQuery = z.strictObject({ checkpoint_id: checkpointId.optional() });
+const forkBody = z.strictObject({ checkpoint_id: checkpointId.optional() });
 
 /** History, state at any checkpoint, and branching: edit, regenerate, switch head, fork. */
 export function branchRoutes(deps: BranchRoutesDeps): Router {
@@ -36,22 +40,22 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
     error: "give either checkpoint_id or message_id",
   });
 
-  router.get("/api/threads/:id/history", async (req, res) => {
+  router.get("/api/threads/:id/history", doc({ summary: "The thread's checkpoints, newest first, with the branch each is on", params: threadIdParams, query: historyQuery }), async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
-    const { limit, cursor } = validate(z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(100).optional() }), req.query, "query");
+    const { limit, cursor } = validate(historyQuery, req.query, "query");
     const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await deps.branches.listHistory(thread, { limit, cursor }));
   });
 
-  router.get("/api/threads/:id/state", async (req, res) => {
+  router.get("/api/threads/:id/state", doc({ summary: "The thread's state at its head or at a checkpoint", params: threadIdParams, query: checkpointQuery }), async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
-    const query = validate(z.strictObject({ checkpoint_id: checkpointId.optional() }), req.query, "query");
+    const query = validate(checkpointQuery, req.query, "query");
     const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     res.json(await deps.branches.state(thread, query.checkpoint_id));
   });
 
   // Edit a user message: run from the checkpoint before it with the new text, on a new branch.
-  router.post("/api/threads/:id/messages/:message_id/edit", async (req, res) => {
+  router.post("/api/threads/:id/messages/:message_id/edit", doc({ summary: "Edit a user message: run from before it with the new text, on a new branch", params: messageParams, body: editBody, response: SSE_RESPONSE }), async (req, res) => {
     const { id, message_id } = validate(messageParams, req.params, "path");
     const body = validate(editBody, req.body);
     const auth = await runAuth(res, id);
@@ -62,7 +66,7 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
   });
 
   // Regenerate an assistant reply: run again from the checkpoint before it, giving it a sibling.
-  router.post("/api/threads/:id/messages/:message_id/regenerate", async (req, res) => {
+  router.post("/api/threads/:id/messages/:message_id/regenerate", doc({ summary: "Regenerate an assistant reply, as a sibling branch", params: messageParams, body: regenerateBody, bodyOptional: true, response: SSE_RESPONSE }), async (req, res) => {
     const { id, message_id } = validate(messageParams, req.params, "path");
     const body = validate(regenerateBody, req.body);
     const auth = await runAuth(res, id);
@@ -72,7 +76,7 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
     await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: body.on_disconnect });
   });
 
-  router.post("/api/threads/:id/head", async (req, res) => {
+  router.post("/api/threads/:id/head", doc({ summary: "Switch the thread's head to another branch", params: threadIdParams, body: headBody }), async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const body = validate(headBody, req.body);
     const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:update", { thread_id: id }));
@@ -82,9 +86,9 @@ export function branchRoutes(deps: BranchRoutesDeps): Router {
     res.json({ ...threadJson(updated), messages: (await deps.conversations.headMessages(thread.threadId)).map(messageJson) });
   });
 
-  router.post("/api/threads/:id/fork", async (req, res) => {
+  router.post("/api/threads/:id/fork", doc({ summary: "Fork the thread (at a checkpoint) into a new thread", params: threadIdParams, body: forkBody, bodyOptional: true, response: { status: 201 } }), async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
-    const body = validate(z.strictObject({ checkpoint_id: checkpointId.optional() }), req.body);
+    const body = validate(forkBody, req.body);
     const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     // The fork is a new thread, which the create handler may refuse or stamp.
     const fork = await deps.branches.fork(thread, res.locals.owner, body.checkpoint_id, async (metadata, threadId) => {

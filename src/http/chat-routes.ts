@@ -8,6 +8,7 @@ import type { RunManager } from "../runs/run-manager.js";
 import { nativeThreadId, threadIdParams } from "./native-thread-id.js";
 import { streamJoined, streamRun } from "./stream-run.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
+import { doc, SSE_RESPONSE, type ResponseDoc } from "../openapi/doc.js";
 
 export interface ChatRoutesDeps {
   runs: RunManager;
@@ -18,27 +19,30 @@ export interface ChatRoutesDeps {
 
 /** The native chat protocol: `POST /api/chat` (JSON body) and `GET /chat` (EventSource). */
 export function chatRoutes(deps: ChatRoutesDeps): Router {
-  const { parseBody, query } = chatInputs(deps.maxMessageChars);
+  const { parseBody, query, body, inputBody, resumeBody } = chatInputs(deps.maxMessageChars);
+  // Not strict: a POST's query was never read before `format`, and clients may send other parameters.
+  const postQuery = z.object({ format: z.enum(["sse", "text"], "must be sse or text").optional() });
   const router = Router();
 
-  router.post("/api/chat", requireJsonBody, async (req, res) => {
-    await streamChat(req, res, deps, parseBody(req.body));
+  router.post("/api/chat", doc({ summary: "Send a message (or a graph's input, or the answer to a pause) and stream the run", query: postQuery, body: [body, inputBody, resumeBody], response: CHAT_RESPONSE }), requireJsonBody, async (req, res) => {
+    const { format } = validate(postQuery, req.query, "query");
+    await streamChat(req, res, deps, parseBody(req.body), format ?? (wantsText(req) ? "text" : "sse"));
   });
 
-  router.get("/chat", async (req, res) => {
+  router.get("/chat", doc({ summary: "The same for a browser's EventSource: the message in the query", query, response: SSE_RESPONSE }), async (req, res) => {
     // An EventSource reconnects by itself after the stream ends, sending Last-Event-ID. Answering
     // 204 stops it, instead of sending the same message again as a new turn.
     if (req.get("last-event-id") !== undefined) {
       res.status(204).end();
       return;
     }
-    await streamChat(req, res, deps, validate(query, req.query, "query"));
+    await streamChat(req, res, deps, validate(query, req.query, "query"), "sse");
   });
 
   // A native run's stream joined again (a dropped connection, a reload, another tab): the thread's
   // run in progress, or the one `run_id` names, after the event `Last-Event-ID` names.
   const joinQuery = z.strictObject({ run_id: z.uuid("must be a UUID").optional() });
-  router.get("/api/threads/:id/stream", async (req, res) => {
+  router.get("/api/threads/:id/stream", doc({ summary: "Join a native run's stream again (after Last-Event-ID): the thread's run in progress, or run_id's; 204 when none", params: threadIdParams, query: joinQuery, response: SSE_RESPONSE }), async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const { run_id: asked } = validate(joinQuery, req.query, "query");
     const after = lastEventId(req.get("last-event-id"));
@@ -109,14 +113,25 @@ export function chatInputs(maxMessageChars: number) {
     }
     return validate(resumeBody, input);
   };
-  return { parseBody, query };
+  return { parseBody, query, body, inputBody, resumeBody };
 }
 
 export type ChatInput = { message?: string; input?: Record<string, unknown>; resume?: unknown; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
 
-async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput): Promise<void> {
+const CHAT_RESPONSE: ResponseDoc = {
+  type: ["text/event-stream", "text/plain"],
+  description: "The run's events (SSE); or, with `?format=text` or `Accept: text/plain`, the reply's text as it streams, ending with a `[interrupted] …`, `[error] …` or `[stopped] …` line when the run did not succeed. X-Thread-Id and X-Run-Id name the thread and the run.",
+};
+
+/** `Accept: text/plain` without `text/event-stream`: a script that wants the reply's text alone. */
+function wantsText(req: Request): boolean {
+  const accept = req.get("accept") ?? "";
+  return /\btext\/plain\b/i.test(accept) && !/\btext\/event-stream\b/i.test(accept);
+}
+
+async function streamChat(req: Request, res: Response, deps: ChatRoutesDeps, input: ChatInput, format: "sse" | "text"): Promise<void> {
   const run = await createChatTurn(deps.runs, res, input, String(req.id));
-  await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: input.on_disconnect });
+  await streamRun(res, deps.runs, run, { heartbeatMs: deps.heartbeatMs, maxBufferBytes: deps.sseMaxBufferBytes, onDisconnect: input.on_disconnect, format });
 }
 
 /** Claims the run of a chat turn for its caller (`res.locals`' owner and access); the caller starts it. */

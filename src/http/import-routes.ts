@@ -4,26 +4,31 @@ import { ConversationRepository } from "../conversations/conversation-repository
 import { messageJson, threadJson } from "../conversations/thread-json.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
-import { importThread } from "../runs/import-thread.js";
+import { exportedMessage, exportedThread, importThread } from "../runs/import-thread.js";
+import { z } from "zod";
 import { authorize } from "./access.js";
 import { type ImportLimits, readThreadExport } from "./read-thread-export.js";
 import { drained } from "./drained.js";
+import { doc } from "../openapi/doc.js";
 
 /**
  * `POST /api/threads/import`: a thread recreated from this service's JSON export, for the caller.
  * Exports of long threads are larger than a chat request: this route reads its own body, as it comes.
  */
+// What readThreadExport checks, part by part as the body arrives: described whole.
+const exportBody = z.object({ thread: exportedThread, messages: z.array(exportedMessage).min(1) });
+
 export function importRoutes(deps: { pool: pg.Pool; graphs: GraphRegistry; checkpointer: ThreadloomSaver; limits: ImportLimits }): Router {
   const router = Router();
   // Read as it comes, with checkJsonBody's checks (nesting, unpaired surrogates) made as it is read.
-  router.post("/api/threads/import", async (req, res) => {
+  router.post("/api/threads/import", doc({ summary: "Recreate a thread from its JSON export (GET /api/threads/:id/export)", body: exportBody, response: { status: 201 } }), async (req, res) => {
     // The document is not kept past the import: the answer is read back from the mirror.
-    const doc = await readThreadExport(req, deps.limits);
+    const exported = await readThreadExport(req, deps.limits);
     // A new thread: the auth handler for threads:create may refuse it or stamp its metadata.
-    const value = { metadata: doc.thread.metadata };
+    const value = { metadata: exported.thread.metadata };
     await authorize(res, "threads:create", value);
-    doc.thread.metadata = value.metadata ?? {};
-    const thread = await importThread(deps, res.locals.owner, doc);
+    exported.thread.metadata = value.metadata ?? {};
+    const thread = await importThread(deps, res.locals.owner, exported);
     const messages = await new ConversationRepository(deps.pool).headMessages(thread.threadId);
     res.status(201).location(`/api/threads/${thread.threadId}`).type("application/json");
     // The thread as one JSON document, written a batch of messages at a time at the pace the client reads.

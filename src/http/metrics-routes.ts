@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { Router } from "express";
 import { AppError } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { doc } from "../openapi/doc.js";
 
 export interface MetricsRoutesDeps {
   metrics: Metrics;
@@ -19,7 +20,7 @@ export interface MetricsRoutesDeps {
 export function metricsRoutes(deps: MetricsRoutesDeps): Router {
   const router = Router();
   const expected = deps.token === undefined ? undefined : digest(deps.token);
-  router.get("/metrics", async (req, res) => {
+  router.get("/metrics", doc({ summary: "Prometheus metrics (Authorization: Bearer <METRICS_TOKEN> when set)", tag: "Service", public: true, response: { type: "text/plain" } }), async (req, res) => {
     if (expected) {
       const given = /^Bearer\s+(.+)$/i.exec(req.get("authorization") ?? "")?.[1]?.trim();
       if (!given || !timingSafeEqual(digest(given), expected)) {

@@ -19,6 +19,8 @@ export interface SseOptions {
   /** A client that lets more than this wait unread is cut (SSE_MAX_BUFFER_BYTES); unbounded when not given. */
   maxBufferBytes?: number;
   headers?: Record<string, string>;
+  /** False for a body that is not SSE (`Content-Type` in `headers`), where a comment would be data. */
+  heartbeat?: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export function openSse(res: Response, options: SseOptions): SseStream {
     closed = gone = true;
     for (const listener of listeners) listener();
   });
-  if (!closed) heartbeat.start();
+  if (!closed && options.heartbeat !== false) heartbeat.start();
 
   function send(frame: string): void {
     if (res.write(frame)) return;

@@ -3,6 +3,7 @@ import type { ActiveRun } from "../runs/active-run.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { NumberedEvent } from "../runs/native-run-events.js";
 import { encodeNative } from "../streaming/encoders/native.js";
+import { plainTextEncoder } from "../streaming/encoders/plain-text.js";
 import { openSse } from "./open-sse.js";
 
 export interface StreamRunOptions {
@@ -11,13 +12,19 @@ export interface StreamRunOptions {
   maxBufferBytes?: number;
   /** What happens to the run when the client goes away mid-stream. */
   onDisconnect: "continue" | "cancel";
+  /** The native SSE events (default), or the reply's plain text (`POST /api/chat?format=text`). */
+  format?: "sse" | "text";
 }
 
-/** Starts a claimed run and streams it to the response in the native protocol until it ends. */
+/** Starts a claimed run and streams it to the response, in the native protocol or as text, until it ends. */
 export async function streamRun(res: Response, runs: RunManager, run: ActiveRun, options: StreamRunOptions): Promise<void> {
-  const sse = openSse(res, { heartbeatMs: options.heartbeatMs, maxBufferBytes: options.maxBufferBytes, headers: { "X-Thread-Id": run.input.clientThreadId ?? run.input.threadId, "X-Run-Id": run.runId } });
+  const text = options.format === "text" ? plainTextEncoder() : null;
+  const headers = { "X-Thread-Id": run.input.clientThreadId ?? run.input.threadId, "X-Run-Id": run.runId, ...(text ? { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" } : {}) };
+  // Plain text has no comments: a heartbeat would be part of the reply.
+  const sse = openSse(res, { heartbeatMs: options.heartbeatMs, maxBufferBytes: options.maxBufferBytes, headers, heartbeat: !text });
   const unsubscribe = run.channel.subscribe((event, seq) => {
-    sse.write(encodeNative(event, seq));
+    const frame = text ? text(event) : encodeNative(event, seq);
+    if (frame) sse.write(frame);
     if (event.type === "end" || event.type === "error") sse.end();
   });
   sse.onDisconnect(() => {

@@ -9,6 +9,7 @@ import type { RunManager } from "../runs/run-manager.js";
 import { authorize } from "./access.js";
 import { threadIdParams } from "./native-thread-id.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
+import { doc } from "../openapi/doc.js";
 
 export interface ThreadManagementDeps {
   pool: pg.Pool;
@@ -47,7 +48,7 @@ export function threadManagementRoutes(deps: ThreadManagementDeps): Router {
   const bulkExportQuery = z.strictObject({ format: z.enum(["jsonl"]).default("jsonl") });
   const router = Router();
 
-  router.get("/api/threads/export", async (req, res) => {
+  router.get("/api/threads/export", doc({ summary: "Every thread of the caller with its messages, one JSON object a line", query: bulkExportQuery, response: { type: "application/x-ndjson" } }), async (req, res) => {
     validate(bulkExportQuery, req.query, "query");
     const owner = res.locals.owner;
     const visible = await authorize(res, "threads:search", {});
@@ -75,7 +76,7 @@ export function threadManagementRoutes(deps: ThreadManagementDeps): Router {
     }
   });
 
-  router.post("/api/threads/:id/messages", requireJsonBody, async (req, res) => {
+  router.post("/api/threads/:id/messages", doc({ summary: "Append messages to a thread without running the model", params: threadIdParams, body: appendBody, response: { status: 201 } }), requireJsonBody, async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const body = validate(appendBody, req.body);
     const { threadId } = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:update", { thread_id: id }));
@@ -88,7 +89,7 @@ export function threadManagementRoutes(deps: ThreadManagementDeps): Router {
     res.status(201).json({ messages: ids.flatMap((messageId) => (byId.has(messageId) ? [messageJson(byId.get(messageId)!)] : [])) });
   });
 
-  router.patch("/api/threads/:id", requireJsonBody, async (req, res) => {
+  router.patch("/api/threads/:id", doc({ summary: "Change a thread's title or metadata", params: threadIdParams, body: patchBody }), requireJsonBody, async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const patch = validate(patchBody, req.body);
     // The auth handler may stamp the metadata as it would an Agent Server update.

@@ -8,13 +8,14 @@ import { authorize } from "./access.js";
 import { threadIdParams } from "./native-thread-id.js";
 import { threadListQuery } from "./thread-list-query.js";
 import { validate } from "./validate.js";
+import { doc, NO_CONTENT } from "../openapi/doc.js";
 
 /** Listing, reading, exporting and deleting conversations, all read from the mirror. */
 export function threadRoutes(deps: { runs: RunManager; conversations: ConversationRepository }): Router {
   const router = Router();
   const exportQuery = z.strictObject({ format: z.enum(EXPORT_FORMATS).default("json"), branches: z.enum(["head", "all"]).default("head") });
 
-  router.get("/api/threads", async (req, res) => {
+  router.get("/api/threads", doc({ summary: "List threads, newest first: by status, metadata, assistant or graph, or full-text search", query: threadListQuery }), async (req, res) => {
     const { limit, cursor, assistant_id: assistantId, graph_id: graphId, ...asked } = validate(threadListQuery, req.query, "query");
     const visible = await authorize(res, "threads:search", { metadata: asked.metadata, status: asked.status, limit });
     const filters = { ...asked, assistantId, graphId, visible };
@@ -31,7 +32,7 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
   // `messages=false`: the thread's row alone, for a page that polls its status on a long thread.
   const readQuery = z.object({ messages: z.enum(["true", "false"]).default("true") });
 
-  router.get("/api/threads/:id", async (req, res) => {
+  router.get("/api/threads/:id", doc({ summary: "A thread with its messages (on the head branch)", params: threadIdParams, query: readQuery }), async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const query = validate(readQuery, req.query, "query");
     const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
@@ -40,7 +41,7 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
     res.json({ ...threadJson(thread), messages: messages.map(messageJson) });
   });
 
-  router.get("/api/threads/:id/export", async (req, res) => {
+  router.get("/api/threads/:id/export", doc({ summary: "Download a thread as JSON (optionally every branch) or Markdown", params: threadIdParams, query: exportQuery, response: { type: ["application/json", "text/markdown"] } }), async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const { format, branches } = validate(exportQuery, req.query, "query");
     // The whole tree is a JSON export; markdown and jsonl are transcripts of the head branch.
@@ -52,7 +53,7 @@ export function threadRoutes(deps: { runs: RunManager; conversations: Conversati
     res.type(file.contentType).set("Content-Disposition", `attachment; filename="${file.filename}"`).send(file.body);
   });
 
-  router.delete("/api/threads/:id", async (req, res) => {
+  router.delete("/api/threads/:id", doc({ summary: "Delete a thread", params: threadIdParams, response: NO_CONTENT }), async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const thread = await deps.runs.findNamedThread(id, res.locals.owner, await authorize(res, "threads:delete", { thread_id: id }));
     await deps.runs.deleteThread(thread.threadId, res.locals.owner, id);

@@ -29,17 +29,19 @@ const text = z.string().max(200).refine((v) => !containsNul(v), "must not contai
 const part = z.looseObject({ type: z.string() });
 const uiMessage = z.looseObject({ id: text, role: z.enum(["system", "user", "assistant"]), parts: z.array(part) });
 
-/** Reads `DefaultChatTransport`'s body: `{id, messages, trigger, messageId}` plus our own fields. */
+/** `DefaultChatTransport`'s body: `{id, messages, trigger, messageId}` plus our own fields. */
+export const uiChatBody = z.strictObject({
+  id: nativeThreadId(),
+  messages: z.array(uiMessage).min(1, "must hold at least the new message"),
+  trigger: z.enum(["submit-message", "regenerate-message"]),
+  messageId: text.optional(),
+  assistant_id: text.min(1).optional(),
+  on_disconnect: z.enum(["continue", "cancel"]).default("cancel"),
+});
+
+/** Reads the turn a `useChat` request asks for (see `uiChatBody`). */
 export function readUiChatRequest(body: unknown, maxMessageChars: number): UiChatRequest {
-  const schema = z.strictObject({
-    id: nativeThreadId(),
-    messages: z.array(uiMessage).min(1, "must hold at least the new message"),
-    trigger: z.enum(["submit-message", "regenerate-message"]),
-    messageId: text.optional(),
-    assistant_id: text.min(1).optional(),
-    on_disconnect: z.enum(["continue", "cancel"]).default("cancel"),
-  });
-  const request = validate(schema, body);
+  const request = validate(uiChatBody, body);
   const common = { threadId: request.id, assistantId: request.assistant_id, onDisconnect: request.on_disconnect };
   if (request.trigger === "regenerate-message") return { ...common, turn: { kind: "regenerate", replyId: request.messageId } };
   const index = request.messages.length - 1;

@@ -4,7 +4,8 @@ import { authConfigurable, authorize } from "./access.js";
 import type { BranchRoutesDeps } from "./branch-routes.js";
 import { threadIdParams } from "./native-thread-id.js";
 import { openUiStream, streamUiRun } from "./stream-ui-run.js";
-import { readUiChatRequest, type UiChatRequest } from "./ui-chat-request.js";
+import { readUiChatRequest, uiChatBody, type UiChatRequest } from "./ui-chat-request.js";
+import { doc, SSE_RESPONSE } from "../openapi/doc.js";
 import { requireJsonBody, validate } from "./validate.js";
 
 /** What the branching routes need: the UI chat regenerates and edits through the same branching. */
@@ -14,14 +15,16 @@ export type UiChatRoutesDeps = BranchRoutesDeps;
 export function uiChatRoutes(deps: UiChatRoutesDeps): Router {
   const router = Router();
 
-  router.post("/api/ui/chat", requireJsonBody, async (req, res) => {
+  const tag = "Vercel AI SDK UI message stream";
+  const stream = { ...SSE_RESPONSE, description: "The AI SDK's UI message stream (v1: `x-vercel-ai-ui-message-stream: v1`), ending with `data: [DONE]`." };
+  router.post("/api/ui/chat", doc({ summary: "useChat's request: run its new message (or regenerate, or answer approvals) and stream the reply", tag, body: uiChatBody, response: stream }), requireJsonBody, async (req, res) => {
     await streamTurn(req, res, deps, readUiChatRequest(req.body, deps.maxMessageChars));
   });
 
   // useChat's `resume: true`: the thread's run in progress, replayed from its first event (the
   // transport's default, resumeStreamIsReplay), then live. Nothing to rejoin (no run, or no thread the
   // caller may see) is a 204, which the transport reads as "no stream", never as an error.
-  router.get("/api/ui/chat/:id/stream", async (req, res) => {
+  router.get("/api/ui/chat/:id/stream", doc({ summary: "useChat's resume: the thread's run in progress from its start; 204 when none", tag, params: threadIdParams, response: stream }), async (req, res) => {
     const { id } = validate(threadIdParams, req.params, "path");
     const visible = await authorize(res, "threads:read", { thread_id: id });
     const thread = await deps.runs.findNamedThread(id, res.locals.owner, visible).catch((err: unknown) => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import compression from "compression";
 import express, { Router, type Response } from "express";
 import { AppError } from "../errors.js";
+import { doc } from "../openapi/doc.js";
 
 /**
  * The page's Content-Security-Policy. Everything a model, a tool or a user wrote is shown in this
@@ -23,7 +24,8 @@ export const WEB_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-function pageHeaders(res: Response): void {
+/** The headers of every file of the page (and of /docs): its CSP and the frame and sniffing guards. */
+export function pageHeaders(res: Response): void {
   res.set({
     "Content-Security-Policy": WEB_CSP,
     "X-Content-Type-Options": "nosniff",
@@ -43,7 +45,7 @@ export function webRoutes(dir: string): Router {
   const index = join(dir, "index.html");
   // Mounted on these routes alone: `router.use("/", …)` would match every path, event streams included.
   const compress = compression();
-  router.get("/", compress, (_req, res) => {
+  router.get("/", doc({ summary: "The web app", tag: "Service", public: true, response: { type: "text/html" } }), compress, (_req, res) => {
     if (!existsSync(index)) {
       throw new AppError("unavailable", `The web app is not built: run \`npm run build:web\` (npm ci runs it) to write ${dir}.`);
     }
@@ -53,7 +55,7 @@ export function webRoutes(dir: string): Router {
   });
   // Only these paths touch the disk: every API request would otherwise cost a stat.
   router.use("/assets", compress, express.static(join(dir, "assets"), { index: false, redirect: false, immutable: true, maxAge: "365d", setHeaders: pageHeaders }));
-  router.get("/favicon.svg", compress, (_req, res) => {
+  router.get("/favicon.svg", doc({ summary: "The web app's icon", tag: "Service", public: true, response: { type: "image/svg+xml" } }), compress, (_req, res) => {
     pageHeaders(res);
     res.set("Cache-Control", "public, max-age=86400");
     res.sendFile(join(dir, "favicon.svg"));

@@ -10,6 +10,7 @@ import { type CompletionRequest, completionRequest, threadIdHeader } from "./com
 import { type ConversationMessage, toConversation } from "./conversation.js";
 import type { OpenAiModels } from "./openai-models.js";
 import { respondCompletion } from "./respond-completion.js";
+import { doc } from "../openapi/doc.js";
 
 export interface OpenAiRoutesDeps {
   runs: RunManager;
@@ -26,15 +27,17 @@ export interface OpenAiRoutesDeps {
  * without one the request's messages are the whole conversation, run on a thread of their own that
  * is deleted afterwards (kept with `store: true`, or when the run pauses for a human).
  */
+const OPENAI_ERRORS_DOC = { type: "application/json", description: "An error in OpenAI's shape: {\"error\": {\"message\", \"type\", \"param\", \"code\"}}." };
+
 export function openAiRoutes(deps: OpenAiRoutesDeps): Router {
   const router = Router();
 
-  router.get("/v1/models", async (_req, res) => {
+  router.get("/v1/models", doc({ summary: "The models a completion may name: each graph, then the tenant's stored assistants", errors: OPENAI_ERRORS_DOC }), async (_req, res) => {
     const visible = await authorize(res, "assistants:search", { limit: 1000 });
     res.json({ object: "list", data: await deps.models.list(res.locals.owner.tenantId, visible) });
   });
 
-  router.post("/v1/chat/completions", requireJsonBody, async (req, res) => {
+  router.post("/v1/chat/completions", doc({ summary: "A chat completion (streamed with stream: true) run on an assistant or graph, stateless or on a thread (X-Thread-Id)", body: completionRequest, response: { type: ["application/json", "text/event-stream"] }, errors: OPENAI_ERRORS_DOC }), requireJsonBody, async (req, res) => {
     const body = validate(completionRequest, req.body);
     const owner = res.locals.owner;
     const threadId = threadOf(req, body);

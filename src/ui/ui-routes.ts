@@ -5,6 +5,7 @@ import { AppError } from "../errors.js";
 import { requireJsonBody, validate } from "../http/validate.js";
 import type { GraphUis } from "./graph-uis.js";
 import { uiGlobalName } from "./bundle-ui.js";
+import { doc } from "../openapi/doc.js";
 
 const componentBody = z.object({ name: z.string().min(1).max(200) });
 const graphParams = z.object({ graph: z.string().min(1).max(200) });
@@ -22,7 +23,7 @@ const noUi = (graphId: string, uis: GraphUis) =>
  */
 export function uiComponentRoutes(uis: GraphUis): Router {
   const router = Router();
-  router.post("/ui/:graph", requireJsonBody, async (req, res) => {
+  router.post("/ui/:graph", doc({ summary: "The HTML that shows a graph's generative UI component", params: graphParams, body: componentBody, response: { type: "text/html" } }), requireJsonBody, async (req, res) => {
     const { graph: graphId } = validate(graphParams, req.params, "path");
     const { name } = validate(componentBody, req.body);
     const files = await uis.files(graphId);
@@ -48,7 +49,7 @@ export function uiComponentRoutes(uis: GraphUis): Router {
  */
 export function uiAssetRoutes(uis: GraphUis): Router {
   const router = Router();
-  router.get("/ui/:graph/:file", async (req, res) => {
+  router.get("/ui/:graph/:file", doc({ summary: "A file of a graph's generative UI bundle", params: fileParams, public: true, response: { type: ["text/javascript", "text/css"] } }), async (req, res) => {
     const params = validate(fileParams, req.params, "path");
     const files = await uis.files(params.graph);
     if (!files) throw noUi(params.graph, uis);

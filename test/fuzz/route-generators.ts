@@ -178,10 +178,18 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   "GET /favicon.svg": () => ({}),
   "GET /info": () => ({}),
   "GET /api/status": () => ({}),
+  // The API's description and the page that draws it.
+  "GET /openapi.json": () => ({}),
+  "GET /docs": () => ({}),
+  "GET /docs/docs.js": () => ({}),
+  "GET /docs/docs.css": () => ({}),
 
   // The native API. A WebSocket's frames are tested in websocket.test.ts; over plain HTTP it answers 400.
   "GET /api/ws": (g) => ({ ...g.some({ query: () => ({ api_key: g.text() }) }) }),
   "POST /api/chat": (g) => ({
+    // The reply as plain text, asked for by the query or by Accept.
+    query: g.some({ format: () => g.rng.pick(["text", "sse", "xml", ""]) }, 0.2) as Record<string, string>,
+    headers: g.some({ accept: () => g.rng.pick(["text/plain", "text/plain, text/event-stream", "*/*"]) }, 0.2) as Record<string, string>,
     body: g.rng.chance(0.15)
       ? { thread_id: g.thread(), resume: g.rng.pick([{ decision: "approve" }, { decision: "edit", args: { q: 1 } }, { decision: "reject" }, hostileValue(g.rng)]), ...g.some({ on_disconnect: () => "cancel" }) }
       : {
