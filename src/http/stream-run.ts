@@ -4,7 +4,8 @@ import type { RunManager } from "../runs/run-manager.js";
 import type { NumberedEvent } from "../runs/native-run-events.js";
 import { encodeNative } from "../streaming/encoders/native.js";
 import { plainTextEncoder } from "../streaming/encoders/plain-text.js";
-import { openSse } from "./open-sse.js";
+import { openSse, type SseStream } from "./open-sse.js";
+import type { RunListener } from "../runs/run-channel.js";
 
 export interface StreamRunOptions {
   heartbeatMs: number;
@@ -22,14 +23,23 @@ export async function streamRun(res: Response, runs: RunManager, run: ActiveRun,
   const headers = { "X-Thread-Id": run.input.clientThreadId ?? run.input.threadId, "X-Run-Id": run.runId, ...(text ? { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" } : {}) };
   // Plain text has no comments: a heartbeat would be part of the reply.
   const sse = openSse(res, { heartbeatMs: options.heartbeatMs, maxBufferBytes: options.maxBufferBytes, headers, heartbeat: !text });
-  const unsubscribe = run.channel.subscribe((event, seq) => {
+  await relayRun(runs, run, sse, options.onDisconnect, (event, seq) => {
     const frame = text ? text(event) : encodeNative(event, seq);
     if (frame) sse.write(frame);
     if (event.type === "end" || event.type === "error") sse.end();
   });
+}
+
+/**
+ * Starts a claimed run and hands each of its events to `send` (which writes them to `sse` in its
+ * protocol) until the run has ended; a client that goes away first stops listening, and the run goes
+ * on or is cancelled per `onDisconnect`.
+ */
+export async function relayRun(runs: RunManager, run: ActiveRun, sse: SseStream, onDisconnect: "continue" | "cancel", send: RunListener): Promise<void> {
+  const unsubscribe = run.channel.subscribe(send);
   sse.onDisconnect(() => {
     unsubscribe();
-    if (options.onDisconnect === "cancel") runs.cancel(run.runId);
+    if (onDisconnect === "cancel") runs.cancel(run.runId);
   });
   await runs.start(run);
   sse.end();

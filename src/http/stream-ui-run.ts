@@ -5,6 +5,7 @@ import type { RunEvent } from "../streaming/run-event.js";
 import { formatUiChunk, UI_MESSAGE_STREAM_HEADER, UI_STREAM_DONE } from "../streaming/encoders/ui-message-chunk.js";
 import { UiMessageStreamEncoder, type UiMessageStreamOptions } from "../streaming/encoders/ui-message-stream.js";
 import { openSse, type SseStream } from "./open-sse.js";
+import { relayRun } from "./stream-run.js";
 
 export interface UiStreamOptions extends UiMessageStreamOptions {
   heartbeatMs: number;
@@ -32,11 +33,5 @@ export function openUiStream(res: Response, headers: Record<string, string>, opt
  */
 export async function streamUiRun(res: Response, runs: RunManager, run: ActiveRun, options: UiStreamOptions & { onDisconnect: "continue" | "cancel" }): Promise<void> {
   const { sse, send } = openUiStream(res, { "X-Thread-Id": run.input.clientThreadId ?? run.input.threadId, "X-Run-Id": run.runId }, options);
-  const unsubscribe = run.channel.subscribe((event) => send(event));
-  sse.onDisconnect(() => {
-    unsubscribe();
-    if (options.onDisconnect === "cancel") runs.cancel(run.runId);
-  });
-  await runs.start(run);
-  sse.end();
+  await relayRun(runs, run, sse, options.onDisconnect, (event) => send(event));
 }
