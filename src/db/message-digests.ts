@@ -2,12 +2,15 @@ import { createHash } from "node:crypto";
 import { isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
-/** A message as stored once in `checkpoint_messages`: its id, the hash of its bytes, and the bytes. */
+/**
+ * A message as stored once in `checkpoint_messages`: its id, the hash of its bytes, and the bytes
+ * (as read back: JSON text, encoded only if it is ever written again).
+ */
 export interface MessageDigest {
   id: string;
   hash: string;
   type: string;
-  bytes: Uint8Array;
+  bytes: Uint8Array | string;
 }
 
 /** Messages serialized between two turns of the event loop. */
@@ -44,15 +47,19 @@ export class MessageDigests {
     for (const message of value as BaseMessage[]) {
       // A long thread's first write (nothing known yet) lets the event loop go now and then.
       if (digests.length % SLICE === SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
-      digests.push(await this.digest(message));
+      const digest = await this.digest(message);
+      if (!digest) return null;
+      digests.push(digest);
     }
     return digests;
   }
 
-  private async digest(message: BaseMessage): Promise<MessageDigest> {
+  private async digest(message: BaseMessage): Promise<MessageDigest | null> {
     const known = this.known.get(message);
     if (known && sameValues(known.seen, Object.values(message))) return known;
     const [type, bytes] = await this.serde.dumpsTyped(message);
+    // Stored as text and read back as such (see message-store-sql): JSON only, which messages are.
+    if (type !== "json") return null;
     const fresh: Known = { id: message.id!, hash: hashBytes(bytes), type, bytes, seen: Object.values(message) };
     this.known.set(message, fresh);
     return fresh;

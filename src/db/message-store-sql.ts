@@ -63,7 +63,8 @@ export function messageStoreSql(schema: string) {
           (SELECT json_agg(json_build_array(c.thread_id, c.checkpoint_ns, c.channel, c.version, c.doc)) FROM chain c)
         END AS lists,
         CASE WHEN row_number() OVER () = 1 THEN
-          (SELECT array_agg(array[m.thread_id::bytea, m.checkpoint_ns::bytea, m.message_id::bytea, m.hash::bytea, m.type::bytea, m.blob])
+          -- As JSON text (every stored message is): a bytea array comes in hex and is slow to take apart.
+          (SELECT json_agg(json_build_array(m.thread_id, m.checkpoint_ns, m.message_id, m.hash, m.type, convert_from(m.blob, 'UTF8')))
            FROM ${t("checkpoint_messages")} m JOIN wanted w USING (thread_id, checkpoint_ns, message_id, hash))
         END AS messages
       FROM page cp

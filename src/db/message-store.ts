@@ -16,7 +16,7 @@ export interface DumpedChannels {
 /** The extra columns of a read (see message-store-sql `select`): the lists' blobs and their messages. */
 export interface ListRows {
   lists: [threadId: string, ns: string, channel: string, version: string, doc: RefsDoc][] | null;
-  messages: [threadId: Buffer, ns: Buffer, id: Buffer, hash: Buffer, type: Buffer, blob: Buffer][] | null;
+  messages: [threadId: string, ns: string, id: string, hash: string, type: string, json: string][] | null;
 }
 
 /** Messages decoded between two turns of the event loop. */
@@ -75,12 +75,11 @@ export class MessageStore {
     if (docs.size === 0) return;
     const decoded = new Map<string, unknown>();
     let n = 0;
-    for (const [threadId, ns, id, hash, type, blob] of extra.messages ?? []) {
+    for (const [threadId, ns, id, hash, type, json] of extra.messages ?? []) {
       if (++n % SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
-      const message = await this.serde.loadsTyped(type.toString(), blob);
-      const digest = { id: id.toString(), hash: hash.toString(), type: type.toString(), bytes: blob };
-      this.digests.remember(message, digest);
-      decoded.set(`${threadId}\0${ns}\0${digest.id}\0${digest.hash}`, message);
+      const message = await this.serde.loadsTyped(type, json);
+      this.digests.remember(message, { id, hash, type, bytes: json });
+      decoded.set(`${threadId}\0${ns}\0${id}\0${hash}`, message);
     }
     const done = new Map<string, MessageRef[]>();
     for (const row of rows) {

@@ -287,8 +287,8 @@ export class ThreadloomSaver extends PostgresSaver {
 }
 
 /** The fenced statements' claim parameters: the run, its worker and its lease epoch. */
-function bytes(b: Uint8Array): Buffer {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+function bytes(b: Uint8Array | string): Buffer {
+  return typeof b === "string" ? Buffer.from(b) : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 function fence(claim: RunClaim | undefined): unknown[] {
