@@ -65,6 +65,12 @@ export class MessageDigests {
     return fresh;
   }
 
+  /** Whether `message` is still as it was when it was digested (or read) with this hash. */
+  unchanged(message: unknown, hash: string): boolean {
+    const known = this.known.get(message as object);
+    return known !== undefined && known.hash === hash && sameValues(known.seen, Object.values(message as object));
+  }
+
   /** Registers a message just read from its stored bytes, so writing it again costs nothing. */
   remember(message: unknown, digest: MessageDigest): void {
     if (isBaseMessage(message) && message.id === digest.id) this.known.set(message, { ...digest, seen: Object.values(message) });

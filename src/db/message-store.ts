@@ -1,5 +1,6 @@
 import type { ChannelVersions, SerializerProtocol } from "@langchain/langgraph-checkpoint";
 import { type MessageDigest, MessageDigests } from "./message-digests.js";
+import { RecentMessages } from "./recent-messages.js";
 import { type ListPlan, listKey, MESSAGE_REFS, MessageLists, type MessageRef, type RefsDoc, resolveRefs } from "./message-lists.js";
 
 /** One channel value as written: its key, version, serializer type and bytes (none when empty). */
@@ -19,6 +20,9 @@ export interface ListRows {
   messages: [threadId: string, ns: string, id: string, hash: string, type: string, json: string][] | null;
 }
 
+/** How much JSON (in characters) the messages kept built after a read may come from. */
+const RECENT_CHARS = 64 * 1024 * 1024;
+
 /** Messages decoded between two turns of the event loop. */
 const SLICE = 500;
 
@@ -30,6 +34,12 @@ const SLICE = 500;
 export class MessageStore {
   private readonly digests: MessageDigests;
   private readonly lists = new MessageLists();
+  /**
+   * Messages recently read, by thread and (id, hash): a thread's next read (each turn begins with
+   * one) builds only the messages it has not seen. Messages are values LangGraph replaces, never
+   * edits; one whose fields were reassigned all the same is built again (see MessageDigests).
+   */
+  private readonly recent = new RecentMessages(RECENT_CHARS);
 
   constructor(private readonly serde: SerializerProtocol) {
     this.digests = new MessageDigests(serde);
@@ -76,10 +86,15 @@ export class MessageStore {
     const decoded = new Map<string, unknown>();
     let n = 0;
     for (const [threadId, ns, id, hash, type, json] of extra.messages ?? []) {
-      if (++n % SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
-      const message = await this.serde.loadsTyped(type, json);
-      this.digests.remember(message, { id, hash, type, bytes: json });
-      decoded.set(`${threadId}\0${ns}\0${id}\0${hash}`, message);
+      const at = `${threadId}\0${ns}\0${id}\0${hash}`;
+      let message = this.recent.get(at);
+      if (message === undefined || !this.digests.unchanged(message, hash)) {
+        if (++n % SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+        message = await this.serde.loadsTyped(type, json);
+        this.digests.remember(message, { id, hash, type, bytes: json });
+      }
+      this.recent.set(at, message, json.length);
+      decoded.set(at, message);
     }
     const done = new Map<string, MessageRef[]>();
     for (const row of rows) {
@@ -97,5 +112,6 @@ export class MessageStore {
 
   forgetThread(threadId: string): void {
     this.lists.forgetThread(threadId);
+    this.recent.forgetThread(threadId);
   }
 }
