@@ -43,8 +43,15 @@ export function messageStoreSql(schema: string) {
           ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns AND b.channel = c.channel AND b.version = c.doc ->> 'b'
         WHERE b.type = '${MESSAGE_REFS}'
       ), wanted AS (
-        SELECT DISTINCT c.thread_id, c.checkpoint_ns, r ->> 0 AS message_id, r ->> 1 AS hash
+        SELECT c.thread_id, c.checkpoint_ns, r ->> 0 AS message_id, r ->> 1 AS hash
         FROM chain c CROSS JOIN jsonb_array_elements(c.doc -> 't') r
+        UNION
+        SELECT cw.thread_id, cw.checkpoint_ns, r ->> 0, r ->> 1
+        FROM page cp
+        JOIN ${t("checkpoint_writes")} cw
+          ON cw.thread_id = cp.thread_id AND cw.checkpoint_ns = cp.checkpoint_ns AND cw.checkpoint_id = cp.checkpoint_id
+        CROSS JOIN jsonb_array_elements(convert_from(cw.blob, 'UTF8')::jsonb -> 't') r
+        WHERE cw.type = '${MESSAGE_REFS}'
       )
       SELECT cp.thread_id, cp.checkpoint, cp.checkpoint_ns, cp.checkpoint_id, cp.parent_checkpoint_id, cp.metadata,
         (
@@ -62,7 +69,7 @@ export function messageStoreSql(schema: string) {
         CASE WHEN row_number() OVER () = 1 THEN
           (SELECT json_agg(json_build_array(c.thread_id, c.checkpoint_ns, c.channel, c.version, c.doc)) FROM chain c)
         END AS lists,
-        CASE WHEN row_number() OVER () = 1 THEN
+        CASE WHEN row_number() OVER () = 1 AND EXISTS (SELECT 1 FROM wanted) THEN
           -- As JSON text (every stored message is): a bytea array comes in hex and is slow to take apart.
           (SELECT json_agg(json_build_array(m.thread_id, m.checkpoint_ns, m.message_id, m.hash, m.type, convert_from(m.blob, 'UTF8')))
            FROM ${t("checkpoint_messages")} m JOIN wanted w USING (thread_id, checkpoint_ns, message_id, hash))

@@ -40,6 +40,14 @@ describe("the message store", () => {
     expect(history[0]).toEqual([1, 2, 3, 4, 5, 6].flatMap((i) => [`hello ${i}`, `echo: hello ${i}`]));
     expect(history.map((h) => h.length)).toEqual([1, 2, 3, 4, 5, 6].reverse().flatMap((i) => [2 * i, 2 * i - 1, 2 * i - 2]));
 
+    // A node's new messages are pending writes of the checkpoint before it, stored as references too.
+    const written = [];
+    for await (const tuple of createCheckpointer(db.pool).list(thread)) {
+      for (const [, channel, value] of tuple.pendingWrites ?? []) if (channel === "messages") written.push(...text(value as BaseMessage[]));
+    }
+    expect(written.sort()).toEqual([1, 2, 3, 4, 5, 6].flatMap((i) => [`echo: hello ${i}`, `hello ${i}`]).sort());
+    expect(await count(`SELECT count(*)::int AS n FROM ${CHECKPOINT_SCHEMA}.checkpoint_writes WHERE thread_id = $1 AND channel = 'messages' AND type <> 'msgrefs'`)).toBe(0);
+
     // A reader in another process (another saver: nothing remembered) reads the same.
     const fresh = echoGraph(createCheckpointer(db.pool));
     expect(text((await fresh.getState(thread)).values.messages)).toEqual(history[0]);

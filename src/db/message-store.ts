@@ -1,7 +1,7 @@
 import type { ChannelVersions, SerializerProtocol } from "@langchain/langgraph-checkpoint";
 import { type MessageDigest, MessageDigests } from "./message-digests.js";
 import { RecentMessages } from "./recent-messages.js";
-import { type ListPlan, listKey, MESSAGE_REFS, MessageLists, type MessageRef, type RefsDoc, resolveRefs } from "./message-lists.js";
+import { listHash, type ListPlan, listKey, MESSAGE_REFS, MessageLists, type MessageRef, type RefsDoc, resolveRefs } from "./message-lists.js";
 
 /** One channel value as written: its key, version, serializer type and bytes (none when empty). */
 export type DumpedBlob = [channel: string, version: string, type: string, bytes: Uint8Array | null];
@@ -18,6 +18,20 @@ export interface DumpedChannels {
 export interface ListRows {
   lists: [threadId: string, ns: string, channel: string, version: string, doc: RefsDoc][] | null;
   messages: [threadId: string, ns: string, id: string, hash: string, type: string, json: string][] | null;
+}
+
+/** A checkpoint being read: where its lists and its writes' lists go once their messages are built. */
+export interface AssembledRow {
+  threadId: string;
+  ns: string;
+  versions: ChannelVersions;
+  channelValues: Record<string, unknown>;
+  writes: [taskId: string, channel: string, value: unknown][];
+}
+
+/** A pending write stored as references, until its messages are built (see `assemble`). */
+export class StoredRefs {
+  constructor(readonly doc: RefsDoc) {}
 }
 
 /** How much JSON (in characters) the messages kept built after a read may come from. */
@@ -76,13 +90,34 @@ export class MessageStore {
   }
 
   /**
+   * A batch of pending writes as written: a write of a list of messages (a node's new messages) as a
+   * `msgrefs` blob of the whole list, its messages stored once for it and the checkpoint after it.
+   */
+  async dumpWrites(writes: [channel: string, value: unknown][]): Promise<{ blobs: [type: string, bytes: Uint8Array][]; messages: MessageDigest[] }> {
+    const blobs: [string, Uint8Array][] = [];
+    const messages = new Map<string, MessageDigest>();
+    for (const [, value] of writes) {
+      const digests = await this.digests.digestList(value);
+      if (!digests) {
+        const [type, bytes] = await this.serde.dumpsTyped(value);
+        blobs.push([type, bytes]);
+        continue;
+      }
+      const refs: MessageRef[] = digests.map((d) => [d.id, d.hash]);
+      const doc: RefsDoc = { h: listHash(refs), d: 0, t: refs };
+      blobs.push([MESSAGE_REFS, Buffer.from(JSON.stringify(doc))]);
+      for (const d of digests) messages.set(`${d.id}\0${d.hash}`, d);
+    }
+    return { blobs, messages: [...messages.values()] };
+  }
+
+  /**
    * Each row's lists put back into `channelValues`. Decoded messages are shared between the rows of
    * one read; `remember` (a read of the newest checkpoint) lets the next write stand on its lists.
    */
-  async assemble(rows: { threadId: string; ns: string; versions: ChannelVersions; channelValues: Record<string, unknown> }[], extra: ListRows, remember: boolean): Promise<void> {
+  async assemble(rows: AssembledRow[], extra: ListRows, remember: boolean): Promise<void> {
     const docs = new Map<string, RefsDoc>();
     for (const [threadId, ns, channel, version, doc] of extra.lists ?? []) docs.set(`${listKey(threadId, ns, channel)}\0${version}`, doc);
-    if (docs.size === 0) return;
     const decoded = new Map<string, unknown>();
     let n = 0;
     for (const [threadId, ns, id, hash, type, json] of extra.messages ?? []) {
@@ -106,6 +141,10 @@ export class MessageStore {
         const refs = resolveRefs(key, String(v), docs, done) ?? [];
         row.channelValues[channel] = refs.map(([id, hash]) => decoded.get(`${row.threadId}\0${row.ns}\0${id}\0${hash}`)).filter((m) => m !== undefined);
         if (remember && refs.length > 0) this.lists.remember(key, { version: String(v), hash: doc.h, depth: doc.d, refs });
+      }
+      const find = ([id, hash]: MessageRef) => decoded.get(`${row.threadId}\0${row.ns}\0${id}\0${hash}`);
+      for (const write of row.writes) {
+        if (write[2] instanceof StoredRefs) write[2] = write[2].doc.t.map(find).filter((m) => m !== undefined);
       }
     }
   }

@@ -9,14 +9,24 @@ import { MESSAGE_REFS } from "./message-lists.js";
  */
 export function saverSql(schema: string) {
   const t = (name: string) => `"${schema}".${name}`;
-  const writes = (onConflict: string) => `
+  // Writes' parameters: $1-$8 the batch; $9-$11 the keys of the messages its `msgrefs` writes name
+  // (a node's new messages, stored once for the write and the checkpoint after it); fenced, the
+  // claim in $12-$14; then each message a parameter of its own.
+  const writeMessages = (first: number, count: number, where: string) => `
+    INSERT INTO ${t("checkpoint_messages")} (thread_id, checkpoint_ns, message_id, hash, type, blob)
+    SELECT $1, $2, m.id, m.hash, m.type, (ARRAY[${Array.from({ length: count }, (_, i) => `$${i + first}::bytea`).join(", ")}]::bytea[])[m.n]
+    FROM unnest($9::text[], $10::text[], $11::text[]) WITH ORDINALITY AS m(id, hash, type, n)
+    ${where}
+    ON CONFLICT (thread_id, checkpoint_ns, message_id, hash) DO NOTHING`;
+  const writes = (onConflict: string) => (messageCount: number) => `
+    WITH messages AS (${writeMessages(12, messageCount, "")})
     INSERT INTO ${t("checkpoint_writes")} (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
     SELECT $1, $2, $3, $4, w.idx, w.channel, w.type, w.blob
     FROM unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS w(idx, channel, type, blob)
     ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) ${onConflict}`;
   // The claim's answer, not the rows written: a batch written again (DO NOTHING) is no refusal.
-  const writesFenced = (onConflict: string) => `
-    WITH ${claimCte("$9", "$10", "$11")}, written AS (
+  const writesFenced = (onConflict: string) => (messageCount: number) => `
+    WITH ${claimCte("$12", "$13", "$14")}, messages AS (${writeMessages(15, messageCount, "WHERE EXISTS (SELECT 1 FROM claim)")}), written AS (
       INSERT INTO ${t("checkpoint_writes")} (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
       SELECT $1, $2, $3, $4, w.idx, w.channel, w.type, w.blob
       FROM unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS w(idx, channel, type, blob)
@@ -117,7 +127,11 @@ export function saverSql(schema: string) {
         SELECT $2, m.checkpoint_ns, m.message_id, m.hash, m.type, m.blob
         FROM ${t("checkpoint_messages")} m
         WHERE m.thread_id = $1 AND m.checkpoint_ns = ''
-          AND (m.message_id, m.hash) IN (SELECT r ->> 0, r ->> 1 FROM lists CROSS JOIN jsonb_array_elements(lists.doc -> 't') r)
+          AND (m.message_id, m.hash) IN (
+            SELECT r ->> 0, r ->> 1 FROM lists CROSS JOIN jsonb_array_elements(lists.doc -> 't') r
+            UNION
+            SELECT r ->> 0, r ->> 1 FROM ${t("checkpoint_writes")} w CROSS JOIN jsonb_array_elements(convert_from(w.blob, 'UTF8')::jsonb -> 't') r
+            WHERE w.thread_id = $1 AND w.checkpoint_ns = '' AND w.type = '${MESSAGE_REFS}' AND w.checkpoint_id IN (SELECT checkpoint_id FROM chain))
       )
       INSERT INTO ${t("checkpoint_blobs")} (thread_id, checkpoint_ns, channel, version, type, blob)
       SELECT $2, b.checkpoint_ns, b.channel, b.version, b.type, b.blob

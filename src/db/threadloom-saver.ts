@@ -9,7 +9,8 @@ import { checkpointMetadata } from "./checkpoint-metadata.js";
 import { readableMessages } from "./readable-messages.js";
 import { isDatabaseUnavailable } from "./database-unavailable.js";
 import { keepTrying } from "./keep-trying.js";
-import { MessageStore, type ListRows } from "./message-store.js";
+import { MESSAGE_REFS } from "./message-lists.js";
+import { MessageStore, StoredRefs, type ListRows } from "./message-store.js";
 import { messageStoreSql } from "./message-store-sql.js";
 import { queryWhenFree } from "./query-when-free.js";
 import { saverSql } from "./threadloom-saver-sql.js";
@@ -195,15 +196,26 @@ export class ThreadloomSaver extends PostgresSaver {
       checkpoint: await this._loadCheckpoint(row.checkpoint, row.channel_values),
       metadata: await this._loadMetadata(row.metadata),
       parentConfig: row.parent_checkpoint_id ? { configurable: { thread_id: row.thread_id, checkpoint_ns: row.checkpoint_ns, checkpoint_id: row.parent_checkpoint_id } } : undefined,
-      pendingWrites: await this._loadWrites(row.pending_writes),
+      pendingWrites: await this.loadWrites(row.pending_writes),
     })));
-    const extra: ListRows = rows.find((row) => row.lists !== null) ?? { lists: null, messages: null };
+    const extra: ListRows = rows.find((row) => row.lists !== null || row.messages !== null) ?? { lists: null, messages: null };
     await this.messages.assemble(
-      tuples.map((t) => ({ threadId: t.config.configurable!.thread_id, ns: t.config.configurable!.checkpoint_ns, versions: t.checkpoint.channel_versions, channelValues: t.checkpoint.channel_values })),
+      tuples.map((t) => ({
+        threadId: t.config.configurable!.thread_id, ns: t.config.configurable!.checkpoint_ns, versions: t.checkpoint.channel_versions,
+        channelValues: t.checkpoint.channel_values, writes: t.pendingWrites as [string, string, unknown][],
+      })),
       extra,
       newest,
     );
     return tuples;
+  }
+
+  /** Pending writes as the stock saver loads them, but a list of messages stored as references. */
+  private loadWrites(writes: [Buffer, Buffer, Buffer, Buffer][] | null): Promise<[string, string, unknown][]> {
+    return Promise.all((writes ?? []).map(async ([task, channel, type, blob]) => {
+      const t = type.toString();
+      return [task.toString(), channel.toString(), t === MESSAGE_REFS ? new StoredRefs(JSON.parse(blob.toString())) : await this.serde.loadsTyped(t, blob)] as [string, string, unknown];
+    }));
   }
 
   /** The thread's checkpoints, pending writes, channel values and messages, in one statement. */
@@ -257,15 +269,17 @@ export class ThreadloomSaver extends PostgresSaver {
   private async putPendingWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
     if (writes.length === 0) return;
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable ?? {};
-    const rows = await this._dumpWrites(thread_id, checkpoint_ns, checkpoint_id, taskId, writes);
+    const { blobs, messages } = await this.messages.dumpWrites(writes);
     // Special channels (errors, interrupts) take fixed slots and replace what was there.
     const special = writes.every((w) => w[0] in WRITES_IDX_MAP);
     const claim = claimFromConfig(config);
     const sql = claim ? (special ? this.sql.upsertWritesFenced : this.sql.insertWritesFenced) : special ? this.sql.upsertWrites : this.sql.insertWrites;
-    const held = await this.write(thread_id, sql, [
+    const held = await this.write(thread_id, sql(messages.length), [
       thread_id, checkpoint_ns, checkpoint_id, taskId,
-      rows.map((r) => r[4]), rows.map((r) => r[5]), rows.map((r) => r[6]), rows.map((r) => Buffer.from(r[7])),
+      writes.map(([channel], idx) => WRITES_IDX_MAP[channel] ?? idx), writes.map(([channel]) => channel), blobs.map((b) => b[0]), blobs.map((b) => bytes(b[1])),
+      messages.map((m) => m.id), messages.map((m) => m.hash), messages.map((m) => m.type),
       ...fence(claim),
+      ...messages.map((m) => bytes(m.bytes)),
     ]);
     if (claim && held.length === 0) refused(claim);
   }
