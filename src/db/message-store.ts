@@ -35,7 +35,7 @@ export class StoredRefs {
 }
 
 /** How much JSON (in characters) the messages kept built after a read may come from. */
-const RECENT_CHARS = 64 * 1024 * 1024;
+const RECENT_CHARS = 16 * 1024 * 1024;
 
 /** Messages decoded between two turns of the event loop. */
 const SLICE = 500;
