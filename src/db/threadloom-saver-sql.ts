@@ -1,4 +1,5 @@
 import { claimCte } from "../runs/run-claim.js";
+import { MESSAGE_REFS } from "./message-lists.js";
 
 /**
  * The saver's write statements: one statement a checkpoint, one a batch of writes. Each has a fenced
@@ -8,14 +9,24 @@ import { claimCte } from "../runs/run-claim.js";
  */
 export function saverSql(schema: string) {
   const t = (name: string) => `"${schema}".${name}`;
-  const writes = (onConflict: string) => `
+  // Writes' parameters: $1-$8 the batch; $9-$11 the keys of the messages its `msgrefs` writes name
+  // (a node's new messages, stored once for the write and the checkpoint after it); fenced, the
+  // claim in $12-$14; then each message a parameter of its own.
+  const writeMessages = (first: number, count: number, where: string) => `
+    INSERT INTO ${t("checkpoint_messages")} (thread_id, checkpoint_ns, message_id, hash, type, blob)
+    SELECT $1, $2, m.id, m.hash, m.type, (ARRAY[${Array.from({ length: count }, (_, i) => `$${i + first}::bytea`).join(", ")}]::bytea[])[m.n]
+    FROM unnest($9::text[], $10::text[], $11::text[]) WITH ORDINALITY AS m(id, hash, type, n)
+    ${where}
+    ON CONFLICT (thread_id, checkpoint_ns, message_id, hash) DO NOTHING`;
+  const writes = (onConflict: string) => (messageCount: number) => `
+    WITH messages AS (${writeMessages(12, messageCount, "")})
     INSERT INTO ${t("checkpoint_writes")} (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
     SELECT $1, $2, $3, $4, w.idx, w.channel, w.type, w.blob
     FROM unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS w(idx, channel, type, blob)
     ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) ${onConflict}`;
   // The claim's answer, not the rows written: a batch written again (DO NOTHING) is no refusal.
-  const writesFenced = (onConflict: string) => `
-    WITH ${claimCte("$9", "$10", "$11")}, written AS (
+  const writesFenced = (onConflict: string) => (messageCount: number) => `
+    WITH ${claimCte("$12", "$13", "$14")}, messages AS (${writeMessages(15, messageCount, "WHERE EXISTS (SELECT 1 FROM claim)")}), written AS (
       INSERT INTO ${t("checkpoint_writes")} (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
       SELECT $1, $2, $3, $4, w.idx, w.channel, w.type, w.blob
       FROM unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS w(idx, channel, type, blob)
@@ -24,25 +35,44 @@ export function saverSql(schema: string) {
     )
     SELECT 1 FROM claim`;
   const upsert = "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob";
-  // Parameters: $1-$9 the checkpoint and its blobs' keys; fenced, the claim in $10-$12; then each blob
-  // a parameter of its own, not one bytea[]: a Buffer parameter goes to the server as it is, an array
-  // of them is first written out in hex, in one piece (seconds for a long thread).
-  const putCheckpoint = (blobCount: number, fenced: boolean) => {
-    const first = fenced ? 13 : 10;
-    const blobs = Array.from({ length: blobCount }, (_, i) => `$${i + first}::bytea`).join(", ");
+  // Parameters: $1-$9 the checkpoint and its blobs' keys; $10-$12 the keys of the messages it adds
+  // (see message-lists); $13-$15 the lists those blobs stand on, which must be there as they were
+  // (a thread deleted meanwhile, say), else nothing is written and `based` is false; fenced, the
+  // claim in $16-$18. Then each blob and each message a parameter of its own, not one bytea[]: a
+  // Buffer parameter goes to the server as it is, an array of them is first written out in hex, in
+  // one piece (seconds for a long thread).
+  const putCheckpoint = (blobCount: number, messageCount: number, fenced: boolean) => {
+    const first = fenced ? 19 : 16;
+    const params = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${i + from}::bytea`).join(", ");
+    const go = `(SELECT ok FROM go)`;
     return `
-      WITH ${fenced ? `${claimCte("$10", "$11", "$12")},` : ""} blobs AS (
+      WITH ${fenced ? `${claimCte("$16", "$17", "$18")},` : ""} based AS (
+        SELECT count(*) = cardinality($13::text[]) AS ok
+        FROM unnest($13::text[], $14::text[], $15::text[]) AS x(channel, version, hash)
+        JOIN ${t("checkpoint_blobs")} b
+          ON b.thread_id = $1 AND b.checkpoint_ns = $2 AND b.channel = x.channel AND b.version = x.version AND b.type = '${MESSAGE_REFS}'
+        WHERE convert_from(b.blob, 'UTF8')::jsonb ->> 'h' = x.hash
+      ), go AS (
+        SELECT (SELECT ok FROM based) ${fenced ? "AND EXISTS (SELECT 1 FROM claim)" : ""} AS ok
+      ), messages AS (
+        INSERT INTO ${t("checkpoint_messages")} (thread_id, checkpoint_ns, message_id, hash, type, blob)
+        SELECT $1, $2, m.id, m.hash, m.type, (ARRAY[${params(first + blobCount, messageCount)}]::bytea[])[m.n]
+        FROM unnest($10::text[], $11::text[], $12::text[]) WITH ORDINALITY AS m(id, hash, type, n)
+        WHERE ${go}
+        ON CONFLICT (thread_id, checkpoint_ns, message_id, hash) DO NOTHING
+      ), blobs AS (
         INSERT INTO ${t("checkpoint_blobs")} (thread_id, checkpoint_ns, channel, version, type, blob)
-        SELECT $1, $2, b.channel, b.version, b.type, (ARRAY[${blobs}]::bytea[])[b.n]
+        SELECT $1, $2, b.channel, b.version, b.type, (ARRAY[${params(first, blobCount)}]::bytea[])[b.n]
         FROM unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS b(channel, version, type, n)
-        ${fenced ? "WHERE EXISTS (SELECT 1 FROM claim)" : ""}
+        WHERE ${go}
         ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
+      ), saved AS (
+        INSERT INTO ${t("checkpoints")} (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
+        SELECT $1, $2, $3, $4, $5, $6 WHERE ${go}
+        ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
+        DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
       )
-      INSERT INTO ${t("checkpoints")} (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
-      ${fenced ? "SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM claim)" : "VALUES ($1, $2, $3, $4, $5, $6)"}
-      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
-      DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
-      RETURNING 1`;
+      SELECT (SELECT ok FROM based) AS based, ${fenced ? "EXISTS (SELECT 1 FROM claim)" : "true"} AS held`;
   };
   return {
     // A rollback by the run itself ($3, $4: its claim, when given; $5 its id again, as a uuid), so
@@ -60,10 +90,11 @@ export function saverSql(schema: string) {
       )
       SELECT (SELECT held FROM fence) AS held, ARRAY(SELECT checkpoint_id FROM gone) AS checkpoint_ids`,
     hasRunCheckpoints: `SELECT 1 FROM ${t("checkpoints")} WHERE thread_id = $1 AND metadata->>'run_id' = $2 LIMIT 1`,
-    putCheckpoint: (blobCount: number) => putCheckpoint(blobCount, false),
-    putCheckpointFenced: (blobCount: number) => putCheckpoint(blobCount, true),
+    putCheckpoint: (blobCount: number, messageCount: number) => putCheckpoint(blobCount, messageCount, false),
+    putCheckpointFenced: (blobCount: number, messageCount: number) => putCheckpoint(blobCount, messageCount, true),
     // A new thread holding a copy of one branch: the checkpoint and its ancestors, their pending
-    // writes, and the channel values they point to. Ids stay the same, so nothing needs rewriting.
+    // writes, the channel values they point to, the lists those stand on and the messages these
+    // name. Ids stay the same, so nothing needs rewriting.
     copyBranch: `
       WITH RECURSIVE chain AS (
         SELECT * FROM ${t("checkpoints")} WHERE thread_id = $1 AND checkpoint_ns = '' AND checkpoint_id = $3
@@ -79,13 +110,34 @@ export function saverSql(schema: string) {
         SELECT $2, w.checkpoint_ns, w.checkpoint_id, w.task_id, w.idx, w.channel, w.type, w.blob
         FROM ${t("checkpoint_writes")} w
         WHERE w.thread_id = $1 AND w.checkpoint_ns = '' AND w.checkpoint_id IN (SELECT checkpoint_id FROM chain)
+      ), pointed AS (
+        SELECT DISTINCT v.key AS channel, v.value AS version FROM chain CROSS JOIN jsonb_each_text(chain.checkpoint -> 'channel_versions') v
+      ), lists AS (
+        SELECT b.channel, b.version, convert_from(b.blob, 'UTF8')::jsonb AS doc
+        FROM pointed p JOIN ${t("checkpoint_blobs")} b
+          ON b.thread_id = $1 AND b.checkpoint_ns = '' AND b.channel = p.channel AND b.version = p.version
+        WHERE b.type = '${MESSAGE_REFS}'
+        UNION
+        SELECT b.channel, b.version, convert_from(b.blob, 'UTF8')::jsonb
+        FROM lists l JOIN ${t("checkpoint_blobs")} b
+          ON b.thread_id = $1 AND b.checkpoint_ns = '' AND b.channel = l.channel AND b.version = l.doc ->> 'b'
+        WHERE b.type = '${MESSAGE_REFS}'
+      ), messages AS (
+        INSERT INTO ${t("checkpoint_messages")} (thread_id, checkpoint_ns, message_id, hash, type, blob)
+        SELECT $2, m.checkpoint_ns, m.message_id, m.hash, m.type, m.blob
+        FROM ${t("checkpoint_messages")} m
+        WHERE m.thread_id = $1 AND m.checkpoint_ns = ''
+          AND (m.message_id, m.hash) IN (
+            SELECT r ->> 0, r ->> 1 FROM lists CROSS JOIN jsonb_array_elements(lists.doc -> 't') r
+            UNION
+            SELECT r ->> 0, r ->> 1 FROM ${t("checkpoint_writes")} w CROSS JOIN jsonb_array_elements(convert_from(w.blob, 'UTF8')::jsonb -> 't') r
+            WHERE w.thread_id = $1 AND w.checkpoint_ns = '' AND w.type = '${MESSAGE_REFS}' AND w.checkpoint_id IN (SELECT checkpoint_id FROM chain))
       )
       INSERT INTO ${t("checkpoint_blobs")} (thread_id, checkpoint_ns, channel, version, type, blob)
-      SELECT DISTINCT ON (b.channel, b.version) $2, b.checkpoint_ns, b.channel, b.version, b.type, b.blob
+      SELECT $2, b.checkpoint_ns, b.channel, b.version, b.type, b.blob
       FROM ${t("checkpoint_blobs")} b
-      JOIN chain ON true
-      JOIN LATERAL jsonb_each_text(chain.checkpoint -> 'channel_versions') v ON v.key = b.channel AND v.value = b.version
-      WHERE b.thread_id = $1 AND b.checkpoint_ns = ''`,
+      WHERE b.thread_id = $1 AND b.checkpoint_ns = ''
+        AND (b.channel, b.version) IN (SELECT channel, version FROM pointed UNION SELECT channel, version FROM lists)`,
     upsertWrites: writes(upsert),
     insertWrites: writes("DO NOTHING"),
     upsertWritesFenced: writesFenced(upsert),

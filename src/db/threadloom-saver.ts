@@ -9,6 +9,9 @@ import { checkpointMetadata } from "./checkpoint-metadata.js";
 import { readableMessages } from "./readable-messages.js";
 import { isDatabaseUnavailable } from "./database-unavailable.js";
 import { keepTrying } from "./keep-trying.js";
+import { MESSAGE_REFS } from "./message-lists.js";
+import { MessageStore, StoredRefs, type ListRows } from "./message-store.js";
+import { messageStoreSql } from "./message-store-sql.js";
 import { queryWhenFree } from "./query-when-free.js";
 import { saverSql } from "./threadloom-saver-sql.js";
 import { YieldingSerializer } from "./yielding-serializer.js";
@@ -31,6 +34,8 @@ export type UnavailablePolicy = (threadId: string, kind: "read" | "write") => Ab
  */
 export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
+  private readonly messageSql: ReturnType<typeof messageStoreSql>;
+  private readonly messages: MessageStore;
   /** Per thread, who waits for its next input checkpoint to be committed (a run about to acknowledge it). */
   private readonly inputWatchers = new Map<string, () => void>();
 
@@ -53,6 +58,14 @@ export class ThreadloomSaver extends PostgresSaver {
     super(db, undefined, { schema });
     this.serde = new YieldingSerializer(this.serde);
     this.sql = saverSql(schema);
+    this.messageSql = messageStoreSql(schema);
+    this.messages = new MessageStore(this.serde);
+  }
+
+  /** LangGraph's tables, then the message store's beside them. */
+  override async setup(): Promise<void> {
+    await super.setup();
+    await this.db.query(this.messageSql.setup);
   }
 
   /**
@@ -104,18 +117,30 @@ export class ThreadloomSaver extends PostgresSaver {
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable;
     // With the run that wrote it, as the Agent Server records it: a rollback removes a run's checkpoints by it.
     const stamped = checkpointMetadata(config, metadata);
-    const [blobs, dumpedMetadata] = await Promise.all([
-      this._dumpBlobs(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions),
-      this._dumpMetadata(stamped),
-    ]);
+    const dumpedCheckpoint = this._dumpCheckpoint(checkpoint);
+    const dumpedMetadata = await this._dumpMetadata(stamped);
     const claim = claimFromConfig(config);
-    const rows = await this.write(thread_id, (claim ? this.sql.putCheckpointFenced : this.sql.putCheckpoint)(blobs.length), [
-      thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, this._dumpCheckpoint(checkpoint), dumpedMetadata,
-      blobs.map((b) => b[2]), blobs.map((b) => b[3]), blobs.map((b) => b[4]),
-      ...fence(claim),
-      ...blobs.map((b) => (b[5] ? Buffer.from(b[5].buffer, b[5].byteOffset, b[5].byteLength) : null)),
-    ]);
-    if (claim && rows.length === 0) refused(claim);
+    // A list written as what changed since one this process wrote or read stands on it; should that
+    // be gone (its thread deleted meanwhile), nothing was written and the lists are written whole.
+    for (let whole = false; ; whole = true) {
+      const dumped = await this.messages.dump(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions, whole);
+      const { blobs, messages, bases } = dumped;
+      const [row] = (await this.write(thread_id, (claim ? this.sql.putCheckpointFenced : this.sql.putCheckpoint)(blobs.length, messages.length), [
+        thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, dumpedCheckpoint, dumpedMetadata,
+        blobs.map((b) => b[0]), blobs.map((b) => b[1]), blobs.map((b) => b[2]),
+        messages.map((m) => m.id), messages.map((m) => m.hash), messages.map((m) => m.type),
+        bases.map((b) => b[0]), bases.map((b) => b[1]), bases.map((b) => b[2]),
+        ...fence(claim),
+        ...blobs.map((b) => (b[3] ? bytes(b[3]) : null)),
+        ...messages.map((m) => bytes(m.bytes)),
+      ])) as { based: boolean; held: boolean }[];
+      if (claim && !row.held) refused(claim);
+      if (row.based) {
+        for (const plan of dumped.plans) plan.commit();
+        break;
+      }
+      if (whole) throw new Error("A checkpoint without a base was refused for want of one");
+    }
     if (checkpoint_ns === "" && metadata.source === "input") this.inputWatchers.get(thread_id)?.();
     // The claim goes on with the config LangGraph writes the next pending writes with (updateState does).
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id, ...(claim && { [CLAIM_CONFIG_KEY]: claim }) } };
@@ -129,17 +154,74 @@ export class ThreadloomSaver extends PostgresSaver {
   override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     let tuple: CheckpointTuple | undefined;
     try {
-      tuple = await super.getTuple(config);
+      tuple = await this.readTuple(config);
     } catch (err) {
       const until = isDatabaseUnavailable(err) && config.signal ? this.whenUnavailable(config.configurable?.thread_id, "read") : null;
       if (!until) throw err;
-      tuple = await keepTrying(() => super.getTuple(config), { retryable: isDatabaseUnavailable, signal: AbortSignal.any([until, config.signal!]), baseDelayMs: 200, maxDelayMs: 2_000 });
+      tuple = await keepTrying(() => this.readTuple(config), { retryable: isDatabaseUnavailable, signal: AbortSignal.any([until, config.signal!]), baseDelayMs: 200, maxDelayMs: 2_000 });
     }
     return tuple && readableMessages(tuple);
   }
 
   async *list(config: RunnableConfig, options?: CheckpointListOptions): AsyncGenerator<CheckpointTuple> {
-    for await (const tuple of super.list(config, options)) yield readableMessages(tuple);
+    const { filter, before, limit } = options ?? {};
+    const [where, args] = this._searchWhere(config, filter, before);
+    const tuples = await this.readTuples(where, args, limit === undefined ? "" : `LIMIT ${Number.parseInt(String(limit), 10)}`, false);
+    for (const tuple of tuples) yield readableMessages(tuple);
+  }
+
+  private async readTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable ?? {};
+    const [tuple] = checkpoint_id
+      ? await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3", [thread_id, checkpoint_ns, checkpoint_id], "", true)
+      : await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2", [thread_id, checkpoint_ns], "LIMIT 1", true);
+    return tuple;
+  }
+
+  /**
+   * Checkpoints as the stock saver reads them, in one statement with the messages of their lists
+   * (see MessageStore). Checkpoints older than LangGraph's format 4 get their pending sends as it does.
+   */
+  private async readTuples(where: string, args: unknown[], limit: string, newest: boolean): Promise<CheckpointTuple[]> {
+    const { rows } = await this.db.query(this.messageSql.select(where, limit), args);
+    const legacy = rows.filter((row) => row.checkpoint.v < 4 && row.parent_checkpoint_id != null);
+    if (legacy.length > 0) {
+      const sends = await this.db.query(this.messageSql.pendingSends, [legacy[0].thread_id, legacy.map((row) => row.parent_checkpoint_id)]);
+      for (const send of sends.rows) {
+        for (const row of legacy.filter((r) => r.parent_checkpoint_id === send.checkpoint_id)) await this._migratePendingSends(send.pending_sends, row);
+      }
+    }
+    const tuples: CheckpointTuple[] = await Promise.all(rows.map(async (row) => ({
+      config: { configurable: { thread_id: row.thread_id, checkpoint_ns: row.checkpoint_ns, checkpoint_id: row.checkpoint_id } },
+      checkpoint: await this._loadCheckpoint(row.checkpoint, row.channel_values),
+      metadata: await this._loadMetadata(row.metadata),
+      parentConfig: row.parent_checkpoint_id ? { configurable: { thread_id: row.thread_id, checkpoint_ns: row.checkpoint_ns, checkpoint_id: row.parent_checkpoint_id } } : undefined,
+      pendingWrites: await this.loadWrites(row.pending_writes),
+    })));
+    const extra: ListRows = rows.find((row) => row.lists !== null || row.messages !== null) ?? { lists: null, messages: null };
+    await this.messages.assemble(
+      tuples.map((t) => ({
+        threadId: t.config.configurable!.thread_id, ns: t.config.configurable!.checkpoint_ns, versions: t.checkpoint.channel_versions,
+        channelValues: t.checkpoint.channel_values, writes: t.pendingWrites as [string, string, unknown][],
+      })),
+      extra,
+      newest,
+    );
+    return tuples;
+  }
+
+  /** Pending writes as the stock saver loads them, but a list of messages stored as references. */
+  private loadWrites(writes: [Buffer, Buffer, Buffer, Buffer][] | null): Promise<[string, string, unknown][]> {
+    return Promise.all((writes ?? []).map(async ([task, channel, type, blob]) => {
+      const t = type.toString();
+      return [task.toString(), channel.toString(), t === MESSAGE_REFS ? new StoredRefs(JSON.parse(blob.toString())) : await this.serde.loadsTyped(t, blob)] as [string, string, unknown];
+    }));
+  }
+
+  /** The thread's checkpoints, pending writes, channel values and messages, in one statement. */
+  override async deleteThread(threadId: string): Promise<void> {
+    await this.db.query(this.messageSql.deleteThread, [threadId]);
+    this.messages.forgetThread(threadId);
   }
 
   /**
@@ -187,15 +269,17 @@ export class ThreadloomSaver extends PostgresSaver {
   private async putPendingWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
     if (writes.length === 0) return;
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable ?? {};
-    const rows = await this._dumpWrites(thread_id, checkpoint_ns, checkpoint_id, taskId, writes);
+    const { blobs, messages } = await this.messages.dumpWrites(writes);
     // Special channels (errors, interrupts) take fixed slots and replace what was there.
     const special = writes.every((w) => w[0] in WRITES_IDX_MAP);
     const claim = claimFromConfig(config);
     const sql = claim ? (special ? this.sql.upsertWritesFenced : this.sql.insertWritesFenced) : special ? this.sql.upsertWrites : this.sql.insertWrites;
-    const held = await this.write(thread_id, sql, [
+    const held = await this.write(thread_id, sql(messages.length), [
       thread_id, checkpoint_ns, checkpoint_id, taskId,
-      rows.map((r) => r[4]), rows.map((r) => r[5]), rows.map((r) => r[6]), rows.map((r) => Buffer.from(r[7])),
+      writes.map(([channel], idx) => WRITES_IDX_MAP[channel] ?? idx), writes.map(([channel]) => channel), blobs.map((b) => b[0]), blobs.map((b) => bytes(b[1])),
+      messages.map((m) => m.id), messages.map((m) => m.hash), messages.map((m) => m.type),
       ...fence(claim),
+      ...messages.map((m) => bytes(m.bytes)),
     ]);
     if (claim && held.length === 0) refused(claim);
   }
@@ -217,6 +301,10 @@ export class ThreadloomSaver extends PostgresSaver {
 }
 
 /** The fenced statements' claim parameters: the run, its worker and its lease epoch. */
+function bytes(b: Uint8Array | string): Buffer {
+  return typeof b === "string" ? Buffer.from(b) : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 function fence(claim: RunClaim | undefined): unknown[] {
   return claim ? [claim.runId, claim.workerId, claim.leaseEpoch] : [];
 }

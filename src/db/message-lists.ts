@@ -1,0 +1,124 @@
+import { createHash } from "node:crypto";
+import type { MessageDigest } from "./message-digests.js";
+
+/** The `type` of a channel blob holding a list of message references instead of the messages. */
+export const MESSAGE_REFS = "msgrefs";
+
+/** A message reference: its id and the hash of its bytes (a row of `checkpoint_messages`). */
+export type MessageRef = [id: string, hash: string];
+
+/**
+ * A `msgrefs` blob: the list is the first `k` references of the list stored at version `b` of the
+ * same channel (any branch: lists are compared by content, checked by `h`), then `t`. Without `b` it
+ * is the whole list. `h` hashes the whole list, `d` counts the bases under it.
+ */
+export interface RefsDoc {
+  h: string;
+  d: number;
+  b?: string;
+  k?: number;
+  t: MessageRef[];
+}
+
+/** What a checkpoint writes for one list: its blob, the base it stands on, the messages it adds. */
+export interface ListPlan {
+  doc: RefsDoc;
+  base?: { version: string; hash: string };
+  messages: MessageDigest[];
+  commit(): void;
+}
+
+interface LastList {
+  version: string;
+  hash: string;
+  depth: number;
+  refs: MessageRef[];
+}
+
+/** Threads' lists remembered at most (the most recently written or read). */
+const REMEMBERED = 1_000;
+
+/**
+ * Each thread's list as last written or read, per channel, so the next one is stored as what
+ * changed: a step appends a message or two, and storing the whole list each time is what made a
+ * long thread's checkpoints grow with the square of its length. A full list is written again after
+ * max(64, 4√n) changes, which bounds the chain a read follows and keeps storage near-linear.
+ */
+export class MessageLists {
+  private readonly last = new Map<string, LastList>();
+
+  plan(key: string, version: string, digests: MessageDigest[]): ListPlan {
+    const refs: MessageRef[] = digests.map((d) => [d.id, d.hash]);
+    const hash = listHash(refs);
+    const before = this.last.get(key);
+    const keep = before ? commonPrefix(before.refs, refs) : 0;
+    const chained = before !== undefined && keep > 0 && before.depth + 1 <= Math.max(64, 4 * Math.sqrt(refs.length));
+    const doc: RefsDoc = chained ? { h: hash, d: before.depth + 1, b: before.version, k: keep, t: refs.slice(keep) } : { h: hash, d: 0, t: refs };
+    return {
+      doc,
+      base: chained ? { version: before.version, hash: before.hash } : undefined,
+      messages: chained ? digests.slice(keep) : digests,
+      commit: () => this.remember(key, { version, hash, depth: doc.d, refs }),
+    };
+  }
+
+  /** Remembers a list read (or written): the next write of its channel may stand on it. */
+  remember(key: string, list: LastList): void {
+    this.last.delete(key);
+    this.last.set(key, list);
+    if (this.last.size > REMEMBERED) this.last.delete(this.last.keys().next().value!);
+  }
+
+  forget(key: string): void {
+    this.last.delete(key);
+  }
+
+  forgetThread(threadId: string): void {
+    for (const key of this.last.keys()) if (key.startsWith(`${threadId}\0`)) this.last.delete(key);
+  }
+}
+
+export function listKey(threadId: string, ns: string, channel: string): string {
+  return `${threadId}\0${ns}\0${channel}`;
+}
+
+export function listHash(refs: MessageRef[]): string {
+  const h = createHash("sha256");
+  for (const [id, hash] of refs) h.update(`${id}\0${hash}\n`);
+  return h.digest("base64url").slice(0, 22);
+}
+
+/**
+ * The whole list at `version` of the list `key`, from the blobs of its chain (`docs`, by
+ * `key\0version`); every list of the chain is memoized in `done` for the other checkpoints of one
+ * read. Null when a base is missing (never, short of a hand edit).
+ */
+export function resolveRefs(key: string, version: string, docs: Map<string, RefsDoc>, done: Map<string, MessageRef[]>): MessageRef[] | null {
+  const chain: [string, RefsDoc][] = [];
+  let at: string | undefined = version;
+  let list: MessageRef[] = [];
+  for (;;) {
+    const memo = done.get(`${key}\0${at}`);
+    if (memo) {
+      list = memo;
+      break;
+    }
+    const doc = docs.get(`${key}\0${at}`);
+    if (!doc) return null;
+    chain.push([at, doc]);
+    if (doc.b === undefined) break;
+    at = doc.b;
+  }
+  for (const [v, doc] of chain.reverse()) {
+    list = doc.b === undefined ? doc.t : [...list.slice(0, doc.k), ...doc.t];
+    done.set(`${key}\0${v}`, list);
+  }
+  return list;
+}
+
+function commonPrefix(a: MessageRef[], b: MessageRef[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i][0] === b[i][0] && a[i][1] === b[i][1]) i++;
+  return i;
+}

@@ -1,0 +1,92 @@
+import { TASKS } from "@langchain/langgraph-checkpoint";
+import { MESSAGE_REFS } from "./message-lists.js";
+
+/**
+ * The statements of the message store: each message of a thread stored once, in
+ * `checkpoint_messages`, keyed by its id and the hash of its bytes (an id is rewritten: the reducer
+ * replaces by id, an approval rewrites a tool call), and the checkpoints' reads, which put the
+ * lists of references (`msgrefs` blobs, see message-lists) back together with the messages.
+ */
+export function messageStoreSql(schema: string) {
+  const t = (name: string) => `"${schema}".${name}`;
+  return {
+    // Run by the saver's setup(), beside LangGraph's own tables, which it creates first.
+    setup: `
+      CREATE TABLE IF NOT EXISTS ${t("checkpoint_messages")} (
+        thread_id text NOT NULL,
+        checkpoint_ns text NOT NULL DEFAULT '',
+        message_id text NOT NULL,
+        hash text NOT NULL,
+        type text NOT NULL,
+        blob bytea NOT NULL,
+        PRIMARY KEY (thread_id, checkpoint_ns, message_id, hash)
+      )`,
+    /**
+     * Checkpoints as the stock saver reads them (`where` on the checkpoints' own columns), and, on one
+     * of the rows, the `msgrefs` blobs their lists stand on (followed down to a whole list) and the
+     * messages those name: one statement, each message sent once whatever the number of checkpoints.
+     */
+    select: (where: string, limit: string) => `
+      WITH RECURSIVE page AS (
+        SELECT * FROM ${t("checkpoints")} ${where} ORDER BY checkpoint_id DESC ${limit}
+      ), chain AS (
+        SELECT bl.thread_id, bl.checkpoint_ns, bl.channel, bl.version, convert_from(bl.blob, 'UTF8')::jsonb AS doc
+        FROM page cp
+        CROSS JOIN jsonb_each_text(cp.checkpoint -> 'channel_versions') v
+        JOIN ${t("checkpoint_blobs")} bl
+          ON bl.thread_id = cp.thread_id AND bl.checkpoint_ns = cp.checkpoint_ns AND bl.channel = v.key AND bl.version = v.value
+        WHERE bl.type = '${MESSAGE_REFS}'
+        UNION
+        SELECT b.thread_id, b.checkpoint_ns, b.channel, b.version, convert_from(b.blob, 'UTF8')::jsonb
+        FROM chain c
+        JOIN ${t("checkpoint_blobs")} b
+          ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns AND b.channel = c.channel AND b.version = c.doc ->> 'b'
+        WHERE b.type = '${MESSAGE_REFS}'
+      ), wanted AS (
+        SELECT c.thread_id, c.checkpoint_ns, r ->> 0 AS message_id, r ->> 1 AS hash
+        FROM chain c CROSS JOIN jsonb_array_elements(c.doc -> 't') r
+        UNION
+        SELECT cw.thread_id, cw.checkpoint_ns, r ->> 0, r ->> 1
+        FROM page cp
+        JOIN ${t("checkpoint_writes")} cw
+          ON cw.thread_id = cp.thread_id AND cw.checkpoint_ns = cp.checkpoint_ns AND cw.checkpoint_id = cp.checkpoint_id
+        CROSS JOIN jsonb_array_elements(convert_from(cw.blob, 'UTF8')::jsonb -> 't') r
+        WHERE cw.type = '${MESSAGE_REFS}'
+      )
+      SELECT cp.thread_id, cp.checkpoint, cp.checkpoint_ns, cp.checkpoint_id, cp.parent_checkpoint_id, cp.metadata,
+        (
+          SELECT array_agg(array[bl.channel::bytea, bl.type::bytea, bl.blob])
+          FROM jsonb_each_text(cp.checkpoint -> 'channel_versions') v
+          JOIN ${t("checkpoint_blobs")} bl
+            ON bl.thread_id = cp.thread_id AND bl.checkpoint_ns = cp.checkpoint_ns AND bl.channel = v.key AND bl.version = v.value
+          WHERE bl.type <> '${MESSAGE_REFS}'
+        ) AS channel_values,
+        (
+          SELECT array_agg(array[cw.task_id::text::bytea, cw.channel::bytea, cw.type::bytea, cw.blob] ORDER BY cw.task_id, cw.idx)
+          FROM ${t("checkpoint_writes")} cw
+          WHERE cw.thread_id = cp.thread_id AND cw.checkpoint_ns = cp.checkpoint_ns AND cw.checkpoint_id = cp.checkpoint_id
+        ) AS pending_writes,
+        CASE WHEN row_number() OVER () = 1 THEN
+          (SELECT json_agg(json_build_array(c.thread_id, c.checkpoint_ns, c.channel, c.version, c.doc)) FROM chain c)
+        END AS lists,
+        CASE WHEN row_number() OVER () = 1 AND EXISTS (SELECT 1 FROM wanted) THEN
+          -- As JSON text (every stored message is): a bytea array comes in hex and is slow to take apart.
+          (SELECT json_agg(json_build_array(m.thread_id, m.checkpoint_ns, m.message_id, m.hash, m.type, convert_from(m.blob, 'UTF8')))
+           FROM ${t("checkpoint_messages")} m JOIN wanted w USING (thread_id, checkpoint_ns, message_id, hash))
+        END AS messages
+      FROM page cp
+      ORDER BY cp.checkpoint_id DESC`,
+    // Checkpoints of LangGraph's format < 4 kept the sends of a step as writes of its parent.
+    pendingSends: `
+      SELECT checkpoint_id, array_agg(array[cw.type::bytea, cw.blob] ORDER BY cw.task_id, cw.idx) AS pending_sends
+      FROM ${t("checkpoint_writes")} cw
+      WHERE cw.thread_id = $1 AND cw.checkpoint_id = ANY($2) AND cw.channel = '${TASKS}'
+      GROUP BY cw.checkpoint_id`,
+    // A thread and everything of it, in one statement (the stock saver: a transaction of three).
+    deleteThread: `
+      WITH blobs AS (DELETE FROM ${t("checkpoint_blobs")} WHERE thread_id = $1),
+        writes AS (DELETE FROM ${t("checkpoint_writes")} WHERE thread_id = $1),
+        messages AS (DELETE FROM ${t("checkpoint_messages")} WHERE thread_id = $1)
+      DELETE FROM ${t("checkpoints")} WHERE thread_id = $1`,
+  };
+}

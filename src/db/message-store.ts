@@ -1,0 +1,156 @@
+import type { ChannelVersions, SerializerProtocol } from "@langchain/langgraph-checkpoint";
+import { type MessageDigest, MessageDigests } from "./message-digests.js";
+import { RecentMessages } from "./recent-messages.js";
+import { listHash, type ListPlan, listKey, MESSAGE_REFS, MessageLists, type MessageRef, type RefsDoc, resolveRefs } from "./message-lists.js";
+
+/** One channel value as written: its key, version, serializer type and bytes (none when empty). */
+export type DumpedBlob = [channel: string, version: string, type: string, bytes: Uint8Array | null];
+
+/** What a checkpoint writes: its blobs, the messages new to the store, the lists it stands on. */
+export interface DumpedChannels {
+  blobs: DumpedBlob[];
+  messages: MessageDigest[];
+  bases: [channel: string, version: string, hash: string][];
+  plans: ListPlan[];
+}
+
+/** The extra columns of a read (see message-store-sql `select`): the lists' blobs and their messages. */
+export interface ListRows {
+  lists: [threadId: string, ns: string, channel: string, version: string, doc: RefsDoc][] | null;
+  messages: [threadId: string, ns: string, id: string, hash: string, type: string, json: string][] | null;
+}
+
+/** A checkpoint being read: where its lists and its writes' lists go once their messages are built. */
+export interface AssembledRow {
+  threadId: string;
+  ns: string;
+  versions: ChannelVersions;
+  channelValues: Record<string, unknown>;
+  writes: [taskId: string, channel: string, value: unknown][];
+}
+
+/** A pending write stored as references, until its messages are built (see `assemble`). */
+export class StoredRefs {
+  constructor(readonly doc: RefsDoc) {}
+}
+
+/** How much JSON (in characters) the messages kept built after a read may come from. */
+const RECENT_CHARS = 16 * 1024 * 1024;
+
+/** Messages decoded between two turns of the event loop. */
+const SLICE = 500;
+
+/**
+ * The saver's side of the message store: a channel holding a list of messages (each with an id) is
+ * written as a `msgrefs` blob, the list of its messages' references, each message itself stored once
+ * in `checkpoint_messages`; a read puts the lists back together, decoding each message once.
+ */
+export class MessageStore {
+  private readonly digests: MessageDigests;
+  private readonly lists = new MessageLists();
+  /**
+   * Messages recently read, by thread and (id, hash): a thread's next read (each turn begins with
+   * one) builds only the messages it has not seen. Messages are values LangGraph replaces, never
+   * edits; one whose fields were reassigned all the same is built again (see MessageDigests).
+   */
+  private readonly recent = new RecentMessages(RECENT_CHARS);
+
+  constructor(private readonly serde: SerializerProtocol) {
+    this.digests = new MessageDigests(serde);
+  }
+
+  /** The channels of a checkpoint, as written; `whole` writes every list whole (its base was gone). */
+  async dump(threadId: string, ns: string, values: Record<string, unknown>, versions: ChannelVersions, whole = false): Promise<DumpedChannels> {
+    const out: DumpedChannels = { blobs: [], messages: [], bases: [], plans: [] };
+    const added = new Set<string>();
+    for (const [channel, v] of Object.entries(versions)) {
+      const version = v.toString();
+      if (!(channel in values)) {
+        out.blobs.push([channel, version, "empty", null]);
+        continue;
+      }
+      const digests = await this.digests.digestList(values[channel]);
+      if (!digests) {
+        const [type, bytes] = await this.serde.dumpsTyped(values[channel]);
+        out.blobs.push([channel, version, type, bytes]);
+        continue;
+      }
+      const key = listKey(threadId, ns, channel);
+      if (whole) this.lists.forget(key);
+      const plan = this.lists.plan(key, version, digests);
+      out.plans.push(plan);
+      out.blobs.push([channel, version, MESSAGE_REFS, Buffer.from(JSON.stringify(plan.doc))]);
+      if (plan.base) out.bases.push([channel, plan.base.version, plan.base.hash]);
+      for (const d of plan.messages) {
+        const at = `${d.id}\0${d.hash}`;
+        if (!added.has(at)) out.messages.push(d), added.add(at);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A batch of pending writes as written: a write of a list of messages (a node's new messages) as a
+   * `msgrefs` blob of the whole list, its messages stored once for it and the checkpoint after it.
+   */
+  async dumpWrites(writes: [channel: string, value: unknown][]): Promise<{ blobs: [type: string, bytes: Uint8Array][]; messages: MessageDigest[] }> {
+    const blobs: [string, Uint8Array][] = [];
+    const messages = new Map<string, MessageDigest>();
+    for (const [, value] of writes) {
+      const digests = await this.digests.digestList(value);
+      if (!digests) {
+        const [type, bytes] = await this.serde.dumpsTyped(value);
+        blobs.push([type, bytes]);
+        continue;
+      }
+      const refs: MessageRef[] = digests.map((d) => [d.id, d.hash]);
+      const doc: RefsDoc = { h: listHash(refs), d: 0, t: refs };
+      blobs.push([MESSAGE_REFS, Buffer.from(JSON.stringify(doc))]);
+      for (const d of digests) messages.set(`${d.id}\0${d.hash}`, d);
+    }
+    return { blobs, messages: [...messages.values()] };
+  }
+
+  /**
+   * Each row's lists put back into `channelValues`. Decoded messages are shared between the rows of
+   * one read; `remember` (a read of the newest checkpoint) lets the next write stand on its lists.
+   */
+  async assemble(rows: AssembledRow[], extra: ListRows, remember: boolean): Promise<void> {
+    const docs = new Map<string, RefsDoc>();
+    for (const [threadId, ns, channel, version, doc] of extra.lists ?? []) docs.set(`${listKey(threadId, ns, channel)}\0${version}`, doc);
+    const decoded = new Map<string, unknown>();
+    let n = 0;
+    for (const [threadId, ns, id, hash, type, json] of extra.messages ?? []) {
+      const at = `${threadId}\0${ns}\0${id}\0${hash}`;
+      let message = this.recent.get(at);
+      if (message === undefined || !this.digests.unchanged(message, hash)) {
+        if (++n % SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+        message = await this.serde.loadsTyped(type, json);
+        this.digests.remember(message, { id, hash, type, bytes: json });
+      }
+      this.recent.set(at, message, json.length);
+      decoded.set(at, message);
+    }
+    const done = new Map<string, MessageRef[]>();
+    for (const row of rows) {
+      for (const [channel, v] of Object.entries(row.versions)) {
+        const key = listKey(row.threadId, row.ns, channel);
+        const doc = docs.get(`${key}\0${v}`);
+        if (!doc) continue;
+        // A message missing (never, short of a hand edit) is left out: the thread stays readable.
+        const refs = resolveRefs(key, String(v), docs, done) ?? [];
+        row.channelValues[channel] = refs.map(([id, hash]) => decoded.get(`${row.threadId}\0${row.ns}\0${id}\0${hash}`)).filter((m) => m !== undefined);
+        if (remember && refs.length > 0) this.lists.remember(key, { version: String(v), hash: doc.h, depth: doc.d, refs });
+      }
+      const find = ([id, hash]: MessageRef) => decoded.get(`${row.threadId}\0${row.ns}\0${id}\0${hash}`);
+      for (const write of row.writes) {
+        if (write[2] instanceof StoredRefs) write[2] = write[2].doc.t.map(find).filter((m) => m !== undefined);
+      }
+    }
+  }
+
+  forgetThread(threadId: string): void {
+    this.lists.forgetThread(threadId);
+    this.recent.forgetThread(threadId);
+  }
+}
