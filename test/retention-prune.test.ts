@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
 import { CHECKPOINT_SCHEMA } from "../src/db/create-checkpointer.js";
+import { createPool } from "../src/db/create-pool.js";
+import { RetentionSweeper } from "../src/retention/retention-sweeper.js";
 import { expectProblem, postChat } from "./helpers/problem.js";
 import { chat, readSse } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
@@ -117,6 +120,27 @@ describe("pruning the intermediate checkpoints of idle threads (CHECKPOINT_PRUNE
     expect(await checkpoints(threadId)).toEqual(settled);
   });
 
+  it("prunes each thread once when replicas sweep at the same time", async () => {
+    const threads: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = (await chat(t.url, { message: `calc ${i}` })).headers.get("x-thread-id")!;
+      await chat(t.url, { message: `calc ${i} again`, thread_id: id });
+      threads.push(id);
+    }
+    const total = async () => (await t.db.pool.query(`SELECT count(*)::int AS n FROM ${CHECKPOINT_SCHEMA}.checkpoints WHERE thread_id = ANY($1)`, [threads])).rows[0].n as number;
+    const before = await total();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Two more replicas' sweepers, each on a pool of its own, and the service's: all at once.
+    const replicas = [1, 2].map(() => new RetentionSweeper({ pool: t.db.track(createPool(t.db.url, { max: 2 })), logger: pino({ level: "silent" }), settings: { pruneAfterMinutes: 0.0001 } }));
+    const results = await Promise.all([t.service.retention, ...replicas].map((s) => s.sweepOnce()));
+    const pruned = results.reduce((sum, r) => sum + r.prunedCheckpoints, 0);
+    expect(pruned).toBe(before - (await total()));
+    expect(pruned).toBeGreaterThanOrEqual(threads.length * 6);
+    const { rows } = await t.db.pool.query("SELECT thread_id::text AS id, count(*)::int AS n FROM pruned_checkpoints WHERE thread_id = ANY($1::uuid[]) GROUP BY thread_id", [threads]);
+    expect(rows.map((r) => [r.id, r.n]).sort()).toEqual(threads.map((id) => [id, 1]).sort());
+    for (const id of threads) expect((await fetch(`${t.url}/threads/${id}/state`)).status).toBe(200);
+  });
+
   it("keeps a paused run's checkpoint and its pending interrupt: the pause can still be answered", async () => {
     const res = await post(`/threads`, {});
     const { thread_id } = await res.json();
@@ -130,9 +154,9 @@ describe("pruning the intermediate checkpoints of idle threads (CHECKPOINT_PRUNE
     expect((await (await get(`/threads/${thread_id}/state`)).json()).next).toEqual(["tools"]);
     const resumed = await post(`/threads/${thread_id}/runs/wait`, { assistant_id: "chat", input: null });
     expect(resumed.status).toBe(200);
+    // runs/wait may answer before the run has recorded its end.
+    while (t.service.runs.activeCount > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     const end = await (await get(`/threads/${thread_id}/state`)).json();
     expect(end.values.messages.at(-1).content).toBe("the answer is 42");
-    // runs/wait answers with the values before the run has recorded its end.
-    while (t.service.runs.activeCount > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   });
 });
