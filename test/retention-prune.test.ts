@@ -146,6 +146,8 @@ describe("pruning the intermediate checkpoints of idle threads (CHECKPOINT_PRUNE
     const { thread_id } = await res.json();
     const updated = await post(`/threads/${thread_id}/runs/wait`, { assistant_id: "chat", input: { messages: [{ role: "user", content: "calc with a pause" }] }, interrupt_before: ["tools"] });
     expect(updated.status).toBe(200);
+    // runs/wait may answer before the run has recorded its end: the thread says when it has paused.
+    for (let i = 0; i < 200 && (await (await get(`/threads/${thread_id}`)).json()).status !== "interrupted"; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     const paused = await (await get(`/threads/${thread_id}/state`)).json();
     expect(paused.next).toEqual(["tools"]);
     await new Promise((resolve) => setTimeout(resolve, 50));
