@@ -104,6 +104,8 @@ const schema = z.object({
   RUN_QUEUE_POLL_MS: int(100, 600_000).default(2_000),
   RUN_MAX_ATTEMPTS: int(1, 100).default(3),
   RUN_EVENTS_RETENTION_MS: int(1_000, 31_536_000_000).default(3_600_000),
+  // Retention (opt-in, see src/retention): prune the intermediate checkpoints of threads idle this long.
+  CHECKPOINT_PRUNE_AFTER_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().positive("must be a positive number of minutes").optional()),
   LEASE_TTL_MS: int(1_000, 600_000).default(30_000),
   // Graphs' JSON schemas read from their TypeScript types (see src/schemas/graph-schemas.ts).
   SCHEMA_CACHE_DIR: optionalString,

@@ -26,6 +26,7 @@ import { CHANNELS, Notifier } from "./runs/notifier.js";
 import { RunEventLog } from "./runs/run-event-log.js";
 import { NativeRunEvents } from "./runs/native-run-events.js";
 import { RunQueue } from "./runs/run-queue.js";
+import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { RunRepository } from "./runs/run-repository.js";
 import { GraphSchemas } from "./schemas/graph-schemas.js";
 import { defaultSchemaCacheDir } from "./schemas/schema-cache.js";
@@ -61,6 +62,8 @@ export interface Service {
   schemasReady: Promise<void>;
   db: Database;
   agentRuns: AgentRuns;
+  /** Retention sweeps (checkpointer.ttl, CHECKPOINT_PRUNE_AFTER_MINUTES); idle unless configured. */
+  retention: RetentionSweeper;
   /** The model's name, and whether it is the offline demo model. */
   model: { name: string; demo: boolean };
   /** The model servers runs call (today one), shown without credentials, with their last call's outcome. */
@@ -196,6 +199,12 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     await runs.recover();
     queue.start();
     webhooks.start();
+    const retention = new RetentionSweeper({
+      pool: db.pool, logger: logger.child({ component: "retention" }),
+      settings: { ttl: manifest.checkpointerTtl, pruneAfterMinutes: config.CHECKPOINT_PRUNE_AFTER_MINUTES },
+    });
+    await retention.start();
+    cleanup.unshift(() => retention.stop());
     const uis = new GraphUis(manifest.ui, manifest.uiShared, logger);
     uis.start();
     const branches = new ThreadBranches({ pool: db.pool, graphs, checkpointer });
@@ -227,6 +236,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       schemasReady,
       db,
       agentRuns,
+      retention,
       model: { name: modelName, demo: Boolean(demo) },
       models,
       metrics,

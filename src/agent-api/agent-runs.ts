@@ -22,6 +22,7 @@ import { checkResume } from "../runs/check-resume.js";
 import { type ShownThread, shownThread } from "./shown-thread.js";
 import { type RunCreateBody, type RunKwargs, runKwargs } from "./run-request.js";
 import { wireJson } from "./wire-json.js";
+import { missingCheckpoint } from "../retention/missing-checkpoint.js";
 
 export interface AgentRunsDeps {
   pool: pg.Pool;
@@ -128,7 +129,7 @@ export class AgentRuns {
     if (kwargs.checkpoint_id) {
       if (!thread) throw notFound("Checkpoint", kwargs.checkpoint_id);
       const at = await this.deps.checkpointer.getTuple({ configurable: { thread_id: thread.threadId, checkpoint_ns: "", checkpoint_id: kwargs.checkpoint_id } });
-      if (!at) throw notFound("Checkpoint", kwargs.checkpoint_id);
+      if (!at) throw await missingCheckpoint(this.deps.pool, thread.threadId, kwargs.checkpoint_id);
     }
     if (kwargs.command?.resume !== undefined && thread?.status === "interrupted") {
       // Checked against the pause it answers, before the run (one queued behind a running run is

@@ -13,6 +13,7 @@ import { shownThread, shownValue } from "./shown-thread.js";
 import { threadStateObject } from "./thread-state-object.js";
 import { updateThreadState } from "./update-thread-state.js";
 import { doc } from "../openapi/doc.js";
+import { missingCheckpoint, refusePruned } from "../retention/missing-checkpoint.js";
 
 export interface StateRoutesDeps {
   pool: pg.Pool;
@@ -68,7 +69,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
    * `ns`), once the checkpoint is known to exist: LangGraph would start from nothing otherwise.
    */
   const addressOf = async (thread: ThreadRow, at: string | undefined, ns = "") => {
-    if ((at || ns) && !(await history.checkpointExists(thread.threadId, at ?? null, ns))) throw notFound("Checkpoint", at ?? ns);
+    if ((at || ns) && !(await history.checkpointExists(thread.threadId, at ?? null, ns))) throw at ? await missingCheckpoint(deps.pool, thread.threadId, at) : notFound("Checkpoint", ns);
     return { configurable: { thread_id: thread.threadId, checkpoint_ns: ns, ...(at ? { checkpoint_id: at } : {}) } };
   };
 
@@ -81,6 +82,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
 
   const historyOf = async (thread: ThreadRow, options: { limit: number; before?: string; metadata?: Record<string, unknown> | null; at?: string; ns?: string }) => {
     const config = await addressOf(thread, options.at, options.ns);
+    if (options.before) await refusePruned(deps.pool, thread.threadId, options.before);
     const graph = await deps.graphs.forThread(thread.graphId, thread.threadId);
     const states = [];
     const listing = graph.getStateHistory(config, {

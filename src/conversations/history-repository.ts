@@ -67,7 +67,9 @@ export class HistoryRepository {
     const { rows } = await this.db.query(sql.MESSAGE_CHECKPOINTS, [threadId, messageId]);
     const r = rows[0];
     if (!r) return null;
-    const before = r.parent_source === "input" && r.grandparent_checkpoint_id ? r.grandparent_checkpoint_id : r.parent_checkpoint_id;
+    // A reply's parent is an input checkpoint only once retention pruned the steps between (their
+    // parents are relinked): running from that input runs the whole turn again, a regeneration.
+    const before = r.role === "user" && r.parent_source === "input" && r.grandparent_checkpoint_id ? r.grandparent_checkpoint_id : r.parent_checkpoint_id;
     return { role: r.role, checkpointId: r.checkpoint_id, before: before ?? null };
   }
 

@@ -10,6 +10,8 @@ const STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  // Existed, and was removed on purpose (retention): not coming back, unlike a 404.
+  gone: 410,
   conflict: 409,
   payload_too_large: 413,
   unavailable: 503,
@@ -26,6 +28,7 @@ const TITLE: Record<ErrorCode, string> = {
   unauthorized: "Unauthorized",
   forbidden: "Forbidden",
   not_found: "Not found",
+  gone: "Gone",
   conflict: "Conflict",
   payload_too_large: "Payload too large",
   unavailable: "Service unavailable",

@@ -28,6 +28,18 @@ export interface Manifest {
   /** `ui`: each graph's generative UI components (a .tsx file), by graph id; `ui_config.shared` with them. */
   ui: { id: string; spec: string; file: string }[];
   uiShared: string[];
+  /** `checkpointer.ttl`: threads expire this long after they last changed (see src/retention). */
+  checkpointerTtl?: CheckpointerTtl;
+}
+
+/** `checkpointer.ttl` as LangGraph's platform defines it; minutes throughout. */
+export interface CheckpointerTtl {
+  /** "delete": the thread and all it holds; "keep_latest": every checkpoint but the newest (and pauses). */
+  strategy: "delete" | "keep_latest";
+  defaultTtlMinutes: number;
+  sweepIntervalMinutes: number;
+  /** Threads a sweep handles at most. */
+  sweepLimit: number;
 }
 
 /** The built-in route groups `http.disable_<group>` turns off, as LangGraph's server names them. */
@@ -98,6 +110,23 @@ const http = z
   })
   .loose();
 
+// LangGraph's platform types: sweep_interval_minutes and sweep_limit are integers there; a fraction
+// of a minute is accepted here too (tests, demos). default_ttl is optional there because a thread
+// can carry its own TTL; here it is the only one, so a ttl block without it would do nothing.
+const ttl = z.strictObject({
+  strategy: z.enum(["delete", "keep_latest"], 'must be "delete" or "keep_latest"').default("delete"),
+  default_ttl: z.number('is required: minutes after a thread\'s last change (e.g. 43200 for 30 days)').positive("must be a positive number of minutes"),
+  sweep_interval_minutes: z.number("must be a number of minutes").positive("must be a positive number of minutes").default(5),
+  sweep_limit: z.number("must be a whole number of threads").int("must be a whole number of threads").min(1, "must be at least 1").default(1000),
+});
+const checkpointer = z
+  .object({
+    // The platform's other backends (custom, mongo) replace the checkpointer; this server has one.
+    backend: z.literal("default", 'must be "default": threadloom always uses its PostgreSQL checkpointer').optional(),
+    ttl: ttl.nullish(),
+  })
+  .loose();
+
 // Other keys the LangGraph CLI knows (dependencies, node_version...) are allowed and ignored here.
 const manifestSchema = z.object({
   graphs: z.record(z.string().min(1), graphEntry).refine((g) => Object.keys(g).length > 0, "must list at least one graph"),
@@ -107,6 +136,7 @@ const manifestSchema = z.object({
   http: http.optional(),
   ui: z.record(z.string().min(1), z.string().min(1)).optional(),
   ui_config: z.object({ shared: z.array(z.string().min(1)).optional() }).loose().optional(),
+  checkpointer: checkpointer.optional(),
 });
 
 const HTTP_KEYS = new Set(["app", "cors", ...ROUTE_GROUPS.map((group) => `disable_${group}`)]);
@@ -138,6 +168,7 @@ export async function readManifest(path: string): Promise<Manifest> {
     return { spec, file: resolve(dir, path), exportName: exportName ?? "default" };
   };
   const { graphs, env, auth, store, ui, ui_config } = parsed.data;
+  const ttlEntry = parsed.data.checkpointer?.ttl;
   const httpEntry = (parsed.data.http ?? {}) as Record<string, unknown> & z.infer<typeof http>;
   return {
     path: file,
@@ -154,5 +185,8 @@ export async function readManifest(path: string): Promise<Manifest> {
     },
     ui: Object.entries(ui ?? {}).map(([id, path]) => ({ id, spec: path, file: resolve(dir, path) })),
     uiShared: ui_config?.shared ?? [],
+    checkpointerTtl: ttlEntry
+      ? { strategy: ttlEntry.strategy, defaultTtlMinutes: ttlEntry.default_ttl, sweepIntervalMinutes: ttlEntry.sweep_interval_minutes, sweepLimit: ttlEntry.sweep_limit }
+      : undefined,
   };
 }

@@ -27,6 +27,7 @@ import { stopOutcome } from "./run-stop.js";
 import type { LeaseClaim, LeaseSource } from "./worker-lease.js";
 import { messagesKey } from "./messages-channel.js";
 import type { NativeRecording, NativeRunEvents, NumberedEvent } from "./native-run-events.js";
+import { missingCheckpoint } from "../retention/missing-checkpoint.js";
 
 export interface ChatRunRequest {
   owner: Owner;
@@ -493,7 +494,7 @@ export class RunManager {
       throw new AppError("invalid_request", "checkpoint_id needs the thread_id it belongs to.", { fields: [{ name: "checkpoint_id", reason: "requires thread_id" }] });
     }
     const tuple = await this.deps.checkpointer.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "", checkpoint_id: checkpointId } });
-    if (!tuple) throw notFound("Checkpoint", checkpointId);
+    if (!tuple) throw await missingCheckpoint(this.deps.pool, threadId, checkpointId);
   }
 
   /** Stops taking runs, lets running ones finish within the grace period, then stops and saves the rest. */

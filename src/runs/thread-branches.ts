@@ -7,6 +7,7 @@ import { toMessageRows } from "../conversations/message-row.js";
 import { publicThreadId, threadUuid } from "../conversations/thread-json.js";
 import { inTransaction } from "../db/queryable.js";
 import { withThreadSlot } from "./with-thread-slot.js";
+import { missingCheckpoint, refusePruned } from "../retention/missing-checkpoint.js";
 import type { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, notFound } from "../errors.js";
 import type { AnyGraph, GraphRegistry } from "./graph-registry.js";
@@ -85,6 +86,8 @@ export class ThreadBranches {
     if (where.role !== role) {
       throw new AppError("invalid_request", `Message ${messageId} is a ${where.role} message; only ${role} messages can be ${role === "user" ? "edited" : "regenerated"}.`, { fields: [{ name: "message_id", reason: `not a ${role} message` }] });
     }
+    // Its checkpoint pruned by retention: the one before it cannot be found from it any more.
+    if (!where.before && where.checkpointId) await refusePruned(this.deps.pool, threadId, where.checkpointId);
     if (!where.before) throw new AppError("conflict", `Message ${messageId} has no checkpoint before it to run from.`);
     return where.before;
   }
@@ -138,7 +141,7 @@ export class ThreadBranches {
   }
 
   private async requireCheckpoint(threadId: string, checkpointId: string): Promise<void> {
-    if (!(await this.history.checkpointExists(threadId, checkpointId))) throw notFound("Checkpoint", checkpointId);
+    if (!(await this.history.checkpointExists(threadId, checkpointId))) throw await missingCheckpoint(this.deps.pool, threadId, checkpointId);
   }
 }
 
