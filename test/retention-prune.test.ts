@@ -67,10 +67,27 @@ describe("pruning the intermediate checkpoints of idle threads (CHECKPOINT_PRUNE
     const { rows: orphans } = await t.db.pool.query(
       `SELECT count(*)::int AS n FROM ${CHECKPOINT_SCHEMA}.checkpoint_blobs b WHERE b.thread_id = $1 AND NOT EXISTS (
          SELECT 1 FROM ${CHECKPOINT_SCHEMA}.checkpoints c, jsonb_each_text(c.checkpoint -> 'channel_versions') v
-         WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns AND v.key = b.channel AND v.value = b.version)`,
+         WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns AND v.key = b.channel AND v.value = b.version
+       ) AND NOT EXISTS (
+         -- the base a kept list of messages is stored against (message-lists: 'b')
+         SELECT 1 FROM ${CHECKPOINT_SCHEMA}.checkpoint_blobs l
+         WHERE l.thread_id = b.thread_id AND l.checkpoint_ns = b.checkpoint_ns AND l.channel = b.channel AND l.type = 'msgrefs'
+           AND convert_from(l.blob, 'UTF8')::jsonb ->> 'b' = b.version)`,
       [threadId],
     );
     expect(orphans[0].n).toBe(0);
+    // Each message is stored once, named by the blobs and writes that stay; none is left unnamed.
+    const { rows: stored } = await t.db.pool.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE NOT EXISTS (
+         SELECT 1 FROM (SELECT blob FROM ${CHECKPOINT_SCHEMA}.checkpoint_blobs WHERE thread_id = $1 AND type = 'msgrefs'
+                        UNION ALL SELECT blob FROM ${CHECKPOINT_SCHEMA}.checkpoint_writes WHERE thread_id = $1 AND type = 'msgrefs') x,
+           jsonb_array_elements(convert_from(x.blob, 'UTF8')::jsonb -> 't') r
+         WHERE r ->> 0 = m.message_id AND r ->> 1 = m.hash))::int AS unnamed
+       FROM ${CHECKPOINT_SCHEMA}.checkpoint_messages m WHERE m.thread_id = $1`,
+      [threadId],
+    );
+    expect(stored[0]).toMatchObject({ unnamed: 0 });
+    expect(stored[0].n).toBeGreaterThan(0);
     const { rows: writes } = await t.db.pool.query(`SELECT DISTINCT checkpoint_id FROM ${CHECKPOINT_SCHEMA}.checkpoint_writes WHERE thread_id = $1`, [threadId]);
     expect(writes.filter((w) => !kept.has(w.checkpoint_id))).toEqual([]);
 

@@ -25,6 +25,7 @@ export async function pruneThread(db: Queryable, thread: SweptThread, reason: "p
   if (plan.remove.length === 0) return 0;
   await db.query(PRUNE_STEPS.writes, [thread.threadId, plan.remove]);
   await db.query(PRUNE_STEPS.blobs, [thread.threadId, plan.remove]);
+  await db.query(PRUNE_STEPS.messages, [thread.threadId]);
   if (plan.relink.length > 0) {
     await db.query(PRUNE_STEPS.relink, [thread.threadId, plan.relink.map((r) => r.checkpointId), plan.relink.map((r) => r.parentCheckpointId)]);
   }
