@@ -42,15 +42,26 @@ export interface LoadResult {
   wallMs: number;
 }
 
-/** `turns` requests through `concurrency` workers, each starting its next request when one ends. */
-export async function runLoad(target: Target, concurrency: number, turns: number): Promise<LoadResult> {
+/**
+ * `turns` requests through `concurrency` workers (virtual users), each starting its next request
+ * when one ends. A user holds one thread for `turnsPerThread` turns, then starts a new one, as a
+ * person chatting does: a thread's history grows, and its state is read back on every turn. The
+ * raw model ignores the thread, so its reference gets the same number of requests.
+ */
+export async function runLoad(target: Target, concurrency: number, turns: number, turnsPerThread = 1): Promise<LoadResult> {
   const samples: Sample[] = [];
   let next = 0;
   const started = performance.now();
   const worker = async () => {
+    let threadId: string | undefined;
+    let held = 0;
     while (next < turns) {
       next++;
-      samples.push(await turn(target));
+      if (held >= turnsPerThread) [threadId, held] = [undefined, 0];
+      const sample = await turn(target, threadId);
+      samples.push(sample);
+      threadId = sample.threadId;
+      held++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, turns) }, worker));
@@ -149,7 +160,7 @@ export function modelTarget(baseURL: string, connections: number): Target {
   };
 }
 
-/** threadloom's native chat protocol; each turn without a thread id starts a fresh thread. */
+/** threadloom's native chat protocol; a turn without a thread id starts a fresh thread. */
 export function serviceTarget(baseURLs: string[], connections: number): Target {
   return {
     name: "service",
