@@ -119,16 +119,18 @@ async function main(): Promise<void> {
   });
 
   const defer = (step: () => Promise<unknown>) => void cleanup.push(step);
+  // A fast run says so before any figure, whichever parts run (and again in the goals' heading).
+  if (FAST) process.stdout.write(`\n> ${FAST_LABEL}: the embedded PostgreSQL of this run has fsync off (BENCH_FAST=1)\n`);
   const goalInputs: MainGoalInputs = { baselineLabel: BASELINE_REV, agentSkipped: "Agent Server API part skipped (BENCH_AGENT_API)" };
   const json: Record<string, unknown> = {};
   if (!only) Object.assign(json, await benchService(db, model, modelURL, arrivals, tempDir, goalInputs));
-  if (runsPart("manifest")) report(await benchManifest({ db, tempDir, log, defer }));
-  if (runsPart("hostile")) report(await benchHostile({ db, tempDir, log, defer }));
-  if (runsPart("schemas")) report(await benchSchemas({ db, tempDir, log, defer }));
-  if (runsPart("protocols")) report(await benchProtocols({ db, tempDir, log, defer }));
+  if (runsPart("manifest")) process.stdout.write(await benchManifest({ db, tempDir, log, defer }));
+  if (runsPart("hostile")) process.stdout.write(await benchHostile({ db, tempDir, log, defer }));
+  if (runsPart("schemas")) process.stdout.write(await benchSchemas({ db, tempDir, log, defer }));
+  if (runsPart("protocols")) process.stdout.write(await benchProtocols({ db, tempDir, log, defer }));
   if (runsPart("web")) {
-    report(await benchWebPage({ db, tempDir, log, defer }));
-    report(await benchWebTimeline({ db, log }));
+    process.stdout.write(await benchWebPage({ db, tempDir, log, defer }));
+    process.stdout.write(await benchWebTimeline({ db, log }));
   }
   if (runsPart("agentApi")) {
     const modelDescription = `${TOKENS} tokens, ${TOKEN_DELAY_MS} ms apart, in its own process`;
@@ -150,8 +152,6 @@ async function main(): Promise<void> {
 export type PartResult = string | { text: string; goals?: Goal[] };
 
 function report(part: PartResult): void {
-  // A fast run's every section says so, whatever its own heading says.
-  if (FAST) process.stdout.write(`\n> ${FAST_LABEL}: the embedded PostgreSQL of this run has fsync off (BENCH_FAST=1)\n`);
   if (typeof part === "string") return void process.stdout.write(part);
   process.stdout.write(part.text);
   addGoals(...(part.goals ?? []));
