@@ -170,7 +170,7 @@ async function benchService(db: BenchDatabase, model: Child, modelURL: string, a
 
   const modelT = modelTarget(modelURL, maxConcurrency);
   const serviceT = serviceTarget(services.urls, maxConcurrency);
-  const baselineT = baseline && serviceTarget(baseline.services.urls, maxConcurrency);
+  const baselineT = baseline && { ...serviceTarget(baseline.services.urls, maxConcurrency), name: `baseline ${BASELINE_REV}` };
   const procs = { services, model, db };
   cleanup.push(async () => (modelT.agent.destroy(), serviceT.agent.destroy(), baselineT?.agent.destroy()));
 
@@ -187,7 +187,17 @@ async function benchService(db: BenchDatabase, model: Child, modelURL: string, a
     const baselineFirst = Boolean(baseline) && i % 2 === 1;
     log(`c${concurrency}: ${turns} turns, model then ${baseline ? (baselineFirst ? "baseline then service" : "service then baseline") : "service"}`);
     const m = await measure(modelT, concurrency, turns, procs, TURNS_PER_USER_THREAD);
-    const measureBaseline = async () => baseline && baselineT && measure(baselineT, concurrency, turns, { ...procs, services: baseline.services }, TURNS_PER_USER_THREAD);
+    // A failing baseline is reported and measured no further; this checkout's failures still end the run.
+    const measureBaseline = async () => {
+      if (!baseline || !baselineT || goals.baselineSkipped) return undefined;
+      try {
+        return await measure(baselineT, concurrency, turns, { ...procs, services: baseline.services }, TURNS_PER_USER_THREAD);
+      } catch (err) {
+        goals.baselineSkipped = `the baseline failed at c${concurrency}: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`;
+        log(goals.baselineSkipped);
+        return undefined;
+      }
+    };
     const b1 = baselineFirst ? await measureBaseline() : undefined;
     await services.resetProbes();
     const s = await measure(serviceT, concurrency, turns, procs, TURNS_PER_USER_THREAD);
@@ -204,7 +214,7 @@ async function benchService(db: BenchDatabase, model: Child, modelURL: string, a
 
   const history = HISTORY_TURNS > 0 ? await benchHistory(db.url, HISTORY_TURNS, log, process.env.BENCH_HISTORY_FULL === "1") : undefined;
 
-  print(db, results, byTurn, arrivals, services.memoryMiB(), baseline?.tree);
+  print(db, results, byTurn, arrivals, services.memoryMiB(), baseline?.tree, goals.baselineSkipped);
   if (history) console.log(`\n### History and export of a long thread (in-process service, no-delay mock model)${fastTag()}\n\n${historyTable(history)}\n`);
   goals.levels = results;
   return { turnsPerThread: TURNS_PER_USER_THREAD, baseline: baseline?.tree, levels: results, multiTurn: byTurn };
@@ -222,7 +232,7 @@ async function startBaseline(db: BenchDatabase, modelURL: string, tempDir: strin
   return { tree, services };
 }
 
-function print(db: BenchDatabase, results: LevelResult[], byTurn: Sample[][], arrivals: Arrivals, mem: { rss: number; peak: number }, baseline?: BaselineTree): void {
+function print(db: BenchDatabase, results: LevelResult[], byTurn: Sample[][], arrivals: Arrivals, mem: { rss: number; peak: number }, baseline?: BaselineTree, baselineFailure?: string): void {
   const threads = TURNS_PER_USER_THREAD === 1 ? "on a new thread (BENCH_TURNS_PER_THREAD=1)" : `on the user's thread: each virtual user holds one thread for ${TURNS_PER_USER_THREAD} turns, then starts a new one`;
   const baselineName = baseline ? `${BASELINE_REV} (baseline)` : "";
   const out = [
@@ -264,6 +274,7 @@ function print(db: BenchDatabase, results: LevelResult[], byTurn: Sample[][], ar
           "Both services run here at once (the idle one waits); at each level they take turns, the first of them alternating. Its service CPU is from /proc, as above.",
           "",
           baselineTable(results, baselineName),
+          ...(baselineFailure ? ["", `- ${baselineFailure}`] : []),
         ]
       : []),
     ...sharedMachineWarning(results).map((l) => `\n${l}`),
