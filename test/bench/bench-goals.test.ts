@@ -45,6 +45,8 @@ describe("mainGoals", () => {
     const agent: AgentLevel[] = [{ concurrency: 50, cli: { ok: false, error: "turn timed out" }, threadloom: side({ turnsPerSec: 30 }) }];
     const goals = mainGoals({ agent, baselineLabel: "e3dffe7" });
     expect(goals[0].measured).toBe("main part skipped");
+    expect(goals[1].measured).toBe("main part skipped");
+    expect(goals[4].measured).toBe("main part skipped");
     expect(goals[2]).toMatchObject({ met: null, measured: "failed: turn timed out" });
     expect(goals[3]).toMatchObject({ met: null, measured: "level not in BENCH_AGENT_API_LEVELS" });
   });

@@ -46,7 +46,7 @@ import os from "node:os";
 import readline from "node:readline";
 import path from "node:path";
 import { FAST, FAST_LABEL, fastTag, openBenchDatabase, type BenchDatabase } from "./bench-database.js";
-import { BASELINE_REV, baselineWanted, exportBaseline, type BaselineTree } from "./baseline-commit.js";
+import { BASELINE_REV, baselineWanted, DEFAULT_BASELINE, exportBaseline, type BaselineTree } from "./baseline-commit.js";
 import { addGoals, collectedGoals, mainGoals, type MainGoalInputs } from "./bench-goals.js";
 import { goalsTable, type Goal } from "./goals.js";
 import { modelTarget, runLoad, runThreads, serviceTarget, type Sample } from "./load.js";
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const defer = (step: () => Promise<unknown>) => void cleanup.push(step);
   // A fast run says so before any figure, whichever parts run (and again in the goals' heading).
   if (FAST) process.stdout.write(`\n> ${FAST_LABEL}: the embedded PostgreSQL of this run has fsync off (BENCH_FAST=1)\n`);
-  const goalInputs: MainGoalInputs = { baselineLabel: BASELINE_REV, agentSkipped: "Agent Server API part skipped (BENCH_AGENT_API)" };
+  const goalInputs: MainGoalInputs = { baselineLabel: baselineWanted() ? BASELINE_REV : DEFAULT_BASELINE, agentSkipped: "Agent Server API part skipped (BENCH_AGENT_API)" };
   const json: Record<string, unknown> = {};
   if (!only) Object.assign(json, await benchService(db, model, modelURL, arrivals, tempDir, goalInputs));
   if (runsPart("manifest")) process.stdout.write(await benchManifest({ db, tempDir, log, defer }));
