@@ -4,9 +4,9 @@
  * same graph (langgraph.json's) and the same mock model; figures for both and their ratio.
  *
  *   BENCH_AGENT_API          0 skips this part; `only` runs it without the rest of the bench
- *   BENCH_AGENT_API_THREADS  new threads per concurrency level (default 20)
+ *   BENCH_AGENT_API_THREADS  new threads per concurrency level (default 20; at least the level's concurrency)
  *   BENCH_AGENT_API_TURNS    turns per thread (default 5)
- *   BENCH_AGENT_API_LEVELS   concurrency levels, in threads at once (default 1,10)
+ *   BENCH_AGENT_API_LEVELS   concurrency levels, in threads at once (default 1,10,50)
  *   LANGGRAPH_CLI            the langgraphjs binary (default: the repository's devDependency)
  */
 import path from "node:path";
@@ -14,6 +14,7 @@ import { Client } from "@langchain/langgraph-sdk";
 import type { BenchDatabase } from "./bench-database.js";
 import { runAgentLoad, type AgentLoad } from "./agent-api-load.js";
 import { agentApiTable, agentFailures, agentFigures, agentSharedMachine, type AgentLevel, type AgentSide } from "./agent-api-report.js";
+import { fastTag } from "./bench-database.js";
 import { CLI_INSTALL_HINT, cliVersions, findLangGraphCli, startLangGraphCli } from "./langgraph-cli-server.js";
 import { cpuMs, machineCpuMs, treeCpuMs } from "./processes.js";
 import { startServices } from "./services.js";
@@ -43,17 +44,27 @@ interface Server {
 
 const THREADS = Number(process.env.BENCH_AGENT_API_THREADS ?? 20);
 const TURNS_PER_THREAD = Number(process.env.BENCH_AGENT_API_TURNS ?? 5);
-const LEVELS = (process.env.BENCH_AGENT_API_LEVELS ?? "1,10").split(",").map(Number);
+const LEVELS = (process.env.BENCH_AGENT_API_LEVELS ?? "1,10,50").split(",").map(Number);
+// Fewer threads than the level would leave the level's concurrency unreached.
+const threadsAt = (concurrency: number) => Math.max(THREADS, concurrency);
 const WARMUP: AgentLoad = { threads: 10, turnsPerThread: 2, concurrency: 10 };
 const TITLE = "### Agent Server API: threadloom against `langgraphjs dev` (same graph, mock model and client)";
 
+/** The part's section of the report, and its figures for issue 15's goals (none when skipped, with why). */
+export interface AgentApiResult {
+  text: string;
+  levels?: AgentLevel[];
+  skipped?: string;
+}
+
 /** Runs the comparison and returns its section of the report. */
-export async function benchAgentApi(options: AgentApiBenchOptions): Promise<string> {
+export async function benchAgentApi(options: AgentApiBenchOptions): Promise<AgentApiResult> {
   const bin = findLangGraphCli();
   if (!bin) {
     const where = process.env.LANGGRAPH_CLI ? `LANGGRAPH_CLI=${process.env.LANGGRAPH_CLI} does not exist` : "no node_modules/.bin/langgraphjs";
     options.log(`agent API: skipped, the LangGraph CLI is not installed (${where})`);
-    return [TITLE, "", `skipped: the LangGraph CLI is not installed (${where}); ${CLI_INSTALL_HINT}`, ""].join("\n");
+    const skipped = `skipped: the LangGraph CLI is not installed (${where})`;
+    return { text: [TITLE + fastTag(), "", `${skipped}; ${CLI_INSTALL_HINT}`, ""].join("\n"), skipped };
   }
   const { db, modelURL, log } = options;
   const tempDir = path.join(options.tempDir, "agent-api");
@@ -78,12 +89,12 @@ export async function benchAgentApi(options: AgentApiBenchOptions): Promise<stri
   for (const server of servers) await measure(server, WARMUP, options);
   const levels: AgentLevel[] = [];
   for (const concurrency of LEVELS) {
-    log(`agent API: c${concurrency}: ${THREADS} threads x ${TURNS_PER_THREAD} turns, langgraphjs dev then threadloom`);
-    const load = { threads: THREADS, turnsPerThread: TURNS_PER_THREAD, concurrency };
+    log(`agent API: c${concurrency}: ${threadsAt(concurrency)} threads x ${TURNS_PER_THREAD} turns, langgraphjs dev then threadloom`);
+    const load = { threads: threadsAt(concurrency), turnsPerThread: TURNS_PER_THREAD, concurrency };
     const [cliSide, threadloomSide] = [await measure(servers[0], load, options), await measure(servers[1], load, options)];
     levels.push({ concurrency, cli: cliSide, threadloom: threadloomSide });
   }
-  return report(levels, { versions: cliVersions(bin), cliTreeMiB: cli.treeRssMiB(), db, modelDescription: options.modelDescription });
+  return { text: report(levels, { versions: cliVersions(bin), cliTreeMiB: cli.treeRssMiB(), db, modelDescription: options.modelDescription }), levels };
 }
 
 /** The load on one server, with what each process spent on it and the server's memory after it. */
@@ -115,10 +126,10 @@ const sdkClient = (apiUrl: string) => new Client({ apiUrl, callerOptions: { maxR
 function report(levels: AgentLevel[], context: { versions: string; cliTreeMiB: number; db: BenchDatabase; modelDescription: string }): string {
   const notes = [...agentFailures(levels), ...agentSharedMachine(levels)];
   return [
-    TITLE,
+    TITLE + fastTag(),
     "",
     `mock model: ${context.modelDescription}`,
-    `load per level: ${THREADS} new threads x ${TURNS_PER_THREAD} turns, a thread's turns one after another, "conc" threads at once; each turn`,
+    `load per level: max(${THREADS}, conc) new threads x ${TURNS_PER_THREAD} turns, a thread's turns one after another, "conc" threads at once; each turn`,
     '`client.runs.stream(thread, "chat", { input: one user message, streamMode: ["values", "messages-tuple"] })` read to its end (@langchain/langgraph-sdk Client)',
     "TTFT: stream call -> first `messages` event with content; final values: -> the run's last `values` event; turn: -> end of stream;",
     "state ok: turns whose last `values` event held 2 x turns messages (both servers really kept the conversation)",

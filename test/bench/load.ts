@@ -42,15 +42,26 @@ export interface LoadResult {
   wallMs: number;
 }
 
-/** `turns` requests through `concurrency` workers, each starting its next request when one ends. */
-export async function runLoad(target: Target, concurrency: number, turns: number): Promise<LoadResult> {
+/**
+ * `turns` requests through `concurrency` workers (virtual users), each starting its next request
+ * when one ends. A user holds one thread for `turnsPerThread` turns, then starts a new one, as a
+ * person chatting does: a thread's history grows, and its state is read back on every turn. The
+ * raw model ignores the thread, so its reference gets the same number of requests.
+ */
+export async function runLoad(target: Target, concurrency: number, turns: number, turnsPerThread = 1): Promise<LoadResult> {
   const samples: Sample[] = [];
   let next = 0;
   const started = performance.now();
   const worker = async () => {
+    let threadId: string | undefined;
+    let held = 0;
     while (next < turns) {
       next++;
-      samples.push(await turn(target));
+      if (held >= turnsPerThread) [threadId, held] = [undefined, 0];
+      const sample = await turn(target, threadId);
+      samples.push(sample);
+      threadId = sample.threadId;
+      held++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, turns) }, worker));
@@ -74,8 +85,8 @@ export async function runThreads(target: Target, threads: number, turnsPerThread
 let lastKey = 0;
 const TURN_TIMEOUT_MS = 60_000;
 
-export function turn(target: Target, threadId?: string): Promise<Sample> {
-  const key = ++lastKey;
+export function turn(target: Target, threadId?: string, retryOf?: number): Promise<Sample> {
+  const key = retryOf ?? ++lastKey;
   const route = target.route?.(key, threadId);
   const payload = target.body(key, route?.threadId ?? threadId);
   const { tokenMarker, errorMarker } = target;
@@ -85,6 +96,7 @@ export function turn(target: Target, threadId?: string): Promise<Sample> {
     const sentAt = performance.timeOrigin + t0;
     let socket: Socket | undefined;
     let socketStart = 0;
+    let answered = false;
     const req = http.request(route ? new URL(route.path, base) : base, {
       method: "POST",
       agent: target.agent,
@@ -95,10 +107,16 @@ export function turn(target: Target, threadId?: string): Promise<Sample> {
       socket = s;
       socketStart = s.bytesRead;
     });
-    req.on("error", reject);
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      // The server closed an idle keep-alive socket (after its 5 s keepAliveTimeout) just as it was
+      // reused: the request never reached it. Sent again once on a new socket, as Node's docs advise.
+      if (retryOf === undefined && req.reusedSocket && err.code === "ECONNRESET" && !answered) resolve(turn(target, threadId, key));
+      else reject(err);
+    });
     // A stuck turn must fail the benchmark rather than hang it.
     req.setTimeout(TURN_TIMEOUT_MS, () => req.destroy(new Error(`${target.name}: turn ${key} timed out`)));
     req.on("response", (res) => {
+      answered = true;
       let ttft = -1;
       let tokens = 0;
       let bodyBytes = 0;
@@ -149,7 +167,7 @@ export function modelTarget(baseURL: string, connections: number): Target {
   };
 }
 
-/** threadloom's native chat protocol; each turn without a thread id starts a fresh thread. */
+/** threadloom's native chat protocol; a turn without a thread id starts a fresh thread. */
 export function serviceTarget(baseURLs: string[], connections: number): Target {
   return {
     name: "service",

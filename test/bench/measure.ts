@@ -11,9 +11,9 @@ export interface Processes {
   db: BenchDatabase;
 }
 
-export async function measure(target: Target, concurrency: number, turns: number, procs: Processes): Promise<{ load: LoadResult; resources: Resources }> {
+export async function measure(target: Target, concurrency: number, turns: number, procs: Processes, turnsPerThread = 1): Promise<{ load: LoadResult; resources: Resources }> {
   const before = snapshot(procs);
-  const load = await runLoad(target, concurrency, turns);
+  const load = await runLoad(target, concurrency, turns, turnsPerThread);
   const after = snapshot(procs);
   const per = (k: "service" | "serviceWait" | "model" | "client") => (after[k] - before[k]) / turns;
   const postgres = after.postgres === null || before.postgres === null ? null : after.postgres - before.postgres;

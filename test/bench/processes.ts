@@ -14,15 +14,15 @@ export interface Child {
 }
 
 /** Runs a TypeScript file in `node --import tsx` directly, so `pid` is the process doing the work. */
-export function spawnTs(name: string, script: string, args: string[], options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; preload?: string } = {}): Child {
+export function spawnTs(name: string, script: string, args: string[], options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; preload?: string; cwd?: string } = {}): Child {
   const preload = options.preload ? ["--import", options.preload] : [];
   return spawnCommand(name, process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", ...preload, script, ...args], options);
 }
 
-/** Runs `command` from the repository root with the bench's environment plus `env`. */
-export function spawnCommand(name: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Child {
+/** Runs `command` from the repository root (or `cwd`: another commit's tree) with the bench's environment plus `env`. */
+export function spawnCommand(name: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Child {
   const proc = spawn(command, args, {
-    cwd: process.cwd(),
+    cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

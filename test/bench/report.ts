@@ -87,6 +87,8 @@ export interface LevelResult {
   modelResources: Resources;
   serviceResources: Resources;
   probe: ServiceProbe;
+  /** The same load on the baseline commit's service (BENCH_BASELINE), when measured. */
+  baseline?: { service: Figures; resources: Resources };
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
@@ -149,16 +151,18 @@ export function multiTurnTable(byTurn: Sample[][], arrivals: Arrivals): string {
   return table(["turn", "stream", "threads", "TTFT p50 ms", "TTFT p95 ms", "to model p50 ms", "turn p50 ms", "turn p95 ms", "SSE B/token"], rows);
 }
 
-export function targetLines(levels: LevelResult[]): string[] {
-  const c1 = levels.find((l) => l.concurrency === 1);
-  const c50 = levels.find((l) => l.concurrency === 50);
-  const lines: string[] = [];
-  if (c1) {
-    const added = c1.service.ttftP50 - c1.model.ttftP50;
-    lines.push(`added TTFT at c1 (median): ${f1(added)} ms — target <= 10 ms: ${added <= 10 ? "MET" : "NOT MET"}`);
+/** This checkout's service against the baseline commit's, per level: the same load, alternating. */
+export function baselineTable(levels: LevelResult[], baselineName: string): string {
+  const rows: string[][] = [];
+  for (const l of levels) {
+    if (!l.baseline) continue;
+    const sides = [["this checkout", l.service, l.serviceResources], [baselineName, l.baseline.service, l.baseline.resources]] as const;
+    for (const [name, f, r] of sides) {
+      rows.push([`c${l.concurrency}`, name, String(f.turns), f1(r.serviceCpuMsPerTurn), f1(f.ttftP50), signed(f.ttftP50 - l.model.ttftP50), f1(f.ttftP95), f1(f.turnP50), f1(f.turnsPerSec), f0(r.servicePeakMiB)]);
+    }
+    const [a, b, ra, rb] = [l.service, l.baseline.service, l.serviceResources, l.baseline.resources];
+    const x = (n: number, d: number) => (Number.isFinite(n / d) ? `x${(n / d).toFixed(2)}` : "-");
+    rows.push([`c${l.concurrency}`, "ratio (this / baseline)", "", x(ra.serviceCpuMsPerTurn, rb.serviceCpuMsPerTurn), x(a.ttftP50, b.ttftP50), "", x(a.ttftP95, b.ttftP95), x(a.turnP50, b.turnP50), x(a.turnsPerSec, b.turnsPerSec), ""]);
   }
-  if (c50) {
-    lines.push(`service turns/s at c50: ${f1(c50.service.turnsPerSec)} — target >= 100: ${c50.service.turnsPerSec >= 100 ? "MET" : "NOT MET"}`);
-  }
-  return lines;
+  return table(["conc", "service", "turns", "service CPU ms/turn", "TTFT p50 ms", "added TTFT p50 ms", "TTFT p95 ms", "turn p50 ms", "turns/s", "peak RSS MiB"], rows);
 }

@@ -4,11 +4,14 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { BenchDatabase } from "./bench-database.js";
 import { askJson, freePort, memoryMiB, spawnTs, waitForHttp, type Child } from "./processes.js";
 import type { ServiceProbe } from "./report.js";
 
 const PROBE_PREFIX = "BENCH_PROBE ";
+// This checkout's probe, by absolute path: a baseline commit's tree is measured with the same one.
+const PROBE = fileURLToPath(new URL("./service-probe.ts", import.meta.url));
 
 /** The Node flags `npm start` runs the service with (heap tuning), so the bench measures the same. */
 const START_FLAGS: string[] = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).scripts.start as string)
@@ -36,6 +39,10 @@ export interface ServicesOptions {
   profileDir?: string;
   /** More environment for the service (LANGGRAPH_JSON, say). */
   env?: Record<string, string>;
+  /** Another commit's tree (baseline-commit.ts) to run `src/main.ts` of, from there; default this checkout. */
+  root?: string;
+  /** Names the processes in error messages (default "service"). */
+  name?: string;
 }
 
 export async function startServices(options: ServicesOptions): Promise<Services> {
@@ -60,8 +67,9 @@ export async function startServices(options: ServicesOptions): Promise<Services>
 
 async function startOne(options: ServicesOptions, index: number): Promise<{ child: Child; url: string }> {
   const port = await freePort();
-  const child = spawnTs(`service #${index + 1}`, "src/main.ts", [], {
-    preload: "./test/bench/service-probe.ts",
+  const child = spawnTs(`${options.name ?? "service"} #${index + 1}`, "src/main.ts", [], {
+    cwd: options.root,
+    preload: PROBE,
     nodeArgs: [...START_FLAGS, ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(options.profileDir)}`] : [])],
     env: {
       DATABASE_URL: options.db.url,
