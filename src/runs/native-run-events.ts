@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import { publicThreadId } from "../conversations/thread-json.js";
+import { eventJson } from "../streaming/event-json.js";
 import type { RunEvent } from "../streaming/run-event.js";
 import type { ActiveRun } from "./active-run.js";
 import type { RunEventLog, RunEventWriter } from "./run-event-log.js";
@@ -48,7 +49,7 @@ export class NativeRunEvents {
   async record(run: ActiveRun): Promise<NativeRecording> {
     // Numbered from 1, as the run's channel numbers them for its SSE frames.
     const writer: RunEventWriter = await this.log.open(run.runId, 1, run.claim, 1);
-    const unsubscribe = run.channel.subscribe((event) => writer.append(event.type, JSON.stringify(event)));
+    const unsubscribe = run.channel.subscribe((event) => writer.append(event.type, eventJson(event)));
     return {
       flush: () => writer.flush(),
       async close() {

@@ -14,6 +14,8 @@ export const CHANNELS = {
   runQueued: "threadloom_run_queued",
   /** A run was started on a thread without waiting in the queue (payload: the thread id). */
   runStarted: "threadloom_run_started",
+  /** A client follows a run's events from the table (payload: the run id): its process writes them sooner. */
+  runFollowed: "threadloom_run_followed",
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];

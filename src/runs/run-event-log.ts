@@ -24,6 +24,13 @@ export class RunMovedError extends Error {
 }
 
 /**
+ * Batches are committed without waiting for the disk: events written during a run are made durable
+ * by its end's synchronous commit (PostgreSQL flushes WAL in order), and what a crash of the database
+ * loses of them is what a crash of this process would: a joiner then gets the run's end from its
+ * record. So a durable server syncs its disk once for a run's end, not once more for its events.
+ */
+const QUICK_COMMIT = "set_config('synchronous_commit', 'off', true)";
+/**
  * One statement per batch: the rows as plain parameters ($2, $3, $4 per event), not arrays, which the
  * driver would escape character by character (event data is JSON, full of quotes); then the notice.
  */
@@ -32,7 +39,7 @@ const insertEvents = (count: number) => `
     INSERT INTO run_events (run_id, seq, event, data) VALUES
     ${Array.from({ length: count }, (_, i) => `($1, $${i * 3 + 2}::int, $${i * 3 + 3}, $${i * 3 + 4})`).join(", ")}
   )
-  SELECT pg_notify('${CHANNELS.runEvents}', $1::text)`;
+  SELECT pg_notify('${CHANNELS.runEvents}', $1::text), ${QUICK_COMMIT}`;
 /** The same for a run's own writer: only while it holds its claim (the last two parameters); no row otherwise. */
 const insertEventsFenced = (count: number) => `
   WITH ${claimCte("$1", `$${count * 3 + 2}`, `$${count * 3 + 3}`)}, inserted AS (
@@ -42,13 +49,19 @@ const insertEventsFenced = (count: number) => `
     ) AS v(run_id, seq, event, data)
     WHERE EXISTS (SELECT 1 FROM claim)
   )
-  SELECT pg_notify('${CHANNELS.runEvents}', $1::text) FROM claim`;
+  SELECT pg_notify('${CHANNELS.runEvents}', $1::text), ${QUICK_COMMIT} FROM claim`;
 /** Events per statement (PostgreSQL takes at most 65,535 parameters). */
 const INSERT_BATCH = 1000;
 const SELECT_EVENTS = "SELECT seq, event, data FROM run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000";
 const SELECT_EVENTS_BEFORE = "SELECT seq, event, data FROM run_events WHERE run_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq LIMIT 1000";
 /** Each attempt of a run numbers its events from its own block of ids (attempt n from (n - 1) × this). */
 const ATTEMPT_BLOCK = 10_000_000;
+/**
+ * How often a run's events are written while nobody follows them from another process: a short run's
+ * are written once, at its end. What a crash loses of them, a joiner gets as the run's record says.
+ */
+const IDLE_FLUSH_MS = 1000;
+const FOLLOW = `SELECT pg_notify('${CHANNELS.runFollowed}', $1::text)`;
 const RUN_FINISHED = "SELECT status NOT IN ('pending', 'running') AS finished FROM runs WHERE run_id = $1";
 
 /**
@@ -66,6 +79,8 @@ export class RunEventWriter {
   /** Flushes that failed in a row (the database away): the next is tried after a backoff. */
   private failures = 0;
   private ended = false;
+  /** A client follows the run from the table (another process): events are written every `flushMs`, not every `idleFlushMs`. */
+  private followed = false;
   /** Set when the run ended here unfinished, to continue on another process. */
   moved = false;
 
@@ -88,7 +103,26 @@ export class RunEventWriter {
     this.events.push(stored);
     this.unsaved.push(stored);
     for (const listener of this.listeners) listener(stored);
-    this.timer ??= setTimeout(() => this.flushLater(), this.log.flushMs);
+    this.timer ??= setTimeout(() => this.flushLater(), this.interval());
+  }
+
+  /**
+   * Listeners here read from memory; only a client following from another process (or one joining
+   * after a crash) reads the table. So while none says it follows, events are written seldom (one
+   * statement for a whole short run), and at once, then every `flushMs`, from when one does.
+   */
+  follow(): void {
+    if (this.followed || this.ended) return;
+    this.followed = true;
+    if (this.unsaved.length > 0 && this.failures === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.flushLater();
+    }
+  }
+
+  private interval(): number {
+    return this.followed ? this.log.flushMs : this.log.idleFlushMs;
   }
 
   /** A flush of the timer's: one that fails keeps its events and is tried again, later each time. */
@@ -137,7 +171,7 @@ export class RunEventWriter {
       },
     ).finally(() => (this.flushing = null));
     await this.flushing;
-    if (this.unsaved.length > 0 && !this.timer) this.timer = setTimeout(() => this.flushLater(), this.log.flushMs);
+    if (this.unsaved.length > 0 && !this.timer) this.timer = setTimeout(() => this.flushLater(), this.interval());
   }
 
   /**
@@ -165,6 +199,8 @@ export class RunEventWriter {
  */
 export class RunEventLog {
   private readonly writers = new Map<string, RunEventWriter>();
+  /** How often a run's events are written while no other process follows it (never more often than `flushMs`). */
+  readonly idleFlushMs: number;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -172,7 +208,11 @@ export class RunEventLog {
     private readonly logger: Logger,
     readonly flushMs = 25,
     private readonly pollMs = 1000,
-  ) {}
+    idleFlushMs = IDLE_FLUSH_MS,
+  ) {
+    this.idleFlushMs = Math.max(flushMs, idleFlushMs);
+    notifier.on(CHANNELS.runFollowed, (runId) => this.writers.get(runId)?.follow());
+  }
 
   /**
    * A writer for a run starting here. A retried run's events are numbered after its earlier
@@ -251,6 +291,9 @@ export class RunEventLog {
       wake?.();
     });
     signal?.addEventListener("abort", stopWaiting);
+    // The process running it (if any) writes the run's events sooner from now on; told again at most
+    // once a poll interval, in case the run (queued) started there after this was first said.
+    let toldAt = -Infinity;
     try {
       while (!signal?.aborted) {
         const local = this.writers.get(runId);
@@ -268,6 +311,10 @@ export class RunEventLog {
           return;
         }
         woken = false;
+        if (performance.now() - toldAt >= this.pollMs) {
+          toldAt = performance.now();
+          await this.pool.query(FOLLOW, [runId]);
+        }
         const { rows } = await this.pool.query(SELECT_EVENTS, [runId, after]);
         for (const row of rows) {
           after = row.seq;

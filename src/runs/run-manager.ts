@@ -11,7 +11,7 @@ import type { NewMessage } from "../conversations/to-langchain-message.js";
 import { describeDatabaseError, isTransientDatabaseError } from "../db/database-unavailable.js";
 import { keepTrying } from "../db/keep-trying.js";
 import { inTransaction } from "../db/queryable.js";
-import type { ThreadloomSaver } from "../db/threadloom-saver.js";
+import { ThreadloomSaver } from "../db/threadloom-saver.js";
 import { AppError, noAssistant, notFound } from "../errors.js";
 import type { TokenQuota } from "../limits/token-quota.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -225,9 +225,12 @@ export class RunManager {
       if (running) throw threadBusy(shownId, running.runId);
     }
     const lease = await this.heldLease();
+    // A run given input holds its `start` until the input's checkpoint is committed (see ActiveRun):
+    // nothing is acknowledged before that synchronous commit, which makes the claim durable with it.
+    const quickCommit = Boolean(request.message || graphInput) && graph.checkpointer instanceof ThreadloomSaver;
     const claim = () =>
       this.runs.claim({
-        runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, assistantVersion, lease, metadata: {},
+        runId, threadId, tenantId: request.owner.tenantId, graphId, assistantId, assistantVersion, lease, metadata: {}, quickCommit,
         requireStatus: request.resume !== undefined ? "interrupted" : undefined,
         newThread: existing ? undefined : { userId: request.owner.userId, metadata: request.threadMetadata ?? {}, clientThreadId },
       });

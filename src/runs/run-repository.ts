@@ -56,6 +56,8 @@ export interface ClaimInput {
   newThread?: { userId: string; metadata: Record<string, unknown>; clientThreadId?: string | null };
   /** For an Agent Server run: its request, who asked, its strategy, and whether its thread goes with it. */
   agent?: { kwargs: Record<string, unknown>; userId: string; multitaskStrategy: MultitaskStrategy; temporary: boolean };
+  /** The run acknowledges nothing before a synchronous commit of its own: the claim need not wait for the disk (see CLAIM_RUN_QUICK_COMMIT). */
+  quickCommit?: boolean;
 }
 
 export type EnqueueInput = Omit<ClaimInput, "lease" | "requireStatus" | "newThread"> & { agent: NonNullable<ClaimInput["agent"]> };
@@ -66,7 +68,7 @@ export class RunRepository {
 
   /** Takes the thread's slot for a new running run; returns the id of the run holding it otherwise. */
   async claim(input: ClaimInput): Promise<{ ok: true } | { ok: false; runningRunId: string | null }> {
-    const { rows } = await this.db.query(sql.CLAIM_RUN, [
+    const { rows } = await this.db.query(input.quickCommit ? sql.CLAIM_RUN_QUICK_COMMIT : sql.CLAIM_RUN, [
       input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.lease.workerId, input.metadata,
       input.newThread?.userId ?? null, input.newThread?.metadata ?? {}, Boolean(input.newThread), input.assistantVersion ?? null,
       input.requireStatus ?? null, input.agent?.kwargs ?? null, input.agent?.multitaskStrategy ?? "reject", input.agent?.userId ?? null,

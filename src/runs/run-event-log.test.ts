@@ -1,0 +1,78 @@
+import { randomUUID } from "node:crypto";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-database.js";
+import { Notifier } from "./notifier.js";
+import { RunEventLog, type StoredEvent } from "./run-event-log.js";
+
+// Listeners in the run's process read its events from memory: the table is written seldom until a
+// client on another process follows the run, and from then on at once and every flushMs.
+describe("run events written for whoever follows from another process", () => {
+  let db: TestDatabase;
+  const notifiers: Notifier[] = [];
+  const logger = pino({ level: "silent" });
+  const saved = async (runId: string) => (await db.pool.query("SELECT count(*)::int AS n FROM run_events WHERE run_id = $1", [runId])).rows[0].n as number;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const n of notifiers) await n.close();
+  });
+
+  async function runningRun(): Promise<string> {
+    const threadId = randomUUID();
+    const runId = randomUUID();
+    await db.pool.query("INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, status) VALUES ($1, 'acme', 'u', 'chat', 'chat', 'busy')", [threadId]);
+    await db.pool.query("INSERT INTO runs (run_id, thread_id, tenant_id, graph_id, assistant_id, status, started_at) VALUES ($1, $2, 'acme', 'chat', 'chat', 'running', now())", [runId, threadId]);
+    return runId;
+  }
+
+  /** A process's event log: its own LISTEN connection, as each replica has. */
+  async function replica(idleFlushMs: number): Promise<RunEventLog> {
+    const notifier = await Notifier.connect(db.url, logger);
+    notifiers.push(notifier);
+    return new RunEventLog(db.pool, notifier, logger, 25, 1000, idleFlushMs);
+  }
+
+  it("keeps a run nobody follows elsewhere in memory, then writes what it has at once for a joiner on another process, and each event after", async () => {
+    const runner = await replica(60_000);
+    const other = await replica(60_000);
+    const runId = await runningRun();
+    const writer = await runner.open(runId, 1);
+    for (let i = 0; i < 5; i++) writer.append("token", `{"n":${i}}`);
+    // A listener in the same process has them all, and nothing needed the table.
+    const local: StoredEvent[] = [];
+    const stopLocal = writer.subscribe(-1, (e) => local.push(e), () => {});
+    expect(local.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await saved(runId)).toBe(0);
+
+    const gone = new AbortController();
+    const joined: StoredEvent[] = [];
+    const following = (async () => {
+      for await (const e of other.join(runId, -1, gone.signal)) joined.push(e);
+    })();
+    await vi.waitFor(() => expect(joined.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]), { timeout: 20_000 });
+    writer.append("token", '{"n":5}');
+    await vi.waitFor(() => expect(joined.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5]), { timeout: 20_000 });
+    expect(await saved(runId)).toBe(6);
+    stopLocal();
+    gone.abort();
+    await following;
+    await writer.flush();
+    writer.end();
+  });
+
+  it("writes a run nobody follows at its end (the flush before its end is recorded), each event once", async () => {
+    const runner = await replica(60_000);
+    const runId = await runningRun();
+    const writer = await runner.open(runId, 1);
+    for (let i = 0; i < 40; i++) writer.append("token", `{"n":${i}}`);
+    expect(await saved(runId)).toBe(0);
+    await writer.flush();
+    writer.end();
+    const { rows } = await db.pool.query("SELECT seq FROM run_events WHERE run_id = $1 ORDER BY seq", [runId]);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+});
