@@ -53,6 +53,7 @@ import { benchWebPage } from "./web-page-bench.js";
 import { benchWebTimeline } from "./web-timeline-bench.js";
 import { benchProtocols } from "./protocols-bench.js";
 import { benchLongThread } from "./long-thread-bench.js";
+import { benchStreams } from "./streams-bench.js";
 import { startServices } from "./services.js";
 
 const TOKENS = 32;
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
   if (runsPart("schemas")) process.stdout.write(await benchSchemas({ db, tempDir, log, defer }));
   if (runsPart("protocols")) process.stdout.write(await benchProtocols({ db, tempDir, log, defer }));
   if (runsPart("long")) process.stdout.write((await benchLongThread({ db, tempDir, log, defer })).text);
+  if (runsPart("streams")) process.stdout.write((await benchStreams({ db, tempDir, log, defer })).text);
   if (runsPart("web")) {
     process.stdout.write(await benchWebPage({ db, tempDir, log, defer }));
     process.stdout.write(await benchWebTimeline({ db, log }));

@@ -1,0 +1,102 @@
+/**
+ * The streams part's tables and its goals (issue 15): RSS against the same process idle, the event
+ * loop's delay while every stream is open against its delay idle, and what became of each client.
+ */
+import type { ChatStreamResult } from "./chat-stream-client.js";
+import { ratio, type Goal } from "./goals.js";
+
+/** The part of the service probe's reading (service-probe.ts) this part prints. */
+export interface LoopProbe {
+  elu: number;
+  loopDelayP50Ms: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  queries: number;
+  poolWaitP95Ms: number;
+  poolCheckedOutMax: number;
+}
+
+export interface StreamsFigures {
+  clients: number;
+  tokens: number;
+  rampMs: number;
+  poolMax: number;
+  settings: Record<string, string>;
+  idle: LoopProbe;
+  idleRssMiB: number;
+  rssSamples: number[];
+  /** VmHWM at the end, and the highest sample while every stream was open. */
+  peakRssMiB: number;
+  steadyRssMiB: number;
+  /** Whether there was a moment when every client was streaming and none had ended. */
+  steadyWindow: boolean;
+  maxFds: number;
+  phases: { name: string; ms: number; probe: LoopProbe }[];
+  results: ChatStreamResult[];
+  wallMs: number;
+}
+
+const MIB = 2 ** 20;
+const mb = (mib: number) => (mib * MIB) / 1e6;
+
+export function streamsReport(f: StreamsFigures): { text: string; goals: Goal[] } {
+  const reasons = new Map<string, number>();
+  let complete = 0;
+  for (const r of f.results) {
+    const why = r.failure ?? (r.tokens !== f.tokens ? `${r.tokens} of ${f.tokens} tokens, then end success` : undefined);
+    if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
+    else complete++;
+  }
+  const failures = [...reasons].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${n} × ${why}`);
+  const ttft = f.results.flatMap((r) => (r.ttftMs === undefined ? [] : [r.ttftMs])).sort((a, b) => a - b);
+  const pct = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
+  const steady = f.phases[1]?.probe;
+  const steadyP99 = f.steadyWindow && steady ? steady.loopDelayP99Ms : NaN;
+
+  const goals: Goal[] = [
+    {
+      goal: `Streams: service RSS with ${f.clients} concurrent SSE streams (one worker)`, target: "< 300 MB", met: mb(f.peakRssMiB) < 300,
+      measured: `${mb(f.peakRssMiB).toFixed(0)} MB peak (VmHWM); ${mb(f.steadyRssMiB).toFixed(0)} MB while all streamed, ${ratio(f.steadyRssMiB, f.idleRssMiB)} the same process idle (${mb(f.idleRssMiB).toFixed(0)} MB)`,
+    },
+    {
+      goal: `Streams: event-loop delay p99 while all ${f.clients} streamed (1 token/s each)`, target: "< 20 ms", met: f.steadyWindow ? steadyP99 < 20 : null,
+      measured: f.steadyWindow
+        ? `${steadyP99.toFixed(1)} ms (idle ${f.idle.loopDelayP99Ms.toFixed(1)} ms: ${ratio(steadyP99, f.idle.loopDelayP99Ms)}; ramp ${f.phases[0]!.probe.loopDelayP99Ms.toFixed(1)} ms)`
+        : `no moment with all streaming: the first stream ended before the last began (ramp p99 ${f.phases[0]?.probe.loopDelayP99Ms.toFixed(1)} ms)`,
+    },
+    {
+      goal: `Streams: ${f.clients} streams completed with every token`, target: `${f.clients} of ${f.clients}`, met: complete === f.clients,
+      measured: `${complete} of ${f.clients}${failures.length ? `; ${failures.slice(0, 4).join("; ")}` : ""}`,
+    },
+  ];
+
+  const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
+  const phaseRow = (name: string, seconds: string, p: LoopProbe) => [
+    name, seconds, ms(p.loopDelayP50Ms), ms(p.loopDelayP99Ms), ms(p.loopDelayMaxMs), `${(p.elu * 100).toFixed(0)} %`, ms(p.poolWaitP95Ms), String(p.poolCheckedOutMax), String(p.queries),
+  ];
+  const settings = Object.entries({ ...f.settings, DB_POOL_MAX: String(f.poolMax) }).map(([k, v]) => `${k}=${v}`).join(", ");
+  const text = [
+    "",
+    `### ${f.clients} concurrent SSE streams (test/bench/streams-bench.ts)`,
+    "",
+    `${f.clients} clients, started over ${f.rampMs} ms, each POST /api/chat on a new thread followed to its \`end\`; the model streams`,
+    `${f.tokens} tokens one second apart (its own process). One service process with ${settings}.`,
+    "Event-loop delay from monitorEventLoopDelay in the service (service-probe.ts), per phase; RSS from /proc every 250 ms.",
+    "",
+    table(["phase", "s", "loop delay p50 ms", "p99 ms", "max ms", "ELU", "pool wait p95 ms", "pool max out", "SQL"], [
+      phaseRow("idle (reference, before the clients)", "3.0", f.idle),
+      ...f.phases.map((p) => phaseRow(p.name, (p.ms / 1000).toFixed(1), p.probe)),
+    ]),
+    "",
+    `service RSS: idle ${mb(f.idleRssMiB).toFixed(0)} MB; while all streamed ${mb(f.steadyRssMiB).toFixed(0)} MB ` +
+      `(${(((f.steadyRssMiB - f.idleRssMiB) * 1024) / f.clients).toFixed(0)} KiB per stream); peak (VmHWM) ${mb(f.peakRssMiB).toFixed(0)} MB; open file descriptors at most ${f.maxFds}`,
+    `time to first token: p50 ${ms(pct(ttft, 50))} ms, p99 ${ms(pct(ttft, 99))} ms, max ${ms(ttft.at(-1) ?? NaN)} ms; all ended after ${(f.wallMs / 1000).toFixed(1)} s`,
+    `streams: ${complete} complete of ${f.clients}${failures.length ? `; not complete: ${failures.join("; ")}` : ""}`,
+    "",
+  ].join("\n");
+  return { text, goals };
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
