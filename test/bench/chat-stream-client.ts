@@ -41,7 +41,7 @@ export function chatStream(baseURL: string, body: Record<string, unknown>, optio
       if (settled) return;
       settled = true;
       result.turnMs = performance.now() - t0;
-      if (!failure && result.endStatus !== "success") failure = result.endStatus ? `end status ${result.endStatus}` : "stream ended without an end event";
+      if (!failure && result.endStatus !== "success") failure = result.endStatus ? `end status ${result.endStatus}` : `stream ended without an end event, ${where()}`;
       result.failure = failure;
       req.destroy();
       resolve(result);
@@ -51,8 +51,11 @@ export function chatStream(baseURL: string, body: Record<string, unknown>, optio
       agent: options.agent ?? false,
       headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
     });
-    req.setTimeout(options.timeoutMs ?? 120_000, () => finish(`no data for ${options.timeoutMs ?? 120_000} ms`));
-    req.on("error", (err: NodeJS.ErrnoException) => finish(`socket: ${err.code ?? err.message}`));
+    // Reasons group clients: where the turn was when it failed, not how many tokens exactly.
+    const where = () => (result.status === 0 ? "before any response" : result.tokens === 0 ? "before the first token" : "mid-stream");
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    req.setTimeout(timeoutMs, () => finish(`no data for ${timeoutMs / 1000} s, ${where()}`));
+    req.on("error", (err: NodeJS.ErrnoException) => finish(`socket ${err.code ?? err.message}, ${where()}`));
     req.on("response", (res) => {
       result.status = res.statusCode ?? 0;
       const header = res.headers["x-thread-id"];
@@ -72,7 +75,7 @@ export function chatStream(baseURL: string, body: Record<string, unknown>, optio
         }
       });
       res.on("end", () => finish());
-      res.on("error", (err: NodeJS.ErrnoException) => finish(`response: ${err.code ?? err.message}`));
+      res.on("error", (err: NodeJS.ErrnoException) => finish(`response ${err.code ?? err.message}, ${where()}`));
     });
     const frame = (raw: string) => {
       const event = /^event: (.*)$/m.exec(raw)?.[1];

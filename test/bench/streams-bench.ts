@@ -15,7 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { BenchDatabase } from "./bench-database.js";
 import { chatStream, type ChatStreamResult } from "./chat-stream-client.js";
 import { goalsTable, type Goal } from "./goals.js";
-import { memoryMiB, spawnTs, waitForLine } from "./processes.js";
+import { cpuMs, memoryMiB, runQueueWaitMs, spawnTs, waitForLine } from "./processes.js";
 import { startServices } from "./services.js";
 import { streamsReport, type LoopProbe, type StreamsFigures } from "./streams-report.js";
 
@@ -32,6 +32,7 @@ export interface StreamsBenchOptions {
 export async function benchStreams(options: StreamsBenchOptions): Promise<{ text: string; goals: Goal[] }> {
   const { log } = options;
   const clients = Number(process.env.BENCH_STREAMS_CLIENTS ?? 1_000);
+  const timeoutMs = Number(process.env.BENCH_STREAMS_TIMEOUT_MS ?? 300_000);
   const tokens = Number(process.env.BENCH_STREAMS_TOKENS ?? 60);
   const rampMs = Number(process.env.BENCH_STREAMS_RAMP_MS ?? 2_000);
   const poolMax = Number(process.env.BENCH_STREAMS_POOL_MAX ?? 50);
@@ -48,12 +49,22 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<{ text
   await fetch(`${url}/assistants/chat/schemas`).then((r) => r.text());
   await chatStream(url, { message: "warm-up" }, { timeoutMs: 120_000 });
 
+  // Each reading covers the time since the previous one: the probe's, and the process's CPU and the
+  // time its JavaScript thread was ready to run but had no core (a shared machine's share of the blame).
+  let at = { cpu: cpuMs(pid), wait: runQueueWaitMs(pid), t: performance.now() };
+  const reading = async (name: string) => {
+    const now = { cpu: cpuMs(pid), wait: runQueueWaitMs(pid), t: performance.now() };
+    const phase = { name, ms: now.t - at.t, cpuMs: now.cpu - at.cpu, runQueueMs: now.wait - at.wait, probe: (await services.probe()) as LoopProbe };
+    at = now;
+    return phase;
+  };
   await services.resetProbes();
+  at = { cpu: cpuMs(pid), wait: runQueueWaitMs(pid), t: performance.now() };
   await sleep(IDLE_MS);
-  const idle = (await services.probe()) as LoopProbe;
+  const idle = await reading("idle (reference, before the clients)");
   const idleMemory = memoryMiB(pid);
   const figures: StreamsFigures = {
-    clients, tokens, rampMs, poolMax, settings, idle, idleRssMiB: idleMemory.rss,
+    clients, tokens, rampMs, timeoutMs, poolMax, settings, idle, idleRssMiB: idleMemory.rss,
     rssSamples: [], peakRssMiB: 0, steadyRssMiB: 0, steadyWindow: false, maxFds: fds(pid), phases: [], results: [], wallMs: 0,
   };
   const sampler = setInterval(() => {
@@ -65,34 +76,34 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<{ text
   log(`streams: ${clients} clients over ${rampMs} ms, each its own run of ${tokens} tokens ${TOKEN_DELAY_MS} ms apart`);
   let streaming = 0;
   let settledEarly = 0;
-  let completed = 0;
+  /** Clients that got tokens and then ended, whether complete or not: the end of "all streaming". */
+  let endedStreaming = 0;
+  await services.resetProbes();
+  at = { cpu: cpuMs(pid), wait: runQueueWaitMs(pid), t: performance.now() };
   const started = performance.now();
   const runs: Promise<ChatStreamResult>[] = [];
   for (let i = 0; i < clients; i++) {
     const onFirstToken = () => void streaming++;
-    runs.push(chatStream(url, { message: `stream client ${i}` }, { timeoutMs: 120_000, onFirstToken }).then((r) => {
+    runs.push(chatStream(url, { message: `stream client ${i}` }, { timeoutMs, onFirstToken }).then((r) => {
       if (r.tokens === 0) settledEarly++;
-      if (!r.failure) completed++;
+      else endedStreaming++;
       return r;
     }));
     const due = ((i + 1) * rampMs) / clients - (performance.now() - started);
     if (due > 1) await sleep(due);
   }
   const all = Promise.all(runs);
-  await services.resetProbes();
   // The phases: each probe reading covers the time since the previous one.
   await until(() => streaming + settledEarly >= clients);
-  figures.steadyWindow = completed === 0;
-  figures.phases.push({ name: "ramp: first request -> every client streaming (or failed)", ms: performance.now() - started, probe: (await services.probe()) as LoopProbe });
-  const steadyFrom = performance.now();
+  figures.steadyWindow = endedStreaming === 0;
+  figures.phases.push(await reading("ramp: first request -> every client streaming (or failed)"));
   const rssFrom = figures.rssSamples.length;
-  await until(() => completed > 0 || settledEarly + completed >= clients);
-  figures.phases.push({ name: "all streaming: -> the first stream ended", ms: performance.now() - steadyFrom, probe: (await services.probe()) as LoopProbe });
+  await until(() => endedStreaming > 0 || settledEarly >= clients);
+  figures.phases.push(await reading("all streaming: -> the first stream ended"));
   figures.steadyRssMiB = Math.max(...figures.rssSamples.slice(Math.max(0, rssFrom - 1)), 0);
-  const drainFrom = performance.now();
   figures.results = await all;
   figures.wallMs = performance.now() - started;
-  figures.phases.push({ name: "drain: -> the last stream ended", ms: performance.now() - drainFrom, probe: (await services.probe()) as LoopProbe });
+  figures.phases.push(await reading("drain: -> the last stream ended"));
   clearInterval(sampler);
   figures.peakRssMiB = memoryMiB(pid).peak;
   const { text, goals } = streamsReport(figures);

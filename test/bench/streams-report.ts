@@ -22,7 +22,8 @@ export interface StreamsFigures {
   rampMs: number;
   poolMax: number;
   settings: Record<string, string>;
-  idle: LoopProbe;
+  timeoutMs: number;
+  idle: Phase;
   idleRssMiB: number;
   rssSamples: number[];
   /** VmHWM at the end, and the highest sample while every stream was open. */
@@ -31,9 +32,18 @@ export interface StreamsFigures {
   /** Whether there was a moment when every client was streaming and none had ended. */
   steadyWindow: boolean;
   maxFds: number;
-  phases: { name: string; ms: number; probe: LoopProbe }[];
+  phases: Phase[];
   results: ChatStreamResult[];
   wallMs: number;
+}
+
+/** A stretch of the part: the probe's reading, and the service's CPU and run-queue wait over it. */
+export interface Phase {
+  name: string;
+  ms: number;
+  cpuMs: number;
+  runQueueMs: number;
+  probe: LoopProbe;
 }
 
 const MIB = 2 ** 20;
@@ -56,12 +66,12 @@ export function streamsReport(f: StreamsFigures): { text: string; goals: Goal[] 
   const goals: Goal[] = [
     {
       goal: `Streams: service RSS with ${f.clients} concurrent SSE streams (one worker)`, target: "< 300 MB", met: mb(f.peakRssMiB) < 300,
-      measured: `${mb(f.peakRssMiB).toFixed(0)} MB peak (VmHWM); ${mb(f.steadyRssMiB).toFixed(0)} MB while all streamed, ${ratio(f.steadyRssMiB, f.idleRssMiB)} the same process idle (${mb(f.idleRssMiB).toFixed(0)} MB)`,
+      measured: `${mb(f.peakRssMiB).toFixed(0)} MB peak (VmHWM); ${mb(f.steadyRssMiB).toFixed(0)} MB ${f.steadyWindow ? "while all streamed" : "at the ramp's end"}, ${ratio(f.steadyRssMiB, f.idleRssMiB)} the same process idle (${mb(f.idleRssMiB).toFixed(0)} MB)`,
     },
     {
       goal: `Streams: event-loop delay p99 while all ${f.clients} streamed (1 token/s each)`, target: "< 20 ms", met: f.steadyWindow ? steadyP99 < 20 : null,
       measured: f.steadyWindow
-        ? `${steadyP99.toFixed(1)} ms (idle ${f.idle.loopDelayP99Ms.toFixed(1)} ms: ${ratio(steadyP99, f.idle.loopDelayP99Ms)}; ramp ${f.phases[0]!.probe.loopDelayP99Ms.toFixed(1)} ms)`
+        ? `${steadyP99.toFixed(1)} ms (idle ${f.idle.probe.loopDelayP99Ms.toFixed(1)} ms: ${ratio(steadyP99, f.idle.probe.loopDelayP99Ms)}; ramp ${f.phases[0]!.probe.loopDelayP99Ms.toFixed(1)} ms)`
         : `no moment with all streaming: the first stream ended before the last began (ramp p99 ${f.phases[0]?.probe.loopDelayP99Ms.toFixed(1)} ms)`,
     },
     {
@@ -71,8 +81,8 @@ export function streamsReport(f: StreamsFigures): { text: string; goals: Goal[] 
   ];
 
   const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
-  const phaseRow = (name: string, seconds: string, p: LoopProbe) => [
-    name, seconds, ms(p.loopDelayP50Ms), ms(p.loopDelayP99Ms), ms(p.loopDelayMaxMs), `${(p.elu * 100).toFixed(0)} %`, ms(p.poolWaitP95Ms), String(p.poolCheckedOutMax), String(p.queries),
+  const phaseRow = ({ name, ms: wall, cpuMs, runQueueMs, probe: p }: Phase) => [
+    name, (wall / 1000).toFixed(1), `${((cpuMs / wall) * 100).toFixed(0)} %`, `${((runQueueMs / wall) * 100).toFixed(0)} %`, ms(p.loopDelayP50Ms), ms(p.loopDelayP99Ms), ms(p.loopDelayMaxMs), `${(p.elu * 100).toFixed(0)} %`, ms(p.poolWaitP95Ms), String(p.poolCheckedOutMax), String(p.queries),
   ];
   const settings = Object.entries({ ...f.settings, DB_POOL_MAX: String(f.poolMax) }).map(([k, v]) => `${k}=${v}`).join(", ");
   const text = [
@@ -81,14 +91,15 @@ export function streamsReport(f: StreamsFigures): { text: string; goals: Goal[] 
     "",
     `${f.clients} clients, started over ${f.rampMs} ms, each POST /api/chat on a new thread followed to its \`end\`; the model streams`,
     `${f.tokens} tokens one second apart (its own process). One service process with ${settings}.`,
-    "Event-loop delay from monitorEventLoopDelay in the service (service-probe.ts), per phase; RSS from /proc every 250 ms.",
+    "Event-loop delay from monitorEventLoopDelay in the service (service-probe.ts), per phase; service CPU and the time its JavaScript",
+    `thread was ready but had no core (/proc, in % of the phase's wall time); RSS from /proc every 250 ms; a client gives up after ${f.timeoutMs / 1000} s without data.`,
     "",
-    table(["phase", "s", "loop delay p50 ms", "p99 ms", "max ms", "ELU", "pool wait p95 ms", "pool max out", "SQL"], [
-      phaseRow("idle (reference, before the clients)", "3.0", f.idle),
-      ...f.phases.map((p) => phaseRow(p.name, (p.ms / 1000).toFixed(1), p.probe)),
+    table(["phase", "s", "service CPU", "ready, no core", "loop delay p50 ms", "p99 ms", "max ms", "ELU", "pool wait p95 ms", "pool max out", "SQL"], [
+      phaseRow(f.idle),
+      ...f.phases.map(phaseRow),
     ]),
     "",
-    `service RSS: idle ${mb(f.idleRssMiB).toFixed(0)} MB; while all streamed ${mb(f.steadyRssMiB).toFixed(0)} MB ` +
+    `service RSS: idle ${mb(f.idleRssMiB).toFixed(0)} MB; ${f.steadyWindow ? "while all streamed" : "highest from the end of the ramp to the first end"} ${mb(f.steadyRssMiB).toFixed(0)} MB ` +
       `(${(((f.steadyRssMiB - f.idleRssMiB) * 1024) / f.clients).toFixed(0)} KiB per stream); peak (VmHWM) ${mb(f.peakRssMiB).toFixed(0)} MB; open file descriptors at most ${f.maxFds}`,
     `time to first token: p50 ${ms(pct(ttft, 50))} ms, p99 ${ms(pct(ttft, 99))} ms, max ${ms(ttft.at(-1) ?? NaN)} ms; all ended after ${(f.wallMs / 1000).toFixed(1)} s`,
     `streams: ${complete} complete of ${f.clients}${failures.length ? `; not complete: ${failures.join("; ")}` : ""}`,
