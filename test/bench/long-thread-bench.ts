@@ -39,6 +39,7 @@ export interface LongThreadFigures {
   /** Storage after turn k (0: before the first turn). */
   storage: Map<number, StorageSample>;
   tables: string[];
+  readRepeats: number;
   /** Per read: medians on the long thread and on a one-turn thread. */
   reads: { name: string; longMs: number; shortMs: number }[];
 }
@@ -60,7 +61,7 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
   // The service reads the graphs' types in a worker thread at start-up; its CPU is not a turn's.
   await getJson(`${url}/assistants/chat/schemas`);
   for (let i = 0; i < 3; i++) await toolTurn(url, "warm-up");
-  const figures: LongThreadFigures = { turns, turnMs: [], serviceCpuMs: [], postgresCpuMs: [], storage: new Map(), tables: storage.tableNames(), reads: [] };
+  const figures: LongThreadFigures = { turns, turnMs: [], serviceCpuMs: [], postgresCpuMs: [], storage: new Map(), tables: storage.tableNames(), readRepeats: READ_REPEATS, reads: [] };
   const sampleAt = new Set([10, Math.round(turns / 2), turns - 10, turns].filter((k) => k >= 1 && k <= turns));
   // Before turn 1 the thread has no rows: the baseline is the tables' size (no thread matches "").
   figures.storage.set(0, await storage.sample(""));
