@@ -65,7 +65,7 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<{ text
   const idleMemory = memoryMiB(pid);
   const figures: StreamsFigures = {
     clients, tokens, rampMs, timeoutMs, poolMax, settings, idle, idleRssMiB: idleMemory.rss,
-    rssSamples: [], peakRssMiB: 0, steadyRssMiB: 0, steadyWindow: false, maxFds: fds(pid), phases: [], results: [], wallMs: 0,
+    rssSamples: [], peakRssMiB: 0, steadyRssMiB: 0, steadyWindow: false, streamingAtOnce: 0, maxFds: fds(pid), phases: [], results: [], wallMs: 0,
   };
   const sampler = setInterval(() => {
     figures.rssSamples.push(memoryMiB(pid).rss);
@@ -96,6 +96,7 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<{ text
   // The phases: each probe reading covers the time since the previous one.
   await until(() => streaming + settledEarly >= clients);
   figures.steadyWindow = endedStreaming === 0;
+  figures.streamingAtOnce = streaming - endedStreaming;
   figures.phases.push(await reading("ramp: first request -> every client streaming (or failed)"));
   const rssFrom = figures.rssSamples.length;
   await until(() => endedStreaming > 0 || settledEarly >= clients);

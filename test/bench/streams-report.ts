@@ -29,8 +29,10 @@ export interface StreamsFigures {
   /** VmHWM at the end, and the highest sample while every stream was open. */
   peakRssMiB: number;
   steadyRssMiB: number;
-  /** Whether there was a moment when every client was streaming and none had ended. */
+  /** Whether there was a moment when every client that got tokens was streaming and none had ended. */
   steadyWindow: boolean;
+  /** How many were streaming at that moment (the others failed before their first token). */
+  streamingAtOnce: number;
   maxFds: number;
   phases: Phase[];
   results: ChatStreamResult[];
@@ -62,17 +64,20 @@ export function streamsReport(f: StreamsFigures): { text: string; goals: Goal[] 
   const pct = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
   const steady = f.phases[1]?.probe;
   const steadyP99 = f.steadyWindow && steady ? steady.loopDelayP99Ms : NaN;
+  const allAtOnce = f.steadyWindow && f.streamingAtOnce === f.clients;
 
   const goals: Goal[] = [
     {
       goal: `Streams: service RSS with ${f.clients} concurrent SSE streams (one worker)`, target: "< 300 MB", met: mb(f.peakRssMiB) < 300,
-      measured: `${mb(f.peakRssMiB).toFixed(0)} MB peak (VmHWM); ${mb(f.steadyRssMiB).toFixed(0)} MB ${f.steadyWindow ? "while all streamed" : "at the ramp's end"}, ${ratio(f.steadyRssMiB, f.idleRssMiB)} the same process idle (${mb(f.idleRssMiB).toFixed(0)} MB)`,
+      measured: `${mb(f.peakRssMiB).toFixed(0)} MB peak (VmHWM); ${mb(f.steadyRssMiB).toFixed(0)} MB ${allAtOnce ? "while all streamed" : "from the ramp's end to the first end"}, ${ratio(f.steadyRssMiB, f.idleRssMiB)} the same process idle (${mb(f.idleRssMiB).toFixed(0)} MB)`,
     },
     {
-      goal: `Streams: event-loop delay p99 while all ${f.clients} streamed (1 token/s each)`, target: "< 20 ms", met: f.steadyWindow ? steadyP99 < 20 : null,
-      measured: f.steadyWindow
-        ? `${steadyP99.toFixed(1)} ms (idle ${f.idle.probe.loopDelayP99Ms.toFixed(1)} ms: ${ratio(steadyP99, f.idle.probe.loopDelayP99Ms)}; ramp ${f.phases[0]!.probe.loopDelayP99Ms.toFixed(1)} ms)`
-        : `no moment with all streaming: the first stream ended before the last began (ramp p99 ${f.phases[0]?.probe.loopDelayP99Ms.toFixed(1)} ms)`,
+      // Measured only with every client streaming: a window with fewer open streams is not the goal's load.
+      goal: `Streams: event-loop delay p99 while all ${f.clients} streamed (1 token/s each)`, target: "< 20 ms", met: allAtOnce ? steadyP99 < 20 : null,
+      measured: !f.steadyWindow
+        ? `no moment with all streaming: the first stream ended before the last began (ramp p99 ${f.phases[0]?.probe.loopDelayP99Ms.toFixed(1)} ms)`
+        : `${allAtOnce ? "" : `not the goal's load: ${f.streamingAtOnce} of ${f.clients} streamed at once (the others failed first); `}` +
+          `${steadyP99.toFixed(1)} ms (idle ${f.idle.probe.loopDelayP99Ms.toFixed(1)} ms: ${ratio(steadyP99, f.idle.probe.loopDelayP99Ms)}; ramp ${f.phases[0]!.probe.loopDelayP99Ms.toFixed(1)} ms)`,
     },
     {
       goal: `Streams: ${f.clients} streams completed with every token`, target: `${f.clients} of ${f.clients}`, met: complete === f.clients,
@@ -99,8 +104,9 @@ export function streamsReport(f: StreamsFigures): { text: string; goals: Goal[] 
       ...f.phases.map(phaseRow),
     ]),
     "",
-    `service RSS: idle ${mb(f.idleRssMiB).toFixed(0)} MB; ${f.steadyWindow ? "while all streamed" : "highest from the end of the ramp to the first end"} ${mb(f.steadyRssMiB).toFixed(0)} MB ` +
-      `(${(((f.steadyRssMiB - f.idleRssMiB) * 1024) / f.clients).toFixed(0)} KiB per stream); peak (VmHWM) ${mb(f.peakRssMiB).toFixed(0)} MB; open file descriptors at most ${f.maxFds}`,
+    `streaming at once (after the ramp, before any stream ended): ${f.steadyWindow ? f.streamingAtOnce : "none: a stream ended before the last began"} of ${f.clients}`,
+    `service RSS: idle ${mb(f.idleRssMiB).toFixed(0)} MB; ${allAtOnce ? "while all streamed" : "highest from the end of the ramp to the first end"} ${mb(f.steadyRssMiB).toFixed(0)} MB ` +
+      `(${(((f.steadyRssMiB - f.idleRssMiB) * 1024) / Math.max(1, f.streamingAtOnce)).toFixed(0)} KiB per open stream); peak (VmHWM) ${mb(f.peakRssMiB).toFixed(0)} MB; open file descriptors at most ${f.maxFds}`,
     `time to first token: p50 ${ms(pct(ttft, 50))} ms, p99 ${ms(pct(ttft, 99))} ms, max ${ms(ttft.at(-1) ?? NaN)} ms; all ended after ${(f.wallMs / 1000).toFixed(1)} s`,
     `streams: ${complete} complete of ${f.clients}${failures.length ? `; not complete: ${failures.join("; ")}` : ""}`,
     "",
