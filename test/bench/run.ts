@@ -40,6 +40,10 @@
  *                       stream, OpenAI chat completions, WebSocket) against the raw model, multi-turn:
  *                       TTFT, wire bytes per token, service CPU per turn; `only` runs just that part
  *                       (test/bench/protocols-bench.ts)
+ *   BENCH_LONG          0 skips one thread of BENCH_LONG_TURNS (100) tool-calling turns: turn N vs 1, state and
+ *                       history reads, checkpoint bytes; `only` runs just that part (test/bench/long-thread-bench.ts)
+ *   BENCH_STREAMS       0 skips BENCH_STREAMS_CLIENTS (1,000) concurrent SSE streams on a 1 token/s model: RSS,
+ *                       event-loop lag, streams completed; `only` runs just that part (test/bench/streams-bench.ts)
  */
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -61,6 +65,8 @@ import { benchSchemas } from "./schema-bench.js";
 import { benchWebPage } from "./web-page-bench.js";
 import { benchWebTimeline } from "./web-timeline-bench.js";
 import { benchProtocols } from "./protocols-bench.js";
+import { benchLongThread } from "./long-thread-bench.js";
+import { benchStreams } from "./streams-bench.js";
 import { startServices, type Services } from "./services.js";
 
 const TOKENS = 32;
@@ -85,6 +91,8 @@ const PARTS = {
   schemas: process.env.BENCH_SCHEMAS ?? "1",
   web: process.env.BENCH_WEB ?? "1",
   protocols: process.env.BENCH_PROTOCOLS ?? "1",
+  long: process.env.BENCH_LONG ?? "1",
+  streams: process.env.BENCH_STREAMS ?? "1",
 };
 const only = (Object.keys(PARTS) as (keyof typeof PARTS)[]).find((part) => PARTS[part] === "only");
 const runsPart = (part: keyof typeof PARTS) => (only ? only === part : PARTS[part] !== "0");
@@ -128,6 +136,8 @@ async function main(): Promise<void> {
   if (runsPart("hostile")) process.stdout.write(await benchHostile({ db, tempDir, log, defer }));
   if (runsPart("schemas")) process.stdout.write(await benchSchemas({ db, tempDir, log, defer }));
   if (runsPart("protocols")) process.stdout.write(await benchProtocols({ db, tempDir, log, defer }));
+  if (runsPart("long")) report(await benchLongThread({ db, tempDir, log, defer }));
+  if (runsPart("streams")) report(await benchStreams({ db, tempDir, log, defer }));
   if (runsPart("web")) {
     process.stdout.write(await benchWebPage({ db, tempDir, log, defer }));
     process.stdout.write(await benchWebTimeline({ db, log }));
