@@ -4,6 +4,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { ConfigError, listenHost, loadConfig } from "./config.js";
 import { answerClientError } from "./http/client-error.js";
+import { clusterMetricsSource } from "./cluster/cluster-metrics.js";
 import { listenOn } from "./cluster/listen-on.js";
 import { runPrimary } from "./cluster/run-primary.js";
 import { tellPrimary, WORKER_ENV } from "./cluster/worker-messages.js";
@@ -101,12 +102,13 @@ async function main(): Promise<void> {
   }
   started = true;
   service.attach(server);
+  if (worker !== undefined) service.metrics.answerWith(clusterMetricsSource(service.metrics.registry));
   const { port } = server.address() as { port: number };
 
   // A worker tells its primary, which says it all once for every worker.
   if (worker === undefined) announce(service.model.demo, port);
   else {
-    logger.info({ port }, "worker serving");
+    logger.info({ port, poolMax: config.DB_POOL_MAX }, "worker serving");
     await tellPrimary({ type: "threadloom:ready", port });
   }
   if (signalled) {

@@ -4,6 +4,7 @@ import { startDemoModel, type DemoModel } from "../../graphs/lib/demo-model.js";
 import { type Config, usesDemoModel } from "../config.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded-postgres.js";
 import { probeDatabase } from "../db/probe-database.js";
+import { aggregateWorkerMetrics } from "./cluster-metrics.js";
 import { listenOn } from "./listen-on.js";
 import { poolBudget } from "./pool-budget.js";
 import { readConnectionLimit } from "./read-connection-limit.js";
@@ -86,6 +87,7 @@ export async function runPrimary({ config, logger, host, announce }: PrimaryOpti
     const env: Record<string, string> = { DATABASE_URL: url, DB_POOL_MAX: String(budget.poolMax) };
     if (demo) env[WORKER_ENV.demoModelUrl] = demo.baseURL;
     logger.info({ workers, poolMax: budget.poolMax }, `starting ${workers} workers`);
+    aggregateWorkerMetrics();
     supervisor = new WorkerSupervisor({
       logger, env,
       onFatal: (error) => {
