@@ -1,4 +1,6 @@
+import { once } from "node:events";
 import http from "node:http";
+import net from "node:net";
 import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -152,6 +154,26 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("WEB_CONCURRENCY=2 on th
     for (const w of workers) expect(alive(w.pid!)).toBe(false);
     expect(await processesUsing(dir)).toEqual([]);
   }, 300_000);
+
+  // Proves a port in use is said once, in one line, with exit code 1, before the primary starts PostgreSQL or any worker.
+  it("says once that the port is in use, and starts nothing", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "threadloom-cluster-port-"));
+    dirs.push(dir);
+    const taken = net.createServer().listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, WEB_CONCURRENCY: "2", PORT: String(port), LOG_LEVEL: "info" };
+      for (const name of ["DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "API_KEYS", "HOST"]) delete env[name];
+      const run = spawnService(env);
+      expect(await run.exited).toBe(1);
+      expect(run.stderr().trim()).toBe(`port ${port} is in use: stop the other service or set PORT=<another port>`);
+      expect(run.stdout()).not.toMatch(/started embedded PostgreSQL|starting worker/);
+      expect(await processesUsing(dir)).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 
   // Proves a worker killed mid-run is replaced, its runs end `worker_lost` through its lease as a lost
   // replica's do (their streams rejoined on the other worker), and the service goes on answering.
