@@ -1,3 +1,4 @@
+import os from "node:os";
 import { z } from "zod";
 import { allowedHostsEntryProblem } from "./webhooks/webhook-policy.js";
 
@@ -76,12 +77,22 @@ const webhookHosts = z.preprocess(
     }),
 );
 
+/** WEB_CONCURRENCY: processes serving the port; `auto` is one per core this process may use. */
+const webConcurrency = z.preprocess(
+  emptyAsUndefined,
+  z
+    .union([z.literal("auto"), int(1, 256)], "must be a number of workers from 1 to 256, or auto (one per core)")
+    .optional()
+    .transform((v) => (v === "auto" ? os.availableParallelism() : (v ?? 1))),
+);
+
 const schema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: optionalString,
   DATABASE_URL: optionalUrl,
   DATA_DIR: z.string().default(".data"),
   DB_POOL_MAX: int(2, 500).default(20),
+  WEB_CONCURRENCY: webConcurrency,
   DB_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,

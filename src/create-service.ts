@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Express } from "express";
 import type { Logger } from "pino";
-import { startDemoModel } from "../graphs/lib/demo-model.js";
+import { DEMO_MODEL_NAME, startDemoModel } from "../graphs/lib/demo-model.js";
 import { createApp } from "./app.js";
 import { allowedHosts, type Config, usesDemoModel } from "./config.js";
 import { openDatabase, type Database } from "./db/open-database.js";
@@ -76,14 +76,23 @@ export interface Service {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Servers another process started for this one (the primary of `WEB_CONCURRENCY` workers). */
+export interface SharedServers {
+  /** The offline demo model's base URL, used instead of starting one. */
+  demoModelUrl?: string;
+}
+
 /**
  * Wires the whole service from its configuration: database, model, graphs, runs, HTTP app. An aborted
  * `signal` ends a wait for another process's migrations (start-up then fails, having stopped what it started).
  */
-export async function createService(config: Config, logger: Logger, signal?: AbortSignal): Promise<Service> {
+export async function createService(config: Config, logger: Logger, signal?: AbortSignal, shared: SharedServers = {}): Promise<Service> {
   const cleanup: (() => Promise<void>)[] = [];
   try {
-    const demo = usesDemoModel(config) ? await startDemoModel({ tokenDelayMs: config.DEMO_TOKEN_DELAY_MS }) : undefined;
+    // A worker of `WEB_CONCURRENCY` uses the demo model its primary started (the primary closes it).
+    const demo = !usesDemoModel(config) ? undefined
+      : shared.demoModelUrl ? { baseURL: shared.demoModelUrl, model: DEMO_MODEL_NAME, close: async () => {} }
+      : await startDemoModel({ tokenDelayMs: config.DEMO_TOKEN_DELAY_MS });
     if (demo) cleanup.unshift(() => demo.close());
     const modelName = demo?.model ?? config.OPENAI_MODEL;
     const baseURL = demo?.baseURL ?? config.OPENAI_BASE_URL;

@@ -1,8 +1,13 @@
+import cluster from "node:cluster";
 import http from "node:http";
 import pg from "pg";
 import { pino } from "pino";
 import { ConfigError, listenHost, loadConfig } from "./config.js";
 import { answerClientError } from "./http/client-error.js";
+import { clusterMetricsSource } from "./cluster/cluster-metrics.js";
+import { listenOn } from "./cluster/listen-on.js";
+import { runPrimary } from "./cluster/run-primary.js";
+import { tellPrimary, WORKER_ENV } from "./cluster/worker-messages.js";
 import { createService, type Service } from "./create-service.js";
 import { describeDatabaseError, isDatabaseUnavailable } from "./db/database-unavailable.js";
 import { applyManifestEnv } from "./manifest/apply-env.js";
@@ -22,8 +27,12 @@ async function main(): Promise<void> {
     console.error(`invalid configuration: ${err.issues.join("; ")}`);
     process.exit(1);
   }
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: "threadloom" } });
-  logger.info({ node: process.version }, "starting threadloom");
+  // Under WEB_CONCURRENCY every line says which worker wrote it (the primary's none).
+  const worker = cluster.isWorker ? cluster.worker!.id : undefined;
+  const logger = pino({ level: config.LOG_LEVEL, base: worker === undefined ? { service: "threadloom" } : { service: "threadloom", worker, pid: process.pid } });
+  const primary = cluster.isPrimary && config.WEB_CONCURRENCY > 1;
+  if (worker === undefined) logger.info({ node: process.version, ...(primary && { workers: config.WEB_CONCURRENCY }) }, "starting threadloom");
+  else logger.info("starting worker");
   // The last net: a database failure nothing awaited (LangGraph writes checkpoints in the background
   // and looks at the outcome only when the run ends) is logged, and the process goes on. So is a
   // fenced write refused to a run that lost its claim (already stopped by it): with a store attached,
@@ -37,6 +46,16 @@ async function main(): Promise<void> {
   });
   const authenticated = config.API_KEYS.size > 0 || Boolean(manifest.auth);
   const host = listenHost(config, authenticated);
+  const announce = (demo: boolean, port: number) => {
+    if (demo) logger.warn("using the offline DEMO model (deterministic, for trying things out): set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one");
+    if (!authenticated && !["127.0.0.1", "::1", "localhost"].includes(host)) {
+      logger.warn({ host }, "no API_KEYS set but HOST is not loopback: anyone who can reach this address can use the service");
+    } else if (!authenticated) {
+      logger.warn("no API_KEYS set: listening on this machine only, without authentication");
+    }
+    logger.info({ url: `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`, ...(primary && { workers: config.WEB_CONCURRENCY }) }, "threadloom is listening");
+  };
+  if (primary) return runPrimary({ config, logger, host, announce });
 
   // The port is taken first: when it is in use, start-up stops before anything else was started.
   let service: Service | undefined;
@@ -47,7 +66,7 @@ async function main(): Promise<void> {
   });
   // A request Node's parser refuses (headers over its limit, not HTTP) is answered as bad input is, as a problem.
   server.on("clientError", answerClientError);
-  await listen(server, config.PORT, host);
+  await listenOn(server, config.PORT, host);
 
   let signalled: string | undefined;
   let started = false;
@@ -73,7 +92,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   try {
-    service = await createService(config, logger, starting.signal);
+    service = await createService(config, logger, starting.signal, { demoModelUrl: worker === undefined ? undefined : process.env[WORKER_ENV.demoModelUrl] });
   } catch (err) {
     // createService stops whatever it had started; the port is all that is left.
     server.close();
@@ -83,15 +102,15 @@ async function main(): Promise<void> {
   }
   started = true;
   service.attach(server);
+  if (worker !== undefined) service.metrics.answerWith(clusterMetricsSource(service.metrics.registry));
   const { port } = server.address() as { port: number };
 
-  if (service.model.demo) logger.warn("using the offline DEMO model (deterministic, for trying things out): set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one");
-  if (!authenticated && !["127.0.0.1", "::1", "localhost"].includes(host)) {
-    logger.warn({ host }, "no API_KEYS set but HOST is not loopback: anyone who can reach this address can use the service");
-  } else if (!authenticated) {
-    logger.warn("no API_KEYS set: listening on this machine only, without authentication");
+  // A worker tells its primary, which says it all once for every worker.
+  if (worker === undefined) announce(service.model.demo, port);
+  else {
+    logger.info({ port, poolMax: config.DB_POOL_MAX }, "worker serving");
+    await tellPrimary({ type: "threadloom:ready", port });
   }
-  logger.info({ url: `http://${host === "0.0.0.0" ? "localhost" : host}:${port}` }, "threadloom is listening");
   if (signalled) {
     const signal = signalled;
     signalled = undefined;
@@ -104,24 +123,11 @@ function isDatabaseError(err: unknown): boolean {
   return err instanceof pg.DatabaseError || isDatabaseUnavailable(err);
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException) => {
-      if (err.code === "EADDRINUSE") reject(new StartupError(`port ${port} is in use: stop the other service or set PORT=<another port>`));
-      else if (err.code === "EACCES") reject(new StartupError(`port ${port} needs privileges this user lacks: set PORT=<a port above 1023>`));
-      else if (err.code === "EADDRNOTAVAIL") reject(new StartupError(`HOST=${host} is not an address of this machine: set HOST to one of its addresses`));
-      else reject(err);
-    };
-    server.once("error", failed);
-    server.listen(port, host, () => {
-      server.off("error", failed);
-      resolve();
-    });
-  });
-}
-
-main().catch((err) => {
-  // What the user can fix is one line; anything else shows where it came from.
-  console.error(err instanceof StartupError ? err.message : err);
+main().catch(async (err) => {
+  // What the user can fix is one line; anything else shows where it came from. A worker's failure
+  // is its primary's to report: once, however many workers failed alike.
+  const message = err instanceof StartupError ? err.message : String((err as Error)?.stack ?? err);
+  if (cluster.isWorker) await tellPrimary({ type: "threadloom:startup-failed", message });
+  else console.error(err instanceof StartupError ? err.message : err);
   process.exit(1);
 });

@@ -48,6 +48,8 @@ export class Metrics {
   private readonly duration: Histogram<"graph">;
   private readonly streams: Gauge;
   private queueRead: Promise<{ depth: number; oldest: number }> | undefined;
+  /** Under WEB_CONCURRENCY: every worker's metrics together, read through the primary. */
+  private aggregate: (() => Promise<string>) | undefined;
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
@@ -77,11 +79,12 @@ export class Metrics {
     new Gauge({ name: "threadloom_db_pool_waiting", help: "Queries waiting for a connection of this process's pool", registers, collect() { this.set(pool.waitingCount); } });
     const queue = () => this.readQueue();
     new Gauge({
-      name: "threadloom_queue_depth", help: "Runs waiting in the shared queue (every replica's)", registers,
+      // The queue is shared: summed over a cluster's workers it would count each run once per worker.
+      name: "threadloom_queue_depth", help: "Runs waiting in the shared queue (every replica's)", registers, aggregator: "max",
       async collect() { this.set((await queue()).depth); },
     });
     new Gauge({
-      name: "threadloom_queue_oldest_age_seconds", help: "How long the oldest run in the shared queue has waited (0 when none)", registers,
+      name: "threadloom_queue_oldest_age_seconds", help: "How long the oldest run in the shared queue has waited (0 when none)", registers, aggregator: "max",
       async collect() { this.set((await queue()).oldest); },
     });
   }
@@ -103,7 +106,12 @@ export class Metrics {
 
   /** The Prometheus text format. */
   async text(): Promise<string> {
-    return this.registry.metrics();
+    return this.aggregate ? this.aggregate() : this.registry.metrics();
+  }
+
+  /** Answers with `read()` (the cluster's workers' metrics together) instead of this registry alone. */
+  answerWith(read: () => Promise<string>): void {
+    this.aggregate = read;
   }
 
   get contentType(): string {
