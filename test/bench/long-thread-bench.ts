@@ -2,7 +2,7 @@
  * The bench's long-thread part (issue 15): one thread of BENCH_LONG_TURNS (default 100) tool-calling
  * turns through the service as a real process (src/main.ts with the probe, like the other parts), on
  * the bench's database, against a model that calls the calculator and then streams a reply
- * (tool-model-server.ts). Figures, each against a reference from the same run:
+ * (mock-model-server.ts --tools). Figures, each against a reference from the same run:
  *   - turn k end to end (POST /api/chat -> its `end` event), and the service's CPU per turn from
  *     /proc: the last ten turns against the first ten;
  *   - the thread's checkpoint storage (checkpoint-storage.ts) after turns 10, N/2, N-10 and N: on
@@ -47,7 +47,7 @@ export interface LongThreadFigures {
 export async function benchLongThread(options: LongThreadBenchOptions): Promise<{ text: string; goals: Goal[] }> {
   const { log, db } = options;
   const turns = Math.max(2, Number(process.env.BENCH_LONG_TURNS ?? 100));
-  const model = spawnTs("long-thread mock model", "test/bench/tool-model-server.ts", [String(TOKENS), String(TOKEN_DELAY_MS)]);
+  const model = spawnTs("long-thread mock model", "test/bench/mock-model-server.ts", [String(TOKENS), String(TOKEN_DELAY_MS), String(TOKENS), "--tools"]);
   options.defer(() => model.stop());
   const modelURL = await waitForLine(model, (line) => (line.startsWith("{") ? (JSON.parse(line).url as string) : undefined));
   const services = await startServices({ db, modelURL, tempDir: options.tempDir, replicas: 1, poolMax: 20 });
