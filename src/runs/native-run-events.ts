@@ -48,7 +48,7 @@ export class NativeRunEvents {
   /** Starts writing the run's events; call before the run emits its first. */
   async record(run: ActiveRun): Promise<NativeRecording> {
     // Numbered from 1, as the run's channel numbers them for its SSE frames.
-    const writer: RunEventWriter = await this.log.open(run.runId, 1, run.claim, 1);
+    const writer: RunEventWriter = await this.log.open(run.runId, 1, run.claim, 1, true);
     const unsubscribe = run.channel.subscribe((event) => writer.append(event.type, eventJson(event)));
     return {
       flush: () => writer.flush(),

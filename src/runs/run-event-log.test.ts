@@ -39,7 +39,7 @@ describe("run events written for whoever follows from another process", () => {
     const runner = await replica(60_000);
     const other = await replica(60_000);
     const runId = await runningRun();
-    const writer = await runner.open(runId, 1);
+    const writer = await runner.open(runId, 1, undefined, 0, true);
     for (let i = 0; i < 5; i++) writer.append("token", `{"n":${i}}`);
     // A listener in the same process has them all, and nothing needed the table.
     const local: StoredEvent[] = [];
@@ -67,12 +67,22 @@ describe("run events written for whoever follows from another process", () => {
   it("writes a run nobody follows at its end (the flush before its end is recorded), each event once", async () => {
     const runner = await replica(60_000);
     const runId = await runningRun();
-    const writer = await runner.open(runId, 1);
+    const writer = await runner.open(runId, 1, undefined, 0, true);
     for (let i = 0; i < 40; i++) writer.append("token", `{"n":${i}}`);
     expect(await saved(runId)).toBe(0);
     await writer.flush();
     writer.end();
     const { rows } = await db.pool.query("SELECT seq FROM run_events WHERE run_id = $1 ORDER BY seq", [runId]);
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it("writes a run another process may continue (an Agent Server run) every flushMs, followed or not", async () => {
+    const runner = await replica(60_000);
+    const runId = await runningRun();
+    const writer = await runner.open(runId, 1);
+    for (let i = 0; i < 5; i++) writer.append("token", `{"n":${i}}`);
+    await vi.waitFor(async () => expect(await saved(runId)).toBe(5), { timeout: 20_000 });
+    await writer.flush();
+    writer.end();
   });
 });

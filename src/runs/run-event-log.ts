@@ -79,8 +79,6 @@ export class RunEventWriter {
   /** Flushes that failed in a row (the database away): the next is tried after a backoff. */
   private failures = 0;
   private ended = false;
-  /** A client follows the run from the table (another process): events are written every `flushMs`, not every `idleFlushMs`. */
-  private followed = false;
   /** Set when the run ended here unfinished, to continue on another process. */
   moved = false;
 
@@ -93,6 +91,11 @@ export class RunEventWriter {
     private readonly log: RunEventLog,
     /** The run's claim: its events are saved only while it holds it. */
     private claim?: RunClaim,
+    /**
+     * A client follows the run from the table (another process): events are written every
+     * `flushMs`, not every `idleFlushMs`. From the start for a run another process may continue.
+     */
+    private followed = true,
   ) {
     this.nextSeq = firstSeq;
   }
@@ -215,18 +218,21 @@ export class RunEventLog {
   }
 
   /**
-   * A writer for a run starting here. A retried run's events are numbered after its earlier
+   * A writer for a run starting here; `seldom`, its events are written every `idleFlushMs` until a
+   * client follows it from another process. Only for a run nobody continues after a crash (a native
+   * one ends `worker_lost`): an Agent Server run is retried, and its clients rejoin it after the last
+   * event they had, which must be in the table. A retried run's events are numbered after its earlier
    * attempts', from a block of its own: a client may hold events the dead process sent but never
    * saved, and their ids must not name other events now.
    */
-  async open(runId: string, attempt: number, claim?: RunClaim, firstSeq = 0): Promise<RunEventWriter> {
+  async open(runId: string, attempt: number, claim?: RunClaim, firstSeq = 0, seldom = false): Promise<RunEventWriter> {
     let first = firstSeq;
     if (attempt > 1) {
       const { rows } = await this.pool.query("SELECT COALESCE(max(seq) + 1, 0) AS next FROM run_events WHERE run_id = $1", [runId]);
       // (Blocks stop at 200, inside PostgreSQL's integer; later attempts go on after the last id.)
       first = Math.max(rows[0].next, Math.min(attempt - 1, 200) * ATTEMPT_BLOCK);
     }
-    const writer = new RunEventWriter(runId, first, this, claim);
+    const writer = new RunEventWriter(runId, first, this, claim, !seldom);
     this.writers.set(runId, writer);
     return writer;
   }
