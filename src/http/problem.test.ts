@@ -1,4 +1,5 @@
 import express from "express";
+import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-database.js";
@@ -42,6 +43,16 @@ describe("problemHandler and the database's transient refusals", () => {
       }
     });
     app.get("/bug", async () => void (await db.pool.query("SELECT * FROM no_such_table")));
+    // A pool whose one connection is taken: the next query waits its 100 ms, then gives up.
+    app.get("/busy", async () => {
+      const pool = db.track(new pg.Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 100 }));
+      const held = await pool.connect();
+      try {
+        await pool.query("SELECT 1");
+      } finally {
+        held.release();
+      }
+    });
     const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
     app.use(problemHandler(logger));
     const server = app.listen(0);
@@ -59,6 +70,13 @@ describe("problemHandler and the database's transient refusals", () => {
     expect(res.headers.get("retry-after")).toBe("2");
     expect((await res.json()).detail).toMatch(/retry shortly/);
     expect(warnings).toEqual(["request refused: the database gave up on a statement"]);
+  });
+
+  it("no connection free in time is a 503 that says the service is busy, not that the database is down", async () => {
+    const res = await fetch(`${url}/busy`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("2");
+    expect((await res.json()).detail).toBe("The service is busy: no database connection came free in time; retry shortly.");
   });
 
   it("a statement that is wrong stays a masked 500", async () => {

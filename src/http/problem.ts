@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { describeDatabaseError, isDatabaseUnavailable, isTransientDatabaseError } from "../db/database-unavailable.js";
+import { isPoolWaitTimeout } from "../db/query-when-free.js";
 import { AppError, type ErrorCode, type InvalidField } from "../errors.js";
 import { isInflateError } from "./inflate-error.js";
 import type {} from "pino-http";
@@ -105,6 +106,8 @@ function fromFramework(err: { type?: string; message?: string; status?: unknown;
  * becomes a 503.
  */
 function fromDatabase(err: unknown): AppError | null {
+  // Every connection busy is load on a database that answers: say so, not that it is down.
+  if (isPoolWaitTimeout(err)) return new AppError("unavailable", "The service is busy: no database connection came free in time; retry shortly.");
   if (isDatabaseUnavailable(err)) return new AppError("unavailable", "The database is unavailable right now; retry shortly.");
   if (isTransientDatabaseError(err)) return new AppError("unavailable", "The database could not finish this request just now (a conflicting change or a timeout); retry shortly.");
   return null;
