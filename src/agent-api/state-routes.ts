@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { type Response, Router } from "express";
 import type pg from "pg";
 import { z } from "zod";
 import { HistoryRepository } from "../conversations/history-repository.js";
@@ -9,9 +9,10 @@ import { containsNul, requireJsonBody, validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
 import { checkStateMessages } from "./check-messages.js";
-import { shownThread, shownValue } from "./shown-thread.js";
+import { shownText, shownThread, shownValue } from "./shown-thread.js";
 import { threadStateObject } from "./thread-state-object.js";
 import { updateThreadState } from "./update-thread-state.js";
+import { WireValues } from "./wire-values.js";
 import { doc } from "../openapi/doc.js";
 import { missingCheckpoint, refusePruned } from "../retention/missing-checkpoint.js";
 
@@ -77,7 +78,8 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   const stateAt = async (thread: ThreadRow, at: string | undefined, subgraphs: boolean, ns = "") => {
     const config = await addressOf(thread, at, ns);
     const graph = await deps.graphs.forThread(thread.graphId, thread.threadId);
-    return shownValue(threadStateObject(await graph.getState(config, { subgraphs }).catch(subgraphGone(ns))), shownThread(thread));
+    const wire = new WireValues();
+    return shownText(wire.stringify(threadStateObject(await graph.getState(config, { subgraphs }).catch(subgraphGone(ns)), wire)), shownThread(thread));
   };
 
   const historyOf = async (thread: ThreadRow, options: { limit: number; before?: string; metadata?: Record<string, unknown> | null; at?: string; ns?: string }) => {
@@ -85,24 +87,25 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     if (options.before) await refusePruned(deps.pool, thread.threadId, options.before);
     const graph = await deps.graphs.forThread(thread.graphId, thread.threadId);
     const states = [];
+    const wire = new WireValues();
     const listing = graph.getStateHistory(config, {
       limit: options.limit,
       ...(options.before ? { before: { configurable: { checkpoint_id: options.before } } } : {}),
       ...(options.metadata ? { filter: options.metadata } : {}),
     });
     try {
-      for await (const snapshot of listing) states.push(threadStateObject(snapshot));
+      for await (const snapshot of listing) states.push(threadStateObject(snapshot, wire));
     } catch (err) {
       subgraphGone(options.ns ?? "")(err);
     }
-    return shownValue(states, shownThread(thread));
+    return shownText(wire.stringify(states), shownThread(thread));
   };
 
   router.get("/threads/:id/state", doc({ summary: "The thread's current state", params: threadParams, query: subgraphsQuery }), async (req, res) => {
     const { id } = validate(threadParams, req.params, "path");
     const { subgraphs } = validate(subgraphsQuery, req.query, "query");
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
-    res.json(await stateAt(thread, undefined, subgraphs === "true"));
+    sendJson(res, await stateAt(thread, undefined, subgraphs === "true"));
   });
 
   // Deprecated in the SDK in favour of POST /state/checkpoint, which it still uses for a string id.
@@ -110,7 +113,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const { id, checkpoint_id } = validate(checkpointParams, req.params, "path");
     const { subgraphs } = validate(subgraphsQuery, req.query, "query");
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
-    res.json(await stateAt(thread, checkpoint_id, subgraphs === "true"));
+    sendJson(res, await stateAt(thread, checkpoint_id, subgraphs === "true"));
   });
 
   router.post("/threads/:id/state/checkpoint", doc({ summary: "The thread's state at a checkpoint", params: threadParams, query: subgraphsQuery, body: checkpointBody }), requireJsonBody, async (req, res) => {
@@ -118,7 +121,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const body = validate(checkpointBody, req.body);
     const query = validate(subgraphsQuery, req.query, "query");
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
-    res.json(await stateAt(thread, body.checkpoint.checkpoint_id, Boolean(body.subgraphs) || query.subgraphs === "true", body.checkpoint.checkpoint_ns));
+    sendJson(res, await stateAt(thread, body.checkpoint.checkpoint_id, Boolean(body.subgraphs) || query.subgraphs === "true", body.checkpoint.checkpoint_ns));
   });
 
   router.post("/threads/:id/state", doc({ summary: "Update the thread's state (as a node, from a checkpoint)", params: threadParams, body: updateBody }), requireJsonBody, async (req, res) => {
@@ -137,7 +140,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const { id } = validate(threadParams, req.params, "path");
     const query = validate(historyQuery, req.query, "query");
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
-    res.json(await historyOf(thread, query));
+    sendJson(res, await historyOf(thread, query));
   });
 
   router.post("/threads/:id/history", doc({ summary: "The thread's states, newest first, filtered", params: threadParams, body: historyBody, bodyOptional: true }), requireJsonBody, async (req, res) => {
@@ -146,10 +149,16 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const thread = await deps.runs.findAgentThread(id, res.locals.owner, await authorize(res, "threads:read", { thread_id: id }));
     const b = body.before;
     const beforeId = b == null ? undefined : typeof b === "string" ? b : "configurable" in b ? b.configurable.checkpoint_id : b.checkpoint_id;
-    res.json(await historyOf(thread, { limit: body.limit, before: beforeId, metadata: body.metadata, at: body.checkpoint?.checkpoint_id, ns: body.checkpoint?.checkpoint_ns }));
+    sendJson(res, await historyOf(thread, { limit: body.limit, before: beforeId, metadata: body.metadata, at: body.checkpoint?.checkpoint_id, ns: body.checkpoint?.checkpoint_ns }));
   });
 
   return router;
+}
+
+/** JSON text already made, sent as `res.json` sends its own (Content-Type, then `send`: charset, ETag). */
+function sendJson(res: Response, text: string): void {
+  if (!res.get("Content-Type")) res.set("Content-Type", "application/json");
+  res.send(text);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { StateSnapshot } from "@langchain/langgraph";
 import { wireJson } from "./wire-json.js";
+import { WireValues } from "./wire-values.js";
 
 /** A checkpoint as the Agent Server names it: the `configurable` keys that address it. */
 export interface CheckpointObject {
@@ -41,8 +42,12 @@ interface InterruptObject {
   id?: string;
 }
 
-/** A LangGraph state snapshot in the Agent Server's JSON shape (what `getState`/`getHistory` return). */
-export function threadStateObject(snapshot: StateSnapshot): ThreadStateObject {
+/**
+ * A LangGraph state snapshot in the Agent Server's JSON shape (what `getState`/`getHistory` return),
+ * its values built by `wire`: the answer holding it is written with `wire.stringify`. The states of
+ * one answer share `wire`, so each message is built once for all.
+ */
+export function threadStateObject(snapshot: StateSnapshot, wire: WireValues): ThreadStateObject {
   const tasks = snapshot.tasks.map((task): ThreadTaskObject => {
     // With `subgraphs`, a task's state is the subgraph's snapshot; otherwise only its config.
     const nested = task.state && "values" in task.state ? (task.state as StateSnapshot) : null;
@@ -54,12 +59,12 @@ export function threadStateObject(snapshot: StateSnapshot): ThreadStateObject {
       error: task.error == null ? null : errorText(task.error),
       interrupts: task.interrupts.map(interruptObject),
       checkpoint: nested ? null : taskCheckpoint(task.state as RunnableConfig | undefined),
-      state: nested ? subgraphState(nested) : null,
-      result: wireJson(task.result ?? null),
+      state: nested ? subgraphState(nested, wire) : null,
+      result: wire.of(task.result ?? null),
     };
   });
   return {
-    values: wireJson(snapshot.values),
+    values: wire.of(snapshot.values),
     next: [...snapshot.next],
     checkpoint: checkpointObject(snapshot.config),
     metadata: wireJson(snapshot.metadata ?? {}),
@@ -70,8 +75,8 @@ export function threadStateObject(snapshot: StateSnapshot): ThreadStateObject {
   };
 }
 
-function subgraphState(snapshot: StateSnapshot): ThreadStateObject {
-  const { interrupts: _, ...state } = threadStateObject(snapshot);
+function subgraphState(snapshot: StateSnapshot, wire: WireValues): ThreadStateObject {
+  const { interrupts: _, ...state } = threadStateObject(snapshot, wire);
   return state;
 }
 

@@ -37,11 +37,14 @@ export function messageStoreSql(schema: string) {
           ON bl.thread_id = cp.thread_id AND bl.checkpoint_ns = cp.checkpoint_ns AND bl.channel = v.key AND bl.version = v.value
         WHERE bl.type = '${MESSAGE_REFS}'
         UNION
+        -- A lookup by primary key per list: a join here is planned as a scan of the table per step.
         SELECT b.thread_id, b.checkpoint_ns, b.channel, b.version, convert_from(b.blob, 'UTF8')::jsonb
         FROM chain c
-        JOIN ${t("checkpoint_blobs")} b
-          ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns AND b.channel = c.channel AND b.version = c.doc ->> 'b'
-        WHERE b.type = '${MESSAGE_REFS}'
+        CROSS JOIN LATERAL (
+          SELECT * FROM ${t("checkpoint_blobs")} b
+          WHERE b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns AND b.channel = c.channel AND b.version = c.doc ->> 'b' AND b.type = '${MESSAGE_REFS}'
+          LIMIT 1
+        ) b
       ), wanted AS (
         SELECT c.thread_id, c.checkpoint_ns, r ->> 0 AS message_id, r ->> 1 AS hash
         FROM chain c CROSS JOIN jsonb_array_elements(c.doc -> 't') r

@@ -1,0 +1,30 @@
+import { wireJsonText } from "./wire-json.js";
+
+interface Built {
+  /** The message's own property values when built: one reassigned since means build again. */
+  seen: unknown[];
+  text: string;
+}
+
+const built = new WeakMap<object, Built>();
+
+/**
+ * A message's JSON text as `wireJsonText` writes it, kept as long as the message object lives. A
+ * long thread's reads show the same few hundred messages again and again (the saver keeps the
+ * objects it decoded, see MessageStore), and building one costs two `toJSON` calls. As with the
+ * saver's digests (MessageDigests), a message whose fields were reassigned is built again; one
+ * edited deeper inside a field is not noticed, which is why LangChain's messages are replaced, not
+ * edited, by its reducers and by ours.
+ */
+export function wireMessageText(message: object): string {
+  const known = built.get(message);
+  const values = Object.values(message);
+  if (known && sameValues(known.seen, values)) return known.text;
+  const text = wireJsonText(message);
+  built.set(message, { seen: values, text });
+  return text;
+}
+
+function sameValues(a: unknown[], b: unknown[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}

@@ -1,0 +1,63 @@
+import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { describe, expect, it } from "vitest";
+import { wireJson, wireJsonText } from "./wire-json.js";
+import { WireValues } from "./wire-values.js";
+
+const human = new HumanMessage({ id: "h1", content: "what is 6 * 7?" });
+const ai = new AIMessage({ id: "a1", content: "", tool_calls: [{ id: "call-1", name: "calculator", args: { expression: "6 * 7" } }] });
+const tool = new ToolMessage({ id: "t1", content: "42", tool_call_id: "call-1", name: "calculator" });
+const blocks = new AIMessage({ id: "a2", content: [{ type: "text", text: "It is \"42\"\u0000 \ud800 é" }], response_metadata: { model: "m" } });
+
+class Holder {
+  constructor(readonly inner: unknown) {}
+}
+
+/** Values as graphs hold them, with what JSON.stringify treats specially at every depth. */
+const values: Record<string, unknown> = {
+  messages: [human, ai, tool, blocks],
+  again: { first: [human, ai], last: tool },
+  date: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
+  toJsonWithMessage: { toJSON: (key: string) => ({ key, message: human, later: { toJSON: () => "not called" } }) },
+  instance: new Holder([ai, { nested: tool }]),
+  gaps: [undefined, () => 1, Symbol("s"), null, Number.NaN, -0, 1e21],
+  skipped: undefined,
+  fn: () => 1,
+  boxed: [new Number(3), new String("s"), new Boolean(false)],
+  ["__proto__"]: { polluted: true },
+  12: "integer keys come first",
+  empty: [],
+};
+Object.defineProperty(values, "__proto__", { value: { polluted: true }, enumerable: true });
+
+describe("WireValues", () => {
+  it("writes an answer of many values as wireJsonText writes each, each message built once", () => {
+    const wire = new WireValues();
+    const answer = [{ values: wire.of(values), at: 1 }, { values: wire.of({ messages: [human, ai] }), result: wire.of(tool) }];
+    const expected = `[{"values":${wireJsonText(values)},"at":1},{"values":${wireJsonText({ messages: [human, ai] })},"result":${wireJsonText(tool)}}]`;
+    expect(wire.stringify(answer)).toBe(expected);
+    expect(JSON.parse(expected)[0].values.messages[1]).toMatchObject({ type: "ai", id: "a1", tool_calls: [{ name: "calculator" }] });
+  });
+
+  it("gives what wireJson gives where JSON has no text: null", () => {
+    const wire = new WireValues();
+    expect(wire.stringify({ a: wire.of(undefined), b: wire.of(() => 1), c: wire.of("x") })).toBe('{"a":null,"b":null,"c":"x"}');
+    expect(wire.stringify([wire.of(values)])).toBe(JSON.stringify([wireJson(values)]));
+  });
+
+  it("writes a graph's string that is a placeholder as that string (the slow way)", () => {
+    const wire = new WireValues();
+    const [placeholder] = wire.of([human]) as [string];
+    const answer = { mine: wire.of([human, ai]), theirs: wire.of({ text: placeholder, [placeholder]: 1 }) };
+    expect(wire.stringify(answer)).toBe(`{"mine":${wireJsonText([human, ai])},"theirs":${JSON.stringify({ text: placeholder, [placeholder]: 1 })}}`);
+  });
+
+  it("builds again a message whose fields were reassigned since", () => {
+    const edited = new HumanMessage({ id: "e1", content: "before" });
+    const first = new WireValues();
+    expect(first.stringify([first.of([edited])])).toContain('"content":"before"');
+    edited.content = "after";
+    const second = new WireValues();
+    expect(second.stringify([second.of([edited])])).toBe(`[${wireJsonText([edited])}]`);
+    expect(second.stringify([second.of([edited])])).toContain('"content":"after"');
+  });
+});
