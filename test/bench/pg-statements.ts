@@ -108,12 +108,14 @@ async function sql<T = Record<string, unknown>>(url: string, text: string): Prom
   }
 }
 
-interface Counters { commits: number; rollbacks: number; walBytes: number; walRecords: number; walFpi: number }
+interface Counters { commits: number; rollbacks: number; walBytes: number; walRecords: number; walFpi: number; walFsyncs: number }
 
 async function counters(url: string): Promise<Counters> {
   const [d] = await sql<{ c: string; r: string }>(url, "SELECT xact_commit AS c, xact_rollback AS r FROM pg_stat_database WHERE datname = current_database()");
   const [w] = await sql<{ b: string; r: string; f: string }>(url, "SELECT wal_bytes AS b, wal_records AS r, wal_fpi AS f FROM pg_stat_wal");
-  return { commits: Number(d.c), rollbacks: Number(d.r), walBytes: Number(w.b), walRecords: Number(w.r), walFpi: Number(w.f) };
+  // PostgreSQL 18 counts WAL fsyncs in pg_stat_io (a commit that waits for the disk is one, or shares one).
+  const [io] = await sql<{ n: string }>(url, "SELECT COALESCE(sum(fsyncs), 0) AS n FROM pg_stat_io WHERE object = 'wal'");
+  return { commits: Number(d.c), rollbacks: Number(d.r), walBytes: Number(w.b), walRecords: Number(w.r), walFpi: Number(w.f), walFsyncs: Number(io.n) };
 }
 
 async function report(url: string, name: string, n: number, wallMs: number, cpuMs: number, a: Counters, b: Counters): Promise<void> {
@@ -126,7 +128,7 @@ async function report(url: string, name: string, n: number, wallMs: number, cpuM
   const out: string[] = [];
   out.push(`\n## ${name}: ${n} turns (${USERS} users × ${THREADS} threads × ${TURNS} turns), ${(n / (wallMs / 1000)).toFixed(1)} turns/s`);
   out.push(`per turn: statements ${per(sum("calls")).toFixed(1)}, exec ms ${per(sum("total_exec_time")).toFixed(2)}, PostgreSQL CPU ms ${per(cpuMs).toFixed(1)}, ` +
-    `commits ${per(b.commits - a.commits).toFixed(2)}, rollbacks ${per(b.rollbacks - a.rollbacks).toFixed(2)}, WAL bytes ${per(b.walBytes - a.walBytes).toFixed(0)}, ` +
+    `commits ${per(b.commits - a.commits).toFixed(2)}, WAL fsyncs ${per(b.walFsyncs - a.walFsyncs).toFixed(2)}, rollbacks ${per(b.rollbacks - a.rollbacks).toFixed(2)}, WAL bytes ${per(b.walBytes - a.walBytes).toFixed(0)}, ` +
     `WAL records ${per(b.walRecords - a.walRecords).toFixed(1)}, full-page images ${per(b.walFpi - a.walFpi).toFixed(2)}, shared blks hit ${per(sum("shared_blks_hit")).toFixed(0)}, dirtied ${per(sum("shared_blks_dirtied")).toFixed(1)}`);
   out.push("\n| calls/turn | exec ms/turn | rows/turn | blks hit/turn | dirtied/turn | WAL B/turn | statement |\n|---:|---:|---:|---:|---:|---:|---|");
   for (const r of rows.slice(0, TOP)) {
