@@ -184,9 +184,9 @@ export const SELECT_ALL_MESSAGES = `
 
 /**
  * Makes the mirror equal to the head branch of the checkpoint state in one statement: upsert the
- * branch's messages, take every other message off the head branch (kept, never deleted), and
- * update the thread's counters (title from the first user message, once), and close the run ($21,
- * if any) that produced this state: all or nothing. With the run's claim ($30 worker, $31 epoch),
+ * branch's messages that are new or changed (`upserted` counts those), take every other message off
+ * the head branch (kept, never deleted), update the thread's counters (title from the first user
+ * message, once), and close the run ($21, if any) that produced this state: all or nothing. With the run's claim ($30 worker, $31 epoch),
  * nothing at all unless the run still holds it: then no row comes back.
  */
 export const PROJECT_THREAD = `
@@ -205,7 +205,18 @@ export const PROJECT_THREAD = `
     SELECT $1, message_id, role, content, parts::jsonb, tool_call_id, name, metadata::jsonb, input_tokens,
            output_tokens, total_tokens, latency_ms, ttft_ms, model, status, parent_id, position,
            COALESCE(first_checkpoint_id, $18), true
-    FROM input WHERE (SELECT held FROM fence)
+    FROM input i WHERE (SELECT held FROM fence)
+      -- Only what changed: a thread's earlier messages come again every turn, and rewriting each
+      -- one (a new row version, its text searched again, its index entries) made a turn's cost grow
+      -- with the thread's length.
+      AND NOT EXISTS (
+        SELECT 1 FROM messages m
+        WHERE m.thread_id = $1 AND m.message_id = i.message_id AND m.on_head_branch
+          AND (m.role, m.content, m.parts, m.tool_call_id, m.name, m.metadata, m.input_tokens, m.output_tokens,
+               m.total_tokens, m.latency_ms, m.ttft_ms, m.model, m.status, m.parent_id, m.position)
+          IS NOT DISTINCT FROM (i.role, i.content, i.parts::jsonb, i.tool_call_id, i.name, i.metadata::jsonb, i.input_tokens,
+               i.output_tokens, i.total_tokens, i.latency_ms, i.ttft_ms, i.model, i.status, i.parent_id, i.position)
+      )
     ON CONFLICT (thread_id, message_id) DO UPDATE SET
       role = excluded.role, content = excluded.content, parts = excluded.parts,
       tool_call_id = excluded.tool_call_id, name = excluded.name, metadata = excluded.metadata,

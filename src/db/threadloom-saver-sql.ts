@@ -5,8 +5,11 @@ import { MESSAGE_REFS } from "./message-lists.js";
  * The saver's write statements: one statement a checkpoint, one a batch of writes. Each has a fenced
  * form for writes of a run (its claim in three parameters: the last ones of a batch of writes, those
  * after the fixed ones of a checkpoint): it writes nothing, and returns no row, unless the run still
- * holds its claim.
+ * holds its claim, and may commit without waiting for the disk (`quick`, see ThreadloomSaver).
  */
+/** Commits without waiting for the disk (the transaction's own setting): a later synchronous commit of the run makes it durable. */
+const QUICK_COMMIT = "set_config('synchronous_commit', 'off', true) AS quick_commit";
+
 export function saverSql(schema: string) {
   const t = (name: string) => `"${schema}".${name}`;
   // Writes' parameters: $1-$8 the batch; $9-$11 the keys of the messages its `msgrefs` writes name
@@ -25,7 +28,7 @@ export function saverSql(schema: string) {
     FROM unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS w(idx, channel, type, blob)
     ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) ${onConflict}`;
   // The claim's answer, not the rows written: a batch written again (DO NOTHING) is no refusal.
-  const writesFenced = (onConflict: string) => (messageCount: number) => `
+  const writesFenced = (onConflict: string) => (messageCount: number, quick = false) => `
     WITH ${claimCte("$12", "$13", "$14")}, messages AS (${writeMessages(15, messageCount, "WHERE EXISTS (SELECT 1 FROM claim)")}), written AS (
       INSERT INTO ${t("checkpoint_writes")} (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
       SELECT $1, $2, $3, $4, w.idx, w.channel, w.type, w.blob
@@ -33,7 +36,7 @@ export function saverSql(schema: string) {
       WHERE EXISTS (SELECT 1 FROM claim)
       ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) ${onConflict}
     )
-    SELECT 1 FROM claim`;
+    SELECT 1${quick ? `, ${QUICK_COMMIT}` : ""} FROM claim`;
   const upsert = "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob";
   // Parameters: $1-$9 the checkpoint and its blobs' keys; $10-$12 the keys of the messages it adds
   // (see message-lists); $13-$15 the lists those blobs stand on, which must be there as they were
@@ -41,7 +44,7 @@ export function saverSql(schema: string) {
   // claim in $16-$18. Then each blob and each message a parameter of its own, not one bytea[]: a
   // Buffer parameter goes to the server as it is, an array of them is first written out in hex, in
   // one piece (seconds for a long thread).
-  const putCheckpoint = (blobCount: number, messageCount: number, fenced: boolean) => {
+  const putCheckpoint = (blobCount: number, messageCount: number, fenced: boolean, quick = false) => {
     const first = fenced ? 19 : 16;
     const params = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${i + from}::bytea`).join(", ");
     const go = `(SELECT ok FROM go)`;
@@ -72,7 +75,7 @@ export function saverSql(schema: string) {
         ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
         DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
       )
-      SELECT (SELECT ok FROM based) AS based, ${fenced ? "EXISTS (SELECT 1 FROM claim)" : "true"} AS held`;
+      SELECT (SELECT ok FROM based) AS based, ${fenced ? "EXISTS (SELECT 1 FROM claim)" : "true"} AS held${quick ? `, ${QUICK_COMMIT}` : ""}`;
   };
   return {
     // A rollback by the run itself ($3, $4: its claim, when given; $5 its id again, as a uuid), so
@@ -91,7 +94,7 @@ export function saverSql(schema: string) {
       SELECT (SELECT held FROM fence) AS held, ARRAY(SELECT checkpoint_id FROM gone) AS checkpoint_ids`,
     hasRunCheckpoints: `SELECT 1 FROM ${t("checkpoints")} WHERE thread_id = $1 AND metadata->>'run_id' = $2 LIMIT 1`,
     putCheckpoint: (blobCount: number, messageCount: number) => putCheckpoint(blobCount, messageCount, false),
-    putCheckpointFenced: (blobCount: number, messageCount: number) => putCheckpoint(blobCount, messageCount, true),
+    putCheckpointFenced: (blobCount: number, messageCount: number, quick = false) => putCheckpoint(blobCount, messageCount, true, quick),
     // A new thread holding a copy of one branch: the checkpoint and its ancestors, their pending
     // writes, the channel values they point to, the lists those stand on and the messages these
     // name. Ids stay the same, so nothing needs rewriting.

@@ -31,6 +31,12 @@ export type UnavailablePolicy = (threadId: string, kind: "read" | "write") => Ab
  * A write made by one of our runs (its claim in `configurable`, see run-claim) lands only while the
  * run holds its claim; a refused one throws `ClaimLostError` and stops the run. Writes without a
  * claim (LangGraph used directly, its conformance suite) are not fenced.
+ *
+ * A run's writes after its input checkpoint commit without waiting for the disk: the run's end is
+ * recorded by a synchronous commit (the mirror's projection, or whoever reaps the run), and
+ * PostgreSQL flushes its WAL in order, so that commit makes them durable; what a crash of the
+ * database loses of them before it is what a crash of this process would. The input checkpoint
+ * holds the user's message, acknowledged once committed (watchInput): it waits for the disk.
  */
 export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
@@ -125,7 +131,10 @@ export class ThreadloomSaver extends PostgresSaver {
     for (let whole = false; ; whole = true) {
       const dumped = await this.messages.dump(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions, whole);
       const { blobs, messages, bases } = dumped;
-      const [row] = (await this.write(thread_id, (claim ? this.sql.putCheckpointFenced : this.sql.putCheckpoint)(blobs.length, messages.length), [
+      const statement = claim
+        ? this.sql.putCheckpointFenced(blobs.length, messages.length, !(checkpoint_ns === "" && metadata.source === "input"))
+        : this.sql.putCheckpoint(blobs.length, messages.length);
+      const [row] = (await this.write(thread_id, statement, [
         thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, dumpedCheckpoint, dumpedMetadata,
         blobs.map((b) => b[0]), blobs.map((b) => b[1]), blobs.map((b) => b[2]),
         messages.map((m) => m.id), messages.map((m) => m.hash), messages.map((m) => m.type),
@@ -274,7 +283,7 @@ export class ThreadloomSaver extends PostgresSaver {
     const special = writes.every((w) => w[0] in WRITES_IDX_MAP);
     const claim = claimFromConfig(config);
     const sql = claim ? (special ? this.sql.upsertWritesFenced : this.sql.insertWritesFenced) : special ? this.sql.upsertWrites : this.sql.insertWrites;
-    const held = await this.write(thread_id, sql(messages.length), [
+    const held = await this.write(thread_id, sql(messages.length, true), [
       thread_id, checkpoint_ns, checkpoint_id, taskId,
       writes.map(([channel], idx) => WRITES_IDX_MAP[channel] ?? idx), writes.map(([channel]) => channel), blobs.map((b) => b[0]), blobs.map((b) => bytes(b[1])),
       messages.map((m) => m.id), messages.map((m) => m.hash), messages.map((m) => m.type),

@@ -277,9 +277,12 @@ export class RunEventLog {
     this.writers.delete(runId);
   }
 
-  /** Wakes the run's joiners in every process (after its end is recorded). */
+  /**
+   * Wakes the run's joiners in every process (after its end is recorded). A notice is never durable:
+   * its commit (a NOTIFY takes a transaction id) need not wait for the disk.
+   */
   async announce(runId: string): Promise<void> {
-    await this.pool.query(`SELECT pg_notify('${CHANNELS.runEvents}', $1::text)`, [runId]);
+    await this.pool.query(`SELECT pg_notify('${CHANNELS.runEvents}', $1::text), ${QUICK_COMMIT}`, [runId]);
   }
 
   /**
