@@ -34,9 +34,12 @@ export type UnavailablePolicy = (threadId: string, kind: "read" | "write") => Ab
  *
  * A run's writes after its input checkpoint commit without waiting for the disk: the run's end is
  * recorded by a synchronous commit (the mirror's projection, or whoever reaps the run), and
- * PostgreSQL flushes its WAL in order, so that commit makes them durable; what a crash of the
- * database loses of them before it is what a crash of this process would. The input checkpoint
- * holds the user's message, acknowledged once committed (watchInput): it waits for the disk.
+ * PostgreSQL flushes its WAL in order, so that commit makes them durable. Only a crash of the
+ * database server itself (not of this process) in the moment before the WAL writer flushes them
+ * (at most three wal_writer_delay, 600 ms by default) loses them; the run is then retried from the
+ * last step that reached the disk, so a step of that moment runs again, as one that finished just
+ * before any crash but had not yet been written would. The input checkpoint holds the user's
+ * message, acknowledged once committed (watchInput): it waits for the disk.
  */
 export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
