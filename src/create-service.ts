@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Express } from "express";
 import type { Logger } from "pino";
 import { DEMO_MODEL_NAME, startDemoModel } from "../graphs/lib/demo-model.js";
+import { runCallbacksInLine } from "./callbacks-in-line.js";
 import { createApp } from "./app.js";
 import { allowedHosts, type Config, usesDemoModel } from "./config.js";
 import { openDatabase, type Database } from "./db/open-database.js";
@@ -98,6 +99,8 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     const baseURL = demo?.baseURL ?? config.OPENAI_BASE_URL;
     // Graphs read their model from the environment, as under the LangGraph CLI: ours, the demo's when no model is configured.
     exposeModelToGraphs({ model: modelName, baseURL, apiKey: config.OPENAI_API_KEY, maxRetries: demo ? 0 : config.OPENAI_MAX_RETRIES });
+    // Without a tracer, LangChain's callbacks (the `messages` stream mode's, per token) run in line.
+    runCallbacksInLine();
     const models = new ModelServers([{ baseURL, apiKey: config.OPENAI_API_KEY, model: modelName, demo: Boolean(demo) }]);
     for (const server of models.servers) {
       logger.info({ baseUrl: server.baseUrl, model: server.model, demo: server.demo }, `model server: ${server.baseUrl}, model ${server.model}${server.demo ? " (the offline demo model)" : ""}`);
