@@ -82,11 +82,5 @@ export function messageStoreSql(schema: string) {
       FROM ${t("checkpoint_writes")} cw
       WHERE cw.thread_id = $1 AND cw.checkpoint_id = ANY($2) AND cw.channel = '${TASKS}'
       GROUP BY cw.checkpoint_id`,
-    // A thread and everything of it, in one statement (the stock saver: a transaction of three).
-    deleteThread: `
-      WITH blobs AS (DELETE FROM ${t("checkpoint_blobs")} WHERE thread_id = $1),
-        writes AS (DELETE FROM ${t("checkpoint_writes")} WHERE thread_id = $1),
-        messages AS (DELETE FROM ${t("checkpoint_messages")} WHERE thread_id = $1)
-      DELETE FROM ${t("checkpoints")} WHERE thread_id = $1`,
   };
 }

@@ -13,6 +13,7 @@ import { MESSAGE_REFS } from "./message-lists.js";
 import { MessageStore, StoredRefs, type ListRows } from "./message-store.js";
 import { messageStoreSql } from "./message-store-sql.js";
 import { queryWhenFree } from "./query-when-free.js";
+import { removeThreads } from "./remove-checkpoints.js";
 import { saverSql } from "./threadloom-saver-sql.js";
 import { YieldingSerializer } from "./yielding-serializer.js";
 
@@ -53,7 +54,7 @@ export class ThreadloomSaver extends PostgresSaver {
 
   constructor(
     private readonly db: pg.Pool,
-    schema: string,
+    private readonly schema: string,
   ) {
     super(db, undefined, { schema });
     this.serde = new YieldingSerializer(this.serde);
@@ -220,7 +221,7 @@ export class ThreadloomSaver extends PostgresSaver {
 
   /** The thread's checkpoints, pending writes, channel values and messages, in one statement. */
   override async deleteThread(threadId: string): Promise<void> {
-    await this.db.query(this.messageSql.deleteThread, [threadId]);
+    await removeThreads(this.db, this.schema, [threadId]);
     this.messages.forgetThread(threadId);
   }
 
