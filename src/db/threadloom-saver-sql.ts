@@ -51,7 +51,7 @@ export function saverSql(schema: string) {
         FROM unnest($13::text[], $14::text[], $15::text[]) AS x(channel, version, hash)
         JOIN ${t("checkpoint_blobs")} b
           ON b.thread_id = $1 AND b.checkpoint_ns = $2 AND b.channel = x.channel AND b.version = x.version AND b.type = '${MESSAGE_REFS}'
-        WHERE convert_from(b.blob, 'UTF8')::jsonb ->> 'h' = x.hash
+        WHERE ${refsSql.hash(refsSql.doc("b.blob"))} = x.hash
       ), go AS (
         SELECT (SELECT ok FROM based) ${fenced ? "AND EXISTS (SELECT 1 FROM claim)" : ""} AS ok
       ), messages AS (
