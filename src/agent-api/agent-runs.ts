@@ -264,8 +264,8 @@ export class AgentRuns {
   /** Resolves when the run is no longer pending or running. */
   async ended(runId: string, signal?: AbortSignal): Promise<void> {
     await this.deps.manager.ended(runId);
-    // Not here (or not yet): follow its events to their end, reading none.
-    for await (const _ of this.deps.eventLog.join(runId, 2 ** 31 - 1, signal)) void _;
+    // Not here (or not yet): wait for its events' end, reading none and asking for none sooner.
+    for await (const _ of this.deps.eventLog.join(runId, 2 ** 31 - 1, signal, { follow: false })) void _;
     await this.deps.manager.ended(runId);
   }
 

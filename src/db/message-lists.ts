@@ -20,6 +20,20 @@ export interface RefsDoc {
   t: MessageRef[];
 }
 
+/**
+ * The same format as SQL sees it, for the statements that follow lists down to their bases or
+ * collect the messages they name (reads, copies, pruning): besides RefsDoc, the one place that knows
+ * its keys. `doc` takes a `msgrefs` blob column; the others take what `doc` returned.
+ */
+export const refsSql = {
+  doc: (blob: string) => `convert_from(${blob}, 'UTF8')::jsonb`,
+  /** The version the list stands on; null for a whole list. */
+  base: (doc: string) => `(${doc} ->> 'b')`,
+  hash: (doc: string) => `(${doc} ->> 'h')`,
+  /** The references the doc itself holds, as rows (message_id, hash): `CROSS JOIN LATERAL ${refs} r`. */
+  refs: (doc: string) => `(SELECT e ->> 0 AS message_id, e ->> 1 AS hash FROM jsonb_array_elements(${doc} -> 't') e)`,
+};
+
 /** What a checkpoint writes for one list: its blob, the base it stands on, the messages it adds. */
 export interface ListPlan {
   doc: RefsDoc;

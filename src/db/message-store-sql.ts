@@ -1,5 +1,5 @@
 import { TASKS } from "@langchain/langgraph-checkpoint";
-import { MESSAGE_REFS } from "./message-lists.js";
+import { MESSAGE_REFS, refsSql } from "./message-lists.js";
 
 /**
  * The statements of the message store: each message of a thread stored once, in
@@ -30,7 +30,7 @@ export function messageStoreSql(schema: string) {
       WITH RECURSIVE page AS (
         SELECT * FROM ${t("checkpoints")} ${where} ORDER BY checkpoint_id DESC ${limit}
       ), chain AS (
-        SELECT bl.thread_id, bl.checkpoint_ns, bl.channel, bl.version, convert_from(bl.blob, 'UTF8')::jsonb AS doc
+        SELECT bl.thread_id, bl.checkpoint_ns, bl.channel, bl.version, ${refsSql.doc("bl.blob")} AS doc
         FROM page cp
         CROSS JOIN jsonb_each_text(cp.checkpoint -> 'channel_versions') v
         JOIN ${t("checkpoint_blobs")} bl
@@ -38,22 +38,22 @@ export function messageStoreSql(schema: string) {
         WHERE bl.type = '${MESSAGE_REFS}'
         UNION
         -- A lookup by primary key per list: a join here is planned as a scan of the table per step.
-        SELECT b.thread_id, b.checkpoint_ns, b.channel, b.version, convert_from(b.blob, 'UTF8')::jsonb
+        SELECT b.thread_id, b.checkpoint_ns, b.channel, b.version, ${refsSql.doc("b.blob")}
         FROM chain c
         CROSS JOIN LATERAL (
           SELECT * FROM ${t("checkpoint_blobs")} b
-          WHERE b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns AND b.channel = c.channel AND b.version = c.doc ->> 'b' AND b.type = '${MESSAGE_REFS}'
+          WHERE b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns AND b.channel = c.channel AND b.version = ${refsSql.base("c.doc")} AND b.type = '${MESSAGE_REFS}'
           LIMIT 1
         ) b
       ), wanted AS (
-        SELECT c.thread_id, c.checkpoint_ns, r ->> 0 AS message_id, r ->> 1 AS hash
-        FROM chain c CROSS JOIN jsonb_array_elements(c.doc -> 't') r
+        SELECT c.thread_id, c.checkpoint_ns, r.message_id, r.hash
+        FROM chain c CROSS JOIN LATERAL ${refsSql.refs("c.doc")} r
         UNION
-        SELECT cw.thread_id, cw.checkpoint_ns, r ->> 0, r ->> 1
+        SELECT cw.thread_id, cw.checkpoint_ns, r.message_id, r.hash
         FROM page cp
         JOIN ${t("checkpoint_writes")} cw
           ON cw.thread_id = cp.thread_id AND cw.checkpoint_ns = cp.checkpoint_ns AND cw.checkpoint_id = cp.checkpoint_id
-        CROSS JOIN jsonb_array_elements(convert_from(cw.blob, 'UTF8')::jsonb -> 't') r
+        CROSS JOIN LATERAL ${refsSql.refs(refsSql.doc("cw.blob"))} r
         WHERE cw.type = '${MESSAGE_REFS}'
       )
       SELECT cp.thread_id, cp.checkpoint, cp.checkpoint_ns, cp.checkpoint_id, cp.parent_checkpoint_id, cp.metadata,
@@ -85,11 +85,5 @@ export function messageStoreSql(schema: string) {
       FROM ${t("checkpoint_writes")} cw
       WHERE cw.thread_id = $1 AND cw.checkpoint_id = ANY($2) AND cw.channel = '${TASKS}'
       GROUP BY cw.checkpoint_id`,
-    // A thread and everything of it, in one statement (the stock saver: a transaction of three).
-    deleteThread: `
-      WITH blobs AS (DELETE FROM ${t("checkpoint_blobs")} WHERE thread_id = $1),
-        writes AS (DELETE FROM ${t("checkpoint_writes")} WHERE thread_id = $1),
-        messages AS (DELETE FROM ${t("checkpoint_messages")} WHERE thread_id = $1)
-      DELETE FROM ${t("checkpoints")} WHERE thread_id = $1`,
   };
 }

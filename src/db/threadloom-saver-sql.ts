@@ -1,5 +1,5 @@
 import { claimCte } from "../runs/run-claim.js";
-import { MESSAGE_REFS } from "./message-lists.js";
+import { MESSAGE_REFS, refsSql } from "./message-lists.js";
 
 /**
  * The saver's write statements: one statement a checkpoint, one a batch of writes. Each has a fenced
@@ -54,7 +54,7 @@ export function saverSql(schema: string) {
         FROM unnest($13::text[], $14::text[], $15::text[]) AS x(channel, version, hash)
         JOIN ${t("checkpoint_blobs")} b
           ON b.thread_id = $1 AND b.checkpoint_ns = $2 AND b.channel = x.channel AND b.version = x.version AND b.type = '${MESSAGE_REFS}'
-        WHERE convert_from(b.blob, 'UTF8')::jsonb ->> 'h' = x.hash
+        WHERE ${refsSql.hash(refsSql.doc("b.blob"))} = x.hash
       ), go AS (
         SELECT (SELECT ok FROM based) ${fenced ? "AND EXISTS (SELECT 1 FROM claim)" : ""} AS ok
       ), messages AS (
@@ -116,14 +116,14 @@ export function saverSql(schema: string) {
       ), pointed AS (
         SELECT DISTINCT v.key AS channel, v.value AS version FROM chain CROSS JOIN jsonb_each_text(chain.checkpoint -> 'channel_versions') v
       ), lists AS (
-        SELECT b.channel, b.version, convert_from(b.blob, 'UTF8')::jsonb AS doc
+        SELECT b.channel, b.version, ${refsSql.doc("b.blob")} AS doc
         FROM pointed p JOIN ${t("checkpoint_blobs")} b
           ON b.thread_id = $1 AND b.checkpoint_ns = '' AND b.channel = p.channel AND b.version = p.version
         WHERE b.type = '${MESSAGE_REFS}'
         UNION
-        SELECT b.channel, b.version, convert_from(b.blob, 'UTF8')::jsonb
+        SELECT b.channel, b.version, ${refsSql.doc("b.blob")}
         FROM lists l JOIN ${t("checkpoint_blobs")} b
-          ON b.thread_id = $1 AND b.checkpoint_ns = '' AND b.channel = l.channel AND b.version = l.doc ->> 'b'
+          ON b.thread_id = $1 AND b.checkpoint_ns = '' AND b.channel = l.channel AND b.version = ${refsSql.base("l.doc")}
         WHERE b.type = '${MESSAGE_REFS}'
       ), messages AS (
         INSERT INTO ${t("checkpoint_messages")} (thread_id, checkpoint_ns, message_id, hash, type, blob)
@@ -131,9 +131,9 @@ export function saverSql(schema: string) {
         FROM ${t("checkpoint_messages")} m
         WHERE m.thread_id = $1 AND m.checkpoint_ns = ''
           AND (m.message_id, m.hash) IN (
-            SELECT r ->> 0, r ->> 1 FROM lists CROSS JOIN jsonb_array_elements(lists.doc -> 't') r
+            SELECT r.message_id, r.hash FROM lists CROSS JOIN LATERAL ${refsSql.refs("lists.doc")} r
             UNION
-            SELECT r ->> 0, r ->> 1 FROM ${t("checkpoint_writes")} w CROSS JOIN jsonb_array_elements(convert_from(w.blob, 'UTF8')::jsonb -> 't') r
+            SELECT r.message_id, r.hash FROM ${t("checkpoint_writes")} w CROSS JOIN LATERAL ${refsSql.refs(refsSql.doc("w.blob"))} r
             WHERE w.thread_id = $1 AND w.checkpoint_ns = '' AND w.type = '${MESSAGE_REFS}' AND w.checkpoint_id IN (SELECT checkpoint_id FROM chain))
       )
       INSERT INTO ${t("checkpoint_blobs")} (thread_id, checkpoint_ns, channel, version, type, blob)

@@ -7,20 +7,19 @@ import type pg from "pg";
 import { CLAIM_CONFIG_KEY, claimFromConfig, refused, type RunClaim } from "../runs/run-claim.js";
 import { checkpointMetadata } from "./checkpoint-metadata.js";
 import { readableMessages } from "./readable-messages.js";
-import { isDatabaseUnavailable } from "./database-unavailable.js";
-import { keepTrying } from "./keep-trying.js";
 import { MESSAGE_REFS } from "./message-lists.js";
 import { MessageStore, StoredRefs, type ListRows } from "./message-store.js";
 import { messageStoreSql } from "./message-store-sql.js";
+import { InputWatchers } from "./input-watchers.js";
 import { queryWhenFree } from "./query-when-free.js";
+import { removeThreads } from "./remove-checkpoints.js";
+import { retryWhenUnavailable, type UnavailablePolicy } from "./retry-when-unavailable.js";
+import { bytes, fence } from "./statement-params.js";
 import { saverSql } from "./threadloom-saver-sql.js";
+import { WritesInFlight } from "./writes-in-flight.js";
 import { YieldingSerializer } from "./yielding-serializer.js";
 
-/**
- * What becomes of a statement of a running graph that the database could not take because it is
- * unreachable: a signal to keep retrying it until (it lands or) the signal aborts, or null to fail it now.
- */
-export type UnavailablePolicy = (threadId: string, kind: "read" | "write") => AbortSignal | null;
+export type { UnavailablePolicy } from "./retry-when-unavailable.js";
 
 /**
  * LangGraph's PostgreSQL saver, writing each checkpoint and each batch of writes as one statement
@@ -45,8 +44,7 @@ export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
   private readonly messageSql: ReturnType<typeof messageStoreSql>;
   private readonly messages: MessageStore;
-  /** Per thread, who waits for its next input checkpoint to be committed (a run about to acknowledge it). */
-  private readonly inputWatchers = new Map<string, () => void>();
+  private readonly inputWatchers = new InputWatchers();
 
   /**
    * LangGraph writes a run's checkpoints in the background (durability "async") and looks at the
@@ -57,12 +55,11 @@ export class ThreadloomSaver extends PostgresSaver {
    * default both fail at once, as they should outside a run (the request gets a 503).
    */
   whenUnavailable: UnavailablePolicy = () => null;
-  /** Each thread's writes not done yet. */
-  private readonly writing = new Map<string, Set<Promise<unknown>>>();
+  private readonly writing = new WritesInFlight();
 
   constructor(
     private readonly db: pg.Pool,
-    schema: string,
+    private readonly schema: string,
   ) {
     super(db, undefined, { schema });
     this.serde = new YieldingSerializer(this.serde);
@@ -91,7 +88,7 @@ export class ThreadloomSaver extends PostgresSaver {
   }
 
   put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
-    return this.tracked(config.configurable?.thread_id, this.putCheckpoint(config, checkpoint, metadata, newVersions));
+    return this.writing.track(config.configurable?.thread_id, this.putCheckpoint(config, checkpoint, metadata, newVersions));
   }
 
   /**
@@ -99,26 +96,8 @@ export class ThreadloomSaver extends PostgresSaver {
    * while its checkpoint writes go on (LangGraph chains them, each started when the one before has
    * landed): whatever writes the thread next, or reads it to record the run, waits for them.
    */
-  async writesDone(threadId: string): Promise<void> {
-    for (;;) {
-      const pending = this.writing.get(threadId);
-      if (pending) await Promise.allSettled(pending);
-      // The next write of a chain starts once the one before has landed: look again a turn later.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (!this.writing.has(threadId)) return;
-    }
-  }
-
-  private tracked<T>(threadId: string, write: Promise<T>): Promise<T> {
-    let pending = this.writing.get(threadId);
-    if (!pending) this.writing.set(threadId, (pending = new Set()));
-    pending.add(write);
-    const done = () => {
-      pending.delete(write);
-      if (pending.size === 0 && this.writing.get(threadId) === pending) this.writing.delete(threadId);
-    };
-    write.then(done, done);
-    return write;
+  writesDone(threadId: string): Promise<void> {
+    return this.writing.done(threadId);
   }
 
   private async putCheckpoint(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
@@ -153,7 +132,7 @@ export class ThreadloomSaver extends PostgresSaver {
       }
       if (whole) throw new Error("A checkpoint without a base was refused for want of one");
     }
-    if (checkpoint_ns === "" && metadata.source === "input") this.inputWatchers.get(thread_id)?.();
+    if (checkpoint_ns === "" && metadata.source === "input") this.inputWatchers.committed(thread_id);
     // The claim goes on with the config LangGraph writes the next pending writes with (updateState does).
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id, ...(claim && { [CLAIM_CONFIG_KEY]: claim }) } };
   }
@@ -164,14 +143,13 @@ export class ThreadloomSaver extends PostgresSaver {
    * the database under `whenUnavailable`.
    */
   override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
-    let tuple: CheckpointTuple | undefined;
-    try {
-      tuple = await this.readTuple(config);
-    } catch (err) {
-      const until = isDatabaseUnavailable(err) && config.signal ? this.whenUnavailable(config.configurable?.thread_id, "read") : null;
-      if (!until) throw err;
-      tuple = await keepTrying(() => this.readTuple(config), { retryable: isDatabaseUnavailable, signal: AbortSignal.any([until, config.signal!]), baseDelayMs: 200, maxDelayMs: 2_000 });
-    }
+    const tuple = await retryWhenUnavailable(
+      () => this.readTuple(config),
+      () => {
+        const until = config.signal ? this.whenUnavailable(config.configurable?.thread_id, "read") : null;
+        return until && AbortSignal.any([until, config.signal!]);
+      },
+    );
     return tuple && readableMessages(tuple);
   }
 
@@ -232,7 +210,7 @@ export class ThreadloomSaver extends PostgresSaver {
 
   /** The thread's checkpoints, pending writes, channel values and messages, in one statement. */
   override async deleteThread(threadId: string): Promise<void> {
-    await this.db.query(this.messageSql.deleteThread, [threadId]);
+    await removeThreads(this.db, this.schema, [threadId]);
     this.messages.forgetThread(threadId);
   }
 
@@ -242,15 +220,7 @@ export class ThreadloomSaver extends PostgresSaver {
    * the graph goes on; a run waits for this before it acknowledges its input. Returns the unwatch.
    */
   watchInput(threadId: string, committed: () => void): () => void {
-    const once = () => {
-      unwatch();
-      committed();
-    };
-    const unwatch = () => {
-      if (this.inputWatchers.get(threadId) === once) this.inputWatchers.delete(threadId);
-    };
-    this.inputWatchers.set(threadId, once);
-    return unwatch;
+    return this.inputWatchers.watch(threadId, committed);
   }
 
   /** Copies the branch ending at `checkpointId` of one thread into a new, empty thread. */
@@ -275,7 +245,7 @@ export class ThreadloomSaver extends PostgresSaver {
   }
 
   putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
-    return this.tracked(config.configurable?.thread_id, this.putPendingWrites(config, writes, taskId));
+    return this.writing.track(config.configurable?.thread_id, this.putPendingWrites(config, writes, taskId));
   }
 
   private async putPendingWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
@@ -302,21 +272,6 @@ export class ThreadloomSaver extends PostgresSaver {
    */
   private async write(threadId: string, sql: string, params: unknown[]): Promise<unknown[]> {
     // A busy pool (no connection free in time) is waited out whatever the policy: that is load, not an outage.
-    try {
-      return (await queryWhenFree(this.db, sql, params)).rows;
-    } catch (err) {
-      const until = isDatabaseUnavailable(err) ? this.whenUnavailable(threadId, "write") : null;
-      if (!until) throw err;
-      return (await keepTrying(() => queryWhenFree(this.db, sql, params), { retryable: isDatabaseUnavailable, signal: until, baseDelayMs: 200, maxDelayMs: 2_000 })).rows;
-    }
+    return (await retryWhenUnavailable(() => queryWhenFree(this.db, sql, params), () => this.whenUnavailable(threadId, "write"))).rows;
   }
-}
-
-/** The fenced statements' claim parameters: the run, its worker and its lease epoch. */
-function bytes(b: Uint8Array | string): Buffer {
-  return typeof b === "string" ? Buffer.from(b) : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
-
-function fence(claim: RunClaim | undefined): unknown[] {
-  return claim ? [claim.runId, claim.workerId, claim.leaseEpoch] : [];
 }

@@ -1,10 +1,7 @@
 import { CHECKPOINT_SCHEMA } from "../db/create-checkpointer.js";
-import { MESSAGE_REFS } from "../db/message-lists.js";
 
 const CHECKPOINTS = `${CHECKPOINT_SCHEMA}.checkpoints`;
-const BLOBS = `${CHECKPOINT_SCHEMA}.checkpoint_blobs`;
 const WRITES = `${CHECKPOINT_SCHEMA}.checkpoint_writes`;
-const MESSAGES = `${CHECKPOINT_SCHEMA}.checkpoint_messages`;
 
 /** A sweep's row, created at its first pass: `ttl` starts now (threads idle before it are left alone), `prune` at the beginning. */
 export const ENSURE_SWEEP = `
@@ -42,67 +39,11 @@ export const FORK_POINTS = `
   SELECT DISTINCT metadata->>'forked_at_checkpoint' AS checkpoint_id FROM threads
   WHERE metadata @> jsonb_build_object('forked_from', $1::text) AND metadata ? 'forked_at_checkpoint'`;
 
-/**
- * Removing checkpoints `$2` of thread `$1`, in order, in one transaction. Each statement deletes only
- * what no remaining checkpoint needs: blobs, then the messages no remaining blob or write names.
- */
-export const PRUNE_STEPS = {
-  writes: `DELETE FROM ${WRITES} WHERE thread_id = $1 AND checkpoint_ns = '' AND checkpoint_id = ANY($2::text[])`,
-  // Channel values are shared between checkpoints by (channel, version): one goes only when no
-  // checkpoint that stays points to it. The statement's snapshot still sees the deleted rows, hence
-  // the explicit "not one of $2".
-  blobs: `
-    WITH RECURSIVE gone AS (
-      DELETE FROM ${CHECKPOINTS} WHERE thread_id = $1 AND checkpoint_ns = '' AND checkpoint_id = ANY($2::text[])
-      RETURNING checkpoint
-    ), candidates AS (
-      SELECT DISTINCT v.key AS channel, v.value AS version FROM gone, jsonb_each_text(gone.checkpoint -> 'channel_versions') v
-    ), kept AS (
-      SELECT v.key AS channel, v.value AS version
-      FROM ${CHECKPOINTS} c, jsonb_each_text(c.checkpoint -> 'channel_versions') v
-      WHERE c.thread_id = $1 AND c.checkpoint_ns = '' AND NOT (c.checkpoint_id = ANY($2::text[]))
-      UNION
-      -- A list of messages stored as what changed since another version (a msgrefs blob's base, 'b')
-      -- needs that version too, and its base in turn.
-      SELECT k.channel, convert_from(b.blob, 'UTF8')::jsonb ->> 'b'
-      FROM kept k JOIN ${BLOBS} b
-        ON b.thread_id = $1 AND b.checkpoint_ns = '' AND b.channel = k.channel AND b.version = k.version
-      WHERE b.type = '${MESSAGE_REFS}' AND convert_from(b.blob, 'UTF8')::jsonb ? 'b'
-    )
-    DELETE FROM ${BLOBS} b USING candidates d
-    WHERE b.thread_id = $1 AND b.checkpoint_ns = '' AND b.channel = d.channel AND b.version = d.version
-      AND NOT EXISTS (SELECT 1 FROM kept k WHERE k.channel = d.channel AND k.version = d.version)`,
-  // Each message is stored once and named by the msgrefs blobs and writes (see message-store): it
-  // goes when none of those that stay names it.
-  messages: `
-    WITH named AS (
-      SELECT r ->> 0 AS message_id, r ->> 1 AS hash
-      FROM ${BLOBS} b, jsonb_array_elements(convert_from(b.blob, 'UTF8')::jsonb -> 't') r
-      WHERE b.thread_id = $1 AND b.checkpoint_ns = '' AND b.type = '${MESSAGE_REFS}'
-      UNION
-      SELECT r ->> 0, r ->> 1
-      FROM ${WRITES} w, jsonb_array_elements(convert_from(w.blob, 'UTF8')::jsonb -> 't') r
-      WHERE w.thread_id = $1 AND w.checkpoint_ns = '' AND w.type = '${MESSAGE_REFS}'
-    )
-    DELETE FROM ${MESSAGES} m
-    WHERE m.thread_id = $1 AND m.checkpoint_ns = ''
-      AND NOT EXISTS (SELECT 1 FROM named n WHERE n.message_id = m.message_id AND n.hash = m.hash)`,
-  // A kept checkpoint whose parent went points to its nearest kept ancestor: branches stay connected.
-  relink: `
-    UPDATE ${CHECKPOINTS} c SET parent_checkpoint_id = r.parent
-    FROM unnest($2::text[], $3::text[]) AS r(id, parent)
-    WHERE c.thread_id = $1 AND c.checkpoint_ns = '' AND c.checkpoint_id = r.id`,
-  record: `INSERT INTO pruned_checkpoints (thread_id, checkpoint_ids, reason) VALUES ($1::uuid, $2::text[], $3)`,
-} as const;
+/** The checkpoints retention removed, for the 410 (removing them is the checkpointer's: remove-checkpoints). */
+export const RECORD_PRUNED = `INSERT INTO pruned_checkpoints (thread_id, checkpoint_ids, reason) VALUES ($1::uuid, $2::text[], $3)`;
 
 /** checkpointer.ttl "delete": the thread goes, as DELETE /threads/:id removes it (mirror, runs, checkpoints). */
 export const DELETE_THREADS = `DELETE FROM threads WHERE thread_id = ANY($1::uuid[])`;
-export const DELETE_THREAD_CHECKPOINTS = [
-  `DELETE FROM ${WRITES} WHERE thread_id = ANY($1::text[])`,
-  `DELETE FROM ${BLOBS} WHERE thread_id = ANY($1::text[])`,
-  `DELETE FROM ${MESSAGES} WHERE thread_id = ANY($1::text[])`,
-  `DELETE FROM ${CHECKPOINTS} WHERE thread_id = ANY($1::text[])`,
-];
 
 /** Whether a checkpoint id of the thread was removed by retention, and when. */
 export const PRUNED_AT = `

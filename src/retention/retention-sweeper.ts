@@ -1,9 +1,11 @@
 import type pg from "pg";
 import type { Logger } from "pino";
+import { CHECKPOINT_SCHEMA } from "../db/create-checkpointer.js";
 import { inTransaction } from "../db/queryable.js";
+import { removeThreads } from "../db/remove-checkpoints.js";
 import type { CheckpointerTtl } from "../manifest/read-manifest.js";
 import { pruneThread, type SweptThread } from "./prune-thread.js";
-import { DELETE_THREAD_CHECKPOINTS, DELETE_THREADS, ENSURE_SWEEP, LOCK_SWEEP, MOVE_SWEEP, NEXT_THREADS } from "./retention-sql.js";
+import { DELETE_THREADS, ENSURE_SWEEP, LOCK_SWEEP, MOVE_SWEEP, NEXT_THREADS } from "./retention-sql.js";
 
 export interface RetentionSettings {
   /** The manifest's `checkpointer.ttl`. */
@@ -103,7 +105,7 @@ export class RetentionSweeper {
 
 async function deleteThreads(client: pg.PoolClient, threads: SweptThread[]): Promise<number> {
   const ids = threads.map((t) => t.threadId);
-  for (const statement of DELETE_THREAD_CHECKPOINTS) await client.query(statement, [ids]);
+  await removeThreads(client, CHECKPOINT_SCHEMA, ids);
   return (await client.query(DELETE_THREADS, [ids])).rowCount ?? 0;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-database.js";
-import { Notifier } from "./notifier.js";
+import { CHANNELS, Notifier } from "./notifier.js";
 import { RunEventLog, type StoredEvent } from "./run-event-log.js";
 
 // Listeners in the run's process read its events from memory: the table is written seldom until a
@@ -62,6 +62,33 @@ describe("run events written for whoever follows from another process", () => {
     await following;
     await writer.flush();
     writer.end();
+  });
+
+  it("is not asked to write sooner by a caller on another process that only waits for the run's end", async () => {
+    const runner = await replica(60_000);
+    const other = await replica(60_000);
+    const runId = await runningRun();
+    const writer = await runner.open(runId, 1, undefined, 0, true);
+    writer.append("token", '{"n":0}');
+    const told: string[] = [];
+    const watcher = await Notifier.connect(db.url, logger);
+    notifiers.push(watcher);
+    watcher.on(CHANNELS.runFollowed, (payload) => told.push(payload));
+    const read: StoredEvent[] = [];
+    const waiting = (async () => {
+      for await (const e of other.join(runId, 2 ** 31 - 1, undefined, { follow: false })) read.push(e);
+    })();
+    // Its first poll of the table is under way (a follower's begins by telling the runner).
+    await writer.flush();
+    writer.end();
+    await db.pool.query("UPDATE runs SET status = 'success' WHERE run_id = $1", [runId]);
+    await other.announce(runId);
+    await waiting;
+    // Notifications arrive in commit order: once this one is here, any the waiter sent before is too.
+    await db.pool.query(`SELECT pg_notify('${CHANNELS.runFollowed}', 'marker')`);
+    await vi.waitFor(() => expect(told).toContain("marker"), { timeout: 20_000 });
+    expect(told).toEqual(["marker"]);
+    expect(read).toEqual([]);
   });
 
   it("writes a run nobody follows at its end (the flush before its end is recorded), each event once", async () => {

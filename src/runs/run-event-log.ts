@@ -287,9 +287,10 @@ export class RunEventLog {
 
   /**
    * The run's events after `afterSeq`, live until the run has ended (or `signal` aborts): from this
-   * process's memory when it runs here, else from the table.
+   * process's memory when it runs here, else from the table. `follow: false` for a caller that only
+   * waits for the end (runs.join): the run's process need not write its events any sooner for it.
    */
-  async *join(runId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<StoredEvent> {
+  async *join(runId: string, afterSeq: number, signal?: AbortSignal, { follow = true } = {}): AsyncGenerator<StoredEvent> {
     let after = afterSeq;
     let woken = false;
     let wake: (() => void) | null = null;
@@ -320,7 +321,7 @@ export class RunEventLog {
           return;
         }
         woken = false;
-        if (performance.now() - toldAt >= this.pollMs) {
+        if (follow && performance.now() - toldAt >= this.pollMs) {
           toldAt = performance.now();
           await this.pool.query(FOLLOW, [runId]);
         }
