@@ -15,7 +15,7 @@ import { CLAIM_CONFIG_KEY, ClaimLostError, type RunClaim } from "./run-claim.js"
 import { RunChannel } from "./run-channel.js";
 import { RunStopped, stopOutcome, type StopReason } from "./run-stop.js";
 import { messagesKey } from "./messages-channel.js";
-import { graphParts } from "./graph-parts.js";
+import { streamGraph } from "./graph-stream.js";
 
 export interface RunInput {
   runId: string;
@@ -219,7 +219,7 @@ export class ActiveRun {
     };
     try {
       // The graph validates its own input: an Agent Server run's is whatever the client sent.
-      const parts = agent?.streamEvents ? this.eventParts(config) : graphParts(graph, input, config);
+      const parts = agent?.streamEvents ? this.eventParts(config) : await streamGraph(graph, input, config);
       for await (const raw of parts) {
         this.idle.touch();
         const [ns, mode, chunk] = (agent ? raw : [[], ...(raw as StreamPart)]) as [string[], string, unknown];
