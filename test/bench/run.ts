@@ -42,6 +42,9 @@
  *                       (test/bench/protocols-bench.ts)
  *   BENCH_LONG          0 skips one thread of BENCH_LONG_TURNS (100) tool-calling turns: turn N vs 1, state and
  *                       history reads, checkpoint bytes; `only` runs just that part (test/bench/long-thread-bench.ts)
+ *   BENCH_PROVIDERS     0 skips a stored assistant on a provider stored in the database against one on the
+ *                       environment's model server, the same mock model behind both: TTFT, turn time, service
+ *                       CPU per turn; `only` runs just that part (test/bench/providers-bench.ts)
  *   BENCH_STREAMS       0 skips BENCH_STREAMS_CLIENTS (1,000) concurrent SSE streams on a 1 token/s model: RSS,
  *                       event-loop lag, streams completed; `only` runs just that part (test/bench/streams-bench.ts)
  */
@@ -67,6 +70,7 @@ import { benchWebTimeline } from "./web-timeline-bench.js";
 import { benchProtocols } from "./protocols-bench.js";
 import { benchLongThread } from "./long-thread-bench.js";
 import { benchStreams } from "./streams-bench.js";
+import { benchProviders } from "./providers-bench.js";
 import { startServices, type Services } from "./services.js";
 
 const TOKENS = 32;
@@ -93,6 +97,7 @@ const PARTS = {
   protocols: process.env.BENCH_PROTOCOLS ?? "1",
   long: process.env.BENCH_LONG ?? "1",
   streams: process.env.BENCH_STREAMS ?? "1",
+  providers: process.env.BENCH_PROVIDERS ?? "1",
 };
 const only = (Object.keys(PARTS) as (keyof typeof PARTS)[]).find((part) => PARTS[part] === "only");
 const runsPart = (part: keyof typeof PARTS) => (only ? only === part : PARTS[part] !== "0");
@@ -136,6 +141,7 @@ async function main(): Promise<void> {
   if (runsPart("hostile")) process.stdout.write(await benchHostile({ db, tempDir, log, defer }));
   if (runsPart("schemas")) process.stdout.write(await benchSchemas({ db, tempDir, log, defer }));
   if (runsPart("protocols")) process.stdout.write(await benchProtocols({ db, tempDir, log, defer }));
+  if (runsPart("providers")) process.stdout.write(await benchProviders({ db, tempDir, log, defer }));
   if (runsPart("long")) report(await benchLongThread({ db, tempDir, log, defer }));
   if (runsPart("streams")) report(await benchStreams({ db, tempDir, log, defer }));
   if (runsPart("web")) {
