@@ -27,6 +27,8 @@ import { CHANNELS, Notifier } from "./runs/notifier.js";
 import { RunEventLog } from "./runs/run-event-log.js";
 import { NativeRunEvents } from "./runs/native-run-events.js";
 import { RunQueue } from "./runs/run-queue.js";
+import { ProviderRepository } from "./providers/provider-repository.js";
+import { SecretBox } from "./providers/secret-box.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { RunRepository } from "./runs/run-repository.js";
 import { GraphSchemas } from "./schemas/graph-schemas.js";
@@ -71,6 +73,8 @@ export interface Service {
   models: ModelServers;
   /** This service's Prometheus metrics (GET /metrics); other parts record into it. */
   metrics: Metrics;
+  /** The tenants' model providers, their secrets opened with SECRETS_KEY (or SECRETS_OLD_KEYS). */
+  providers: ProviderRepository;
   /** Serves `GET /api/ws` (WebSocket upgrades) on the HTTP server that serves `app`. */
   attach(server: http.Server): void;
   /** Lets running runs finish within `graceMs`, stops the rest, closes WebSockets, then releases everything. */
@@ -165,6 +169,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       },
     });
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
+    const providers = new ProviderRepository(db.pool, new SecretBox(config.SECRETS_KEY, config.SECRETS_OLD_KEYS));
     const webhookPolicy = new WebhookPolicy(config.WEBHOOK_ALLOWED_HOSTS);
     const webhooks = new WebhookDispatcher({
       pool: db.pool, logger: logger.child({ component: "webhooks" }), policy: webhookPolicy,
@@ -233,6 +238,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       checkWebhook: webhookChecker(webhookPolicy, Boolean(customApp)),
       webDir: config.WEB_APP_ENABLED ? WEB_DIST_DIR : undefined,
       webSockets,
+      providers,
     });
     // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
     const unbindLoopback = bindLoopbackFetch(app);
@@ -252,6 +258,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       model: { name: modelName, demo: Boolean(demo) },
       models,
       metrics,
+      providers,
       attach(server) {
         webSockets.attach(server, app);
       },
