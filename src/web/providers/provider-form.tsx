@@ -33,6 +33,11 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
       setFormError(null);
       return;
     }
+    if (provider && Object.keys(checked.body).length === 0) {
+      setErrors({});
+      onSaved(provider, "Nothing to save: no field changed.");
+      return;
+    }
     setSaving(true);
     try {
       const actions = providerActions(api);
