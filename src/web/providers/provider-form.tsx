@@ -9,6 +9,7 @@ import { draftOf, emptyDraft, providerBody, providerFieldOf, type ProviderDraft,
 import { providerActions } from "./use-providers";
 
 type Errors = Partial<Record<ProviderField, string>>;
+const FIELD_OF: Record<keyof ProviderDraft, ProviderField> = { name: "name", baseUrl: "base_url", defaultModel: "default_model", timeoutMs: "timeout_ms", apiKey: "api_key", headers: "headers" };
 
 /** Creates a provider (`provider` null) or edits one; the key and header values are write-only. */
 export function ProviderForm({ provider, onSaved }: { provider: Provider | null; onSaved(p: Provider, message: string): void }) {
@@ -23,7 +24,15 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
     setErrors({});
     setFormError(null);
   }, [provider?.provider_id, provider?.updated_at]); // eslint-disable-line react-hooks/exhaustive-deps
-  const set = (patch: Partial<ProviderDraft>) => setDraft((d) => ({ ...d, ...patch }));
+  // A field's error goes once the field is changed: the next save checks it again.
+  const set = (patch: Partial<ProviderDraft>) => {
+    setDraft((d) => ({ ...d, ...patch }));
+    setErrors((e) => {
+      const rest = { ...e };
+      for (const key of Object.keys(patch) as (keyof ProviderDraft)[]) delete rest[FIELD_OF[key]];
+      return rest;
+    });
+  };
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
