@@ -28,6 +28,8 @@ import type { LeaseClaim, LeaseSource } from "./worker-lease.js";
 import { messagesKey } from "./messages-channel.js";
 import type { NativeRecording, NativeRunEvents, NumberedEvent } from "./native-run-events.js";
 import { missingCheckpoint } from "../retention/missing-checkpoint.js";
+import type { ProviderModels } from "../providers/provider-models.js";
+import { withRunProviders } from "../providers/provider-registry.js";
 
 export interface ChatRunRequest {
   owner: Owner;
@@ -77,6 +79,8 @@ export interface RunManagerDeps {
   maxRuns?: number;
   /** Called when a run ends in a process that was running all it may: queued runs can start here now. */
   onRoom?: () => void;
+  /** The tenants' model providers, which a run's graph reaches through the provider registry. */
+  providers?: ProviderModels;
 }
 
 /** What a caller may do around the end of a run it started (the Agent Server's event log does). */
@@ -254,7 +258,7 @@ export class RunManager {
     if (!claimed.ok) throw threadBusy(shownId, claimed.runningRunId);
     const run = new ActiveRun(
       {
-        runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume, graphInput, checkpointId: request.checkpointId,
+        runId, threadId, tenantId: request.owner.tenantId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume, graphInput, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
         configurable: { ...configurable, ...request.configurable, tenant_id: request.owner.tenantId },
         context,
@@ -535,7 +539,10 @@ export class RunManager {
     // Native clients get their own id for the thread back; Agent Server encoders do not read these two events.
     const shownId = run.input.clientThreadId ?? threadId;
     run.emit({ type: "start", thread_id: shownId, run_id: runId });
-    const result = await run.execute();
+    const { tenantId } = run.input;
+    const providers = this.deps.providers;
+    // The graph finds its tenant's providers through the run's async context, never through its config.
+    const result = await (providers && tenantId ? withRunProviders({ tenantId, models: providers }, () => run.execute()) : run.execute());
     this.deps.metrics?.runEnded({
       graphId: run.input.graphId ?? "unknown", status: run.retriesAfter(result.stopReason) ? "requeued" : result.status,
       ttftMs: result.ttftMs, latencyMs: result.latencyMs, usage: run.usage,
