@@ -1,5 +1,7 @@
 /** The closed set of failures domain and storage code report; only the HTTP layer maps them to statuses. */
-export type ErrorCode = "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "gone" | "conflict" | "payload_too_large" | "unavailable" | "forbidden_origin" | "misdirected_host" | "rate_limited" | "quota_exceeded" | "ui_unavailable";
+export type ErrorCode = "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "gone" | "conflict" | "payload_too_large" | "unavailable" | "forbidden_origin" | "misdirected_host" | "rate_limited" | "quota_exceeded" | "ui_unavailable"
+  // A provider_id that names none of the tenant's providers (issue 16).
+  | "unknown_provider";
 
 export interface InvalidField {
   name: string;

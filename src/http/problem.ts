@@ -22,6 +22,8 @@ const STATUS: Record<ErrorCode, number> = {
   quota_exceeded: 429,
   // The manifest's UI for the graph did not build: the service's configuration, not the client, is at fault.
   ui_unavailable: 500,
+  // Well-formed, but naming a provider the tenant does not have: the request cannot be carried out as it is.
+  unknown_provider: 422,
 };
 
 const TITLE: Record<ErrorCode, string> = {
@@ -38,6 +40,7 @@ const TITLE: Record<ErrorCode, string> = {
   rate_limited: "Too many requests",
   quota_exceeded: "Quota exceeded",
   ui_unavailable: "UI unavailable",
+  unknown_provider: "Unknown provider",
 };
 
 /** Seconds a client is asked to wait before trying a 503 again. */

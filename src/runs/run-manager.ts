@@ -30,6 +30,7 @@ import type { NativeRecording, NativeRunEvents, NumberedEvent } from "./native-r
 import { missingCheckpoint } from "../retention/missing-checkpoint.js";
 import type { ProviderModels } from "../providers/provider-models.js";
 import { withRunProviders } from "../providers/provider-registry.js";
+import type { ProviderRefs } from "../providers/provider-refs.js";
 
 export interface ChatRunRequest {
   owner: Owner;
@@ -51,6 +52,8 @@ export interface ChatRunRequest {
   visible?: MetadataFilter;
   /** Put in the run's `configurable` (the authenticated user, under custom auth). */
   configurable?: Record<string, unknown>;
+  /** The client's own settings for this run (`/api/chat`'s `configurable`: provider_id, model), over the assistant's. */
+  settings?: Record<string, unknown>;
   /** The HTTP request that started the run, so its logs and the run's can be joined. */
   requestId?: string;
 }
@@ -81,6 +84,8 @@ export interface RunManagerDeps {
   onRoom?: () => void;
   /** The tenants' model providers, which a run's graph reaches through the provider registry. */
   providers?: ProviderModels;
+  /** Checks that a run's provider_id names one of its tenant's providers before the run is claimed. */
+  providerRefs?: ProviderRefs;
 }
 
 /** What a caller may do around the end of a run it started (the Agent Server's event log does). */
@@ -198,6 +203,7 @@ export class RunManager {
   private async claimOnce(request: ChatRunRequest): Promise<ActiveRun> {
     if (!this.accepting) throw shuttingDown();
     await this.checkQuota(request.owner);
+    await this.deps.providerRefs?.check(request.owner.tenantId, request.settings, "configurable.provider_id");
     const existing = request.threadId ? await this.conversations.findNamedThread(request.threadId, request.owner) : null;
     // One the auth handler does not let the caller see is missing, and not started again either.
     if (existing && !metadataContains(existing.metadata, request.visible)) throw notFound("Thread", request.threadId!);
@@ -260,7 +266,7 @@ export class RunManager {
       {
         runId, threadId, tenantId: request.owner.tenantId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume, graphInput, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
-        configurable: { ...configurable, ...request.configurable, tenant_id: request.owner.tenantId },
+        configurable: { ...configurable, ...request.settings, ...request.configurable, tenant_id: request.owner.tenantId },
         context,
         store: this.deps.graphs.storeFor(request.owner.tenantId),
         claim: { workerId: lease.workerId, leaseEpoch: lease.epoch },
