@@ -1,5 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
+import { parseSecretsKey, SECRETS_KEY_HOWTO } from "./providers/secret-box.js";
 import { allowedHostsEntryProblem } from "./webhooks/webhook-policy.js";
 
 /** One API key's identity: requests made with it act as this tenant and user. */
@@ -77,6 +78,47 @@ const webhookHosts = z.preprocess(
     }),
 );
 
+/**
+ * SECRETS_KEY: the key provider secrets are sealed with. The message never repeats the value: a
+ * slightly wrong key is still most of a key.
+ */
+const secretsKey = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const key = parseSecretsKey(raw);
+      if (!key) {
+        ctx.addIssue({ code: "custom", message: `is not a 32-byte key; ${SECRETS_KEY_HOWTO}` });
+        return z.NEVER;
+      }
+      return key;
+    }),
+);
+
+/** SECRETS_OLD_KEYS: earlier SECRETS_KEYs, comma-separated, used only to open what they sealed (rotation). */
+const oldSecretsKeys = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const entries = (raw ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+      const keys: Buffer[] = [];
+      for (const [i, entry] of entries.entries()) {
+        const key = parseSecretsKey(entry);
+        if (!key) {
+          ctx.addIssue({ code: "custom", message: `entry ${i + 1} is not a 32-byte key (base64 of 32 bytes, or 64 hex characters)` });
+          return z.NEVER;
+        }
+        keys.push(key);
+      }
+      return keys;
+    }),
+);
+
 /** WEB_CONCURRENCY: processes serving the port; `auto` is one per core this process may use. */
 const webConcurrency = z.preprocess(
   emptyAsUndefined,
@@ -135,10 +177,16 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_MS: int(100, 600_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(6),
   WEBHOOK_RETRY_BASE_MS: int(1, 3_600_000).default(2_000),
+  // Model providers' secrets (src/providers): the key they are sealed with, and older keys still read.
+  SECRETS_KEY: secretsKey,
+  SECRETS_OLD_KEYS: oldSecretsKeys,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** The names of every variable the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
