@@ -253,6 +253,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       webDir: config.WEB_APP_ENABLED ? WEB_DIST_DIR : undefined,
       webSockets,
       providerRefs,
+      providers,
     });
     // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
     const unbindLoopback = bindLoopbackFetch(app);
