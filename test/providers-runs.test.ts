@@ -97,10 +97,11 @@ describe("assistants on two providers answer in one thread, and no secret leaves
       },
       logger: pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) }),
     });
-    const a = await t.service.providers.create("acme", { name: "alpha", baseUrl: mockA.baseURL, apiKey: KEY_A, defaultModel: "alpha-model" });
-    const b = await t.service.providers.create("acme", { name: "bravo", baseUrl: mockB.baseURL, apiKey: KEY_B, headers: { "X-Org": ORG_B } });
-    providerA = a.providerId;
-    providerB = b.providerId;
+    const a = await call("POST", "/api/providers", { name: "alpha", base_url: mockA.baseURL, api_key: KEY_A, default_model: "alpha-model" });
+    const b = await call("POST", "/api/providers", { name: "bravo", base_url: mockB.baseURL, api_key: KEY_B, headers: { "X-Org": ORG_B } });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    providerA = a.json.provider_id;
+    providerB = b.json.provider_id;
   });
   afterAll(async () => {
     await t?.close();
@@ -194,6 +195,8 @@ describe("assistants on two providers answer in one thread, and no secret leaves
       bodies.push((await readSse(res)).body);
     }
     await call("GET", `/threads/${threadId}/state`);
+    await call("GET", "/api/providers");
+    await call("GET", `/api/providers/${providerB}`);
     await call("POST", `/threads/${threadId}/history`, { limit: 50 });
     await call("GET", `/api/assistants/${assistantA}/versions`);
     await call("GET", "/api/status");
