@@ -61,9 +61,12 @@ import type { ModelServers } from "./models/model-servers.js";
 import type { ProviderRepository } from "./providers/provider-repository.js";
 import type { StoreRepository } from "./store/store-repository.js";
 import type { WebSocketEndpoint } from "./ws/ws-endpoint.js";
+import type { ProviderRefs } from "./providers/provider-refs.js";
 
 export interface AppDeps {
   pool: pg.Pool;
+  /** Checks that a provider_id an assistant is given names one of the tenant's providers. */
+  providerRefs?: ProviderRefs;
   runs: RunManager;
   branches: ThreadBranches;
   graphs: GraphRegistry;
@@ -209,7 +212,7 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
       maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes,
     }),
   );
-  router.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool) }));
+  router.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool), providers: deps.providerRefs }));
   router.use(providerRoutes({ providers: deps.providers, checkBaseUrl: deps.checkProviderUrl }));
   // LangGraph Agent Server API (for @langchain/langgraph-sdk): thread state and history.
   if (!off.has("threads")) router.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
@@ -218,6 +221,7 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
     pool: deps.pool, runs: deps.runs, branches: deps.branches, graphs: deps.graphs, schemas: deps.schemas, conversations: new ConversationRepository(deps.pool),
     assistants: deps.assistants, storedAssistants: new AssistantRepository(deps.pool), agentRuns: deps.agentRuns,
     heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger, disabled: off, checkWebhook: deps.checkWebhook,
+    providerRefs: deps.providerRefs,
   }));
   // The Agent Server's store (long-term memory), the caller's tenant's.
   if (!off.has("store")) router.use(storeRoutes({ store: deps.store }));

@@ -29,6 +29,9 @@ import { NativeRunEvents } from "./runs/native-run-events.js";
 import { RunQueue } from "./runs/run-queue.js";
 import { ProviderRepository } from "./providers/provider-repository.js";
 import { SecretBox } from "./providers/secret-box.js";
+import { ProviderModels } from "./providers/provider-models.js";
+import { installProviderRegistry } from "./providers/provider-registry.js";
+import { ProviderRefs } from "./providers/provider-refs.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { RunRepository } from "./runs/run-repository.js";
 import { GraphSchemas } from "./schemas/graph-schemas.js";
@@ -145,6 +148,16 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     db.onReconnected(() => metrics.dbReconnects.inc({ connection: "pool" }));
     const notifier = await Notifier.connect(db.url, logger, { onReconnected: () => metrics.dbReconnects.inc({ connection: "listener" }) });
     cleanup.unshift(() => notifier.close());
+    const providers = new ProviderRepository(db.pool, new SecretBox(config.SECRETS_KEY, config.SECRETS_OLD_KEYS));
+    // Runs on a provider: its client is built when the model is called, the secrets opened then (see provider-models).
+    const providerModels = new ProviderModels({
+      connection: (tenantId, providerId) => providers.connection(tenantId, providerId),
+      fetch: globalThis.fetch,
+      maxRetries: config.OPENAI_MAX_RETRIES,
+    });
+    models.alsoRedact((text) => providerModels.redact(text));
+    installProviderRegistry();
+    const providerRefs = new ProviderRefs(async (tenantId, providerId) => (await providers.get(tenantId, providerId)) !== undefined);
     let queue: RunQueue | undefined;
     const eventLog = new RunEventLog(db.pool, notifier, logger);
     const runs = new RunManager({
@@ -157,6 +170,8 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       models,
       maxAttempts: config.RUN_MAX_ATTEMPTS,
       metrics,
+      providers: providerModels,
+      providerRefs,
       quota: config.TOKEN_QUOTA_PER_DAY > 0 ? new TokenQuota(new UsageCounters(db.pool), config.TOKEN_QUOTA_PER_DAY) : undefined,
       nativeEvents: new NativeRunEvents(db.pool, eventLog),
       maxRuns: config.MAX_CONCURRENT_RUNS,
@@ -169,7 +184,6 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       },
     });
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
-    const providers = new ProviderRepository(db.pool, new SecretBox(config.SECRETS_KEY, config.SECRETS_OLD_KEYS));
     const webhookPolicy = new WebhookPolicy(config.WEBHOOK_ALLOWED_HOSTS);
     const webhooks = new WebhookDispatcher({
       pool: db.pool, logger: logger.child({ component: "webhooks" }), policy: webhookPolicy,
@@ -238,6 +252,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       checkWebhook: webhookChecker(webhookPolicy, Boolean(customApp)),
       webDir: config.WEB_APP_ENABLED ? WEB_DIST_DIR : undefined,
       webSockets,
+      providerRefs,
       providers,
     });
     // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.

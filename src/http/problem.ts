@@ -29,6 +29,8 @@ const STATUS: Record<ErrorCode, number> = {
   provider_in_use: 409,
   // A provider URL whose address is loopback, private or link-local and not allowed (PROVIDER_ALLOWED_HOSTS).
   address_refused: 422,
+  // Well-formed, but naming a provider the tenant does not have: the request cannot be carried out as it is.
+  unknown_provider: 422,
 };
 
 const TITLE: Record<ErrorCode, string> = {
@@ -49,6 +51,7 @@ const TITLE: Record<ErrorCode, string> = {
   secrets_unreadable: "Secrets unreadable",
   provider_in_use: "Provider in use",
   address_refused: "Address refused",
+  unknown_provider: "Unknown provider",
 };
 
 /** Seconds a client is asked to wait before trying a 503 again. */
