@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError } from "../api/api-error";
 import type { Provider } from "../api/types";
 import { useApp } from "../shell/app-context";
@@ -16,6 +16,11 @@ export function ProviderDelete({ provider, onDeleted }: { provider: Provider; on
   const [confirming, setConfirming] = useState(false);
   const [inUse, setInUse] = useState<InUse | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const said = useRef<HTMLDivElement>(null);
+  // The answer appears below the fold of a long form: bring it into view (role=alert reads it out).
+  useEffect(() => {
+    if (inUse || error) said.current?.scrollIntoView({ block: "nearest" });
+  }, [inUse, error]);
   const remove = async () => {
     setConfirming(false);
     setInUse(null);
@@ -30,13 +35,15 @@ export function ProviderDelete({ provider, onDeleted }: { provider: Provider; on
     }
   };
   return (
-    <div className="provider-delete">
+    <div className="provider-delete" ref={said}>
       <button type="button" className="danger" onClick={() => setConfirming(true)}>
         Delete provider
       </button>
       {inUse && (
         <div role="alert" className="in-use">
-          <p className="error-text">Not deleted: {inUse.assistants.length === 1 ? "an assistant uses it" : `${inUse.assistants.length} assistants use it`}. Move them to another provider first.</p>
+          <p className="error-text">
+            Not deleted: {inUse.assistants.length === 1 ? "an assistant uses it. Move it" : `${inUse.assistants.length} assistants use it. Move them`} to another provider first (the Assistant tab's Model provider).
+          </p>
           <ul aria-label="Assistants using this provider">
             {inUse.assistants.map((a) => (
               <li key={a.assistant_id}>

@@ -26,7 +26,10 @@ export function ProviderTest({ provider }: { provider: Provider }) {
   };
   const summary = result && testSummary(result);
   return (
-    <form className="provider-test" aria-label="Test the provider" onSubmit={run}>
+    <form className="provider-test" aria-label="Test the provider" aria-describedby="provider-test-help" onSubmit={run}>
+      <p id="provider-test-help" className="muted">
+        Test: asks for its list of models, then for a one-token reply from the model.
+      </p>
       <div className="row-actions">
         <input aria-label="Model to test" placeholder={provider.default_model ? `model (default: ${provider.default_model})` : "model (optional)"} value={model} onChange={(e) => setModel(e.target.value)} />
         <button type="submit" disabled={testing}>
