@@ -15,6 +15,8 @@ export function ApiKeyField(props: { stored: Provider["api_key"] | null; change:
         id="provider-api-key"
         type="password"
         autoComplete="off"
+        // Shown by "Replace key": the user is about to type the new one.
+        autoFocus={Boolean(stored?.set)}
         spellCheck={false}
         value={change.action === "replace" ? change.value : ""}
         aria-invalid={error ? true : undefined}
