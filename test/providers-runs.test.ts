@@ -184,6 +184,19 @@ describe("assistants on two providers answer in one thread, and no secret leaves
     expect(refused.status).toBe(422);
   });
 
+  it("a run whose assistant names a provider that is gone fails with invalid_config, calling nothing", async () => {
+    const gone = await call("POST", "/api/providers", { name: "gone", base_url: mockA.baseURL, default_model: "m" });
+    const assistant = await call("POST", "/api/assistants", { graph_id: "chat", name: "moves", config: { provider_id: gone.json.provider_id } });
+    await call("PATCH", `/api/assistants/${assistant.json.assistant_id}`, { config: { provider_id: providerA } });
+    // No longer used by the latest version, the provider may go; the old version is then made the latest again.
+    expect((await call("DELETE", `/api/providers/${gone.json.provider_id}`)).status).toBe(204);
+    expect((await call("POST", `/assistants/${assistant.json.assistant_id}/latest`, { version: 1 })).status).toBe(200);
+    const calls = mockA.requests.length + mockB.requests.length;
+    const turn = await stream("/api/chat", { message: "anyone there?", assistant_id: assistant.json.assistant_id });
+    expect(turn.events.at(-1)?.data).toMatchObject({ type: "error", code: "invalid_config", message: expect.stringContaining(gone.json.provider_id) });
+    expect(mockA.requests.length + mockB.requests.length).toBe(calls);
+  });
+
   it("no secret in any response, run record, run event, stream frame, export, checkpoint, log line or trace", async () => {
     // The Agent Server's run records (runs.kwargs), and each run's stream replayed from its event log.
     const runs = await call("GET", `/threads/${threadId}/runs`);
