@@ -45,7 +45,7 @@ import { GraphUis } from "./ui/graph-uis.js";
 import { webhookChecker } from "./webhooks/check-webhook.js";
 import { WebSocketEndpoint } from "./ws/ws-endpoint.js";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
-import { WebhookPolicy } from "./webhooks/webhook-policy.js";
+import { AddressPolicy } from "./net/address-policy.js";
 
 /** Where the OpenAI client sends requests when OPENAI_BASE_URL is not set. */
 const OPENAI_API_URL = "https://api.openai.com/v1";
@@ -170,7 +170,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     });
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
     const providers = new ProviderRepository(db.pool, new SecretBox(config.SECRETS_KEY, config.SECRETS_OLD_KEYS));
-    const webhookPolicy = new WebhookPolicy(config.WEBHOOK_ALLOWED_HOSTS);
+    const webhookPolicy = new AddressPolicy(config.WEBHOOK_ALLOWED_HOSTS);
     const webhooks = new WebhookDispatcher({
       pool: db.pool, logger: logger.child({ component: "webhooks" }), policy: webhookPolicy,
       sendToApp: customApp && customAppFetch(customApp, logger),
