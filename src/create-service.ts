@@ -29,6 +29,8 @@ import { NativeRunEvents } from "./runs/native-run-events.js";
 import { RunQueue } from "./runs/run-queue.js";
 import { ProviderRepository } from "./providers/provider-repository.js";
 import { SecretBox } from "./providers/secret-box.js";
+import { providerFetch } from "./providers/provider-fetch.js";
+import { type ProviderPolicy, providerPolicy as providerPolicyFrom } from "./providers/provider-policy.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { RunRepository } from "./runs/run-repository.js";
 import { GraphSchemas } from "./schemas/graph-schemas.js";
@@ -75,6 +77,10 @@ export interface Service {
   metrics: Metrics;
   /** The tenants' model providers, their secrets opened with SECRETS_KEY (or SECRETS_OLD_KEYS). */
   providers: ProviderRepository;
+  /** Where provider connections may go: PROVIDER_ALLOWED_HOSTS, and the environment's own model server by origin. */
+  providerPolicy: ProviderPolicy;
+  /** The fetch provider connections use (pinned to the address checked, no redirects): give it to the OpenAI client. */
+  providerFetch: typeof fetch;
   /** Serves `GET /api/ws` (WebSocket upgrades) on the HTTP server that serves `app`. */
   attach(server: http.Server): void;
   /** Lets running runs finish within `graceMs`, stops the rest, closes WebSockets, then releases everything. */
@@ -170,6 +176,8 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     });
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
     const providers = new ProviderRepository(db.pool, new SecretBox(config.SECRETS_KEY, config.SECRETS_OLD_KEYS));
+    const providerPolicy = providerPolicyFrom(config.PROVIDER_ALLOWED_HOSTS, [baseURL ?? OPENAI_API_URL]);
+    const fetchForProviders = providerFetch(providerPolicy);
     const webhookPolicy = new AddressPolicy(config.WEBHOOK_ALLOWED_HOSTS);
     const webhooks = new WebhookDispatcher({
       pool: db.pool, logger: logger.child({ component: "webhooks" }), policy: webhookPolicy,
@@ -258,6 +266,8 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       models,
       metrics,
       providers,
+      providerPolicy,
+      providerFetch: fetchForProviders,
       attach(server) {
         webSockets.attach(server, app);
       },
