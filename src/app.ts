@@ -13,6 +13,7 @@ import type { ApiKeyIdentity } from "./config.js";
 import { ConversationRepository } from "./conversations/conversation-repository.js";
 import { AppError } from "./errors.js";
 import { assistantRoutes } from "./http/assistant-routes.js";
+import { type CheckBaseUrl, providerRoutes } from "./http/provider-routes.js";
 import { authenticate } from "./http/authenticate.js";
 import { customAuthenticate } from "./http/custom-auth.js";
 import { branchRoutes } from "./http/branch-routes.js";
@@ -57,6 +58,7 @@ import type { ThreadloomSaver } from "./db/threadloom-saver.js";
 import type { AgentAssistants } from "./agent-api/agent-assistants.js";
 import type { AgentRuns } from "./agent-api/agent-runs.js";
 import type { ModelServers } from "./models/model-servers.js";
+import type { ProviderRepository } from "./providers/provider-repository.js";
 import type { StoreRepository } from "./store/store-repository.js";
 import type { WebSocketEndpoint } from "./ws/ws-endpoint.js";
 
@@ -106,6 +108,10 @@ export interface AppDeps {
   webDir?: string;
   /** Checks a new run's `webhook`; without it, runs take none. */
   checkWebhook?: CheckWebhook;
+  /** The tenants' model providers (`/api/providers`). */
+  providers: ProviderRepository;
+  /** Checks a provider's base URL before it is stored (the address policy); without it, any http(s) URL is taken. */
+  checkProviderUrl?: CheckBaseUrl;
   /** `GET /api/ws`'s upgrades (see `WebSocketEndpoint.attach`); without it, the route says it is not served. */
   webSockets?: WebSocketEndpoint;
 }
@@ -204,6 +210,7 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
     }),
   );
   router.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool) }));
+  router.use(providerRoutes({ providers: deps.providers, checkBaseUrl: deps.checkProviderUrl }));
   // LangGraph Agent Server API (for @langchain/langgraph-sdk): thread state and history.
   if (!off.has("threads")) router.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
   // The LangGraph Agent Server's routes (no /api prefix), for the official LangGraph client.

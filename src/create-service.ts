@@ -246,6 +246,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       checkWebhook: webhookChecker(webhookPolicy, Boolean(customApp)),
       webDir: config.WEB_APP_ENABLED ? WEB_DIST_DIR : undefined,
       webSockets,
+      providers,
     });
     // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
     const unbindLoopback = bindLoopbackFetch(app);
