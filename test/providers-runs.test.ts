@@ -8,7 +8,7 @@ import { gunzipSync } from "node:zlib";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { chat, readSse } from "./helpers/sse-client.js";
-import { type MockOpenAI, type MockReply, type MockRequest, startMockOpenAI } from "./helpers/mock-openai.js";
+import { type MockOpenAI, startMockOpenAI } from "./helpers/mock-openai.js";
 import { type ServiceProcess, startServiceProcess } from "./helpers/service-process.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
@@ -23,11 +23,6 @@ const KEY_A = `sk-alpha-${randomBytes(12).toString("hex")}`;
 const KEY_B = `sk-bravo-${randomBytes(12).toString("hex")}`;
 const ORG_B = `org-secret-${randomBytes(8).toString("hex")}`;
 const SECRETS = [KEY_A, KEY_B, ORG_B];
-
-/** An OpenAI-compatible server that answers `text` only to `Bearer key` (401 otherwise), as a hosted one does. */
-function answersWithKey(key: string, text: string): (req: MockRequest) => MockReply {
-  return (req) => (req.headers.authorization === `Bearer ${key}` ? { text } : { httpStatus: 401, errorMessage: "Incorrect API key provided" });
-}
 
 /** A LangSmith endpoint that keeps the text of every run upload (as test/tracing.test.ts). */
 async function startFakeLangSmith() {
@@ -85,8 +80,8 @@ describe("assistants on two providers answer in one thread, and no secret leaves
   let threadId: string;
 
   beforeAll(async () => {
-    mockA = await startMockOpenAI(answersWithKey(KEY_A, "Alpha answers here."));
-    mockB = await startMockOpenAI(answersWithKey(KEY_B, "Bravo answers here."));
+    mockA = await startMockOpenAI({ text: "Alpha answers here." }, { apiKey: KEY_A });
+    mockB = await startMockOpenAI({ text: "Bravo answers here." }, { apiKey: KEY_B });
     langsmith = await startFakeLangSmith();
     t = await startTestService({
       env: {
@@ -282,7 +277,7 @@ describe("providerChatModel in a graph from langgraph.json (threadloom/providers
     await writeFile(join(dir, "package.json"), '{ "type": "module" }');
     await writeFile(join(dir, "own.ts"), OWN_GRAPH);
     await writeFile(join(dir, "langgraph.json"), JSON.stringify({ graphs: { own: "./own.ts:graph" } }));
-    [db, provider, envModel] = await Promise.all([createTestDatabase(), startMockOpenAI(answersWithKey(KEY_A, "From the provider.")), startMockOpenAI({ text: "From the environment." })]);
+    [db, provider, envModel] = await Promise.all([createTestDatabase(), startMockOpenAI({ text: "From the provider." }, { apiKey: KEY_A }), startMockOpenAI({ text: "From the environment." })]);
     const env: NodeJS.ProcessEnv = {
       ...process.env, DATABASE_URL: db.url, LANGGRAPH_JSON: join(dir, "langgraph.json"), SECRETS_KEY: secretsKey, PROVIDER_ALLOWED_HOSTS: "127.0.0.1",
       OPENAI_BASE_URL: envModel.baseURL, OPENAI_API_KEY: "env-key", OPENAI_MODEL: "env-model",

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { startMockOpenAI, type MockOpenAI } from "../../test/helpers/mock-openai.js";
 import { ProviderChatOpenAI } from "./provider-chat-model.js";
+import { providerFetch } from "./provider-fetch.js";
 import { ProviderModels } from "./provider-models.js";
+import { providerPolicy } from "./provider-policy.js";
 import type { ProviderConnection } from "./provider-repository.js";
 
 const KEY = "sk-unit-0123456789abcdef";
@@ -76,5 +78,14 @@ describe("ProviderModels", () => {
     const pm = models();
     await pm.chatModel("acme", PROVIDER);
     expect(pm.redact(`401: key ${KEY} with ${HEADER}`)).toBe("401: key [redacted] with [redacted]");
+  });
+
+  it("calls through the fetch it is given: the address policy refuses a closed address before anything is sent", async () => {
+    const refusing = new ProviderModels({ connection: async () => connection, fetch: providerFetch(providerPolicy([], [])), maxRetries: 0 });
+    const before = server.requests.length;
+    const err = await (await refusing.chatModel("acme", PROVIDER)).invoke("hi").catch((e: Error) => e);
+    // The OpenAI client reports a connection error, caused by the refusal.
+    expect((err as Error & { cause?: Error }).cause?.name).toBe("ProviderRefused");
+    expect(server.requests.length).toBe(before);
   });
 });
