@@ -142,6 +142,16 @@ describe("SECRETS_KEY and SECRETS_OLD_KEYS", () => {
   });
 });
 
+describe("PROVIDER_ALLOWED_HOSTS", () => {
+  it("takes host names, addresses and CIDR ranges, as WEBHOOK_ALLOWED_HOSTS does", () => {
+    expect(loadConfig({ PROVIDER_ALLOWED_HOSTS: " ollama.internal, 10.0.0.5,192.168.0.0/16,[::1] " }).PROVIDER_ALLOWED_HOSTS).toEqual(["ollama.internal", "10.0.0.5", "192.168.0.0/16", "[::1]"]);
+    expect(loadConfig({}).PROVIDER_ALLOWED_HOSTS).toEqual([]);
+    expect(configError({ PROVIDER_ALLOWED_HOSTS: "http://ollama:11434" }).issues).toEqual([
+      'PROVIDER_ALLOWED_HOSTS: "http://ollama:11434" is not a host name, an address or a CIDR range; give host names (server.internal), addresses (10.0.0.5, [::1]) or CIDR ranges (10.0.0.0/8)',
+    ]);
+  });
+});
+
 // .env.example is where a newcomer learns what can be set: a variable missing there is undocumented.
 describe(".env.example", () => {
   it("names every configuration variable", async () => {

@@ -1,7 +1,7 @@
 import os from "node:os";
 import { z } from "zod";
 import { parseSecretsKey, SECRETS_KEY_HOWTO } from "./providers/secret-box.js";
-import { allowedHostsEntryProblem } from "./webhooks/webhook-policy.js";
+import { allowedHostsEntryProblem } from "./net/address-policy.js";
 
 /** One API key's identity: requests made with it act as this tenant and user. */
 export interface ApiKeyIdentity {
@@ -61,8 +61,8 @@ const hostList = z.preprocess(
     }),
 );
 
-/** WEBHOOK_ALLOWED_HOSTS: host names, addresses and CIDR ranges, comma-separated. */
-const webhookHosts = z.preprocess(
+/** WEBHOOK_ALLOWED_HOSTS and PROVIDER_ALLOWED_HOSTS: host names, addresses and CIDR ranges, comma-separated. */
+const addressAllowList = z.preprocess(
   emptyAsUndefined,
   z
     .string()
@@ -71,7 +71,7 @@ const webhookHosts = z.preprocess(
       const entries = (raw ?? "").split(",").map((h) => h.trim()).filter(Boolean);
       const problem = entries.map(allowedHostsEntryProblem).find((p) => p !== null);
       if (problem) {
-        ctx.addIssue({ code: "custom", message: `${problem}; give host names (hooks.internal), addresses (10.0.0.5, [::1]) or CIDR ranges (10.0.0.0/8)` });
+        ctx.addIssue({ code: "custom", message: `${problem}; give host names (server.internal), addresses (10.0.0.5, [::1]) or CIDR ranges (10.0.0.0/8)` });
         return z.NEVER;
       }
       return entries;
@@ -173,13 +173,15 @@ const schema = z.object({
   INTERNAL_TRUNCATE_ENABLED: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], "must be 0 or 1").default("0")).transform((v) => v === "1"),
   // The web app at `/`: 1 serves it (built by `npm ci` into dist/web), 0 leaves `/` to a custom app.
   WEB_APP_ENABLED: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], "must be 0 or 1").default("1")).transform((v) => v === "1"),
-  WEBHOOK_ALLOWED_HOSTS: webhookHosts,
+  WEBHOOK_ALLOWED_HOSTS: addressAllowList,
   WEBHOOK_TIMEOUT_MS: int(100, 600_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(6),
   WEBHOOK_RETRY_BASE_MS: int(1, 3_600_000).default(2_000),
   // Model providers' secrets (src/providers): the key they are sealed with, and older keys still read.
   SECRETS_KEY: secretsKey,
   SECRETS_OLD_KEYS: oldSecretsKeys,
+  // Loopback, private and link-local hosts providers may connect to (the environment's model server always may).
+  PROVIDER_ALLOWED_HOSTS: addressAllowList,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -32,6 +32,8 @@ import { SecretBox } from "./providers/secret-box.js";
 import { ProviderModels } from "./providers/provider-models.js";
 import { installProviderRegistry } from "./providers/provider-registry.js";
 import { ProviderRefs } from "./providers/provider-refs.js";
+import { providerFetch } from "./providers/provider-fetch.js";
+import { type ProviderPolicy, providerPolicy as providerPolicyFrom } from "./providers/provider-policy.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { RunRepository } from "./runs/run-repository.js";
 import { GraphSchemas } from "./schemas/graph-schemas.js";
@@ -48,7 +50,7 @@ import { GraphUis } from "./ui/graph-uis.js";
 import { webhookChecker } from "./webhooks/check-webhook.js";
 import { WebSocketEndpoint } from "./ws/ws-endpoint.js";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
-import { WebhookPolicy } from "./webhooks/webhook-policy.js";
+import { AddressPolicy } from "./net/address-policy.js";
 
 /** Where the OpenAI client sends requests when OPENAI_BASE_URL is not set. */
 const OPENAI_API_URL = "https://api.openai.com/v1";
@@ -78,6 +80,10 @@ export interface Service {
   metrics: Metrics;
   /** The tenants' model providers, their secrets opened with SECRETS_KEY (or SECRETS_OLD_KEYS). */
   providers: ProviderRepository;
+  /** Where provider connections may go: PROVIDER_ALLOWED_HOSTS, and the environment's own model server by origin. */
+  providerPolicy: ProviderPolicy;
+  /** The fetch provider connections use (pinned to the address checked, no redirects): give it to the OpenAI client. */
+  providerFetch: typeof fetch;
   /** Serves `GET /api/ws` (WebSocket upgrades) on the HTTP server that serves `app`. */
   attach(server: http.Server): void;
   /** Lets running runs finish within `graceMs`, stops the rest, closes WebSockets, then releases everything. */
@@ -149,10 +155,13 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     const notifier = await Notifier.connect(db.url, logger, { onReconnected: () => metrics.dbReconnects.inc({ connection: "listener" }) });
     cleanup.unshift(() => notifier.close());
     const providers = new ProviderRepository(db.pool, new SecretBox(config.SECRETS_KEY, config.SECRETS_OLD_KEYS));
+    const providerPolicy = providerPolicyFrom(config.PROVIDER_ALLOWED_HOSTS, [baseURL ?? OPENAI_API_URL]);
+    const fetchForProviders = providerFetch(providerPolicy);
     // Runs on a provider: its client is built when the model is called, the secrets opened then (see provider-models).
     const providerModels = new ProviderModels({
       connection: (tenantId, providerId) => providers.connection(tenantId, providerId),
-      fetch: globalThis.fetch,
+      // The address policy (PROVIDER_ALLOWED_HOSTS), the host resolved once and pinned, no redirects.
+      fetch: fetchForProviders,
       maxRetries: config.OPENAI_MAX_RETRIES,
     });
     models.alsoRedact((text) => providerModels.redact(text));
@@ -184,7 +193,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       },
     });
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
-    const webhookPolicy = new WebhookPolicy(config.WEBHOOK_ALLOWED_HOSTS);
+    const webhookPolicy = new AddressPolicy(config.WEBHOOK_ALLOWED_HOSTS);
     const webhooks = new WebhookDispatcher({
       pool: db.pool, logger: logger.child({ component: "webhooks" }), policy: webhookPolicy,
       sendToApp: customApp && customAppFetch(customApp, logger),
@@ -274,6 +283,8 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       models,
       metrics,
       providers,
+      providerPolicy,
+      providerFetch: fetchForProviders,
       attach(server) {
         webSockets.attach(server, app);
       },

@@ -8,7 +8,7 @@ import { gunzipSync } from "node:zlib";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { chat, readSse } from "./helpers/sse-client.js";
-import { type MockOpenAI, type MockReply, type MockRequest, startMockOpenAI } from "./helpers/mock-openai.js";
+import { type MockOpenAI, startMockOpenAI } from "./helpers/mock-openai.js";
 import { type ServiceProcess, startServiceProcess } from "./helpers/service-process.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
@@ -23,11 +23,6 @@ const KEY_A = `sk-alpha-${randomBytes(12).toString("hex")}`;
 const KEY_B = `sk-bravo-${randomBytes(12).toString("hex")}`;
 const ORG_B = `org-secret-${randomBytes(8).toString("hex")}`;
 const SECRETS = [KEY_A, KEY_B, ORG_B];
-
-/** An OpenAI-compatible server that answers `text` only to `Bearer key` (401 otherwise), as a hosted one does. */
-function answersWithKey(key: string, text: string): (req: MockRequest) => MockReply {
-  return (req) => (req.headers.authorization === `Bearer ${key}` ? { text } : { httpStatus: 401, errorMessage: "Incorrect API key provided" });
-}
 
 /** A LangSmith endpoint that keeps the text of every run upload (as test/tracing.test.ts). */
 async function startFakeLangSmith() {
@@ -85,8 +80,8 @@ describe("assistants on two providers answer in one thread, and no secret leaves
   let threadId: string;
 
   beforeAll(async () => {
-    mockA = await startMockOpenAI(answersWithKey(KEY_A, "Alpha answers here."));
-    mockB = await startMockOpenAI(answersWithKey(KEY_B, "Bravo answers here."));
+    mockA = await startMockOpenAI({ text: "Alpha answers here." }, { apiKey: KEY_A });
+    mockB = await startMockOpenAI({ text: "Bravo answers here." }, { apiKey: KEY_B });
     langsmith = await startFakeLangSmith();
     t = await startTestService({
       env: {
@@ -184,6 +179,19 @@ describe("assistants on two providers answer in one thread, and no secret leaves
     expect(refused.status).toBe(422);
   });
 
+  it("a run whose assistant names a provider that is gone fails with invalid_config, calling nothing", async () => {
+    const gone = await call("POST", "/api/providers", { name: "gone", base_url: mockA.baseURL, default_model: "m" });
+    const assistant = await call("POST", "/api/assistants", { graph_id: "chat", name: "moves", config: { provider_id: gone.json.provider_id } });
+    await call("PATCH", `/api/assistants/${assistant.json.assistant_id}`, { config: { provider_id: providerA } });
+    // No longer used by the latest version, the provider may go; the old version is then made the latest again.
+    expect((await call("DELETE", `/api/providers/${gone.json.provider_id}`)).status).toBe(204);
+    expect((await call("POST", `/assistants/${assistant.json.assistant_id}/latest`, { version: 1 })).status).toBe(200);
+    const calls = mockA.requests.length + mockB.requests.length;
+    const turn = await stream("/api/chat", { message: "anyone there?", assistant_id: assistant.json.assistant_id });
+    expect(turn.events.at(-1)?.data).toMatchObject({ type: "error", code: "invalid_config", message: expect.stringContaining(gone.json.provider_id) });
+    expect(mockA.requests.length + mockB.requests.length).toBe(calls);
+  });
+
   it("no secret in any response, run record, run event, stream frame, export, checkpoint, log line or trace", async () => {
     // The Agent Server's run records (runs.kwargs), and each run's stream replayed from its event log.
     const runs = await call("GET", `/threads/${threadId}/runs`);
@@ -269,7 +277,7 @@ describe("providerChatModel in a graph from langgraph.json (threadloom/providers
     await writeFile(join(dir, "package.json"), '{ "type": "module" }');
     await writeFile(join(dir, "own.ts"), OWN_GRAPH);
     await writeFile(join(dir, "langgraph.json"), JSON.stringify({ graphs: { own: "./own.ts:graph" } }));
-    [db, provider, envModel] = await Promise.all([createTestDatabase(), startMockOpenAI(answersWithKey(KEY_A, "From the provider.")), startMockOpenAI({ text: "From the environment." })]);
+    [db, provider, envModel] = await Promise.all([createTestDatabase(), startMockOpenAI({ text: "From the provider." }, { apiKey: KEY_A }), startMockOpenAI({ text: "From the environment." })]);
     const env: NodeJS.ProcessEnv = {
       ...process.env, DATABASE_URL: db.url, LANGGRAPH_JSON: join(dir, "langgraph.json"), SECRETS_KEY: secretsKey, PROVIDER_ALLOWED_HOSTS: "127.0.0.1",
       OPENAI_BASE_URL: envModel.baseURL, OPENAI_API_KEY: "env-key", OPENAI_MODEL: "env-model",

@@ -195,6 +195,8 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
       : {
         message: g.text(),
         ...g.some({ thread_id: () => g.thread(), assistant_id: () => g.assistant(), checkpoint_id: () => g.checkpointIdValue(), on_disconnect: () => g.rng.pick(["continue", "cancel", "x"]), metadata: () => g.metadata() }),
+        // A provider for this turn: unknown ones (422), a model alone, or anything at all.
+        ...g.some({ configurable: () => g.rng.pick([{ provider_id: g.rng.uuid() }, { model: g.text() }, { provider_id: g.text() }, hostileValue(g.rng)]) }, 0.2),
       },
   }),
   "GET /chat": (g) => ({
@@ -268,7 +270,7 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   },
   "GET /api/assistants": (g) => ({ query: { ...limitQuery(g), ...g.some({ cursor: () => g.rng.pick(["AAAA", hostileString(g.rng)]) }) } as Record<string, string> }),
   "POST /api/assistants": (g) => ({
-    body: { graph_id: g.rng.pick(["chat", "draft", "nope"]), name: g.text(), ...g.some({ description: () => g.text(), config: () => g.rng.pick([{ system_prompt: "be brief" }, hostileValue(g.rng)]), metadata: () => g.metadata() }) },
+    body: { graph_id: g.rng.pick(["chat", "draft", "nope"]), name: g.text(), ...g.some({ description: () => g.text(), config: () => g.rng.pick([{ system_prompt: "be brief" }, { provider_id: g.rng.uuid() }, hostileValue(g.rng)]), metadata: () => g.metadata() }) },
   }),
   "GET /api/assistants/:id": (g) => ({ params: { id: g.pickId(g.ids.assistants) } }),
   "PATCH /api/assistants/:id": (g) => ({ params: { id: g.pickId(g.ids.assistants) }, body: g.some({ name: () => g.text(), description: () => g.text(), config: () => g.rng.pick([{ system_prompt: "x" }, hostileValue(g.rng)]), metadata: () => g.metadata(), graph_id: () => "draft" }, 0.5) }),
@@ -278,7 +280,7 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   // The LangGraph Agent Server API.
   "POST /assistants/search": (g) => ({ body: g.some({ graph_id: () => g.rng.pick(["chat", "draft", "x"]), name: () => g.text(), metadata: () => g.metadata(), limit: () => g.rng.pick([1, 10, 1000, 0]), offset: () => g.rng.pick([0, 5, -1]), select: () => g.rng.pick([["assistant_id", "name"], ["bogus"]]), sort_by: () => g.rng.pick(["name", "created_at", "x"]), sort_order: () => g.rng.pick(["asc", "desc"]) }) }),
   "POST /assistants/count": (g) => ({ body: g.some({ graph_id: () => g.rng.pick(["chat", "draft"]), name: () => g.text(), metadata: () => g.metadata() }) }),
-  "POST /assistants": (g) => ({ body: { graph_id: g.rng.pick(["chat", "draft", "nope"]), ...g.some({ assistant_id: () => g.pickId(g.ids.assistants), name: () => g.text(), description: () => g.text(), if_exists: () => g.rng.pick(["raise", "do_nothing"]), metadata: () => g.metadata(), config: () => g.rng.pick([{ configurable: { system_prompt: "x" } }, hostileValue(g.rng)]), context: () => g.rng.pick([{ system_prompt: "x" }, hostileValue(g.rng)]) }) } }),
+  "POST /assistants": (g) => ({ body: { graph_id: g.rng.pick(["chat", "draft", "nope"]), ...g.some({ assistant_id: () => g.pickId(g.ids.assistants), name: () => g.text(), description: () => g.text(), if_exists: () => g.rng.pick(["raise", "do_nothing"]), metadata: () => g.metadata(), config: () => g.rng.pick([{ configurable: { system_prompt: "x" } }, { configurable: { provider_id: g.rng.pick([g.rng.uuid(), g.text()]) } }, hostileValue(g.rng)]), context: () => g.rng.pick([{ system_prompt: "x" }, hostileValue(g.rng)]) }) } }),
   "GET /assistants/:id": (g) => ({ params: { id: g.assistant() } }),
   "GET /assistants/:id/graph": (g) => ({ params: { id: g.assistant() }, query: g.some({ xray: () => g.rng.pick(["true", "false", "1", "101", "x"]) }) as Record<string, string> }),
   "GET /assistants/:id/schemas": (g) => ({ params: { id: g.assistant() } }),
