@@ -29,7 +29,7 @@ import { NativeRunEvents } from "./runs/native-run-events.js";
 import { RunQueue } from "./runs/run-queue.js";
 import { ProviderRepository } from "./providers/provider-repository.js";
 import { SecretBox } from "./providers/secret-box.js";
-import { providerFetch } from "./providers/provider-fetch.js";
+import { checkBaseUrl, providerFetch } from "./providers/provider-fetch.js";
 import { type ProviderPolicy, providerPolicy as providerPolicyFrom } from "./providers/provider-policy.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { RunRepository } from "./runs/run-repository.js";
@@ -247,6 +247,8 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       webDir: config.WEB_APP_ENABLED ? WEB_DIST_DIR : undefined,
       webSockets,
       providers,
+      checkProviderUrl: (url) => checkBaseUrl(url, providerPolicy),
+      providerFetch: fetchForProviders,
     });
     // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
     const unbindLoopback = bindLoopbackFetch(app);
