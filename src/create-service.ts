@@ -32,7 +32,7 @@ import { SecretBox } from "./providers/secret-box.js";
 import { ProviderModels } from "./providers/provider-models.js";
 import { installProviderRegistry } from "./providers/provider-registry.js";
 import { ProviderRefs } from "./providers/provider-refs.js";
-import { providerFetch } from "./providers/provider-fetch.js";
+import { checkBaseUrl, providerFetch } from "./providers/provider-fetch.js";
 import { type ProviderPolicy, providerPolicy as providerPolicyFrom } from "./providers/provider-policy.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { RunRepository } from "./runs/run-repository.js";
@@ -263,6 +263,8 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       webSockets,
       providerRefs,
       providers,
+      checkProviderUrl: (url) => checkBaseUrl(url, providerPolicy),
+      providerFetch: fetchForProviders,
     });
     // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
     const unbindLoopback = bindLoopbackFetch(app);

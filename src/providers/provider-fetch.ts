@@ -41,7 +41,7 @@ export function providerFetch(policy: ProviderPolicy): typeof fetch {
     const response = await undiciFetch(url, { ...(init as object), redirect: "manual", dispatcher: agentFor(url.origin, pinned) });
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => {});
-      throw new ProviderRefused(`the provider answered ${response.status}, a redirect, which is not followed`, "redirect");
+      throw new ProviderRefused(`the provider answered ${response.status}, a redirect, which is not followed`, "redirect", response.status);
     }
     return response as unknown as Response;
   }) as typeof fetch;
