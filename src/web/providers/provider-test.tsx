@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { Provider, ProviderTestResult } from "../api/types";
 import { useApp } from "../shell/app-context";
 import { providerActions } from "./use-providers";
@@ -11,6 +11,11 @@ export function ProviderTest({ provider }: { provider: Provider }) {
   const [result, setResult] = useState<ProviderTestResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [testing, setTesting] = useState(false);
+  const answer = useRef<HTMLDivElement>(null);
+  // The result appears at the foot of a long form: bring it into view (the live region reads it out).
+  useEffect(() => {
+    if (result || error) answer.current?.scrollIntoView({ block: "nearest" });
+  }, [result, error]);
   const run = async (e: FormEvent) => {
     e.preventDefault();
     setTesting(true);
@@ -36,7 +41,7 @@ export function ProviderTest({ provider }: { provider: Provider }) {
           {testing ? "Testing…" : "Test"}
         </button>
       </div>
-      <div role="status" aria-live="polite">
+      <div role="status" aria-live="polite" ref={answer}>
         {summary && (
           <div className={`test-result ${result.ok ? "ok" : "failed"}`}>
             <strong>{summary.headline}</strong>
