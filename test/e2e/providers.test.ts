@@ -67,7 +67,7 @@ describe.skipIf(browserSkipReason)("the Providers tab and an assistant on a prov
     await page.getByRole("button", { name: "New provider" }).click();
     const create = page.getByRole("form", { name: "New provider" });
     await create.getByRole("button", { name: "Create provider" }).click();
-    await create.getByText("Name must not be empty").waitFor();
+    await create.getByText("Name: must not be empty").waitFor();
     await field(create, "Name").fill("second-mock");
     await create.getByRole("textbox", { name: "Base URL" }).fill(provider.baseURL);
     await create.getByLabel("API key", { exact: true }).fill(WRONG_KEY);
@@ -163,6 +163,47 @@ describe.skipIf(browserSkipReason)("the Providers tab and an assistant on a prov
     // The expected errors: Chromium's console lines for the refused delete (409).
     expect(errors.list.filter((e) => !e.includes("409 (Conflict)"))).toEqual([]);
     await context.close();
+  });
+
+  test("the service's refusals show where they belong: a closed address, no SECRETS_KEY, a name taken", async () => {
+    // A service as installed by default: no SECRETS_KEY, private and loopback addresses closed.
+    const plain = await startTestService({ env: { LANGGRAPH_JSON: manifest.file } });
+    try {
+      const { context, page, errors } = await openPage(browser, plain.url);
+      await tab(page, "Providers");
+      await page.getByRole("button", { name: "New provider" }).click();
+      const create = page.getByRole("form", { name: "New provider" });
+      await field(create, "Name").fill("local");
+      await create.getByRole("textbox", { name: "Base URL" }).fill(provider.baseURL);
+      await create.getByLabel("API key", { exact: true }).fill(RIGHT_KEY);
+      await create.getByRole("button", { name: "Create provider" }).click();
+      // Beside the field it is about (the service names base_url)...
+      await create.getByText(/^Base URL: .*127\.0\.0\.1/).waitFor();
+      expect(await create.getByRole("textbox", { name: "Base URL" }).getAttribute("aria-invalid")).toBe("true");
+      await shot(page, "refused-address");
+      // ...or above Save: no key to encrypt secrets with, and how to set one.
+      await create.getByRole("textbox", { name: "Base URL" }).fill("https://models.example.invalid/v1");
+      await create.getByRole("button", { name: "Create provider" }).click();
+      await create.getByRole("alert").getByText(/SECRETS_KEY.*openssl rand -base64 32/).waitFor();
+      await shot(page, "no-secrets-key");
+      // Without a key it needs none; the list says so.
+      await create.getByLabel("API key", { exact: true }).fill("");
+      await create.getByRole("button", { name: "Create provider" }).click();
+      await page.getByRole("status").filter({ hasText: "Created “local”." }).waitFor();
+      await page.getByRole("list", { name: "Providers" }).getByText("no key").waitFor();
+      await page.getByRole("form", { name: "Provider local" }).getByRole("textbox", { name: "API key" }).waitFor();
+      // A second one by the same name: the 409 names the field.
+      await page.getByRole("button", { name: "New provider" }).click();
+      await field(create, "Name").fill("local");
+      await create.getByRole("textbox", { name: "Base URL" }).fill("https://other.example.invalid/v1");
+      await create.getByRole("button", { name: "Create provider" }).click();
+      await create.getByText("Name: already used by another provider").waitFor();
+      await shot(page, "name-taken");
+      expect(errors.list.filter((e) => !/status of (422|409)/.test(e))).toEqual([]);
+      await context.close();
+    } finally {
+      await plain.close();
+    }
   });
 
   test("looks right in dark mode and at a phone's width", async () => {

@@ -65,7 +65,7 @@ export function ApiKeyField(props: { stored: Provider["api_key"] | null; change:
       </small>
       {error && (
         <small id="provider-api-key-error" className="error-text">
-          API key {error}
+          API key: {error}
         </small>
       )}
     </div>

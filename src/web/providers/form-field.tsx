@@ -1,6 +1,9 @@
 import type { ReactNode } from "react";
 
-/** A labelled input with its help and its error, both tied to it for screen readers. */
+/**
+ * A labelled input with its help and its error, both tied to it for screen readers. The error reads
+ * "Label: reason": the service's reasons are not all phrased to follow the field's name.
+ */
 export function FormField(props: { id: string; label: string; help?: ReactNode; error?: string; children: (aria: { id: string; "aria-describedby"?: string; "aria-invalid"?: true }) => ReactNode }) {
   const { id, help, error } = props;
   const described = [help ? `${id}-help` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
@@ -15,7 +18,7 @@ export function FormField(props: { id: string; label: string; help?: ReactNode; 
       )}
       {error && (
         <small id={`${id}-error`} className="error-text">
-          {props.label} {error}
+          {props.label}: {error}
         </small>
       )}
     </div>

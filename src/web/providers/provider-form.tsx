@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/api-error";
 import type { Provider } from "../api/types";
 import { useApp } from "../shell/app-context";
@@ -18,6 +18,12 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  const problem = useRef<HTMLParagraphElement>(null);
+  // A refusal not about one field shows above Save, often below the fold: bring it into view.
+  useEffect(() => {
+    // A statement, not the arrow's value: Chromium's scrollIntoView returns a promise, not a clean-up.
+    problem.current?.scrollIntoView({ block: "nearest" });
+  }, [formError]);
   // Another provider chosen, or this one saved: the form starts again from what the service stores.
   useEffect(() => {
     setDraft(provider ? draftOf(provider) : emptyDraft());
@@ -87,7 +93,7 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
       </FormField>
       <HeadersField stored={provider?.headers ?? []} rows={draft.headers} error={errors.headers} onChange={(headers) => set({ headers })} />
       {formError && (
-        <p className="error-text" role="alert">
+        <p className="error-text" role="alert" ref={problem}>
           {formError}
         </p>
       )}
