@@ -99,6 +99,16 @@ describe.skipIf(browserSkipReason)("the Providers tab and an assistant on a prov
     await form.getByLabel("New API key").fill(RIGHT_KEY);
     await form.getByRole("button", { name: "Save", exact: true }).click();
     await form.getByText("Set, ends in x9Qz").waitFor();
+    // Headers are replaced as a set: their names stay, every value is typed again.
+    await form.getByRole("button", { name: "Change headers" }).click();
+    expect(await form.getByRole("textbox", { name: "Header 1 name" }).inputValue()).toBe("X-Org");
+    expect(await form.getByLabel("Header 1 value").inputValue()).toBe("");
+    await form.getByLabel("Header 1 value").fill(HEADER_VALUE);
+    await form.getByRole("button", { name: "Add header" }).click();
+    await form.getByRole("textbox", { name: "Header 2 name" }).fill("X-Team");
+    await form.getByLabel("Header 2 value").fill("blue");
+    await form.getByRole("button", { name: "Save", exact: true }).click();
+    await form.getByRole("list", { name: "Stored headers" }).getByText("X-Team").waitFor();
     await test.getByRole("button", { name: "Test" }).click();
     await test.getByRole("status").getByText("✓ Works").waitFor();
     await shot(page, "test-ok");
@@ -129,7 +139,7 @@ describe.skipIf(browserSkipReason)("the Providers tab and an assistant on a prov
     await page.getByRole("button", { name: "Send" }).waitFor();
     await shot(page, "chat-on-provider");
     const completion = provider.requests.at(-1)!;
-    expect(completion.headers).toMatchObject({ authorization: `Bearer ${RIGHT_KEY}`, "x-org": HEADER_VALUE });
+    expect(completion.headers).toMatchObject({ authorization: `Bearer ${RIGHT_KEY}`, "x-org": HEADER_VALUE, "x-team": "blue" });
     expect(completion.messages.at(-1)).toMatchObject({ role: "user", content: "Who answers?" });
 
     // Delete is refused while the assistant's latest version uses it; the page names the assistant.
