@@ -115,6 +115,9 @@ describe("assistants on two providers answer in one thread, and no secret leaves
       const chat = await call("POST", "/api/chat", { message: "hi", configurable: { provider_id: provider } }, key);
       expect(chat.status).toBe(422);
       expect(chat.json.invalid_params).toEqual([{ name: "configurable.provider_id", reason: expect.any(String) }]);
+      const run = await call("POST", "/runs/wait", { assistant_id: "chat", input: { messages: [{ role: "user", content: "hi" }] }, config: { configurable: { provider_id: provider } } }, key);
+      expect(run.status).toBe(422);
+      expect(run.json.invalid_params).toEqual([{ name: "config.configurable.provider_id", reason: expect.any(String) }]);
     }
     expect(mockA.requests.length + mockB.requests.length).toBe(0);
   });
