@@ -22,7 +22,8 @@ const BOB = "key-bob-runs-0002";
 const KEY_A = `sk-alpha-${randomBytes(12).toString("hex")}`;
 const KEY_B = `sk-bravo-${randomBytes(12).toString("hex")}`;
 const ORG_B = `org-secret-${randomBytes(8).toString("hex")}`;
-const SECRETS = [KEY_A, KEY_B, ORG_B];
+const WRONG_KEY = `sk-wrong-${randomBytes(12).toString("hex")}`;
+const SECRETS = [KEY_A, KEY_B, ORG_B, WRONG_KEY];
 
 /** A LangSmith endpoint that keeps the text of every run upload (as test/tracing.test.ts). */
 async function startFakeLangSmith() {
@@ -45,6 +46,8 @@ describe("assistants on two providers answer in one thread, and no secret leaves
   let t: TestService;
   let mockA: MockOpenAI;
   let mockB: MockOpenAI;
+  /** A server that quotes the key it refuses in its error, as some proxies do. */
+  let quoting: MockOpenAI;
   let langsmith: Awaited<ReturnType<typeof startFakeLangSmith>>;
   const logLines: string[] = [];
   /** Every response body the tests read, to search for the secrets at the end. */
@@ -82,6 +85,7 @@ describe("assistants on two providers answer in one thread, and no secret leaves
   beforeAll(async () => {
     mockA = await startMockOpenAI({ text: "Alpha answers here." }, { apiKey: KEY_A });
     mockB = await startMockOpenAI({ text: "Bravo answers here." }, { apiKey: KEY_B });
+    quoting = await startMockOpenAI({ text: "never" }, { apiKey: "the-right-one", unauthorizedMessage: `Incorrect API key provided: ${WRONG_KEY}` });
     langsmith = await startFakeLangSmith();
     t = await startTestService({
       env: {
@@ -100,7 +104,7 @@ describe("assistants on two providers answer in one thread, and no secret leaves
   });
   afterAll(async () => {
     await t?.close();
-    await Promise.all([mockA?.close(), mockB?.close(), langsmith?.close()]);
+    await Promise.all([mockA?.close(), mockB?.close(), quoting?.close(), langsmith?.close()]);
   });
 
   it("refuses an assistant or a chat naming a provider the tenant does not have (422, naming the field)", async () => {
@@ -195,6 +199,15 @@ describe("assistants on two providers answer in one thread, and no secret leaves
     expect(mockA.requests.length + mockB.requests.length).toBe(calls);
   });
 
+  it("a provider that refuses its key fails the run, and the key it quotes back is masked", async () => {
+    const wrong = await call("POST", "/api/providers", { name: "wrong key", base_url: quoting.baseURL, api_key: WRONG_KEY, default_model: "m" });
+    const assistant = await call("POST", "/api/assistants", { graph_id: "chat", name: "refused", config: { provider_id: wrong.json.provider_id } });
+    const turn = await stream("/api/chat", { message: "hello?", assistant_id: assistant.json.assistant_id });
+    expect(turn.events.at(-1)?.data).toMatchObject({ type: "error", code: "model_auth_failed" });
+    // The provider's words reach the log, masked.
+    expect(logLines.join("")).toContain("Incorrect API key provided: [redacted]");
+  });
+
   it("no secret in any response, run record, run event, stream frame, export, checkpoint, log line or trace", async () => {
     // The Agent Server's run records (runs.kwargs), and each run's stream replayed from its event log.
     const runs = await call("GET", `/threads/${threadId}/runs`);
@@ -244,9 +257,9 @@ describe("assistants on two providers answer in one thread, and no secret leaves
     }
     // The reply is found where it is kept (checkpoint messages as bytes): the search reads them all.
     expect([...holding]).toEqual(expect.arrayContaining(["messages", "checkpoint_messages", "run_events"]));
-    // The providers' rows do hold the secrets, sealed: one key's ciphertext differs from the other's.
-    const { rows: sealed } = await t.db.pool.query("SELECT * FROM providers ORDER BY name");
-    expect(sealed).toHaveLength(2);
+    // Yet the providers' rows hold them, sealed: each provider with a key has one stored.
+    const { rows: sealed } = await t.db.pool.query("SELECT name, secrets IS NOT NULL AND secrets::text <> '{}' AS sealed FROM providers ORDER BY name");
+    expect(sealed).toEqual([{ name: "alpha", sealed: true }, { name: "bravo", sealed: true }, { name: "wrong key", sealed: true }]);
   });
 });
 
