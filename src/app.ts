@@ -13,7 +13,7 @@ import type { ApiKeyIdentity } from "./config.js";
 import { ConversationRepository } from "./conversations/conversation-repository.js";
 import { AppError } from "./errors.js";
 import { assistantRoutes } from "./http/assistant-routes.js";
-import { type CheckBaseUrl, providerRoutes } from "./http/provider-routes.js";
+import { type CheckBaseUrl, maskUnparsedBody, providerRoutes } from "./http/provider-routes.js";
 import { authenticate } from "./http/authenticate.js";
 import { customAuthenticate } from "./http/custom-auth.js";
 import { branchRoutes } from "./http/branch-routes.js";
@@ -191,6 +191,7 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
   // Before the general JSON parser: an import's body may be larger than a chat request's.
   router.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer, limits: deps.importLimits ?? DEFAULT_IMPORT_LIMITS }));
   router.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }), checkJsonBody);
+  router.use("/api/providers", maskUnparsedBody);
   router.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes }));
   router.use(openAiRoutes({
     runs: deps.runs, models: new OpenAiModels(deps.graphs, new AssistantRepository(deps.pool)),
