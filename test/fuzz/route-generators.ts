@@ -11,6 +11,8 @@ export interface FuzzIds {
   messages: { thread: string; message: string }[];
   /** Stored assistants of the fuzzing key's tenant (the Agent Server's and /api/assistants' are the same rows). */
   assistants: string[];
+  /** Model providers of the fuzzing key's tenant. */
+  providers: string[];
   /** A real thread export, the body imports start from. */
   threadExport: unknown;
   /** Items of the fuzzing key's tenant's store. */
@@ -108,6 +110,23 @@ export class Gen {
   input(): unknown {
     const messages = [{ role: this.rng.pick(["user", "human", "user", "assistant", "system", "tool", "robot"]), content: this.text() }];
     return this.rng.chance(0.9) ? { messages } : hostileValue(this.rng);
+  }
+
+  /** A provider's base URL: mostly fine, sometimes of another scheme, with credentials, or hostile. */
+  providerUrl(): unknown {
+    return this.rng.pick(["https://models.example.com/v1", "http://10.0.0.5:8000/v1", "ftp://x.example.com", "https://u:p@x.example.com/v1", "https://x.example.com/v1?q=1", "not a url", hostileString(this.rng), hostileValue(this.rng)]);
+  }
+
+  /** A provider's optional fields, secrets and refused headers among them. */
+  providerFields(): Record<string, unknown> {
+    return this.some({
+      api_key: () => this.rng.pick(["sk-fuzz-0123456789ab", null, "", "has space", hostileString(this.rng)]),
+      default_model: () => this.rng.pick(["m", null, hostileString(this.rng)]),
+      headers: () => this.rng.pick([{}, { "X-Org": "a" }, { Host: "evil" }, { authorization: "Bearer x" }, { "bad name": "v" }, { "X-A": "a\r\nb" }, hostileValue(this.rng)]),
+      timeout_ms: () => this.rng.pick([1000, 60000, 999, 600001, 1.5, "60000"]),
+      kind: () => this.rng.pick(["openai-compatible", "anthropic"]),
+      metadata: () => this.metadata(),
+    });
   }
 
   metadata(): unknown {
@@ -274,6 +293,12 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   }),
   "GET /api/assistants/:id": (g) => ({ params: { id: g.pickId(g.ids.assistants) } }),
   "PATCH /api/assistants/:id": (g) => ({ params: { id: g.pickId(g.ids.assistants) }, body: g.some({ name: () => g.text(), description: () => g.text(), config: () => g.rng.pick([{ system_prompt: "x" }, hostileValue(g.rng)]), metadata: () => g.metadata(), graph_id: () => "draft" }, 0.5) }),
+  "POST /api/providers": (g) => ({ body: { name: g.text(), base_url: g.providerUrl(), ...g.providerFields() } }),
+  "GET /api/providers": () => ({}),
+  "GET /api/providers/:provider_id": (g) => ({ params: { provider_id: g.pickId(g.ids.providers) } }),
+  "PATCH /api/providers/:provider_id": (g) => ({ params: { provider_id: g.pickId(g.ids.providers) }, body: { ...g.some({ name: () => g.text(), base_url: () => g.providerUrl() }), ...g.providerFields() } }),
+  // Mostly an unknown id: deleting the real ones would leave the rest of the run none to reach.
+  "DELETE /api/providers/:provider_id": (g) => ({ params: { provider_id: g.rng.chance(0.1) ? g.pickId(g.ids.providers) : g.rng.uuid() } }),
   "GET /api/assistants/:id/versions": (g) => ({ params: { id: g.pickId(g.ids.assistants) }, query: limitQuery(g) }),
   "DELETE /api/assistants/:id": (g) => ({ params: { id: g.rng.chance(0.1) ? g.pickId(g.ids.assistants) : g.rng.uuid() } }),
 
