@@ -2,7 +2,9 @@ import http from "node:http";
 import tls from "node:tls";
 import type { lookup } from "node:dns/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { ChatOpenAI } from "@langchain/openai";
 import { AppError } from "../errors.js";
+import { startMockOpenAI } from "../../test/helpers/mock-openai.js";
 import { checkBaseUrl, providerFetch } from "./provider-fetch.js";
 import { providerPolicy, ProviderRefused } from "./provider-policy.js";
 
@@ -122,6 +124,28 @@ describe("providerFetch", () => {
     const fetch = providerFetch(providerPolicy(["127.0.0.1"], []));
     const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer k" }, body: "hello" });
     expect(await response.text()).toBe("POST Bearer k hello");
+  });
+});
+
+// What runs do with it: the OpenAI client (through ChatOpenAI) given this fetch, streamed and not.
+describe("providerFetch under the OpenAI client", () => {
+  it("carries a chat completion and a streamed one, with the key", async () => {
+    const mock = await startMockOpenAI({ text: "pinned reply" }, { apiKey: "sk-pinned-0123" });
+    try {
+      const model = new ChatOpenAI({
+        model: "mock-model", apiKey: "sk-pinned-0123", maxRetries: 0,
+        configuration: { baseURL: mock.baseURL, fetch: providerFetch(providerPolicy(["127.0.0.1"], [])) },
+      });
+      expect((await model.invoke("hi")).content).toBe("pinned reply");
+      let streamed = "";
+      for await (const chunk of await model.stream("hi")) streamed += chunk.content as string;
+      expect(streamed).toBe("pinned reply");
+      const refused = new ChatOpenAI({ model: "mock-model", apiKey: "sk-pinned-0123", maxRetries: 0, configuration: { baseURL: mock.baseURL, fetch: providerFetch(providerPolicy([], [])) } });
+      await expect(refused.invoke("hi")).rejects.toThrow();
+      expect(mock.requests).toHaveLength(2);
+    } finally {
+      await mock.close();
+    }
   });
 });
 
