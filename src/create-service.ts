@@ -178,6 +178,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     const providers = new ProviderRepository(db.pool, new SecretBox(config.SECRETS_KEY, config.SECRETS_OLD_KEYS));
     const providerPolicy = providerPolicyFrom(config.PROVIDER_ALLOWED_HOSTS, [baseURL ?? OPENAI_API_URL]);
     const fetchForProviders = providerFetch(providerPolicy);
+    cleanup.unshift(() => fetchForProviders.close());
     const webhookPolicy = new AddressPolicy(config.WEBHOOK_ALLOWED_HOSTS);
     const webhooks = new WebhookDispatcher({
       pool: db.pool, logger: logger.child({ component: "webhooks" }), policy: webhookPolicy,
