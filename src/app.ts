@@ -14,6 +14,7 @@ import { ConversationRepository } from "./conversations/conversation-repository.
 import { AppError } from "./errors.js";
 import { assistantRoutes } from "./http/assistant-routes.js";
 import { type CheckBaseUrl, providerRoutes } from "./http/provider-routes.js";
+import { providerTestRoute } from "./http/provider-test-route.js";
 import { authenticate } from "./http/authenticate.js";
 import { customAuthenticate } from "./http/custom-auth.js";
 import { branchRoutes } from "./http/branch-routes.js";
@@ -116,6 +117,8 @@ export interface AppDeps {
   providers: ProviderRepository;
   /** Checks a provider's base URL before it is stored (the address policy); without it, any http(s) URL is taken. */
   checkProviderUrl?: CheckBaseUrl;
+  /** The fetch provider connections use (the address policy, pinned, no redirects): `POST /api/providers/:id/test` tries providers with it. */
+  providerFetch: typeof fetch;
   /** `GET /api/ws`'s upgrades (see `WebSocketEndpoint.attach`); without it, the route says it is not served. */
   webSockets?: WebSocketEndpoint;
 }
@@ -216,6 +219,7 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
   );
   router.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool), providers: deps.providerRefs }));
   router.use(providerRoutes({ providers: deps.providers, checkBaseUrl: deps.checkProviderUrl }));
+  router.use(providerTestRoute({ providers: deps.providers, fetch: deps.providerFetch }));
   // LangGraph Agent Server API (for @langchain/langgraph-sdk): thread state and history.
   if (!off.has("threads")) router.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
   // The LangGraph Agent Server's routes (no /api prefix), for the official LangGraph client.

@@ -32,7 +32,7 @@ import { SecretBox } from "./providers/secret-box.js";
 import { ProviderModels } from "./providers/provider-models.js";
 import { installProviderRegistry } from "./providers/provider-registry.js";
 import { ProviderRefs } from "./providers/provider-refs.js";
-import { providerFetch } from "./providers/provider-fetch.js";
+import { checkBaseUrl, providerFetch } from "./providers/provider-fetch.js";
 import { type ProviderPolicy, providerPolicy as providerPolicyFrom } from "./providers/provider-policy.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { RunRepository } from "./runs/run-repository.js";
@@ -157,6 +157,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     const providers = new ProviderRepository(db.pool, new SecretBox(config.SECRETS_KEY, config.SECRETS_OLD_KEYS));
     const providerPolicy = providerPolicyFrom(config.PROVIDER_ALLOWED_HOSTS, [baseURL ?? OPENAI_API_URL]);
     const fetchForProviders = providerFetch(providerPolicy);
+    cleanup.unshift(() => fetchForProviders.close());
     // Runs on a provider: its client is built when the model is called, the secrets opened then (see provider-models).
     const providerModels = new ProviderModels({
       connection: (tenantId, providerId) => providers.connection(tenantId, providerId),
@@ -263,6 +264,8 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       webSockets,
       providerRefs,
       providers,
+      checkProviderUrl: (url) => checkBaseUrl(url, providerPolicy),
+      providerFetch: fetchForProviders,
     });
     // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
     const unbindLoopback = bindLoopbackFetch(app);

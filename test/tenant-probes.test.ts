@@ -114,6 +114,7 @@ const PROBES: Record<string, Probe[]> = {
     { request: (ids) => ({ method: "PATCH", path: `/api/providers/${ids.provider}`, body: { default_model: "probe" } }), tenantWide: true },
     { request: (ids) => ({ method: "PATCH", path: `/api/providers/${ids.provider}`, body: { name: "Alice's provider", api_key: "sk-probe-0123456789" } }), tenantWide: true },
   ],
+  "POST /api/providers/:provider_id/test": [{ request: (ids) => post(`/api/providers/${ids.provider}/test`, {}), tenantWide: true }],
   "POST /api/assistants": [{ request: (ids) => post("/api/assistants", { graph_id: "chat", name: "probe", config: { provider_id: ids.provider } }), tenantWide: true }],
 
   "POST /threads": [

@@ -22,7 +22,7 @@ export function providerPolicy(allowedHosts: readonly string[], ownBaseUrls: rea
 
 /** Why a provider connection was not made; `reason` lets the test route classify it. */
 export class ProviderRefused extends Error {
-  constructor(message: string, readonly reason: "address" | "unresolved" | "scheme" | "redirect") {
+  constructor(message: string, readonly reason: "address" | "unresolved" | "scheme" | "redirect", readonly status?: number) {
     super(message);
     this.name = "ProviderRefused";
   }

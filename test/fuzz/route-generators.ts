@@ -297,6 +297,8 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   "GET /api/providers": () => ({}),
   "GET /api/providers/:provider_id": (g) => ({ params: { provider_id: g.pickId(g.ids.providers) } }),
   "PATCH /api/providers/:provider_id": (g) => ({ params: { provider_id: g.pickId(g.ids.providers) }, body: { ...g.some({ name: () => g.text(), base_url: () => g.providerUrl() }), ...g.providerFields() } }),
+  // Its fuzz providers point at names that do not resolve: a test is answered "unreachable" without leaving the machine.
+  "POST /api/providers/:provider_id/test": (g) => ({ params: { provider_id: g.pickId(g.ids.providers) }, body: g.some({ model: () => g.rng.pick(["m", "", hostileString(g.rng), hostileValue(g.rng)]) }) }),
   // Mostly an unknown id: deleting the real ones would leave the rest of the run none to reach.
   "DELETE /api/providers/:provider_id": (g) => ({ params: { provider_id: g.rng.chance(0.1) ? g.pickId(g.ids.providers) : g.rng.uuid() } }),
   "GET /api/assistants/:id/versions": (g) => ({ params: { id: g.pickId(g.ids.assistants) }, query: limitQuery(g) }),
