@@ -29,6 +29,7 @@ import { metricsRoutes } from "./http/metrics-routes.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { statusRoutes } from "./http/status-routes.js";
 import { problemHandler } from "./http/problem.js";
+import { maskUnparsedBody } from "./http/provider-routes.js";
 import { threadManagementRoutes } from "./http/thread-management-routes.js";
 import { threadRoutes } from "./http/thread-routes.js";
 import { corsSettings } from "./http/cors-settings.js";
@@ -197,6 +198,7 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
   // Before the general JSON parser: an import's body may be larger than a chat request's.
   router.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer, limits: deps.importLimits ?? DEFAULT_IMPORT_LIMITS }));
   router.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }), checkJsonBody);
+  router.use("/api/providers", maskUnparsedBody);
   router.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes }));
   router.use(openAiRoutes({
     runs: deps.runs, models: new OpenAiModels(deps.graphs, new AssistantRepository(deps.pool)),

@@ -157,6 +157,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     const providers = new ProviderRepository(db.pool, new SecretBox(config.SECRETS_KEY, config.SECRETS_OLD_KEYS));
     const providerPolicy = providerPolicyFrom(config.PROVIDER_ALLOWED_HOSTS, [baseURL ?? OPENAI_API_URL]);
     const fetchForProviders = providerFetch(providerPolicy);
+    cleanup.unshift(() => fetchForProviders.close());
     // Runs on a provider: its client is built when the model is called, the secrets opened then (see provider-models).
     const providerModels = new ProviderModels({
       connection: (tenantId, providerId) => providers.connection(tenantId, providerId),

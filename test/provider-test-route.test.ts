@@ -100,6 +100,12 @@ describe("POST /api/providers/:provider_id/test", () => {
     expect(await test(id)).toMatchObject({ ok: false, result: "timeout", http_status: null, detail: "GET /models did not answer within 1000 ms" });
   });
 
+  it("reports another failing status as bad_response, without the server's words", async () => {
+    const failing = await mock({ httpStatus: 500, errorMessage: `internal trouble ${CANARY}` });
+    const id = await create({ name: "failing", base_url: failing.baseURL, default_model: "mock-model" });
+    expect(await test(id)).toMatchObject({ ok: false, result: "bad_response", http_status: 500, models: ["mock-model"], detail: "POST /chat/completions answered 500" });
+  });
+
   it("does not follow a redirect", async () => {
     const moved = await mock(undefined, { redirectTo: `${provider.baseURL}/models` });
     const id = await create({ name: "moved", base_url: moved.baseURL });

@@ -1,19 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { chat, readSse } from "./helpers/sse-client.js";
+import { readSse } from "./helpers/sse-client.js";
 import { type MockOpenAI, startMockOpenAI } from "./helpers/mock-openai.js";
-import { type ServiceProcess, startServiceProcess } from "./helpers/service-process.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
-import { ProviderRepository } from "../src/providers/provider-repository.js";
-import { parseSecretsKey, SecretBox } from "../src/providers/secret-box.js";
 
 // Two tenants: acme (alice) owns both providers; globex (bob) must not reach them.
 const ALICE = "key-alice-runs-01";
@@ -22,7 +15,8 @@ const BOB = "key-bob-runs-0002";
 const KEY_A = `sk-alpha-${randomBytes(12).toString("hex")}`;
 const KEY_B = `sk-bravo-${randomBytes(12).toString("hex")}`;
 const ORG_B = `org-secret-${randomBytes(8).toString("hex")}`;
-const SECRETS = [KEY_A, KEY_B, ORG_B];
+const WRONG_KEY = `sk-wrong-${randomBytes(12).toString("hex")}`;
+const SECRETS = [KEY_A, KEY_B, ORG_B, WRONG_KEY];
 
 /** A LangSmith endpoint that keeps the text of every run upload (as test/tracing.test.ts). */
 async function startFakeLangSmith() {
@@ -45,6 +39,8 @@ describe("assistants on two providers answer in one thread, and no secret leaves
   let t: TestService;
   let mockA: MockOpenAI;
   let mockB: MockOpenAI;
+  /** A server that quotes the key it refuses in its error, as some proxies do. */
+  let quoting: MockOpenAI;
   let langsmith: Awaited<ReturnType<typeof startFakeLangSmith>>;
   const logLines: string[] = [];
   /** Every response body the tests read, to search for the secrets at the end. */
@@ -82,6 +78,7 @@ describe("assistants on two providers answer in one thread, and no secret leaves
   beforeAll(async () => {
     mockA = await startMockOpenAI({ text: "Alpha answers here." }, { apiKey: KEY_A });
     mockB = await startMockOpenAI({ text: "Bravo answers here." }, { apiKey: KEY_B });
+    quoting = await startMockOpenAI({ text: "never" }, { apiKey: "the-right-one", unauthorizedMessage: `Incorrect API key provided: ${WRONG_KEY}` });
     langsmith = await startFakeLangSmith();
     t = await startTestService({
       env: {
@@ -100,7 +97,7 @@ describe("assistants on two providers answer in one thread, and no secret leaves
   });
   afterAll(async () => {
     await t?.close();
-    await Promise.all([mockA?.close(), mockB?.close(), langsmith?.close()]);
+    await Promise.all([mockA?.close(), mockB?.close(), quoting?.close(), langsmith?.close()]);
   });
 
   it("refuses an assistant or a chat naming a provider the tenant does not have (422, naming the field)", async () => {
@@ -115,6 +112,9 @@ describe("assistants on two providers answer in one thread, and no secret leaves
       const chat = await call("POST", "/api/chat", { message: "hi", configurable: { provider_id: provider } }, key);
       expect(chat.status).toBe(422);
       expect(chat.json.invalid_params).toEqual([{ name: "configurable.provider_id", reason: expect.any(String) }]);
+      const run = await call("POST", "/runs/wait", { assistant_id: "chat", input: { messages: [{ role: "user", content: "hi" }] }, config: { configurable: { provider_id: provider } } }, key);
+      expect(run.status).toBe(422);
+      expect(run.json.invalid_params).toEqual([{ name: "config.configurable.provider_id", reason: expect.any(String) }]);
     }
     expect(mockA.requests.length + mockB.requests.length).toBe(0);
   });
@@ -192,6 +192,15 @@ describe("assistants on two providers answer in one thread, and no secret leaves
     expect(mockA.requests.length + mockB.requests.length).toBe(calls);
   });
 
+  it("a provider that refuses its key fails the run, and the key it quotes back is masked", async () => {
+    const wrong = await call("POST", "/api/providers", { name: "wrong key", base_url: quoting.baseURL, api_key: WRONG_KEY, default_model: "m" });
+    const assistant = await call("POST", "/api/assistants", { graph_id: "chat", name: "refused", config: { provider_id: wrong.json.provider_id } });
+    const turn = await stream("/api/chat", { message: "hello?", assistant_id: assistant.json.assistant_id });
+    expect(turn.events.at(-1)?.data).toMatchObject({ type: "error", code: "model_auth_failed" });
+    // The provider's words reach the log, masked.
+    expect(logLines.join("")).toContain("Incorrect API key provided: [redacted]");
+  });
+
   it("no secret in any response, run record, run event, stream frame, export, checkpoint, log line or trace", async () => {
     // The Agent Server's run records (runs.kwargs), and each run's stream replayed from its event log.
     const runs = await call("GET", `/threads/${threadId}/runs`);
@@ -241,71 +250,8 @@ describe("assistants on two providers answer in one thread, and no secret leaves
     }
     // The reply is found where it is kept (checkpoint messages as bytes): the search reads them all.
     expect([...holding]).toEqual(expect.arrayContaining(["messages", "checkpoint_messages", "run_events"]));
-    // The providers' rows do hold the secrets, sealed: one key's ciphertext differs from the other's.
-    const { rows: sealed } = await t.db.pool.query("SELECT * FROM providers ORDER BY name");
-    expect(sealed).toHaveLength(2);
-  });
-});
-
-// A graph of the user's own, outside the project, as `langgraph.json` names it: `threadloom/providers`
-// gives it the run's model, on the assistant's provider or else the environment's.
-const OWN_GRAPH = `
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { providerChatModel } from "threadloom/providers";
-
-export const graph = new StateGraph(MessagesAnnotation)
-  .addNode("agent", async (state, config) => {
-    const model = await providerChatModel(config);
-    return { messages: [await model.invoke(state.messages, config)] };
-  })
-  .addEdge(START, "agent")
-  .addEdge("agent", END)
-  .compile();
-`;
-
-// In a process of its own, as `npm start` runs it: there graphs outside the project resolve
-// `threadloom/providers` through the resolve hook (vitest would resolve them with its own).
-describe("providerChatModel in a graph from langgraph.json (threadloom/providers)", () => {
-  let service: ServiceProcess;
-  let db: TestDatabase;
-  let provider: MockOpenAI;
-  let envModel: MockOpenAI;
-  let dir: string;
-  const secretsKey = randomBytes(32).toString("base64");
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "threadloom-providers-"));
-    await writeFile(join(dir, "package.json"), '{ "type": "module" }');
-    await writeFile(join(dir, "own.ts"), OWN_GRAPH);
-    await writeFile(join(dir, "langgraph.json"), JSON.stringify({ graphs: { own: "./own.ts:graph" } }));
-    [db, provider, envModel] = await Promise.all([createTestDatabase(), startMockOpenAI({ text: "From the provider." }, { apiKey: KEY_A }), startMockOpenAI({ text: "From the environment." })]);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env, DATABASE_URL: db.url, LANGGRAPH_JSON: join(dir, "langgraph.json"), SECRETS_KEY: secretsKey, PROVIDER_ALLOWED_HOSTS: "127.0.0.1",
-      OPENAI_BASE_URL: envModel.baseURL, OPENAI_API_KEY: "env-key", OPENAI_MODEL: "env-model",
-    };
-    delete env.API_KEYS;
-    service = await startServiceProcess(env);
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await Promise.all([provider?.close(), envModel?.close(), rm(dir, { recursive: true, force: true })]);
-  });
-
-  it("answers on the assistant's provider, and on the environment's model without one", async () => {
-    const repository = new ProviderRepository(db.pool, new SecretBox(parseSecretsKey(secretsKey)!));
-    const { providerId } = await repository.create("default", { name: "own", baseUrl: provider.baseURL, apiKey: KEY_A, defaultModel: "own-model" });
-    const assistant = await fetch(`${service.url}/api/assistants`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ graph_id: "own", name: "own on a provider", config: { provider_id: providerId } }),
-    }).then((r) => r.json() as Promise<{ assistant_id: string }>);
-    const onProvider = await chat(service.url, { message: "hi", assistant_id: assistant.assistant_id });
-    expect(onProvider.events.at(-1)?.data).toMatchObject({ type: "end", status: "success" });
-    const onEnv = await chat(service.url, { message: "hi", assistant_id: "own" });
-    expect(onEnv.events.at(-1)?.data).toMatchObject({ type: "end", status: "success" });
-    const replies = await Promise.all([onProvider, onEnv].map(async (turn) => {
-      const thread = await fetch(`${service.url}/api/threads/${turn.events[0]!.data.thread_id}`).then((r) => r.json() as Promise<{ messages: { role: string; content: string; provider_id: string | null }[] }>);
-      return thread.messages.filter((m) => m.role === "assistant").map((m) => [m.content, m.provider_id]);
-    }));
-    expect(replies).toEqual([[["From the provider.", providerId]], [["From the environment.", null]]]);
-    expect(provider.requests.map((r) => r.body.model)).toEqual(["own-model"]);
-    expect(service.logs()).not.toContain(KEY_A);
+    // Yet the providers' rows hold them, sealed: each provider with a key has one stored.
+    const { rows: sealed } = await t.db.pool.query("SELECT name, secrets IS NOT NULL AND secrets::text <> '{}' AS sealed FROM providers ORDER BY name");
+    expect(sealed).toEqual([{ name: "alpha", sealed: true }, { name: "bravo", sealed: true }, { name: "wrong key", sealed: true }]);
   });
 });

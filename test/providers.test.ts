@@ -92,6 +92,13 @@ describe("model providers: /api/providers", () => {
     await expectProblem(await api(ALICE, "PATCH", `/api/providers/${p.provider_id}`, { headers: { Host: "evil.example.com" } }), 400, /headers\.Host: cannot be set/);
   });
 
+  // The JSON parser's own message would quote the start of the key.
+  it("answers a body that is not JSON without quoting any of it", async () => {
+    const res = await fetch(`${t.url}/api/providers`, { method: "POST", headers: { authorization: `Bearer ${ALICE}`, "content-type": "application/json" }, body: `{"name": "x", "api_key": ${API_KEY}}` });
+    const problem = await expectProblem(res, 400, /^The request body is not valid JSON\.$/);
+    expect(JSON.stringify(problem)).not.toContain(API_KEY.slice(0, 6));
+  });
+
   it.each([
     ["ftp://x.example.com/v1", /base_url: must be an http or https URL/],
     ["models.example.com/v1", /base_url: must be an absolute http\(s\) URL/],

@@ -59,6 +59,7 @@ export function agentApiRoutes(deps: AgentApiDeps): Router {
   if (on("runs")) {
     router.use(agentRunRoutes({
       agentRuns: deps.agentRuns, manager: deps.runs, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger, checkWebhook: deps.checkWebhook,
+      providerRefs: deps.providerRefs,
     }));
   }
   return router;

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { type ErrorRequestHandler, Router } from "express";
 import { z } from "zod";
 import { metadataContains } from "../conversations/metadata-contains.js";
 import { AppError, notFound } from "../errors.js";
@@ -92,3 +92,14 @@ export function providerRoutes(deps: { providers: ProviderRepository; checkBaseU
 
   return router;
 }
+
+/**
+ * The JSON parser's message quotes a piece of a body it cannot parse (`Unexpected token 's',
+ * ..."api_key": sk-live-"...`), which here may be a piece of a key: the 400 says where, not what.
+ * Mounted right after the parser: an error skips routers, reaching only error handlers beside it.
+ */
+export const maskUnparsedBody: ErrorRequestHandler = (err, _req, _res, next) => {
+  if ((err as { type?: string }).type !== "entity.parse.failed") return next(err);
+  const at = /at position (\d+)/.exec(String((err as Error).message))?.[1];
+  next(new AppError("invalid_request", `The request body is not valid JSON${at ? ` (at position ${at})` : ""}.`, { fields: [{ name: "body", reason: "malformed JSON" }] }));
+};

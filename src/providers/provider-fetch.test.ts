@@ -1,7 +1,10 @@
 import http from "node:http";
+import tls from "node:tls";
 import type { lookup } from "node:dns/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { ChatOpenAI } from "@langchain/openai";
 import { AppError } from "../errors.js";
+import { startMockOpenAI } from "../../test/helpers/mock-openai.js";
 import { checkBaseUrl, providerFetch } from "./provider-fetch.js";
 import { providerPolicy, ProviderRefused } from "./provider-policy.js";
 
@@ -88,8 +91,24 @@ describe("providerFetch", () => {
     const target = await startServer(ok);
     const { port } = await startServer((_req, res) => res.writeHead(302, { location: `http://127.0.0.1:${target.port}/v1/models` }).end());
     const fetch = providerFetch(providerPolicy(["127.0.0.1"], []));
-    await expect(fetch(`http://127.0.0.1:${port}/v1/models`)).rejects.toThrow(new ProviderRefused("the provider answered 302, a redirect, which is not followed", "redirect"));
+    await expect(fetch(`http://127.0.0.1:${port}/v1/models`)).rejects.toThrow(new ProviderRefused("the provider answered 302, a redirect, which is not followed", "redirect", 302));
     expect(target.hits).toEqual([]);
+  });
+
+  // The connection goes to the pinned address, but TLS still names (and would verify) the URL's host.
+  it("keeps the URL's host name as the TLS server name", async () => {
+    const names: string[] = [];
+    // No certificate: the handshake stops once the server has seen the name the client asked for.
+    const server = tls.createServer({ SNICallback: (name, done) => { names.push(name); done(new Error("no certificate here")); } });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const fetch = providerFetch(providerPolicy(["127.0.0.1"], [], dns({ "models.test": ["127.0.0.1"] }).resolve));
+      await expect(fetch(`https://models.test:${port}/v1/models`)).rejects.toThrow();
+      expect(names).toEqual(["models.test"]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("refuses other schemes", async () => {
@@ -105,6 +124,28 @@ describe("providerFetch", () => {
     const fetch = providerFetch(providerPolicy(["127.0.0.1"], []));
     const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer k" }, body: "hello" });
     expect(await response.text()).toBe("POST Bearer k hello");
+  });
+});
+
+// What runs do with it: the OpenAI client (through ChatOpenAI) given this fetch, streamed and not.
+describe("providerFetch under the OpenAI client", () => {
+  it("carries a chat completion and a streamed one, with the key", async () => {
+    const mock = await startMockOpenAI({ text: "pinned reply" }, { apiKey: "sk-pinned-0123" });
+    try {
+      const model = new ChatOpenAI({
+        model: "mock-model", apiKey: "sk-pinned-0123", maxRetries: 0,
+        configuration: { baseURL: mock.baseURL, fetch: providerFetch(providerPolicy(["127.0.0.1"], [])) },
+      });
+      expect((await model.invoke("hi")).content).toBe("pinned reply");
+      let streamed = "";
+      for await (const chunk of await model.stream("hi")) streamed += chunk.content as string;
+      expect(streamed).toBe("pinned reply");
+      const refused = new ChatOpenAI({ model: "mock-model", apiKey: "sk-pinned-0123", maxRetries: 0, configuration: { baseURL: mock.baseURL, fetch: providerFetch(providerPolicy([], [])) } });
+      await expect(refused.invoke("hi")).rejects.toThrow();
+      expect(mock.requests).toHaveLength(2);
+    } finally {
+      await mock.close();
+    }
   });
 });
 

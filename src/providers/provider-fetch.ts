@@ -4,6 +4,9 @@ import { HostRefused, type PinnedAddress, resolveHost } from "../net/resolve-hos
 import { AppError } from "../errors.js";
 import { type ProviderPolicy, ProviderRefused } from "./provider-policy.js";
 
+/** A `fetch` the OpenAI client takes, and the connections it keeps open between requests. */
+export type ProviderFetch = typeof fetch & { close(): Promise<void> };
+
 /** Connection pools kept per origin and pinned address; past this many the oldest is closed (gracefully). */
 const MAX_AGENTS = 16;
 
@@ -13,9 +16,10 @@ const MAX_AGENTS = 16;
  * and connects to that very address, so a DNS answer that changes in between (rebinding) cannot send
  * it elsewhere. TLS is still checked against the URL's host name. A redirect is never followed: a 3xx
  * is a ProviderRefused, since following it would reach a host nobody checked.
- * `input` is a URL (string or URL object), as the OpenAI client passes it.
+ * `input` is a URL (string or URL object), as the OpenAI client passes it. `close()` lets its
+ * connections go (when the service stops) once the requests in flight are done.
  */
-export function providerFetch(policy: ProviderPolicy): typeof fetch {
+export function providerFetch(policy: ProviderPolicy): ProviderFetch {
   const agents = new Map<string, Agent>();
 
   const agentFor = (origin: string, pinned: PinnedAddress): Agent => {
@@ -34,7 +38,7 @@ export function providerFetch(policy: ProviderPolicy): typeof fetch {
     return agent;
   };
 
-  return (async (input: string | URL | Request, init?: RequestInit) => {
+  const fetchPinned = async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new ProviderRefused(`the provider URL must be http or https, not ${url.protocol.slice(0, -1)}`, "scheme");
     const pinned = await pin(url, policy);
@@ -44,7 +48,13 @@ export function providerFetch(policy: ProviderPolicy): typeof fetch {
       throw new ProviderRefused(`the provider answered ${response.status}, a redirect, which is not followed`, "redirect", response.status);
     }
     return response as unknown as Response;
-  }) as typeof fetch;
+  };
+  const close = async () => {
+    const open = [...agents.values()];
+    agents.clear();
+    await Promise.all(open.map((agent) => agent.close().catch(() => {})));
+  };
+  return Object.assign(fetchPinned as typeof fetch, { close });
 }
 
 /** The address to connect to for this URL, or a ProviderRefused saying why there is none. */

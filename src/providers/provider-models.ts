@@ -53,7 +53,7 @@ export class ProviderModels {
     if (!connection) throw new ProviderConfigError(`The run cannot use configurable.provider_id ${providerId}: there is no such provider.`);
     const model = settings.model ?? connection.defaultModel;
     if (!model) throw new ProviderConfigError(`The run needs configurable.model: provider ${providerId} has no default model.`);
-    this.secrets.set(providerId, [connection.apiKey, ...Object.values(connection.headers)].filter((s): s is string => typeof s === "string" && s.length >= 4));
+    this.secrets.set(providerId, secretsOf(connection));
     const key = JSON.stringify([tenantId, providerId, connection.updatedAt.getTime(), model, settings.temperature ?? null]);
     let client = this.cache.get(key);
     if (client) {
@@ -76,12 +76,14 @@ export class ProviderModels {
   private build(connection: ProviderConnection, model: string, temperature: number | undefined): ProviderChatOpenAI {
     const { apiKey, headers } = connection;
     const inner = this.deps.fetch;
-    const withCredentials: typeof fetch = (input, init) => {
+    const secrets = secretsOf(connection);
+    const withCredentials: typeof fetch = async (input, init) => {
       const sent = new Headers(init?.headers);
       for (const [name, value] of Object.entries(headers)) sent.set(name, value);
       if (apiKey) sent.set("authorization", `Bearer ${apiKey}`);
       else sent.delete("authorization");
-      return inner(input, { ...init, headers: sent });
+      const response = await inner(input, { ...init, headers: sent });
+      return response.ok || secrets.length === 0 ? response : masked(response, secrets);
     };
     return new ProviderChatOpenAI({
       model,
@@ -94,4 +96,23 @@ export class ProviderModels {
       streamUsage: true,
     }, connection.providerId);
   }
+}
+
+/** The values that must not leave the process: the key and the headers' values (long enough to find). */
+function secretsOf(connection: ProviderConnection): string[] {
+  return [connection.apiKey, ...Object.values(connection.headers)].filter((s): s is string => typeof s === "string" && s.length >= 4);
+}
+
+/**
+ * An error answer with the secrets masked. A server (or a proxy before it) may quote the key it refused
+ * in its error; the OpenAI client puts that text in its error's message, which reaches the run's log,
+ * its stored detail and LangSmith. Masked here, it reaches none of them.
+ */
+async function masked(response: Response, secrets: string[]): Promise<Response> {
+  const mask = (text: string) => secrets.reduce((t, secret) => t.split(secret).join("[redacted]"), text);
+  const body = mask(await response.text());
+  const headers = new Headers();
+  // The body is decoded now, and of another length.
+  for (const [name, value] of response.headers) if (name !== "content-length" && name !== "content-encoding") headers.set(name, mask(value));
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
