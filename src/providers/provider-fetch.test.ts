@@ -124,6 +124,8 @@ describe("providerFetch", () => {
     const fetch = providerFetch(providerPolicy(["127.0.0.1"], []));
     const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer k" }, body: "hello" });
     expect(await response.text()).toBe("POST Bearer k hello");
+    const request = new Request(`http://127.0.0.1:${port}/v1/x`, { method: "PUT", headers: { authorization: "Bearer r" }, body: "from a Request" });
+    expect(await (await fetch(request)).text()).toBe("PUT Bearer r from a Request");
   });
 });
 

@@ -16,7 +16,7 @@ const MAX_AGENTS = 16;
  * and connects to that very address, so a DNS answer that changes in between (rebinding) cannot send
  * it elsewhere. TLS is still checked against the URL's host name. A redirect is never followed: a 3xx
  * is a ProviderRefused, since following it would reach a host nobody checked.
- * `input` is a URL (string or URL object), as the OpenAI client passes it. `close()` lets its
+ * `close()` lets its
  * connections go (when the service stops) once the requests in flight are done.
  */
 export function providerFetch(policy: ProviderPolicy): ProviderFetch {
@@ -38,8 +38,11 @@ export function providerFetch(policy: ProviderPolicy): ProviderFetch {
     return agent;
   };
 
-  const fetchPinned = async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+  const fetchPinned = async (input: string | URL | Request, given?: RequestInit) => {
+    const isUrl = typeof input === "string" || input instanceof URL;
+    const url = new URL(isUrl ? input : input.url);
+    // A Request's own parts (this undici does not take the global Request class), the init's over them.
+    const init = isUrl ? given : { method: input.method, headers: input.headers, body: input.body, signal: input.signal, duplex: "half", ...given };
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new ProviderRefused(`the provider URL must be http or https, not ${url.protocol.slice(0, -1)}`, "scheme");
     const pinned = await pin(url, policy);
     const response = await undiciFetch(url, { ...(init as object), redirect: "manual", dispatcher: agentFor(url.origin, pinned) });
