@@ -137,6 +137,8 @@ describe.skipIf(browserSkipReason)("the Providers tab and an assistant on a prov
     const log = page.getByRole("log", { name: "Conversation" });
     await log.getByRole("article", { name: "Assistant reply" }).getByText("Answered by the provider.").waitFor();
     await page.getByRole("button", { name: "Send" }).waitFor();
+    // Under the reply, the mirror's record of which provider answered.
+    await poll(() => log.getByLabel("Reply usage").textContent()).toMatch(/^mock-model on second-mock · /);
     await shot(page, "chat-on-provider");
     const completion = provider.requests.at(-1)!;
     expect(completion.headers).toMatchObject({ authorization: `Bearer ${RIGHT_KEY}`, "x-org": HEADER_VALUE, "x-team": "blue" });
@@ -166,6 +168,7 @@ describe.skipIf(browserSkipReason)("the Providers tab and an assistant on a prov
     await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
     await page.getByRole("status").filter({ hasText: "Deleted “second-mock”." }).waitFor();
     await page.getByText("No providers yet.").waitFor();
+    await poll(() => log.getByLabel("Reply usage").textContent()).toMatch(/^mock-model on a deleted provider · /);
     await shot(page, "deleted");
 
     // Nothing the service sent the page held a secret.

@@ -52,6 +52,8 @@ export interface Message {
   status: "complete" | "partial" | "error";
   usage: Usage | null;
   model: string | null;
+  /** The tenant's provider that answered (null: the environment's model server). */
+  provider_id?: string | null;
   latency_ms: number | null;
   ttft_ms: number | null;
   parent_id: string | null;

@@ -16,21 +16,45 @@ const subscribe = (listener: () => void) => {
   return () => listeners.delete(listener);
 };
 
-/** The tenant's providers, by name; null until the first answer. */
-export function useProviders(): { providers: Provider[] | null; error: string | null } {
+// One request per change for every hook on the page (each reply's usage line names its provider).
+let shared: { key: string | null; version: number; request: Promise<Provider[]> } | null = null;
+function loadProviders(api: ApiClient, key: string | null): Promise<Provider[]> {
+  if (shared?.key !== key || shared.version !== version) {
+    const request = api.json<{ providers: Provider[] }>("/api/providers").then((found) => found.providers);
+    shared = { key, version, request };
+    // A failure is not kept: the next hook to ask tries again.
+    request.catch(() => shared?.request === request && (shared = null));
+  }
+  return shared.request;
+}
+
+/** The tenant's providers, by name; null until the first answer. `enabled` false asks nothing. */
+export function useProviders(enabled = true): { providers: Provider[] | null; error: string | null } {
   const { api, apiKey } = useApp();
   const changed = useSyncExternalStore(subscribe, () => version);
   const [providers, setProviders] = useState<Provider[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    const abort = new AbortController();
-    api
-      .json<{ providers: Provider[] }>("/api/providers", { signal: abort.signal })
-      .then((found) => (setProviders(found.providers), setError(null)))
-      .catch((err: Error) => err.name !== "AbortError" && setError(err.message));
-    return () => abort.abort();
-  }, [apiKey, changed]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (!enabled) return;
+    let live = true;
+    loadProviders(api, apiKey)
+      .then((found) => live && (setProviders(found), setError(null)))
+      .catch((err: Error) => live && setError(err.message));
+    return () => {
+      live = false;
+    };
+  }, [apiKey, changed, enabled]); // eslint-disable-line react-hooks/exhaustive-deps
   return { providers, error };
+}
+
+/**
+ * A provider's name by id, for showing which one answered: undefined while the list is not in (or
+ * could not be read), null when the tenant has no such provider any more.
+ */
+export function useProviderName(providerId: string | null | undefined): string | null | undefined {
+  const { providers } = useProviders(Boolean(providerId));
+  if (!providerId || !providers) return undefined;
+  return providers.find((p) => p.provider_id === providerId)?.name ?? null;
 }
 
 const path = (id: string) => `/api/providers/${encodeURIComponent(id)}`;
