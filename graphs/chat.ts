@@ -6,9 +6,10 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver, LangGraphRunnableConfig } from "@langchain/langgraph";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { approvalGate, type GatedTools } from "./lib/approval-gate.js";
-import { ChatContext, chatSettings } from "./lib/chat-settings.js";
+import { ChatContext, type ChatSettings, chatSettings } from "./lib/chat-settings.js";
 import { modelVariantsFromEnv } from "./lib/model-from-env.js";
-import { type ModelFactory, ModelVariants } from "./lib/model-variants.js";
+import { type ModelFactory, type ModelVariant, ModelVariants } from "./lib/model-variants.js";
+import { providerChatModel } from "./lib/provider-model.js";
 import { selectWindow } from "./lib/select-window.js";
 import { streamReply } from "./lib/stream-reply.js";
 import { gatedTools } from "./lib/tool-approval.js";
@@ -46,6 +47,7 @@ function windowRoundsFromEnv(): number | undefined {
  * tools. State keeps every message; the model sees the system prompt and a sliding window.
  * A run's `system_prompt` and `window_rounds` override the defaults, and `model`, `temperature` and
  * `tools` (the names of the tools it may call) the model's, each from `context` or `configurable`;
+ * `configurable.provider_id` puts the run on one of its tenant's model providers (see provider-model);
  * a value it cannot use fails the run with an InvalidConfigError naming it (see chat-settings).
  * Calls of tools marked as needing approval pause the graph for a human's decisions, once per model
  * step, in the standard human-in-the-loop format agent-chat-ui draws (see approval-gate and hitl).
@@ -66,9 +68,19 @@ export function buildChatGraph(options: ChatGraphOptions = {}) {
     const settings = chatSettings(config);
     const prompt = settings.system_prompt ?? options.systemPrompt ?? (process.env.SYSTEM_PROMPT || DEFAULT_SYSTEM_PROMPT);
     const rounds = settings.window_rounds ?? options.windowRounds ?? windowRoundsFromEnv() ?? 20;
-    const { model } = (await variants()).forRun({ ...settings });
+    const { model } = await modelFor(settings, config);
     const reply = await streamReply(model, [new SystemMessage(prompt), ...selectWindow(state.messages, rounds)], config);
     return { messages: [reply] };
+  }
+
+  // A provider's model is made for each call (its settings are read then); tools are bound to it here.
+  async function modelFor(settings: ChatSettings, config: RunnableConfig): Promise<Pick<ModelVariant, "model">> {
+    if (!settings.provider_id) return (await variants()).forRun({ ...settings });
+    const model = await providerChatModel(config, { providerId: settings.provider_id, model: settings.model, temperature: settings.temperature });
+    const enabled = settings.tools ? tools.filter((t) => settings.tools!.includes(t.name)) : tools;
+    if (enabled.length === 0) return { model };
+    if (!model.bindTools) throw new Error("the chat graph needs a model that supports tool calling");
+    return { model: model.bindTools(enabled) };
   }
 
   function next(state: typeof MessagesAnnotation.State): "tools" | typeof END {
@@ -79,7 +91,9 @@ export function buildChatGraph(options: ChatGraphOptions = {}) {
   // Tool results get their ids here rather than in the reducer, so clients see them as they stream.
   // The gate passes the calls to run (a rejected one left out, an edited one with its new arguments).
   async function runTools(calls: ToolCall[], state: typeof MessagesAnnotation.State, config: RunnableConfig) {
-    const { toolNode } = (await variants()).forRun({ ...chatSettings(config) });
+    const settings = chatSettings(config);
+    // A provider's run takes only its tool node from here: its model is the provider's.
+    const { toolNode } = (await variants()).forRun(settings.provider_id ? { tools: settings.tools } : { ...settings });
     // Clients hear of a tool when it starts, not when the model asked for it (it may wait for approval).
     for (const call of calls) (config as LangGraphRunnableConfig).writer?.({ type: "tool_start", id: call.id, name: call.name, input: call.args });
     const last = state.messages.at(-1)!;

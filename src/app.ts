@@ -13,6 +13,8 @@ import type { ApiKeyIdentity } from "./config.js";
 import { ConversationRepository } from "./conversations/conversation-repository.js";
 import { AppError } from "./errors.js";
 import { assistantRoutes } from "./http/assistant-routes.js";
+import { type CheckBaseUrl, providerRoutes } from "./http/provider-routes.js";
+import { providerTestRoute } from "./http/provider-test-route.js";
 import { authenticate } from "./http/authenticate.js";
 import { customAuthenticate } from "./http/custom-auth.js";
 import { branchRoutes } from "./http/branch-routes.js";
@@ -27,6 +29,7 @@ import { metricsRoutes } from "./http/metrics-routes.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { statusRoutes } from "./http/status-routes.js";
 import { problemHandler } from "./http/problem.js";
+import { maskUnparsedBody } from "./http/provider-routes.js";
 import { threadManagementRoutes } from "./http/thread-management-routes.js";
 import { threadRoutes } from "./http/thread-routes.js";
 import { corsSettings } from "./http/cors-settings.js";
@@ -57,11 +60,15 @@ import type { ThreadloomSaver } from "./db/threadloom-saver.js";
 import type { AgentAssistants } from "./agent-api/agent-assistants.js";
 import type { AgentRuns } from "./agent-api/agent-runs.js";
 import type { ModelServers } from "./models/model-servers.js";
+import type { ProviderRepository } from "./providers/provider-repository.js";
 import type { StoreRepository } from "./store/store-repository.js";
 import type { WebSocketEndpoint } from "./ws/ws-endpoint.js";
+import type { ProviderRefs } from "./providers/provider-refs.js";
 
 export interface AppDeps {
   pool: pg.Pool;
+  /** Checks that a provider_id an assistant is given names one of the tenant's providers. */
+  providerRefs?: ProviderRefs;
   runs: RunManager;
   branches: ThreadBranches;
   graphs: GraphRegistry;
@@ -106,6 +113,12 @@ export interface AppDeps {
   webDir?: string;
   /** Checks a new run's `webhook`; without it, runs take none. */
   checkWebhook?: CheckWebhook;
+  /** The tenants' model providers (`/api/providers`). */
+  providers: ProviderRepository;
+  /** Checks a provider's base URL before it is stored (the address policy); without it, any http(s) URL is taken. */
+  checkProviderUrl?: CheckBaseUrl;
+  /** The fetch provider connections use (the address policy, pinned, no redirects): `POST /api/providers/:id/test` tries providers with it. */
+  providerFetch: typeof fetch;
   /** `GET /api/ws`'s upgrades (see `WebSocketEndpoint.attach`); without it, the route says it is not served. */
   webSockets?: WebSocketEndpoint;
 }
@@ -185,6 +198,7 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
   // Before the general JSON parser: an import's body may be larger than a chat request's.
   router.use(importRoutes({ pool: deps.pool, graphs: deps.graphs, checkpointer: deps.checkpointer, limits: deps.importLimits ?? DEFAULT_IMPORT_LIMITS }));
   router.use(express.json({ limit: Math.max(1_000_000, deps.maxMessageChars * 4 + 64_000) }), checkJsonBody);
+  router.use("/api/providers", maskUnparsedBody);
   router.use(chatRoutes({ runs: deps.runs, maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes }));
   router.use(openAiRoutes({
     runs: deps.runs, models: new OpenAiModels(deps.graphs, new AssistantRepository(deps.pool)),
@@ -203,7 +217,9 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
       maxMessageChars: deps.maxMessageChars, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes,
     }),
   );
-  router.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool) }));
+  router.use(assistantRoutes({ graphs: deps.graphs, assistants: new AssistantRepository(deps.pool), providers: deps.providerRefs }));
+  router.use(providerRoutes({ providers: deps.providers, checkBaseUrl: deps.checkProviderUrl }));
+  router.use(providerTestRoute({ providers: deps.providers, fetch: deps.providerFetch }));
   // LangGraph Agent Server API (for @langchain/langgraph-sdk): thread state and history.
   if (!off.has("threads")) router.use(stateRoutes({ pool: deps.pool, runs: deps.runs, graphs: deps.graphs }));
   // The LangGraph Agent Server's routes (no /api prefix), for the official LangGraph client.
@@ -211,6 +227,7 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
     pool: deps.pool, runs: deps.runs, branches: deps.branches, graphs: deps.graphs, schemas: deps.schemas, conversations: new ConversationRepository(deps.pool),
     assistants: deps.assistants, storedAssistants: new AssistantRepository(deps.pool), agentRuns: deps.agentRuns,
     heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger, disabled: off, checkWebhook: deps.checkWebhook,
+    providerRefs: deps.providerRefs,
   }));
   // The Agent Server's store (long-term memory), the caller's tenant's.
   if (!off.has("store")) router.use(storeRoutes({ store: deps.store }));

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { allowedHosts, ConfigError, listenHost, loadConfig } from "./config.js";
+import { allowedHosts, CONFIG_VARIABLES, ConfigError, listenHost, loadConfig } from "./config.js";
 
 const KEYS = "sk-team-a-0123456789:acme:alice,sk-team-b-9876543210:globex:bob";
 
@@ -116,5 +116,49 @@ describe("config validation", () => {
     const failure = await run.then(() => null, (err: { code: number; stderr: string }) => err);
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toMatch(/^invalid configuration: PORT: .*; OPENAI_BASE_URL: Invalid URL\n$/);
+  });
+});
+
+describe("SECRETS_KEY and SECRETS_OLD_KEYS", () => {
+  const key = Buffer.alloc(32, 7);
+
+  it("take base64 or hex keys", () => {
+    const config = loadConfig({ SECRETS_KEY: key.toString("base64"), SECRETS_OLD_KEYS: ` ${Buffer.alloc(32, 1).toString("hex")} , ${Buffer.alloc(32, 2).toString("base64")}` });
+    expect(config.SECRETS_KEY).toEqual(key);
+    expect(config.SECRETS_OLD_KEYS).toEqual([Buffer.alloc(32, 1), Buffer.alloc(32, 2)]);
+    expect(loadConfig({}).SECRETS_KEY).toBeUndefined();
+    expect(loadConfig({}).SECRETS_OLD_KEYS).toEqual([]);
+  });
+
+  // A near-miss is still most of a key: the message says how to make one, never what was given.
+  it("refuses anything but 32 bytes, saying how to make a key, without echoing it", () => {
+    const given = "my-own-passphrase-that-is-long-enough-to-look-like-a-key";
+    const err = configError({ SECRETS_KEY: given, SECRETS_OLD_KEYS: `${key.toString("hex")},${given}` });
+    expect(err.issues).toEqual([
+      expect.stringMatching(/^SECRETS_KEY: is not a 32-byte key; set SECRETS_KEY to 32 random bytes, base64: `openssl rand -base64 32`/),
+      "SECRETS_OLD_KEYS: entry 2 is not a 32-byte key (base64 of 32 bytes, or 64 hex characters)",
+    ]);
+    expect(err.message).not.toContain("passphrase");
+  });
+});
+
+describe("PROVIDER_ALLOWED_HOSTS", () => {
+  it("takes host names, addresses and CIDR ranges, as WEBHOOK_ALLOWED_HOSTS does", () => {
+    expect(loadConfig({ PROVIDER_ALLOWED_HOSTS: " ollama.internal, 10.0.0.5,192.168.0.0/16,[::1] " }).PROVIDER_ALLOWED_HOSTS).toEqual(["ollama.internal", "10.0.0.5", "192.168.0.0/16", "[::1]"]);
+    expect(loadConfig({}).PROVIDER_ALLOWED_HOSTS).toEqual([]);
+    expect(configError({ PROVIDER_ALLOWED_HOSTS: "http://ollama:11434" }).issues).toEqual([
+      'PROVIDER_ALLOWED_HOSTS: "http://ollama:11434" is not a host name, an address or a CIDR range; give host names (server.internal), addresses (10.0.0.5, [::1]) or CIDR ranges (10.0.0.0/8)',
+    ]);
+  });
+});
+
+// .env.example is where a newcomer learns what can be set: a variable missing there is undocumented.
+describe(".env.example", () => {
+  it("names every configuration variable", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const example = await readFile(fileURLToPath(new URL("../.env.example", import.meta.url)), "utf8");
+    const documented = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    expect(CONFIG_VARIABLES.length).toBeGreaterThan(40);
+    expect(CONFIG_VARIABLES.filter((name) => !documented.has(name))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import os from "node:os";
 import { z } from "zod";
-import { allowedHostsEntryProblem } from "./webhooks/webhook-policy.js";
+import { parseSecretsKey, SECRETS_KEY_HOWTO } from "./providers/secret-box.js";
+import { allowedHostsEntryProblem } from "./net/address-policy.js";
 
 /** One API key's identity: requests made with it act as this tenant and user. */
 export interface ApiKeyIdentity {
@@ -60,8 +61,8 @@ const hostList = z.preprocess(
     }),
 );
 
-/** WEBHOOK_ALLOWED_HOSTS: host names, addresses and CIDR ranges, comma-separated. */
-const webhookHosts = z.preprocess(
+/** WEBHOOK_ALLOWED_HOSTS and PROVIDER_ALLOWED_HOSTS: host names, addresses and CIDR ranges, comma-separated. */
+const addressAllowList = z.preprocess(
   emptyAsUndefined,
   z
     .string()
@@ -70,10 +71,51 @@ const webhookHosts = z.preprocess(
       const entries = (raw ?? "").split(",").map((h) => h.trim()).filter(Boolean);
       const problem = entries.map(allowedHostsEntryProblem).find((p) => p !== null);
       if (problem) {
-        ctx.addIssue({ code: "custom", message: `${problem}; give host names (hooks.internal), addresses (10.0.0.5, [::1]) or CIDR ranges (10.0.0.0/8)` });
+        ctx.addIssue({ code: "custom", message: `${problem}; give host names (server.internal), addresses (10.0.0.5, [::1]) or CIDR ranges (10.0.0.0/8)` });
         return z.NEVER;
       }
       return entries;
+    }),
+);
+
+/**
+ * SECRETS_KEY: the key provider secrets are sealed with. The message never repeats the value: a
+ * slightly wrong key is still most of a key.
+ */
+const secretsKey = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const key = parseSecretsKey(raw);
+      if (!key) {
+        ctx.addIssue({ code: "custom", message: `is not a 32-byte key; ${SECRETS_KEY_HOWTO}` });
+        return z.NEVER;
+      }
+      return key;
+    }),
+);
+
+/** SECRETS_OLD_KEYS: earlier SECRETS_KEYs, comma-separated, used only to open what they sealed (rotation). */
+const oldSecretsKeys = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const entries = (raw ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+      const keys: Buffer[] = [];
+      for (const [i, entry] of entries.entries()) {
+        const key = parseSecretsKey(entry);
+        if (!key) {
+          ctx.addIssue({ code: "custom", message: `entry ${i + 1} is not a 32-byte key (base64 of 32 bytes, or 64 hex characters)` });
+          return z.NEVER;
+        }
+        keys.push(key);
+      }
+      return keys;
     }),
 );
 
@@ -131,14 +173,22 @@ const schema = z.object({
   INTERNAL_TRUNCATE_ENABLED: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], "must be 0 or 1").default("0")).transform((v) => v === "1"),
   // The web app at `/`: 1 serves it (built by `npm ci` into dist/web), 0 leaves `/` to a custom app.
   WEB_APP_ENABLED: z.preprocess(emptyAsUndefined, z.enum(["0", "1"], "must be 0 or 1").default("1")).transform((v) => v === "1"),
-  WEBHOOK_ALLOWED_HOSTS: webhookHosts,
+  WEBHOOK_ALLOWED_HOSTS: addressAllowList,
   WEBHOOK_TIMEOUT_MS: int(100, 600_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(6),
   WEBHOOK_RETRY_BASE_MS: int(1, 3_600_000).default(2_000),
+  // Model providers' secrets (src/providers): the key they are sealed with, and older keys still read.
+  SECRETS_KEY: secretsKey,
+  SECRETS_OLD_KEYS: oldSecretsKeys,
+  // Loopback, private and link-local hosts providers may connect to (the environment's model server always may).
+  PROVIDER_ALLOWED_HOSTS: addressAllowList,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** The names of every variable the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {

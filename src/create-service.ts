@@ -27,6 +27,13 @@ import { CHANNELS, Notifier } from "./runs/notifier.js";
 import { RunEventLog } from "./runs/run-event-log.js";
 import { NativeRunEvents } from "./runs/native-run-events.js";
 import { RunQueue } from "./runs/run-queue.js";
+import { ProviderRepository } from "./providers/provider-repository.js";
+import { SecretBox } from "./providers/secret-box.js";
+import { ProviderModels } from "./providers/provider-models.js";
+import { installProviderRegistry } from "./providers/provider-registry.js";
+import { ProviderRefs } from "./providers/provider-refs.js";
+import { checkBaseUrl, providerFetch } from "./providers/provider-fetch.js";
+import { type ProviderPolicy, providerPolicy as providerPolicyFrom } from "./providers/provider-policy.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { RunRepository } from "./runs/run-repository.js";
 import { GraphSchemas } from "./schemas/graph-schemas.js";
@@ -43,7 +50,7 @@ import { GraphUis } from "./ui/graph-uis.js";
 import { webhookChecker } from "./webhooks/check-webhook.js";
 import { WebSocketEndpoint } from "./ws/ws-endpoint.js";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
-import { WebhookPolicy } from "./webhooks/webhook-policy.js";
+import { AddressPolicy } from "./net/address-policy.js";
 
 /** Where the OpenAI client sends requests when OPENAI_BASE_URL is not set. */
 const OPENAI_API_URL = "https://api.openai.com/v1";
@@ -71,6 +78,12 @@ export interface Service {
   models: ModelServers;
   /** This service's Prometheus metrics (GET /metrics); other parts record into it. */
   metrics: Metrics;
+  /** The tenants' model providers, their secrets opened with SECRETS_KEY (or SECRETS_OLD_KEYS). */
+  providers: ProviderRepository;
+  /** Where provider connections may go: PROVIDER_ALLOWED_HOSTS, and the environment's own model server by origin. */
+  providerPolicy: ProviderPolicy;
+  /** The fetch provider connections use (pinned to the address checked, no redirects): give it to the OpenAI client. */
+  providerFetch: typeof fetch;
   /** Serves `GET /api/ws` (WebSocket upgrades) on the HTTP server that serves `app`. */
   attach(server: http.Server): void;
   /** Lets running runs finish within `graceMs`, stops the rest, closes WebSockets, then releases everything. */
@@ -141,6 +154,20 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     db.onReconnected(() => metrics.dbReconnects.inc({ connection: "pool" }));
     const notifier = await Notifier.connect(db.url, logger, { onReconnected: () => metrics.dbReconnects.inc({ connection: "listener" }) });
     cleanup.unshift(() => notifier.close());
+    const providers = new ProviderRepository(db.pool, new SecretBox(config.SECRETS_KEY, config.SECRETS_OLD_KEYS));
+    const providerPolicy = providerPolicyFrom(config.PROVIDER_ALLOWED_HOSTS, [baseURL ?? OPENAI_API_URL]);
+    const fetchForProviders = providerFetch(providerPolicy);
+    cleanup.unshift(() => fetchForProviders.close());
+    // Runs on a provider: its client is built when the model is called, the secrets opened then (see provider-models).
+    const providerModels = new ProviderModels({
+      connection: (tenantId, providerId) => providers.connection(tenantId, providerId),
+      // The address policy (PROVIDER_ALLOWED_HOSTS), the host resolved once and pinned, no redirects.
+      fetch: fetchForProviders,
+      maxRetries: config.OPENAI_MAX_RETRIES,
+    });
+    models.alsoRedact((text) => providerModels.redact(text));
+    installProviderRegistry();
+    const providerRefs = new ProviderRefs(async (tenantId, providerId) => (await providers.get(tenantId, providerId)) !== undefined);
     let queue: RunQueue | undefined;
     const eventLog = new RunEventLog(db.pool, notifier, logger);
     const runs = new RunManager({
@@ -153,6 +180,8 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       models,
       maxAttempts: config.RUN_MAX_ATTEMPTS,
       metrics,
+      providers: providerModels,
+      providerRefs,
       quota: config.TOKEN_QUOTA_PER_DAY > 0 ? new TokenQuota(new UsageCounters(db.pool), config.TOKEN_QUOTA_PER_DAY) : undefined,
       nativeEvents: new NativeRunEvents(db.pool, eventLog),
       maxRuns: config.MAX_CONCURRENT_RUNS,
@@ -165,7 +194,7 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       },
     });
     const assistants = new AgentAssistants(graphs, new AssistantRepository(db.pool));
-    const webhookPolicy = new WebhookPolicy(config.WEBHOOK_ALLOWED_HOSTS);
+    const webhookPolicy = new AddressPolicy(config.WEBHOOK_ALLOWED_HOSTS);
     const webhooks = new WebhookDispatcher({
       pool: db.pool, logger: logger.child({ component: "webhooks" }), policy: webhookPolicy,
       sendToApp: customApp && customAppFetch(customApp, logger),
@@ -233,6 +262,10 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       checkWebhook: webhookChecker(webhookPolicy, Boolean(customApp)),
       webDir: config.WEB_APP_ENABLED ? WEB_DIST_DIR : undefined,
       webSockets,
+      providerRefs,
+      providers,
+      checkProviderUrl: (url) => checkBaseUrl(url, providerPolicy),
+      providerFetch: fetchForProviders,
     });
     // A LangGraph Client made without a URL (in a custom route) reaches this service in-process.
     const unbindLoopback = bindLoopbackFetch(app);
@@ -252,6 +285,9 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
       model: { name: modelName, demo: Boolean(demo) },
       models,
       metrics,
+      providers,
+      providerPolicy,
+      providerFetch: fetchForProviders,
       attach(server) {
         webSockets.attach(server, app);
       },

@@ -1,5 +1,9 @@
 /** The closed set of failures domain and storage code report; only the HTTP layer maps them to statuses. */
-export type ErrorCode = "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "gone" | "conflict" | "payload_too_large" | "unavailable" | "forbidden_origin" | "misdirected_host" | "rate_limited" | "quota_exceeded" | "ui_unavailable";
+export type ErrorCode = "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "gone" | "conflict" | "payload_too_large" | "unavailable" | "forbidden_origin" | "misdirected_host" | "rate_limited" | "quota_exceeded" | "ui_unavailable"
+  // Model providers (issue 16).
+  | "secrets_key_missing" | "secrets_unreadable" | "provider_in_use" | "address_refused"
+  // A provider_id that names none of the tenant's providers.
+  | "unknown_provider";
 
 export interface InvalidField {
   name: string;

@@ -48,7 +48,8 @@ describe("README examples", () => {
           throw new Error(`the README's examples need ${tool}, which is not installed`);
         });
       }
-      t = await startTestService({ env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "", DEMO_TOKEN_DELAY_MS: "0" } });
+      // SECRETS_KEY as *Model providers* asks a reader to set it before storing a provider's key.
+      t = await startTestService({ env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "", DEMO_TOKEN_DELAY_MS: "0", SECRETS_KEY: "c2VjcmV0cy1rZXktb2YtdGhlLXJlYWRtZS10ZXN0cyE=" } });
       dir = await mkdtemp(join(tmpdir(), "readme-run-"));
     });
     afterAll(async () => {

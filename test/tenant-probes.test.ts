@@ -19,6 +19,7 @@ interface Ids {
   checkpoint: string;
   message: string;
   assistant: string;
+  provider: string;
 }
 
 interface Request {
@@ -106,6 +107,15 @@ const PROBES: Record<string, Probe[]> = {
   "GET /api/assistants/:id": [{ request: (ids) => get(`/api/assistants/${ids.assistant}`), tenantWide: true }],
   "PATCH /api/assistants/:id": [{ request: (ids) => ({ method: "PATCH", path: `/api/assistants/${ids.assistant}`, body: { name: "probe" } }), tenantWide: true }],
   "GET /api/assistants/:id/versions": [{ request: (ids) => get(`/api/assistants/${ids.assistant}/versions`), tenantWide: true }],
+  // Providers belong to a tenant, like assistants. The PATCH names a provider of the prober's own, so a
+  // name taken by Alice's provider does not make a difference either.
+  "GET /api/providers/:provider_id": [{ request: (ids) => get(`/api/providers/${ids.provider}`), tenantWide: true }],
+  "PATCH /api/providers/:provider_id": [
+    { request: (ids) => ({ method: "PATCH", path: `/api/providers/${ids.provider}`, body: { default_model: "probe" } }), tenantWide: true },
+    { request: (ids) => ({ method: "PATCH", path: `/api/providers/${ids.provider}`, body: { name: "Alice's provider", api_key: "sk-probe-0123456789" } }), tenantWide: true },
+  ],
+  "POST /api/providers/:provider_id/test": [{ request: (ids) => post(`/api/providers/${ids.provider}/test`, {}), tenantWide: true }],
+  "POST /api/assistants": [{ request: (ids) => post("/api/assistants", { graph_id: "chat", name: "probe", config: { provider_id: ids.provider } }), tenantWide: true }],
 
   "POST /threads": [
     { request: (ids) => post("/threads", { thread_id: ids.thread, if_exists: "raise", metadata: { probe: 1 } }) },
@@ -209,6 +219,7 @@ const PROBES: Record<string, Probe[]> = {
   // Deletes last, so that the creates above have something of the prober's own to delete in the second pass.
   "DELETE /api/threads/:id": [{ request: (ids) => ({ method: "DELETE", path: `/api/threads/${ids.thread}` }) }],
   "DELETE /threads/:id": [{ request: (ids) => ({ method: "DELETE", path: `/threads/${ids.thread}` }) }],
+  "DELETE /api/providers/:provider_id": [{ request: (ids) => ({ method: "DELETE", path: `/api/providers/${ids.provider}` }), tenantWide: true }],
   "DELETE /api/assistants/:id": [{ request: (ids) => ({ method: "DELETE", path: `/api/assistants/${ids.assistant}` }), tenantWide: true }],
   "DELETE /assistants/:id": [{ request: (ids) => ({ method: "DELETE", path: `/assistants/${ids.assistant}` }), tenantWide: true }],
   "DELETE /store/items": [{ request: (ids) => ({ method: "DELETE", path: "/store/items", body: { namespace: ["probe", ids.thread], key: ids.message } }), tenantWide: true }],
@@ -217,8 +228,8 @@ const PROBES: Record<string, Probe[]> = {
 /** Routes that take no id of anyone's: nothing to probe. */
 const NO_ID = new Set([
   "GET /healthz", "GET /readyz", "GET /metrics", "GET /api/status", "GET /ok", "GET /info", "GET /api/threads", "GET /api/threads/export",
-  "POST /api/threads/import", "GET /api/assistants", "POST /api/assistants", "POST /threads/count", "POST /assistants/search",
-  "POST /assistants/count", "GET /v1/models",
+  "POST /api/threads/import", "GET /api/assistants", "POST /threads/count", "POST /assistants/search",
+  "POST /assistants/count", "GET /v1/models", "GET /api/providers", "POST /api/providers",
   // A graph's generative UI: the manifest's, the same for every caller.
   "POST /ui/:graph", "GET /ui/:graph/:file",
   // The web app's page and icon: the same files for everyone, served before authentication.
@@ -272,7 +283,7 @@ describe("tenant probes: another owner's id answers exactly as a missing one", (
   };
 
   beforeAll(async () => {
-    t = await startTestService({ env: { API_KEYS: `${ALICE}:acme:alice,${CAROL}:acme:carol,${BOB}:globex:bob` } });
+    t = await startTestService({ env: { API_KEYS: `${ALICE}:acme:alice,${CAROL}:acme:carol,${BOB}:globex:bob`, SECRETS_KEY: "a".repeat(64) } });
     // Alice: a native thread (its run records no user), an Agent Server thread and run, a stored assistant.
     const chatted = await fetch(`${t.url}/api/chat`, { method: "POST", headers: { authorization: `Bearer ${ALICE}`, "content-type": "application/json" }, body: JSON.stringify({ message: "alice's secret" }) });
     const nativeThread = chatted.headers.get("x-thread-id")!;
@@ -283,7 +294,8 @@ describe("tenant probes: another owner's id answers exactly as a missing one", (
     const waited = await send(ALICE, post(`/threads/${thread}/runs/wait`, { assistant_id: "chat", input: { messages: [{ role: "user", content: "alice again" }] } }));
     const run = waited.location!.split("/").at(-1)!;
     const assistant = (await json(ALICE, post("/assistants", { graph_id: "chat", name: "Alice's" }))).assistant_id as string;
-    alice = { thread, run, nativeRun, checkpoint: native.head_checkpoint_id, message: native.messages[0].id, assistant };
+    const provider = (await json(ALICE, post("/api/providers", { name: "Alice's provider", base_url: "https://models.example.com/v1", api_key: "sk-alice-provider-secret" }))).provider_id as string;
+    alice = { thread, run, nativeRun, checkpoint: native.head_checkpoint_id, message: native.messages[0].id, assistant, provider };
     const stored = await send(ALICE, { method: "PUT", path: "/store/items", body: { namespace: ["probe", thread], key: alice.message, value: { secret: alice.message } } });
     expect(stored.status).toBe(204);
     for (const [, key] of PROBERS) {
@@ -308,7 +320,7 @@ describe("tenant probes: another owner's id answers exactly as a missing one", (
   describe.each(PROBERS)("%s", (_who, key) => {
     it("gets the same status, headers and body for Alice's ids as for ids nobody has", async () => {
       const fresh: Ids = {
-        thread: randomUUID(), run: randomUUID(), nativeRun: randomUUID(), message: randomUUID(), assistant: randomUUID(),
+        thread: randomUUID(), run: randomUUID(), nativeRun: randomUUID(), message: randomUUID(), assistant: randomUUID(), provider: randomUUID(),
         checkpoint: `${alice.checkpoint.slice(0, 24)}${uuid6(-1).slice(24)}`,
       };
       const mine = own.get(key)!;
@@ -341,6 +353,8 @@ describe("tenant probes: another owner's id answers exactly as a missing one", (
     expect((await json(ALICE, get(`/threads/${alice.thread}/runs/${alice.run}`))).status).toBe("success");
     expect((await json(ALICE, get(`/assistants/${alice.assistant}`))).name).toBe("Alice's");
     expect((await json(ALICE, get(`/store/items?namespace=probe.${alice.thread}&key=${alice.message}`))).value).toEqual({ secret: alice.message });
+    expect(await json(ALICE, get(`/api/providers/${alice.provider}`))).toMatchObject({ name: "Alice's provider", default_model: null, api_key: { set: true, last4: "cret" } });
+    expect((await t.service.providers.connection("acme", alice.provider))?.apiKey).toBe("sk-alice-provider-secret");
     const { rows } = await t.db.pool.query("SELECT tenant_id, user_id FROM threads WHERE thread_id = $1", [alice.thread]);
     expect(rows).toEqual([{ tenant_id: "acme", user_id: "alice" }]);
   });

@@ -38,7 +38,12 @@ export const ChatContext = Annotation.Root({
   tools: Annotation<string[]>,
 });
 
-export type ChatSettings = Partial<typeof ChatContext.State>;
+/**
+ * `provider_id` (one of the tenant's model providers, `POST /api/providers`; `model` then names one of
+ * its models) is read from `configurable` only, and is not in the context annotation: it is where an
+ * assistant keeps it, where deleting a provider looks for users of it, and where the web app saves it.
+ */
+export type ChatSettings = Partial<typeof ChatContext.State> & { provider_id?: string };
 
 /**
  * A setting of the wrong type or out of range. The server shows the message of an error named
@@ -63,7 +68,11 @@ const CHECKS: Record<keyof ChatSettings, Check> = {
   temperature: (v) => (typeof v === "number" && v >= 0 && v <= 2 ? null : "must be a number from 0 to 2"),
   window_rounds: (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1000 ? null : "must be an integer from 1 to 1000"),
   tools: (v) => (Array.isArray(v) && v.every((name) => typeof name === "string") ? null : "must be a list of tool names"),
+  provider_id: (v) => (typeof v === "string" && UUID.test(v) ? null : "must be a provider's id (a UUID)"),
 };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CONFIGURABLE_ONLY = new Set<string>(["provider_id"]);
 
 /**
  * The chat graph's settings for one run. The service stores whatever an assistant was given, as
@@ -76,7 +85,7 @@ export function chatSettings(config: { configurable?: Record<string, unknown>; c
   const settings: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, check] of Object.entries(CHECKS)) {
-    const [where, value] = key in context ? ["context", context[key]] : ["configurable", configurable[key]];
+    const [where, value] = key in context && !CONFIGURABLE_ONLY.has(key) ? ["context", context[key]] : ["configurable", configurable[key]];
     if (value === undefined || value === null) continue;
     const problem = check(value);
     if (problem) problems.push(`${where}.${key} ${problem} (got ${shown(value)})`);

@@ -160,10 +160,15 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Routes the OpenAI endpoints on 127.0.0.1; `close()` also ends stalled streams so it returns. */
-export async function startWireServer(opts: { model: string; port?: number; onCompletion: CompletionHandler; onEmbeddings?: EmbeddingHandler }): Promise<WireServer> {
+export async function startWireServer(opts: {
+  model: string; port?: number; onCompletion: CompletionHandler; onEmbeddings?: EmbeddingHandler;
+  /** Sees every request first and answers it itself when it returns true (a test server's refusals and delays). */
+  intercept?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+}): Promise<WireServer> {
   const server = createServer(async (req, res) => {
     const path = (req.url ?? "").split("?")[0].replace(/\/+$/, "");
     try {
+      if (opts.intercept && (await opts.intercept(req, res))) return;
       if (req.method === "GET" && path === "/v1/models") {
         return sendJson(res, 200, { object: "list", data: [{ id: opts.model, object: "model", created: 0, owned_by: "threadloom" }] });
       }

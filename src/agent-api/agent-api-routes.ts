@@ -16,6 +16,7 @@ import { agentRunRoutes } from "./agent-run-routes.js";
 import type { AgentRuns } from "./agent-runs.js";
 import { agentSystemRoutes } from "./agent-system-routes.js";
 import { agentThreadRoutes } from "./agent-thread-routes.js";
+import type { ProviderRefs } from "../providers/provider-refs.js";
 
 export interface AgentApiDeps {
   pool: pg.Pool;
@@ -36,6 +37,8 @@ export interface AgentApiDeps {
   disabled?: ReadonlySet<RouteGroup>;
   /** Checks a new run's `webhook`; without it, runs take none. */
   checkWebhook?: CheckWebhook;
+  /** Checks that a provider_id an assistant is given names one of the tenant's providers. */
+  providerRefs?: ProviderRefs;
 }
 
 /**
@@ -50,12 +53,13 @@ export function agentApiRoutes(deps: AgentApiDeps): Router {
   const { assistants } = deps;
   if (on("assistants")) {
     router.use(agentAssistantRoutes({ graphs: deps.graphs, assistants, schemas: deps.schemas }));
-    router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.storedAssistants, conversations: deps.conversations, runs: deps.runs }));
+    router.use(agentAssistantWriteRoutes({ graphs: deps.graphs, assistants, stored: deps.storedAssistants, conversations: deps.conversations, runs: deps.runs, providers: deps.providerRefs }));
   }
   if (on("threads")) router.use(agentThreadRoutes(deps));
   if (on("runs")) {
     router.use(agentRunRoutes({
       agentRuns: deps.agentRuns, manager: deps.runs, heartbeatMs: deps.heartbeatMs, sseMaxBufferBytes: deps.sseMaxBufferBytes, logger: deps.logger, checkWebhook: deps.checkWebhook,
+      providerRefs: deps.providerRefs,
     }));
   }
   return router;

@@ -14,6 +14,7 @@ import type { AgentAssistants } from "./agent-assistants.js";
 import { metadataMatches, storedAssistant, storedVersion } from "./assistant-object.js";
 import { threadUuid } from "../conversations/thread-json.js";
 import { doc, NO_CONTENT } from "../openapi/doc.js";
+import type { ProviderRefs } from "../providers/provider-refs.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE = 100;
@@ -57,6 +58,8 @@ export interface AgentAssistantWriteDeps {
   stored: AssistantRepository;
   conversations: ConversationRepository;
   runs: RunManager;
+  /** Checks a `config.configurable.provider_id` names one of the tenant's providers. */
+  providers?: ProviderRefs;
 }
 
 /**
@@ -85,6 +88,7 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
     const value = { ...body, config: body.config ?? {}, context: body.context ?? {} };
     const visible = await authorize(res, "assistants:create", value);
     body.metadata = value.metadata ?? {};
+    await deps.providers?.check(tenantId, body.config?.configurable, "config.configurable.provider_id");
     const graph = body.assistant_id === undefined ? undefined : assistants.graphAssistant(body.assistant_id);
     // One the handler would not show is still taken: a conflict, as upstream answers it.
     if (graph && !metadataContains(graph.json.metadata, visible)) throw new AppError("conflict", `Assistant ${body.assistant_id} already exists.`);
@@ -111,6 +115,7 @@ export function agentAssistantWriteRoutes(deps: AgentAssistantWriteDeps): Router
     const graph = assistants.graphAssistant(given);
     if (graph && !metadataContains(graph.json.metadata, visible)) throw noAssistant(given);
     const id = storedId(given);
+    await deps.providers?.check(res.locals.owner.tenantId, body.config?.configurable, "config.configurable.provider_id");
     const updated = await stored.update(res.locals.owner.tenantId, id, (current) => {
       if (!metadataContains(current.metadata, visible)) throw noAssistant(id);
       if (body.graph_id !== undefined && body.graph_id !== current.graphId) {

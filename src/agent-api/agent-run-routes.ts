@@ -17,6 +17,7 @@ import { headerConfigurable } from "./header-configurable.js";
 import type { ThreadStreamStart } from "./thread-stream.js";
 import type { CheckWebhook } from "../webhooks/check-webhook.js";
 import { doc, NO_CONTENT, SSE_RESPONSE } from "../openapi/doc.js";
+import type { ProviderRefs } from "../providers/provider-refs.js";
 
 export interface AgentRunRoutesDeps {
   agentRuns: AgentRuns;
@@ -27,6 +28,8 @@ export interface AgentRunRoutesDeps {
   logger: Logger;
   /** Checks a new run's `webhook`; without it, runs take none. */
   checkWebhook?: CheckWebhook;
+  /** Checks that a run's `config.configurable.provider_id` names one of the tenant's providers. */
+  providerRefs?: ProviderRefs;
 }
 
 const uuid = z.uuid("must be a UUID");
@@ -79,6 +82,7 @@ export function agentRunRoutes(deps: AgentRunRoutesDeps): Router {
       if (!deps.checkWebhook) throw new AppError("invalid_request", "Invalid body: webhook: is not supported by this server", { fields: [{ name: "webhook", reason: "is not supported by this server" }] });
       await deps.checkWebhook(body.webhook);
     }
+    await deps.providerRefs?.check(res.locals.owner.tenantId, body.config.configurable, "config.configurable.provider_id");
     // The auth handler sees the run as upstream shows it, and may stamp its metadata; what it adds
     // is also the metadata of a thread the run creates.
     const asked = body.metadata ?? {};

@@ -359,7 +359,7 @@ export class AgentRuns {
     try {
       run = this.deps.manager.adopt(
         {
-          runId, threadId, graph, graphId: record.graphId,
+          runId, threadId, tenantId: record.tenantId, graph, graphId: record.graphId,
           checkpointId: resumed ? undefined : (kwargs.checkpoint_id ?? undefined),
           // Tools that write on the tenant's behalf (send_email) read it here, never from the client.
           configurable: { ...kwargs.config.configurable, tenant_id: record.tenantId },

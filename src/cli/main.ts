@@ -5,12 +5,16 @@ import { TerminalOutput } from "./terminal-output.js";
 import { ThreadloomClient } from "./threadloom-client.js";
 
 const USAGE = `Usage: threadloom chat [--url <url>] [--thread <id>] [--assistant <id>]
+       threadloom rotate-secrets
 
-Chat with a running threadloom service in the terminal.
+chat: chat with a running threadloom service in the terminal.
   --url        the service (default: $THREADLOOM_URL, or http://127.0.0.1:3000)
   --thread     continue this thread (or start one with this id)
   --assistant  the graph or stored assistant to chat with (default: the thread's, or the service's)
-API_KEY in the environment is sent as Authorization: Bearer.`;
+API_KEY in the environment is sent as Authorization: Bearer.
+
+rotate-secrets: re-encrypt every model provider's secrets with SECRETS_KEY, opening those
+encrypted with a key of SECRETS_OLD_KEYS (DATABASE_URL or DATA_DIR as the service reads them).`;
 
 function args() {
   try {
@@ -27,7 +31,11 @@ function args() {
 const parsed = args();
 const { values, positionals } = parsed ?? { values: {}, positionals: [] };
 
-if (values.help || positionals[0] !== "chat" || positionals.length > 1) {
+if (!values.help && positionals[0] === "rotate-secrets" && positionals.length === 1 && !values.url && !values.thread && !values.assistant) {
+  // Imported only here: the chat client needs no database code.
+  const { rotateSecretsCommand } = await import("./rotate-secrets-command.js");
+  process.exitCode = await rotateSecretsCommand(process.env, process.stdout, process.stderr);
+} else if (values.help || positionals[0] !== "chat" || positionals.length > 1) {
   (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
   process.exitCode = values.help ? 0 : 2;
 } else {

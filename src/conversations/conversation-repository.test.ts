@@ -7,7 +7,7 @@ import type { MessageRow } from "./message-row.js";
 const row = (messageId: string, position: number, content: string, extra: Partial<MessageRow> = {}): MessageRow => ({
   messageId, role: position % 2 === 0 ? "user" : "assistant", content, parts: null, toolCallId: null, name: null,
   metadata: { k: position }, inputTokens: null, outputTokens: null, totalTokens: null, latencyMs: null, ttftMs: null,
-  model: null, status: "complete", parentId: null, position, ...extra,
+  model: null, providerId: null, status: "complete", parentId: null, position, ...extra,
 });
 
 describe("ConversationRepository.project", () => {

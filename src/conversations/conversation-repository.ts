@@ -98,7 +98,7 @@ export class ConversationRepository {
     const json = rows.map((m) => ({
       message_id: m.messageId, role: m.role, content: m.content, parts: m.parts, tool_call_id: m.toolCallId, name: m.name, metadata: m.metadata,
       input_tokens: m.inputTokens, output_tokens: m.outputTokens, total_tokens: m.totalTokens, latency_ms: m.latencyMs, ttft_ms: m.ttftMs,
-      model: m.model, status: m.status, parent_id: m.parentId, position: m.position, on_head_branch: m.onHeadBranch, created_at: m.createdAt,
+      model: m.model, provider_id: m.providerId, status: m.status, parent_id: m.parentId, position: m.position, on_head_branch: m.onHeadBranch, created_at: m.createdAt,
     }));
     await this.pool.query(sql.INSERT_IMPORTED_MESSAGES, [threadId, JSON.stringify(json), checkpointId]);
   }
@@ -237,6 +237,7 @@ export class ConversationRepository {
       run?.runId ?? null, run?.status ?? null, run?.usage.input_tokens ?? 0, run?.usage.output_tokens ?? 0,
       run?.usage.total_tokens ?? 0, run?.ttftMs ?? null, run?.latencyMs ?? null, run?.error ?? null,
       messages.map((m) => firstCheckpoints?.get(m.messageId) ?? null), run?.claim?.workerId ?? null, run?.claim?.leaseEpoch ?? null,
+      col("providerId"),
     ]);
     // The run was reaped (its worker's lease expired): whoever reaped it recorded its end.
     if (run?.claim && rows.length === 0) refused(run.claim);
@@ -337,7 +338,7 @@ function toMessage(r: Record<string, any>): StoredMessage {
   return {
     messageId: r.message_id, role: r.role, content: r.content, parts: r.parts, toolCallId: r.tool_call_id, name: r.name,
     metadata: r.metadata, inputTokens: r.input_tokens, outputTokens: r.output_tokens, totalTokens: r.total_tokens,
-    latencyMs: r.latency_ms, ttftMs: r.ttft_ms, model: r.model, status: r.status, parentId: r.parent_id,
+    latencyMs: r.latency_ms, ttftMs: r.ttft_ms, model: r.model, providerId: r.provider_id ?? null, status: r.status, parentId: r.parent_id,
     position: r.position, checkpointId: r.checkpoint_id, onHeadBranch: r.on_head_branch, createdAt: r.created_at,
   };
 }

@@ -20,13 +20,13 @@ export const INSERT_IMPORTED_THREAD = `
  */
 export const INSERT_IMPORTED_MESSAGES = `
   INSERT INTO messages (thread_id, message_id, role, content, parts, tool_call_id, name, metadata, input_tokens,
-                        output_tokens, total_tokens, latency_ms, ttft_ms, model, status, parent_id, position,
+                        output_tokens, total_tokens, latency_ms, ttft_ms, model, provider_id, status, parent_id, position,
                         checkpoint_id, on_head_branch, created_at)
   SELECT $1, message_id, role, content, parts, tool_call_id, name, metadata, input_tokens, output_tokens, total_tokens,
-         latency_ms, ttft_ms, model, status, parent_id, position, CASE WHEN on_head_branch THEN $3 END, on_head_branch, created_at
+         latency_ms, ttft_ms, model, provider_id, status, parent_id, position, CASE WHEN on_head_branch THEN $3 END, on_head_branch, created_at
   FROM json_to_recordset($2::json) AS r(message_id text, role text, content text, parts jsonb, tool_call_id text, name text,
        metadata jsonb, input_tokens int, output_tokens int, total_tokens int, latency_ms int, ttft_ms int, model text,
-       status text, parent_id text, position int, on_head_branch boolean, created_at timestamptz)`;
+       provider_id uuid, status text, parent_id text, position int, on_head_branch boolean, created_at timestamptz)`;
 
 /** An imported thread once its messages are in: its head, count and (unless the export had one) title. */
 export const FINISH_IMPORTED_THREAD = `
@@ -160,7 +160,7 @@ export const SET_THREAD_STATUS = `UPDATE threads SET status = $2, updated_at = n
 export const DELETE_THREAD = `DELETE FROM threads WHERE thread_id = $1 AND tenant_id = $2 AND user_id = $3`;
 
 const MESSAGE_COLUMNS = `message_id, role, content, parts, tool_call_id, name, metadata, input_tokens, output_tokens,
-  total_tokens, latency_ms, ttft_ms, model, status, parent_id, checkpoint_id, position, on_head_branch, created_at`;
+  total_tokens, latency_ms, ttft_ms, model, provider_id, status, parent_id, checkpoint_id, position, on_head_branch, created_at`;
 
 /**
  * The head branch, each message with its siblings: the messages of any branch that follow the same
@@ -195,15 +195,15 @@ export const PROJECT_THREAD = `
   ), input AS (
     SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                          $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::text[], $15::text[],
-                         $16::text[], $17::int[], $29::text[])
+                         $16::text[], $17::int[], $29::text[], $32::uuid[])
       AS t(message_id, role, content, parts, tool_call_id, name, metadata, input_tokens, output_tokens,
-           total_tokens, latency_ms, ttft_ms, model, status, parent_id, position, first_checkpoint_id)
+           total_tokens, latency_ms, ttft_ms, model, status, parent_id, position, first_checkpoint_id, provider_id)
   ), upserted AS (
     INSERT INTO messages (thread_id, message_id, role, content, parts, tool_call_id, name, metadata,
-                          input_tokens, output_tokens, total_tokens, latency_ms, ttft_ms, model, status,
+                          input_tokens, output_tokens, total_tokens, latency_ms, ttft_ms, model, provider_id, status,
                           parent_id, position, checkpoint_id, on_head_branch)
     SELECT $1, message_id, role, content, parts::jsonb, tool_call_id, name, metadata::jsonb, input_tokens,
-           output_tokens, total_tokens, latency_ms, ttft_ms, model, status, parent_id, position,
+           output_tokens, total_tokens, latency_ms, ttft_ms, model, provider_id, status, parent_id, position,
            COALESCE(first_checkpoint_id, $18), true
     FROM input i WHERE (SELECT held FROM fence)
       -- Only what changed: a thread's earlier messages come again every turn, and rewriting each
@@ -213,16 +213,16 @@ export const PROJECT_THREAD = `
         SELECT 1 FROM messages m
         WHERE m.thread_id = $1 AND m.message_id = i.message_id AND m.on_head_branch
           AND (m.role, m.content, m.parts, m.tool_call_id, m.name, m.metadata, m.input_tokens, m.output_tokens,
-               m.total_tokens, m.latency_ms, m.ttft_ms, m.model, m.status, m.parent_id, m.position)
+               m.total_tokens, m.latency_ms, m.ttft_ms, m.model, m.provider_id, m.status, m.parent_id, m.position)
           IS NOT DISTINCT FROM (i.role, i.content, i.parts::jsonb, i.tool_call_id, i.name, i.metadata::jsonb, i.input_tokens,
-               i.output_tokens, i.total_tokens, i.latency_ms, i.ttft_ms, i.model, i.status, i.parent_id, i.position)
+               i.output_tokens, i.total_tokens, i.latency_ms, i.ttft_ms, i.model, i.provider_id, i.status, i.parent_id, i.position)
       )
     ON CONFLICT (thread_id, message_id) DO UPDATE SET
       role = excluded.role, content = excluded.content, parts = excluded.parts,
       tool_call_id = excluded.tool_call_id, name = excluded.name, metadata = excluded.metadata,
       input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
       total_tokens = excluded.total_tokens, latency_ms = excluded.latency_ms, ttft_ms = excluded.ttft_ms,
-      model = excluded.model, status = excluded.status, parent_id = excluded.parent_id,
+      model = excluded.model, provider_id = excluded.provider_id, status = excluded.status, parent_id = excluded.parent_id,
       position = excluded.position, on_head_branch = true
     RETURNING 1
   ), off_branch AS (

@@ -18,6 +18,8 @@ export interface MessageRow {
   latencyMs: number | null;
   ttftMs: number | null;
   model: string | null;
+  /** The tenant's model provider that answered (its reply's `response_metadata.provider_id`); null: the environment's model. */
+  providerId: string | null;
   status: MessageStatus;
   parentId: string | null;
   position: number;
@@ -76,6 +78,7 @@ export function toMessageRows(messages: unknown): MessageRow[] {
       latencyMs: integer(meta.timing?.latency_ms),
       ttftMs: integer(meta.timing?.ttft_ms),
       model: [meta.model_name, meta.model].find((m) => typeof m === "string") ?? null,
+      providerId: typeof meta.provider_id === "string" && UUID.test(meta.provider_id) ? meta.provider_id.toLowerCase() : null,
       status: STATUSES.has(meta.threadloom_status) ? meta.threadloom_status : "complete",
       parentId: position > 0 ? ids[position - 1]! : null,
       position,
@@ -99,6 +102,9 @@ function asMessage(entry: unknown): BaseMessage {
   const kind = typeof fields.type === "string" ? fields.type : typeof fields.role === "string" ? fields.role : "";
   return { ...fields, getType: () => kind } as unknown as BaseMessage;
 }
+
+// The column is a uuid: anything else a checkpoint holds there is not recorded, rather than fail the mirror.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const STATUSES = new Set<unknown>(["complete", "partial", "error"] satisfies MessageStatus[]);
 

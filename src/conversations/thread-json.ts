@@ -52,6 +52,7 @@ export function messageJson(m: StoredMessage) {
     ...messageCoreJson(m),
     usage: m.totalTokens === null ? null : { input_tokens: m.inputTokens, output_tokens: m.outputTokens, total_tokens: m.totalTokens },
     model: m.model,
+    provider_id: m.providerId,
     latency_ms: m.latencyMs,
     ttft_ms: m.ttftMs,
     parent_id: m.parentId,

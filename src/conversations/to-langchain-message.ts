@@ -15,6 +15,8 @@ export interface NewMessage {
   toolCalls?: { id: string; name: string; args: Record<string, unknown> }[];
   usage?: { input_tokens: number; output_tokens: number; total_tokens: number } | null;
   model?: string | null;
+  /** The tenant's model provider that answered it (in another deployment, an export's provider may not exist here). */
+  providerId?: string | null;
   latencyMs?: number | null;
   ttftMs?: number | null;
   status?: "complete" | "partial" | "error";
@@ -42,6 +44,7 @@ export function toLangChainMessage(message: NewMessage): BaseMessage {
         ...(message.usage ? { usage_metadata: message.usage } : {}),
         response_metadata: {
           ...(message.model ? { model_name: message.model } : {}),
+          ...(message.providerId ? { provider_id: message.providerId } : {}),
           ...(message.latencyMs != null ? { timing: { latency_ms: message.latencyMs, ttft_ms: message.ttftMs ?? null } } : {}),
           ...(message.status && message.status !== "complete" ? { threadloom_status: message.status } : {}),
         },

@@ -13,7 +13,8 @@ export interface AuthContext {
 /** Resource and action of an auth handler: `threads:read`, `assistants:create`, `store:put`, … */
 export type AuthEvent =
   | `${"threads" | "assistants"}:${"create" | "read" | "update" | "delete" | "search" | "create_run"}`
-  | `store:${"put" | "get" | "search" | "delete" | "list_namespaces"}`;
+  | `store:${"put" | "get" | "search" | "delete" | "list_namespaces"}`
+  | `providers:${"create" | "read" | "update" | "delete" | "search"}`;
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -9,6 +9,7 @@ import { metadataContains } from "../conversations/metadata-contains.js";
 import { authorize } from "./access.js";
 import { containsNul, requireJsonBody, validate } from "./validate.js";
 import { doc, NO_CONTENT } from "../openapi/doc.js";
+import type { ProviderRefs } from "../providers/provider-refs.js";
 
 const noNul = <T>(schema: z.ZodType<T>) => schema.refine((v) => !containsNul(v), "must not contain NUL (U+0000) characters");
 const name = noNul(z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"));
@@ -43,7 +44,7 @@ const patchBody = z.strictObject({
  * Stored assistants, per tenant: a graph and what its runs get (`config` as the graph's
  * `configurable`, and `context`), versioned on every change. The graph decides what it reads.
  */
-export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: AssistantRepository }): Router {
+export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: AssistantRepository; providers?: ProviderRefs }): Router {
   const router = Router();
 
   router.post("/api/assistants", doc({ summary: "Create a stored assistant: a graph with its config, context and metadata", body: createBody, response: { status: 201 } }), requireJsonBody, async (req, res) => {
@@ -54,6 +55,8 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
     // The auth handler may refuse it or stamp its metadata (an owner key, say).
     const value = { graph_id: body.graph_id, name: body.name, description: body.description, config: body.config, context: body.context, metadata: body.metadata };
     await authorize(res, "assistants:create", value);
+    // `config` is what the graph gets as `configurable`: a provider it names must be the tenant's.
+    await deps.providers?.check(res.locals.owner.tenantId, body.config, "config.provider_id");
     const assistant = await deps.assistants.create(res.locals.owner.tenantId, body.graph_id, {
       name: body.name, description: body.description ?? null, config: { configurable: body.config }, context: body.context, metadata: value.metadata ?? {},
     });
@@ -87,6 +90,7 @@ export function assistantRoutes(deps: { graphs: GraphRegistry; assistants: Assis
     }
     const value = { assistant_id: id, name: body.name, description: body.description, config: body.config, context: body.context, metadata: body.metadata };
     const visible = await authorize(res, "assistants:update", value);
+    await deps.providers?.check(res.locals.owner.tenantId, body.config, "config.provider_id");
     const updated = await deps.assistants.update(res.locals.owner.tenantId, id, (current) => {
       if (!metadataContains(current.metadata, visible)) throw noAssistant(id);
       return {

@@ -87,10 +87,15 @@ export function chatInputs(maxMessageChars: number) {
     checkpoint_id: noNul(z.string().min(1).max(100)).optional(),
     on_disconnect: z.enum(["continue", "cancel"]).default("continue"),
   };
-  const body = z.strictObject({ ...fields, metadata: noNul(z.record(z.string(), z.unknown())).optional() });
+  // The run's own model settings, over its assistant's: one of the tenant's providers and a model of it.
+  const configurable = z.strictObject({
+    provider_id: z.uuid("must be a provider's id (a UUID)").optional(),
+    model: noNul(z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters")).optional(),
+  }, "must be an object with provider_id and model").optional();
+  const body = z.strictObject({ ...fields, configurable, metadata: noNul(z.record(z.string(), z.unknown())).optional() });
   // Any graph's input itself, for graphs that keep no messages (or a client that builds the state).
   const { message: _, ...rest } = fields;
-  const inputBody = z.strictObject({ ...rest, input: noNul(z.record(z.string(), z.unknown(), "must be an object: the graph's input")) });
+  const inputBody = z.strictObject({ ...rest, configurable, input: noNul(z.record(z.string(), z.unknown(), "must be an object: the graph's input")) });
   const query = z.strictObject(fields);
   // Continues an interrupted thread with its answer instead of a message: nothing else of a turn
   // applies. What the answer must be depends on the pause, so the run manager checks it against that.
@@ -116,7 +121,7 @@ export function chatInputs(maxMessageChars: number) {
   return { parseBody, query, body, inputBody, resumeBody };
 }
 
-export type ChatInput = { message?: string; input?: Record<string, unknown>; resume?: unknown; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
+export type ChatInput = { message?: string; input?: Record<string, unknown>; configurable?: { provider_id?: string; model?: string }; resume?: unknown; thread_id?: string; assistant_id?: string; checkpoint_id?: string; on_disconnect: "continue" | "cancel"; metadata?: Record<string, unknown> };
 
 const CHAT_RESPONSE: ResponseDoc = {
   type: ["text/event-stream", "text/plain"],
@@ -145,6 +150,7 @@ export async function createChatTurn(runs: RunManager, res: WithAccess & { local
     visible,
     threadMetadata: value.metadata ?? {},
     configurable: authConfigurable(res),
+    settings: input.configurable,
     threadId: input.thread_id,
     assistantId: input.assistant_id,
     checkpointId: input.checkpoint_id,

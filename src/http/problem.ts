@@ -22,6 +22,15 @@ const STATUS: Record<ErrorCode, number> = {
   quota_exceeded: 429,
   // The manifest's UI for the graph did not build: the service's configuration, not the client, is at fault.
   ui_unavailable: 500,
+  // A provider secret given while SECRETS_KEY is unset: the request is fine, the service cannot keep it.
+  secrets_key_missing: 422,
+  // A stored secret the service's keys cannot open (SECRETS_KEY changed without rotation): its configuration is at fault.
+  secrets_unreadable: 500,
+  provider_in_use: 409,
+  // A provider URL whose address is loopback, private or link-local and not allowed (PROVIDER_ALLOWED_HOSTS).
+  address_refused: 422,
+  // Well-formed, but naming a provider the tenant does not have: the request cannot be carried out as it is.
+  unknown_provider: 422,
 };
 
 const TITLE: Record<ErrorCode, string> = {
@@ -38,6 +47,11 @@ const TITLE: Record<ErrorCode, string> = {
   rate_limited: "Too many requests",
   quota_exceeded: "Quota exceeded",
   ui_unavailable: "UI unavailable",
+  secrets_key_missing: "Secrets key missing",
+  secrets_unreadable: "Secrets unreadable",
+  provider_in_use: "Provider in use",
+  address_refused: "Address refused",
+  unknown_provider: "Unknown provider",
 };
 
 /** Seconds a client is asked to wait before trying a 503 again. */

@@ -42,6 +42,7 @@ const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
 export class ModelServers {
   private readonly entries: Entry[];
   private readonly secrets: string[];
+  private readonly redactors: ((text: string) => string)[] = [];
 
   constructor(configs: ModelServerConfig[]) {
     this.entries = configs.map((c) => ({ server: describeModelServer(c), baseURL: c.baseURL ?? OPENAI_DEFAULT_BASE_URL, last: null }));
@@ -76,7 +77,12 @@ export class ModelServers {
   /** The text with the API keys and any URL's user name and password replaced, for log lines and stored error details. */
   redact(text: string): string {
     const keysOut = this.secrets.reduce((t, secret) => t.split(secret).join("[redacted]"), text);
-    return keysOut.replace(URL_CREDENTIALS, "$1[redacted]@");
+    return this.redactors.reduce((t, redact) => redact(t), keysOut.replace(URL_CREDENTIALS, "$1[redacted]@"));
+  }
+
+  /** Also masks what `redact` replaces: the secrets of the tenants' providers, known only as they are read. */
+  alsoRedact(redact: (text: string) => string): void {
+    this.redactors.push(redact);
   }
 }
 

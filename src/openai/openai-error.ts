@@ -8,7 +8,7 @@ export interface OpenAiErrorBody {
 }
 
 // OpenAI's own `type` and `code` where it has an error of the kind; ours otherwise.
-const TYPE: Partial<Record<ErrorCode, string>> = { rate_limited: "requests", quota_exceeded: "insufficient_quota", ui_unavailable: "server_error", unavailable: "server_error" };
+const TYPE: Partial<Record<ErrorCode, string>> = { rate_limited: "requests", quota_exceeded: "insufficient_quota", ui_unavailable: "server_error", secrets_unreadable: "server_error", unavailable: "server_error" };
 const CODE: Partial<Record<ErrorCode, string>> = { unauthorized: "invalid_api_key", rate_limited: "rate_limit_exceeded", quota_exceeded: "insufficient_quota" };
 
 /**

@@ -20,6 +20,8 @@ import { streamGraph } from "./graph-stream.js";
 export interface RunInput {
   runId: string;
   threadId: string;
+  /** The tenant the run belongs to: the providers its graph may call are this tenant's (see provider-registry). */
+  tenantId?: string;
   /** The id the native client gave the thread, which its `start` and `end` events show. */
   clientThreadId?: string | null;
   /** The graph's id in the registry, for metrics. */

@@ -31,6 +31,7 @@ export const exportedMessage = z
     status: z.enum(["complete", "partial", "error"]).default("complete"),
     usage: z.object({ input_tokens: count, output_tokens: count, total_tokens: count }).nullable().optional(),
     model: z.string().nullable().optional(),
+    provider_id: z.uuid("must be a UUID").nullable().optional(),
     latency_ms: count.nullable().optional(),
     ttft_ms: count.nullable().optional(),
     parent_id: z.string().nullable().optional(),
@@ -122,7 +123,7 @@ function headBranch(messages: ExportedMessage[]): ExportedMessage[] {
 function newMessage(m: ExportedMessage): NewMessage {
   return {
     role: m.role, content: m.content, metadata: m.metadata, id: m.id, toolCallId: m.tool_call_id, name: m.name, toolCalls: m.tool_calls,
-    usage: m.usage, model: m.model, latencyMs: m.latency_ms, ttftMs: m.ttft_ms, status: m.status,
+    usage: m.usage, model: m.model, providerId: m.provider_id, latencyMs: m.latency_ms, ttftMs: m.ttft_ms, status: m.status,
   };
 }
 

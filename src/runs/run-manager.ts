@@ -28,6 +28,9 @@ import type { LeaseClaim, LeaseSource } from "./worker-lease.js";
 import { messagesKey } from "./messages-channel.js";
 import type { NativeRecording, NativeRunEvents, NumberedEvent } from "./native-run-events.js";
 import { missingCheckpoint } from "../retention/missing-checkpoint.js";
+import type { ProviderModels } from "../providers/provider-models.js";
+import { withRunProviders } from "../providers/provider-registry.js";
+import type { ProviderRefs } from "../providers/provider-refs.js";
 
 export interface ChatRunRequest {
   owner: Owner;
@@ -49,6 +52,8 @@ export interface ChatRunRequest {
   visible?: MetadataFilter;
   /** Put in the run's `configurable` (the authenticated user, under custom auth). */
   configurable?: Record<string, unknown>;
+  /** The client's own settings for this run (`/api/chat`'s `configurable`: provider_id, model), over the assistant's. */
+  settings?: Record<string, unknown>;
   /** The HTTP request that started the run, so its logs and the run's can be joined. */
   requestId?: string;
 }
@@ -77,6 +82,10 @@ export interface RunManagerDeps {
   maxRuns?: number;
   /** Called when a run ends in a process that was running all it may: queued runs can start here now. */
   onRoom?: () => void;
+  /** The tenants' model providers, which a run's graph reaches through the provider registry. */
+  providers?: ProviderModels;
+  /** Checks that a run's provider_id names one of its tenant's providers before the run is claimed. */
+  providerRefs?: ProviderRefs;
 }
 
 /** What a caller may do around the end of a run it started (the Agent Server's event log does). */
@@ -194,6 +203,7 @@ export class RunManager {
   private async claimOnce(request: ChatRunRequest): Promise<ActiveRun> {
     if (!this.accepting) throw shuttingDown();
     await this.checkQuota(request.owner);
+    await this.deps.providerRefs?.check(request.owner.tenantId, request.settings, "configurable.provider_id");
     const existing = request.threadId ? await this.conversations.findNamedThread(request.threadId, request.owner) : null;
     // One the auth handler does not let the caller see is missing, and not started again either.
     if (existing && !metadataContains(existing.metadata, request.visible)) throw notFound("Thread", request.threadId!);
@@ -254,9 +264,9 @@ export class RunManager {
     if (!claimed.ok) throw threadBusy(shownId, claimed.runningRunId);
     const run = new ActiveRun(
       {
-        runId, threadId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume, graphInput, checkpointId: request.checkpointId,
+        runId, threadId, tenantId: request.owner.tenantId, clientThreadId: shownId === threadId ? null : shownId, graphId, graph, message: request.message && { id: randomUUID(), ...request.message }, resume, graphInput, checkpointId: request.checkpointId,
         // Tools that write on the tenant's behalf (send_email) read it here, never from the model.
-        configurable: { ...configurable, ...request.configurable, tenant_id: request.owner.tenantId },
+        configurable: { ...configurable, ...request.settings, ...request.configurable, tenant_id: request.owner.tenantId },
         context,
         store: this.deps.graphs.storeFor(request.owner.tenantId),
         claim: { workerId: lease.workerId, leaseEpoch: lease.epoch },
@@ -535,7 +545,10 @@ export class RunManager {
     // Native clients get their own id for the thread back; Agent Server encoders do not read these two events.
     const shownId = run.input.clientThreadId ?? threadId;
     run.emit({ type: "start", thread_id: shownId, run_id: runId });
-    const result = await run.execute();
+    const { tenantId } = run.input;
+    const providers = this.deps.providers;
+    // The graph finds its tenant's providers through the run's async context, never through its config.
+    const result = await (providers && tenantId ? withRunProviders({ tenantId, models: providers }, () => run.execute()) : run.execute());
     this.deps.metrics?.runEnded({
       graphId: run.input.graphId ?? "unknown", status: run.retriesAfter(result.stopReason) ? "requeued" : result.status,
       ttftMs: result.ttftMs, latencyMs: result.latencyMs, usage: run.usage,

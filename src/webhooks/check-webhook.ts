@@ -1,5 +1,5 @@
 import { AppError } from "../errors.js";
-import type { WebhookPolicy } from "./webhook-policy.js";
+import type { AddressPolicy } from "../net/address-policy.js";
 import { resolveWebhookHost, WebhookRefused, webhookTarget } from "./webhook-target.js";
 
 /** Checks a run's `webhook` when the run is created; a problem is a 400 naming `webhook`. */
@@ -10,7 +10,7 @@ export type CheckWebhook = (raw: string) => Promise<void>;
  * must be http(s) and its host must resolve, to addresses the policy allows (checked again, and
  * pinned, when it is sent).
  */
-export function webhookChecker(policy: WebhookPolicy, hasCustomApp: boolean): CheckWebhook {
+export function webhookChecker(policy: AddressPolicy, hasCustomApp: boolean): CheckWebhook {
   return async (raw) => {
     try {
       const target = webhookTarget(raw);

@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import type { PinnedAddress } from "./webhook-target.js";
+import type { PinnedAddress } from "../net/resolve-host.js";
 
 /** What the receiver answered: its status and the start of its body (for the log). */
 export interface WebhookAnswer {

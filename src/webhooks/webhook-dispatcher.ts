@@ -2,14 +2,14 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { postWebhook, readAnswer, type WebhookAnswer } from "./post-webhook.js";
 import { webhookPayload } from "./webhook-payload.js";
-import type { WebhookPolicy } from "./webhook-policy.js";
+import type { AddressPolicy } from "../net/address-policy.js";
 import { type WebhookDelivery, WebhookRepository } from "./webhook-repository.js";
 import { resolveWebhookHost, WebhookRefused, webhookTarget } from "./webhook-target.js";
 
 export interface WebhookDispatcherDeps {
   pool: pg.Pool;
   logger: Logger;
-  policy: WebhookPolicy;
+  policy: AddressPolicy;
   /** Sends a request to the manifest's http.app in-process (a webhook that is a path); absent without one. */
   sendToApp?: (request: Request) => Promise<Response>;
   /** The thread's values now, for a run whose process died before it gave its final ones. */

@@ -1,6 +1,6 @@
 import type { lookup } from "node:dns/promises";
 import { describe, expect, it } from "vitest";
-import { allowedHostsEntryProblem, WebhookPolicy } from "./webhook-policy.js";
+import { allowedHostsEntryProblem, AddressPolicy } from "../net/address-policy.js";
 import { resolveWebhookHost, webhookTarget } from "./webhook-target.js";
 
 /** A resolver answering from a table, as DNS would (`all: true`). */
@@ -11,7 +11,7 @@ const dns = (table: Record<string, string[]>) =>
     return addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
   }) as unknown as typeof lookup;
 
-const resolve = (url: string, policy = new WebhookPolicy(), table: Record<string, string[]> = {}) => resolveWebhookHost(new URL(url), policy, dns(table));
+const resolve = (url: string, policy = new AddressPolicy(), table: Record<string, string[]> = {}) => resolveWebhookHost(new URL(url), policy, dns(table));
 
 describe("webhookTarget", () => {
   it("reads a path of http.app, or an absolute http(s) URL", () => {
@@ -63,7 +63,7 @@ describe("resolveWebhookHost", () => {
   });
 
   it("lets WEBHOOK_ALLOWED_HOSTS open names, addresses and ranges", async () => {
-    const policy = new WebhookPolicy(["hooks.internal", "127.0.0.1", "10.0.0.0/8", "[::1]"]);
+    const policy = new AddressPolicy(["hooks.internal", "127.0.0.1", "10.0.0.0/8", "[::1]"]);
     const table = { "hooks.internal": ["192.168.5.5"], "other.internal": ["10.9.9.9"], "third.internal": ["172.16.0.9"] };
     expect(await resolve("http://hooks.internal/x", policy, table)).toEqual({ address: "192.168.5.5", family: 4 });
     expect(await resolve("http://other.internal/x", policy, table)).toEqual({ address: "10.9.9.9", family: 4 });

@@ -22,7 +22,9 @@ export async function startFuzzTarget(databaseUrl: string, env: NodeJS.ProcessEn
   try {
     service = await startServiceProcess({
       ...process.env, DATABASE_URL: databaseUrl, OPENAI_BASE_URL: mock.baseURL, OPENAI_API_KEY: "x", OPENAI_MODEL: "mock-model", OPENAI_MAX_RETRIES: "0",
-      API_KEYS: `${FUZZ_API_KEY}:acme:alice,${OTHER_API_KEY}:globex:bob`, LOG_LEVEL: "info", ...env,
+      API_KEYS: `${FUZZ_API_KEY}:acme:alice,${OTHER_API_KEY}:globex:bob`, LOG_LEVEL: "info",
+      // Providers' keys are sealed with it: without one, every request with a secret would stop at the 422.
+      SECRETS_KEY: "0123456789abcdef".repeat(4), ...env,
     });
     const ids = await makeIds(service.url);
     const s = service;
@@ -53,7 +55,7 @@ const json = async (url: string, method: string, path: string, body?: unknown) =
 
 /** Threads of both APIs with runs, checkpoints and messages, stored assistants, and an export: the ids generators reuse. */
 async function makeIds(url: string): Promise<FuzzIds> {
-  const ids: FuzzIds = { threads: [], runs: [], checkpoints: [], messages: [], assistants: [], threadExport: null, storeItems: [] };
+  const ids: FuzzIds = { threads: [], runs: [], checkpoints: [], messages: [], assistants: [], providers: [], threadExport: null, storeItems: [] };
   for (let i = 0; i < 3; i++) {
     const chatted = await call(url, "POST", "/api/chat", { message: `native turn ${i}` });
     const thread = chatted.headers.get("x-thread-id")!;
@@ -75,6 +77,8 @@ async function makeIds(url: string): Promise<FuzzIds> {
   }
   ids.assistants.push((await json(url, "POST", "/assistants", { graph_id: "chat", name: "fuzz agent" })).assistant_id);
   ids.assistants.push((await json(url, "POST", "/api/assistants", { graph_id: "chat", name: "fuzz native" })).assistant_id);
+  ids.providers.push((await json(url, "POST", "/api/providers", { name: "fuzz provider", base_url: "https://models.example.com/v1", api_key: "sk-fuzz-provider-key", headers: { "X-Org": "fuzz" } })).provider_id);
+  ids.providers.push((await json(url, "POST", "/api/providers", { name: "fuzz plain", base_url: "http://models.example.com:8000/v1" })).provider_id);
   ids.threadExport = await json(url, "GET", `/api/threads/${ids.threads[0]}/export?format=json`);
   for (const item of [{ namespace: ["memories", "alice"], key: "food" }, { namespace: ["memories"], key: "colour" }]) {
     await (await call(url, "PUT", "/store/items", { ...item, value: { text: `favourite ${item.key}`, n: 1 } })).text();

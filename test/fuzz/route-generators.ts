@@ -11,6 +11,8 @@ export interface FuzzIds {
   messages: { thread: string; message: string }[];
   /** Stored assistants of the fuzzing key's tenant (the Agent Server's and /api/assistants' are the same rows). */
   assistants: string[];
+  /** Model providers of the fuzzing key's tenant. */
+  providers: string[];
   /** A real thread export, the body imports start from. */
   threadExport: unknown;
   /** Items of the fuzzing key's tenant's store. */
@@ -110,6 +112,23 @@ export class Gen {
     return this.rng.chance(0.9) ? { messages } : hostileValue(this.rng);
   }
 
+  /** A provider's base URL: mostly fine, sometimes of another scheme, with credentials, or hostile. */
+  providerUrl(): unknown {
+    return this.rng.pick(["https://models.example.com/v1", "http://10.0.0.5:8000/v1", "ftp://x.example.com", "https://u:p@x.example.com/v1", "https://x.example.com/v1?q=1", "not a url", hostileString(this.rng), hostileValue(this.rng)]);
+  }
+
+  /** A provider's optional fields, secrets and refused headers among them. */
+  providerFields(): Record<string, unknown> {
+    return this.some({
+      api_key: () => this.rng.pick(["sk-fuzz-0123456789ab", null, "", "has space", hostileString(this.rng)]),
+      default_model: () => this.rng.pick(["m", null, hostileString(this.rng)]),
+      headers: () => this.rng.pick([{}, { "X-Org": "a" }, { Host: "evil" }, { authorization: "Bearer x" }, { "bad name": "v" }, { "X-A": "a\r\nb" }, hostileValue(this.rng)]),
+      timeout_ms: () => this.rng.pick([1000, 60000, 999, 600001, 1.5, "60000"]),
+      kind: () => this.rng.pick(["openai-compatible", "anthropic"]),
+      metadata: () => this.metadata(),
+    });
+  }
+
   metadata(): unknown {
     return this.rng.chance(0.8) ? { fuzz: this.rng.int(3), tag: this.rng.pick(["a", "b", "ü"]) } : hostileValue(this.rng);
   }
@@ -195,6 +214,8 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
       : {
         message: g.text(),
         ...g.some({ thread_id: () => g.thread(), assistant_id: () => g.assistant(), checkpoint_id: () => g.checkpointIdValue(), on_disconnect: () => g.rng.pick(["continue", "cancel", "x"]), metadata: () => g.metadata() }),
+        // A provider for this turn: unknown ones (422), a model alone, or anything at all.
+        ...g.some({ configurable: () => g.rng.pick([{ provider_id: g.rng.uuid() }, { model: g.text() }, { provider_id: g.text() }, hostileValue(g.rng)]) }, 0.2),
       },
   }),
   "GET /chat": (g) => ({
@@ -268,17 +289,25 @@ export const ROUTE_GENERATORS: Record<string, RouteGenerator> = {
   },
   "GET /api/assistants": (g) => ({ query: { ...limitQuery(g), ...g.some({ cursor: () => g.rng.pick(["AAAA", hostileString(g.rng)]) }) } as Record<string, string> }),
   "POST /api/assistants": (g) => ({
-    body: { graph_id: g.rng.pick(["chat", "draft", "nope"]), name: g.text(), ...g.some({ description: () => g.text(), config: () => g.rng.pick([{ system_prompt: "be brief" }, hostileValue(g.rng)]), metadata: () => g.metadata() }) },
+    body: { graph_id: g.rng.pick(["chat", "draft", "nope"]), name: g.text(), ...g.some({ description: () => g.text(), config: () => g.rng.pick([{ system_prompt: "be brief" }, { provider_id: g.rng.uuid() }, hostileValue(g.rng)]), metadata: () => g.metadata() }) },
   }),
   "GET /api/assistants/:id": (g) => ({ params: { id: g.pickId(g.ids.assistants) } }),
   "PATCH /api/assistants/:id": (g) => ({ params: { id: g.pickId(g.ids.assistants) }, body: g.some({ name: () => g.text(), description: () => g.text(), config: () => g.rng.pick([{ system_prompt: "x" }, hostileValue(g.rng)]), metadata: () => g.metadata(), graph_id: () => "draft" }, 0.5) }),
+  "POST /api/providers": (g) => ({ body: { name: g.text(), base_url: g.providerUrl(), ...g.providerFields() } }),
+  "GET /api/providers": () => ({}),
+  "GET /api/providers/:provider_id": (g) => ({ params: { provider_id: g.pickId(g.ids.providers) } }),
+  "PATCH /api/providers/:provider_id": (g) => ({ params: { provider_id: g.pickId(g.ids.providers) }, body: { ...g.some({ name: () => g.text(), base_url: () => g.providerUrl() }), ...g.providerFields() } }),
+  // Its fuzz providers point at names that do not resolve: a test is answered "unreachable" without leaving the machine.
+  "POST /api/providers/:provider_id/test": (g) => ({ params: { provider_id: g.pickId(g.ids.providers) }, body: g.some({ model: () => g.rng.pick(["m", "", hostileString(g.rng), hostileValue(g.rng)]) }) }),
+  // Mostly an unknown id: deleting the real ones would leave the rest of the run none to reach.
+  "DELETE /api/providers/:provider_id": (g) => ({ params: { provider_id: g.rng.chance(0.1) ? g.pickId(g.ids.providers) : g.rng.uuid() } }),
   "GET /api/assistants/:id/versions": (g) => ({ params: { id: g.pickId(g.ids.assistants) }, query: limitQuery(g) }),
   "DELETE /api/assistants/:id": (g) => ({ params: { id: g.rng.chance(0.1) ? g.pickId(g.ids.assistants) : g.rng.uuid() } }),
 
   // The LangGraph Agent Server API.
   "POST /assistants/search": (g) => ({ body: g.some({ graph_id: () => g.rng.pick(["chat", "draft", "x"]), name: () => g.text(), metadata: () => g.metadata(), limit: () => g.rng.pick([1, 10, 1000, 0]), offset: () => g.rng.pick([0, 5, -1]), select: () => g.rng.pick([["assistant_id", "name"], ["bogus"]]), sort_by: () => g.rng.pick(["name", "created_at", "x"]), sort_order: () => g.rng.pick(["asc", "desc"]) }) }),
   "POST /assistants/count": (g) => ({ body: g.some({ graph_id: () => g.rng.pick(["chat", "draft"]), name: () => g.text(), metadata: () => g.metadata() }) }),
-  "POST /assistants": (g) => ({ body: { graph_id: g.rng.pick(["chat", "draft", "nope"]), ...g.some({ assistant_id: () => g.pickId(g.ids.assistants), name: () => g.text(), description: () => g.text(), if_exists: () => g.rng.pick(["raise", "do_nothing"]), metadata: () => g.metadata(), config: () => g.rng.pick([{ configurable: { system_prompt: "x" } }, hostileValue(g.rng)]), context: () => g.rng.pick([{ system_prompt: "x" }, hostileValue(g.rng)]) }) } }),
+  "POST /assistants": (g) => ({ body: { graph_id: g.rng.pick(["chat", "draft", "nope"]), ...g.some({ assistant_id: () => g.pickId(g.ids.assistants), name: () => g.text(), description: () => g.text(), if_exists: () => g.rng.pick(["raise", "do_nothing"]), metadata: () => g.metadata(), config: () => g.rng.pick([{ configurable: { system_prompt: "x" } }, { configurable: { provider_id: g.rng.pick([g.rng.uuid(), g.text()]) } }, hostileValue(g.rng)]), context: () => g.rng.pick([{ system_prompt: "x" }, hostileValue(g.rng)]) }) } }),
   "GET /assistants/:id": (g) => ({ params: { id: g.assistant() } }),
   "GET /assistants/:id/graph": (g) => ({ params: { id: g.assistant() }, query: g.some({ xray: () => g.rng.pick(["true", "false", "1", "101", "x"]) }) as Record<string, string> }),
   "GET /assistants/:id/schemas": (g) => ({ params: { id: g.assistant() } }),

@@ -35,7 +35,7 @@ export function declaredRoutes(): string[] {
     pool: untouchable, runs: untouchable, branches: untouchable, graphs: untouchable, schemas: untouchable, checkpointer: untouchable, store: untouchable,
     logger: pino({ level: "silent" }), apiKeys: new Map(), maxMessageChars: 32_000, heartbeatMs: 5_000,
     agentRuns: untouchable, assistants: untouchable, corsOrigins: "", models: untouchable, allowedHosts: null,
-    metrics: untouchable, rateLimitRpm: 0,
+    metrics: untouchable, rateLimitRpm: 0, providers: untouchable, providerFetch: untouchable,
     // The web app's routes are declared whether or not the folder holds a built page.
     webDir: "dist/web",
   } as unknown as AppDeps;

@@ -141,4 +141,22 @@ describe("mock OpenAI", () => {
     mock.scriptEmbeddings({ httpStatus: 429 });
     await expect(embeddings.embedQuery("x")).rejects.toThrow(/429/);
   });
+
+  // The server options a provider's test route meets: a key, a model list, a redirect, a slow server.
+  it("requires its key, lists its models, 404s another model, redirects and waits when told to", async () => {
+    mock = await startMockOpenAI(undefined, { apiKey: "sk-right", unauthorizedMessage: "no entry", models: ["m1", "m2"] });
+    const get = (key: string) => fetch(`${mock!.baseURL}/models`, { headers: { authorization: `Bearer ${key}` } });
+    const wrong = await get("sk-wrong");
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: { message: "no entry", code: "invalid_api_key" } });
+    expect((await (await get("sk-right")).json()).data.map((m: { id: string }) => m.id)).toEqual(["m1", "m2"]);
+    const chat = (model: string) => new ChatOpenAI({ model, apiKey: "sk-right", configuration: { baseURL: mock!.baseURL }, maxRetries: 0 }).invoke("hi");
+    expect((await chat("m2")).content).toBe("mock reply");
+    await expect(chat("m3")).rejects.toThrow(/404/);
+    await mock.close();
+
+    mock = await startMockOpenAI(undefined, { redirectTo: "http://127.0.0.1:9/v1/models", delayMs: 50 });
+    const moved = await fetch(`${mock.baseURL}/models`, { redirect: "manual" });
+    expect([moved.status, moved.headers.get("location")]).toEqual([302, "http://127.0.0.1:9/v1/models"]);
+  });
 });

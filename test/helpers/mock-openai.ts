@@ -2,6 +2,7 @@
  * A scriptable OpenAI-compatible model for tests and benchmarks: a real HTTP server speaking the same
  * wire format as the demo model, plus failure modes (HTTP errors, dropped and stalled streams).
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { words } from "./live-chat.js";
 import {
@@ -45,6 +46,20 @@ export interface MockEmbeddings {
   httpStatus?: number;
 }
 
+/** How the server as a whole behaves (a provider's test route meets each of these). */
+export interface MockServerOptions {
+  /** Requests must carry `Authorization: Bearer <apiKey>`; others get a 401 saying `unauthorizedMessage`. */
+  apiKey?: string;
+  /** The 401's error message (default: OpenAI's wording). */
+  unauthorizedMessage?: string;
+  /** What `GET /v1/models` lists (default: the mock model); a completion for another model gets a 404. */
+  models?: string[];
+  /** Every request is answered with a 302 to this URL. */
+  redirectTo?: string;
+  /** Every request waits this long before it is answered. */
+  delayMs?: number;
+}
+
 export interface MockOpenAI {
   baseURL: string;
   requests: MockRequest[];
@@ -72,7 +87,29 @@ function toModelReply(reply: MockReply, index: number): ModelReply {
   };
 }
 
-export async function startMockOpenAI(initial: MockScript = { text: "mock reply" }): Promise<MockOpenAI> {
+/** Answers what the server options decide (a redirect, a refusal, the model list), or returns false. */
+function serverGate(options: MockServerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  return async (req, res) => {
+    if (options.delayMs) await sleep(options.delayMs);
+    if (res.destroyed) return true;
+    if (options.redirectTo !== undefined) {
+      res.writeHead(302, { location: options.redirectTo, "content-type": "text/plain" }).end(`see ${options.redirectTo}`);
+      return true;
+    }
+    if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+      sendError(res, 401, options.unauthorizedMessage ?? "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
+      return true;
+    }
+    const path = (req.url ?? "").split("?")[0]!.replace(/\/+$/, "");
+    if (options.models && req.method === "GET" && path === "/v1/models") {
+      sendJson(res, 200, { object: "list", data: options.models.map((id) => ({ id, object: "model", created: 0, owned_by: "mock" })) });
+      return true;
+    }
+    return false;
+  };
+}
+
+export async function startMockOpenAI(initial: MockScript = { text: "mock reply" }, options: MockServerOptions = {}): Promise<MockOpenAI> {
   let current = initial;
   let since = 0;
   const requests: MockRequest[] = [];
@@ -80,7 +117,11 @@ export async function startMockOpenAI(initial: MockScript = { text: "mock reply"
   let embeddings: MockEmbeddings = {};
   const server = await startWireServer({
     model: MOCK_MODEL_NAME,
+    intercept: serverGate(options),
     onCompletion: async (body, req, res) => {
+      if (options.models && !options.models.includes(body.model as string)) {
+        return sendError(res, 404, `The model \`${body.model}\` does not exist.`, "invalid_request_error", "model_not_found");
+      }
       const request: MockRequest = {
         body, messages: body.messages, tools: body.tools ?? [], index: requests.length, headers: { ...req.headers },
       };

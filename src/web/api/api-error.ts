@@ -5,6 +5,8 @@ export class ApiError extends Error {
     readonly title: string,
     detail: string,
     readonly invalidParams: { name: string; reason: string }[] = [],
+    /** The problem's whole body: some carry more (a 409 provider_in_use lists the assistants). */
+    readonly problem: Record<string, unknown> = {},
   ) {
     super(detail || title);
     this.name = "ApiError";
@@ -12,6 +14,6 @@ export class ApiError extends Error {
 
   static async from(res: Response): Promise<ApiError> {
     const body = (await res.json().catch(() => null)) as { title?: string; detail?: string; invalid_params?: { name: string; reason: string }[] } | null;
-    return new ApiError(res.status, body?.title ?? res.statusText, body?.detail ?? "", body?.invalid_params ?? []);
+    return new ApiError(res.status, body?.title ?? res.statusText, body?.detail ?? "", body?.invalid_params ?? [], body ?? {});
   }
 }

@@ -52,6 +52,8 @@ export interface Message {
   status: "complete" | "partial" | "error";
   usage: Usage | null;
   model: string | null;
+  /** The tenant's provider that answered (null: the environment's model server). */
+  provider_id?: string | null;
   latency_ms: number | null;
   ttft_ms: number | null;
   parent_id: string | null;
@@ -93,4 +95,33 @@ export interface Assistant {
   version: number;
   created_at: string;
   updated_at: string;
+}
+
+/** A model provider as the service shows it: never its key or its headers' values (write-only). */
+export interface Provider {
+  provider_id: string;
+  name: string;
+  kind: "openai-compatible";
+  base_url: string;
+  default_model: string | null;
+  timeout_ms: number;
+  api_key: { set: boolean; last4: string | null };
+  /** The extra headers' names; their values never leave the service. */
+  headers: string[];
+  metadata: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+export type ProviderTestOutcome = "ok" | "unreachable" | "unauthorized" | "model_not_found" | "timeout" | "refused" | "bad_response";
+
+/** `POST /api/providers/:id/test`: what one tiny request found; never the remote body. */
+export interface ProviderTestResult {
+  ok: boolean;
+  result: ProviderTestOutcome;
+  http_status: number | null;
+  models: string[] | null;
+  model: string | null;
+  latency_ms: number;
+  detail: string;
 }

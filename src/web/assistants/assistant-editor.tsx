@@ -2,7 +2,10 @@ import type { Assistant as SdkAssistant } from "@langchain/langgraph-sdk";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { ApiError } from "../api/api-error";
 import { useApp } from "../shell/app-context";
+import { useProviders } from "../providers/use-providers";
 import { useOpenThread } from "../threads/use-open-thread";
+import { applyModelChoice, modelChoiceError, modelFieldOfParam, showsModelChoice, storedModelChoice, withoutModelFields, type ModelChoice } from "./model-choice";
+import { ModelChoiceFields } from "./model-choice-fields";
 import { fromDraft, toDraft } from "./schema-fields";
 import { SchemaField } from "./schema-field";
 import { fieldKey, fieldOfParam, settingsSections, storedValue } from "./settings-sections";
@@ -26,7 +29,11 @@ export function AssistantEditor() {
   useEffect(() => setTarget(source), [source]);
   const { choices } = useAssistants();
   const { loaded, error: loadError, replace } = useEditableAssistant(target);
-  const sections = useMemo(() => settingsSections(loaded?.schemas ?? null), [loaded?.schemas]);
+  const allSections = useMemo(() => settingsSections(loaded?.schemas ?? null), [loaded?.schemas]);
+  // The provider and model have a section of their own, with the tenant's providers to choose from.
+  const sections = useMemo(() => withoutModelFields(allSections), [allSections]);
+  const { providers, error: providersError } = useProviders();
+  const [choice, setChoice] = useState<ModelChoice>({ providerId: "", model: "" });
   const [name, setName] = useState("");
   const [drafts, setDrafts] = useState<Record<string, Draft>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -41,6 +48,7 @@ export function AssistantEditor() {
     const context = (assistant.context ?? {}) as JsonObject;
     const configurable = (assistant.config?.configurable ?? {}) as JsonObject;
     setName(stored ? assistant.name : "");
+    setChoice(storedModelChoice(context, configurable));
     setDrafts(Object.fromEntries(sections.flatMap((s) => s.fields.map((f) => [fieldKey(s.target, f.key), toDraft(f, storedValue(s.target, f.key, context, configurable))]))));
     setErrors({});
     setFormError(null);
@@ -51,6 +59,7 @@ export function AssistantEditor() {
   if (!loaded) return <p className="empty">Loading…</p>;
   const { assistant, stored } = loaded;
   const graphs = choices.filter((c) => !c.stored);
+  const showModel = showsModelChoice(allSections, (assistant.config?.configurable ?? {}) as JsonObject);
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -72,6 +81,11 @@ export function AssistantEditor() {
           else place[field.key] = result.value;
         }
       }
+    }
+    if (showModel) {
+      const modelError = modelChoiceError(choice);
+      if (modelError) found["model.model"] = modelError;
+      else applyModelChoice(choice, allSections, context, configurable);
     }
     if (!name.trim()) found.name = "must not be empty";
     setErrors(found);
@@ -100,7 +114,8 @@ export function AssistantEditor() {
       const byField: Record<string, string> = {};
       const rest: string[] = [];
       for (const p of params) {
-        const field = fieldOfParam(p.name, sections);
+        const modelField = modelFieldOfParam(p.name);
+        const field = modelField ? `model.${modelField}` : fieldOfParam(p.name, sections);
         if (field) byField[field] = p.reason;
         else rest.push(`${p.name} ${p.reason}`);
       }
@@ -155,7 +170,16 @@ export function AssistantEditor() {
           </small>
         )}
       </div>
-      {sections.length === 0 && <p className="muted no-settings">This graph takes no settings.</p>}
+      {showModel && (
+        <ModelChoiceFields
+          choice={choice}
+          providers={providers}
+          providersError={providersError}
+          errors={{ provider_id: errors["model.provider_id"], model: errors["model.model"] }}
+          onChange={setChoice}
+        />
+      )}
+      {sections.length === 0 && !showModel && <p className="muted no-settings">This graph takes no settings.</p>}
       {sections.map((section) => (
         <fieldset key={section.target} className="settings-section">
           <legend>{section.title}</legend>

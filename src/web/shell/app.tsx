@@ -4,18 +4,20 @@ import { AssistantPicker } from "../assistants/assistant-picker";
 import { ChatView } from "../chat/chat-view";
 import { DocPane } from "../chat/doc-pane";
 import { InspectorPanel } from "../inspector/inspector-panel";
+import { ProvidersPanel } from "../providers/providers-panel";
 import { ThreadList } from "../threads/thread-list";
 import { ApiKeyDialog } from "./api-key-dialog";
 import { useApp } from "./app-context";
 import { useDocs } from "./docs-context";
 import { useTheme } from "./use-theme";
 
-type PanelTab = "inspector" | "document" | "assistant";
+type PanelTab = "inspector" | "document" | "assistant" | "providers";
 
 const TABS: { id: PanelTab; label: string }[] = [
   { id: "inspector", label: "Inspector" },
   { id: "document", label: "Document" },
   { id: "assistant", label: "Assistant" },
+  { id: "providers", label: "Providers" },
 ];
 
 /** The page: threads on the left, the conversation in the middle, the inspector on the right. */
@@ -67,6 +69,7 @@ export function App() {
             {tab === "inspector" && <InspectorPanel />}
             {tab === "document" && <DocPane />}
             {tab === "assistant" && <AssistantEditor />}
+            {tab === "providers" && <ProvidersPanel />}
           </div>
         </aside>
       )}

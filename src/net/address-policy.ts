@@ -1,6 +1,6 @@
 import { BlockList, isIP } from "node:net";
 
-/** Why an address is not one a webhook may reach by default, by kind, for the message. */
+/** Why an address is not one the service may reach by default, by kind, for the message. */
 const DENIED: [kind: string, ranges: [address: string, prefix: number, family: "ipv4" | "ipv6"][]][] = [
   ["loopback", [["127.0.0.0", 8, "ipv4"], ["::1", 128, "ipv6"]]],
   ["private", [["10.0.0.0", 8, "ipv4"], ["172.16.0.0", 12, "ipv4"], ["192.168.0.0", 16, "ipv4"], ["100.64.0.0", 10, "ipv4"], ["fc00::", 7, "ipv6"]]],
@@ -23,15 +23,16 @@ const denied = DENIED.map(([kind, ranges]) => {
 const family = (address: string): "ipv4" | "ipv6" => (isIP(address) === 6 ? "ipv6" : "ipv4");
 
 /**
- * Where absolute webhook URLs may go: anywhere public, and not to loopback, private, link-local or
- * other non-public addresses (IPv4 within IPv6 included) unless WEBHOOK_ALLOWED_HOSTS opens them,
- * by host name (the URL's), address, or CIDR range.
+ * Where the service's outgoing requests to URLs its users give (webhooks, model providers) may go:
+ * anywhere public, and not to loopback, private, link-local or other non-public addresses (IPv4
+ * within IPv6 included) unless the setting naming the allowed hosts (WEBHOOK_ALLOWED_HOSTS,
+ * PROVIDER_ALLOWED_HOSTS) opens them, by host name (the URL's), address, or CIDR range.
  */
-export class WebhookPolicy {
+export class AddressPolicy {
   private readonly names = new Set<string>();
   private readonly addresses = new BlockList();
 
-  /** `allowed`: host names, addresses and CIDR ranges, as checked by `allowedHostsEntry`. */
+  /** `allowed`: host names, addresses and CIDR ranges, as checked by `allowedHostsEntryProblem`. */
   constructor(allowed: readonly string[] = []) {
     for (const entry of allowed) {
       const [address, prefix] = entry.split("/");
@@ -41,12 +42,12 @@ export class WebhookPolicy {
     }
   }
 
-  /** Whether WEBHOOK_ALLOWED_HOSTS names this host (then any address it resolves to is allowed). */
+  /** Whether the setting names this host (then any address it resolves to is allowed). */
   allowsName(host: string): boolean {
     return this.names.has(host.toLowerCase());
   }
 
-  /** Why the address is refused ("a loopback address"), or null when a webhook may reach it. */
+  /** Why the address is refused ("a loopback address"), or null when it may be reached. */
   refusal(address: string): string | null {
     if (this.addresses.check(address, family(address))) return null;
     const hit = denied.find((d) => d.list.check(address, family(address)));
@@ -54,7 +55,7 @@ export class WebhookPolicy {
   }
 }
 
-/** Why an entry of WEBHOOK_ALLOWED_HOSTS is not a host name, an address or a CIDR range, or null. */
+/** Why an entry of WEBHOOK_ALLOWED_HOSTS or PROVIDER_ALLOWED_HOSTS is not a host name, an address or a CIDR range, or null. */
 export function allowedHostsEntryProblem(entry: string): string | null {
   const [address, prefix, ...rest] = entry.split("/");
   const kind = isIP(address!);
