@@ -3,15 +3,10 @@ import { once } from "node:events";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../src/config.js";
-import { createService } from "../src/create-service.js";
-import { applyManifestEnv } from "../src/manifest/apply-env.js";
-import { readManifest } from "../src/manifest/read-manifest.js";
-import { StartupError } from "../src/startup-error.js";
 import { escapeRegExp } from "./helpers/escape-reg-exp.js";
 import { freePort, type ServiceProcess, spawnService, startServiceProcess } from "./helpers/service-process.js";
+import { expectStartUpError } from "./helpers/start-up-in-process.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
 // The manifest as `npm start` reads it: its graphs in any folder, in TypeScript, with the project's
@@ -41,47 +36,14 @@ function env(manifestPath: string): NodeJS.ProcessEnv {
 }
 
 /** `npm start` on the manifest, run until it exits by itself: exit code and stderr's lines. */
-async function startUpFails(manifestPath: string) {
+async function npmStartFails(manifestPath: string) {
   const service = spawnService({ ...env(manifestPath), PORT: String(await freePort()) });
   const code = await service.exited;
   return { code, lines: service.stderr().trim().split("\n"), stdout: service.stdout() };
 }
 
-/**
- * What src/main.ts does before it serves, in this process, with the environment the process would
- * have (`vars` on top): read the manifest, apply its env, read the configuration, create the
- * service. Returns what start-up threw; main prints a StartupError's message as its one line and
- * exits with 1. The environment is put back afterwards (the manifest's env and the model's settings
- * go into it, as in the process).
- */
-async function startUpError(manifestPath: string, vars: Record<string, string> = {}): Promise<unknown> {
-  const saved = { ...process.env };
-  const target = { ...env(manifestPath), ...vars };
-  for (const name of Object.keys(process.env)) if (!(name in target)) delete process.env[name];
-  Object.assign(process.env, target);
-  try {
-    const manifest = await readManifest(process.env.LANGGRAPH_JSON || "langgraph.json");
-    await applyManifestEnv(manifest);
-    const service = await createService(loadConfig(), pino({ level: "silent" }));
-    await service.close();
-    return "started";
-  } catch (err) {
-    return err;
-  } finally {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-  }
-}
-
-/** Expects start-up to stop with the one line `expected` (a string, or a pattern it matches). */
-async function expectStartUpError(manifestPath: string, expected: string | RegExp, vars: Record<string, string> = {}) {
-  const err = await startUpError(manifestPath, vars);
-  expect(err).toBeInstanceOf(StartupError);
-  const message = (err as Error).message;
-  expect(message).not.toContain("\n");
-  if (typeof expected === "string") expect(message).toBe(expected);
-  else expect(message).toMatch(expected);
-}
+/** Start-up in this process, with the environment `npm start` would have here (`vars` on top). */
+const startUpStops = (manifestPath: string, expected: string | RegExp, vars: Record<string, string> = {}) => expectStartUpError({ ...env(manifestPath), ...vars }, expected);
 
 const COUNTER = `import { Annotation, StateGraph } from "@langchain/langgraph";
 export const graph = new StateGraph(Annotation.Root({ n: Annotation<number> })).addNode("one", () => ({ n: 1 })).addEdge("__start__", "one").compile();`;
@@ -101,7 +63,7 @@ describe("a manifest that does not work", () => {
     ["names a file whose import throws", { "langgraph.json": manifest({ broken: "./broken.ts:graph" }), "broken.ts": 'throw new Error("no API key for the weather service");\nexport const graph = 1;' }, (dir: string) => `graph "broken" (./broken.ts:graph): importing ${dir}/broken.ts threw: no API key for the weather service`],
   ])("stops npm start in one line, exit code 1, when the manifest %s", async (_, files, expected) => {
     const path = await project(files as Record<string, string>);
-    const { code, lines } = await startUpFails(path);
+    const { code, lines } = await npmStartFails(path);
     expect(code).toBe(1);
     expect(lines).toEqual([expected(join(path, ".."))]);
   }, 60_000);
@@ -115,12 +77,12 @@ describe("a manifest that does not work", () => {
     ["names an http.app that is no app", { "langgraph.json": JSON.stringify({ graphs: { counter: "./counter.ts:graph" }, http: { app: "./app.ts:app" } }), "counter.ts": COUNTER, "app.ts": "export const app = { routes: {} };" }, () => `http.app (./app.ts:app): export "app" is not a Hono app (new Hono()) nor an Express app or Router (got an object that is not a Hono app)`],
   ])("stops start-up when the manifest %s", async (_, files, expected) => {
     const path = await project(files as Record<string, string>);
-    await expectStartUpError(path, expected(join(path, "..")));
+    await startUpStops(path, expected(join(path, "..")));
   });
 
   it("stops start-up when DEFAULT_ASSISTANT_ID is not one of its graphs", async () => {
     const path = await project({ "langgraph.json": manifest({ counter: "./counter.ts:graph" }), "counter.ts": COUNTER });
-    await expectStartUpError(path, `DEFAULT_ASSISTANT_ID: "chat" is not a graph of ${path} (it lists counter)`, { DEFAULT_ASSISTANT_ID: "chat" });
+    await startUpStops(path, `DEFAULT_ASSISTANT_ID: "chat" is not a graph of ${path} (it lists counter)`, { DEFAULT_ASSISTANT_ID: "chat" });
   });
 });
 
@@ -132,7 +94,7 @@ describe("a LANGGRAPH_CONFIG that does not work", () => {
     ["gives a graph's configurable no object", {}, { LANGGRAPH_CONFIG: '{"counter": {"configurable": 5}}' }, /^LANGGRAPH_CONFIG: counter\.configurable: must be an object$/],
   ])("stops start-up when LANGGRAPH_CONFIG %s", async (_, extra, vars, expected) => {
     const path = await project({ "langgraph.json": JSON.stringify({ graphs: { counter: "./counter.ts:graph" }, ...extra }), "counter.ts": COUNTER });
-    await expectStartUpError(path, expected, vars);
+    await startUpStops(path, expected, vars);
   });
 });
 
@@ -170,12 +132,12 @@ describe("the manifest's auth (auth.path)", () => {
     ["names an export the file has not got", { "auth.ts": TOKEN_AUTH }, "./auth.ts:guard", (dir: string) => `auth (./auth.ts:guard): ${dir}/auth.ts has no export "guard" (it exports auth)`],
   ])("stops start-up in one line when it %s", async (_, files, spec, expected) => {
     const path = await project({ "langgraph.json": withAuth(spec), "counter.ts": COUNTER, ...files });
-    await expectStartUpError(path, expected(join(path, "..")));
+    await startUpStops(path, expected(join(path, "..")));
   });
 
   it("stops start-up in one line when API_KEYS is set too: only one may authenticate", async () => {
     const path = await project({ "langgraph.json": withAuth("./auth.ts:auth"), "counter.ts": COUNTER, "auth.ts": TOKEN_AUTH });
-    await expectStartUpError(path, `API_KEYS and the manifest's auth (./auth.ts:auth) are both set, and only one may authenticate: unset API_KEYS, or remove "auth" from ${path}`, { API_KEYS: "key-0123456789:acme:alice" });
+    await startUpStops(path, `API_KEYS and the manifest's auth (./auth.ts:auth) are both set, and only one may authenticate: unset API_KEYS, or remove "auth" from ${path}`, { API_KEYS: "key-0123456789:acme:alice" });
   });
 });
 
