@@ -145,9 +145,13 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("WEB_CONCURRENCY=2 on th
 
   // Proves both workers serve turns, and either answers a scrape for both.
   it("serves from both workers, and counts both workers' runs in /metrics", async () => {
-    // New connections at once: the cluster hands them to the workers in turn.
-    const turns = await Promise.all(Array.from({ length: 6 }, (_, i) => chat(service.url, { message: `hello ${i}` })));
-    for (const turn of turns) expect(turn.events.at(-1)).toMatchObject({ event: "end", data: { status: "success" } });
+    // New connections at once: the cluster hands them to the workers in turn. Sums, so that each
+    // turn calls the calculator and its reply is short (tokens come 300 ms apart here).
+    const turns = await Promise.all(Array.from({ length: 6 }, (_, i) => chat(service.url, { message: `what is ${i} + ${i}?` })));
+    for (const [i, turn] of turns.entries()) {
+      expect(turn.events.at(-1)).toMatchObject({ event: "end", data: { status: "success" } });
+      expect(turn.events.filter((e) => e.event === "message" && e.data.role === "assistant").at(-1)?.data.content).toBe(`The calculator says ${i} + ${i} = ${2 * i}.`);
+    }
     const ran = await vi.waitFor(() => {
       const finished = lines(service.logs()).filter((l) => l.msg === "run finished");
       if (finished.length < 6) throw new Error("not every run logged yet");
