@@ -1,10 +1,11 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, spawnService, startServiceProcess, type ServiceSpawnOptions } from "./helpers/service-process.js";
 import { chat, SseReader } from "./helpers/sse-client.js";
 
@@ -15,6 +16,17 @@ async function dataDir(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "threadloom-start-"));
   await chmod(dir, 0o755);
   dirs.push(dir);
+  return dir;
+}
+
+/**
+ * A DATA_DIR as a service that stopped cleanly leaves it: a copy of the cluster the file's first
+ * `npm start` made (initdb and migrations take seconds of CPU, the same for every test).
+ */
+let template: string | undefined;
+async function usedDataDir(): Promise<string> {
+  const dir = await dataDir();
+  await promisify(execFile)("cp", ["-a", path.join(template!, "postgres"), dir]);
   return dir;
 }
 
@@ -83,11 +95,20 @@ const levels = (logs: string) => logs.split("\n").filter((l) => l.startsWith("{"
 // `npm start` on its own embedded PostgreSQL, whatever TEST_DATABASE_URL says: the pass against the
 // system PostgreSQL (CI's second) would only run it again, so it runs in the embedded pass alone.
 describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("stopping and starting again on one DATA_DIR", () => {
+  // A newcomer's first start: the cluster made in an empty DATA_DIR, stopped cleanly, nothing left running.
+  beforeAll(async () => {
+    const dir = await dataDir();
+    const first = await startServiceProcess(env(dir), await freePort());
+    expect(await first.stop()).toBe(0);
+    expect(await processesUsing(dir)).toEqual([]);
+    template = dir;
+  }, 120_000);
+
   // Proves a terminal's Ctrl-C (SIGINT to the whole process group) or a SIGTERM to it stops the
   // service cleanly, its PostgreSQL stopped by the service and not by the signal, and that a start
   // right after (while the first may still be stopping) succeeds and finds the data, every time.
   it("starts at once after a stop by SIGINT or SIGTERM to the process group, six times in a row", async () => {
-    const dir = await dataDir();
+    const dir = await usedDataDir();
     const port = await freePort();
     let current = await startServiceProcess(env(dir), port, { detached: true });
     expect(current.logs()).toContain(`"node":"${process.version}"`);
@@ -110,7 +131,7 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("stopping and starting a
   // Proves a start while the previous service is still finishing a run (its shutdown begun, its
   // PostgreSQL still needed) waits for it, saying so once, instead of failing with "in use".
   it("waits, saying so once, for the service on the same DATA_DIR that is still stopping", async () => {
-    const dir = await dataDir();
+    const dir = await usedDataDir();
     const port = await freePort();
     const first = await startServiceProcess(env(dir, { DEMO_TOKEN_DELAY_MS: "200", SHUTDOWN_GRACE_MS: "30000" }), port, { detached: true });
     const response = await fetch(`${first.url}/api/chat`, {
@@ -139,7 +160,7 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("stopping and starting a
   const subreaper = hasPython();
   for (const via of [undefined, subreaper ? ["python3", "-c", SUBREAPER] : null]) {
     it.skipIf(via === null)(`stops the PostgreSQL a killed service left running, then starts${via ? " (under a subreaper)" : ""}`, async () => {
-      const dir = await dataDir();
+      const dir = await usedDataDir();
       const port = await freePort();
       const first = await startServiceProcess(env(dir), port, { via: via ?? undefined } satisfies ServiceSpawnOptions);
       const threadId = (await chat(first.url, { message: "before the crash" })).headers.get("x-thread-id")!;
@@ -165,7 +186,7 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("stopping and starting a
   // Proves a lock file left by a server that died with the machine, its pid now another program's,
   // neither stops that program nor the start.
   it("starts over a stale postmaster.pid whose pid went to another program, leaving that program alone", async () => {
-    const dir = await dataDir();
+    const dir = await usedDataDir();
     const first = await startServiceProcess(env(dir), await freePort());
     const lock = (await readFile(path.join(dir, "postgres", "postmaster.pid"), "utf8")).split("\n");
     expect(await first.stop()).toBe(0);
@@ -183,7 +204,7 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("stopping and starting a
   // Proves a second service on a DATA_DIR in use says so in one line and exits 1, leaving the first
   // one running.
   it("refuses a second service on the same DATA_DIR in one line, the first unaffected", async () => {
-    const dir = await dataDir();
+    const dir = await usedDataDir();
     const first = await startServiceProcess(env(dir), await freePort());
     try {
       const second = await runToExit(env(dir), await freePort());

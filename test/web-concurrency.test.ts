@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { freePort, spawnService, type ServiceProcess } from "./helpers/service-process.js";
 import { chat, SseReader, type SseEvent } from "./helpers/sse-client.js";
 import { createTestDatabase } from "./helpers/test-database.js";
@@ -114,14 +114,24 @@ const postChat = (url: string, message: string) =>
   fetch(`${url}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message }) });
 
 // Workers start their own processes from the embedded server the primary owns: the embedded pass only.
+// One cluster, as a newcomer starts it, goes through its life: serving from both workers, losing one
+// mid-run and replacing it, then stopping on SIGTERM (a cluster costs an initdb and three processes).
+// Tokens come 300 ms apart, so that runs are still running when a worker is killed; leases last 15 s,
+// so that a loaded machine does not lapse the surviving worker's.
 describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("WEB_CONCURRENCY=2 on the embedded PostgreSQL", () => {
-  // Proves both workers serve turns, on one PostgreSQL and one demo model that the primary started,
-  // and that SIGTERM stops them all, exit code 0, nothing left running.
-  it("serves from both workers on one PostgreSQL and one demo model, and stops everything on SIGTERM", async () => {
-    const { service, dir } = await startCluster();
+  let service: ServiceProcess;
+  let dir: string;
+  let workers: LogLine[];
+  let victim: number | undefined;
+  beforeAll(async () => {
+    ({ service, dir } = await startCluster({ DEMO_TOKEN_DELAY_MS: "300", LEASE_TTL_MS: "15000" }));
+    workers = serving(service.logs());
+  }, 300_000);
+
+  // Proves both workers start on one PostgreSQL and one demo model that the primary started.
+  it("starts one PostgreSQL and one demo model for both workers, and migrates once", async () => {
     const logs = lines(service.logs());
     expect(logs.filter((l) => l.msg.startsWith("started embedded PostgreSQL"))).toHaveLength(1);
-    const workers = serving(service.logs());
     expect(workers.map((w) => w.worker).sort()).toEqual([1, 2]);
     // One demo model: both workers call the primary's.
     const models = logs.filter((l) => l.msg.startsWith("model server:"));
@@ -131,10 +141,17 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("WEB_CONCURRENCY=2 on th
     expect(await processesUsing(dir)).toHaveLength(1);
     // Both workers migrate at start-up, under the migrations' lock: the first applies, the other finds nothing to do.
     expect(logs.filter((l) => l.msg === "applied migrations")).toHaveLength(1);
+  });
 
-    // New connections at once: the cluster hands them to the workers in turn.
-    const turns = await Promise.all(Array.from({ length: 6 }, (_, i) => chat(service.url, { message: `hello ${i}` })));
-    for (const turn of turns) expect(turn.events.at(-1)).toMatchObject({ event: "end", data: { status: "success" } });
+  // Proves both workers serve turns, and either answers a scrape for both.
+  it("serves from both workers, and counts both workers' runs in /metrics", async () => {
+    // New connections at once: the cluster hands them to the workers in turn. Sums, so that each
+    // turn calls the calculator and its reply is short (tokens come 300 ms apart here).
+    const turns = await Promise.all(Array.from({ length: 6 }, (_, i) => chat(service.url, { message: `what is ${i} + ${i}?` })));
+    for (const [i, turn] of turns.entries()) {
+      expect(turn.events.at(-1)).toMatchObject({ event: "end", data: { status: "success" } });
+      expect(turn.events.filter((e) => e.event === "message" && e.data.role === "assistant").at(-1)?.data.content).toBe(`The calculator says ${i} + ${i} = ${2 * i}.`);
+    }
     const ran = await vi.waitFor(() => {
       const finished = lines(service.logs()).filter((l) => l.msg === "run finished");
       if (finished.length < 6) throw new Error("not every run logged yet");
@@ -147,13 +164,76 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("WEB_CONCURRENCY=2 on th
       expect(text).toContain('threadloom_runs_total{graph="chat",status="success"} 6\n');
       expect(text).toMatch(/^threadloom_queue_depth 0$/m);
     }
+  }, 120_000);
 
+  // Proves a worker killed mid-run is replaced, its runs end `worker_lost` through its lease as a lost
+  // replica's do (their streams rejoined on the other worker), and the service goes on answering.
+  it("replaces a worker killed mid-run; its runs end worker_lost; the service keeps answering", async () => {
+    // Four streams at once, on four connections: the cluster hands them to both workers.
+    const responses = await Promise.all(Array.from({ length: 4 }, (_, i) => postChat(service.url, `tell me a long story about lighthouse number ${i}`)));
+    const streams = responses.map((res) => ({ threadId: res.headers.get("x-thread-id")!, runId: res.headers.get("x-run-id")!, reader: new SseReader(res) }));
+    for (const s of streams) for (let e = await s.reader.next(); e && e.event !== "token"; e = await s.reader.next());
+    // Which worker runs which run: the run's lease (runs.worker_id), and the worker that took that lease.
+    const logs = lines(service.logs());
+    const port = logs.find((l) => l.msg.startsWith("started embedded PostgreSQL"))!.port!;
+    const db = new pg.Client({ connectionString: `postgres://postgres:threadloom@127.0.0.1:${port}/postgres` });
+    await db.connect();
+    const { rows } = await db.query<{ run_id: string; worker_id: number }>("SELECT run_id::text, worker_id FROM runs WHERE run_id::text = ANY($1::text[])", [streams.map((s) => s.runId)]);
+    await db.end();
+    const leaseOf = new Map(logs.filter((l) => l.msg === "worker lease taken").map((l) => [l.workerId!, l.worker!]));
+    const workerOf = (runId: string) => leaseOf.get(rows.find((r) => r.run_id === runId)!.worker_id)!;
+    victim = workerOf(streams[0]!.runId);
+    const victimPid = serving(service.logs()).find((w) => w.worker === victim)!.pid!;
+    process.kill(victimPid, "SIGKILL");
+
+    // The killed worker's runs end once its lease expires (LEASE_TTL_MS); meanwhile its replacement
+    // starts and new turns are answered.
+    const outcomes = Promise.all(streams.map(async (s) => {
+      const { events } = await readUntilCut(s.reader);
+      const worker = workerOf(s.runId);
+      const last = events.at(-1)!;
+      if (worker !== victim || last.event === "end" || last.event === "error") return { events, worker, rest: undefined };
+      // Rejoined on whichever worker answers: the rest of the run, ended once its lease expired.
+      // (A connection the client kept to the killed worker is reset: it connects again, as a browser does.)
+      const rest = new SseReader(await fetchAgain(`${service.url}/api/threads/${s.threadId}/stream?run_id=${s.runId}`, { headers: { "Last-Event-ID": last.id! } }));
+      for (let e = await rest.next(); e; e = await rest.next());
+      return { events, worker, rest: rest.events };
+    }));
+    outcomes.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
+    const replaced = await vi.waitFor(() => {
+      const third = serving(service.logs()).find((w) => w.worker === 3);
+      if (!third) throw new Error("no replacement yet");
+      return third;
+    }, { timeout: 120_000, interval: 200 });
+    expect(lines(service.logs()).filter((l) => l.msg.startsWith(`worker ${victim} died`))).toHaveLength(1);
+    expect(alive(replaced.pid!)).toBe(true);
+    const after = await Promise.all(Array.from({ length: 4 }, (_, i) => chat(service.url, { message: `still there ${i}?` })));
+    for (const turn of after) expect(turn.events.at(-1)).toMatchObject({ event: "end", data: { status: "success" } });
+
+    for (const o of await outcomes) {
+      if (o.worker !== victim) {
+        expect(o.events.at(-1)).toMatchObject({ event: "end", data: { status: "success" } });
+        continue;
+      }
+      expect(o.events.at(-1)!.event).not.toBe("end");
+      // Its lease had already lapsed (a loaded machine): the worker stopped the run itself, as it must.
+      if (o.events.at(-1)!.event === "error") expect(o.events.at(-1)).toMatchObject({ data: { code: "worker_lost" } });
+      else expect(o.rest!.at(-1)).toMatchObject({ event: "error", data: { code: "worker_lost" } });
+    }
+  }, 360_000);
+
+  // Proves SIGTERM stops the primary and every worker (the replacement too), exit code 0, nothing
+  // left running, and nothing logged as an error but the killed worker's death.
+  it("stops everything on SIGTERM", async () => {
+    const all = serving(service.logs());
     expect(await service.stop()).toBe(0);
-    expect(lines(service.logs()).filter((l) => l.level >= 50), service.logs()).toEqual([]);
-    expect(lines(service.logs()).filter((l) => l.msg === "stopped").map((l) => l.worker ?? "primary").sort()).toEqual([1, 2, "primary"]);
-    for (const w of workers) expect(alive(w.pid!)).toBe(false);
+    const errors = lines(service.logs()).filter((l) => l.level >= 50).map((l) => l.msg.replace(/ in \d+ ms /, " in N ms "));
+    expect(errors, service.logs()).toEqual(victim === undefined ? [] : [`worker ${victim} died: starting another in N ms (its runs are taken back through its lease)`]);
+    const live = all.map((w) => w.worker!).filter((w) => w !== victim);
+    expect(lines(service.logs()).filter((l) => l.msg === "stopped").map((l) => l.worker ?? "primary").sort()).toEqual([...live.sort(), "primary"]);
+    for (const w of all) expect(alive(w.pid!)).toBe(false);
     expect(await processesUsing(dir)).toEqual([]);
-  }, 300_000);
+  }, 60_000);
 
   // Proves a port in use is said once, in one line, with exit code 1, before the primary starts PostgreSQL or any worker.
   it("says once that the port is in use, and starts nothing", async () => {
@@ -175,56 +255,6 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("WEB_CONCURRENCY=2 on th
     }
   }, 60_000);
 
-  // Proves a worker killed mid-run is replaced, its runs end `worker_lost` through its lease as a lost
-  // replica's do (their streams rejoined on the other worker), and the service goes on answering.
-  it("replaces a worker killed mid-run; its runs end worker_lost; the service keeps answering", async () => {
-    const { service } = await startCluster({ DEMO_TOKEN_DELAY_MS: "300", LEASE_TTL_MS: "15000" });
-    // Four streams at once, on four connections: the cluster hands them to both workers.
-    const responses = await Promise.all(Array.from({ length: 4 }, (_, i) => postChat(service.url, `tell me a long story about lighthouse number ${i}`)));
-    const streams = responses.map((res) => ({ threadId: res.headers.get("x-thread-id")!, runId: res.headers.get("x-run-id")!, reader: new SseReader(res) }));
-    for (const s of streams) for (let e = await s.reader.next(); e && e.event !== "token"; e = await s.reader.next());
-    // Which worker runs which run: the run's lease (runs.worker_id), and the worker that took that lease.
-    const logs = lines(service.logs());
-    const port = logs.find((l) => l.msg.startsWith("started embedded PostgreSQL"))!.port!;
-    const db = new pg.Client({ connectionString: `postgres://postgres:threadloom@127.0.0.1:${port}/postgres` });
-    await db.connect();
-    const { rows } = await db.query<{ run_id: string; worker_id: number }>("SELECT run_id::text, worker_id FROM runs WHERE run_id::text = ANY($1::text[])", [streams.map((s) => s.runId)]);
-    await db.end();
-    const leaseOf = new Map(logs.filter((l) => l.msg === "worker lease taken").map((l) => [l.workerId!, l.worker!]));
-    const workerOf = (runId: string) => leaseOf.get(rows.find((r) => r.run_id === runId)!.worker_id)!;
-    const victim = workerOf(streams[0]!.runId);
-    const victimPid = serving(service.logs()).find((w) => w.worker === victim)!.pid!;
-    process.kill(victimPid, "SIGKILL");
-
-    const outcomes = await Promise.all(streams.map(async (s) => ({ ...s, ...(await readUntilCut(s.reader)), worker: workerOf(s.runId) })));
-    for (const o of outcomes) {
-      if (o.worker !== victim) {
-        expect(o.events.at(-1)).toMatchObject({ event: "end", data: { status: "success" } });
-        continue;
-      }
-      expect(o.events.at(-1)!.event).not.toBe("end");
-      if (o.events.at(-1)!.event === "error") {
-        // Its lease had already lapsed (a loaded machine): the worker stopped the run itself, as it must.
-        expect(o.events.at(-1)).toMatchObject({ data: { code: "worker_lost" } });
-        continue;
-      }
-      // Rejoined on whichever worker answers: the rest of the run, ended once its lease expired.
-      // (A connection the client kept to the killed worker is reset: it connects again, as a browser does.)
-      const rest = new SseReader(await fetchAgain(`${service.url}/api/threads/${o.threadId}/stream?run_id=${o.runId}`, { headers: { "Last-Event-ID": o.events.at(-1)!.id! } }));
-      for (let e = await rest.next(); e; e = await rest.next());
-      expect(rest.events.at(-1)).toMatchObject({ event: "error", data: { code: "worker_lost" } });
-    }
-    const replaced = await vi.waitFor(() => {
-      const third = serving(service.logs()).find((w) => w.worker === 3);
-      if (!third) throw new Error("no replacement yet");
-      return third;
-    }, { timeout: 120_000, interval: 200 });
-    expect(lines(service.logs()).filter((l) => l.msg.startsWith(`worker ${victim} died`))).toHaveLength(1);
-    expect(alive(replaced.pid!)).toBe(true);
-    const after = await Promise.all(Array.from({ length: 4 }, (_, i) => chat(service.url, { message: `still there ${i}?` })));
-    for (const turn of after) expect(turn.events.at(-1)).toMatchObject({ event: "end", data: { status: "success" } });
-    expect(await service.stop()).toBe(0);
-  }, 360_000);
 });
 
 describe("WEB_CONCURRENCY against the server's max_connections", () => {
