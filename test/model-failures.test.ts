@@ -1,4 +1,3 @@
-import net from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SYSTEM_PROMPT } from "../graphs/chat.js";
@@ -7,6 +6,7 @@ import { words } from "./helpers/live-chat.js";
 import { startMockOpenAI, type MockReply } from "./helpers/mock-openai.js";
 import { chat, type SseResponse } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
+import { closedPort } from "./helpers/closed-port.js";
 
 const MODEL_KEY = "sk-model-key-7f3a9c1e";
 const CLIENT_KEY = "client-key-0001";
@@ -18,13 +18,6 @@ function captureLogs() {
 }
 
 /** A port nothing listens on: a model server that is down. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function getStatus(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}/api/status`, { headers });

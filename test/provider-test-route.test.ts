@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockOpenAI, type MockOpenAI } from "./helpers/mock-openai.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
+import { closedPort } from "./helpers/closed-port.js";
 
 const ALICE = "key-alice-ptest1";
 const BOB = "key-bob-ptest002";
@@ -12,13 +12,6 @@ const CANARY = "REMOTE-BODY-CANARY-7731";
 const SECRETS_KEY = randomBytes(32).toString("base64");
 
 /** A port nothing listens on (taken, then let go). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("POST /api/providers/:provider_id/test", () => {
   let t: TestService;

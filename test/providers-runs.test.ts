@@ -1,12 +1,10 @@
 import { randomBytes } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { gunzipSync } from "node:zlib";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readSse } from "./helpers/sse-client.js";
 import { type MockOpenAI, startMockOpenAI } from "./helpers/mock-openai.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
+import { startFakeLangSmith } from "./helpers/fake-langsmith.js";
 
 // Two tenants: acme (alice) owns both providers; globex (bob) must not reach them.
 const ALICE = "key-alice-runs-01";
@@ -19,21 +17,6 @@ const WRONG_KEY = `sk-wrong-${randomBytes(12).toString("hex")}`;
 const SECRETS = [KEY_A, KEY_B, ORG_B, WRONG_KEY];
 
 /** A LangSmith endpoint that keeps the text of every run upload (as test/tracing.test.ts). */
-async function startFakeLangSmith() {
-  const uploads: string[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      if (req.url?.startsWith("/runs")) uploads.push((req.headers["content-encoding"] === "gzip" ? gunzipSync(body) : body).toString("utf8"));
-      res.writeHead(req.url === "/info" ? 200 : 202, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, uploads, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 describe("assistants on two providers answer in one thread, and no secret leaves the server", () => {
   let t: TestService;

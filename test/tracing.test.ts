@@ -1,26 +1,8 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { chat } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
+import { startFakeLangSmith } from "./helpers/fake-langsmith.js";
 
-/** A LangSmith endpoint that keeps what it is sent: the text of every run upload. */
-async function startFakeLangSmith() {
-  const uploads: string[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      if (req.url?.startsWith("/runs")) uploads.push((req.headers["content-encoding"] === "gzip" ? gunzipSync(body) : body).toString("utf8"));
-      res.writeHead(req.url === "/info" ? 200 : 202, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, uploads, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 // Runs skip LangChain's background callback queue when no tracer is configured (callbacks-in-line);
 // with tracing configured nothing of that changes, and a turn still reaches LangSmith.
