@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { checkpointMessages, mirrorMessages } from "./helpers/checkpoint-state.js";
 import { openChat } from "./helpers/live-chat.js";
 import { startMockOpenAI } from "./helpers/mock-openai.js";
-import { startCrashableService, untilLeasesExpired } from "./helpers/crashing-service.js";
+import { killService, startCrashableService, untilLeasesExpired } from "./helpers/crashing-service.js";
 import { chat, SseReader, type SseEvent } from "./helpers/sse-client.js";
 import { createTestDatabase } from "./helpers/test-database.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
@@ -51,6 +51,61 @@ describe("an acknowledged message survives SIGKILL", () => {
     expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "worker_lost" } });
     expect((await checkpointMessages(t.db.pool, threadId)).filter((m) => m.content === "never acknowledged")).toEqual([]);
   });
+
+  // LangGraph's first checkpoint of a run holds its input in `__start__` only; the step after it puts
+  // the message in the state. Here that second write is held (a trigger waits for a lock the test
+  // holds) while the first has committed, and the process is killed: the client saw no start, and
+  // after the restart the message is in neither the state nor the mirror, or in both once.
+  it("sends start only once the message is in a committed checkpoint's state", async () => {
+    const db = await createTestDatabase();
+    const mock = await startMockOpenAI({ text: LONG_REPLY, tokenDelayMs: 20 });
+    const service = await startCrashableService(db, mock);
+    await db.pool.query(`
+      CREATE FUNCTION hold_first_step() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.checkpoint_ns = '' AND NEW.metadata->>'source' = 'loop' THEN PERFORM pg_advisory_xact_lock(7357); END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER hold_first_step BEFORE INSERT ON langgraph.checkpoints FOR EACH ROW EXECUTE FUNCTION hold_first_step();`);
+    const locker = new pg.Client({ connectionString: db.url, application_name: "test-locker" });
+    await locker.connect();
+    await locker.query("SELECT pg_advisory_lock(7357)");
+
+    const response = await fetch(`${service.url}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "held after its input checkpoint" }) });
+    const threadId = response.headers.get("x-thread-id")!;
+    const seen: string[] = [];
+    const reading = (async () => {
+      const reader = new SseReader(response);
+      try {
+        for (let e = await reader.next(); e; e = await reader.next()) seen.push(e.event);
+      } catch {
+        // The process died under the stream.
+      }
+    })();
+    const waiting = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'threadloom' AND wait_event = 'advisory'";
+    await until(async () => (await locker.query(waiting)).rows[0].n === 1);
+    const { rows } = await locker.query("SELECT count(*)::int AS n FROM langgraph.checkpoints WHERE thread_id = $1 AND metadata->>'source' = 'input'", [threadId]);
+    expect(rows[0].n).toBe(1);
+    // Whatever the stream was going to say before the held write, it has had the time to say it.
+    await new Promise((r) => setTimeout(r, 300));
+    await killService(service);
+    await reading;
+    expect(seen).not.toContain("start");
+    // The held write dies with its process, as a crash would lose it.
+    await locker.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'threadloom%'");
+    await locker.end();
+    await db.pool.query("DROP TRIGGER hold_first_step ON langgraph.checkpoints");
+    await untilLeasesExpired(db.pool);
+
+    const t = await startTestService({ db, mock });
+    services.push(t);
+    expect((await fetch(`${t.url}/api/threads/${threadId}`)).status).toBe(200);
+    const inState = (await checkpointMessages(db.pool, threadId)).filter((m) => m.content === "held after its input checkpoint");
+    const inMirror = (await mirrorMessages(db.pool, threadId)).filter((m) => m.content === "held after its input checkpoint");
+    expect(inMirror.length).toBe(inState.length);
+    expect(inState.length).toBeLessThanOrEqual(1);
+    await mock.close();
+  }, 120_000);
 
   // The input checkpoint is made slow (a lock holds its INSERT) and the process is killed the moment
   // a `start` arrives. Whatever the timing, a turn the client saw start is in the thread afterwards;

@@ -37,8 +37,8 @@ export type { UnavailablePolicy } from "./retry-when-unavailable.js";
  * database server itself (not of this process) in the moment before the WAL writer flushes them
  * (at most three wal_writer_delay, 600 ms by default) loses them; the run is then retried from the
  * last step that reached the disk, so a step of that moment runs again, as one that finished just
- * before any crash but had not yet been written would. The input checkpoint holds the user's
- * message, acknowledged once committed (watchInput): it waits for the disk.
+ * before any crash but had not yet been written would. The user's message is acknowledged once the
+ * checkpoint that has it in the thread's state is committed (watchInput): that one waits for the disk.
  */
 export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
@@ -108,13 +108,14 @@ export class ThreadloomSaver extends PostgresSaver {
     const dumpedCheckpoint = this._dumpCheckpoint(checkpoint);
     const dumpedMetadata = await this._dumpMetadata(stamped);
     const claim = claimFromConfig(config);
+    const root = checkpoint_ns === "";
     // A list written as what changed since one this process wrote or read stands on it; should that
     // be gone (its thread deleted meanwhile), nothing was written and the lists are written whole.
     for (let whole = false; ; whole = true) {
       const dumped = await this.messages.dump(thread_id, checkpoint_ns, checkpoint.channel_values, newVersions, whole);
       const { blobs, messages, bases } = dumped;
       const statement = claim
-        ? this.sql.putCheckpointFenced(blobs.length, messages.length, !(checkpoint_ns === "" && metadata.source === "input"))
+        ? this.sql.putCheckpointFenced(blobs.length, messages.length, !(root && this.inputWatchers.durable(thread_id, metadata.source)))
         : this.sql.putCheckpoint(blobs.length, messages.length);
       const [row] = (await this.write(thread_id, statement, [
         thread_id, checkpoint_ns, checkpoint.id, checkpoint_id ?? null, dumpedCheckpoint, dumpedMetadata,
@@ -132,7 +133,7 @@ export class ThreadloomSaver extends PostgresSaver {
       }
       if (whole) throw new Error("A checkpoint without a base was refused for want of one");
     }
-    if (checkpoint_ns === "" && metadata.source === "input") this.inputWatchers.committed(thread_id);
+    if (root) this.inputWatchers.committed(thread_id, metadata.source);
     // The claim goes on with the config LangGraph writes the next pending writes with (updateState does).
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id, ...(claim && { [CLAIM_CONFIG_KEY]: claim }) } };
   }
@@ -215,12 +216,12 @@ export class ThreadloomSaver extends PostgresSaver {
   }
 
   /**
-   * Calls `committed` once the thread's next input checkpoint (the one LangGraph writes first, holding
-   * the run's input) is committed. LangGraph writes it in the background ("async" durability) while
-   * the graph goes on; a run waits for this before it acknowledges its input. Returns the unwatch.
+   * Calls `applied` once the thread's next input is in the state of a committed checkpoint: not the
+   * input checkpoint LangGraph writes first (it holds the input in `__start__` only) but the next one
+   * (see InputWatchers). A run waits for this before it acknowledges its input. Returns the unwatch.
    */
-  watchInput(threadId: string, committed: () => void): () => void {
-    return this.inputWatchers.watch(threadId, committed);
+  watchInput(threadId: string, applied: () => void): () => void {
+    return this.inputWatchers.watch(threadId, applied);
   }
 
   /** Copies the branch ending at `checkpointId` of one thread into a new, empty thread. */

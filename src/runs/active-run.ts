@@ -188,7 +188,7 @@ export class ActiveRun {
   async execute(): Promise<RunResult> {
     const { threadId, graph, message, agent } = this.input;
     const total = setTimeout(() => this.stop("timeout"), this.limits.runTimeoutMs);
-    // Our own saver tells when the input checkpoint is committed; with any other, nothing is held.
+    // Our own saver tells when the input is in a committed checkpoint's state; with any other, nothing is held.
     const saver = graph.checkpointer instanceof ThreadloomSaver ? graph.checkpointer : null;
     let unwatch: (() => void) | undefined;
     if (this.held && saver) unwatch = saver.watchInput(threadId, () => this.release());
