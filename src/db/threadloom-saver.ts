@@ -31,8 +31,9 @@ export type { UnavailablePolicy } from "./retry-when-unavailable.js";
  * run holds its claim; a refused one throws `ClaimLostError` and stops the run. Writes without a
  * claim (LangGraph used directly, its conformance suite) are not fenced.
  *
- * A run's writes after its input checkpoint commit without waiting for the disk: the run's end is
- * recorded by a synchronous commit (the mirror's projection, or whoever reaps the run), and
+ * A run's writes commit without waiting for the disk, but for the one that acknowledges its input
+ * (an input checkpoint no run watches, else the first step's after it, see InputWatchers): the
+ * run's end is recorded by a synchronous commit (the mirror's projection, or whoever reaps the run), and
  * PostgreSQL flushes its WAL in order, so that commit makes them durable. Only a crash of the
  * database server itself (not of this process) in the moment before the WAL writer flushes them
  * (at most three wal_writer_delay, 600 ms by default) loses them; the run is then retried from the
