@@ -90,6 +90,9 @@ export function openSse(res: Response, options: SseOptions): SseStream {
     cutOff = true;
     waiting.length = 0;
     waitingBytes = 0;
+    // Node's HTTP corks the socket for a tick at each write: what this tick wrote (a run's held
+    // events go out in one burst) is let go first, so the client gets what its connection took.
+    while (res.socket?.writableCorked) res.socket.uncork();
     // Destroyed, not ended: an end would wait for the unread bytes. The close event tells listeners.
     res.destroy();
   }
