@@ -132,6 +132,15 @@ export class MessageStore {
       decoded.set(at, message);
     }
     const done = new Map<string, MessageRef[]>();
+    // A reference's message, by the reference itself: the lists of one read share their references
+    // (see resolveRefs), so a page of 10 checkpoints of a 400-message list builds 400 keys, not 4,000.
+    const byRef = new Map<MessageRef, unknown>();
+    const messageOf = (row: AssembledRow, ref: MessageRef) => {
+      if (byRef.has(ref)) return byRef.get(ref);
+      const message = decoded.get(`${row.threadId}\0${row.ns}\0${ref[0]}\0${ref[1]}`);
+      byRef.set(ref, message);
+      return message;
+    };
     for (const row of rows) {
       for (const [channel, v] of Object.entries(row.versions)) {
         const key = listKey(row.threadId, row.ns, channel);
@@ -139,12 +148,11 @@ export class MessageStore {
         if (!doc) continue;
         // A message missing (never, short of a hand edit) is left out: the thread stays readable.
         const refs = resolveRefs(key, String(v), docs, done) ?? [];
-        row.channelValues[channel] = refs.map(([id, hash]) => decoded.get(`${row.threadId}\0${row.ns}\0${id}\0${hash}`)).filter((m) => m !== undefined);
+        row.channelValues[channel] = refs.map((ref) => messageOf(row, ref)).filter((m) => m !== undefined);
         if (remember && refs.length > 0) this.lists.remember(key, { version: String(v), hash: doc.h, depth: doc.d, refs });
       }
-      const find = ([id, hash]: MessageRef) => decoded.get(`${row.threadId}\0${row.ns}\0${id}\0${hash}`);
       for (const write of row.writes) {
-        if (write[2] instanceof StoredRefs) write[2] = write[2].doc.t.map(find).filter((m) => m !== undefined);
+        if (write[2] instanceof StoredRefs) write[2] = write[2].doc.t.map((ref) => messageOf(row, ref)).filter((m) => m !== undefined);
       }
     }
   }
