@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { wireMessageText } from "./wire-message-text.js";
+import { wireMessageBytes, wireMessageText } from "./wire-message-text.js";
 
 /**
  * Graph values as the Agent Server writes them (see wireJsonText), for one answer that may show
@@ -18,6 +18,8 @@ export class WireValues {
   /** A placeholder is `marker` + slot number, as a JSON string; the marker is 128 random bits. */
   private readonly marker = `tl-wire-${randomBytes(16).toString("hex")}-`;
   private readonly texts: string[] = [];
+  /** The message of each slot. */
+  private readonly messages: object[] = [];
   private readonly slots = new Map<object, number>();
   /** Where each placeholder was put: the container, its key, the slot. */
   private readonly placed: [Record<string, unknown> | unknown[], string | number, number][] = [];
@@ -31,20 +33,43 @@ export class WireValues {
 
   /** `JSON.stringify(answer)` (an object holding values from `of`) with each message's text in place. */
   stringify(answer: object): string {
+    const pieces = this.pieces(answer);
+    return typeof pieces === "string" ? pieces : pieces.map((p) => (typeof p === "string" ? p : this.texts[p])).join("");
+  }
+
+  /**
+   * `stringify`'s text as UTF-8, what an HTTP answer sends: each message's bytes (kept with its text,
+   * see wireMessageBytes) copied in place, so the answer's whole text (megabytes for a long thread's
+   * history) is neither built nor encoded.
+   */
+  bytes(answer: object): Buffer {
+    const pieces = this.pieces(answer);
+    if (typeof pieces === "string") return Buffer.from(pieces);
+    const encoded = this.texts.map((text, slot) => wireMessageBytes(this.messages[slot], text));
+    let size = 0;
+    for (const p of pieces) size += typeof p === "string" ? Buffer.byteLength(p) : encoded[p].length;
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const p of pieces) at += typeof p === "string" ? out.write(p, at) : encoded[p].copy(out, at);
+    return out;
+  }
+
+  /** The answer's JSON text as pieces of text and message slots, or whole (nothing placed, or a placeholder clash). */
+  private pieces(answer: object): string | (string | number)[] {
     const text = JSON.stringify(answer);
     if (this.placed.length === 0) return text;
     const parts = text.split(`"${this.marker}`);
     const counts = new Array<number>(this.texts.length).fill(0);
     for (const [, , slot] of this.placed) counts[slot]++;
-    const out = [parts[0]];
+    const out: (string | number)[] = [parts[0]];
     for (let i = 1; i < parts.length; i++) {
       const m = /^(\d+)"/.exec(parts[i]);
       const slot = m ? Number(m[1]) : -1;
       // Anything else matching (a string of the graph's that is a placeholder, 2^-128) and the answer is built the slow way.
       if (slot < 0 || slot >= this.texts.length || --counts[slot] < 0) return this.slowly(answer);
-      out.push(this.texts[slot], parts[i].slice(m![0].length));
+      out.push(slot, parts[i].slice(m![0].length));
     }
-    return counts.every((n) => n === 0) ? out.join("") : this.slowly(answer);
+    return counts.every((n) => n === 0) ? out : this.slowly(answer);
   }
 
   private slowly(answer: object): string {
@@ -79,6 +104,7 @@ export class WireValues {
     let slot = this.slots.get(raw);
     if (slot === undefined) {
       slot = this.texts.push(wireMessageText(raw)) - 1;
+      this.messages.push(raw);
       this.slots.set(raw, slot);
     }
     this.placed.push([container, key, slot]);
