@@ -26,6 +26,10 @@ const values: Record<string, unknown> = {
   ["__proto__"]: { polluted: true },
   12: "integer keys come first",
   empty: [],
+  // Lists of messages stand as one placeholder; these are not such lists.
+  holes: [human, undefined, ai, , tool],
+  listWithToJson: Object.assign([human, ai], { toJSON: () => ["its own"] }),
+  nestedLists: [[human, ai], [tool]],
 };
 Object.defineProperty(values, "__proto__", { value: { polluted: true }, enumerable: true });
 
