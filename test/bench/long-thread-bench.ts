@@ -25,7 +25,8 @@ import { startServices } from "./services.js";
 
 const TOKENS = 32;
 const TOKEN_DELAY_MS = 2;
-const READ_REPEATS = 20;
+/** Each read's repetitions (BENCH_LONG_READS, default 20): a noisy machine wants more. */
+const READ_REPEATS = Math.max(1, Number(process.env.BENCH_LONG_READS ?? 20));
 
 export interface LongThreadBenchOptions {
   db: BenchDatabase;
@@ -44,8 +45,8 @@ export interface LongThreadFigures {
   storage: Map<number, StorageSample>;
   tables: string[];
   readRepeats: number;
-  /** Per read: medians on the long thread and on a one-turn thread. */
-  reads: { name: string; longMs: number; shortMs: number }[];
+  /** Per read: medians on the long thread and on a one-turn thread, and the service's CPU per read of the long thread (/proc). */
+  reads: { name: string; longMs: number; shortMs: number; longCpuMs: number }[];
   /** The same reads on the baseline commit's service (BENCH_BASELINE set), or why not. */
   baseline?: { label: string; reads: { name: string; longMs: number; shortMs: number }[] } | { label: string; failed: string };
 }
@@ -118,19 +119,32 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
     const short: number[] = [];
     const bLong: number[] = [];
     const bShort: number[] = [];
+    let cpuLong = 0;
+    let bCpuLong = 0;
     const other = theirs?.[r]![1];
     await read(threadId);
     await read(shortThread);
     if (other) await other(baselineThreadId), await other(baselineShort);
     for (let i = 0; i < READ_REPEATS; i++) {
       // With a baseline, which service goes first alternates from one repetition to the next.
-      const mine = async () => (long.push(await timed(() => read(threadId))), short.push(await timed(() => read(shortThread))));
-      const base = async () => other && (bLong.push(await timed(() => other(baselineThreadId))), bShort.push(await timed(() => other(baselineShort))));
+      const mine = async () => {
+        const cpu = cpuMs(pid);
+        long.push(await timed(() => read(threadId)));
+        cpuLong += cpuMs(pid) - cpu;
+        short.push(await timed(() => read(shortThread)));
+      };
+      const base = async () => {
+        if (!other || !baseline || !("url" in baseline)) return;
+        const cpu = cpuMs(baseline.pid);
+        bLong.push(await timed(() => other(baselineThreadId)));
+        bCpuLong += cpuMs(baseline.pid) - cpu;
+        bShort.push(await timed(() => other(baselineShort)));
+      };
       if (i % 2) await base(), await mine();
       else await mine(), await base();
     }
-    figures.reads.push({ name, longMs: median(long), shortMs: median(short) });
-    if (other) baselineReads.push({ name, longMs: median(bLong), shortMs: median(bShort) });
+    figures.reads.push({ name, longMs: median(long), shortMs: median(short), longCpuMs: cpuLong / READ_REPEATS });
+    if (other) baselineReads.push({ name, longMs: median(bLong), shortMs: median(bShort), longCpuMs: bCpuLong / READ_REPEATS });
   }
   if (baseline) figures.baseline = "url" in baseline ? { label: baseline.label, reads: baselineReads } : baseline;
   const { text, goals } = longThreadReport(figures, `${TOKENS}-token reply ${TOKEN_DELAY_MS} ms apart after a calculator call`, db.description);
@@ -138,7 +152,7 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
 }
 
 /** The baseline commit's service on a fresh database of the same server, or why it could not start. */
-async function startLongBaseline(options: LongThreadBenchOptions, modelURL: string): Promise<{ label: string; url: string } | { label: string; failed: string }> {
+async function startLongBaseline(options: LongThreadBenchOptions, modelURL: string): Promise<{ label: string; url: string; pid: number } | { label: string; failed: string }> {
   let label = `baseline ${BASELINE_REV}`;
   try {
     const tree = await exportBaseline(BASELINE_REV, options.tempDir);
@@ -146,7 +160,7 @@ async function startLongBaseline(options: LongThreadBenchOptions, modelURL: stri
     options.log(`long thread: ${label}, its own threads on a fresh database of the same server`);
     const services = await startServices({ db: { ...options.db, url: await options.db.fresh() }, modelURL, tempDir: tree.dir, replicas: 1, poolMax: 20, root: tree.dir, name: `baseline ${tree.sha.slice(0, 7)}` });
     options.defer(() => services.stop());
-    return { label, url: services.urls[0]! };
+    return { label, url: services.urls[0]!, pid: services.children[0]!.pid };
   } catch (err) {
     return { label, failed: (err instanceof Error ? err.message : String(err)).split("\n")[0]! };
   }
