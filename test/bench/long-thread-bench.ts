@@ -48,7 +48,7 @@ export interface LongThreadFigures {
   /** Per read: medians on the long thread and on a one-turn thread, and the service's CPU per read of the long thread (/proc). */
   reads: { name: string; longMs: number; shortMs: number; longCpuMs: number }[];
   /** The same reads on the baseline commit's service (BENCH_BASELINE set), or why not. */
-  baseline?: { label: string; reads: { name: string; longMs: number; shortMs: number }[] } | { label: string; failed: string };
+  baseline?: { label: string; reads: LongThreadFigures["reads"] } | { label: string; failed: string };
 }
 
 export async function benchLongThread(options: LongThreadBenchOptions): Promise<{ text: string; goals: Goal[] }> {
