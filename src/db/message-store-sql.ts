@@ -38,7 +38,7 @@ export function messageStoreSql(schema: string) {
      * of the rows, the `msgrefs` blobs their lists stand on (followed down to a whole list) and the
      * messages those name: one statement, each message sent once whatever the number of checkpoints.
      */
-    select: (where: string, limit: string) => `
+    select: (where: string, limit: string, known: number) => `
       WITH RECURSIVE page AS (
         SELECT * FROM ${t("checkpoints")} ${where} ORDER BY checkpoint_id DESC ${limit}
       ), chain AS (
@@ -67,6 +67,11 @@ export function messageStoreSql(schema: string) {
           ON cw.thread_id = cp.thread_id AND cw.checkpoint_ns = cp.checkpoint_ns AND cw.checkpoint_id = cp.checkpoint_id
         CROSS JOIN LATERAL ${refsSql.refs(refsSql.doc("cw.blob"))} r
         WHERE cw.type = '${MESSAGE_REFS}'
+      ), unknown AS (
+        -- What the reader has not built already (the last four parameters: its thread, namespace, ids, hashes).
+        SELECT w.* FROM wanted w
+        WHERE NOT (w.thread_id = $${known} AND w.checkpoint_ns = $${known + 1}
+          AND (w.message_id, w.hash) IN (SELECT * FROM unnest($${known + 2}::text[], $${known + 3}::text[])))
       )
       SELECT cp.thread_id, cp.checkpoint, cp.checkpoint_ns, cp.checkpoint_id, cp.parent_checkpoint_id, cp.metadata,
         (
@@ -82,13 +87,18 @@ export function messageStoreSql(schema: string) {
         CASE WHEN row_number() OVER () = 1 THEN
           (SELECT json_agg(json_build_array(c.thread_id, c.checkpoint_ns, c.channel, c.version, c.doc)) FROM chain c)
         END AS lists,
-        CASE WHEN row_number() OVER () = 1 AND EXISTS (SELECT 1 FROM wanted) THEN
+        CASE WHEN row_number() OVER () = 1 AND EXISTS (SELECT 1 FROM unknown) THEN
           -- As JSON text (every stored message is): a bytea array comes in hex and is slow to take apart.
           (SELECT json_agg(json_build_array(m.thread_id, m.checkpoint_ns, m.message_id, m.hash, m.type, convert_from(m.blob, 'UTF8')))
-           FROM ${t("checkpoint_messages")} m JOIN wanted w USING (thread_id, checkpoint_ns, message_id, hash))
+           FROM ${t("checkpoint_messages")} m JOIN unknown w USING (thread_id, checkpoint_ns, message_id, hash))
         END AS messages
       FROM page cp
       ORDER BY cp.checkpoint_id DESC`,
+    /** Messages of a thread's namespace by id and hash, as `select` gives them (for MessageStore's FetchMessages). */
+    messages: `
+      SELECT json_build_array(m.thread_id, m.checkpoint_ns, m.message_id, m.hash, m.type, convert_from(m.blob, 'UTF8')) AS message
+      FROM ${t("checkpoint_messages")} m
+      WHERE m.thread_id = $1 AND m.checkpoint_ns = $2 AND (m.message_id, m.hash) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
     // Checkpoints of LangGraph's format < 4 kept the sends of a step as writes of its parent.
     pendingSends: `
       SELECT checkpoint_id, array_agg(array[cw.type::bytea, cw.blob] ORDER BY cw.task_id, cw.idx) AS pending_sends
