@@ -1,7 +1,9 @@
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StateSnapshot } from "@langchain/langgraph";
 import { checkpointObject } from "../src/agent-api/thread-state-object.js";
 import { wireJson } from "../src/agent-api/wire-json.js";
+import type { MockRequest } from "./helpers/mock-openai.js";
 import { chat } from "./helpers/sse-client.js";
 import { startTestService, type TestService } from "./helpers/test-service.js";
 
@@ -80,6 +82,53 @@ describe("Agent Server state and history routes", () => {
 
     const viaGet = await (await fetch(`${t.url}/threads/${threadId}/history?limit=2&before=${ids[1]}`, { headers: ALICE })).json();
     expect(viaGet.map((s: { checkpoint: { checkpoint_id: string } }) => s.checkpoint.checkpoint_id)).toEqual(ids.slice(2, 4));
+  });
+
+  it("getHistory and getState answer, byte for byte, the graph's own states encoded value by value, on a thread with tool calls, an interrupt and a branch", async () => {
+    // Calculator turns, then an e-mail that waits for approval; a tool result is answered by quoting it.
+    t.mock.script((req: MockRequest) => {
+      const last = req.messages.at(-1);
+      if (last?.role === "tool") return { text: `noted: ${last.content} é 数` };
+      const asked = String(last?.content);
+      if (/email/.test(asked)) return { toolCalls: [{ name: "send_email", args: { to: "bob@example.com", subject: "Lunch", body: "Noon?" } }] };
+      return /calc/.test(asked) ? { toolCalls: [{ name: "calculator", args: { expression: "6 * 7" } }] } : { text: "hello back" };
+    });
+    const first = await chat(t.url, { message: "calc 6 * 7" }, ALICE);
+    const threadId = first.headers.get("x-thread-id")!;
+    await chat(t.url, { message: "calc again", thread_id: threadId }, ALICE);
+    // A branch from the state after the first turn, then the e-mail on it: the head waits for approval.
+    const own1: StateSnapshot[] = [];
+    for await (const s of (await graph()).getStateHistory({ configurable: { thread_id: threadId } })) own1.push(s);
+    const afterFirst = own1.find((s) => s.values.messages?.length === 4 && s.next.length === 0)!;
+    await client.threads.updateState(threadId, { values: { messages: [{ type: "human", content: "hello", id: "branch-1" }] }, asNode: "agent", checkpointId: afterFirst.config.configurable!.checkpoint_id });
+    t.mock.script((req: MockRequest) => (req.messages.at(-1)?.role === "tool" ? { text: "sent" } : { toolCalls: [{ name: "send_email", args: { to: "bob@example.com", subject: "Lunch", body: "Noon?" } }] }));
+    const paused = await chat(t.url, { message: "email bob", thread_id: threadId }, ALICE);
+    expect(paused.events.some((e) => e.event === "interrupt")).toBe(true);
+
+    const own: StateSnapshot[] = [];
+    for await (const s of (await graph()).getStateHistory({ configurable: { thread_id: threadId } })) own.push(s);
+    expect(own[0].tasks.flatMap((task) => task.interrupts)).toHaveLength(1);
+    expect((wireJson(own[0].values) as { messages: { type: string; tool_calls?: unknown[] }[] }).messages.filter((m) => m.type === "tool")).toHaveLength(1);
+    expect((wireJson(own[0].values) as { messages: { type: string; tool_calls?: unknown[] }[] }).messages.filter((m) => m.tool_calls?.length)).toHaveLength(2);
+    expect(new Set(own.map((s) => s.parentConfig?.configurable?.checkpoint_id)).size).toBeLessThan(own.length);
+    // The Agent Server's shape with every value encoded on its own by wireJson (what the routes answered before answers were spliced).
+    const expected = (s: StateSnapshot, root = true) => {
+      const tasks = s.tasks.map((task) => ({
+        id: task.id, name: task.name, path: wireJson(task.path ?? []), error: task.error == null ? null : String((task.error as Error).message ?? task.error),
+        interrupts: task.interrupts.map((i) => ({ value: wireJson(i.value ?? null), ...(i.id ? { id: i.id } : {}) })),
+        checkpoint: null, state: null, result: wireJson(task.result ?? null),
+      }));
+      return {
+        values: wireJson(s.values), next: [...s.next], checkpoint: checkpointObject(s.config), metadata: wireJson(s.metadata ?? {}), created_at: s.createdAt ?? null,
+        parent_checkpoint: checkpointObject(s.parentConfig), tasks, ...(root ? { interrupts: tasks.flatMap((task) => task.interrupts) } : {}),
+      };
+    };
+    const post = async (path: string, body: unknown) => (await fetch(`${t.url}${path}`, { method: "POST", headers: { ...ALICE, "content-type": "application/json" }, body: JSON.stringify(body) })).text();
+    expect(await post(`/threads/${threadId}/history`, { limit: 100 })).toBe(JSON.stringify(own.map((s) => expected(s))));
+    expect(await post(`/threads/${threadId}/history`, { limit: 10 })).toBe(JSON.stringify(own.slice(0, 10).map((s) => expected(s))));
+    expect(await (await fetch(`${t.url}/threads/${threadId}/state`, { headers: ALICE })).text()).toBe(JSON.stringify(expected(own[0])));
+    const at = own[5].config.configurable!.checkpoint_id as string;
+    expect(await (await fetch(`${t.url}/threads/${threadId}/state/${at}`, { headers: ALICE })).text()).toBe(JSON.stringify(expected(own[5])));
   });
 
   it("a run's metadata and configurable are in the metadata of each checkpoint it writes, and getHistory filters by them", async () => {

@@ -18,6 +18,11 @@ export function shownText(text: string, thread: ShownThread): string {
   return thread.shownId === thread.threadId ? text : text.replaceAll(thread.threadId, thread.shownId);
 }
 
+/** JSON text as UTF-8 (a state, a history) with the thread's key replaced by its shown UUID. */
+export function shownBytes(bytes: Buffer, thread: ShownThread): Buffer {
+  return thread.shownId === thread.threadId ? bytes : Buffer.from(shownText(bytes.toString("utf8"), thread));
+}
+
 /** A JSON value (a state snapshot, a checkpoint) with the thread's key replaced by its shown UUID. */
 export function shownValue<T>(value: T, thread: ShownThread): T {
   return thread.shownId === thread.threadId ? value : (JSON.parse(shownText(JSON.stringify(value), thread)) as T);

@@ -9,7 +9,7 @@ import { containsNul, requireJsonBody, validate } from "../http/validate.js";
 import type { GraphRegistry } from "../runs/graph-registry.js";
 import type { RunManager } from "../runs/run-manager.js";
 import { checkStateMessages } from "./check-messages.js";
-import { shownText, shownThread, shownValue } from "./shown-thread.js";
+import { shownBytes, shownThread, shownValue } from "./shown-thread.js";
 import { threadStateObject } from "./thread-state-object.js";
 import { updateThreadState } from "./update-thread-state.js";
 import { WireValues } from "./wire-values.js";
@@ -79,7 +79,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const config = await addressOf(thread, at, ns);
     const graph = await deps.graphs.forThread(thread.graphId, thread.threadId);
     const wire = new WireValues();
-    return shownText(wire.stringify(threadStateObject(await graph.getState(config, { subgraphs }).catch(subgraphGone(ns)), wire)), shownThread(thread));
+    return shownBytes(wire.bytes(threadStateObject(await graph.getState(config, { subgraphs }).catch(subgraphGone(ns)), wire)), shownThread(thread));
   };
 
   const historyOf = async (thread: ThreadRow, options: { limit: number; before?: string; metadata?: Record<string, unknown> | null; at?: string; ns?: string }) => {
@@ -98,7 +98,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     } catch (err) {
       subgraphGone(options.ns ?? "")(err);
     }
-    return shownText(wire.stringify(states), shownThread(thread));
+    return shownBytes(wire.bytes(states), shownThread(thread));
   };
 
   router.get("/threads/:id/state", doc({ summary: "The thread's current state", params: threadParams, query: subgraphsQuery }), async (req, res) => {
@@ -155,10 +155,13 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   return router;
 }
 
-/** JSON text already made, sent as `res.json` sends its own (Content-Type, then `send`: charset, ETag). */
-function sendJson(res: Response, text: string): void {
-  if (!res.get("Content-Type")) res.set("Content-Type", "application/json");
-  res.send(text);
+/**
+ * JSON already made (UTF-8), sent as `res.json` sends its own text: the Content-Type with the charset
+ * `send` adds to a text, and `send`'s ETag and length, which it takes from the bytes of a text too.
+ */
+function sendJson(res: Response, bytes: Buffer): void {
+  res.set("Content-Type", "application/json; charset=utf-8");
+  res.send(bytes);
 }
 
 /**

@@ -4,6 +4,8 @@ interface Built {
   /** The message's own property values when built: one reassigned since means build again. */
   seen: unknown[];
   text: string;
+  /** The text as UTF-8, once an answer sent it (see wireMessageBytes). */
+  bytes?: Buffer;
 }
 
 const built = new WeakMap<object, Built>();
@@ -27,4 +29,11 @@ export function wireMessageText(message: object): string {
 
 function sameValues(a: unknown[], b: unknown[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** `text` (the message's, from wireMessageText) as UTF-8, encoded once while the message's text is that. */
+export function wireMessageBytes(message: object, text: string): Buffer {
+  const known = built.get(message);
+  if (known?.text !== text) return Buffer.from(text);
+  return (known.bytes ??= Buffer.from(text));
 }

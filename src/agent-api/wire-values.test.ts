@@ -26,6 +26,10 @@ const values: Record<string, unknown> = {
   ["__proto__"]: { polluted: true },
   12: "integer keys come first",
   empty: [],
+  // Lists of messages stand as one placeholder; these are not such lists.
+  holes: [human, undefined, ai, , tool],
+  listWithToJson: Object.assign([human, ai], { toJSON: () => ["its own"] }),
+  nestedLists: [[human, ai], [tool]],
 };
 Object.defineProperty(values, "__proto__", { value: { polluted: true }, enumerable: true });
 
@@ -35,7 +39,18 @@ describe("WireValues", () => {
     const answer = [{ values: wire.of(values), at: 1 }, { values: wire.of({ messages: [human, ai] }), result: wire.of(tool) }];
     const expected = `[{"values":${wireJsonText(values)},"at":1},{"values":${wireJsonText({ messages: [human, ai] })},"result":${wireJsonText(tool)}}]`;
     expect(wire.stringify(answer)).toBe(expected);
+    expect(wire.bytes(answer).equals(Buffer.from(expected))).toBe(true);
     expect(JSON.parse(expected)[0].values.messages[1]).toMatchObject({ type: "ai", id: "a1", tool_calls: [{ name: "calculator" }] });
+  });
+
+  it("writes the same answer as UTF-8 bytes, with messages outside the Latin-1 range and none at all", () => {
+    const wide = new AIMessage({ id: "w1", content: "数 🧮 \u2028 \ud83e" });
+    const wire = new WireValues();
+    const answer = { values: wire.of({ messages: [wide, blocks, wide] }), plain: wire.of({ text: "ünïcode ✓" }) };
+    expect(wire.bytes(answer).equals(Buffer.from(wire.stringify(answer), "utf8"))).toBe(true);
+    expect(wire.bytes(answer).toString("utf8")).toBe(`{"values":${wireJsonText({ messages: [wide, blocks, wide] })},"plain":{"text":"ünïcode ✓"}}`);
+    const none = new WireValues();
+    expect(none.bytes({ a: none.of("é") }).toString("utf8")).toBe('{"a":"é"}');
   });
 
   it("gives what wireJson gives where JSON has no text: null", () => {
@@ -48,14 +63,19 @@ describe("WireValues", () => {
     const wire = new WireValues();
     const [placeholder] = wire.of([human]) as [string];
     const answer = { mine: wire.of([human, ai]), theirs: wire.of({ text: placeholder, [placeholder]: 1 }) };
-    expect(wire.stringify(answer)).toBe(`{"mine":${wireJsonText([human, ai])},"theirs":${JSON.stringify({ text: placeholder, [placeholder]: 1 })}}`);
+    const expected = `{"mine":${wireJsonText([human, ai])},"theirs":${JSON.stringify({ text: placeholder, [placeholder]: 1 })}}`;
+    expect(wire.bytes(answer).toString("utf8")).toBe(expected);
+    expect(wire.stringify(answer)).toBe(expected);
   });
 
   it("builds again a message whose fields were reassigned since", () => {
     const edited = new HumanMessage({ id: "e1", content: "before" });
     const first = new WireValues();
     expect(first.stringify([first.of([edited])])).toContain('"content":"before"');
+    expect(first.bytes([first.of([edited])]).toString("utf8")).toContain('"content":"before"');
     edited.content = "after";
+    const third = new WireValues();
+    expect(third.bytes([third.of([edited])]).toString("utf8")).toBe(`[${wireJsonText([edited])}]`);
     const second = new WireValues();
     expect(second.stringify([second.of([edited])])).toBe(`[${wireJsonText([edited])}]`);
     expect(second.stringify([second.of([edited])])).toContain('"content":"after"');

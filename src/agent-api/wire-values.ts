@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { wireMessageText } from "./wire-message-text.js";
+import { wireMessageBytes, wireMessageText } from "./wire-message-text.js";
 
 /**
  * Graph values as the Agent Server writes them (see wireJsonText), for one answer that may show
@@ -15,11 +15,18 @@ import { wireMessageText } from "./wire-message-text.js";
  * functions, symbols). So `stringify` gives the text `wireJsonText` would have.
  */
 export class WireValues {
-  /** A placeholder is `marker` + slot number, as a JSON string; the marker is 128 random bits. */
+  /** A placeholder is `marker` + run number, as a JSON string; the marker is 128 random bits. */
   private readonly marker = `tl-wire-${randomBytes(16).toString("hex")}-`;
   private readonly texts: string[] = [];
+  /** The message of each slot. */
+  private readonly messages: object[] = [];
   private readonly slots = new Map<object, number>();
-  /** Where each placeholder was put: the container, its key, the slot. */
+  /**
+   * What each placeholder stands for: a message's slot, or a list of messages (a state's `messages`:
+   * one placeholder for the list, not one per message, keeps the answer's own JSON small).
+   */
+  private readonly runs: { slots: number[]; list: boolean }[] = [];
+  /** Where each placeholder was put: the container, its key, the run. */
   private readonly placed: [Record<string, unknown> | unknown[], string | number, number][] = [];
 
   /** The value as `wireJson` gives it, its messages as placeholders: only for `stringify` of this instance. */
@@ -31,24 +38,61 @@ export class WireValues {
 
   /** `JSON.stringify(answer)` (an object holding values from `of`) with each message's text in place. */
   stringify(answer: object): string {
+    const pieces = this.pieces(answer);
+    return typeof pieces === "string" ? pieces : pieces.map((p) => (typeof p === "string" ? p : this.texts[p])).join("");
+  }
+
+  /**
+   * `stringify`'s text as UTF-8, what an HTTP answer sends: each message's bytes (kept with its text,
+   * see wireMessageBytes) copied in place, so the answer's whole text (megabytes for a long thread's
+   * history) is neither built nor encoded.
+   */
+  bytes(answer: object): Buffer {
+    const pieces = this.pieces(answer);
+    if (typeof pieces === "string") return Buffer.from(pieces);
+    const encoded = this.texts.map((text, slot) => wireMessageBytes(this.messages[slot], text));
+    let size = 0;
+    for (const p of pieces) size += typeof p === "string" ? Buffer.byteLength(p) : encoded[p].length;
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const p of pieces) at += typeof p === "string" ? out.write(p, at) : encoded[p].copy(out, at);
+    return out;
+  }
+
+  /** The answer's JSON text as pieces of text and message slots, or whole (nothing placed, or a placeholder clash). */
+  private pieces(answer: object): string | (string | number)[] {
     const text = JSON.stringify(answer);
     if (this.placed.length === 0) return text;
     const parts = text.split(`"${this.marker}`);
-    const counts = new Array<number>(this.texts.length).fill(0);
-    for (const [, , slot] of this.placed) counts[slot]++;
-    const out = [parts[0]];
+    const seen = new Array<boolean>(this.runs.length).fill(false);
+    const out: (string | number)[] = [parts[0]];
     for (let i = 1; i < parts.length; i++) {
       const m = /^(\d+)"/.exec(parts[i]);
-      const slot = m ? Number(m[1]) : -1;
+      const run = m ? Number(m[1]) : -1;
       // Anything else matching (a string of the graph's that is a placeholder, 2^-128) and the answer is built the slow way.
-      if (slot < 0 || slot >= this.texts.length || --counts[slot] < 0) return this.slowly(answer);
-      out.push(this.texts[slot], parts[i].slice(m![0].length));
+      if (run < 0 || run >= this.runs.length || seen[run]) return this.slowly(answer);
+      seen[run] = true;
+      const { slots, list } = this.runs[run];
+      if (list) {
+        out.push("[");
+        for (let j = 0; j < slots.length; j++) {
+          if (j > 0) out.push(",");
+          out.push(slots[j]);
+        }
+        out.push("]");
+      } else {
+        out.push(slots[0]);
+      }
+      out.push(parts[i].slice(m![0].length));
     }
-    return counts.every((n) => n === 0) ? out.join("") : this.slowly(answer);
+    return seen.every(Boolean) ? out : this.slowly(answer);
   }
 
   private slowly(answer: object): string {
-    for (const [container, key, slot] of this.placed) (container as Record<string, unknown>)[key] = JSON.parse(this.texts[slot]);
+    for (const [container, key, run] of this.placed) {
+      const { slots, list } = this.runs[run];
+      (container as Record<string, unknown>)[key] = list ? slots.map((slot) => JSON.parse(this.texts[slot])) : JSON.parse(this.texts[slots[0]]);
+    }
     this.placed.length = 0;
     return JSON.stringify(answer);
   }
@@ -73,17 +117,38 @@ export class WireValues {
     return out;
   }
 
-  /** An entry of a container being built: a message's placeholder (noted where), or the walked value. */
+  /** An entry of a container being built: a placeholder for a message or a list of them (noted where), or the walked value. */
   private item(container: Record<string, unknown> | unknown[], key: string | number, raw: unknown): unknown {
-    if (!isMessage(raw)) return this.walk(raw, String(key));
-    let slot = this.slots.get(raw);
-    if (slot === undefined) {
-      slot = this.texts.push(wireMessageText(raw)) - 1;
-      this.slots.set(raw, slot);
-    }
-    this.placed.push([container, key, slot]);
-    return `${this.marker}${slot}`;
+    if (isMessage(raw)) return this.place(container, key, [this.slotOf(raw)], false);
+    if (isMessageList(raw)) return this.place(container, key, Array.from(raw, (m) => this.slotOf(m)), true);
+    return this.walk(raw, String(key));
   }
+
+  private place(container: Record<string, unknown> | unknown[], key: string | number, slots: number[], list: boolean): string {
+    const run = this.runs.push({ slots, list }) - 1;
+    this.placed.push([container, key, run]);
+    return `${this.marker}${run}`;
+  }
+
+  private slotOf(message: object): number {
+    let slot = this.slots.get(message);
+    if (slot === undefined) {
+      slot = this.texts.push(wireMessageText(message)) - 1;
+      this.messages.push(message);
+      this.slots.set(message, slot);
+    }
+    return slot;
+  }
+}
+
+/**
+ * An array JSON.stringify would write as the list of its entries' texts: no `toJSON` of its own, not
+ * empty, every index (holes too) a message.
+ */
+function isMessageList(raw: unknown): raw is object[] {
+  if (!Array.isArray(raw) || raw.length === 0 || typeof (raw as { toJSON?: unknown }).toJSON === "function") return false;
+  for (let i = 0; i < raw.length; i++) if (!isMessage(raw[i])) return false;
+  return true;
 }
 
 /** What wireJsonText's replacer turns into a dict: anything with a `toDict`, as LangChain's messages. */

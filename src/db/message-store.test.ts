@@ -3,6 +3,7 @@ import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph
 import { describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.js";
 import { CHECKPOINT_SCHEMA, createCheckpointer } from "./create-checkpointer.js";
+import { messageStoreSql } from "./message-store-sql.js";
 import type { ThreadloomSaver } from "./threadloom-saver.js";
 
 /** A graph whose one node answers each message with an echo: two checkpoints a turn. */
@@ -51,6 +52,41 @@ describe("the message store", () => {
     // A reader in another process (another saver: nothing remembered) reads the same.
     const fresh = echoGraph(createCheckpointer(db.pool));
     expect(text((await fresh.getState(thread)).values.messages)).toEqual(history[0]);
+  });
+
+  it("sends a reader only the messages it has not built, and builds again one whose fields were reassigned since", async () => {
+    const db = await createTestDatabase();
+    const graph = echoGraph(createCheckpointer(db.pool));
+    const thread = { configurable: { thread_id: "known" } };
+    for (let i = 1; i <= 3; i++) await graph.invoke({ messages: [new HumanMessage({ id: `human-${i}`, content: `hello ${i}` })] }, thread);
+    const all = (await db.pool.query(`SELECT message_id, hash FROM ${CHECKPOINT_SCHEMA}.checkpoint_messages WHERE thread_id = 'known'`)).rows;
+
+    // The statement leaves out what the reader names for this thread's namespace, and only that.
+    const select = messageStoreSql(CHECKPOINT_SCHEMA).select("WHERE thread_id = $1 AND checkpoint_ns = $2", "LIMIT 1", 3);
+    const sent = async (known: [string | null, string | null, typeof all]) =>
+      ((await db.pool.query(select, ["known", "", known[0], known[1], known[2].map((r) => r.message_id), known[2].map((r) => r.hash)])).rows[0].messages ?? []).map((m: string[]) => m[2]).sort();
+    expect(await sent([null, null, []])).toHaveLength(6);
+    expect(await sent(["known", "", all])).toEqual([]);
+    expect(await sent(["known", "", all.slice(2)])).toEqual(all.slice(0, 2).map((r) => r.message_id).sort());
+    expect(await sent(["known", "other-ns", all])).toHaveLength(6);
+    expect(await sent(["other-thread", "", all])).toHaveLength(6);
+
+    // A reader's second read (its messages known) reads what a reader that knows nothing reads.
+    const reader = echoGraph(createCheckpointer(db.pool));
+    const history = async (g: ReturnType<typeof echoGraph>) => {
+      const states = [];
+      for await (const state of g.getStateHistory(thread)) states.push(JSON.stringify(state.values.messages ?? []));
+      return states;
+    };
+    const first = await history(reader);
+    expect(await history(reader)).toEqual(first);
+    expect(await history(echoGraph(createCheckpointer(db.pool)))).toEqual(first);
+
+    // A message of the reader's own edited in place (against LangChain's habits) is fetched and built again.
+    const head = await reader.getState(thread);
+    head.values.messages[0].content = "edited in place";
+    expect(text((await reader.getState(thread)).values.messages)[0]).toBe("hello 1");
+    expect(await history(reader)).toEqual(first);
   });
 
   it("keeps a message rewritten under its id apart on each branch, and a copy and a deletion take the messages along", async () => {

@@ -29,6 +29,19 @@ export interface AssembledRow {
   writes: [taskId: string, channel: string, value: unknown][];
 }
 
+/**
+ * The messages of one thread's namespace built by earlier reads, as a read found them before its
+ * statement: the statement leaves them out (see message-store-sql `select`), `assemble` puts them in.
+ */
+export interface KnownMessages {
+  threadId: string;
+  ns: string;
+  entries: [at: string, message: unknown, size: number][];
+}
+
+/** Fetches the messages `assemble` found changed since they were known (rows as ListRows' `messages`). */
+export type FetchMessages = (threadId: string, ns: string, refs: MessageRef[]) => Promise<NonNullable<ListRows["messages"]>>;
+
 /** A pending write stored as references, until its messages are built (see `assemble`). */
 export class StoredRefs {
   constructor(readonly doc: RefsDoc) {}
@@ -115,12 +128,26 @@ export class MessageStore {
    * Each row's lists put back into `channelValues`. Decoded messages are shared between the rows of
    * one read; `remember` (a read of the newest checkpoint) lets the next write stand on its lists.
    */
-  async assemble(rows: AssembledRow[], extra: ListRows, remember: boolean): Promise<void> {
+  async assemble(rows: AssembledRow[], extra: ListRows, remember: boolean, known?: KnownMessages, fetch?: FetchMessages): Promise<void> {
     const docs = new Map<string, RefsDoc>();
     for (const [threadId, ns, channel, version, doc] of extra.lists ?? []) docs.set(`${listKey(threadId, ns, channel)}\0${version}`, doc);
     const decoded = new Map<string, unknown>();
+    const fetched = [...(extra.messages ?? [])];
+    if (known) {
+      // The statement sent none of these; one whose fields were reassigned since is fetched and built again.
+      const changed: MessageRef[] = [];
+      for (const [at, message, size] of known.entries) {
+        const [, , id, hash] = at.split("\0");
+        if (!this.digests.unchanged(message, hash)) changed.push([id, hash]);
+        else this.recent.set(groupOf(known.threadId, known.ns), at, message, size), decoded.set(at, message);
+      }
+      if (changed.length > 0) {
+        if (!fetch) throw new Error("MessageStore.assemble: known messages changed and nothing to fetch them with");
+        fetched.push(...(await fetch(known.threadId, known.ns, changed)));
+      }
+    }
     let n = 0;
-    for (const [threadId, ns, id, hash, type, json] of extra.messages ?? []) {
+    for (const [threadId, ns, id, hash, type, json] of fetched) {
       const at = `${threadId}\0${ns}\0${id}\0${hash}`;
       let message = this.recent.get(at);
       if (message === undefined || !this.digests.unchanged(message, hash)) {
@@ -128,10 +155,19 @@ export class MessageStore {
         message = await this.serde.loadsTyped(type, json);
         this.digests.remember(message, { id, hash, type, bytes: json });
       }
-      this.recent.set(at, message, json.length);
+      this.recent.set(groupOf(threadId, ns), at, message, json.length);
       decoded.set(at, message);
     }
     const done = new Map<string, MessageRef[]>();
+    // A reference's message, by the reference itself: the lists of one read share their references
+    // (see resolveRefs), so a page of 10 checkpoints of a 400-message list builds 400 keys, not 4,000.
+    const byRef = new Map<MessageRef, unknown>();
+    const messageOf = (row: AssembledRow, ref: MessageRef) => {
+      if (byRef.has(ref)) return byRef.get(ref);
+      const message = decoded.get(`${row.threadId}\0${row.ns}\0${ref[0]}\0${ref[1]}`);
+      byRef.set(ref, message);
+      return message;
+    };
     for (const row of rows) {
       for (const [channel, v] of Object.entries(row.versions)) {
         const key = listKey(row.threadId, row.ns, channel);
@@ -139,18 +175,38 @@ export class MessageStore {
         if (!doc) continue;
         // A message missing (never, short of a hand edit) is left out: the thread stays readable.
         const refs = resolveRefs(key, String(v), docs, done) ?? [];
-        row.channelValues[channel] = refs.map(([id, hash]) => decoded.get(`${row.threadId}\0${row.ns}\0${id}\0${hash}`)).filter((m) => m !== undefined);
+        row.channelValues[channel] = refs.map((ref) => messageOf(row, ref)).filter((m) => m !== undefined);
         if (remember && refs.length > 0) this.lists.remember(key, { version: String(v), hash: doc.h, depth: doc.d, refs });
       }
-      const find = ([id, hash]: MessageRef) => decoded.get(`${row.threadId}\0${row.ns}\0${id}\0${hash}`);
       for (const write of row.writes) {
-        if (write[2] instanceof StoredRefs) write[2] = write[2].doc.t.map(find).filter((m) => m !== undefined);
+        if (write[2] instanceof StoredRefs) write[2] = write[2].doc.t.map((ref) => messageOf(row, ref)).filter((m) => m !== undefined);
       }
     }
+  }
+
+  /** The messages of (threadId, ns) earlier reads built, which a read's statement need not send again. */
+  known(threadId: string, ns: string): KnownMessages {
+    return { threadId, ns, entries: this.recent.entriesOf(groupOf(threadId, ns)) };
   }
 
   forgetThread(threadId: string): void {
     this.lists.forgetThread(threadId);
     this.recent.forgetThread(threadId);
   }
+}
+
+/** `known`'s thread, namespace, ids and hashes as the read statement's four last parameters (see message-store-sql `select`). */
+export function knownParams(known: KnownMessages | undefined): [string | null, string | null, string[], string[]] {
+  if (!known) return [null, null, [], []];
+  const ids: string[] = [];
+  const hashes: string[] = [];
+  for (const [at] of known.entries) {
+    const [, , id, hash] = at.split("\0");
+    ids.push(id), hashes.push(hash);
+  }
+  return [known.threadId, known.ns, ids, hashes];
+}
+
+function groupOf(threadId: string, ns: string): string {
+  return `${threadId}\0${ns}`;
 }

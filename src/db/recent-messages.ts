@@ -1,9 +1,11 @@
 /**
  * Built messages by key, least recently used dropped first once the JSON they were built from
- * passes `limit` characters in all.
+ * passes `limit` characters in all. Each key belongs to a group (a thread's namespace), whose
+ * entries a read lists to tell the database which messages it need not send (see MessageStore).
  */
 export class RecentMessages {
-  private readonly entries = new Map<string, { message: unknown; size: number }>();
+  private readonly entries = new Map<string, { group: string; message: unknown; size: number }>();
+  private readonly groups = new Map<string, Set<string>>();
   private size = 0;
 
   constructor(private readonly limit: number) {}
@@ -12,14 +14,25 @@ export class RecentMessages {
     return this.entries.get(key)?.message;
   }
 
-  set(key: string, message: unknown, size: number): void {
+  set(group: string, key: string, message: unknown, size: number): void {
     this.delete(key);
-    this.entries.set(key, { message, size });
+    this.entries.set(key, { group, message, size });
+    let keys = this.groups.get(group);
+    if (!keys) this.groups.set(group, (keys = new Set()));
+    keys.add(key);
     this.size += size;
     for (const [oldest] of this.entries) {
       if (this.size <= this.limit) break;
       this.delete(oldest);
     }
+  }
+
+  /** The group's entries: key, message, and the size it was set with. */
+  entriesOf(group: string): [key: string, message: unknown, size: number][] {
+    return [...(this.groups.get(group) ?? [])].map((key) => {
+      const entry = this.entries.get(key)!;
+      return [key, entry.message, entry.size];
+    });
   }
 
   /** Keys begin with the thread's id and a NUL. */
@@ -31,6 +44,9 @@ export class RecentMessages {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
+    const keys = this.groups.get(entry.group)!;
+    keys.delete(key);
+    if (keys.size === 0) this.groups.delete(entry.group);
     this.size -= entry.size;
   }
 }

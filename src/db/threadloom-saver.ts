@@ -8,7 +8,7 @@ import { CLAIM_CONFIG_KEY, claimFromConfig, refused, type RunClaim } from "../ru
 import { checkpointMetadata } from "./checkpoint-metadata.js";
 import { readableMessages } from "./readable-messages.js";
 import { MESSAGE_REFS } from "./message-lists.js";
-import { MessageStore, StoredRefs, type ListRows } from "./message-store.js";
+import { type FetchMessages, knownParams, MessageStore, StoredRefs, type ListRows } from "./message-store.js";
 import { messageStoreSql } from "./message-store-sql.js";
 import { InputWatchers } from "./input-watchers.js";
 import { queryWhenFree } from "./query-when-free.js";
@@ -158,24 +158,28 @@ export class ThreadloomSaver extends PostgresSaver {
   async *list(config: RunnableConfig, options?: CheckpointListOptions): AsyncGenerator<CheckpointTuple> {
     const { filter, before, limit } = options ?? {};
     const [where, args] = this._searchWhere(config, filter, before);
-    const tuples = await this.readTuples(where, args, limit === undefined ? "" : `LIMIT ${Number.parseInt(String(limit), 10)}`, false);
+    const { thread_id, checkpoint_ns } = config.configurable ?? {};
+    const scope = thread_id && typeof checkpoint_ns === "string" ? { threadId: String(thread_id), ns: checkpoint_ns } : undefined;
+    const tuples = await this.readTuples(where, args, limit === undefined ? "" : `LIMIT ${Number.parseInt(String(limit), 10)}`, false, scope);
     for (const tuple of tuples) yield readableMessages(tuple);
   }
 
   private async readTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable ?? {};
     const [tuple] = checkpoint_id
-      ? await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3", [thread_id, checkpoint_ns, checkpoint_id], "", true)
-      : await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2", [thread_id, checkpoint_ns], "LIMIT 1", true);
+      ? await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3", [thread_id, checkpoint_ns, checkpoint_id], "", true, { threadId: thread_id, ns: checkpoint_ns })
+      : await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2", [thread_id, checkpoint_ns], "LIMIT 1", true, { threadId: thread_id, ns: checkpoint_ns });
     return tuple;
   }
 
   /**
    * Checkpoints as the stock saver reads them, in one statement with the messages of their lists
    * (see MessageStore). Checkpoints older than LangGraph's format 4 get their pending sends as it does.
+   * In `scope` (one thread's namespace), the messages earlier reads built are not sent again.
    */
-  private async readTuples(where: string, args: unknown[], limit: string, newest: boolean): Promise<CheckpointTuple[]> {
-    const { rows } = await this.db.query(this.messageSql.select(where, limit), args);
+  private async readTuples(where: string, args: unknown[], limit: string, newest: boolean, scope?: { threadId: string; ns: string }): Promise<CheckpointTuple[]> {
+    const known = scope && this.messages.known(scope.threadId, scope.ns);
+    const { rows } = await this.db.query(this.messageSql.select(where, limit, args.length + 1), [...args, ...knownParams(known)]);
     const legacy = rows.filter((row) => row.checkpoint.v < 4 && row.parent_checkpoint_id != null);
     if (legacy.length > 0) {
       const sends = await this.db.query(this.messageSql.pendingSends, [legacy[0].thread_id, legacy.map((row) => row.parent_checkpoint_id)]);
@@ -198,9 +202,16 @@ export class ThreadloomSaver extends PostgresSaver {
       })),
       extra,
       newest,
+      known,
+      this.fetchMessages,
     );
     return tuples;
   }
+
+  private readonly fetchMessages: FetchMessages = async (threadId, ns, refs) => {
+    const { rows } = await this.db.query(this.messageSql.messages, [threadId, ns, refs.map(([id]) => id), refs.map(([, hash]) => hash)]);
+    return rows.map((row) => row.message);
+  };
 
   /** Pending writes as the stock saver loads them, but a list of messages stored as references. */
   private loadWrites(writes: [Buffer, Buffer, Buffer, Buffer][] | null): Promise<[string, string, unknown][]> {

@@ -8,9 +8,13 @@
  *   - the thread's checkpoint storage (checkpoint-storage.ts) after turns 10, N/2, N-10 and N: on
  *     disk, the thread's rows as stored and before compression, and bytes per turn late vs early;
  *   - state and history reads through the Agent Server API (the SDK's Client) and the native API on
- *     the long thread against the same reads on a one-turn thread, taken in alternation.
+ *     the long thread against the same reads on a one-turn thread, taken in alternation;
+ *   - with BENCH_BASELINE set explicitly, the same reads on the baseline commit's service (its own
+ *     database of the same server, its own threads built turn for turn with this checkout's), in
+ *     alternation with this checkout's: each read this / baseline.
  */
 import { Client } from "@langchain/langgraph-sdk";
+import { BASELINE_REV, baselineWanted, exportBaseline } from "./baseline-commit.js";
 import type { BenchDatabase } from "./bench-database.js";
 import { chatStream, type ChatStreamResult } from "./chat-stream-client.js";
 import { CheckpointStorage, type StorageSample } from "./checkpoint-storage.js";
@@ -21,7 +25,8 @@ import { startServices } from "./services.js";
 
 const TOKENS = 32;
 const TOKEN_DELAY_MS = 2;
-const READ_REPEATS = 20;
+/** Each read's repetitions (BENCH_LONG_READS, default 20): a noisy machine wants more. */
+const READ_REPEATS = Math.max(1, Number(process.env.BENCH_LONG_READS ?? 20));
 
 export interface LongThreadBenchOptions {
   db: BenchDatabase;
@@ -40,8 +45,10 @@ export interface LongThreadFigures {
   storage: Map<number, StorageSample>;
   tables: string[];
   readRepeats: number;
-  /** Per read: medians on the long thread and on a one-turn thread. */
-  reads: { name: string; longMs: number; shortMs: number }[];
+  /** Per read: medians on the long thread and on a one-turn thread, and the service's CPU per read of the long thread (/proc). */
+  reads: { name: string; longMs: number; shortMs: number; longCpuMs: number }[];
+  /** The same reads on the baseline commit's service (BENCH_BASELINE set), or why not. */
+  baseline?: { label: string; reads: LongThreadFigures["reads"] } | { label: string; failed: string };
 }
 
 export async function benchLongThread(options: LongThreadBenchOptions): Promise<{ text: string; goals: Goal[] }> {
@@ -54,6 +61,8 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
   options.defer(() => services.stop());
   const url = services.urls[0]!;
   const pid = services.children[0]!.pid;
+  // Only when asked for (BENCH_BASELINE in the environment): the default baseline's long thread takes minutes.
+  const baseline = process.env.BENCH_BASELINE !== undefined && baselineWanted() ? await startLongBaseline(options, modelURL) : undefined;
   const storage = await CheckpointStorage.open(db.url);
   options.defer(() => storage.close());
 
@@ -61,13 +70,23 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
   // The service reads the graphs' types in a worker thread at start-up; its CPU is not a turn's.
   await getJson(`${url}/assistants/chat/schemas`);
   for (let i = 0; i < 3; i++) await toolTurn(url, "warm-up");
+  if (baseline && "url" in baseline) {
+    await getJson(`${baseline.url}/assistants/chat/schemas`).catch(() => undefined);
+    for (let i = 0; i < 3; i++) await toolTurn(baseline.url, "warm-up");
+  }
   const figures: LongThreadFigures = { turns, turnMs: [], serviceCpuMs: [], postgresCpuMs: [], storage: new Map(), tables: storage.tableNames(), readRepeats: READ_REPEATS, reads: [] };
   const sampleAt = new Set([10, Math.round(turns / 2), turns - 10, turns].filter((k) => k >= 1 && k <= turns));
   // Before turn 1 the thread has no rows: the baseline is the tables' size (no thread matches "").
   figures.storage.set(0, await storage.sample(""));
   // The service names the thread (a native client's own id would be an alias, not the checkpoints' key).
   let threadId = "";
+  let baselineThreadId = "";
   for (let k = 1; k <= turns; k++) {
+    // The baseline's thread grows turn for turn with this checkout's, outside this checkout's CPU figures.
+    if (baseline && "url" in baseline) {
+      const theirs = await toolTurn(baseline.url, `turn ${k}: what is ${k} * 7?`, baselineThreadId || undefined);
+      baselineThreadId ||= theirs.threadId!;
+    }
     const cpu = cpuMs(pid);
     const pgCpu = db.postmasterPid ? treeCpuMs(db.postmasterPid) : null;
     const result = await toolTurn(url, `turn ${k}: what is ${k} * 7?`, threadId || undefined);
@@ -79,29 +98,72 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
     if (k % 25 === 0) log(`long thread: ${k} turns, last ${result.turnMs.toFixed(0)} ms`);
   }
   const shortThread = (await toolTurn(url, "turn 1: what is 1 * 7?")).threadId!;
+  const baselineShort = baseline && "url" in baseline ? (await toolTurn(baseline.url, "turn 1: what is 1 * 7?")).threadId! : "";
 
   log(`long thread: reads, ${READ_REPEATS} times each on the ${turns}-turn thread and on a one-turn thread, alternating`);
-  const client = new Client({ apiUrl: url });
-  const reads: [string, (id: string) => Promise<unknown>][] = [
-    ["Agent Server: GET /threads/:id/state (SDK threads.getState)", (id) => client.threads.getState(id)],
-    ["Agent Server: SDK threads.getHistory(id, { limit: 10 })", (id) => client.threads.getHistory(id, { limit: 10 })],
-    ["native: GET /api/threads/:id/state", (id) => getJson(`${url}/api/threads/${id}/state`)],
-    ["native: GET /api/threads/:id/history?limit=10", (id) => getJson(`${url}/api/threads/${id}/history?limit=10`)],
-    ["native: GET /api/threads/:id (messages)", (id) => getJson(`${url}/api/threads/${id}`)],
-  ];
-  for (const [name, read] of reads) {
+  const readsOf = (base: string): [string, (id: string) => Promise<unknown>][] => {
+    const client = new Client({ apiUrl: base });
+    return [
+      ["Agent Server: GET /threads/:id/state (SDK threads.getState)", (id) => client.threads.getState(id)],
+      ["Agent Server: SDK threads.getHistory(id, { limit: 10 })", (id) => client.threads.getHistory(id, { limit: 10 })],
+      ["native: GET /api/threads/:id/state", (id) => getJson(`${base}/api/threads/${id}/state`)],
+      ["native: GET /api/threads/:id/history?limit=10", (id) => getJson(`${base}/api/threads/${id}/history?limit=10`)],
+      ["native: GET /api/threads/:id (messages)", (id) => getJson(`${base}/api/threads/${id}`)],
+    ];
+  };
+  const ours = readsOf(url);
+  const theirs = baseline && "url" in baseline ? readsOf(baseline.url) : undefined;
+  const baselineReads: LongThreadFigures["reads"] = [];
+  for (const [r, [name, read]] of ours.entries()) {
     const long: number[] = [];
     const short: number[] = [];
+    const bLong: number[] = [];
+    const bShort: number[] = [];
+    let cpuLong = 0;
+    let bCpuLong = 0;
+    const other = theirs?.[r]![1];
     await read(threadId);
     await read(shortThread);
+    if (other) await other(baselineThreadId), await other(baselineShort);
     for (let i = 0; i < READ_REPEATS; i++) {
-      long.push(await timed(() => read(threadId)));
-      short.push(await timed(() => read(shortThread)));
+      // With a baseline, which service goes first alternates from one repetition to the next.
+      const mine = async () => {
+        const cpu = cpuMs(pid);
+        long.push(await timed(() => read(threadId)));
+        cpuLong += cpuMs(pid) - cpu;
+        short.push(await timed(() => read(shortThread)));
+      };
+      const base = async () => {
+        if (!other || !baseline || !("url" in baseline)) return;
+        const cpu = cpuMs(baseline.pid);
+        bLong.push(await timed(() => other(baselineThreadId)));
+        bCpuLong += cpuMs(baseline.pid) - cpu;
+        bShort.push(await timed(() => other(baselineShort)));
+      };
+      if (i % 2) await base(), await mine();
+      else await mine(), await base();
     }
-    figures.reads.push({ name, longMs: median(long), shortMs: median(short) });
+    figures.reads.push({ name, longMs: median(long), shortMs: median(short), longCpuMs: cpuLong / READ_REPEATS });
+    if (other) baselineReads.push({ name, longMs: median(bLong), shortMs: median(bShort), longCpuMs: bCpuLong / READ_REPEATS });
   }
+  if (baseline) figures.baseline = "url" in baseline ? { label: baseline.label, reads: baselineReads } : baseline;
   const { text, goals } = longThreadReport(figures, `${TOKENS}-token reply ${TOKEN_DELAY_MS} ms apart after a calculator call`, db.description);
   return { text: `${text}\n${goalsTable(goals)}\n`, goals };
+}
+
+/** The baseline commit's service on a fresh database of the same server, or why it could not start. */
+async function startLongBaseline(options: LongThreadBenchOptions, modelURL: string): Promise<{ label: string; url: string; pid: number } | { label: string; failed: string }> {
+  let label = `baseline ${BASELINE_REV}`;
+  try {
+    const tree = await exportBaseline(BASELINE_REV, options.tempDir);
+    label = `baseline ${tree.sha.slice(0, 7)} "${tree.subject}"`;
+    options.log(`long thread: ${label}, its own threads on a fresh database of the same server`);
+    const services = await startServices({ db: { ...options.db, url: await options.db.fresh() }, modelURL, tempDir: tree.dir, replicas: 1, poolMax: 20, root: tree.dir, name: `baseline ${tree.sha.slice(0, 7)}` });
+    options.defer(() => services.stop());
+    return { label, url: services.urls[0]!, pid: services.children[0]!.pid };
+  } catch (err) {
+    return { label, failed: (err instanceof Error ? err.message : String(err)).split("\n")[0]! };
+  }
 }
 
 /** A tool-calling turn that must come back complete: a broken turn would make every figure a lie. */

@@ -82,8 +82,28 @@ export function longThreadReport(f: LongThreadFigures, modelDescription: string,
     "",
     table(["read", `${n}-turn thread ms`, "one-turn thread ms", "ratio"], f.reads.map((r) => [r.name, ms(r.longMs), ms(r.shortMs), ratio(r.longMs, r.shortMs)])),
     "",
+    ...baselineLines(f, n, ms),
   ].join("\n");
   return { text, goals };
+}
+
+/** The reads against the baseline commit's service, taken in alternation with this checkout's (BENCH_BASELINE). */
+function baselineLines(f: LongThreadFigures, n: number, ms: (x: number) => string): string[] {
+  const b = f.baseline;
+  if (!b) return [];
+  if ("failed" in b) return [`Against ${b.label}: not measured, the baseline failed (${b.failed}).`, ""];
+  const rows = f.reads.map((r, i) => {
+    const o = b.reads[i]!;
+    return [r.name, ms(r.longMs), ms(o.longMs), ratio(r.longMs, o.longMs), ms(r.longCpuMs), ms(o.longCpuMs), ratio(r.longCpuMs, o.longCpuMs), ms(r.shortMs), ms(o.shortMs), ratio(r.shortMs, o.shortMs)];
+  });
+  return [
+    `This checkout against ${b.label} (its own ${n}-turn and one-turn threads on a fresh database of the same server), medians of ${f.readRepeats} each, the two services in alternation:`,
+    "",
+    table(["read", `${n}-turn: this ms`, "baseline ms", "this / baseline", "service CPU ms/read: this", "baseline", "this / baseline", "one-turn: this ms", "baseline ms", "this / baseline"], rows),
+    "",
+    "Service CPU per read of the long thread: from /proc (10 ms ticks) around each read, summed, divided by the repetitions.",
+    "",
+  ];
 }
 
 function kb(bytes: number): string {

@@ -41,7 +41,8 @@
  *                       TTFT, wire bytes per token, service CPU per turn; `only` runs just that part
  *                       (test/bench/protocols-bench.ts)
  *   BENCH_LONG          0 skips one thread of BENCH_LONG_TURNS (100) tool-calling turns: turn N vs 1, state and
- *                       history reads, checkpoint bytes; `only` runs just that part (test/bench/long-thread-bench.ts)
+ *                       history reads, checkpoint bytes; `only` runs just that part (test/bench/long-thread-bench.ts);
+ *                       with BENCH_BASELINE set explicitly, the reads against that commit's service too
  *   BENCH_PROVIDERS     0 skips a stored assistant on a provider stored in the database against one on the
  *                       environment's model server, the same mock model behind both: TTFT, turn time, service
  *                       CPU per turn; `only` runs just that part (test/bench/providers-bench.ts)
