@@ -1,4 +1,5 @@
-import { ensureConfig, type RunnableConfig } from "@langchain/core/runnables";
+import { ensureConfig, pickRunnableConfigKeys, type RunnableConfig } from "@langchain/core/runnables";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { AnyGraph } from "./graph-registry.js";
 
 /**
@@ -10,8 +11,11 @@ import type { AnyGraph } from "./graph-registry.js";
  * Runnable#stream, under it, still put every part (every token) through two web ReadableStreams and
  * re-entered LangChain's context for each: a callback manager configured anew (environment
  * lookups included) and an AsyncLocalStorage run, about 5% of a service's CPU at c50 in a bench
- * profile. That context holds nothing for a top-level run (LangChain enters it with no store), so
- * reading the generator here yields the same parts in the same context. The race is what
+ * profile. Entered from a caller with no LangChain context (every run the service starts), that
+ * context is no context, so the generator is read as it is. A caller inside one (a graph's node
+ * reaching this service in-process) still gets LangChain's own re-entry for each read: read in the
+ * node's context, the graph would take the node's config as its parent's and run as a subgraph of
+ * it (ensureLangGraphConfig merges the ambient config). The race is what
  * Runnable#stream's AsyncGeneratorWithSetup does: a graph stuck in a step (a checkpoint write
  * waiting for a database that went away) still ends its stream when the signal fires
  * (test/database-outage*.test.ts); without it such a run never stopped. One abort listener serves
@@ -21,6 +25,8 @@ export async function* streamGraph(graph: AnyGraph, input: unknown, config: Reco
   const full: RunnableConfig = ensureConfig({ recursionLimit: graph.config?.recursionLimit, ...config });
   const signal = full.signal;
   const parts = graph._streamIterator(input as never, full as never) as AsyncGenerator<unknown>;
+  const storage = AsyncLocalStorageProviderSingleton.getInstance();
+  const read = () => (storage.getStore() === undefined ? parts.next() : AsyncLocalStorageProviderSingleton.runWithConfig(pickRunnableConfigKeys(full), () => parts.next(), true));
   let stop: ((err: unknown) => void) | null = null;
   const onAbort = () => stop?.(abortError(signal!));
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -31,7 +37,7 @@ export async function* streamGraph(graph: AnyGraph, input: unknown, config: Reco
       const next = await new Promise<IteratorResult<unknown>>((resolve, reject) => {
         stop = reject;
         // After an abort the read's own outcome is dropped (as raceWithSignal drops it).
-        parts.next().then(resolve, reject);
+        read().then(resolve, reject);
       });
       stop = null;
       if (next.done) break;
