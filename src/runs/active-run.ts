@@ -221,7 +221,7 @@ export class ActiveRun {
     };
     try {
       // The graph validates its own input: an Agent Server run's is whatever the client sent.
-      const parts = agent?.streamEvents ? this.eventParts(config) : await streamGraph(graph, input, config);
+      const parts = agent?.streamEvents ? this.eventParts(config) : streamGraph(graph, input, config);
       for await (const raw of parts) {
         this.idle.touch();
         const [ns, mode, chunk] = (agent ? raw : [[], ...(raw as StreamPart)]) as [string[], string, unknown];
