@@ -1,11 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { castFailureToMalformed, decodeCursor, encodeCursor } from "../db/keyset-cursor.js";
+import { prepared } from "../db/prepared.js";
 import type { Queryable } from "../db/queryable.js";
 import { refused, type RunClaim } from "../runs/run-claim.js";
 import type { Usage } from "../streaming/run-event.js";
 import type { MessageRow } from "./message-row.js";
 import type { MetadataFilter } from "./metadata-contains.js";
 import * as sql from "./conversation-sql.js";
+
+// Read on every turn before the model is asked: planned once per connection (see prepared).
+const SELECT_NAMED_THREAD = prepared(sql.SELECT_NAMED_THREAD);
 
 export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
 
@@ -134,7 +138,7 @@ export class ConversationRepository {
 
   /** The owner's thread that a native client names `id`: by its UUID, or by the client's own id. */
   async findNamedThread(id: string, owner: Owner): Promise<ThreadRow | null> {
-    const { rows } = await this.pool.query(sql.SELECT_NAMED_THREAD, [id, owner.tenantId, owner.userId, UUID.test(id) ? id : null]);
+    const { rows } = await this.pool.query({ ...SELECT_NAMED_THREAD, values: [id, owner.tenantId, owner.userId, UUID.test(id) ? id : null] });
     return rows[0] ? toThread(rows[0]) : null;
   }
 
