@@ -37,6 +37,8 @@ export interface ThreadRow {
   messageCount: number;
   createdAt: Date;
   updatedAt: Date;
+  /** Read by the finds of one thread: whether its mirror is behind its newest checkpoint (see staleThreads). */
+  mirrorBehind?: boolean;
 }
 
 export interface StoredMessage extends MessageRow {
@@ -335,6 +337,7 @@ function toThread(r: Record<string, any>): ThreadRow {
     threadId: r.thread_id, clientThreadId: r.client_thread_id, knownAs: r.known_as, tenantId: r.tenant_id, userId: r.user_id, graphId: r.graph_id, graphChosen: r.graph_chosen, assistantId: r.assistant_id,
     title: r.title, metadata: r.metadata, status: r.status, headCheckpointId: r.head_checkpoint_id,
     messageCount: r.message_count, createdAt: r.created_at, updatedAt: r.updated_at,
+    ...(typeof r.mirror_behind === "boolean" && { mirrorBehind: r.mirror_behind }),
   };
 }
 

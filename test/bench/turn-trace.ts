@@ -1,14 +1,16 @@
 /**
  * One concurrency-1 native turn, statement by statement and millisecond by millisecond (issue 15):
  *
- *   node --import tsx test/bench/turn-trace.ts [turns=20] [shown=3]
+ *   node --import tsx test/bench/turn-trace.ts [turns=20] [shown=3] [--agent]
  *
  * A durable embedded PostgreSQL of its own, the bench's mock model and the service (with
  * turn-trace-probe.ts preloaded) in processes of their own; one thread of `turns` turns, one after
- * another; prints the last `shown` turns' timelines (ms from the request's start).
+ * another (native POST /api/chat, or with `--agent` the Agent Server API's runs.stream through the
+ * SDK); prints the last `shown` turns' timelines (ms from the request's start).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { readFileSync } from "node:fs";
+import { Client as SdkClient } from "@langchain/langgraph-sdk";
 import pg from "pg";
 import os from "node:os";
 import path from "node:path";
@@ -17,8 +19,10 @@ import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.js";
 import { chatStream } from "./chat-stream-client.js";
 import { spawnTs, waitForHttp, waitForLine, freePort } from "./processes.js";
 
-const TURNS = Number(process.argv[2] ?? 20);
-const SHOWN = Number(process.argv[3] ?? 3);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const TURNS = Number(positional[0] ?? 20);
+const SHOWN = Number(positional[1] ?? 3);
+const AGENT = process.argv.includes("--agent");
 const tempDir = await mkdtemp(path.join(os.tmpdir(), "turn-trace-"));
 const db = await startEmbeddedPostgres({ dataDir: path.join(tempDir, "pg") });
 const model = spawnTs("mock model", "test/bench/mock-model-server.ts", ["32", "2"]);
@@ -38,9 +42,16 @@ try {
     const base = `http://127.0.0.1:${port}`;
     await waitForHttp(service, `${base}/readyz`);
     // Warm-up thread, then the measured one.
+    const sdk = new SdkClient({ apiUrl: base });
     for (const turns of [5, TURNS]) {
       let threadId: string | undefined;
-      for (let k = 1; k <= turns; k++) {
+      if (AGENT) threadId = (await sdk.threads.create()).thread_id;
+      for (let k = 1; k <= turns && AGENT; k++) {
+        const stream = sdk.runs.stream(threadId!, "chat", { input: { messages: [{ role: "user", content: `Say something. (turn ${k})` }] }, streamMode: ["values", "messages-tuple"] });
+        for await (const { event, data } of stream) if (event === "error") throw new Error(`agent turn ${k}: ${JSON.stringify(data)}`);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+      for (let k = 1; k <= turns && !AGENT; k++) {
         const r = await chatStream(base, { message: `Say something. (turn ${k})`, ...(threadId ? { thread_id: threadId } : {}) });
         if (r.failure) throw new Error(`turn ${k}: ${r.failure}`);
         threadId = r.threadId;
