@@ -22,6 +22,9 @@ import { YieldingSerializer } from "./yielding-serializer.js";
 
 export type { UnavailablePolicy } from "./retry-when-unavailable.js";
 
+/** Writes with more parameters (one per blob and per message past the fixed ones) are not named statements. */
+const MAX_PREPARED_PARAMS = 40;
+
 /**
  * LangGraph's PostgreSQL saver, writing each checkpoint and each batch of writes as one statement
  * instead of a transaction of one statement per row (BEGIN, an INSERT per blob, the checkpoint,
@@ -48,6 +51,7 @@ export class ThreadloomSaver extends PostgresSaver {
   private readonly messages: MessageStore;
   /** The reads of one checkpoint (a run's first read, every turn's, before the model is asked): planned once per connection. */
   private readonly preparedReads = new Map<string, Prepared>();
+  private readonly preparedWrites = new Map<string, Prepared>();
   private readonly inputWatchers = new InputWatchers();
 
   /**
@@ -295,7 +299,21 @@ export class ThreadloomSaver extends PostgresSaver {
    * returns its rows (a fenced one returns none when the run no longer holds its claim).
    */
   private async write(threadId: string, sql: string, params: unknown[]): Promise<unknown[]> {
+    const statement = this.preparedWrite(sql, params.length);
     // A busy pool (no connection free in time) is waited out whatever the policy: that is load, not an outage.
-    return (await retryWhenUnavailable(() => queryWhenFree(this.db, sql, params), () => this.whenUnavailable(threadId, "write"))).rows;
+    return (await retryWhenUnavailable(() => queryWhenFree(this.db, statement, params), () => this.whenUnavailable(threadId, "write"))).rows;
+  }
+
+  /**
+   * A write's statement as a named one (see prepared) when it has few parameters: its text depends on
+   * how many blobs and messages it carries, and a turn's writes come in a few such shapes, each planned
+   * once per connection instead of every time. One with many (a long list written whole) stays unnamed,
+   * so that no connection keeps a statement of thousands of parameters.
+   */
+  private preparedWrite(sql: string, paramCount: number): string | Prepared {
+    if (paramCount > MAX_PREPARED_PARAMS) return sql;
+    let statement = this.preparedWrites.get(sql);
+    if (!statement) this.preparedWrites.set(sql, (statement = prepared(sql)));
+    return statement;
   }
 }

@@ -69,7 +69,7 @@ const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   if (!current) return query.apply(this, args);
   const text = typeof args[0] === "string" ? args[0] : ((args[0] as { text?: string })?.text ?? "?");
   const mark: Mark = { at: at(), what: `sql ${text.replace(/\s+/g, " ").trim().slice(0, 110)}` };
-  if (text.includes("WITH RECURSIVE page") && process.env.TRACE_READ_FILE && current) writeFileSync(process.env.TRACE_READ_FILE, JSON.stringify({ text, values: args[1] }));
+  if (text.includes("WITH RECURSIVE page") && process.env.TRACE_READ_FILE && current) writeFileSync(process.env.TRACE_READ_FILE, JSON.stringify({ text, values: (args[0] as { values?: unknown[] }).values ?? args[1] }));
   current.marks.push(mark);
   const finish = () => (mark.end = at());
   const last = args.length - 1;

@@ -66,6 +66,17 @@ try {
         const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
         if (i === 2) console.log(rows.map((r) => r["QUERY PLAN"]).join("\n"));
       }
+      // The same read as an unnamed statement (planned every time) and as a named one, alternating.
+      const times: Record<string, number[]> = { unnamed: [], named: [] };
+      for (let i = 0; i < 200; i++) {
+        for (const kind of i % 2 ? ["unnamed", "named"] : ["named", "unnamed"]) {
+          const t0 = performance.now();
+          await client.query(kind === "named" ? { name: "trace_read", text, values } : { text, values });
+          times[kind].push(performance.now() - t0);
+        }
+      }
+      const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1].toFixed(3);
+      console.log(`read round trip, median of 200: unnamed ${med(times.unnamed)} ms, named ${med(times.named)} ms`);
       await client.end();
     }
     for (const trace of traces.slice(-SHOWN)) {
