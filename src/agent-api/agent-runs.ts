@@ -180,7 +180,7 @@ export class AgentRuns {
       return { run: (await this.runs.find(run.runId))!, thread: on };
     }
     if (claimed.ok) {
-      const record = (await this.runs.find(run.runId))!;
+      const { record } = claimed;
       const started = await this.start(record).catch(async (err) => {
         // Shutdown began meanwhile: give the slot back (and the thread, if the claim made it).
         await this.runs.unclaim(run.runId, run.threadId, thread?.status ?? null);

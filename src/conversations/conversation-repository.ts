@@ -1,11 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { castFailureToMalformed, decodeCursor, encodeCursor } from "../db/keyset-cursor.js";
+import { prepared } from "../db/prepared.js";
 import type { Queryable } from "../db/queryable.js";
 import { refused, type RunClaim } from "../runs/run-claim.js";
 import type { Usage } from "../streaming/run-event.js";
 import type { MessageRow } from "./message-row.js";
 import type { MetadataFilter } from "./metadata-contains.js";
 import * as sql from "./conversation-sql.js";
+
+// Read on every turn before the model is asked: planned once per connection (see prepared).
+const SELECT_NAMED_THREAD = prepared(sql.SELECT_NAMED_THREAD);
 
 export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
 
@@ -33,6 +37,8 @@ export interface ThreadRow {
   messageCount: number;
   createdAt: Date;
   updatedAt: Date;
+  /** Read by the finds of one thread: whether its mirror is behind its newest checkpoint (see staleThreads). */
+  mirrorBehind?: boolean;
 }
 
 export interface StoredMessage extends MessageRow {
@@ -134,7 +140,7 @@ export class ConversationRepository {
 
   /** The owner's thread that a native client names `id`: by its UUID, or by the client's own id. */
   async findNamedThread(id: string, owner: Owner): Promise<ThreadRow | null> {
-    const { rows } = await this.pool.query(sql.SELECT_NAMED_THREAD, [id, owner.tenantId, owner.userId, UUID.test(id) ? id : null]);
+    const { rows } = await this.pool.query({ ...SELECT_NAMED_THREAD, values: [id, owner.tenantId, owner.userId, UUID.test(id) ? id : null] });
     return rows[0] ? toThread(rows[0]) : null;
   }
 
@@ -331,6 +337,7 @@ function toThread(r: Record<string, any>): ThreadRow {
     threadId: r.thread_id, clientThreadId: r.client_thread_id, knownAs: r.known_as, tenantId: r.tenant_id, userId: r.user_id, graphId: r.graph_id, graphChosen: r.graph_chosen, assistantId: r.assistant_id,
     title: r.title, metadata: r.metadata, status: r.status, headCheckpointId: r.head_checkpoint_id,
     messageCount: r.message_count, createdAt: r.created_at, updatedAt: r.updated_at,
+    ...(typeof r.mirror_behind === "boolean" && { mirrorBehind: r.mirror_behind }),
   };
 }
 

@@ -43,22 +43,35 @@ export const INSERT_FORKED_THREAD = `
   FROM threads WHERE thread_id = $1::uuid
   RETURNING ${THREAD_COLUMNS}`;
 
+/**
+ * Whether the thread's mirror is behind its newest checkpoint (the process died before projecting;
+ * SELECT_STALE_THREAD's test), read with the thread by the finds below: one round trip, not two,
+ * before every run and read of a thread.
+ */
+const MIRROR_BEHIND = `EXISTS (
+    SELECT 1 FROM (
+      SELECT checkpoint_id FROM ${CHECKPOINT_SCHEMA}.checkpoints c
+      WHERE c.thread_id = threads.thread_id::text AND c.checkpoint_ns = ''
+      ORDER BY checkpoint_id DESC LIMIT 1
+    ) newest WHERE threads.head_checkpoint_id IS DISTINCT FROM newest.checkpoint_id
+  ) AS mirror_behind`;
+
 export const SELECT_THREAD = `
-  SELECT ${THREAD_COLUMNS} FROM threads WHERE thread_id = $1 AND tenant_id = $2 AND user_id = $3`;
+  SELECT ${THREAD_COLUMNS}, ${MIRROR_BEHIND} FROM threads WHERE thread_id = $1 AND tenant_id = $2 AND user_id = $3`;
 
 /**
  * The owner's ($2, $3) thread a native client names $1: the thread with that UUID ($4, null when
  * $1 is not one, and `known_as` counting as its UUID), else the thread the client named $1 itself.
  */
 export const SELECT_NAMED_THREAD = `
-  SELECT ${THREAD_COLUMNS} FROM threads
+  SELECT ${THREAD_COLUMNS}, ${MIRROR_BEHIND} FROM threads
   WHERE tenant_id = $2 AND user_id = $3 AND (COALESCE(known_as, thread_id) = $4::uuid OR client_thread_id = $1)
   ORDER BY COALESCE(known_as, thread_id) = $4::uuid DESC NULLS LAST
   LIMIT 1`;
 
 /** The owner's ($2, $3) thread the Agent Server API names $1: by its UUID (the one it is known by, if any). */
 export const SELECT_AGENT_THREAD = `
-  SELECT ${THREAD_COLUMNS} FROM threads WHERE tenant_id = $2 AND user_id = $3 AND COALESCE(known_as, thread_id) = $1`;
+  SELECT ${THREAD_COLUMNS}, ${MIRROR_BEHIND} FROM threads WHERE tenant_id = $2 AND user_id = $3 AND COALESCE(known_as, thread_id) = $1`;
 
 /**
  * The owner's ($1, $2) threads that pass the list filters, whose parameters start at $n: status,

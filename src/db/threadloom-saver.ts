@@ -11,6 +11,7 @@ import { MESSAGE_REFS } from "./message-lists.js";
 import { type FetchMessages, knownParams, MessageStore, StoredRefs, type ListRows } from "./message-store.js";
 import { messageStoreSql } from "./message-store-sql.js";
 import { InputWatchers } from "./input-watchers.js";
+import { prepared, type Prepared } from "./prepared.js";
 import { queryWhenFree } from "./query-when-free.js";
 import { removeThreads } from "./remove-checkpoints.js";
 import { retryWhenUnavailable, type UnavailablePolicy } from "./retry-when-unavailable.js";
@@ -20,6 +21,9 @@ import { WritesInFlight } from "./writes-in-flight.js";
 import { YieldingSerializer } from "./yielding-serializer.js";
 
 export type { UnavailablePolicy } from "./retry-when-unavailable.js";
+
+/** Writes with more parameters (one per blob and per message past the fixed ones) are not named statements. */
+const MAX_PREPARED_PARAMS = 40;
 
 /**
  * LangGraph's PostgreSQL saver, writing each checkpoint and each batch of writes as one statement
@@ -45,6 +49,9 @@ export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
   private readonly messageSql: ReturnType<typeof messageStoreSql>;
   private readonly messages: MessageStore;
+  /** The reads of one checkpoint (a run's first read, every turn's, before the model is asked): planned once per connection. */
+  private readonly preparedReads = new Map<string, Prepared>();
+  private readonly preparedWrites = new Map<string, Prepared>();
   private readonly inputWatchers = new InputWatchers();
 
   /**
@@ -167,9 +174,15 @@ export class ThreadloomSaver extends PostgresSaver {
   private async readTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable ?? {};
     const [tuple] = checkpoint_id
-      ? await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3", [thread_id, checkpoint_ns, checkpoint_id], "", true, { threadId: thread_id, ns: checkpoint_ns })
-      : await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2", [thread_id, checkpoint_ns], "LIMIT 1", true, { threadId: thread_id, ns: checkpoint_ns });
+      ? await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3", [thread_id, checkpoint_ns, checkpoint_id], "", true, { threadId: thread_id, ns: checkpoint_ns }, true)
+      : await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2", [thread_id, checkpoint_ns], "LIMIT 1", true, { threadId: thread_id, ns: checkpoint_ns }, true);
     return tuple;
+  }
+
+  private preparedRead(text: string): Prepared {
+    let statement = this.preparedReads.get(text);
+    if (!statement) this.preparedReads.set(text, (statement = prepared(text)));
+    return statement;
   }
 
   /**
@@ -177,9 +190,11 @@ export class ThreadloomSaver extends PostgresSaver {
    * (see MessageStore). Checkpoints older than LangGraph's format 4 get their pending sends as it does.
    * In `scope` (one thread's namespace), the messages earlier reads built are not sent again.
    */
-  private async readTuples(where: string, args: unknown[], limit: string, newest: boolean, scope?: { threadId: string; ns: string }): Promise<CheckpointTuple[]> {
+  private async readTuples(where: string, args: unknown[], limit: string, newest: boolean, scope?: { threadId: string; ns: string }, named = false): Promise<CheckpointTuple[]> {
     const known = scope && this.messages.known(scope.threadId, scope.ns);
-    const { rows } = await this.db.query(this.messageSql.select(where, limit, args.length + 1), [...args, ...knownParams(known)]);
+    const text = this.messageSql.select(where, limit, args.length + 1);
+    const values = [...args, ...knownParams(known)];
+    const { rows } = await this.db.query(named ? { ...this.preparedRead(text), values } : { text, values });
     const legacy = rows.filter((row) => row.checkpoint.v < 4 && row.parent_checkpoint_id != null);
     if (legacy.length > 0) {
       const sends = await this.db.query(this.messageSql.pendingSends, [legacy[0].thread_id, legacy.map((row) => row.parent_checkpoint_id)]);
@@ -284,7 +299,21 @@ export class ThreadloomSaver extends PostgresSaver {
    * returns its rows (a fenced one returns none when the run no longer holds its claim).
    */
   private async write(threadId: string, sql: string, params: unknown[]): Promise<unknown[]> {
+    const statement = this.preparedWrite(sql, params.length);
     // A busy pool (no connection free in time) is waited out whatever the policy: that is load, not an outage.
-    return (await retryWhenUnavailable(() => queryWhenFree(this.db, sql, params), () => this.whenUnavailable(threadId, "write"))).rows;
+    return (await retryWhenUnavailable(() => queryWhenFree(this.db, statement, params), () => this.whenUnavailable(threadId, "write"))).rows;
+  }
+
+  /**
+   * A write's statement as a named one (see prepared) when it has few parameters: its text depends on
+   * how many blobs and messages it carries, and a turn's writes come in a few such shapes, each planned
+   * once per connection instead of every time. One with many (a long list written whole) stays unnamed,
+   * so that no connection keeps a statement of thousands of parameters.
+   */
+  private preparedWrite(sql: string, paramCount: number): string | Prepared {
+    if (paramCount > MAX_PREPARED_PARAMS) return sql;
+    let statement = this.preparedWrites.get(sql);
+    if (!statement) this.preparedWrites.set(sql, (statement = prepared(sql)));
+    return statement;
   }
 }

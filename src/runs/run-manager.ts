@@ -406,7 +406,7 @@ export class RunManager {
     if (!found || !metadataContains(found.metadata, filter)) throw notFound("Thread", id);
     let thread = found;
     const { threadId } = thread;
-    const stale = thread.status === "busy" ? (await this.recover()).includes(threadId) : (await this.conversations.staleThreads([threadId])).length > 0;
+    const stale = thread.status === "busy" ? (await this.recover()).includes(threadId) : (thread.mirrorBehind ?? (await this.conversations.staleThreads([threadId])).length > 0);
     if (stale) {
       // Deleted meanwhile, the thread is gone: its mirror rows refer to a thread that no longer exists.
       const gone = (err: { code?: string }) => {

@@ -12,7 +12,10 @@ describe("RunRepository.claim", () => {
     const runs = new RunRepository(db.pool);
     const threadId = randomUUID();
     const first = base(threadId);
-    expect(await runs.claim({ ...first, newThread: { userId: "u", metadata: {} } })).toEqual({ ok: true });
+    // The claim answers with the run's record as a read of it gives it (the Agent Server API answers with it).
+    const claimed = await runs.claim({ ...first, newThread: { userId: "u", metadata: {} } });
+    expect(claimed).toEqual({ ok: true, record: await runs.find(first.runId) });
+    expect(claimed).toMatchObject({ record: { runId: first.runId, threadId, status: "running", workerId: 1, leaseEpoch: 1 } });
     expect(await runs.claim(base(threadId))).toEqual({ ok: false, runningRunId: first.runId });
 
     await db.pool.query("UPDATE runs SET status = 'success' WHERE run_id = $1", [first.runId]);
@@ -22,7 +25,7 @@ describe("RunRepository.claim", () => {
     expect((await db.pool.query("SELECT count(*)::int AS n FROM runs WHERE thread_id = $1", [threadId])).rows[0].n).toBe(1);
 
     await db.pool.query("UPDATE threads SET status = 'interrupted' WHERE thread_id = $1", [threadId]);
-    expect(await runs.claim({ ...base(threadId), requireStatus: "interrupted" })).toEqual({ ok: true });
+    expect(await runs.claim({ ...base(threadId), requireStatus: "interrupted" })).toMatchObject({ ok: true });
     expect((await db.pool.query("SELECT status FROM threads WHERE thread_id = $1", [threadId])).rows[0].status).toBe("busy");
   });
 });

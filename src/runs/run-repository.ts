@@ -1,8 +1,13 @@
+import { prepared } from "../db/prepared.js";
 import type { Queryable } from "../db/queryable.js";
 import type { Usage } from "../streaming/run-event.js";
 import type { RunClaim } from "./run-claim.js";
 import * as sql from "./run-sql.js";
 import type { LeaseClaim } from "./worker-lease.js";
+
+// On every turn's path before the model is asked: planned once per connection (see prepared).
+const CLAIM = prepared(sql.CLAIM_RUN);
+const CLAIM_QUICK = prepared(sql.CLAIM_RUN_QUICK_COMMIT);
 
 /** The claim a run's own writes are conditional on. */
 type Fence = Pick<RunClaim, "workerId" | "leaseEpoch">;
@@ -67,14 +72,14 @@ export class RunRepository {
   constructor(private readonly db: Queryable) {}
 
   /** Takes the thread's slot for a new running run; returns the id of the run holding it otherwise. */
-  async claim(input: ClaimInput): Promise<{ ok: true } | { ok: false; runningRunId: string | null }> {
-    const { rows } = await this.db.query(input.quickCommit ? sql.CLAIM_RUN_QUICK_COMMIT : sql.CLAIM_RUN, [
+  async claim(input: ClaimInput): Promise<{ ok: true; record: RunRecord } | { ok: false; runningRunId: string | null }> {
+    const { rows } = await this.db.query({ ...(input.quickCommit ? CLAIM_QUICK : CLAIM), values: [
       input.runId, input.threadId, input.tenantId, input.graphId, input.assistantId, input.lease.workerId, input.metadata,
       input.newThread?.userId ?? null, input.newThread?.metadata ?? {}, Boolean(input.newThread), input.assistantVersion ?? null,
       input.requireStatus ?? null, input.agent?.kwargs ?? null, input.agent?.multitaskStrategy ?? "reject", input.agent?.userId ?? null,
       input.agent?.temporary ?? false, input.newThread?.clientThreadId ?? null, input.lease.epoch,
-    ]);
-    if (rows[0].run_id) return { ok: true };
+    ] });
+    if (rows[0].run_id) return { ok: true, record: toRun(rows[0]) };
     // A run claimed at the same moment made ours wait on the slot's index, then do nothing; but the
     // statement reads from before that run committed, so it cannot name it. A second look can.
     const runningRunId = rows[0].running_run_id ?? (await this.db.query(sql.SELECT_SLOT_HOLDER, [input.threadId])).rows[0]?.run_id ?? null;

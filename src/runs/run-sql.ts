@@ -1,14 +1,18 @@
 import { WORKER_LOCK_CLASS } from "./worker-lease.js";
 
+const RUN_COLUMNS = `run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy, worker_id,
+  lease_epoch, attempt, input_tokens, output_tokens, total_tokens, ttft_ms, latency_ms, error, metadata, kwargs, user_id, temporary,
+  cancel_action, created_at, updated_at, started_at, ended_at`;
+
 /**
  * Takes the thread's run slot in one statement, under worker $6's lease epoch $18 (and says so on
  * the run-started channel), creating the
  * thread first when $10 says it is new (with the id the client chose for it, $17, if any), and only if the thread has status $12 when
  * that is given. Runs queued on the thread go first: a claim does not jump them. Returns the new
- * run's id, or null and the id of the run that holds the slot or heads the queue (null too when
- * the status did not match).
+ * run (its record's columns, as SELECT_RUN reads them), or a null run_id and the id of the run that
+ * holds the slot or heads the queue (null too when the status did not match).
  */
-export const CLAIM_RUN = `
+const claimRun = (extra: string) => `
   WITH new_thread AS (
     INSERT INTO threads (thread_id, tenant_id, user_id, graph_id, assistant_id, metadata, status, client_thread_id)
     SELECT $2, $3, $8, $4, $5, $9, 'busy', $17 WHERE $10::boolean
@@ -21,19 +25,21 @@ export const CLAIM_RUN = `
     WHERE ($12::text IS NULL OR EXISTS (SELECT 1 FROM threads WHERE thread_id = $2 AND status = $12::text))
       AND NOT EXISTS (SELECT 1 FROM runs WHERE thread_id = $2 AND status = 'pending')
     ON CONFLICT (thread_id) WHERE status = 'running' DO NOTHING
-    RETURNING run_id
+    RETURNING ${RUN_COLUMNS}
   ), busy AS (
     -- A thread made without a graph takes this run's (see migration 0011).
     UPDATE threads SET status = 'busy', updated_at = now(), graph_id = CASE WHEN graph_chosen THEN graph_id ELSE $4 END, assistant_id = CASE WHEN graph_chosen THEN assistant_id ELSE $5 END, graph_chosen = true
     WHERE thread_id = $2 AND NOT $10::boolean AND EXISTS (SELECT 1 FROM run)
     RETURNING 1
   )
-  SELECT (SELECT run_id FROM run) AS run_id,
+  SELECT run.*,
          COALESCE((SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'running'),
                   (SELECT run_id FROM runs WHERE thread_id = $2 AND status = 'pending' ORDER BY created_at, run_id LIMIT 1)) AS running_run_id,
          (SELECT count(*) FROM new_thread) + (SELECT count(*) FROM busy) AS touched,
          -- Those who follow the thread's runs (GET /threads/:id/stream) hear of it.
-         (SELECT pg_notify('threadloom_run_started', $2::text) FROM run) IS NULL AS notified`;
+         (SELECT pg_notify('threadloom_run_started', $2::text) FROM run) IS NULL AS notified${extra}
+  FROM (VALUES (1)) AS one LEFT JOIN run ON true`;
+export const CLAIM_RUN = claimRun("");
 
 /**
  * CLAIM_RUN committed without waiting for its WAL flush. Only for a run that acknowledges nothing
@@ -42,8 +48,8 @@ export const CLAIM_RUN = `
  * too, and a crash before it loses a claim nobody was told of. On a durable server it saves one
  * WAL flush (one disk sync, often 5–20 ms) before the model is called.
  */
-export const CLAIM_RUN_QUICK_COMMIT = `${CLAIM_RUN},
-         set_config('synchronous_commit', 'off', true) AS quick_commit`;
+export const CLAIM_RUN_QUICK_COMMIT = claimRun(`,
+         set_config('synchronous_commit', 'off', true) AS quick_commit`);
 
 /** The run that holds thread $1's slot, or else heads its queue. */
 export const SELECT_SLOT_HOLDER = `
@@ -235,9 +241,6 @@ export const END_RUN_UNRECORDED = `
   )
   SELECT (SELECT pending FROM waiting) AS pending`;
 
-const RUN_COLUMNS = `run_id, thread_id, tenant_id, graph_id, assistant_id, assistant_version, status, multitask_strategy, worker_id,
-  lease_epoch, attempt, input_tokens, output_tokens, total_tokens, ttft_ms, latency_ms, error, metadata, kwargs, user_id, temporary,
-  cancel_action, created_at, updated_at, started_at, ended_at`;
 
 export const SELECT_RUN = `SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = $1`;
 
