@@ -91,10 +91,11 @@ describe("an acknowledged message survives SIGKILL", () => {
     await killService(service);
     await reading;
     expect(seen).not.toContain("start");
-    // The held write dies with its process, as a crash would lose it.
-    await locker.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'threadloom%'");
+    // The held write dies with its process, as a crash would lose it (only it: the test's own pool
+    // is named as the service's connections are).
+    await locker.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'");
+    await locker.query("DROP TRIGGER hold_first_step ON langgraph.checkpoints");
     await locker.end();
-    await db.pool.query("DROP TRIGGER hold_first_step ON langgraph.checkpoints");
     await untilLeasesExpired(db.pool);
 
     const t = await startTestService({ db, mock });
@@ -163,7 +164,8 @@ describe("an acknowledged message survives SIGKILL", () => {
       await until(async () => killed);
     }
     await service.exited;
-    await observer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'threadloom%'", [db.name]);
+    // The INSERTs the dead process left waiting for the lock; not the test's own pool, named as the service's connections are.
+    await observer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'threadloom%' AND wait_event_type = 'Lock'", [db.name]);
     await observer.end();
     if (locked) await locker.query("ROLLBACK");
     await locker.end();

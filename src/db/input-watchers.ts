@@ -26,8 +26,9 @@ export class InputWatchers {
   /**
    * Whether a root checkpoint of the thread, of this `source`, is the one a watcher waits for (the
    * first step's after the input checkpoint; an update, a stopped run's saved reply, does not apply
-   * the input), or an input checkpoint nobody watches: either must wait for the disk. A watched input checkpoint need not, since the checkpoint that acknowledges it is committed
-   * after it and PostgreSQL flushes its WAL in order.
+   * the input), or an input checkpoint nobody watches: either must wait for the disk. A watched
+   * input checkpoint need not, since the checkpoint that acknowledges it is committed after it and
+   * PostgreSQL flushes its WAL in order.
    */
   durable(threadId: string, source: string | undefined): boolean {
     const watcher = this.watchers.get(threadId);

@@ -43,8 +43,8 @@ export const CLAIM_RUN = claimRun("");
 
 /**
  * CLAIM_RUN committed without waiting for its WAL flush. Only for a run that acknowledges nothing
- * before a later synchronous commit of its own (a native turn holds its `start` until its input
- * checkpoint is committed): PostgreSQL flushes WAL in order, so that commit makes this one durable
+ * before a later synchronous commit of its own (a native turn holds its `start` until the
+ * checkpoint with its message in the state is committed, see InputWatchers): PostgreSQL flushes WAL in order, so that commit makes this one durable
  * too, and a crash before it loses a claim nobody was told of. On a durable server it saves one
  * WAL flush (one disk sync, often 5–20 ms) before the model is called.
  */
