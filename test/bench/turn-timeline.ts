@@ -8,7 +8,7 @@
 import diagnostics from "node:diagnostics_channel";
 import http from "node:http";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
+import { hookClientQueries } from "./pg-query-hook.js";
 
 interface Timeline {
   res: http.ServerResponse;
@@ -59,25 +59,15 @@ http.ServerResponse.prototype.write = function (this: http.ServerResponse, ...ar
   return write.apply(this, args);
 } as typeof http.ServerResponse.prototype.write;
 
-const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-(pg.Client.prototype as unknown as { query: typeof query }).query = function (this: pg.Client, ...args: unknown[]) {
+hookClientQueries(() => {
   const timeline = current && current.modelAt === undefined ? current : null;
-  if (!timeline) return query.apply(this, args);
+  if (!timeline) return null;
   const started = performance.now();
-  const finish = () => {
+  return () => {
     timeline.sqlMs += performance.now() - started;
     timeline.statements++;
   };
-  const last = args.length - 1;
-  if (typeof args[last] === "function") {
-    const cb = args[last] as (...a: unknown[]) => unknown;
-    args[last] = (...a: unknown[]) => (finish(), cb(...a));
-    return query.apply(this, args);
-  }
-  const result = query.apply(this, args) as Promise<unknown> | undefined;
-  result?.then?.(finish, finish);
-  return result;
-};
+});
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -9,6 +9,7 @@ import { performance } from "node:perf_hooks";
 import inspector from "node:inspector";
 import { writeFileSync } from "node:fs";
 import pg from "pg";
+import { hookClientQueries } from "./pg-query-hook.js";
 
 // TRACE_PROF_DIR: each traced turn's CPU profile from its request to its model request.
 const profDir = process.env.TRACE_PROF_DIR || undefined;
@@ -64,24 +65,14 @@ http.ServerResponse.prototype.write = function (this: http.ServerResponse, ...ar
   return write.apply(this, args);
 } as typeof http.ServerResponse.prototype.write;
 
-const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-(pg.Client.prototype as unknown as { query: typeof query }).query = function (this: pg.Client, ...args: unknown[]) {
-  if (!current) return query.apply(this, args);
+hookClientQueries((args) => {
+  if (!current) return null;
   const text = typeof args[0] === "string" ? args[0] : ((args[0] as { text?: string })?.text ?? "?");
   const mark: Mark = { at: at(), what: `sql ${text.replace(/\s+/g, " ").trim().slice(0, 110)}` };
-  if (text.includes("WITH RECURSIVE page") && process.env.TRACE_READ_FILE && current) writeFileSync(process.env.TRACE_READ_FILE, JSON.stringify({ text, values: (args[0] as { values?: unknown[] }).values ?? args[1] }));
+  if (text.includes("WITH RECURSIVE page") && process.env.TRACE_READ_FILE) writeFileSync(process.env.TRACE_READ_FILE, JSON.stringify({ text, values: (args[0] as { values?: unknown[] }).values ?? args[1] }));
   current.marks.push(mark);
-  const finish = () => (mark.end = at());
-  const last = args.length - 1;
-  if (typeof args[last] === "function") {
-    const cb = args[last] as (...a: unknown[]) => unknown;
-    args[last] = (...a: unknown[]) => (finish(), cb(...a));
-    return query.apply(this, args);
-  }
-  const result = query.apply(this, args) as Promise<unknown> | undefined;
-  result?.then?.(finish, finish);
-  return result;
-};
+  return () => (mark.end = at());
+});
 
 // When a statement was asked of the pool (its Client#query above comes once a connection is free).
 const poolQuery = pg.Pool.prototype.query as (...args: unknown[]) => unknown;
