@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DatabaseOutage } from "../../test/helpers/database-outage.js";
 import { createTestDatabase } from "../../test/helpers/test-database.js";
 import { createPool } from "./create-pool.js";
@@ -21,6 +21,9 @@ describe("createPool when the database goes away", () => {
       const ended = new Promise((resolve) => held.once("end", resolve));
       await outage.begin();
       await ended;
+      // The idle connections were ended too; the pool drops each once its socket says so, which can
+      // come after the held one's (a query given one of them first would fail on it instead).
+      await vi.waitFor(() => expect(pool.idleCount).toBe(0), { timeout: 10_000, interval: 20 });
       // Refused while it lasts, as many times as anyone tries.
       for (let i = 0; i < 3; i++) await expect(pool.query("SELECT 1")).rejects.toThrow(/not currently accepting connections/);
     } finally {
