@@ -14,5 +14,10 @@ export interface Prepared {
  * the text's hash, so two texts never share one (pg refuses a name reused with another text).
  */
 export function prepared(text: string): Prepared {
-  return { name: `tl_${createHash("sha256").update(text).digest("base64url").slice(0, 24)}`, text };
+  let statement = made.get(text);
+  if (!statement) made.set(text, (statement = { name: `tl_${createHash("sha256").update(text).digest("base64url").slice(0, 24)}`, text }));
+  return statement;
 }
+
+/** Each text's statement, made once (the texts are the fixed few of the turn's path). */
+const made = new Map<string, Prepared>();

@@ -49,9 +49,6 @@ export class ThreadloomSaver extends PostgresSaver {
   private readonly sql: ReturnType<typeof saverSql>;
   private readonly messageSql: ReturnType<typeof messageStoreSql>;
   private readonly messages: MessageStore;
-  /** The reads of one checkpoint (a run's first read, every turn's, before the model is asked): planned once per connection. */
-  private readonly preparedReads = new Map<string, Prepared>();
-  private readonly preparedWrites = new Map<string, Prepared>();
   private readonly inputWatchers = new InputWatchers();
 
   /**
@@ -179,22 +176,18 @@ export class ThreadloomSaver extends PostgresSaver {
     return tuple;
   }
 
-  private preparedRead(text: string): Prepared {
-    let statement = this.preparedReads.get(text);
-    if (!statement) this.preparedReads.set(text, (statement = prepared(text)));
-    return statement;
-  }
-
   /**
    * Checkpoints as the stock saver reads them, in one statement with the messages of their lists
    * (see MessageStore). Checkpoints older than LangGraph's format 4 get their pending sends as it does.
    * In `scope` (one thread's namespace), the messages earlier reads built are not sent again.
+   * `named`: a read of fixed text on every turn's path (a run's first read, before the model is
+   * asked), as a named statement planned once per connection (see prepared).
    */
   private async readTuples(where: string, args: unknown[], limit: string, newest: boolean, scope?: { threadId: string; ns: string }, named = false): Promise<CheckpointTuple[]> {
     const known = scope && this.messages.known(scope.threadId, scope.ns);
     const text = this.messageSql.select(where, limit, args.length + 1);
     const values = [...args, ...knownParams(known)];
-    const { rows } = await this.db.query(named ? { ...this.preparedRead(text), values } : { text, values });
+    const { rows } = await this.db.query(named ? { ...prepared(text), values } : { text, values });
     const legacy = rows.filter((row) => row.checkpoint.v < 4 && row.parent_checkpoint_id != null);
     if (legacy.length > 0) {
       const sends = await this.db.query(this.messageSql.pendingSends, [legacy[0].thread_id, legacy.map((row) => row.parent_checkpoint_id)]);
@@ -311,9 +304,7 @@ export class ThreadloomSaver extends PostgresSaver {
    * so that no connection keeps a statement of thousands of parameters.
    */
   private preparedWrite(sql: string, paramCount: number): string | Prepared {
-    if (paramCount > MAX_PREPARED_PARAMS) return sql;
-    let statement = this.preparedWrites.get(sql);
-    if (!statement) this.preparedWrites.set(sql, (statement = prepared(sql)));
-    return statement;
+    return paramCount > MAX_PREPARED_PARAMS ? sql : prepared(sql);
   }
+
 }
