@@ -37,3 +37,18 @@ describe("createPool when the database goes away", () => {
     ]);
   });
 });
+
+describe("createPool's connections", () => {
+  // A checkpoint read's estimated cost passes jit_above_cost (its set-returning functions are guessed
+  // at 100 rows each): with JIT on, PostgreSQL compiled for ~100 ms a statement that runs in 1 ms.
+  it("run without JIT, from their first statement", async () => {
+    const db = await createTestDatabase();
+    const pool = db.track(createPool(db.url, { max: 2 }));
+    const [a, b] = await Promise.all([pool.connect(), pool.connect()]);
+    try {
+      for (const client of [a, b]) expect((await client.query("SHOW jit")).rows).toEqual([{ jit: "off" }]);
+    } finally {
+      a.release(), b.release();
+    }
+  });
+});

@@ -36,6 +36,11 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   });
   // Idle clients: the client's own listener (above) has seen the error already.
   pool.on("error", () => {});
+  // The service's statements are short reads and writes by key, but a read's set-returning
+  // functions (a checkpoint's channels, a list's references: guessed at 100 rows each) multiply its
+  // estimated cost past jit_above_cost: JIT then compiled for 100 ms a statement that runs in 1.
+  // Queued before the first query of the new connection; a server without JIT (before 11) refuses it.
+  pool.on("connect", (client) => void client.query("SET jit = off").catch(() => {}));
   return pool;
 }
 

@@ -42,7 +42,7 @@ export interface ListPlan {
   commit(): void;
 }
 
-interface LastList {
+export interface LastList {
   version: string;
   hash: string;
   depth: number;
@@ -60,6 +60,8 @@ const REMEMBERED = 1_000;
  */
 export class MessageLists {
   private readonly last = new Map<string, LastList>();
+  /** The channels of `last` by thread and namespace (`listKey` without its channel). */
+  private readonly channels = new Map<string, Set<string>>();
 
   plan(key: string, version: string, digests: MessageDigest[]): ListPlan {
     const refs: MessageRef[] = digests.map((d) => [d.id, d.hash]);
@@ -78,18 +80,40 @@ export class MessageLists {
 
   /** Remembers a list read (or written): the next write of its channel may stand on it. */
   remember(key: string, list: LastList): void {
-    this.last.delete(key);
+    this.forget(key);
     this.last.set(key, list);
-    if (this.last.size > REMEMBERED) this.last.delete(this.last.keys().next().value!);
+    const [group, channel] = splitKey(key);
+    let channels = this.channels.get(group);
+    if (!channels) this.channels.set(group, (channels = new Set()));
+    channels.add(channel);
+    if (this.last.size > REMEMBERED) this.forget(this.last.keys().next().value!);
+  }
+
+  /** The lists remembered of a thread's namespace, by channel. */
+  listsOf(threadId: string, ns: string): [channel: string, list: LastList][] {
+    const group = listKey(threadId, ns, "");
+    return [...(this.channels.get(group) ?? [])].map((channel) => [channel, this.last.get(group + channel)!]);
   }
 
   forget(key: string): void {
-    this.last.delete(key);
+    if (!this.last.delete(key)) return;
+    const [group, channel] = splitKey(key);
+    const channels = this.channels.get(group)!;
+    channels.delete(channel);
+    if (channels.size === 0) this.channels.delete(group);
   }
 
   forgetThread(threadId: string): void {
-    for (const key of this.last.keys()) if (key.startsWith(`${threadId}\0`)) this.last.delete(key);
+    for (const group of this.channels.keys()) {
+      if (group.startsWith(`${threadId}\0`)) for (const channel of this.channels.get(group)!) this.forget(group + channel);
+    }
   }
+}
+
+/** A list's key as its thread's namespace (`listKey` with an empty channel) and its channel. */
+function splitKey(key: string): [group: string, channel: string] {
+  const at = key.indexOf("\0", key.indexOf("\0") + 1) + 1;
+  return [key.slice(0, at), key.slice(at)];
 }
 
 export function listKey(threadId: string, ns: string, channel: string): string {

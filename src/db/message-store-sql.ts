@@ -14,13 +14,17 @@ export function messageStoreSql(schema: string) {
    * A lateral lookup, not a join: as a join the planner (guessing 100 rows for jsonb_each_text, a
    * handful in fact) hashed every blob of the thread once per checkpoint read, which grows with the
    * thread (a page of 10 on a 100-turn thread without statistics yet: 21 ms of 10 checkpoints × 1,200
-   * blobs; 13.5 ms with this). Only in the per-row subquery: in `chain` the same lookup multiplies the
-   * row estimates of `chain` and `wanted` into costs past PostgreSQL's JIT threshold (seconds).
+   * blobs; 13.5 ms with this). In `chain` too, where the join hashed every list of the thread. The
+   * estimates multiply (100 rows guessed per set-returning function) into costs past PostgreSQL's JIT
+   * threshold, which is why the pool turns JIT off (see createPool).
    */
   const blobAt = (cp: string, v: string, type: string) => `
     SELECT b.thread_id, b.checkpoint_ns, b.channel, b.version, b.type, b.blob FROM ${t("checkpoint_blobs")} b
     WHERE b.thread_id = ${cp}.thread_id AND b.checkpoint_ns = ${cp}.checkpoint_ns AND b.channel = ${v}.key AND b.version = ${v}.value AND b.type ${type}
     LIMIT 1`;
+  /** Whether chain row `c` is a list of the `floor` (a statement of `select`). */
+  const onFloor = (c: string) => `
+    SELECT 1 FROM floor f WHERE f.thread_id = ${c}.thread_id AND f.checkpoint_ns = ${c}.checkpoint_ns AND f.channel = ${c}.channel AND f.version = ${c}.version`;
   return {
     // Run by the saver's setup(), beside LangGraph's own tables, which it creates first.
     setup: `
@@ -41,13 +45,16 @@ export function messageStoreSql(schema: string) {
     select: (where: string, limit: string, known: number) => `
       WITH RECURSIVE page AS (
         SELECT * FROM ${t("checkpoints")} ${where} ORDER BY checkpoint_id DESC ${limit}
+      ), floor AS (
+        -- Lists the reader holds whole (the last two parameters: channels and versions in its thread's
+        -- namespace): a chain reaching one stops there, and its references are not expanded.
+        SELECT $${known}::text AS thread_id, $${known + 1}::text AS checkpoint_ns, f.channel, f.version
+        FROM unnest($${known + 4}::text[], $${known + 5}::text[]) AS f (channel, version)
       ), chain AS (
         SELECT bl.thread_id, bl.checkpoint_ns, bl.channel, bl.version, ${refsSql.doc("bl.blob")} AS doc
         FROM page cp
         CROSS JOIN jsonb_each_text(cp.checkpoint -> 'channel_versions') v
-        JOIN ${t("checkpoint_blobs")} bl
-          ON bl.thread_id = cp.thread_id AND bl.checkpoint_ns = cp.checkpoint_ns AND bl.channel = v.key AND bl.version = v.value
-        WHERE bl.type = '${MESSAGE_REFS}'
+        CROSS JOIN LATERAL (${blobAt("cp", "v", `= '${MESSAGE_REFS}'`)}) bl
         UNION
         -- A lookup by primary key per list: a join here is planned as a scan of the table per step.
         SELECT b.thread_id, b.checkpoint_ns, b.channel, b.version, ${refsSql.doc("b.blob")}
@@ -57,9 +64,11 @@ export function messageStoreSql(schema: string) {
           WHERE b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns AND b.channel = c.channel AND b.version = ${refsSql.base("c.doc")} AND b.type = '${MESSAGE_REFS}'
           LIMIT 1
         ) b
+        WHERE NOT EXISTS (${onFloor("c")})
       ), wanted AS (
         SELECT c.thread_id, c.checkpoint_ns, r.message_id, r.hash
         FROM chain c CROSS JOIN LATERAL ${refsSql.refs("c.doc")} r
+        WHERE NOT EXISTS (${onFloor("c")})
         UNION
         SELECT cw.thread_id, cw.checkpoint_ns, r.message_id, r.hash
         FROM page cp
@@ -68,7 +77,7 @@ export function messageStoreSql(schema: string) {
         CROSS JOIN LATERAL ${refsSql.refs(refsSql.doc("cw.blob"))} r
         WHERE cw.type = '${MESSAGE_REFS}'
       ), unknown AS (
-        -- What the reader has not built already (the last four parameters: its thread, namespace, ids, hashes).
+        -- What the reader has not built already (parameters: its thread, namespace, ids, hashes).
         SELECT w.* FROM wanted w
         WHERE NOT (w.thread_id = $${known} AND w.checkpoint_ns = $${known + 1}
           AND (w.message_id, w.hash) IN (SELECT * FROM unnest($${known + 2}::text[], $${known + 3}::text[])))

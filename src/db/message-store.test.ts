@@ -63,13 +63,26 @@ describe("the message store", () => {
 
     // The statement leaves out what the reader names for this thread's namespace, and only that.
     const select = messageStoreSql(CHECKPOINT_SCHEMA).select("WHERE thread_id = $1 AND checkpoint_ns = $2", "LIMIT 1", 3);
-    const sent = async (known: [string | null, string | null, typeof all]) =>
-      ((await db.pool.query(select, ["known", "", known[0], known[1], known[2].map((r) => r.message_id), known[2].map((r) => r.hash)])).rows[0].messages ?? []).map((m: string[]) => m[2]).sort();
+    const read = (known: [string | null, string | null, typeof all], lists: [string[], string[]] = [[], []]) =>
+      db.pool.query(select, ["known", "", known[0], known[1], known[2].map((r) => r.message_id), known[2].map((r) => r.hash), ...lists]);
+    const sent = async (known: [string | null, string | null, typeof all], lists?: [string[], string[]]) =>
+      ((await read(known, lists)).rows[0].messages ?? []).map((m: string[]) => m[2]).sort();
     expect(await sent([null, null, []])).toHaveLength(6);
     expect(await sent(["known", "", all])).toEqual([]);
     expect(await sent(["known", "", all.slice(2)])).toEqual(all.slice(0, 2).map((r) => r.message_id).sort());
     expect(await sent(["known", "other-ns", all])).toHaveLength(6);
     expect(await sent(["other-thread", "", all])).toHaveLength(6);
+
+    // A list the reader holds whole ends the chain there, and none of its messages is sent: the
+    // head's list read alone, where without it the chain goes down to the thread's first list.
+    const head = (await read([null, null, []])).rows[0];
+    const headList = head.lists.find((l: string[]) => l[2] === "messages")[3];
+    expect(head.lists.length).toBeGreaterThan(1);
+    const floored = (await read(["known", "", []], [["messages"], [headList]])).rows[0];
+    expect(floored.lists.map((l: string[]) => l[3])).toEqual([headList]);
+    expect(floored.messages).toBeNull();
+    // Only in the reader's own thread and namespace.
+    expect((await read(["known", "other-ns", []], [["messages"], [headList]])).rows[0].lists.length).toBe(head.lists.length);
 
     // A reader's second read (its messages known) reads what a reader that knows nothing reads.
     const reader = echoGraph(createCheckpointer(db.pool));
@@ -82,9 +95,10 @@ describe("the message store", () => {
     expect(await history(reader)).toEqual(first);
     expect(await history(echoGraph(createCheckpointer(db.pool)))).toEqual(first);
 
-    // A message of the reader's own edited in place (against LangChain's habits) is fetched and built again.
-    const head = await reader.getState(thread);
-    head.values.messages[0].content = "edited in place";
+    // A message of the reader's own edited in place (against LangChain's habits) is fetched and built
+    // again, though it belongs to a list the reader holds whole.
+    const state = await reader.getState(thread);
+    state.values.messages[0].content = "edited in place";
     expect(text((await reader.getState(thread)).values.messages)[0]).toBe("hello 1");
     expect(await history(reader)).toEqual(first);
   });

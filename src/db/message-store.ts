@@ -1,7 +1,7 @@
 import type { ChannelVersions, SerializerProtocol } from "@langchain/langgraph-checkpoint";
 import { type MessageDigest, MessageDigests } from "./message-digests.js";
 import { RecentMessages } from "./recent-messages.js";
-import { listHash, type ListPlan, listKey, MESSAGE_REFS, MessageLists, type MessageRef, type RefsDoc, resolveRefs } from "./message-lists.js";
+import { type LastList, listHash, type ListPlan, listKey, MESSAGE_REFS, MessageLists, type MessageRef, type RefsDoc, resolveRefs } from "./message-lists.js";
 
 /** One channel value as written: its key, version, serializer type and bytes (none when empty). */
 export type DumpedBlob = [channel: string, version: string, type: string, bytes: Uint8Array | null];
@@ -37,6 +37,8 @@ export interface KnownMessages {
   threadId: string;
   ns: string;
   entries: [at: string, message: unknown, size: number][];
+  /** Lists whose every message is among `entries`: a chain reaching one stops there (see `select`). */
+  lists: [channel: string, list: LastList][];
 }
 
 /** Fetches the messages `assemble` found changed since they were known (rows as ListRows' `messages`). */
@@ -159,6 +161,7 @@ export class MessageStore {
       decoded.set(at, message);
     }
     const done = new Map<string, MessageRef[]>();
+    for (const [channel, list] of known?.lists ?? []) done.set(`${listKey(known!.threadId, known!.ns, channel)}\0${list.version}`, list.refs);
     // A reference's message, by the reference itself: the lists of one read share their references
     // (see resolveRefs), so a page of 10 checkpoints of a 400-message list builds 400 keys, not 4,000.
     const byRef = new Map<MessageRef, unknown>();
@@ -186,7 +189,10 @@ export class MessageStore {
 
   /** The messages of (threadId, ns) earlier reads built, which a read's statement need not send again. */
   known(threadId: string, ns: string): KnownMessages {
-    return { threadId, ns, entries: this.recent.entriesOf(groupOf(threadId, ns)) };
+    const group = groupOf(threadId, ns);
+    const entries = this.recent.entriesOf(group);
+    const lists = this.lists.listsOf(threadId, ns).filter(([, list]) => list.refs.every(([id, hash]) => this.recent.has(`${group}\0${id}\0${hash}`)));
+    return { threadId, ns, entries, lists };
   }
 
   forgetThread(threadId: string): void {
@@ -195,16 +201,16 @@ export class MessageStore {
   }
 }
 
-/** `known`'s thread, namespace, ids and hashes as the read statement's four last parameters (see message-store-sql `select`). */
-export function knownParams(known: KnownMessages | undefined): [string | null, string | null, string[], string[]] {
-  if (!known) return [null, null, [], []];
+/** `known` as the read statement's last parameters: thread, namespace, messages' ids and hashes, lists' channels and versions (see message-store-sql `select`). */
+export function knownParams(known: KnownMessages | undefined): [string | null, string | null, string[], string[], string[], string[]] {
+  if (!known) return [null, null, [], [], [], []];
   const ids: string[] = [];
   const hashes: string[] = [];
   for (const [at] of known.entries) {
     const [, , id, hash] = at.split("\0");
     ids.push(id), hashes.push(hash);
   }
-  return [known.threadId, known.ns, ids, hashes];
+  return [known.threadId, known.ns, ids, hashes, known.lists.map(([channel]) => channel), known.lists.map(([, list]) => list.version)];
 }
 
 function groupOf(threadId: string, ns: string): string {

@@ -14,6 +14,10 @@ export class RecentMessages {
     return this.entries.get(key)?.message;
   }
 
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   set(group: string, key: string, message: unknown, size: number): void {
     this.delete(key);
     this.entries.set(key, { group, message, size });
