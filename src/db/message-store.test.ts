@@ -1,5 +1,6 @@
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.js";
 import { CHECKPOINT_SCHEMA, createCheckpointer } from "./create-checkpointer.js";
@@ -101,6 +102,39 @@ describe("the message store", () => {
     state.values.messages[0].content = "edited in place";
     expect(text((await reader.getState(thread)).values.messages)[0]).toBe("hello 1");
     expect(await history(reader)).toEqual(first);
+  });
+
+  it("begins a turn of a thread it wrote on the list it wrote: one list read, no message sent again", async () => {
+    const db = await createTestDatabase();
+    const graph = echoGraph(createCheckpointer(db.pool));
+    const thread = { configurable: { thread_id: "own-lists" } };
+    const turn = (i: number) => graph.invoke({ messages: [new HumanMessage({ id: `human-${i}`, content: `hello ${i}` })] }, thread);
+    for (let i = 1; i <= 3; i++) await turn(i);
+
+    // What the checkpoint reads of the next statements got from the server (pg's own Client, watched).
+    const reads: { lists: unknown[] | null; messages: unknown[] | null }[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const config = args[0] as string | { text: string };
+      const done = args.at(-1);
+      // The pool passes a callback (the read's own rows are its second argument).
+      if (typeof done === "function" && (typeof config === "string" ? config : config.text).includes("WITH RECURSIVE page AS")) {
+        args[args.length - 1] = (err: Error | null, r: pg.QueryResult) => (r && reads.push(r.rows[0]), done(err, r));
+      }
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      await turn(4);
+      // A saver that knows nothing of the thread (another replica) gets the chain and every message.
+      await echoGraph(createCheckpointer(db.pool)).getState(thread);
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(reads[0].lists).toHaveLength(1);
+    expect(reads[0].messages).toBeNull();
+    expect(reads.at(-1)!.lists!.length).toBeGreaterThan(1);
+    expect(reads.at(-1)!.messages).toHaveLength(8);
+    expect(text((await graph.getState(thread)).values.messages)).toEqual([1, 2, 3, 4].flatMap((i) => [`hello ${i}`, `echo: hello ${i}`]));
   });
 
   it("keeps a message rewritten under its id apart on each branch, and a copy and a deletion take the messages along", async () => {

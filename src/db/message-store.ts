@@ -93,7 +93,17 @@ export class MessageStore {
       const key = listKey(threadId, ns, channel);
       if (whole) this.lists.forget(key);
       const plan = this.lists.plan(key, version, digests);
-      out.plans.push(plan);
+      // Once written, the list's new messages are as good as read: the thread's next read (the
+      // next turn's first) need not fetch them, and can stand on this list whole (see `known`).
+      const messages = (values[channel] as unknown[]).slice(digests.length - plan.messages.length);
+      const group = groupOf(threadId, ns);
+      out.plans.push({
+        ...plan,
+        commit: () => {
+          plan.commit();
+          plan.messages.forEach((d, i) => this.recent.set(group, `${group}\0${d.id}\0${d.hash}`, messages[i], d.bytes.length));
+        },
+      });
       out.blobs.push([channel, version, MESSAGE_REFS, Buffer.from(JSON.stringify(plan.doc))]);
       if (plan.base) out.bases.push([channel, plan.base.version, plan.base.hash]);
       for (const d of plan.messages) {
