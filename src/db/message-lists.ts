@@ -42,15 +42,25 @@ export interface ListPlan {
   commit(): void;
 }
 
-export interface LastList {
+interface LastList {
   version: string;
   hash: string;
   depth: number;
   refs: MessageRef[];
 }
 
+/** A list known whole: its channel, its version and its references. */
+export type WholeList = [channel: string, version: string, refs: MessageRef[]];
+
+interface Remembered extends LastList {
+  /** Earlier versions of the list that are its first `length` references (it grew by appending), newest first. */
+  prefixes: [version: string, length: number][];
+}
+
 /** Threads' lists remembered at most (the most recently written or read). */
 const REMEMBERED = 1_000;
+/** Earlier versions remembered per list: a history page of 10 checkpoints spans about 8. */
+const PREFIXES = 32;
 
 /**
  * Each thread's list as last written or read, per channel, so the next one is stored as what
@@ -59,7 +69,7 @@ const REMEMBERED = 1_000;
  * max(64, 4√n) changes, which bounds the chain a read follows and keeps storage near-linear.
  */
 export class MessageLists {
-  private readonly last = new Map<string, LastList>();
+  private readonly last = new Map<string, Remembered>();
   /** The channels of `last` by thread and namespace (`listKey` without its channel). */
   private readonly channels = new Map<string, Set<string>>();
 
@@ -80,8 +90,12 @@ export class MessageLists {
 
   /** Remembers a list read (or written): the next write of its channel may stand on it. */
   remember(key: string, list: LastList): void {
+    const before = this.last.get(key);
+    let prefixes: Remembered["prefixes"] = [];
+    if (before?.version === list.version) prefixes = before.prefixes;
+    else if (before && commonPrefix(before.refs, list.refs) === before.refs.length) prefixes = [[before.version, before.refs.length] as [string, number], ...before.prefixes].slice(0, PREFIXES);
     this.forget(key);
-    this.last.set(key, list);
+    this.last.set(key, { ...list, prefixes });
     const [group, channel] = splitKey(key);
     let channels = this.channels.get(group);
     if (!channels) this.channels.set(group, (channels = new Set()));
@@ -89,10 +103,20 @@ export class MessageLists {
     if (this.last.size > REMEMBERED) this.forget(this.last.keys().next().value!);
   }
 
-  /** The lists remembered of a thread's namespace, by channel. */
-  listsOf(threadId: string, ns: string): [channel: string, list: LastList][] {
+  /**
+   * The lists of a thread's namespace known whole: per channel the last one written or read, and
+   * those earlier versions of it that it grew from by appending, if `has` holds for each of its references.
+   */
+  wholeLists(threadId: string, ns: string, has: (ref: MessageRef) => boolean): WholeList[] {
     const group = listKey(threadId, ns, "");
-    return [...(this.channels.get(group) ?? [])].map((channel) => [channel, this.last.get(group + channel)!]);
+    const out: WholeList[] = [];
+    for (const channel of this.channels.get(group) ?? []) {
+      const list = this.last.get(group + channel)!;
+      if (!list.refs.every(has)) continue;
+      out.push([channel, list.version, list.refs]);
+      for (const [version, length] of list.prefixes) out.push([channel, version, list.refs.slice(0, length)]);
+    }
+    return out;
   }
 
   forget(key: string): void {

@@ -104,7 +104,7 @@ describe("the message store", () => {
     expect(await history(reader)).toEqual(first);
   });
 
-  it("begins a turn of a thread it wrote on the list it wrote: one list read, no message sent again", async () => {
+  it("reads a thread it wrote on the lists it wrote: a turn's read and a page of history read no list below them and no message again", async () => {
     const db = await createTestDatabase();
     const graph = echoGraph(createCheckpointer(db.pool));
     const thread = { configurable: { thread_id: "own-lists" } };
@@ -123,17 +123,33 @@ describe("the message store", () => {
       }
       return (query as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof query;
+    const page = async (g: ReturnType<typeof echoGraph>) => {
+      for await (const state of g.getStateHistory(thread, { limit: 5 })) void state;
+    };
     try {
       await turn(4);
-      // A saver that knows nothing of the thread (another replica) gets the chain and every message.
-      await echoGraph(createCheckpointer(db.pool)).getState(thread);
+      // A page of history: every list of it an earlier version of the head's, which grew by appending.
+      await page(graph);
+      // A saver that knows nothing of the thread (another replica) gets the chains and every message.
+      const stranger = echoGraph(createCheckpointer(db.pool));
+      await stranger.getState(thread);
+      await page(stranger);
     } finally {
       pg.Client.prototype.query = query;
     }
-    expect(reads[0].lists).toHaveLength(1);
-    expect(reads[0].messages).toBeNull();
-    expect(reads.at(-1)!.lists!.length).toBeGreaterThan(1);
-    expect(reads.at(-1)!.messages).toHaveLength(8);
+    expect(reads).toHaveLength(4);
+    const [turnRead, pageRead, strangerRead, strangerPage] = reads;
+    expect(turnRead.lists).toHaveLength(1);
+    expect(turnRead.messages).toBeNull();
+    const versions = [];
+    for await (const tuple of createCheckpointer(db.pool).list(thread, { limit: 5 })) versions.push(tuple.checkpoint.channel_versions.messages);
+    expect(new Set(pageRead.lists!.map((l) => (l as string[])[3]))).toEqual(new Set(versions.filter((v) => v !== undefined).map(String)));
+    expect(pageRead.messages).toBeNull();
+    expect(strangerRead.lists!.length).toBeGreaterThan(1);
+    expect(strangerRead.messages).toHaveLength(8);
+    // Its page reads the lists again (it remembered the head only), the messages not.
+    expect(strangerPage.lists!.length).toBeGreaterThan(pageRead.lists!.length);
+    expect(strangerPage.messages).toBeNull();
     expect(text((await graph.getState(thread)).values.messages)).toEqual([1, 2, 3, 4].flatMap((i) => [`hello ${i}`, `echo: hello ${i}`]));
   });
 

@@ -1,7 +1,7 @@
 import type { ChannelVersions, SerializerProtocol } from "@langchain/langgraph-checkpoint";
 import { type MessageDigest, MessageDigests } from "./message-digests.js";
 import { RecentMessages } from "./recent-messages.js";
-import { type LastList, listHash, type ListPlan, listKey, MESSAGE_REFS, MessageLists, type MessageRef, type RefsDoc, resolveRefs } from "./message-lists.js";
+import { listHash, type ListPlan, listKey, MESSAGE_REFS, MessageLists, type MessageRef, type RefsDoc, resolveRefs, type WholeList } from "./message-lists.js";
 
 /** One channel value as written: its key, version, serializer type and bytes (none when empty). */
 export type DumpedBlob = [channel: string, version: string, type: string, bytes: Uint8Array | null];
@@ -38,7 +38,7 @@ export interface KnownMessages {
   ns: string;
   entries: [at: string, message: unknown, size: number][];
   /** Lists whose every message is among `entries`: a chain reaching one stops there (see `select`). */
-  lists: [channel: string, list: LastList][];
+  lists: WholeList[];
 }
 
 /** Fetches the messages `assemble` found changed since they were known (rows as ListRows' `messages`). */
@@ -171,7 +171,7 @@ export class MessageStore {
       decoded.set(at, message);
     }
     const done = new Map<string, MessageRef[]>();
-    for (const [channel, list] of known?.lists ?? []) done.set(`${listKey(known!.threadId, known!.ns, channel)}\0${list.version}`, list.refs);
+    for (const [channel, version, refs] of known?.lists ?? []) done.set(`${listKey(known!.threadId, known!.ns, channel)}\0${version}`, refs);
     // A reference's message, by the reference itself: the lists of one read share their references
     // (see resolveRefs), so a page of 10 checkpoints of a 400-message list builds 400 keys, not 4,000.
     const byRef = new Map<MessageRef, unknown>();
@@ -201,7 +201,7 @@ export class MessageStore {
   known(threadId: string, ns: string): KnownMessages {
     const group = groupOf(threadId, ns);
     const entries = this.recent.entriesOf(group);
-    const lists = this.lists.listsOf(threadId, ns).filter(([, list]) => list.refs.every(([id, hash]) => this.recent.has(`${group}\0${id}\0${hash}`)));
+    const lists = this.lists.wholeLists(threadId, ns, ([id, hash]) => this.recent.has(`${group}\0${id}\0${hash}`));
     return { threadId, ns, entries, lists };
   }
 
@@ -220,7 +220,7 @@ export function knownParams(known: KnownMessages | undefined): [string | null, s
     const [, , id, hash] = at.split("\0");
     ids.push(id), hashes.push(hash);
   }
-  return [known.threadId, known.ns, ids, hashes, known.lists.map(([channel]) => channel), known.lists.map(([, list]) => list.version)];
+  return [known.threadId, known.ns, ids, hashes, known.lists.map(([channel]) => channel), known.lists.map(([, version]) => version)];
 }
 
 function groupOf(threadId: string, ns: string): string {
