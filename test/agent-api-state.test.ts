@@ -126,7 +126,11 @@ describe("Agent Server state and history routes", () => {
     const post = async (path: string, body: unknown) => (await fetch(`${t.url}${path}`, { method: "POST", headers: { ...ALICE, "content-type": "application/json" }, body: JSON.stringify(body) })).text();
     expect(await post(`/threads/${threadId}/history`, { limit: 100 })).toBe(JSON.stringify(own.map((s) => expected(s))));
     expect(await post(`/threads/${threadId}/history`, { limit: 10 })).toBe(JSON.stringify(own.slice(0, 10).map((s) => expected(s))));
-    expect(await (await fetch(`${t.url}/threads/${threadId}/state`, { headers: ALICE })).text()).toBe(JSON.stringify(expected(own[0])));
+    const head = await fetch(`${t.url}/threads/${threadId}/state`, { headers: ALICE });
+    const body = await head.text();
+    expect(body).toBe(JSON.stringify(expected(own[0])));
+    // Its length, its type, and no ETag (the Agent Server sends none; hashing the answer for one cost a millisecond a megabyte).
+    expect([head.headers.get("content-length"), head.headers.get("content-type"), head.headers.get("etag")]).toEqual([String(Buffer.byteLength(body)), "application/json; charset=utf-8", null]);
     const at = own[5].config.configurable!.checkpoint_id as string;
     expect(await (await fetch(`${t.url}/threads/${threadId}/state/${at}`, { headers: ALICE })).text()).toBe(JSON.stringify(expected(own[5])));
   });

@@ -156,12 +156,14 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
 }
 
 /**
- * JSON already made (UTF-8), sent as `res.json` sends its own text: the Content-Type with the charset
- * `send` adds to a text, and `send`'s ETag and length, which it takes from the bytes of a text too.
+ * JSON already made (UTF-8), with the Content-Type `res.json` gives its own text. No ETag, as the
+ * Agent Server sends none: `send` would hash the whole answer for one (a millisecond for a long
+ * thread's history page, 1.7 MB), which no client of these routes sends back.
  */
 function sendJson(res: Response, bytes: Buffer): void {
   res.set("Content-Type", "application/json; charset=utf-8");
-  res.send(bytes);
+  res.set("Content-Length", String(bytes.length));
+  res.end(bytes);
 }
 
 /**
