@@ -36,7 +36,7 @@ export interface AssembledRow {
 export interface KnownMessages {
   threadId: string;
   ns: string;
-  entries: [at: string, message: unknown, size: number][];
+  entries: [at: string, ref: MessageRef, message: unknown][];
   /** Lists whose every message is among `entries`: a chain reaching one stops there (see `select`). */
   lists: WholeList[];
 }
@@ -101,7 +101,7 @@ export class MessageStore {
         ...plan,
         commit: () => {
           plan.commit();
-          plan.messages.forEach((d, i) => this.recent.set(group, `${group}\0${d.id}\0${d.hash}`, messages[i], d.bytes.length));
+          plan.messages.forEach((d, i) => this.recent.set(group, `${group}\0${d.id}\0${d.hash}`, [d.id, d.hash], messages[i], d.bytes.length));
         },
       });
       out.blobs.push([channel, version, MESSAGE_REFS, Buffer.from(JSON.stringify(plan.doc))]);
@@ -148,10 +148,9 @@ export class MessageStore {
     if (known) {
       // The statement sent none of these; one whose fields were reassigned since is fetched and built again.
       const changed: MessageRef[] = [];
-      for (const [at, message, size] of known.entries) {
-        const [, , id, hash] = at.split("\0");
-        if (!this.digests.unchanged(message, hash)) changed.push([id, hash]);
-        else this.recent.set(groupOf(known.threadId, known.ns), at, message, size), decoded.set(at, message);
+      for (const [at, ref, message] of known.entries) {
+        if (!this.digests.unchanged(message, ref[1])) changed.push(ref);
+        else this.recent.touch(at), decoded.set(at, message);
       }
       if (changed.length > 0) {
         if (!fetch) throw new Error("MessageStore.assemble: known messages changed and nothing to fetch them with");
@@ -167,7 +166,7 @@ export class MessageStore {
         message = await this.serde.loadsTyped(type, json);
         this.digests.remember(message, { id, hash, type, bytes: json });
       }
-      this.recent.set(groupOf(threadId, ns), at, message, json.length);
+      this.recent.set(groupOf(threadId, ns), at, [id, hash], message, json.length);
       decoded.set(at, message);
     }
     const done = new Map<string, MessageRef[]>();
@@ -216,10 +215,7 @@ export function knownParams(known: KnownMessages | undefined): [string | null, s
   if (!known) return [null, null, [], [], [], []];
   const ids: string[] = [];
   const hashes: string[] = [];
-  for (const [at] of known.entries) {
-    const [, , id, hash] = at.split("\0");
-    ids.push(id), hashes.push(hash);
-  }
+  for (const [, [id, hash]] of known.entries) ids.push(id), hashes.push(hash);
   return [known.threadId, known.ns, ids, hashes, known.lists.map(([channel]) => channel), known.lists.map(([, version]) => version)];
 }
 

@@ -1,10 +1,12 @@
+import type { MessageRef } from "./message-lists.js";
+
 /**
  * Built messages by key, least recently used dropped first once the JSON they were built from
  * passes `limit` characters in all. Each key belongs to a group (a thread's namespace), whose
  * entries a read lists to tell the database which messages it need not send (see MessageStore).
  */
 export class RecentMessages {
-  private readonly entries = new Map<string, { group: string; message: unknown; size: number }>();
+  private readonly entries = new Map<string, { group: string; ref: MessageRef; message: unknown; size: number }>();
   private readonly groups = new Map<string, Set<string>>();
   private size = 0;
 
@@ -18,9 +20,9 @@ export class RecentMessages {
     return this.entries.has(key);
   }
 
-  set(group: string, key: string, message: unknown, size: number): void {
+  set(group: string, key: string, ref: MessageRef, message: unknown, size: number): void {
     this.delete(key);
-    this.entries.set(key, { group, message, size });
+    this.entries.set(key, { group, ref, message, size });
     let keys = this.groups.get(group);
     if (!keys) this.groups.set(group, (keys = new Set()));
     keys.add(key);
@@ -31,11 +33,17 @@ export class RecentMessages {
     }
   }
 
-  /** The group's entries: key, message, and the size it was set with. */
-  entriesOf(group: string): [key: string, message: unknown, size: number][] {
+  /** Makes the entry the most recently used, if it is still there. */
+  touch(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry) this.entries.delete(key), this.entries.set(key, entry);
+  }
+
+  /** The group's entries: key, reference and message. */
+  entriesOf(group: string): [key: string, ref: MessageRef, message: unknown][] {
     return [...(this.groups.get(group) ?? [])].map((key) => {
       const entry = this.entries.get(key)!;
-      return [key, entry.message, entry.size];
+      return [key, entry.ref, entry.message];
     });
   }
 
