@@ -125,9 +125,7 @@ export interface AppDeps {
 
 /** The HTTP application. Everything it uses is passed in; it creates nothing at import time. */
 export function createApp(deps: AppDeps): Express {
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("query parser", "simple");
+  const app = bareApp();
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -237,14 +235,21 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
   return router;
 }
 
+/** An express app as ours are: no ETags, as the Agent Server sends none (express hashed every answer for one, a millisecond a megabyte, which none of our clients sends back), simple query strings. */
+function bareApp(): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", "simple");
+  return app;
+}
+
 /**
  * The service's routes as a Hono custom app reaches them: in-process, each request continuing one
  * the front door authenticated (see `continueMarked`).
  */
 function behindCustomApp(routes: RequestHandler, deps: AppDeps): Express {
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("query parser", "simple");
+  const app = bareApp();
   app.use(continueMarked({ metrics: deps.metrics, logger: deps.logger }));
   app.use(routes);
   app.use("/v1", problemHandler(deps.logger, OPENAI_ERRORS));

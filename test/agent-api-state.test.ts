@@ -131,6 +131,8 @@ describe("Agent Server state and history routes", () => {
     expect(body).toBe(JSON.stringify(expected(own[0])));
     // Its length, its type, and no ETag (the Agent Server sends none; hashing the answer for one cost a millisecond a megabyte).
     expect([head.headers.get("content-length"), head.headers.get("content-type"), head.headers.get("etag")]).toEqual([String(Buffer.byteLength(body)), "application/json; charset=utf-8", null]);
+    // Nor does any other answer of ours carry one (the thread itself, on either API).
+    for (const path of [`/threads/${threadId}`, `/api/threads/${threadId}`]) expect((await fetch(`${t.url}${path}`, { headers: ALICE })).headers.get("etag")).toBeNull();
     const at = own[5].config.configurable!.checkpoint_id as string;
     expect(await (await fetch(`${t.url}/threads/${threadId}/state/${at}`, { headers: ALICE })).text()).toBe(JSON.stringify(expected(own[5])));
   });

@@ -155,11 +155,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   return router;
 }
 
-/**
- * JSON already made (UTF-8), with the Content-Type `res.json` gives its own text. No ETag, as the
- * Agent Server sends none: `send` would hash the whole answer for one (a millisecond for a long
- * thread's history page, 1.7 MB), which no client of these routes sends back.
- */
+/** JSON already made (UTF-8), with the Content-Type `res.json` gives its own text. */
 function sendJson(res: Response, bytes: Buffer): void {
   res.set("Content-Type", "application/json; charset=utf-8");
   res.set("Content-Length", String(bytes.length));
