@@ -7,6 +7,11 @@ export const MESSAGE_REFS = "msgrefs";
 /** A message reference: its id and the hash of its bytes (a row of `checkpoint_messages`). */
 export type MessageRef = [id: string, hash: string];
 
+/** A reference as a key (of a message within its thread's namespace). */
+export function refKey([id, hash]: MessageRef): string {
+  return `${id}\0${hash}`;
+}
+
 /**
  * A `msgrefs` blob: the list is the first `k` references of the list stored at version `b` of the
  * same channel (any branch: lists are compared by content, checked by `h`), then `t`. Without `b` it
@@ -55,6 +60,8 @@ export type WholeList = [channel: string, version: string, refs: MessageRef[]];
 interface Remembered extends LastList {
   /** Earlier versions of the list that are its first `length` references (it grew by appending), newest first. */
   prefixes: [version: string, length: number][];
+  /** The stamp under which every reference was last found present (see `wholeLists`). */
+  wholeAt?: number;
 }
 
 /** Threads' lists remembered at most (the most recently written or read). */
@@ -91,9 +98,14 @@ export class MessageLists {
   /** Remembers a list read (or written): the next write of its channel may stand on it. */
   remember(key: string, list: LastList): void {
     const before = this.last.get(key);
+    if (before?.version === list.version) {
+      // The same list (a version is written once): only made the most recent.
+      this.last.delete(key);
+      this.last.set(key, before);
+      return;
+    }
     let prefixes: Remembered["prefixes"] = [];
-    if (before?.version === list.version) prefixes = before.prefixes;
-    else if (before && commonPrefix(before.refs, list.refs) === before.refs.length) prefixes = [[before.version, before.refs.length] as [string, number], ...before.prefixes].slice(0, PREFIXES);
+    if (before && commonPrefix(before.refs, list.refs) === before.refs.length) prefixes = [[before.version, before.refs.length] as [string, number], ...before.prefixes].slice(0, PREFIXES);
     this.forget(key);
     this.last.set(key, { ...list, prefixes });
     const [group, channel] = splitKey(key);
@@ -105,14 +117,19 @@ export class MessageLists {
 
   /**
    * The lists of a thread's namespace known whole: per channel the last one written or read, and
-   * those earlier versions of it that it grew from by appending, if `has` holds for each of its references.
+   * those earlier versions of it that it grew from by appending, if `has` holds for each of its
+   * references. `stamp` stands for what `has` answers: while it is the one under which a list was
+   * found whole, the list is not checked again (a 400-message list: 0.5 ms a read).
    */
-  wholeLists(threadId: string, ns: string, has: (ref: MessageRef) => boolean): WholeList[] {
+  wholeLists(threadId: string, ns: string, stamp: number, has: (ref: MessageRef) => boolean): WholeList[] {
     const group = listKey(threadId, ns, "");
     const out: WholeList[] = [];
     for (const channel of this.channels.get(group) ?? []) {
       const list = this.last.get(group + channel)!;
-      if (!list.refs.every(has)) continue;
+      if (list.wholeAt !== stamp) {
+        if (!list.refs.every(has)) continue;
+        list.wholeAt = stamp;
+      }
       out.push([channel, list.version, list.refs]);
       for (const [version, length] of list.prefixes) out.push([channel, version, list.refs.slice(0, length)]);
     }

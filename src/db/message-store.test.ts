@@ -1,8 +1,8 @@
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/helpers/test-database.js";
+import { watchClientQueries } from "../../test/helpers/watch-client-queries.js";
 import { CHECKPOINT_SCHEMA, createCheckpointer } from "./create-checkpointer.js";
 import { messageStoreSql } from "./message-store-sql.js";
 import type { ThreadloomSaver } from "./threadloom-saver.js";
@@ -111,18 +111,13 @@ describe("the message store", () => {
     const turn = (i: number) => graph.invoke({ messages: [new HumanMessage({ id: `human-${i}`, content: `hello ${i}` })] }, thread);
     for (let i = 1; i <= 3; i++) await turn(i);
 
-    // What the checkpoint reads of the next statements got from the server (pg's own Client, watched).
-    const reads: { lists: unknown[] | null; messages: unknown[] | null }[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const config = args[0] as string | { text: string };
-      const done = args.at(-1);
-      // The pool passes a callback (the read's own rows are its second argument).
-      if (typeof done === "function" && (typeof config === "string" ? config : config.text).includes("WITH RECURSIVE page AS")) {
-        args[args.length - 1] = (err: Error | null, r: pg.QueryResult) => (r && reads.push(r.rows[0]), done(err, r));
-      }
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
+    // What the checkpoint reads of the next statements named as known, and got from the server.
+    const reads: { named: unknown[]; lists: unknown[] | null; messages: unknown[] | null }[] = [];
+    const unwatch = watchClientQueries(({ text, values }) => {
+      if (!text.includes("WITH RECURSIVE page AS")) return null;
+      // The known messages' ids: the fourth parameter from the end (see knownParams).
+      return (r) => r && reads.push({ named: values.at(-4) as unknown[], ...r.rows[0] });
+    });
     const page = async (g: ReturnType<typeof echoGraph>) => {
       for await (const state of g.getStateHistory(thread, { limit: 5 })) void state;
     };
@@ -135,12 +130,16 @@ describe("the message store", () => {
       await stranger.getState(thread);
       await page(stranger);
     } finally {
-      pg.Client.prototype.query = query;
+      unwatch();
     }
     expect(reads).toHaveLength(4);
     const [turnRead, pageRead, strangerRead, strangerPage] = reads;
     expect(turnRead.lists).toHaveLength(1);
     expect(turnRead.messages).toBeNull();
+    // The turn's read stands on the head list, which holds every message the saver knows: it names none.
+    expect(turnRead.named).toEqual([]);
+    // A page of history may reach lists below the ones the saver holds: it names all it knows.
+    expect(pageRead.named).toHaveLength(8);
     const versions = [];
     for await (const tuple of createCheckpointer(db.pool).list(thread, { limit: 5 })) versions.push(tuple.checkpoint.channel_versions.messages);
     expect(new Set(pageRead.lists!.map((l) => (l as string[])[3]))).toEqual(new Set(versions.filter((v) => v !== undefined).map(String)));
@@ -151,6 +150,25 @@ describe("the message store", () => {
     expect(strangerPage.lists!.length).toBeGreaterThan(pageRead.lists!.length);
     expect(strangerPage.messages).toBeNull();
     expect(text((await graph.getState(thread)).values.messages)).toEqual([1, 2, 3, 4].flatMap((i) => [`hello ${i}`, `echo: hello ${i}`]));
+  });
+
+  it("names in a turn's read only the known messages its head list does not hold, and reads the list whole all the same", async () => {
+    const db = await createTestDatabase();
+    const graph = echoGraph(createCheckpointer(db.pool));
+    const thread = { configurable: { thread_id: "named" } };
+    for (let i = 1; i <= 2; i++) await graph.invoke({ messages: [new HumanMessage({ id: `human-${i}`, content: `hello ${i}` })] }, thread);
+    // The first reply rewritten under its id: the saver knows both versions, the head list holds the new one.
+    await graph.updateState(thread, { messages: [new AIMessage({ id: "echo-1", content: "rewritten" })] });
+
+    const named: unknown[][] = [];
+    const unwatch = watchClientQueries(({ text, values }) => (text.includes("WITH RECURSIVE page AS") && named.push(values.at(-4) as unknown[]), null));
+    try {
+      expect(text((await graph.getState(thread)).values.messages)).toEqual(["hello 1", "rewritten", "hello 2", "echo: hello 2"]);
+    } finally {
+      unwatch();
+    }
+    expect(named).toEqual([["echo-1"]]);
+    expect(text((await echoGraph(createCheckpointer(db.pool)).getState(thread)).values.messages)).toEqual(["hello 1", "rewritten", "hello 2", "echo: hello 2"]);
   });
 
   it("keeps a message rewritten under its id apart on each branch, and a copy and a deletion take the messages along", async () => {

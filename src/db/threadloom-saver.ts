@@ -164,29 +164,34 @@ export class ThreadloomSaver extends PostgresSaver {
     const [where, args] = this._searchWhere(config, filter, before);
     const { thread_id, checkpoint_ns } = config.configurable ?? {};
     const scope = thread_id && typeof checkpoint_ns === "string" ? { threadId: String(thread_id), ns: checkpoint_ns } : undefined;
-    const tuples = await this.readTuples(where, args, limit === undefined ? "" : `LIMIT ${Number.parseInt(String(limit), 10)}`, false, scope);
+    const tuples = await this.readTuples(where, args, limit === undefined ? "" : `LIMIT ${Number.parseInt(String(limit), 10)}`, { scope });
     for (const tuple of tuples) yield readableMessages(tuple);
   }
 
   private async readTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable ?? {};
+    const read = { remember: true, scope: { threadId: thread_id, ns: checkpoint_ns }, named: true };
     const [tuple] = checkpoint_id
-      ? await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3", [thread_id, checkpoint_ns, checkpoint_id], "", true, { threadId: thread_id, ns: checkpoint_ns }, true)
-      : await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2", [thread_id, checkpoint_ns], "LIMIT 1", true, { threadId: thread_id, ns: checkpoint_ns }, true);
+      ? await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2 AND checkpoint_id = $3", [thread_id, checkpoint_ns, checkpoint_id], "", read)
+      : await this.readTuples("WHERE thread_id = $1 AND checkpoint_ns = $2", [thread_id, checkpoint_ns], "LIMIT 1", { ...read, head: true });
     return tuple;
   }
 
   /**
    * Checkpoints as the stock saver reads them, in one statement with the messages of their lists
    * (see MessageStore). Checkpoints older than LangGraph's format 4 get their pending sends as it does.
-   * In `scope` (one thread's namespace), the messages earlier reads built are not sent again.
-   * `named`: a read of fixed text on every turn's path (a run's first read, before the model is
-   * asked), as a named statement planned once per connection (see prepared).
+   * Options:
+   *   - `remember`: the lists read are the ones the next write stands on (see MessageStore `assemble`);
+   *   - `scope` (one thread's namespace): the messages earlier reads built are not sent again;
+   *   - `head`: a read of the scope's newest checkpoint (see `knownParams`);
+   *   - `named`: a read of fixed text on every turn's path (a run's first read, before the model is
+   *     asked), as a named statement planned once per connection (see prepared).
    */
-  private async readTuples(where: string, args: unknown[], limit: string, newest: boolean, scope?: { threadId: string; ns: string }, named = false): Promise<CheckpointTuple[]> {
+  private async readTuples(where: string, args: unknown[], limit: string, options: { remember?: boolean; scope?: { threadId: string; ns: string }; head?: boolean; named?: boolean }): Promise<CheckpointTuple[]> {
+    const { remember = false, scope, head = false, named = false } = options;
     const known = scope && this.messages.known(scope.threadId, scope.ns);
     const text = this.messageSql.select(where, limit, args.length + 1);
-    const values = [...args, ...knownParams(known)];
+    const values = [...args, ...knownParams(known, head)];
     const { rows } = await this.db.query(named ? { ...prepared(text), values } : { text, values });
     const legacy = rows.filter((row) => row.checkpoint.v < 4 && row.parent_checkpoint_id != null);
     if (legacy.length > 0) {
@@ -209,7 +214,7 @@ export class ThreadloomSaver extends PostgresSaver {
         channelValues: t.checkpoint.channel_values, writes: t.pendingWrites as [string, string, unknown][],
       })),
       extra,
-      newest,
+      remember,
       known,
       this.fetchMessages,
     );
@@ -306,5 +311,4 @@ export class ThreadloomSaver extends PostgresSaver {
   private preparedWrite(sql: string, paramCount: number): string | Prepared {
     return paramCount > MAX_PREPARED_PARAMS ? sql : prepared(sql);
   }
-
 }

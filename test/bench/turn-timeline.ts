@@ -8,7 +8,7 @@
 import diagnostics from "node:diagnostics_channel";
 import http from "node:http";
 import { performance } from "node:perf_hooks";
-import { hookClientQueries } from "./pg-query-hook.js";
+import { watchClientQueries } from "../helpers/watch-client-queries.js";
 
 interface Timeline {
   res: http.ServerResponse;
@@ -59,7 +59,7 @@ http.ServerResponse.prototype.write = function (this: http.ServerResponse, ...ar
   return write.apply(this, args);
 } as typeof http.ServerResponse.prototype.write;
 
-hookClientQueries(() => {
+watchClientQueries(() => {
   const timeline = current && current.modelAt === undefined ? current : null;
   if (!timeline) return null;
   const started = performance.now();

@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import inspector from "node:inspector";
 import { writeFileSync } from "node:fs";
 import pg from "pg";
-import { hookClientQueries } from "./pg-query-hook.js";
+import { watchClientQueries } from "../helpers/watch-client-queries.js";
 
 // TRACE_PROF_DIR: each traced turn's CPU profile from its request to its model request.
 const profDir = process.env.TRACE_PROF_DIR || undefined;
@@ -65,11 +65,10 @@ http.ServerResponse.prototype.write = function (this: http.ServerResponse, ...ar
   return write.apply(this, args);
 } as typeof http.ServerResponse.prototype.write;
 
-hookClientQueries((args) => {
+watchClientQueries(({ text, values }) => {
   if (!current) return null;
-  const text = typeof args[0] === "string" ? args[0] : ((args[0] as { text?: string })?.text ?? "?");
   const mark: Mark = { at: at(), what: `sql ${text.replace(/\s+/g, " ").trim().slice(0, 110)}` };
-  if (text.includes("WITH RECURSIVE page") && process.env.TRACE_READ_FILE) writeFileSync(process.env.TRACE_READ_FILE, JSON.stringify({ text, values: (args[0] as { values?: unknown[] }).values ?? args[1] }));
+  if (text.includes("WITH RECURSIVE page") && process.env.TRACE_READ_FILE) writeFileSync(process.env.TRACE_READ_FILE, JSON.stringify({ text, values }));
   current.marks.push(mark);
   return () => (mark.end = at());
 });
