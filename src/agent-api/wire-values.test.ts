@@ -53,6 +53,18 @@ describe("WireValues", () => {
     expect(none.bytes({ a: none.of("é") }).toString("utf8")).toBe('{"a":"é"}');
   });
 
+  it("writes a history's lists, each beginning as the longest before it, as wireJsonText writes each", () => {
+    const wide = new AIMessage({ id: "w1", content: "数 🧮" });
+    // Newest first: each list the first less its last messages; then lists of another branch, one of them
+    // longer than the first (those after it begin as it does), one of a message alone.
+    const lists = [[human, ai, tool, wide, blocks], [human, ai, tool, wide], [human, ai], [human, tool, blocks], [human, tool, blocks], [human, tool, blocks, ai, wide], [human], [blocks]];
+    const wire = new WireValues();
+    const answer = lists.map((messages, i) => ({ values: wire.of({ messages }), step: i, tasks: [{ result: wire.of({ messages: messages.slice(-1) }) }] }));
+    const expected = `[${lists.map((messages, i) => `{"values":${wireJsonText({ messages })},"step":${i},"tasks":[{"result":${wireJsonText({ messages: messages.slice(-1) })}}]}`).join(",")}]`;
+    expect(wire.stringify(answer)).toBe(expected);
+    expect(wire.bytes(answer).toString("utf8")).toBe(expected);
+  });
+
   it("gives what wireJson gives where JSON has no text: null", () => {
     const wire = new WireValues();
     expect(wire.stringify({ a: wire.of(undefined), b: wire.of(() => 1), c: wire.of("x") })).toBe('{"a":null,"b":null,"c":"x"}');

@@ -39,33 +39,66 @@ export class WireValues {
   /** `JSON.stringify(answer)` (an object holding values from `of`) with each message's text in place. */
   stringify(answer: object): string {
     const pieces = this.pieces(answer);
-    return typeof pieces === "string" ? pieces : pieces.map((p) => (typeof p === "string" ? p : this.texts[p])).join("");
+    if (typeof pieces === "string") return pieces;
+    return pieces.map((p) => (typeof p === "string" ? p : typeof p === "number" ? this.texts[p] : `[${p.map((slot) => this.texts[slot]).join(",")}]`)).join("");
   }
 
   /**
    * `stringify`'s text as UTF-8, what an HTTP answer sends: each message's bytes (kept with its text,
    * see wireMessageBytes) copied in place, so the answer's whole text (megabytes for a long thread's
-   * history) is neither built nor encoded.
+   * history) is neither built nor encoded. A list of messages that begins as the longest list before
+   * it did (a history's states, newest first, each the first one less its last messages) copies that
+   * beginning from where that list was written, at once: a page of 10 states of a 100-turn thread
+   * copied 4,000 messages one by one (2.3 ms), and now copies 10 pieces.
    */
   bytes(answer: object): Buffer {
     const pieces = this.pieces(answer);
     if (typeof pieces === "string") return Buffer.from(pieces);
     const encoded = this.texts.map((text, slot) => wireMessageBytes(this.messages[slot], text));
     let size = 0;
-    for (const p of pieces) size += typeof p === "string" ? Buffer.byteLength(p) : encoded[p].length;
+    for (const p of pieces) {
+      if (typeof p === "string") size += Buffer.byteLength(p);
+      else if (typeof p === "number") size += encoded[p].length;
+      // "[", then each message and the comma or "]" after it.
+      else size += p.reduce((n, slot) => n + encoded[slot].length + 1, 1);
+    }
     const out = Buffer.allocUnsafe(size);
     let at = 0;
-    for (const p of pieces) at += typeof p === "string" ? out.write(p, at) : encoded[p].copy(out, at);
+    // The longest list written yet (the later of equals): its slots, where its "[" is, where each of its messages ends.
+    let longest: { slots: number[]; start: number; ends: number[] } | undefined;
+    for (const p of pieces) {
+      if (typeof p === "string") at += out.write(p, at);
+      else if (typeof p === "number") at += encoded[p].copy(out, at);
+      else {
+        const start = at;
+        const ends = new Array<number>(p.length);
+        out[at++] = LEFT_BRACKET;
+        let j = 0;
+        if (longest) {
+          const n = Math.min(longest.slots.length, p.length);
+          while (j < n && longest.slots[j] === p[j]) j++;
+          if (j > 0) at += out.copy(out, at, longest.start + 1, longest.ends[j - 1]);
+          for (let i = 0; i < j; i++) ends[i] = longest.ends[i] - longest.start + start;
+        }
+        for (; j < p.length; j++) {
+          if (j > 0) out[at++] = COMMA;
+          at += encoded[p[j]].copy(out, at);
+          ends[j] = at;
+        }
+        out[at++] = RIGHT_BRACKET;
+        if (p.length >= (longest?.slots.length ?? 0)) longest = { slots: p, start, ends };
+      }
+    }
     return out;
   }
 
-  /** The answer's JSON text as pieces of text and message slots, or whole (nothing placed, or a placeholder clash). */
-  private pieces(answer: object): string | (string | number)[] {
+  /** The answer's JSON text as pieces of text, message slots and lists of them, or whole (nothing placed, or a placeholder clash). */
+  private pieces(answer: object): string | (string | number | number[])[] {
     const text = JSON.stringify(answer);
     if (this.placed.length === 0) return text;
     const parts = text.split(`"${this.marker}`);
     const seen = new Array<boolean>(this.runs.length).fill(false);
-    const out: (string | number)[] = [parts[0]];
+    const out: (string | number | number[])[] = [parts[0]];
     for (let i = 1; i < parts.length; i++) {
       const m = /^(\d+)"/.exec(parts[i]);
       const run = m ? Number(m[1]) : -1;
@@ -73,17 +106,7 @@ export class WireValues {
       if (run < 0 || run >= this.runs.length || seen[run]) return this.slowly(answer);
       seen[run] = true;
       const { slots, list } = this.runs[run];
-      if (list) {
-        out.push("[");
-        for (let j = 0; j < slots.length; j++) {
-          if (j > 0) out.push(",");
-          out.push(slots[j]);
-        }
-        out.push("]");
-      } else {
-        out.push(slots[0]);
-      }
-      out.push(parts[i].slice(m![0].length));
+      out.push(list ? slots : slots[0], parts[i].slice(m![0].length));
     }
     return seen.every(Boolean) ? out : this.slowly(answer);
   }
@@ -140,6 +163,8 @@ export class WireValues {
     return slot;
   }
 }
+
+const [LEFT_BRACKET, COMMA, RIGHT_BRACKET] = Buffer.from("[,]");
 
 /**
  * An array JSON.stringify would write as the list of its entries' texts: no `toJSON` of its own, not
