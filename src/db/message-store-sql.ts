@@ -49,7 +49,7 @@ export function messageStoreSql(schema: string) {
         -- Lists the reader holds whole (the last two parameters: channels and versions in its thread's
         -- namespace): a chain reaching one stops there, and its references are not expanded.
         SELECT $${known}::text AS thread_id, $${known + 1}::text AS checkpoint_ns, f.channel, f.version
-        FROM unnest($${known + 4}::text[], $${known + 5}::text[]) AS f (channel, version)
+        FROM unnest($${known + 3}::text[], $${known + 4}::text[]) AS f (channel, version)
       ), chain AS (
         SELECT bl.thread_id, bl.checkpoint_ns, bl.channel, bl.version, ${refsSql.doc("bl.blob")} AS doc
         FROM page cp
@@ -77,10 +77,12 @@ export function messageStoreSql(schema: string) {
         CROSS JOIN LATERAL ${refsSql.refs(refsSql.doc("cw.blob"))} r
         WHERE cw.type = '${MESSAGE_REFS}'
       ), unknown AS (
-        -- What the reader has not built already (parameters: its thread, namespace, ids, hashes).
+        -- What the reader has not built already (parameters: its thread, namespace, and the messages
+        -- as JSON [[id, hash], ...]: one parameter, not two text arrays, whose 800 elements took
+        -- 0.7 ms to escape and parse where this takes 0.3).
         SELECT w.* FROM wanted w
         WHERE NOT (w.thread_id = $${known} AND w.checkpoint_ns = $${known + 1}
-          AND (w.message_id, w.hash) IN (SELECT * FROM unnest($${known + 2}::text[], $${known + 3}::text[])))
+          AND (w.message_id, w.hash) IN (SELECT e ->> 0, e ->> 1 FROM jsonb_array_elements($${known + 2}::jsonb) e))
       )
       SELECT cp.thread_id, cp.checkpoint, cp.checkpoint_ns, cp.checkpoint_id, cp.parent_checkpoint_id, cp.metadata,
         (

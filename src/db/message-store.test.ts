@@ -18,6 +18,9 @@ function echoGraph(checkpointer: ThreadloomSaver) {
 
 const text = (messages: BaseMessage[]) => messages.map((m) => String(m.content));
 
+/** The ids of the messages a read's statement named as known: its third parameter from the end (see knownParams). */
+const namedIds = (values: unknown[]) => (JSON.parse(values.at(-3) as string) as [string, string][]).map(([id]) => id);
+
 describe("the message store", () => {
   it("stores each message once however many checkpoints hold it, and reads every checkpoint back whole", async () => {
     const db = await createTestDatabase();
@@ -65,7 +68,7 @@ describe("the message store", () => {
     // The statement leaves out what the reader names for this thread's namespace, and only that.
     const select = messageStoreSql(CHECKPOINT_SCHEMA).select("WHERE thread_id = $1 AND checkpoint_ns = $2", "LIMIT 1", 3);
     const read = (known: [string | null, string | null, typeof all], lists: [string[], string[]] = [[], []]) =>
-      db.pool.query(select, ["known", "", known[0], known[1], known[2].map((r) => r.message_id), known[2].map((r) => r.hash), ...lists]);
+      db.pool.query(select, ["known", "", known[0], known[1], JSON.stringify(known[2].map((r) => [r.message_id, r.hash])), ...lists]);
     const sent = async (known: [string | null, string | null, typeof all], lists?: [string[], string[]]) =>
       ((await read(known, lists)).rows[0].messages ?? []).map((m: string[]) => m[2]).sort();
     expect(await sent([null, null, []])).toHaveLength(6);
@@ -115,8 +118,7 @@ describe("the message store", () => {
     const reads: { named: unknown[]; lists: unknown[] | null; messages: unknown[] | null }[] = [];
     const unwatch = watchClientQueries(({ text, values }) => {
       if (!text.includes("WITH RECURSIVE page AS")) return null;
-      // The known messages' ids: the fourth parameter from the end (see knownParams).
-      return (r) => r && reads.push({ named: values.at(-4) as unknown[], ...r.rows[0] });
+      return (r) => r && reads.push({ named: namedIds(values), ...r.rows[0] });
     });
     const page = async (g: ReturnType<typeof echoGraph>) => {
       for await (const state of g.getStateHistory(thread, { limit: 5 })) void state;
@@ -161,7 +163,7 @@ describe("the message store", () => {
     await graph.updateState(thread, { messages: [new AIMessage({ id: "echo-1", content: "rewritten" })] });
 
     const named: unknown[][] = [];
-    const unwatch = watchClientQueries(({ text, values }) => (text.includes("WITH RECURSIVE page AS") && named.push(values.at(-4) as unknown[]), null));
+    const unwatch = watchClientQueries(({ text, values }) => (text.includes("WITH RECURSIVE page AS") && named.push(namedIds(values)), null));
     try {
       expect(text((await graph.getState(thread)).values.messages)).toEqual(["hello 1", "rewritten", "hello 2", "echo: hello 2"]);
     } finally {

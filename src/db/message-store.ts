@@ -219,21 +219,18 @@ export class MessageStore {
 }
 
 /**
- * `known` as the read statement's last parameters: thread, namespace, messages' ids and hashes,
- * lists' channels and versions (see message-store-sql `select`). `head`: a read of the newest
- * checkpoint, whose lists are the floor's own or stand on them (unless another process wrote them
- * whole), so the floor's messages, which it will not be sent anyway, need not be named (400 on a
- * 100-turn thread: their escaping and the statement's set of them took 0.3 ms).
+ * `known` as the read statement's last parameters: thread, namespace, messages' ids and hashes (as
+ * JSON pairs), lists' channels and versions (see message-store-sql `select`). `head`: a read of the
+ * newest checkpoint, whose lists are the floor's own or stand on them (unless another process wrote
+ * them whole), so the floor's messages, which it will not be sent anyway, need not be named (400 on
+ * a 100-turn thread: 0.3 ms of the statement's, 0.9 ms as two text arrays).
  */
-export function knownParams(known: KnownMessages | undefined, head = false): [string | null, string | null, string[], string[], string[], string[]] {
-  if (!known) return [null, null, [], [], [], []];
-  const ids: string[] = [];
-  const hashes: string[] = [];
+export function knownParams(known: KnownMessages | undefined, head = false): [string | null, string | null, string, string[], string[]] {
+  if (!known) return [null, null, "[]", [], []];
+  const named: MessageRef[] = [];
   const floor = head ? floorOf(known) : new Set<string>();
-  if (floor !== "all") {
-    for (const [key, { ref: [id, hash] }] of known.entries) if (!floor.has(key)) ids.push(id), hashes.push(hash);
-  }
-  return [known.threadId, known.ns, ids, hashes, known.lists.map(([channel]) => channel), known.lists.map(([, version]) => version)];
+  if (floor !== "all") for (const [key, { ref }] of known.entries) if (!floor.has(key)) named.push(ref);
+  return [known.threadId, known.ns, JSON.stringify(named), known.lists.map(([channel]) => channel), known.lists.map(([, version]) => version)];
 }
 
 /**
