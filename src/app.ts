@@ -235,7 +235,10 @@ function serviceRoutes(deps: AppDeps, uis: GraphUis): Router {
   return router;
 }
 
-/** An express app as ours are: no ETags, as the Agent Server sends none (express hashed every answer for one, a millisecond a megabyte, which none of our clients sends back), simple query strings. */
+/**
+ * An express app as ours are: simple query strings, and no ETags, as the Agent Server sends none
+ * (express hashed every answer for one, a millisecond a megabyte, which none of our clients sends back).
+ */
 function bareApp(): Express {
   const app = express();
   app.disable("x-powered-by");

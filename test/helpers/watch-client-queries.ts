@@ -11,12 +11,12 @@ export interface SentStatement {
  * each statement as it is sent and returns what to call once it has ended (with its result, none if
  * it failed), or null to leave it unwatched. Returns what puts `query` back.
  */
-export function watchClientQueries(begin: (sent: SentStatement, args: unknown[]) => ((result?: pg.QueryResult) => void) | null): () => void {
+export function watchClientQueries(begin: (sent: SentStatement) => ((result?: pg.QueryResult) => void) | null): () => void {
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   (pg.Client.prototype as unknown as { query: typeof query }).query = function (this: pg.Client, ...args: unknown[]) {
     const config = args[0] as string | { text?: string; values?: unknown[] };
-    const sent = typeof config === "string" ? { text: config, values: (Array.isArray(args[1]) ? args[1] : []) as unknown[] } : { text: config?.text ?? "", values: config?.values ?? (Array.isArray(args[1]) ? args[1] : []) };
-    const finish = begin(sent, args);
+    const positional = Array.isArray(args[1]) ? (args[1] as unknown[]) : [];
+    const finish = begin(typeof config === "string" ? { text: config, values: positional } : { text: config?.text ?? "", values: config?.values ?? positional });
     if (!finish) return query.apply(this, args);
     const last = args.length - 1;
     if (typeof args[last] === "function") {
