@@ -36,8 +36,12 @@ export function useThreadPages(query: ThreadQuery) {
   const [total, setTotal] = useState<number | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  // Answers to an older query or refresh are dropped: only the latest request may write the list.
+  // Each refresh is a generation; answers to an older one are dropped: only the latest may write the
+  // list. `shownGeneration` is the one the list shows, which `loadMore` extends, and only while it is
+  // the latest: a page of another query's list (the cursor and the query it was asked with would not
+  // belong together), or one arriving after a newer refresh began, must not write the list either.
   const generation = useRef(0);
+  const shownGeneration = useRef(0);
   const shown = useRef(PAGE);
   shown.current = Math.max(PAGE, threads.length);
 
@@ -47,6 +51,7 @@ export function useThreadPages(query: ThreadQuery) {
     try {
       const page = await apiRef.current.json<ThreadPage>(listPath(query, Math.min(100, shown.current)));
       if (mine !== generation.current) return;
+      shownGeneration.current = mine;
       setThreads(page.threads);
       setCursor(page.next_cursor);
       setTotal(page.total);
@@ -76,8 +81,8 @@ export function useThreadPages(query: ThreadQuery) {
   }, [refresh, anyBusy]);
 
   const loadMore = useCallback(async () => {
-    if (!cursor || loading) return;
-    const mine = ++generation.current;
+    const mine = generation.current;
+    if (!cursor || loading || shownGeneration.current !== mine) return;
     setLoading(true);
     try {
       const page = await apiRef.current.json<ThreadPage>(listPath(query, PAGE, cursor));
