@@ -5,6 +5,7 @@ import type { Express } from "express";
 import type { Logger } from "pino";
 import { DEMO_MODEL_NAME, startDemoModel } from "../graphs/lib/demo-model.js";
 import { runCallbacksInLine } from "./callbacks-in-line.js";
+import { batchStoreOperationsOnDemand } from "./runs/store-batching.js";
 import { createApp } from "./app.js";
 import { allowedHosts, type Config, usesDemoModel } from "./config.js";
 import { openDatabase, type Database } from "./db/open-database.js";
@@ -114,6 +115,9 @@ export async function createService(config: Config, logger: Logger, signal?: Abo
     exposeModelToGraphs({ model: modelName, baseURL, apiKey: config.OPENAI_API_KEY, maxRetries: demo ? 0 : config.OPENAI_MAX_RETRIES });
     // Without a tracer, LangChain's callbacks (the `messages` stream mode's, per token) run in line.
     runCallbacksInLine();
+    // A run's store operations are batched when issued, not polled for every millisecond of the run.
+    const unpatched = batchStoreOperationsOnDemand();
+    if (unpatched.length > 0) logger.warn({ copies: unpatched }, "LangGraph's AsyncBatchedStore is not the class threadloom knows: each run's store keeps LangGraph's 1 ms poll");
     const models = new ModelServers([{ baseURL, apiKey: config.OPENAI_API_KEY, model: modelName, demo: Boolean(demo) }]);
     for (const server of models.servers) {
       logger.info({ baseUrl: server.baseUrl, model: server.model, demo: server.demo }, `model server: ${server.baseUrl}, model ${server.model}${server.demo ? " (the offline demo model)" : ""}`);
