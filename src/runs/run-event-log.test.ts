@@ -112,4 +112,36 @@ describe("run events written for whoever follows from another process", () => {
     await writer.flush();
     writer.end();
   });
+
+  it("holds in memory only what it has not written, and a listener in its process joining late gets every event once, in order", async () => {
+    const runner = await replica(60_000);
+    const runId = await runningRun();
+    const writer = await runner.open(runId, 1);
+    const append = (from: number, count: number) => {
+      for (let i = from; i < from + count; i++) writer.append("token", `{"n":${i}}`);
+    };
+    append(0, 1500);
+    expect(writer.heldFrom).toBe(0);
+    await writer.flush();
+    // Written, so no longer held: more than a page of the table (1,000) before the first held one.
+    expect(writer.heldFrom).toBe(1500);
+    const joiners = [-1, 700, 1499].map(async (after) => {
+      const seqs: number[] = [];
+      for await (const e of runner.join(runId, after)) seqs.push(e.seq);
+      return seqs;
+    });
+    // Written and dropped while they read the table (every flushMs).
+    for (let from = 1500; from < 3000; from += 50) {
+      append(from, 50);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await writer.flush();
+    expect(writer.heldFrom).toBe(3000);
+    writer.end();
+    const [all, after700, after1499] = await Promise.all(joiners);
+    const seqs = (from: number) => Array.from({ length: 3000 - from }, (_, i) => from + i);
+    expect(all).toEqual(seqs(0));
+    expect(after700).toEqual(seqs(701));
+    expect(after1499).toEqual(seqs(1500));
+  });
 });

@@ -65,11 +65,14 @@ const FOLLOW = `SELECT pg_notify('${CHANNELS.runFollowed}', $1::text)`;
 const RUN_FINISHED = "SELECT status NOT IN ('pending', 'running') AS finished FROM runs WHERE run_id = $1";
 
 /**
- * The events of a run being executed in this process: kept in memory for its listeners here, and
- * written to `run_events` in batches (one statement each, which also notifies other processes), so
- * a token costs no statement of its own.
+ * The events of a run being executed in this process: written to `run_events` in batches (one
+ * statement each, which also notifies other processes), so a token costs no statement of its own,
+ * and kept in memory for its listeners here until they are written: a listener joining later reads
+ * the written ones from the table (RunEventLog#join). A thousand long replies streaming at once held
+ * every event of each in memory until its run ended.
  */
 export class RunEventWriter {
+  /** The events not known to be in the table yet, in order. */
   private readonly events: StoredEvent[] = [];
   private readonly listeners = new Set<EventListener>();
   private readonly endListeners = new Set<() => void>();
@@ -124,6 +127,11 @@ export class RunEventWriter {
     }
   }
 
+  /** The first event held in memory: those before it (this attempt's, from `firstSeq`) are in the table. */
+  get heldFrom(): number {
+    return this.events[0]?.seq ?? this.nextSeq;
+  }
+
   private interval(): number {
     return this.followed ? this.log.flushMs : this.log.idleFlushMs;
   }
@@ -135,7 +143,10 @@ export class RunEventWriter {
     });
   }
 
-  /** The events after `afterSeq`, then each new one until the run ends; `onEnd` once it has. */
+  /**
+   * The events after `afterSeq`, then each new one until the run ends; `onEnd` once it has. Those
+   * up to `heldFrom` are not here: a caller reads them from the table first.
+   */
   subscribe(afterSeq: number, listener: EventListener, onEnd: () => void): () => void {
     for (const event of this.events) if (event.seq > afterSeq) listener(event);
     if (this.ended) {
@@ -166,7 +177,14 @@ export class RunEventWriter {
     const batch = this.unsaved;
     this.unsaved = [];
     this.flushing = this.log.insert(this.runId, batch, this.claim).then(
-      () => void (this.failures = 0),
+      (written) => {
+        this.failures = 0;
+        // Written: a listener joining from now on reads them from the table.
+        if (!written) return;
+        const last = batch.at(-1)!.seq;
+        const kept = this.events.findIndex((e) => e.seq > last);
+        this.events.splice(0, kept === -1 ? this.events.length : kept);
+      },
       (err) => {
         this.unsaved = [...batch, ...this.unsaved];
         if (this.failures++ === 0) this.log.warnUnsaved(this.runId, err);
@@ -237,8 +255,11 @@ export class RunEventLog {
     return writer;
   }
 
-  /** @internal Throws only when trying again later may work (the database is away); the events are kept then. */
-  async insert(runId: string, batch: StoredEvent[], claim?: RunClaim): Promise<void> {
+  /**
+   * @internal Whether every event of `batch` is now in the table. Throws only when trying again later
+   * may work (the database is away); the events are kept then.
+   */
+  async insert(runId: string, batch: StoredEvent[], claim?: RunClaim): Promise<boolean> {
     let i = 0;
     try {
       for (; i < batch.length; i += INSERT_BATCH) {
@@ -253,9 +274,10 @@ export class RunEventLog {
           // Reaped: another attempt (or nobody) owns the run's stream now; this one stops.
           this.logger.warn({ runId, workerId: claim.workerId, leaseEpoch: claim.leaseEpoch }, "run lost its claim: its events were not saved");
           claim.lost?.();
-          return;
+          return false;
         }
       }
+      return true;
     } catch (err) {
       if (isTransientDatabaseError(err)) {
         // The parts written already are not written twice (their ids would clash).
@@ -264,6 +286,7 @@ export class RunEventLog {
       }
       // A run rolled back meanwhile takes its events with it (foreign key): nothing to keep.
       if ((err as { code?: string }).code !== "23503") this.logger.error({ err, runId }, "could not save run events");
+      return false;
     }
   }
 
@@ -308,16 +331,15 @@ export class RunEventLog {
       while (!signal?.aborted) {
         const local = this.writers.get(runId);
         if (local) {
-          // Earlier attempts' events are only in the table.
-          if (after < local.firstSeq - 1) {
-            const { rows } = await this.pool.query(SELECT_EVENTS_BEFORE, [runId, after, local.firstSeq]);
+          // Earlier attempts' events, and this one's written already, are only in the table. The
+          // writer drops more as it writes them: what it still holds is asked again after each read,
+          // and the subscription follows the last check with no wait between.
+          for (let held = local.heldFrom; after < held - 1; held = local.heldFrom) {
+            const { rows } = await this.pool.query(SELECT_EVENTS_BEFORE, [runId, after, held]);
             for (const row of rows) yield row as StoredEvent;
-            if (rows.length === 1000) {
-              after = rows[rows.length - 1].seq;
-              continue;
-            }
+            after = rows.length === 1000 ? rows[rows.length - 1].seq : held - 1;
           }
-          yield* this.followLocal(local, Math.max(after, local.firstSeq - 1), signal);
+          yield* this.followLocal(local, after, signal);
           return;
         }
         woken = false;
