@@ -36,18 +36,24 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   });
   // Idle clients: the client's own listener (above) has seen the error already.
   pool.on("error", () => {});
-  // The service's statements are short reads and writes by key, but a read's set-returning
-  // functions (a checkpoint's channels, a list's references: guessed at 100 rows each) multiply its
-  // estimated cost past jit_above_cost: JIT then compiled for 100 ms a statement that runs in 1.
-  // Queued before the first query of the new connection; a server without JIT (before 11) refuses it.
-  pool.on("connect", (client) => void client.query("SET jit = off").catch(() => {}));
   return pool;
 }
+
+/**
+ * The service's statements are short reads and writes by key, but a read's set-returning functions
+ * (a checkpoint's channels, a list's references: guessed at 100 rows each) multiply its estimated
+ * cost past jit_above_cost: JIT then compiled for 100 ms a statement that runs in 1. A server
+ * without JIT (before 11) refuses the setting, and is used as it is.
+ */
+const NO_JIT = "SET jit = off";
 
 /**
  * pg's Client, telling `health` how each connection attempt went and never without an error
  * listener: the pool listens only to idle clients, so a checked-out one whose connection drops
  * between two queries (a transaction waiting on other work) would otherwise end the process.
+ * A new connection is set up (NO_JIT) before it counts as connected, so before the pool hands it
+ * out: set from the pool's `connect` event, the setting ran while the first caller's statement
+ * waited behind it, which pg deprecates (pg 9 refuses it).
  */
 function watchedClient(health: ConnectionHealth, failed: (err: Error) => void): new () => pg.Client {
   return class WatchedClient extends pg.Client {
@@ -59,20 +65,19 @@ function watchedClient(health: ConnectionHealth, failed: (err: Error) => void): 
     override connect(): Promise<pg.Client>;
     override connect(callback: ((err: Error) => void) | ((err: null, client: pg.Client) => void)): void;
     override connect(callback?: (err: any, client: pg.Client) => void): Promise<pg.Client> | void {
-      if (callback) {
-        return super.connect((err: Error | null) => {
-          if (err) health.failed(err);
-          else health.succeeded();
-          callback(err, this as pg.Client);
-        });
-      }
-      return super.connect().then(
-        (client) => (health.succeeded(), client),
+      const connected = super.connect().then(
+        async () => {
+          health.succeeded();
+          await this.query(NO_JIT).catch(() => {});
+          return this as pg.Client;
+        },
         (err: Error) => {
           health.failed(err);
           throw err;
         },
       );
+      if (!callback) return connected;
+      connected.then((client) => callback(null, client), (err: Error) => callback(err, this as pg.Client));
     }
   };
 }
