@@ -78,6 +78,8 @@ export interface ServiceProbe {
   poolCheckedOutAvg: number;
   poolCheckedOutMax: number;
   timeline: { turns: number; preModelMs: number; preModelSqlMs: number; preModelStatements: number; modelToFirstTokenMs: number };
+  /** The most the heap held right after a full collection since the last reading (MiB), null without one. */
+  liveAfterFullGcMiB: number | null;
 }
 
 export interface LevelResult {

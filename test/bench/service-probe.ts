@@ -4,10 +4,13 @@
  *   - event-loop utilisation and delay (is the single JS thread the bottleneck?),
  *   - how long `pg.Pool#connect` waited for a client, and how many were checked out (is the pool?),
  *   - how many statements went to PostgreSQL (each one a round trip through the event loop),
- *   - for turns that ran alone, where the time to first token went (turn-timeline.ts).
+ *   - for turns that ran alone, where the time to first token went (turn-timeline.ts),
+ *   - the live heap: the most the heap held right after a full (mark-compact) collection, from V8's
+ *     GCProfiler, which only reads what collections happen anyway (none is forced).
  * The pool figures wrap `connect`, which `pool.query` also goes through; the cost is two timestamps.
  */
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import v8 from "node:v8";
 import pg from "pg";
 import { takeTimelines } from "./turn-timeline.js";
 
@@ -15,6 +18,15 @@ const PROBE_PREFIX = "BENCH_PROBE ";
 let elu = performance.eventLoopUtilization();
 const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
+
+let gcs = new v8.GCProfiler();
+gcs.start();
+
+/** The largest heap in use right after a mark-compact in `profile`, in MiB; null without one. */
+function liveAfterFullGc(profile: ReturnType<v8.GCProfiler["stop"]>): number | null {
+  const after = (profile?.statistics ?? []).filter((gc) => gc.gcType === "MarkSweepCompact").map((gc) => gc.afterGC.heapStatistics.usedHeapSize);
+  return after.length > 0 ? Math.max(...after) / 2 ** 20 : null;
+}
 
 const waits: number[] = [];
 let checkedOut = 0;
@@ -80,7 +92,10 @@ process.on("SIGUSR2", () => {
     poolCheckedOutAvg: samples ? checkedOutSum / samples : 0,
     poolCheckedOutMax: maxCheckedOut,
     timeline: takeTimelines(),
+    liveAfterFullGcMiB: liveAfterFullGc(gcs.stop()),
   };
+  gcs = new v8.GCProfiler();
+  gcs.start();
   delay.reset();
   maxCheckedOut = checkedOut;
   samples = checkedOutSum = queries = 0;

@@ -115,5 +115,7 @@ function mergeProbes(probes: ServiceProbe[]): ServiceProbe {
     poolCheckedOutAvg: sum((p) => p.poolCheckedOutAvg),
     poolCheckedOutMax: sum((p) => p.poolCheckedOutMax),
     timeline: probes[0].timeline,
+    // Each replica's own heap: their sum, when every one had a full collection.
+    liveAfterFullGcMiB: probes.every((p) => p.liveAfterFullGcMiB !== null) ? sum((p) => p.liveAfterFullGcMiB!) : null,
   };
 }
