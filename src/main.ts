@@ -36,9 +36,10 @@ async function main(): Promise<void> {
   // The last net: a database failure nothing awaited (LangGraph writes checkpoints in the background
   // and looks at the outcome only when the run ends) is logged, and the process goes on. So is a
   // fenced write refused to a run that lost its claim (already stopped by it): with a store attached,
-  // LangGraph 1.4.18 leaves that write's failure unhandled for a moment (its batched store stops on a
-  // timer before the run awaits its writes), then handles it. Any other unhandled rejection is a bug
-  // and still ends the process, as Node would.
+  // LangGraph 1.4.18 leaves that write's failure unhandled for a moment (its batched store stops
+  // before the run awaits its writes: on a timer until src/runs/store-batching.ts, which shortens the
+  // moment, perhaps to nothing; not measured), then handles it. Any other unhandled rejection is a
+  // bug and still ends the process, as Node would.
   process.on("unhandledRejection", (reason) => {
     if (reason instanceof ClaimLostError) return void logger.debug({ runId: reason.runId }, "a refused write of a stopped run was handled late");
     if (!isDatabaseError(reason)) throw reason;
