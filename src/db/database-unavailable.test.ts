@@ -18,9 +18,11 @@ describe("isDatabaseUnavailable", () => {
     try {
       expect(isDatabaseUnavailable(await failure(refused.query("SELECT 1")))).toBe(true);
 
-      // The pool's one connection is busy for longer than the pool waits for one.
-      const waiting = new pg.Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 100 });
+      // The pool's one connection is busy for longer than the pool waits for one (100 ms, from when
+      // it is open: opening it took longer than that on a loaded server, in CI).
+      const waiting = new pg.Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 10_000 });
       const held = await waiting.connect();
+      waiting.options.connectionTimeoutMillis = 100;
       expect(isDatabaseUnavailable(await failure(waiting.query("SELECT 1")))).toBe(true);
       held.release();
       await waiting.end();
