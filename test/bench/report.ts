@@ -80,6 +80,9 @@ export interface ServiceProbe {
   timeline: { turns: number; preModelMs: number; preModelSqlMs: number; preModelStatements: number; modelToFirstTokenMs: number };
   /** The most the heap held right after a full collection since the last reading (MiB), null without one. */
   liveAfterFullGcMiB: number | null;
+  /** The garbage collections' time on the JavaScript thread since the last reading, in all and the longest (ms). */
+  gcPauseMs: number;
+  gcPauseMaxMs: number;
 }
 
 export interface LevelResult {

@@ -6,7 +6,8 @@
  *   - how many statements went to PostgreSQL (each one a round trip through the event loop),
  *   - for turns that ran alone, where the time to first token went (turn-timeline.ts),
  *   - the live heap: the most the heap held right after a full (mark-compact) collection, from V8's
- *     GCProfiler, which only reads what collections happen anyway (none is forced).
+ *     GCProfiler, which only reads what collections happen anyway (none is forced), and the time the
+ *     collections held the JavaScript thread: in all, and the longest one (a loop delay's usual cause).
  * The pool figures wrap `connect`, which `pool.query` also goes through; the cost is two timestamps.
  */
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
@@ -22,10 +23,18 @@ delay.enable();
 let gcs = new v8.GCProfiler();
 gcs.start();
 
+type GcProfile = ReturnType<v8.GCProfiler["stop"]>;
+
 /** The largest heap in use right after a mark-compact in `profile`, in MiB; null without one. */
-function liveAfterFullGc(profile: ReturnType<v8.GCProfiler["stop"]>): number | null {
+function liveAfterFullGc(profile: GcProfile): number | null {
   const after = (profile?.statistics ?? []).filter((gc) => gc.gcType === "MarkSweepCompact").map((gc) => gc.afterGC.heapStatistics.usedHeapSize);
   return after.length > 0 ? Math.max(...after) / 2 ** 20 : null;
+}
+
+/** The collections' time on the JavaScript thread (`cost`, in µs): in all and the longest, in ms. */
+function gcPauses(profile: GcProfile): { gcPauseMs: number; gcPauseMaxMs: number } {
+  const costs = (profile?.statistics ?? []).map((gc) => gc.cost / 1000);
+  return { gcPauseMs: costs.reduce((a, b) => a + b, 0), gcPauseMaxMs: Math.max(0, ...costs) };
 }
 
 const waits: number[] = [];
@@ -92,12 +101,13 @@ process.on("SIGUSR2", () => {
     poolCheckedOutAvg: samples ? checkedOutSum / samples : 0,
     poolCheckedOutMax: maxCheckedOut,
     timeline: takeTimelines(),
-    liveAfterFullGcMiB: liveAfterFullGc(gcs.stop()),
   };
+  const profile = gcs.stop();
+  const reading = { ...report, liveAfterFullGcMiB: liveAfterFullGc(profile), ...gcPauses(profile) };
   gcs = new v8.GCProfiler();
   gcs.start();
   delay.reset();
   maxCheckedOut = checkedOut;
   samples = checkedOutSum = queries = 0;
-  process.stdout.write(`${PROBE_PREFIX}${JSON.stringify(report)}\n`);
+  process.stdout.write(`${PROBE_PREFIX}${JSON.stringify(reading)}\n`);
 });

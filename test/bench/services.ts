@@ -117,5 +117,7 @@ function mergeProbes(probes: ServiceProbe[]): ServiceProbe {
     timeline: probes[0].timeline,
     // Each replica's own heap: their sum, when every one had a full collection.
     liveAfterFullGcMiB: probes.every((p) => p.liveAfterFullGcMiB !== null) ? sum((p) => p.liveAfterFullGcMiB!) : null,
+    gcPauseMs: sum((p) => p.gcPauseMs),
+    gcPauseMaxMs: max((p) => p.gcPauseMaxMs),
   };
 }

@@ -15,6 +15,8 @@ export interface LoopProbe {
   poolWaitP95Ms: number;
   poolCheckedOutMax: number;
   liveAfterFullGcMiB: number | null;
+  gcPauseMs: number;
+  gcPauseMaxMs: number;
 }
 
 export interface StreamsFigures {
@@ -89,7 +91,7 @@ export function streamsReport(f: StreamsFigures): { text: string; goals: Goal[] 
   const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
   const phaseRow = ({ name, ms: wall, cpuMs, runQueueMs, probe: p }: Phase) => [
     name, (wall / 1000).toFixed(1), `${((cpuMs / wall) * 100).toFixed(0)} %`, `${((runQueueMs / wall) * 100).toFixed(0)} %`, ms(p.loopDelayP50Ms), ms(p.loopDelayP99Ms), ms(p.loopDelayMaxMs), `${(p.elu * 100).toFixed(0)} %`, ms(p.poolWaitP95Ms), String(p.poolCheckedOutMax), String(p.queries),
-    p.liveAfterFullGcMiB === null ? "-" : mb(p.liveAfterFullGcMiB).toFixed(0),
+    p.liveAfterFullGcMiB === null ? "-" : mb(p.liveAfterFullGcMiB).toFixed(0), `${((p.gcPauseMs / wall) * 100).toFixed(1)} %`, ms(p.gcPauseMaxMs),
   ];
   const settings = Object.entries({ ...f.settings, DB_POOL_MAX: String(f.poolMax) }).map(([k, v]) => `${k}=${v}`).join(", ");
   const text = [
@@ -100,9 +102,10 @@ export function streamsReport(f: StreamsFigures): { text: string; goals: Goal[] 
     `${f.tokens} tokens one second apart (its own process). One service process with ${settings}.`,
     "Event-loop delay from monitorEventLoopDelay in the service (service-probe.ts), per phase; service CPU and the time its JavaScript",
     `thread was ready but had no core (/proc, in % of the phase's wall time); RSS from /proc every 250 ms; a client gives up after ${f.timeoutMs / 1000} s without data.`,
-    "Live heap: the most V8's heap held right after a full collection in the phase (none forced; - when none ran).",
+    "Live heap: the most V8's heap held right after a full collection in the phase (none forced; - when none ran). GC: the",
+    "collections' time on the JavaScript thread, in % of the phase, and the longest one.",
     "",
-    table(["phase", "s", "service CPU", "ready, no core", "loop delay p50 ms", "p99 ms", "max ms", "ELU", "pool wait p95 ms", "pool max out", "SQL", "live heap MB"], [
+    table(["phase", "s", "service CPU", "ready, no core", "loop delay p50 ms", "p99 ms", "max ms", "ELU", "pool wait p95 ms", "pool max out", "SQL", "live heap MB", "GC", "longest GC ms"], [
       phaseRow(f.idle),
       ...f.phases.map(phaseRow),
     ]),
