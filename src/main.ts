@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import http from "node:http";
+import v8 from "node:v8";
 import pg from "pg";
 import { pino } from "pino";
 import { ConfigError, listenHost, loadConfig } from "./config.js";
@@ -10,6 +11,7 @@ import { runPrimary } from "./cluster/run-primary.js";
 import { tellPrimary, WORKER_ENV } from "./cluster/worker-messages.js";
 import { createService, type Service } from "./create-service.js";
 import { describeDatabaseError, isDatabaseUnavailable } from "./db/database-unavailable.js";
+import { heapShortfall } from "./heap-headroom.js";
 import { applyManifestEnv } from "./manifest/apply-env.js";
 import { readManifest } from "./manifest/read-manifest.js";
 import { ClaimLostError } from "./runs/run-claim.js";
@@ -31,8 +33,12 @@ async function main(): Promise<void> {
   const worker = cluster.isWorker ? cluster.worker!.id : undefined;
   const logger = pino({ level: config.LOG_LEVEL, base: worker === undefined ? { service: "threadloom" } : { service: "threadloom", worker, pid: process.pid } });
   const primary = cluster.isPrimary && config.WEB_CONCURRENCY > 1;
-  if (worker === undefined) logger.info({ node: process.version, ...(primary && { workers: config.WEB_CONCURRENCY }) }, "starting threadloom");
+  const heapLimitMiB = Math.floor(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+  if (worker === undefined) logger.info({ node: process.version, heapLimitMiB, ...(primary && { workers: config.WEB_CONCURRENCY }) }, "starting threadloom");
   else logger.info("starting worker");
+  // Each worker runs its own MAX_CONCURRENT_RUNS (the primary none).
+  const short = primary ? undefined : heapShortfall(config.MAX_CONCURRENT_RUNS);
+  if (short) logger.warn(short, "MAX_CONCURRENT_RUNS runs may need more heap than V8's limit allows: raise --max-old-space-size in the start command");
   // The last net: a database failure nothing awaited (LangGraph writes checkpoints in the background
   // and looks at the outcome only when the run ends) is logged, and the process goes on. So is a
   // fenced write refused to a run that lost its claim (already stopped by it): with a store attached,

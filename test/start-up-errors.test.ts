@@ -1,14 +1,14 @@
 import net from "node:net";
 import { describe, expect, inject, it } from "vitest";
 import { withDatabase } from "./helpers/global-setup.js";
-import { freePort, spawnService } from "./helpers/service-process.js";
+import { freePort, spawnService, START_NODE_FLAGS } from "./helpers/service-process.js";
 import { expectStartUpError } from "./helpers/start-up-in-process.js";
 
 const PASSWORD = "s3cret-pw-never-printed";
 
 /** `npm start` on `databaseUrl`, run until it exits by itself: exit code and stderr. */
-async function start(databaseUrl: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(await freePort()) };
+async function start(databaseUrl: string, extra: NodeJS.ProcessEnv = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(await freePort()), ...extra };
   for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "API_KEYS", "HOST"]) delete env[name];
   const service = spawnService(env);
   const code = await service.exited;
@@ -60,4 +60,26 @@ describe("a DATABASE_URL that does not work", () => {
       silent.close();
     }
   });
+});
+
+// `npm start` caps V8's heap (see src/heap-headroom.ts) and says so; a run limit the cap is too small
+// for is named at start-up, before anything else can fail (here the database, refused).
+describe("V8's heap limit", () => {
+  const logLines = (output: string) => output.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const flag = START_NODE_FLAGS.find((f) => f.startsWith("--max-old-space-size="));
+
+  it("is npm start's, and a MAX_CONCURRENT_RUNS it cannot hold is warned of", async () => {
+    expect(flag).toBeDefined();
+    const limitMiB = Number(flag!.split("=")[1]);
+    const refused = `postgres://threadloom@127.0.0.1:${await freePort()}/threadloom`;
+    const [small, large] = await Promise.all([start(refused, { LOG_LEVEL: "info" }), start(refused, { LOG_LEVEL: "info", MAX_CONCURRENT_RUNS: "5000" })]);
+    const starting = logLines(small.output).find((l) => l.msg === "starting threadloom");
+    // The old generation's limit, plus what V8 adds for the young one.
+    expect(starting?.heapLimitMiB).toBeGreaterThanOrEqual(limitMiB);
+    expect(starting?.heapLimitMiB).toBeLessThan(limitMiB + 256);
+    expect(logLines(small.output).filter((l) => l.level === 40).map((l) => l.msg)).toEqual([]);
+    const warned = logLines(large.output).find((l) => String(l.msg).startsWith("MAX_CONCURRENT_RUNS runs may need more heap"));
+    expect(warned).toMatchObject({ maxRuns: 5000, heapLimitMiB: starting!.heapLimitMiB });
+    expect(warned!.neededMiB).toBeGreaterThan(starting!.heapLimitMiB as number);
+  }, 60_000);
 });

@@ -1,6 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import net from "node:net";
+
+/** The node flags `npm start` gives (package.json's `start`: `node <flags> --import tsx src/main.ts`). */
+export const START_NODE_FLAGS: string[] = (() => {
+  const start = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).scripts.start as string;
+  const tokens = start.split(/\s+/);
+  return tokens.slice(tokens.indexOf("node") + 1, tokens.indexOf("--import"));
+})();
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -20,9 +28,9 @@ export interface ServiceSpawnOptions {
   via?: string[];
 }
 
-/** `src/main.ts` in a process of its own, as `npm start` runs it, its output collected. */
+/** `src/main.ts` in a process of its own, as `npm start` runs it (its node flags too), its output collected. */
 export function spawnService(env: NodeJS.ProcessEnv, options: ServiceSpawnOptions = {}) {
-  const [command, ...args] = [...(options.via ?? []), process.execPath, "--import", "tsx", "src/main.ts"];
+  const [command, ...args] = [...(options.via ?? []), process.execPath, ...START_NODE_FLAGS, "--import", "tsx", "src/main.ts"];
   const child = spawn(command!, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
   let stdout = "";
   let stderr = "";
