@@ -26,11 +26,13 @@ export interface ServiceSpawnOptions {
   detached?: boolean;
   /** A command to run the service under (an init process, as in a container), then node's arguments. */
   via?: string[];
+  /** Node flags instead of `npm start`'s (they would win over the same flags in `NODE_OPTIONS`). */
+  nodeFlags?: string[];
 }
 
 /** `src/main.ts` in a process of its own, as `npm start` runs it (its node flags too), its output collected. */
 export function spawnService(env: NodeJS.ProcessEnv, options: ServiceSpawnOptions = {}) {
-  const [command, ...args] = [...(options.via ?? []), process.execPath, ...START_NODE_FLAGS, "--import", "tsx", "src/main.ts"];
+  const [command, ...args] = [...(options.via ?? []), process.execPath, ...(options.nodeFlags ?? START_NODE_FLAGS), "--import", "tsx", "src/main.ts"];
   const child = spawn(command!, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
   let stdout = "";
   let stderr = "";

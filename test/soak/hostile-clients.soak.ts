@@ -77,9 +77,9 @@ describe("200 slow readers and 500 aborting clients against one service process"
     mock = await startMockOpenAI((req) => reply(String(req.messages.at(-1)?.content)));
     service = await startServiceProcess({
       ...process.env, DATABASE_URL: db.url, OPENAI_BASE_URL: mock.baseURL, OPENAI_API_KEY: "test-key", OPENAI_MODEL: "mock-model", OPENAI_MAX_RETRIES: "0",
+      MAX_CONCURRENT_RUNS: String(MAX_CONCURRENT_RUNS), SSE_MAX_BUFFER_BYTES: String(SSE_MAX_BUFFER_BYTES), RATE_LIMIT_RPM: "0",
       // A heap limit, as a deployment with a memory limit sets; the young generation as small as node's default.
-      NODE_OPTIONS: `--max-old-space-size=${OLD_SPACE_MiB} --max-semi-space-size=16`, MAX_CONCURRENT_RUNS: String(MAX_CONCURRENT_RUNS), SSE_MAX_BUFFER_BYTES: String(SSE_MAX_BUFFER_BYTES), RATE_LIMIT_RPM: "0",
-    });
+    }, undefined, { nodeFlags: [`--max-old-space-size=${OLD_SPACE_MiB}`, "--max-semi-space-size=16"] });
     const pid = service.child.pid!;
     try {
       await hostileLoad(db, service, pid);
