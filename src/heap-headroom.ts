@@ -6,8 +6,8 @@ import v8 from "node:v8";
  * four times what is live before it collects it in full, and to less under a lower one (1.6 times
  * under 1 GB): 1,000 streams peaked at 1.2 GB of RSS on V8's default limit (4 GB on a 24 GB machine)
  * and at 0.7 GB under 1 GB, for the same CPU (README, *Memory with many open streams*). What is live:
- * about 80 MB idle and 150–230 KB a streaming run (150 tokens, measured); the budget here doubles
- * both, so only a limit that would really be short is named.
+ * about 80 MB idle and 150–230 KB a streaming run (150 tokens, measured); the budget here more than
+ * doubles both, so only a limit that would really be short is named.
  */
 export const HEAP_BASE_BYTES = 256 * 2 ** 20;
 export const HEAP_PER_RUN_BYTES = 512 * 2 ** 10;
