@@ -144,4 +144,73 @@ describe("run events written for whoever follows from another process", () => {
     expect(after700).toEqual(seqs(701));
     expect(after1499).toEqual(seqs(1500));
   });
+
+  /** Counts the statements that write run events from now on (pg's Pool#query, which every write goes through). */
+  function countInserts(): { count(): number; restore(): void } {
+    const spy = vi.spyOn(db.pool, "query");
+    const count = () => spy.mock.calls.filter(([text]) => typeof text === "string" && text.includes("INSERT INTO run_events")).length;
+    return { count, restore: () => spy.mockRestore() };
+  }
+
+  async function claimed(runId: string, workerId: number, leaseEpoch: number): Promise<void> {
+    await db.pool.query("UPDATE runs SET worker_id = $2, lease_epoch = $3 WHERE run_id = $1", [runId, workerId, leaseEpoch]);
+  }
+
+  // Many runs streaming in one process: the batches of those that flush together go in one
+  // statement, and each run still writes only while it holds its claim.
+  it("writes the batches of runs flushing at the same moment in one statement, each claim checked", async () => {
+    const runner = await replica(60_000);
+    const runIds = await Promise.all(Array.from({ length: 12 }, () => runningRun()));
+    for (const runId of runIds) await claimed(runId, 7, 1);
+    const lost = vi.fn();
+    // The 11th was taken back (another epoch); the 12th writes without a claim.
+    const claims = runIds.map((runId, i) => (i === 11 ? undefined : { runId, workerId: 7, leaseEpoch: i === 10 ? 2 : 1, lost: i === 10 ? lost : undefined }));
+    const writers = await Promise.all(runIds.map((runId, i) => runner.open(runId, 1, claims[i])));
+    const inserts = countInserts();
+    try {
+      writers.forEach((w, i) => Array.from({ length: i + 1 }, (_, n) => w.append("token", `{"run":${i},"n":${n}}`)));
+      await Promise.all(writers.map((w) => w.flush()));
+      expect(inserts.count()).toBe(1);
+    } finally {
+      inserts.restore();
+    }
+    const counts = await Promise.all(runIds.map(saved));
+    expect(counts).toEqual(runIds.map((_, i) => (i === 10 ? 0 : i + 1)));
+    expect(lost).toHaveBeenCalledTimes(1);
+    const { rows } = await db.pool.query("SELECT data FROM run_events WHERE run_id = $1 ORDER BY seq", [runIds[5]]);
+    expect(rows.map((r) => JSON.parse(r.data))).toEqual(Array.from({ length: 6 }, (_, n) => ({ run: 5, n })));
+    writers.forEach((w) => w.end());
+  });
+
+  it("still writes the other runs' batches when one run was rolled back meanwhile", async () => {
+    const runner = await replica(60_000);
+    const runIds = await Promise.all(Array.from({ length: 4 }, () => runningRun()));
+    const writers = await Promise.all(runIds.map((runId) => runner.open(runId, 1)));
+    // Its events' foreign key now fails the statement that writes them.
+    await db.pool.query("DELETE FROM runs WHERE run_id = $1", [runIds[2]]);
+    writers.forEach((w) => w.append("token", "{}"));
+    await Promise.all(writers.map((w) => w.flush()));
+    expect(await Promise.all(runIds.map(saved))).toEqual([1, 1, 0, 1]);
+    writers.forEach((w) => w.end());
+  });
+
+  // Each writer's timer ends on the same clock's multiples of the period, wherever its run began.
+  it("flushes runs that began at different moments together", async () => {
+    const runner = await replica(400);
+    const runIds = await Promise.all(Array.from({ length: 20 }, () => runningRun()));
+    const writers = await Promise.all(runIds.map((runId) => runner.open(runId, 1, undefined, 0, true)));
+    const inserts = countInserts();
+    try {
+      // Spread over 200 ms: one period's boundary at most, two at worst if a timer slips a tick.
+      for (const w of writers) {
+        w.append("token", "{}");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await vi.waitFor(async () => expect((await Promise.all(runIds.map(saved))).every((n) => n === 1)).toBe(true), { timeout: 20_000 });
+      expect(inserts.count()).toBeLessThanOrEqual(4);
+    } finally {
+      inserts.restore();
+    }
+    writers.forEach((w) => w.end());
+  });
 });
