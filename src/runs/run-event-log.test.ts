@@ -166,10 +166,14 @@ describe("run events written for whoever follows from another process", () => {
     // The 11th was taken back (another epoch); the 12th writes without a claim.
     const claims = runIds.map((runId, i) => (i === 11 ? undefined : { runId, workerId: 7, leaseEpoch: i === 10 ? 2 : 1, lost: i === 10 ? lost : undefined }));
     const writers = await Promise.all(runIds.map((runId, i) => runner.open(runId, 1, claims[i])));
+    // A writer of the first run's earlier claim, still flushing: the run's claim does not admit its events.
+    const staleLost = vi.fn();
+    const stale = await runner.open(runIds[0]!, 1, { runId: runIds[0]!, workerId: 7, leaseEpoch: 0, lost: staleLost }, 5000);
     const inserts = countInserts();
     try {
       writers.forEach((w, i) => Array.from({ length: i + 1 }, (_, n) => w.append("token", `{"run":${i},"n":${n}}`)));
-      await Promise.all(writers.map((w) => w.flush()));
+      stale.append("token", '{"stale":true}');
+      await Promise.all([...writers, stale].map((w) => w.flush()));
       expect(inserts.count()).toBe(1);
     } finally {
       inserts.restore();
@@ -177,6 +181,7 @@ describe("run events written for whoever follows from another process", () => {
     const counts = await Promise.all(runIds.map(saved));
     expect(counts).toEqual(runIds.map((_, i) => (i === 10 ? 0 : i + 1)));
     expect(lost).toHaveBeenCalledTimes(1);
+    expect(staleLost).toHaveBeenCalledTimes(1);
     const { rows } = await db.pool.query("SELECT data FROM run_events WHERE run_id = $1 ORDER BY seq", [runIds[5]]);
     expect(rows.map((r) => JSON.parse(r.data))).toEqual(Array.from({ length: 6 }, (_, n) => ({ run: 5, n })));
     writers.forEach((w) => w.end());

@@ -62,31 +62,32 @@ const insertEventsFenced = (count: number) => `
 /**
  * Several runs' batches in one statement (see RunEventLog#insert): a claimed run's rows only while it
  * holds its claim (locked as `claimCte` locks one, in the order of their ids), an unclaimed run's as
- * they are. Returns a row per run written, each notified.
+ * they are. Each batch is known by its place in `runs` (`i`), so that one run's claim admits only its
+ * own batch. Returns a row per batch written (its `i`), each run notified.
  */
 function insertRunsEvents(runs: readonly QueuedInsert[]): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const param = (value: unknown) => `$${values.push(value)}`;
   const ids = runs.map((run) => param(run.runId));
-  const claimed = runs.flatMap((run, i) => (run.claim ? [`(${ids[i]}::uuid, ${param(run.claim.workerId)}::int, ${param(run.claim.leaseEpoch)}::bigint)`] : []));
-  const unclaimed = runs.flatMap((run, i) => (run.claim ? [] : [`(${ids[i]}::uuid)`]));
-  const rows = runs.flatMap((run, i) => run.batch.map((e) => `(${ids[i]}::uuid, ${param(e.seq)}::int, ${param(e.event)}::text, ${param(e.data)}::text)`));
+  const claimed = runs.flatMap((run, i) => (run.claim ? [`(${i}, ${ids[i]}::uuid, ${param(run.claim.workerId)}::int, ${param(run.claim.leaseEpoch)}::bigint)`] : []));
+  const unclaimed = runs.flatMap((run, i) => (run.claim ? [] : [`(${i}, ${ids[i]}::uuid)`]));
+  const rows = runs.flatMap((run, i) => run.batch.map((e) => `(${i}, ${ids[i]}::uuid, ${param(e.seq)}::int, ${param(e.event)}::text, ${param(e.data)}::text)`));
   const text = `
   WITH held AS (
-    ${claimed.length === 0 ? "SELECT NULL::uuid AS run_id WHERE false" : `SELECT r.run_id FROM runs r
-    JOIN (VALUES ${claimed.join(", ")}) AS c(run_id, worker_id, lease_epoch)
+    ${claimed.length === 0 ? "SELECT NULL::int AS i, NULL::uuid AS run_id WHERE false" : `SELECT c.i, r.run_id FROM runs r
+    JOIN (VALUES ${claimed.join(", ")}) AS c(i, run_id, worker_id, lease_epoch)
       ON r.run_id = c.run_id AND r.worker_id = c.worker_id AND r.lease_epoch = c.lease_epoch
     WHERE r.status = 'running'
     ORDER BY r.run_id
     FOR SHARE OF r`}
   ), written AS (
-    SELECT run_id FROM held${unclaimed.length === 0 ? "" : ` UNION ALL SELECT run_id FROM (VALUES ${unclaimed.join(", ")}) AS u(run_id)`}
+    SELECT i, run_id FROM held${unclaimed.length === 0 ? "" : ` UNION ALL SELECT i, run_id FROM (VALUES ${unclaimed.join(", ")}) AS u(i, run_id)`}
   ), inserted AS (
     INSERT INTO run_events (run_id, seq, event, data)
-    SELECT v.* FROM (VALUES ${rows.join(", ")}) AS v(run_id, seq, event, data)
-    WHERE v.run_id IN (SELECT run_id FROM written)
+    SELECT v.run_id, v.seq, v.event, v.data FROM (VALUES ${rows.join(", ")}) AS v(i, run_id, seq, event, data)
+    WHERE v.i IN (SELECT i FROM written)
   )
-  SELECT run_id::text AS run_id, pg_notify('${CHANNELS.runEvents}', run_id::text), ${QUICK_COMMIT} FROM written`;
+  SELECT i, pg_notify('${CHANNELS.runEvents}', run_id::text), ${QUICK_COMMIT} FROM written`;
   return { text, values };
 }
 /** Events per statement (PostgreSQL takes at most 65,535 parameters). */
@@ -334,11 +335,11 @@ export class RunEventLog {
       const [one] = group;
       return void this.insertRun(one!.runId, one!.batch, one!.claim).then(one!.resolve, one!.reject);
     }
-    let written: Set<string>;
+    let written: Set<number>;
     try {
       const { text, values } = insertRunsEvents(group);
       const { rows } = await queryWhenFree(this.pool, text, values);
-      written = new Set(rows.map((row) => row.run_id as string));
+      written = new Set(rows.map((row) => row.i as number));
     } catch (err) {
       // The database away: each run keeps its events. Anything else is one run's (rolled back
       // meanwhile, its events' foreign key): each run's batch again, on its own.
@@ -346,10 +347,7 @@ export class RunEventLog {
       for (const q of group) this.insertRun(q.runId, q.batch, q.claim).then(q.resolve, q.reject);
       return;
     }
-    for (const q of group) {
-      if (written.has(q.runId.toLowerCase())) q.resolve(true);
-      else q.resolve(this.claimLost(q.runId, q.claim!));
-    }
+    group.forEach((q, i) => q.resolve(written.has(i) || this.claimLost(q.runId, q.claim!)));
   }
 
   /** One run's batch, in statements of at most INSERT_BATCH events. */
