@@ -33,11 +33,12 @@ async function main(): Promise<void> {
   const worker = cluster.isWorker ? cluster.worker!.id : undefined;
   const logger = pino({ level: config.LOG_LEVEL, base: worker === undefined ? { service: "threadloom" } : { service: "threadloom", worker, pid: process.pid } });
   const primary = cluster.isPrimary && config.WEB_CONCURRENCY > 1;
-  const heapLimitMiB = Math.floor(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+  const heapLimit = v8.getHeapStatistics().heap_size_limit;
+  const heapLimitMiB = Math.floor(heapLimit / 2 ** 20);
   if (worker === undefined) logger.info({ node: process.version, heapLimitMiB, ...(primary && { workers: config.WEB_CONCURRENCY }) }, "starting threadloom");
   else logger.info("starting worker");
   // Each worker runs its own MAX_CONCURRENT_RUNS (the primary none).
-  const short = primary ? undefined : heapShortfall(config.MAX_CONCURRENT_RUNS);
+  const short = primary ? undefined : heapShortfall(config.MAX_CONCURRENT_RUNS, heapLimit);
   if (short) logger.warn(short, "MAX_CONCURRENT_RUNS runs may need more heap than V8's limit allows: raise --max-old-space-size in the start command");
   // The last net: a database failure nothing awaited (LangGraph writes checkpoints in the background
   // and looks at the outcome only when the run ends) is logged, and the process goes on. So is a

@@ -4,7 +4,7 @@ import { describeDatabaseError, isTransientDatabaseError } from "../db/database-
 import { backoffDelay } from "../db/keep-trying.js";
 import { queryWhenFree } from "../db/query-when-free.js";
 import { CHANNELS, type Notifier } from "./notifier.js";
-import { claimCte, type RunClaim } from "./run-claim.js";
+import type { RunClaim } from "./run-claim.js";
 
 /** One event of a run's stream: its number in the run, its SSE name, its JSON text. */
 export interface StoredEvent {
@@ -40,32 +40,14 @@ export class RunMovedError extends Error {
  */
 const QUICK_COMMIT = "set_config('synchronous_commit', 'off', true)";
 /**
- * One statement per batch: the rows as plain parameters ($2, $3, $4 per event), not arrays, which the
- * driver would escape character by character (event data is JSON, full of quotes); then the notice.
+ * One or several runs' batches in one statement (see RunEventLog#insert): a claimed run's rows only
+ * while it holds its claim (locked as `claimCte` locks one, in the order of their ids), an unclaimed
+ * run's as they are. Each batch is known by its place in `runs` (`i`), so that one run's claim admits
+ * only its own batch. Returns a row per batch written (its `i`), each run notified. The rows are plain
+ * parameters, not arrays, which the driver would escape character by character (event data is JSON,
+ * full of quotes).
  */
-const insertEvents = (count: number) => `
-  WITH inserted AS (
-    INSERT INTO run_events (run_id, seq, event, data) VALUES
-    ${Array.from({ length: count }, (_, i) => `($1, $${i * 3 + 2}::int, $${i * 3 + 3}, $${i * 3 + 4})`).join(", ")}
-  )
-  SELECT pg_notify('${CHANNELS.runEvents}', $1::text), ${QUICK_COMMIT}`;
-/** The same for a run's own writer: only while it holds its claim (the last two parameters); no row otherwise. */
-const insertEventsFenced = (count: number) => `
-  WITH ${claimCte("$1", `$${count * 3 + 2}`, `$${count * 3 + 3}`)}, inserted AS (
-    INSERT INTO run_events (run_id, seq, event, data)
-    SELECT v.* FROM (VALUES
-    ${Array.from({ length: count }, (_, i) => `($1::uuid, $${i * 3 + 2}::int, $${i * 3 + 3}::text, $${i * 3 + 4}::text)`).join(", ")}
-    ) AS v(run_id, seq, event, data)
-    WHERE EXISTS (SELECT 1 FROM claim)
-  )
-  SELECT pg_notify('${CHANNELS.runEvents}', $1::text), ${QUICK_COMMIT} FROM claim`;
-/**
- * Several runs' batches in one statement (see RunEventLog#insert): a claimed run's rows only while it
- * holds its claim (locked as `claimCte` locks one, in the order of their ids), an unclaimed run's as
- * they are. Each batch is known by its place in `runs` (`i`), so that one run's claim admits only its
- * own batch. Returns a row per batch written (its `i`), each run notified.
- */
-function insertRunsEvents(runs: readonly QueuedInsert[]): { text: string; values: unknown[] } {
+function insertRunsEvents(runs: readonly Pick<QueuedInsert, "runId" | "batch" | "claim">[]): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const param = (value: unknown) => `$${values.push(value)}`;
   const ids = runs.map((run) => param(run.runId));
@@ -355,14 +337,9 @@ export class RunEventLog {
     let i = 0;
     try {
       for (; i < batch.length; i += INSERT_BATCH) {
-        const part = batch.slice(i, i + INSERT_BATCH);
-        const values = [runId, ...part.flatMap((e) => [e.seq, e.event, e.data])];
-        if (!claim) {
-          await queryWhenFree(this.pool, insertEvents(part.length), values);
-          continue;
-        }
-        const { rows } = await queryWhenFree(this.pool, insertEventsFenced(part.length), [...values, claim.workerId, claim.leaseEpoch]);
-        if (rows.length === 0) return this.claimLost(runId, claim);
+        const { text, values } = insertRunsEvents([{ runId, batch: batch.slice(i, i + INSERT_BATCH), claim }]);
+        const { rows } = await queryWhenFree(this.pool, text, values);
+        if (rows.length === 0) return this.claimLost(runId, claim!);
       }
       return true;
     } catch (err) {

@@ -7,7 +7,7 @@
  *   - for turns that ran alone, where the time to first token went (turn-timeline.ts),
  *   - the live heap: the most the heap held right after a full (mark-compact) collection, from V8's
  *     GCProfiler, which only reads what collections happen anyway (none is forced), and the time the
- *     collections held the JavaScript thread: in all, and the longest one (a loop delay's usual cause).
+ *     collections held the JavaScript thread: in all, and the longest one (one cause of loop delay).
  * The pool figures wrap `connect`, which `pool.query` also goes through; the cost is two timestamps.
  */
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
