@@ -18,9 +18,9 @@ export function shownText(text: string, thread: ShownThread): string {
   return thread.shownId === thread.threadId ? text : text.replaceAll(thread.threadId, thread.shownId);
 }
 
-/** JSON text as UTF-8 (a state, a history) with the thread's key replaced by its shown UUID. */
-export function shownBytes(bytes: Buffer, thread: ShownThread): Buffer {
-  return thread.shownId === thread.threadId ? bytes : Buffer.from(shownText(bytes.toString("utf8"), thread));
+/** JSON text as UTF-8 in pieces (a state, a history) with the thread's key replaced by its shown UUID. */
+export function shownBytes(chunks: Buffer[], thread: ShownThread): Buffer[] {
+  return thread.shownId === thread.threadId ? chunks : [Buffer.from(shownText(Buffer.concat(chunks).toString("utf8"), thread))];
 }
 
 /** A JSON value (a state snapshot, a checkpoint) with the thread's key replaced by its shown UUID. */

@@ -79,7 +79,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     const config = await addressOf(thread, at, ns);
     const graph = await deps.graphs.forThread(thread.graphId, thread.threadId);
     const wire = new WireValues();
-    return shownBytes(wire.bytes(threadStateObject(await graph.getState(config, { subgraphs }).catch(subgraphGone(ns)), wire)), shownThread(thread));
+    return shownBytes(wire.chunks(threadStateObject(await graph.getState(config, { subgraphs }).catch(subgraphGone(ns)), wire)), shownThread(thread));
   };
 
   const historyOf = async (thread: ThreadRow, options: { limit: number; before?: string; metadata?: Record<string, unknown> | null; at?: string; ns?: string }) => {
@@ -98,7 +98,7 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
     } catch (err) {
       subgraphGone(options.ns ?? "")(err);
     }
-    return shownBytes(wire.bytes(states), shownThread(thread));
+    return shownBytes(wire.chunks(states), shownThread(thread));
   };
 
   router.get("/threads/:id/state", doc({ summary: "The thread's current state", params: threadParams, query: subgraphsQuery }), async (req, res) => {
@@ -155,11 +155,16 @@ export function stateRoutes(deps: StateRoutesDeps): Router {
   return router;
 }
 
-/** JSON already made (UTF-8), with the Content-Type `res.json` gives its own text. */
-function sendJson(res: Response, bytes: Buffer): void {
+/**
+ * JSON already made (UTF-8, in pieces: see WireValues#chunks), with the Content-Type `res.json`
+ * gives its own text; corked, the pieces leave in one `writev`.
+ */
+function sendJson(res: Response, chunks: Buffer[]): void {
   res.set("Content-Type", "application/json; charset=utf-8");
-  res.set("Content-Length", String(bytes.length));
-  res.end(bytes);
+  res.set("Content-Length", String(chunks.reduce((n, c) => n + c.length, 0)));
+  res.cork();
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
 }
 
 /**

@@ -8,6 +8,9 @@ const ai = new AIMessage({ id: "a1", content: "", tool_calls: [{ id: "call-1", n
 const tool = new ToolMessage({ id: "t1", content: "42", tool_call_id: "call-1", name: "calculator" });
 const blocks = new AIMessage({ id: "a2", content: [{ type: "text", text: "It is \"42\"\u0000 \ud800 é" }], response_metadata: { model: "m" } });
 
+/** The answer's bytes as sent: its pieces one after the other. */
+const bytes = (wire: WireValues, answer: object) => Buffer.concat(wire.chunks(answer));
+
 class Holder {
   constructor(readonly inner: unknown) {}
 }
@@ -39,7 +42,7 @@ describe("WireValues", () => {
     const answer = [{ values: wire.of(values), at: 1 }, { values: wire.of({ messages: [human, ai] }), result: wire.of(tool) }];
     const expected = `[{"values":${wireJsonText(values)},"at":1},{"values":${wireJsonText({ messages: [human, ai] })},"result":${wireJsonText(tool)}}]`;
     expect(wire.stringify(answer)).toBe(expected);
-    expect(wire.bytes(answer).equals(Buffer.from(expected))).toBe(true);
+    expect(bytes(wire, answer).equals(Buffer.from(expected))).toBe(true);
     expect(JSON.parse(expected)[0].values.messages[1]).toMatchObject({ type: "ai", id: "a1", tool_calls: [{ name: "calculator" }] });
   });
 
@@ -47,10 +50,10 @@ describe("WireValues", () => {
     const wide = new AIMessage({ id: "w1", content: "数 🧮 \u2028 \ud83e" });
     const wire = new WireValues();
     const answer = { values: wire.of({ messages: [wide, blocks, wide] }), plain: wire.of({ text: "ünïcode ✓" }) };
-    expect(wire.bytes(answer).equals(Buffer.from(wire.stringify(answer), "utf8"))).toBe(true);
-    expect(wire.bytes(answer).toString("utf8")).toBe(`{"values":${wireJsonText({ messages: [wide, blocks, wide] })},"plain":{"text":"ünïcode ✓"}}`);
+    expect(bytes(wire, answer).equals(Buffer.from(wire.stringify(answer), "utf8"))).toBe(true);
+    expect(bytes(wire, answer).toString("utf8")).toBe(`{"values":${wireJsonText({ messages: [wide, blocks, wide] })},"plain":{"text":"ünïcode ✓"}}`);
     const none = new WireValues();
-    expect(none.bytes({ a: none.of("é") }).toString("utf8")).toBe('{"a":"é"}');
+    expect(bytes(none, { a: none.of("é") }).toString("utf8")).toBe('{"a":"é"}');
   });
 
   it("writes a history's lists, each beginning as the longest before it, as wireJsonText writes each", () => {
@@ -62,7 +65,21 @@ describe("WireValues", () => {
     const answer = lists.map((messages, i) => ({ values: wire.of({ messages }), step: i, tasks: [{ result: wire.of({ messages: messages.slice(-1) }) }] }));
     const expected = `[${lists.map((messages, i) => `{"values":${wireJsonText({ messages })},"step":${i},"tasks":[{"result":${wireJsonText({ messages: messages.slice(-1) })}}]}`).join(",")}]`;
     expect(wire.stringify(answer)).toBe(expected);
-    expect(wire.bytes(answer).toString("utf8")).toBe(expected);
+    expect(bytes(wire, answer).toString("utf8")).toBe(expected);
+  });
+
+  it("sends a list that begins as the list before it did as views of what was written for that one", () => {
+    const history = [[human, ai, tool, blocks], [human, ai, tool], [human, ai], [human, ai]];
+    const wire = new WireValues();
+    const chunks = wire.chunks(history.map((messages) => ({ values: wire.of({ messages }) })));
+    const expected = `[${history.map((messages) => `{"values":${wireJsonText({ messages })}}`).join(",")}]`;
+    expect(Buffer.concat(chunks).toString("utf8")).toBe(expected);
+    // All pieces are of one buffer, in which each message was written once: the bytes they cover are
+    // the answer's less each later list's messages (and commas) but for the brackets.
+    expect(new Set(chunks.map((c) => c.buffer)).size).toBe(1);
+    const covered = new Set(chunks.flatMap((c) => Array.from({ length: c.length }, (_, i) => c.byteOffset + i)));
+    const shared = history.slice(1).reduce((n, messages) => n + Buffer.byteLength(wireJsonText(messages)) - 2, 0);
+    expect(covered.size).toBe(Buffer.byteLength(expected) - shared);
   });
 
   it("gives what wireJson gives where JSON has no text: null", () => {
@@ -76,7 +93,7 @@ describe("WireValues", () => {
     const [placeholder] = wire.of([human]) as [string];
     const answer = { mine: wire.of([human, ai]), theirs: wire.of({ text: placeholder, [placeholder]: 1 }) };
     const expected = `{"mine":${wireJsonText([human, ai])},"theirs":${JSON.stringify({ text: placeholder, [placeholder]: 1 })}}`;
-    expect(wire.bytes(answer).toString("utf8")).toBe(expected);
+    expect(bytes(wire, answer).toString("utf8")).toBe(expected);
     expect(wire.stringify(answer)).toBe(expected);
   });
 
@@ -84,10 +101,10 @@ describe("WireValues", () => {
     const edited = new HumanMessage({ id: "e1", content: "before" });
     const first = new WireValues();
     expect(first.stringify([first.of([edited])])).toContain('"content":"before"');
-    expect(first.bytes([first.of([edited])]).toString("utf8")).toContain('"content":"before"');
+    expect(bytes(first, [first.of([edited])]).toString("utf8")).toContain('"content":"before"');
     edited.content = "after";
     const third = new WireValues();
-    expect(third.bytes([third.of([edited])]).toString("utf8")).toBe(`[${wireJsonText([edited])}]`);
+    expect(bytes(third, [third.of([edited])]).toString("utf8")).toBe(`[${wireJsonText([edited])}]`);
     const second = new WireValues();
     expect(second.stringify([second.of([edited])])).toBe(`[${wireJsonText([edited])}]`);
     expect(second.stringify([second.of([edited])])).toContain('"content":"after"');
