@@ -8,7 +8,8 @@
  *   - the thread's checkpoint storage (checkpoint-storage.ts) after turns 10, N/2, N-10 and N: on
  *     disk, the thread's rows as stored and before compression, and bytes per turn late vs early;
  *   - state and history reads through the Agent Server API (the SDK's Client) and the native API on
- *     the long thread against the same reads on a one-turn thread, taken in alternation;
+ *     the long thread against the same reads on a one-turn thread, taken in alternation; and the SDK's
+ *     history page read to its last byte but not parsed, to tell the service's part from the client's;
  *   - with BENCH_BASELINE set explicitly, the same reads on the baseline commit's service (its own
  *     database of the same server, its own threads built turn for turn with this checkout's), in
  *     alternation with this checkout's: each read this / baseline.
@@ -106,6 +107,8 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
     return [
       ["Agent Server: GET /threads/:id/state (SDK threads.getState)", (id) => client.threads.getState(id)],
       ["Agent Server: SDK threads.getHistory(id, { limit: 10 })", (id) => client.threads.getHistory(id, { limit: 10 })],
+      // The same answer read to its last byte and not parsed: what of the SDK's time is the service's.
+      [HISTORY_UNPARSED, (id) => postBytes(`${base}/threads/${id}/history`, { limit: 10 })],
       ["native: GET /api/threads/:id/state", (id) => getJson(`${base}/api/threads/${id}/state`)],
       ["native: GET /api/threads/:id/history?limit=10", (id) => getJson(`${base}/api/threads/${id}/history?limit=10`)],
       ["native: GET /api/threads/:id (messages)", (id) => getJson(`${base}/api/threads/${id}`)],
@@ -173,6 +176,15 @@ async function toolTurn(url: string, message: string, threadId?: string): Promis
     throw new Error(`long thread: a turn was not a complete tool-calling turn (${result.failure ?? "ok"}; ${result.toolEnds} tool ends, ${result.tokens} tokens)`);
   }
   return result;
+}
+
+/** The read of a history page to its last byte, unparsed (the report names it beside getHistory's goal). */
+export const HISTORY_UNPARSED = "Agent Server: POST /threads/:id/history {limit: 10}, read to the last byte, not parsed";
+
+async function postBytes(url: string, body: unknown): Promise<number> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`POST ${url}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.arrayBuffer()).byteLength;
 }
 
 async function getJson(url: string): Promise<unknown> {
