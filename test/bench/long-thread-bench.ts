@@ -20,7 +20,7 @@ import type { BenchDatabase } from "./bench-database.js";
 import { chatStream, type ChatStreamResult } from "./chat-stream-client.js";
 import { CheckpointStorage, type StorageSample } from "./checkpoint-storage.js";
 import { goalsTable, type Goal } from "./goals.js";
-import { longThreadReport, median } from "./long-thread-report.js";
+import { HISTORY_UNPARSED, longThreadReport, median } from "./long-thread-report.js";
 import { cpuMs, spawnTs, treeCpuMs, waitForLine } from "./processes.js";
 import { startServices } from "./services.js";
 
@@ -177,9 +177,6 @@ async function toolTurn(url: string, message: string, threadId?: string): Promis
   }
   return result;
 }
-
-/** The read of a history page to its last byte, unparsed (the report names it beside getHistory's goal). */
-export const HISTORY_UNPARSED = "Agent Server: POST /threads/:id/history {limit: 10}, read to the last byte, not parsed";
 
 async function postBytes(url: string, body: unknown): Promise<number> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -6,9 +6,12 @@
 import type { StorageSample } from "./checkpoint-storage.js";
 import type { Goal } from "./goals.js";
 import { ratio } from "./goals.js";
-import { HISTORY_UNPARSED, type LongThreadFigures } from "./long-thread-bench.js";
+import type { LongThreadFigures } from "./long-thread-bench.js";
 
 const MB = 1_000_000;
+
+/** The read of getHistory's page to its last byte, unparsed, which getHistory's goal names beside it. */
+export const HISTORY_UNPARSED = "Agent Server: POST /threads/:id/history {limit: 10}, read to the last byte, not parsed";
 
 export function longThreadReport(f: LongThreadFigures, modelDescription: string, database: string): { text: string; goals: Goal[] } {
   const n = f.turns;
