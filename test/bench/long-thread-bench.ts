@@ -179,15 +179,19 @@ async function toolTurn(url: string, message: string, threadId?: string): Promis
 }
 
 async function postBytes(url: string, body: unknown): Promise<number> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`POST ${url}: HTTP ${res.status} ${await res.text()}`);
+  const res = await fetchOk(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return (await res.arrayBuffer()).byteLength;
 }
 
 async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${await res.text()}`);
-  return res.json();
+  return (await fetchOk(url)).json();
+}
+
+/** A read that must succeed: a failed one would make its figure a lie. */
+async function fetchOk(url: string, init?: RequestInit): Promise<Response> {
+  const res = await fetch(url, init);
+  if (!res.ok) throw new Error(`${init?.method ?? "GET"} ${url}: HTTP ${res.status} ${await res.text()}`);
+  return res;
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {

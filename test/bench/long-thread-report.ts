@@ -44,7 +44,7 @@ export function longThreadReport(f: LongThreadFigures, modelDescription: string,
   const read = (prefix: string) => f.reads.find((r) => r.name.includes(prefix));
   const getState = read("GET /threads/:id/state");
   const getHistory = read("getHistory");
-  const unparsed = f.reads.find((r) => r.name === HISTORY_UNPARSED);
+  const unparsed = read(HISTORY_UNPARSED);
   const readGoal = (r: typeof getState, goal: string, bound: number, also = ""): Goal => ({
     goal, target: `≤ ${bound} ms`, met: r ? r.longMs <= bound : null,
     measured: r ? `${r.longMs.toFixed(1)} ms (${ratio(r.longMs, r.shortMs)} a one-turn thread's ${r.shortMs.toFixed(1)} ms)${also}` : "not measured",
