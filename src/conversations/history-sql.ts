@@ -5,7 +5,7 @@ const CHECKPOINTS = `${CHECKPOINT_SCHEMA}.checkpoints`;
 /** What `next` is computed from: a checkpoint's versions and the channels holding a value. */
 const VERSIONS = `
   c.checkpoint->'channel_versions' AS channel_versions, c.checkpoint->'versions_seen' AS versions_seen,
-  -- Channels holding a value (a consumed trigger is stored as an 'empty' blob): only those trigger nodes.
+  -- Channels holding a value (a consumed trigger has no blob, or an 'empty' one written before): only those trigger nodes.
   ARRAY(SELECT v.key FROM jsonb_each_text(c.checkpoint->'channel_versions') v
         JOIN ${CHECKPOINT_SCHEMA}.checkpoint_blobs b
           ON b.thread_id = c.thread_id AND b.checkpoint_ns = '' AND b.channel = v.key AND b.version = v.value

@@ -3,8 +3,8 @@ import { type MessageDigest, MessageDigests } from "./message-digests.js";
 import { RecentMessages, type RecentEntry } from "./recent-messages.js";
 import { listHash, type ListPlan, listKey, MESSAGE_REFS, MessageLists, type MessageRef, type RefsDoc, refKey, resolveRefs, type WholeList } from "./message-lists.js";
 
-/** One channel value as written: its key, version, serializer type and bytes (none when empty). */
-export type DumpedBlob = [channel: string, version: string, type: string, bytes: Uint8Array | null];
+/** One channel value as written: its key, version, serializer type and bytes. */
+export type DumpedBlob = [channel: string, version: string, type: string, bytes: Uint8Array];
 
 /** What a checkpoint writes: its blobs, the messages new to the store, the lists it stands on. */
 export interface DumpedChannels {
@@ -81,10 +81,10 @@ export class MessageStore {
     const added = new Set<string>();
     for (const [channel, v] of Object.entries(versions)) {
       const version = v.toString();
-      if (!(channel in values)) {
-        out.blobs.push([channel, version, "empty", null]);
-        continue;
-      }
+      // A channel emptied at this version (a trigger its node consumed) gets no row: a version
+      // without one reads as empty, as the stock saver reads its 'empty' rows (still read, where
+      // written before). 400 of the 1,200 rows of a 100-turn tool thread, and their keys.
+      if (!(channel in values)) continue;
       const digests = await this.digests.digestList(values[channel]);
       if (!digests) {
         const [type, bytes] = await this.serde.dumpsTyped(values[channel]);

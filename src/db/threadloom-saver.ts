@@ -128,7 +128,7 @@ export class ThreadloomSaver extends PostgresSaver {
         messages.map((m) => m.id), messages.map((m) => m.hash), messages.map((m) => m.type),
         bases.map((b) => b[0]), bases.map((b) => b[1]), bases.map((b) => b[2]),
         ...fence(claim),
-        ...blobs.map((b) => (b[3] ? bytes(b[3]) : null)),
+        ...blobs.map((b) => bytes(b[3])),
         ...messages.map((m) => bytes(m.bytes)),
       ])) as { based: boolean; held: boolean }[];
       if (claim && !row.held) refused(claim);
