@@ -2,8 +2,11 @@
  * What a thread's checkpoints take in PostgreSQL: every table of the `langgraph` schema named
  * `checkpoints` or `checkpoint_*` (found in information_schema, so a table another change adds is
  * counted without touching this file), three ways:
- *   - disk: `pg_total_relation_size` of the tables (heap, TOAST, indexes), the whole database's
- *     rows, so the caller takes deltas around the thread's turns;
+ *   - disk: the pages of the tables, their TOAST and all their indexes (each relation's main fork),
+ *     the whole database's rows, so the caller takes deltas around the thread's turns. Not
+ *     `pg_total_relation_size`: it also counts the free-space and visibility maps, which appear
+ *     (about 32 kB a table, 24 kB an index) whenever autovacuum first visits a table, so two runs
+ *     of the same commit differed by 0.1 MB on whether it had;
  *   - rows: `pg_column_size` of the thread's rows as stored (compressed where PostgreSQL compressed);
  *   - raw: the thread's column values before compression (bytea as is, other columns as text).
  */
@@ -55,7 +58,10 @@ export class CheckpointStorage {
       // A table without a thread_id column (none today) cannot be attributed to the thread.
       const perThread = table.columns.some((c) => c.name === "thread_id");
       const { rows } = await this.client.query<{ disk: string; row_bytes: string | null; raw_bytes: string | null; n: string }>(
-        `SELECT pg_total_relation_size($1::regclass) AS disk,
+        `SELECT (SELECT sum(pg_relation_size(r.oid, 'main')) FROM pg_class r
+                 WHERE r.oid IN (SELECT $1::regclass UNION ALL SELECT reltoastrelid FROM pg_class WHERE oid = $1::regclass)
+                    OR r.oid IN (SELECT i.indexrelid FROM pg_index i
+                                 WHERE i.indrelid IN (SELECT $1::regclass UNION ALL SELECT reltoastrelid FROM pg_class WHERE oid = $1::regclass))) AS disk,
                 ${perThread ? `(SELECT sum(pg_column_size(t.*)) FROM ${name} t WHERE t.thread_id = $2)` : "NULL"} AS row_bytes,
                 ${perThread ? `(SELECT sum(${raw.join(" + ")}) FROM ${name} t WHERE t.thread_id = $2)` : "NULL"} AS raw_bytes,
                 ${perThread ? `(SELECT count(*) FROM ${name} t WHERE t.thread_id = $2)` : "0"} AS n`,

@@ -48,8 +48,11 @@ export interface LongThreadFigures {
   readRepeats: number;
   /** Per read: medians on the long thread and on a one-turn thread, and the service's CPU per read of the long thread (/proc). */
   reads: { name: string; longMs: number; shortMs: number; longCpuMs: number }[];
-  /** The same reads on the baseline commit's service (BENCH_BASELINE set), or why not. */
-  baseline?: { label: string; reads: LongThreadFigures["reads"] } | { label: string; failed: string };
+  /**
+   * The same reads on the baseline commit's service (BENCH_BASELINE set), and its own thread's tables
+   * on disk before turn 1 and after the last (its own database), or why not.
+   */
+  baseline?: { label: string; reads: LongThreadFigures["reads"]; storage: [before: StorageSample, after: StorageSample] } | { label: string; failed: string };
 }
 
 export async function benchLongThread(options: LongThreadBenchOptions): Promise<{ text: string; goals: Goal[] }> {
@@ -75,6 +78,9 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
     await getJson(`${baseline.url}/assistants/chat/schemas`).catch(() => undefined);
     for (let i = 0; i < 3; i++) await toolTurn(baseline.url, "warm-up");
   }
+  const baselineStorage = baseline && "url" in baseline ? await CheckpointStorage.open(baseline.dbUrl) : undefined;
+  if (baselineStorage) options.defer(() => baselineStorage.close());
+  const baselineBefore = await baselineStorage?.sample("");
   const figures: LongThreadFigures = { turns, turnMs: [], serviceCpuMs: [], postgresCpuMs: [], storage: new Map(), tables: storage.tableNames(), readRepeats: READ_REPEATS, reads: [] };
   const sampleAt = new Set([10, Math.round(turns / 2), turns - 10, turns].filter((k) => k >= 1 && k <= turns));
   // Before turn 1 the thread has no rows: the baseline is the tables' size (no thread matches "").
@@ -98,6 +104,7 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
     if (sampleAt.has(k)) figures.storage.set(k, await storage.sample(threadId));
     if (k % 25 === 0) log(`long thread: ${k} turns, last ${result.turnMs.toFixed(0)} ms`);
   }
+  const baselineAfter = await baselineStorage?.sample(baselineThreadId);
   const shortThread = (await toolTurn(url, "turn 1: what is 1 * 7?")).threadId!;
   const baselineShort = baseline && "url" in baseline ? (await toolTurn(baseline.url, "turn 1: what is 1 * 7?")).threadId! : "";
 
@@ -149,21 +156,22 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
     figures.reads.push({ name, longMs: median(long), shortMs: median(short), longCpuMs: cpuLong / READ_REPEATS });
     if (other) baselineReads.push({ name, longMs: median(bLong), shortMs: median(bShort), longCpuMs: bCpuLong / READ_REPEATS });
   }
-  if (baseline) figures.baseline = "url" in baseline ? { label: baseline.label, reads: baselineReads } : baseline;
+  if (baseline) figures.baseline = "url" in baseline ? { label: baseline.label, reads: baselineReads, storage: [baselineBefore!, baselineAfter!] } : baseline;
   const { text, goals } = longThreadReport(figures, `${TOKENS}-token reply ${TOKEN_DELAY_MS} ms apart after a calculator call`, db.description);
   return { text: `${text}\n${goalsTable(goals)}\n`, goals };
 }
 
 /** The baseline commit's service on a fresh database of the same server, or why it could not start. */
-async function startLongBaseline(options: LongThreadBenchOptions, modelURL: string): Promise<{ label: string; url: string; pid: number } | { label: string; failed: string }> {
+async function startLongBaseline(options: LongThreadBenchOptions, modelURL: string): Promise<{ label: string; url: string; pid: number; dbUrl: string } | { label: string; failed: string }> {
   let label = `baseline ${BASELINE_REV}`;
   try {
     const tree = await exportBaseline(BASELINE_REV, options.tempDir);
     label = `baseline ${tree.sha.slice(0, 7)} "${tree.subject}"`;
     options.log(`long thread: ${label}, its own threads on a fresh database of the same server`);
-    const services = await startServices({ db: { ...options.db, url: await options.db.fresh() }, modelURL, tempDir: tree.dir, replicas: 1, poolMax: 20, root: tree.dir, name: `baseline ${tree.sha.slice(0, 7)}` });
+    const dbUrl = await options.db.fresh();
+    const services = await startServices({ db: { ...options.db, url: dbUrl }, modelURL, tempDir: tree.dir, replicas: 1, poolMax: 20, root: tree.dir, name: `baseline ${tree.sha.slice(0, 7)}` });
     options.defer(() => services.stop());
-    return { label, url: services.urls[0]!, pid: services.children[0]!.pid };
+    return { label, url: services.urls[0]!, pid: services.children[0]!.pid, dbUrl };
   } catch (err) {
     return { label, failed: (err instanceof Error ? err.message : String(err)).split("\n")[0]! };
   }

@@ -53,6 +53,10 @@ export function longThreadReport(f: LongThreadFigures, modelDescription: string,
   const historyAlso = unparsed ? `; the same page read to its last byte without parsing: ${unparsed.longMs.toFixed(1)} ms` : "";
   const turnRatio = med(late(f.turnMs)) / med(early(f.turnMs));
   const diskBytes = last.diskBytes - s0.diskBytes;
+  // The baseline commit's own thread, grown turn for turn with this one on its own database.
+  const theirs = f.baseline && "storage" in f.baseline ? f.baseline.storage : undefined;
+  const theirDisk = theirs ? theirs[1].diskBytes - theirs[0].diskBytes : NaN;
+  const storageAlso = theirs ? `; ${ratio(diskBytes, theirDisk)} the baseline's ${(theirDisk / MB).toFixed(2)} MB (rows ${(theirs[1].rowBytes / MB).toFixed(2)} MB)` : "";
   const goals: Goal[] = [
     {
       goal: `Long thread: turn ${n} vs turn 1 (medians of ${lateName} and ${earlyName}, tool-calling turns)`, target: "≤ 1.2×", met: turnRatio <= 1.2,
@@ -62,7 +66,7 @@ export function longThreadReport(f: LongThreadFigures, modelDescription: string,
     readGoal(getHistory, `Long thread: SDK getHistory({ limit: 10 }) on the ${n}-turn tool thread`, 30, historyAlso),
     {
       goal: `Long thread: checkpoint storage of the ${n}-turn tool thread (tables' growth on disk)`, target: "≤ 1 MB", met: diskBytes <= MB,
-      measured: `${(diskBytes / MB).toFixed(2)} MB (the thread's rows ${(last.rowBytes / MB).toFixed(2)} MB as stored, ${(last.rawBytes / MB).toFixed(2)} MB before compression)`,
+      measured: `${(diskBytes / MB).toFixed(2)} MB (the thread's rows ${(last.rowBytes / MB).toFixed(2)} MB as stored, ${(last.rawBytes / MB).toFixed(2)} MB before compression)${storageAlso}`,
     },
     {
       goal: `Long thread: storage linear — bytes per turn of ${lateName} vs ${earlyName} (the thread's rows as stored)`, target: "≤ 1.5×", met: rowsLate / rowsEarly <= 1.5,
