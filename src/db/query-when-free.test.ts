@@ -10,9 +10,12 @@ describe("a run's writes on a busy pool", () => {
   // streaming run waits its turn instead of failing the run.
   it("waits past the pool's connection timeout for a free connection", async () => {
     const db = await createTestDatabase();
-    const pool = db.track(new pg.Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 100 }));
+    const pool = db.track(new pg.Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 10_000 }));
     const saver = new ThreadloomSaver(pool, CHECKPOINT_SCHEMA);
     const held = await pool.connect();
+    // Short only once the one connection is made: pg-pool times the connecting with the same setting,
+    // and a new connection took more than 100 ms on a loaded machine.
+    pool.options.connectionTimeoutMillis = 100;
     const checkpoint = emptyCheckpoint();
     const put = saver.put({ configurable: { thread_id: "busy-pool", checkpoint_ns: "" } }, checkpoint, { source: "input", step: -1, parents: {} }, {});
     const settled = put.then(() => "written", (err: Error) => `failed: ${err.message}`);
