@@ -13,10 +13,11 @@ const built = new WeakMap<object, Built>();
 /**
  * A message's JSON text as `wireJsonText` writes it, kept as long as the message object lives. A
  * long thread's reads show the same few hundred messages again and again (the saver keeps the
- * objects it decoded, see MessageStore), and building one costs two `toJSON` calls. As with the
+ * objects it decoded, see MessageStore), and building one costs a `toJSON` call. As with the
  * saver's digests (MessageDigests), a message whose fields were reassigned is built again; one
  * edited deeper inside a field is not noticed, which is why LangChain's messages are replaced, not
- * edited, by its reducers and by ours.
+ * edited, by its reducers and by ours. Any object kept and replaced that way may be written through
+ * it too (a model call's stream metadata, the same object for each of its tokens).
  */
 export function wireMessageText(message: object): string {
   const known = built.get(message);
