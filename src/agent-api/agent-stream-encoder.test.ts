@@ -1,8 +1,9 @@
-import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { AIMessage, AIMessageChunk, HumanMessage } from "@langchain/core/messages";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { END, GraphRecursionError, interrupt, MemorySaver, MessagesAnnotation, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { AgentStreamEncoder, libStreamModes, type AgentStreamEvent, type AgentStreamMode, type StreamEventV2 } from "./agent-stream-encoder.js";
+import { wireJsonText } from "./wire-json.js";
 
 const RUN_ID = "1f0a0000-0000-6000-8000-000000000001";
 
@@ -136,6 +137,26 @@ describe("AgentStreamEncoder", () => {
     expect(Object.keys(human).sort()).toEqual([...SAMPLE_HUMAN_KEYS].sort());
     expect(seen.at(-2)!.data.messages.map((m: { content: string; type: string }) => [m.type, m.content])).toEqual([["human", "hi"], ["ai", "Hi there"], ["ai", "Noted."]]);
     expect(JSON.stringify(seen.at(-1)!.data)).toMatch(INTERRUPT);
+  });
+
+  // Messages and a model call's metadata are written once and kept (wireMessageText): a field
+  // reassigned since must show in the next event.
+  it("writes each event as wireJsonText does, a message or metadata reassigned since as it now is", () => {
+    const encoder = new AgentStreamEncoder({ streamMode: ["values", "messages-tuple"], subgraphs: false });
+    const human = new HumanMessage({ id: "h1", content: "hi" });
+    const reply = new AIMessage({ id: "a1", content: "first" });
+    const state = { messages: [human, reply] };
+    expect(encoder.part({ ns: [], mode: "values", chunk: state })).toEqual([{ event: "values", data: wireJsonText(state) }]);
+    reply.content = "second";
+    const [next] = encoder.part({ ns: [], mode: "values", chunk: { messages: [human, reply] } });
+    expect(JSON.parse(next.data).messages.map((m: { content: string }) => m.content)).toEqual(["hi", "second"]);
+
+    const metadata = { langgraph_node: "agent", tags: ["a"] };
+    const token = new AIMessageChunk({ id: "c1", content: "to" });
+    expect(encoder.part({ ns: [], mode: "messages", chunk: [token, metadata] })).toEqual([{ event: "messages", data: wireJsonText([token, metadata]) }]);
+    metadata.langgraph_node = "tools";
+    const [again] = encoder.part({ ns: [], mode: "messages", chunk: [new AIMessageChunk({ id: "c1", content: "ken" }), metadata] });
+    expect(JSON.parse(again.data)).toEqual([expect.objectContaining({ id: "c1", content: "ken", type: "ai" }), { langgraph_node: "tools", tags: ["a"] }]);
   });
 
   it("streams updates, the interrupt as its own update", async () => {

@@ -1,6 +1,8 @@
 import { BaseMessage, BaseMessageChunk } from "@langchain/core/messages";
 import { isCheckpointEnvelope } from "@langchain/langgraph";
 import { wireJsonText } from "./wire-json.js";
+import { wireMessageText } from "./wire-message-text.js";
+import { wireValuesText } from "./wire-values.js";
 
 /** The `stream_mode` values an Agent Server client may ask for. */
 export type AgentStreamMode = "values" | "updates" | "messages" | "messages-tuple" | "custom" | "events" | "debug" | "tasks" | "checkpoints" | "tools";
@@ -124,8 +126,17 @@ export class AgentStreamEncoder {
       // server only then); it forwards them unless the client asked for full checkpoints.
       return this.subgraphs && !this.requested.has("checkpoints") ? [encode(name, chunk)] : [];
     }
-    if (mode === "messages") return this.requested.has("messages-tuple") ? [encode(name, chunk)] : [];
+    if (mode === "messages") return this.requested.has("messages-tuple") ? [{ event: name, data: this.tupleText(chunk) }] : [];
     return this.requested.has(mode) ? [encode(name, modeData(mode, chunk))] : [];
+  }
+
+  /**
+   * `[message, metadata]` as encode writes it. LangGraph gives every token of a model call the same
+   * metadata object (20-odd keys), so its text is built once for all of them (see wireMessageText).
+   */
+  private tupleText(chunk: unknown): string {
+    if (!Array.isArray(chunk) || chunk.length !== 2 || typeof chunk[1] !== "object" || chunk[1] === null || Array.isArray(chunk[1])) return wireJsonText(chunk);
+    return `[${wireJsonText(chunk[0])},${wireMessageText(chunk[1] as object)}]`;
   }
 
   /** messages/metadata for a message's first chunk, then messages/partial with all its chunks so far. */
@@ -153,8 +164,9 @@ export class AgentStreamEncoder {
   }
 }
 
+/** The event with `data` as wireJsonText writes it; a message already written is not built again (see WireValues). */
 function encode(event: string, data: unknown): AgentStreamEvent {
-  return { event, data: wireJsonText(data) };
+  return { event, data: wireValuesText(data) };
 }
 
 function modeData(mode: string, chunk: unknown): unknown {

@@ -4,8 +4,8 @@ import { wireMessageBytes, wireMessageText } from "./wire-message-text.js";
 /**
  * Graph values as the Agent Server writes them (see wireJsonText), for one answer that may show
  * many states (a history): `of` each value, then `stringify` the answer once. A long thread's
- * history holds the same messages in every state; `wireJson` builds each of them per state (two
- * `toJSON` calls each), parses the text back, and the answer is encoded again. Here each message
+ * history holds the same messages in every state; `wireJson` builds each of them per state (a
+ * `toJSON` call each), parses the text back, and the answer is encoded again. Here each message
  * is built once (and kept, see wireMessageText), stands in the answer as a placeholder string, and
  * its text is put in its place in the answer's JSON text.
  *
@@ -186,6 +186,16 @@ export class WireValues {
     }
     return slot;
   }
+}
+
+/**
+ * `wireJsonText(value)`, each message's text taken from wireMessageText: a stream's `values` event
+ * holds the thread's whole message list at every step, nearly all of it written before.
+ */
+export function wireValuesText(value: unknown): string {
+  const values = new WireValues();
+  const v = values.of(value);
+  return v !== null && typeof v === "object" ? values.stringify(v) : JSON.stringify(v);
 }
 
 const [LEFT_BRACKET, COMMA, RIGHT_BRACKET] = Buffer.from("[,]");
