@@ -8,6 +8,8 @@
  *   BENCH_AGENT_API_TURNS    turns per thread (default 5)
  *   BENCH_AGENT_API_LEVELS   concurrency levels, in threads at once (default 1,10,50)
  *   LANGGRAPH_CLI            the langgraphjs binary (default: the repository's devDependency)
+ *   BENCH_BASELINE           set explicitly: the same load also on the service at that commit (its own
+ *                            database of the same server), alternating with this checkout's at each level
  */
 import path from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
@@ -17,7 +19,8 @@ import { agentApiTable, agentFailures, agentFigures, agentSharedMachine, type Ag
 import { fastTag } from "./bench-database.js";
 import { CLI_INSTALL_HINT, cliVersions, findLangGraphCli, startLangGraphCli } from "./langgraph-cli-server.js";
 import { cpuMs, machineCpuMs, treeCpuMs } from "./processes.js";
-import { startServices } from "./services.js";
+import { BASELINE_REV, baselineWanted, exportBaseline } from "./baseline-commit.js";
+import { startServices, type Services } from "./services.js";
 
 export interface AgentApiBenchOptions {
   db: BenchDatabase;
@@ -74,27 +77,44 @@ export async function benchAgentApi(options: AgentApiBenchOptions): Promise<Agen
   options.defer(() => cli.stop());
   const services = await startServices({ db, modelURL, tempDir, replicas: 1, poolMax: maxConcurrency + 10, profileDir: process.env.BENCH_CPU_PROF });
   options.defer(() => services.stop());
-  const servicePid = services.children[0].pid;
+  const serviceServer = (name: string, started: Services): Server => {
+    const pid = started.children[0].pid;
+    return {
+      name,
+      client: sdkClient(started.urls[0]),
+      cpu: () => ({ server: cpuMs(pid), postgres: db.postmasterPid === null ? null : treeCpuMs(db.postmasterPid) }),
+      memory: () => started.memoryMiB(),
+    };
+  };
   const servers: Server[] = [
     { name: "langgraphjs dev", client: sdkClient(cli.url), cpu: () => ({ server: cli.cpuMs(), postgres: null }), memory: () => cli.memoryMiB() },
-    {
-      name: "threadloom",
-      client: sdkClient(services.urls[0]),
-      cpu: () => ({ server: cpuMs(servicePid), postgres: db.postmasterPid === null ? null : treeCpuMs(db.postmasterPid) }),
-      memory: () => services.memoryMiB(),
-    },
+    serviceServer("threadloom", services),
   ];
+  // Only when asked for (BENCH_BASELINE in the environment), as the long-thread part: one more service.
+  let baselineName: string | undefined;
+  if (process.env.BENCH_BASELINE !== undefined && baselineWanted()) {
+    const tree = await exportBaseline(BASELINE_REV, tempDir);
+    baselineName = tree.sha.slice(0, 7);
+    log(`agent API: also threadloom at ${baselineName} "${tree.subject}", on a fresh database of the same server`);
+    const url = await db.fresh();
+    const baseline = await startServices({ db: { ...db, url }, modelURL, tempDir: tree.dir, replicas: 1, poolMax: maxConcurrency + 10, root: tree.dir, name: `baseline ${baselineName}` });
+    options.defer(() => baseline.stop());
+    servers.push(serviceServer(`threadloom at ${baselineName}`, baseline));
+  }
 
   log(`agent API: warm-up, ${WARMUP.threads} threads x ${WARMUP.turnsPerThread} turns at c${WARMUP.concurrency} on each (discarded)`);
   for (const server of servers) await measure(server, WARMUP, options);
   const levels: AgentLevel[] = [];
-  for (const concurrency of LEVELS) {
-    log(`agent API: c${concurrency}: ${threadsAt(concurrency)} threads x ${TURNS_PER_THREAD} turns, langgraphjs dev then threadloom`);
+  for (const [i, concurrency] of LEVELS.entries()) {
+    log(`agent API: c${concurrency}: ${threadsAt(concurrency)} threads x ${TURNS_PER_THREAD} turns, langgraphjs dev then threadloom${baselineName ? ` and threadloom at ${baselineName}, in turn first` : ""}`);
     const load = { threads: threadsAt(concurrency), turnsPerThread: TURNS_PER_THREAD, concurrency };
-    const [cliSide, threadloomSide] = [await measure(servers[0], load, options), await measure(servers[1], load, options)];
-    levels.push({ concurrency, cli: cliSide, threadloom: threadloomSide });
+    const cliSide = await measure(servers[0], load, options);
+    const baselineFirst = servers[2] && i % 2 === 1 ? await measure(servers[2], load, options) : undefined;
+    const threadloomSide = await measure(servers[1], load, options);
+    const baselineSide = baselineFirst ?? (servers[2] && (await measure(servers[2], load, options)));
+    levels.push({ concurrency, cli: cliSide, threadloom: threadloomSide, ...(baselineSide ? { baseline: baselineSide } : {}) });
   }
-  return { text: report(levels, { versions: cliVersions(bin), cliTreeMiB: cli.treeRssMiB(), db, modelDescription: options.modelDescription }), levels };
+  return { text: report(levels, { versions: cliVersions(bin), cliTreeMiB: cli.treeRssMiB(), db, modelDescription: options.modelDescription, baselineName }), levels };
 }
 
 /** The load on one server, with what each process spent on it and the server's memory after it. */
@@ -123,8 +143,8 @@ function snapshot(server: Server, modelPid: number) {
 // No retries: a failed request should show as one, not as a slow turn.
 const sdkClient = (apiUrl: string) => new Client({ apiUrl, callerOptions: { maxRetries: 0 } });
 
-function report(levels: AgentLevel[], context: { versions: string; cliTreeMiB: number; db: BenchDatabase; modelDescription: string }): string {
-  const notes = [...agentFailures(levels), ...agentSharedMachine(levels)];
+function report(levels: AgentLevel[], context: { versions: string; cliTreeMiB: number; db: BenchDatabase; modelDescription: string; baselineName?: string }): string {
+  const notes = [...agentFailures(levels, context.baselineName), ...agentSharedMachine(levels)];
   return [
     TITLE + fastTag(),
     "",
@@ -140,8 +160,9 @@ function report(levels: AgentLevel[], context: { versions: string; cliTreeMiB: n
     "wait is in the CLI's turn time and turns/s; final values leaves it out.",
     `server CPU and RSS are the serving process's: for the CLI the server under its launcher and tsx (whole tree at the end: ${context.cliTreeMiB.toFixed(0)} MiB)`,
     "ratios are threadloom / langgraphjs dev: below 1 is better for times, CPU and memory, above 1 for turns/s",
+    ...(context.baselineName ? [`and threadloom / threadloom at ${context.baselineName} (BENCH_BASELINE), the two measured one after the other at each level, in turn first`] : []),
     "",
-    agentApiTable(levels),
+    agentApiTable(levels, context.baselineName),
     ...(notes.length > 0 ? ["", ...notes.map((line) => `- ${line}`)] : []),
     "",
   ].join("\n");

@@ -27,6 +27,8 @@ export interface AgentLevel {
   concurrency: number;
   cli: AgentSide;
   threadloom: AgentSide;
+  /** The service at another commit (BENCH_BASELINE), when asked for. */
+  baseline?: AgentSide;
 }
 
 /** What the processes spent during one load (CPU in ms), and the server's memory after it. */
@@ -62,11 +64,12 @@ const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "-");
 const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `x${(a / b).toFixed(2)}` : "-");
 
-export function agentApiTable(levels: AgentLevel[]): string {
+/** The table; `baselineName` names the commit of each level's `baseline` side. */
+export function agentApiTable(levels: AgentLevel[], baselineName = "baseline"): string {
   const rows: string[][] = [];
   for (const l of levels) {
     const c = `c${l.concurrency}`;
-    for (const [name, side] of [["langgraphjs dev (baseline)", l.cli], ["threadloom", l.threadloom]] as const) {
+    for (const [name, side] of sides(l, baselineName)) {
       if (!side.ok) {
         rows.push([c, name, "failed", ...Array<string>(12).fill("-")]);
         continue;
@@ -77,13 +80,8 @@ export function agentApiTable(levels: AgentLevel[]): string {
         f1(f.serverCpuMsPerTurn), f.postgresCpuMsPerTurn === null ? "n/a" : f1(f.postgresCpuMsPerTurn), f0(f.rssMiB), f0(f.peakMiB), f.otherCores.toFixed(2),
       ]);
     }
-    if (l.cli.ok && l.threadloom.ok) {
-      const [b, t] = [l.cli.figures, l.threadloom.figures];
-      rows.push([
-        c, "ratio threadloom / baseline", "", "", ratio(t.ttftP50, b.ttftP50), ratio(t.ttftP95, b.ttftP95), ratio(t.finalValuesP50, b.finalValuesP50), ratio(t.turnP50, b.turnP50), ratio(t.turnP95, b.turnP95),
-        ratio(t.turnsPerSec, b.turnsPerSec), ratio(t.serverCpuMsPerTurn, b.serverCpuMsPerTurn), "", ratio(t.rssMiB, b.rssMiB), ratio(t.peakMiB, b.peakMiB), "",
-      ]);
-    }
+    if (l.cli.ok && l.threadloom.ok) rows.push(ratioRow(c, "ratio threadloom / baseline", l.threadloom.figures, l.cli.figures));
+    if (l.baseline?.ok && l.threadloom.ok) rows.push(ratioRow(c, `ratio threadloom / ${baselineName}`, l.threadloom.figures, l.baseline.figures));
   }
   return table(
     ["conc", "server", "turns", "state ok", "TTFT p50 ms", "TTFT p95 ms", "final values p50 ms", "turn p50 ms", "turn p95 ms", "turns/s", "server CPU ms/turn", "postgres CPU ms/turn", "RSS MiB", "peak RSS MiB", "other cores"],
@@ -91,18 +89,32 @@ export function agentApiTable(levels: AgentLevel[]): string {
   );
 }
 
+function sides(l: AgentLevel, baselineName: string): [string, AgentSide][] {
+  const out: [string, AgentSide][] = [["langgraphjs dev (baseline)", l.cli], ["threadloom", l.threadloom]];
+  if (l.baseline) out.push([`threadloom at ${baselineName}`, l.baseline]);
+  return out;
+}
+
+function ratioRow(c: string, name: string, t: AgentFigures, b: AgentFigures): string[] {
+  const postgres = t.postgresCpuMsPerTurn !== null && b.postgresCpuMsPerTurn !== null ? ratio(t.postgresCpuMsPerTurn, b.postgresCpuMsPerTurn) : "";
+  return [
+    c, name, "", "", ratio(t.ttftP50, b.ttftP50), ratio(t.ttftP95, b.ttftP95), ratio(t.finalValuesP50, b.finalValuesP50), ratio(t.turnP50, b.turnP50), ratio(t.turnP95, b.turnP95),
+    ratio(t.turnsPerSec, b.turnsPerSec), ratio(t.serverCpuMsPerTurn, b.serverCpuMsPerTurn), postgres, ratio(t.rssMiB, b.rssMiB), ratio(t.peakMiB, b.peakMiB), "",
+  ];
+}
+
 /** A warning when other work on the machine competed with a measured load. */
 export function agentSharedMachine(levels: AgentLevel[]): string[] {
-  const other = Math.max(0, ...levels.flatMap((l) => [l.cli, l.threadloom]).map((side) => (side.ok ? side.figures.otherCores : 0)));
+  const other = Math.max(0, ...levels.flatMap((l) => sides(l, "")).map(([, side]) => (side.ok ? side.figures.otherCores : 0)));
   if (other < 0.2) return [];
   return [`other processes used up to ${other.toFixed(2)} of the machine's cores during a measured load ("other cores"): the figures are pessimistic, and unevenly so`];
 }
 
 /** Why a side has no figures, once per distinct error. */
-export function agentFailures(levels: AgentLevel[]): string[] {
+export function agentFailures(levels: AgentLevel[], baselineName = "baseline"): string[] {
   const lines = new Set<string>();
   for (const l of levels) {
-    for (const [name, side] of [["langgraphjs dev", l.cli], ["threadloom", l.threadloom]] as const) {
+    for (const [name, side] of sides(l, baselineName)) {
       if (!side.ok) lines.add(`${name} failed: ${side.error}`);
     }
   }
