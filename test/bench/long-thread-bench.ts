@@ -10,6 +10,8 @@
  *   - state and history reads through the Agent Server API (the SDK's Client) and the native API on
  *     the long thread against the same reads on a one-turn thread, taken in alternation; and the SDK's
  *     history page read to its last byte but not parsed, to tell the service's part from the client's;
+ *   - last, a turn through the Agent Server API (SDK runs.stream, values and messages-tuple) on each
+ *     thread, taken as the reads are (each adds a turn: the threads grow by one each time);
  *   - with BENCH_BASELINE set explicitly, the same reads on the baseline commit's service (its own
  *     database of the same server, its own threads built turn for turn with this checkout's), in
  *     alternation with this checkout's: each read this / baseline.
@@ -119,6 +121,8 @@ export async function benchLongThread(options: LongThreadBenchOptions): Promise<
       ["native: GET /api/threads/:id/state", (id) => getJson(`${base}/api/threads/${id}/state`)],
       ["native: GET /api/threads/:id/history?limit=10", (id) => getJson(`${base}/api/threads/${id}/history?limit=10`)],
       ["native: GET /api/threads/:id (messages)", (id) => getJson(`${base}/api/threads/${id}`)],
+      // Last, as it adds a turn to the thread each time: a values event holds the whole message list.
+      [AGENT_TURN, (id) => agentTurn(client, id)],
     ];
   };
   const ours = readsOf(url);
@@ -184,6 +188,19 @@ async function toolTurn(url: string, message: string, threadId?: string): Promis
     throw new Error(`long thread: a turn was not a complete tool-calling turn (${result.failure ?? "ok"}; ${result.toolEnds} tool ends, ${result.tokens} tokens)`);
   }
   return result;
+}
+
+const AGENT_TURN = "Agent Server: a turn, SDK runs.stream with values and messages-tuple (each adds a turn)";
+
+/** One turn through the Agent Server API, read to its end; an error event or too few tokens fails it. */
+async function agentTurn(client: Client, threadId: string): Promise<void> {
+  const stream = client.runs.stream(threadId, "chat", { input: { messages: [{ role: "user", content: "what is 3 * 7?" }] }, streamMode: ["values", "messages-tuple"] });
+  let tuples = 0;
+  for await (const { event, data } of stream) {
+    if (event === "error") throw new Error(`long thread: an Agent Server turn failed: ${JSON.stringify(data)}`);
+    if (event === "messages") tuples++;
+  }
+  if (tuples < TOKENS) throw new Error(`long thread: an Agent Server turn streamed ${tuples} message tuples, fewer than the reply's ${TOKENS} tokens`);
 }
 
 async function postBytes(url: string, body: unknown): Promise<number> {
