@@ -1,7 +1,7 @@
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { wireJson, wireJsonText } from "./wire-json.js";
-import { WireValues } from "./wire-values.js";
+import { WireValues, wireValuesText } from "./wire-values.js";
 
 const human = new HumanMessage({ id: "h1", content: "what is 6 * 7?" });
 const ai = new AIMessage({ id: "a1", content: "", tool_calls: [{ id: "call-1", name: "calculator", args: { expression: "6 * 7" } }] });
@@ -95,6 +95,15 @@ describe("WireValues", () => {
     const expected = `{"mine":${wireJsonText([human, ai])},"theirs":${JSON.stringify({ text: placeholder, [placeholder]: 1 })}}`;
     expect(bytes(wire, answer).toString("utf8")).toBe(expected);
     expect(wire.stringify(answer)).toBe(expected);
+  });
+
+  it("fails a value inside itself as JSON.stringify does, and writes one seen twice side by side", () => {
+    const circular: Record<string, unknown> = { messages: [human] };
+    circular.again = { circular };
+    expect(() => wireJsonText(circular)).toThrow(/circular/);
+    expect(() => wireValuesText(circular)).toThrow(new TypeError("Converting circular structure to JSON"));
+    const shared = { n: 1 };
+    expect(wireValuesText({ a: shared, b: [shared, shared] })).toBe('{"a":{"n":1},"b":[{"n":1},{"n":1}]}');
   });
 
   it("builds again a message whose fields were reassigned since", () => {

@@ -26,6 +26,8 @@ export class WireValues {
    * one placeholder for the list, not one per message, keeps the answer's own JSON small).
    */
   private readonly runs: { slots: number[]; list: boolean }[] = [];
+  /** The objects being walked, outermost first. */
+  private readonly open = new Set<object>();
   /** Where each placeholder was put: the container, its key, the run. */
   private readonly placed: [Record<string, unknown> | unknown[], string | number, number][] = [];
 
@@ -148,6 +150,17 @@ export class WireValues {
     let v = raw;
     if (v !== null && (typeof v === "object" || typeof v === "bigint") && typeof (v as { toJSON?: unknown }).toJSON === "function") v = (v as { toJSON(key: string): unknown }).toJSON(key);
     if (v === null || typeof v !== "object" || v instanceof Number || v instanceof String || v instanceof Boolean) return v;
+    // A value inside itself (a graph's own custom event may hold one) fails as JSON.stringify fails it.
+    if (this.open.has(v)) throw new TypeError("Converting circular structure to JSON");
+    this.open.add(v);
+    try {
+      return this.walkObject(v);
+    } finally {
+      this.open.delete(v);
+    }
+  }
+
+  private walkObject(v: object): unknown {
     if (Array.isArray(v)) {
       const out = new Array<unknown>(v.length);
       for (let i = 0; i < v.length; i++) out[i] = this.item(out, i, v[i]);
