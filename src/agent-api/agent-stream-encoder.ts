@@ -127,7 +127,10 @@ export class AgentStreamEncoder {
       return this.subgraphs && !this.requested.has("checkpoints") ? [encode(name, chunk)] : [];
     }
     if (mode === "messages") return this.requested.has("messages-tuple") ? [{ event: name, data: this.tupleText(chunk) }] : [];
-    return this.requested.has(mode) ? [encode(name, modeData(mode, chunk))] : [];
+    if (!this.requested.has(mode)) return [];
+    // A state's messages were mostly written before (see WireValues); other events, tokens among them, once.
+    const data = modeData(mode, chunk);
+    return [STATE_MODES.has(mode) ? { event: name, data: wireValuesText(data) } : encode(name, data)];
   }
 
   /**
@@ -164,9 +167,11 @@ export class AgentStreamEncoder {
   }
 }
 
-/** The event with `data` as wireJsonText writes it; a message already written is not built again (see WireValues). */
+// Modes whose every event holds the thread's whole state: its message list at every step.
+const STATE_MODES = new Set(["values", "checkpoints"]);
+
 function encode(event: string, data: unknown): AgentStreamEvent {
-  return { event, data: wireValuesText(data) };
+  return { event, data: wireJsonText(data) };
 }
 
 function modeData(mode: string, chunk: unknown): unknown {
