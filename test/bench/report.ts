@@ -83,6 +83,9 @@ export interface ServiceProbe {
   /** The garbage collections' time on the JavaScript thread since the last reading, in all and the longest (ms). */
   gcPauseMs: number;
   gcPauseMaxMs: number;
+  /** How many collections held it longer than 20 ms, and how many of those were scavenges (young generation). */
+  gcLongPauses: number;
+  gcLongScavenges: number;
 }
 
 export interface LevelResult {

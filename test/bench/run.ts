@@ -47,7 +47,8 @@
  *                       environment's model server, the same mock model behind both: TTFT, turn time, service
  *                       CPU per turn; `only` runs just that part (test/bench/providers-bench.ts)
  *   BENCH_STREAMS       0 skips BENCH_STREAMS_CLIENTS (1,000) concurrent SSE streams on a 1 token/s model: RSS,
- *                       event-loop lag, streams completed; `only` runs just that part (test/bench/streams-bench.ts)
+ *                       event-loop lag, streams completed; `only` runs just that part (test/bench/streams-bench.ts);
+ *                       BENCH_STREAMS_REPLICAS=2 spreads them over two service processes (figures per process)
  */
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";

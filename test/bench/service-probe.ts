@@ -13,6 +13,7 @@
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import v8 from "node:v8";
 import pg from "pg";
+import type { ServiceProbe } from "./report.js";
 import { takeTimelines } from "./turn-timeline.js";
 
 const PROBE_PREFIX = "BENCH_PROBE ";
@@ -31,10 +32,23 @@ function liveAfterFullGc(profile: GcProfile): number | null {
   return after.length > 0 ? Math.max(...after) / 2 ** 20 : null;
 }
 
-/** The collections' time on the JavaScript thread (`cost`, in µs): in all and the longest, in ms. */
-function gcPauses(profile: GcProfile): { gcPauseMs: number; gcPauseMaxMs: number } {
-  const costs = (profile?.statistics ?? []).map((gc) => gc.cost / 1000);
-  return { gcPauseMs: costs.reduce((a, b) => a + b, 0), gcPauseMaxMs: Math.max(0, ...costs) };
+/** A collection this long (ms) is a loop delay past the streams goal's p99 bound on its own. */
+const LONG_GC_MS = 20;
+
+/**
+ * The collections' time on the JavaScript thread (`cost`, in µs): in all and the longest, in ms; and
+ * how many took longer than LONG_GC_MS, and of those how many were young-generation ones (scavenges).
+ */
+function gcPauses(profile: GcProfile): Pick<ServiceProbe, "gcPauseMs" | "gcPauseMaxMs" | "gcLongPauses" | "gcLongScavenges"> {
+  const stats = profile?.statistics ?? [];
+  const costs = stats.map((gc) => gc.cost / 1000);
+  const long = stats.filter((gc) => gc.cost / 1000 > LONG_GC_MS);
+  return {
+    gcPauseMs: costs.reduce((a, b) => a + b, 0),
+    gcPauseMaxMs: Math.max(0, ...costs),
+    gcLongPauses: long.length,
+    gcLongScavenges: long.filter((gc) => gc.gcType === "Scavenge").length,
+  };
 }
 
 const waits: number[] = [];

@@ -119,5 +119,7 @@ function mergeProbes(probes: ServiceProbe[]): ServiceProbe {
     liveAfterFullGcMiB: probes.every((p) => p.liveAfterFullGcMiB !== null) ? sum((p) => p.liveAfterFullGcMiB!) : null,
     gcPauseMs: sum((p) => p.gcPauseMs),
     gcPauseMaxMs: max((p) => p.gcPauseMaxMs),
+    gcLongPauses: sum((p) => p.gcLongPauses),
+    gcLongScavenges: sum((p) => p.gcLongScavenges),
   };
 }
