@@ -119,7 +119,7 @@ export function streamsReport(f: StreamsFigures): { text: string; goals: Goal[] 
     "",
     `streaming at once (after the ramp, before any stream ended): ${f.steadyWindow ? f.streamingAtOnce : "none: a stream ended before the last began"} of ${f.clients}`,
     `service RSS: idle ${mb(f.idleRssMiB).toFixed(0)} MB; ${allAtOnce ? "while all streamed" : "highest from the end of the ramp to the first end"} ${mb(f.steadyRssMiB).toFixed(0)} MB ` +
-      `${f.steadyWindow && f.streamingAtOnce > 0 ? `(${(((f.steadyRssMiB - f.idleRssMiB) * 1024) / f.streamingAtOnce).toFixed(0)} KiB per open stream)` : ""}; peak (VmHWM) ${mb(f.peakRssMiB).toFixed(0)} MB; open file descriptors at most ${f.maxFds}`,
+      `${f.steadyWindow && f.streamingAtOnce > 0 ? `(${(((f.steadyRssMiB - f.idleRssMiB) * 1024) / (f.streamingAtOnce / f.replicas)).toFixed(0)} KiB per open stream${f.replicas === 1 ? "" : " of its share"})` : ""}; peak (VmHWM) ${mb(f.peakRssMiB).toFixed(0)} MB; open file descriptors at most ${f.maxFds}`,
     `run starts: ${f.clients} in ${((f.phases[0]?.ms ?? NaN) / 1000).toFixed(1)} s of ramp (${(f.clients / ((f.phases[0]?.ms ?? NaN) / 1000)).toFixed(1)} a second), ` +
       `${((f.phases[0]?.probe.queries ?? NaN) / f.clients).toFixed(1)} SQL statements per client over the ramp (its streams' event writes included)`,
     `time to first token: p50 ${ms(pct(ttft, 50))} ms, p99 ${ms(pct(ttft, 99))} ms, max ${ms(ttft.at(-1) ?? NaN)} ms; all ended after ${(f.wallMs / 1000).toFixed(1)} s`,
