@@ -1,7 +1,7 @@
-import { AIMessage, AIMessageChunk, HumanMessage } from "@langchain/core/messages";
+import { AIMessage, AIMessageChunk, type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { END, GraphRecursionError, interrupt, MemorySaver, MessagesAnnotation, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AgentStreamEncoder, libStreamModes, type AgentStreamEvent, type AgentStreamMode, type StreamEventV2 } from "./agent-stream-encoder.js";
 import { wireJsonText } from "./wire-json.js";
 
@@ -157,6 +157,33 @@ describe("AgentStreamEncoder", () => {
     metadata.langgraph_node = "tools";
     const [again] = encoder.part({ ns: [], mode: "messages", chunk: [new AIMessageChunk({ id: "c1", content: "ken" }), metadata] });
     expect(JSON.parse(again.data)).toEqual([expect.objectContaining({ id: "c1", content: "ken", type: "ai" }), { langgraph_node: "tools", tags: ["a"] }]);
+  });
+
+  // Every step of a long thread shows its whole message list again in these modes; each message's
+  // text is built once and kept (wireMessageText), not serialized again at every step.
+  it("builds each message of the state once in every mode whose events hold the state", () => {
+    const stateOf = (messages: BaseMessage[]) => ({ messages });
+    const chunks: Record<string, (messages: BaseMessage[]) => unknown> = {
+      values: stateOf,
+      checkpoints: (messages) => ({ values: stateOf(messages), metadata: { step: 1 }, next: ["agent"] }),
+      tasks: (messages) => ({ id: "k", name: "agent", input: stateOf(messages), triggers: ["branch:to:agent"], interrupts: [] }),
+      debug: (messages) => ({ step: 1, type: "checkpoint", timestamp: "T", payload: { config: {}, values: stateOf(messages), metadata: {}, next: [], tasks: [] } }),
+    };
+    const toJson = vi.spyOn(HumanMessage.prototype, "toJSON");
+    try {
+      for (const [mode, chunkOf] of Object.entries(chunks)) {
+        const encoder = new AgentStreamEncoder({ streamMode: [mode as AgentStreamMode], subgraphs: false });
+        const said = [new HumanMessage({ id: `${mode}-1`, content: "hi" }), new HumanMessage({ id: `${mode}-2`, content: "and then" })];
+        toJson.mockClear();
+        const first = encoder.part({ ns: [], mode, chunk: chunkOf(said.slice(0, 1)) });
+        const second = encoder.part({ ns: [], mode, chunk: chunkOf(said) });
+        expect(toJson.mock.calls.length, mode).toBe(2);
+        expect(first[0].data, mode).toContain(`"messages":${wireJsonText(said.slice(0, 1))}`);
+        expect(second[0].data, mode).toContain(`"messages":${wireJsonText(said)}`);
+      }
+    } finally {
+      toJson.mockRestore();
+    }
   });
 
   it("streams updates, the interrupt as its own update", async () => {

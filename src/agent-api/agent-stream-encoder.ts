@@ -167,8 +167,9 @@ export class AgentStreamEncoder {
   }
 }
 
-// Modes whose every event holds the thread's whole state: its message list at every step.
-const STATE_MODES = new Set(["values", "checkpoints"]);
+// Modes whose events hold the thread's whole state, its message list, at every step: values and
+// checkpoints; debug's checkpoints and tasks' (and debug's) task starts, whose input is the state.
+const STATE_MODES = new Set(["values", "checkpoints", "debug", "tasks"]);
 
 function encode(event: string, data: unknown): AgentStreamEvent {
   return { event, data: wireJsonText(data) };
