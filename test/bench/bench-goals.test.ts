@@ -20,12 +20,12 @@ describe("mainGoals", () => {
     const levels = [level(1, { ttftP50: 7 }, { ttftP50: 3 }, 30, 40), level(50, { turnsPerSec: 60 }, {}, 10, 20)];
     const agent: AgentLevel[] = [
       { concurrency: 1, cli: side({ ttftP50: 80 }), threadloom: side({ ttftP50: 20 }) },
-      { concurrency: 50, cli: side({ turnsPerSec: 10 }), threadloom: side({ turnsPerSec: 35 }) },
+      { concurrency: 50, cli: side({ turnsPerSec: 10 }), threadloom: side({ turnsPerSec: 35, serverCpuMsPerTurn: 25 }) },
     ];
     const goals = mainGoals({ levels, agent, baselineLabel: "e3dffe7" });
     expect(goals.map((g) => g.met)).toEqual([true, false, false, true, true]);
     expect(goals[0].measured).toBe("+4.0 ms (service 7.0 ms, raw model 3.0 ms)");
-    expect(goals[1].measured).toBe("1.71× (60.0 turns/s vs 35.0 turns/s)");
+    expect(goals[1].measured).toBe("1.71× (60.0 turns/s vs 35.0 turns/s; service CPU per turn 10.0 ms vs 25.0 ms)");
     expect(goals[2].measured).toBe("3.50× (35.0 turns/s vs 10.0 turns/s)");
     expect(goals[3].measured).toBe("0.25× (20.0 ms vs 80.0 ms)");
     // The highest level with a baseline: c50, 10 vs 20 ms.
