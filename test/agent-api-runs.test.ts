@@ -59,4 +59,18 @@ describe("Agent Server runs: stream, wait, background", () => {
     expect((await s.bob.threads.get(thread.thread_id)).thread_id).toBe(thread.thread_id);
     expect(((await s.alice.threads.getState(thread.thread_id)).values as Values).messages.map((m) => m.content)).toEqual(["wait for it", "Waited answer", "in the background", "Background answer"]);
   });
+
+  // A run's result is built when a waiter first asks for it, from its values as they were when it ended.
+  it("joins a run that ended before a later run on its thread with its own final values", async () => {
+    const thread = await s.alice.threads.create();
+    s.t.mock.script({ text: "First answer" });
+    const first = await s.alice.runs.create(thread.thread_id, "chat", { input: { messages: [{ role: "user", content: "first" }] } });
+    await expect.poll(async () => (await s.alice.runs.get(thread.thread_id, first.run_id)).status, { timeout: 20_000 }).toBe("success");
+    s.t.mock.script({ text: "Second answer" });
+    const second = (await s.alice.runs.wait(thread.thread_id, "chat", { input: { messages: [{ role: "user", content: "second" }] } })) as Values;
+    expect(second.messages.map((m) => m.content)).toEqual(["first", "First answer", "second", "Second answer"]);
+    const joined = (await s.alice.runs.join(thread.thread_id, first.run_id)) as Values;
+    expect(joined.messages.map((m) => m.content)).toEqual(["first", "First answer"]);
+    expect(await s.alice.runs.join(thread.thread_id, first.run_id)).toEqual(joined);
+  });
 });

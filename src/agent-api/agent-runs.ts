@@ -74,7 +74,12 @@ const threadBusy = (on: ShownThread, runningRunId: string | null) =>
 export class AgentRuns {
   private readonly runs: RunRepository;
   private readonly conversations: ConversationRepository;
-  private readonly results = new Map<string, WaitResult>();
+  /**
+   * Each run that ended here lately: its result for a waiter (`wait`, `join`), built when one asks.
+   * Most runs are streamed and never waited for; built at the end, each was the thread's whole state
+   * encoded and parsed back, and held as that copy for RESULT_TTL_MS.
+   */
+  private readonly results = new Map<string, () => WaitResult>();
   /** Cancels asked for runs not (yet) executing here: a run claimed just now may start any moment. */
   private readonly earlyCancels = new Map<string, CancelAction>();
   private readonly unlisten: () => void;
@@ -252,7 +257,7 @@ export class AgentRuns {
   async wait(run: RunRecord, signal?: AbortSignal): Promise<WaitResult> {
     await this.ended(run.runId, signal);
     const local = this.results.get(run.runId);
-    if (local !== undefined) return local;
+    if (local) return local();
     const after = await this.runs.find(run.runId);
     if (after?.status === "error" || after?.status === "timeout") return { __error__: after.error ? shownError(after.error) : { error: after.status, message: "" } };
     const config = { configurable: { thread_id: run.threadId } };
@@ -408,7 +413,8 @@ export class AgentRuns {
         await writer.flush();
       },
       afterRecord: async (result, end) => {
-        this.results.set(runId, waitResult(result, end, interrupts));
+        let built: { result: WaitResult } | undefined;
+        this.results.set(runId, () => (built ??= { result: waitResult(result, end, interrupts) }).result);
         setTimeout(() => this.results.delete(runId), RESULT_TTL_MS).unref();
         if (kwargs.webhook && this.deps.webhooks) {
           // Not sent now, another process sends it, with the thread's values as they then are.
