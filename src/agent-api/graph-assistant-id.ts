@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 
-// The namespace the LangGraph servers derive a graph's assistant id from (theirs: one digit off RFC 4122's URL namespace, 6ba7b811-…).
+// The namespace the LangGraph servers derive a graph's assistant id from: their own, one digit off
+// RFC 4122's URL namespace (6ba7b811-…).
 const NAMESPACE_GRAPH = Buffer.from("6ba7b8219dad11d180b400c04fd430c8", "hex");
 
 // Asked for every graph on each assistant lookup and for every run shown: a SHA-1 each, before.
